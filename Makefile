@@ -1,0 +1,43 @@
+# The two commands the README promises: `make sample` builds the sample review, `make test` runs the tests.
+# Both set everything up on a fresh Debian machine with Python 3.11, pip and make.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+OUT := out
+AS_OF := 2026-11-03
+MONTH := 2026-10
+
+.PHONY: sample test lint samples clean bench
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+sample: $(VENV)/.installed
+	mkdir -p $(OUT)
+	$(BIN)/reportgen check samples/northwind-en.xlsx --as-of $(AS_OF)
+	$(BIN)/reportgen build samples/northwind-en.xlsx --month $(MONTH) --as-of $(AS_OF) \
+		--json $(OUT)/northwind-en-$(MONTH).json
+	$(BIN)/reportgen check samples/xinghe-zh.xlsx --as-of $(AS_OF)
+	$(BIN)/reportgen build samples/xinghe-zh.xlsx --month $(MONTH) --as-of $(AS_OF) \
+		--json $(OUT)/xinghe-zh-$(MONTH).json
+
+samples: $(VENV)/.installed
+	$(BIN)/python samples/make_samples.py samples
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check reportgen
+	$(BIN)/mypy
+
+test: $(VENV)/.installed lint
+	$(BIN)/pytest
+
+bench: $(VENV)/.installed
+	$(BIN)/python benchmarks/bench_figures.py
+
+clean:
+	rm -rf $(OUT) .pytest_cache .ruff_cache .mypy_cache

@@ -1,0 +1,174 @@
+"""The command line: a thin click layer over the pipeline, and the only place errors become exit codes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from reportgen import __version__
+from reportgen.config import load_config
+from reportgen.errors import ExitCode, ReportgenError, UsageError
+from reportgen.figures_json import dumps, figures_document, finding_message, findings_document
+from reportgen.messages import catalogue
+from reportgen.model import Severity
+from reportgen.outputs import write_atomic
+from reportgen.pipeline import build_review, check_workbook
+
+CHECK_TABLE_LIMIT = 200
+SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "dim"}
+
+
+def _as_of(value: str | None) -> dt.date:
+    """The as-of date: --as-of, else today (read here, at the edge, never inside a stage)."""
+    if value is None:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise UsageError("bad_as_of", value=value) from exc
+
+
+def _month(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        parsed = dt.datetime.strptime(value, "%Y-%m")
+    except ValueError as exc:
+        raise UsageError("bad_month", value=value) from exc
+    return f"{parsed.year:04d}-{parsed.month:02d}"
+
+
+workbook_argument = click.argument("workbook", type=click.Path(path_type=Path, dir_okay=True, exists=False))
+config_option = click.option(
+    "--config", "config_path", type=click.Path(path_type=Path), help="reportgen.toml to use (default: found)."
+)
+as_of_option = click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="Review date (default: today).")
+lang_option = click.option("--lang", type=click.Choice(["en", "zh"]), help="Language (default: the sheet's).")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="reportgen")
+@click.option("--debug", is_flag=True, help="Show the cause of a user error as a traceback.")
+def cli(debug: bool) -> None:
+    """Turn a marketing-ops workbook into a monthly review."""
+
+
+@cli.command()
+@workbook_argument
+@config_option
+@as_of_option
+@lang_option
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+def check(
+    workbook: Path, config_path: Path | None, as_of: str | None, lang: str | None, as_json: bool
+) -> None:
+    """Report data-quality findings with sheet!cell references; exit 0 when the workbook is usable."""
+    config = load_config(config_path, workbook)
+    checked = check_workbook(workbook, config, _as_of(as_of))
+    lang = lang or checked.sheet_lang
+    if as_json:
+        sys.stdout.buffer.write(dumps(findings_document(checked, lang)))
+        return
+    words = catalogue(lang)
+    counts = {severity: 0 for severity in Severity}
+    for finding in checked.findings:
+        counts[finding.severity] += 1
+    console = Console(highlight=False, soft_wrap=False)
+    table = Table(
+        title=words.text(
+            "check.title",
+            workbook=workbook.name,
+            errors=counts[Severity.ERROR],
+            warnings=counts[Severity.WARNING],
+            infos=counts[Severity.INFO],
+        ),
+        title_justify="left",
+        show_lines=False,
+    )
+    table.add_column(words.text("check.col_severity"), no_wrap=True)
+    table.add_column(words.text("check.col_cell"), no_wrap=True)
+    table.add_column(words.text("check.col_message"), overflow="fold")
+    ordered = sorted(checked.findings, key=lambda finding: list(Severity).index(finding.severity))
+    for finding in ordered[:CHECK_TABLE_LIMIT]:
+        where = str(finding.ref) if finding.ref else (finding.sheet_name or "")
+        table.add_row(
+            f"[{SEVERITY_STYLE[finding.severity]}]{words.text(f'severity.{finding.severity.value}')}[/]",
+            where,
+            finding_message(finding, words),
+        )
+    if checked.findings:
+        console.print(table)
+    if len(ordered) > CHECK_TABLE_LIMIT:
+        console.print(words.text("check.shown", shown=CHECK_TABLE_LIMIT, total=len(ordered)))
+    months = sorted({row.activity.month for row in checked.rows})
+    console.print(
+        words.text(
+            "check.usable", activities=len(checked.rows), months=len(months), first=months[0], last=months[-1]
+        )
+    )
+
+
+@cli.command()
+@workbook_argument
+@click.option("--month", metavar="YYYY-MM", help="Month to review (default: the latest with activities).")
+@as_of_option
+@click.option("-o", "--output", "pdf_path", type=click.Path(path_type=Path), help="PDF to write.")
+@click.option("--json", "json_path", type=click.Path(path_type=Path), help="Write the figures as JSON here.")
+@config_option
+@lang_option
+def build(
+    workbook: Path,
+    month: str | None,
+    as_of: str | None,
+    pdf_path: Path | None,
+    json_path: Path | None,
+    config_path: Path | None,
+    lang: str | None,
+) -> None:
+    """Compute the month's figures (and, in the next release, the PDF review)."""
+    if json_path is None or pdf_path is not None:
+        raise UsageError("pdf_not_yet")
+    chosen_month = _month(month)
+    as_of_date = _as_of(as_of)
+    config = load_config(config_path, workbook)
+    checked = check_workbook(workbook, config, as_of_date)
+    review = build_review(checked, chosen_month, as_of_date, lang)
+    write_atomic(json_path, dumps(figures_document(review)))
+    click.echo(str(json_path))
+
+
+def _language_of(argv: Sequence[str]) -> str:
+    for index, arg in enumerate(argv):
+        if arg == "--lang" and index + 1 < len(argv):
+            return argv[index + 1] if argv[index + 1] in ("en", "zh") else "en"
+        if arg.startswith("--lang="):
+            return arg.split("=", 1)[1] if arg.split("=", 1)[1] in ("en", "zh") else "en"
+    return "en"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point: run the command and turn a user error into its message and exit code, once."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        cli.main(args=args, prog_name="reportgen", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        return ExitCode.USAGE if isinstance(exc, click.UsageError) else int(exc.exit_code)
+    except click.Abort:
+        click.echo("Aborted.", err=True)
+        return ExitCode.BAD_INPUT
+    except ReportgenError as exc:
+        if "--debug" in args:
+            traceback.print_exception(exc)
+        click.echo(f"reportgen: {exc.message(_language_of(args))}", err=True)
+        return int(exc.exit_code)
+    return ExitCode.OK

@@ -1,0 +1,118 @@
+"""Stage 3: give every activity a goal and a principle and say what decided each (SPEC "Mapping of a row")."""
+
+from __future__ import annotations
+
+from reportgen import vocab
+from reportgen.config import Config
+from reportgen.model import (
+    Activity,
+    CellRef,
+    Channel,
+    Finding,
+    Goal,
+    Mapped,
+    Normalized,
+    Principle,
+    Rule,
+    Severity,
+    Source,
+)
+
+CHANNEL_PRINCIPLES: dict[Channel, Principle] = {
+    Channel.SEO: Principle.DEFERRED_PAYOFF,
+    Channel.CONTENT: Principle.DEFERRED_PAYOFF,
+    Channel.EVENT: Principle.EXECUTION,
+    Channel.SEM: Principle.EXECUTION,
+}
+
+
+def all_rules(normalized: Normalized, config: Config) -> list[Rule]:
+    """Rules sheet rows first, in order, then `[[rules]]` from the config, in order (first match wins)."""
+    config_rules = [
+        Rule(Source("config_rule", rule.name), rule.channel, rule.keyword, rule.goal, rule.principle)
+        for rule in config.rules
+    ]
+    return [*normalized.rules, *config_rules]
+
+
+def map_activities(normalized: Normalized, config: Config) -> tuple[list[Mapped], list[Finding]]:
+    """Map each activity; a goal cell naming no defined goal is a warning and leaves the row unassigned."""
+    goal_index = _goal_index(normalized.goals)
+    rules = [
+        (rule, rule.channel, rule.keyword.casefold() if rule.keyword else None)
+        for rule in all_rules(normalized, config)
+    ]
+    goal_column = normalized.columns.get("goal")
+    principle_column = normalized.columns.get("principle")
+    sheet = normalized.activity_sheet
+    findings: list[Finding] = []
+    mapped: list[Mapped] = []
+    for activity in normalized.activities:
+        text = activity.activity.casefold()
+        matching = [
+            rule
+            for rule, channel, keyword in rules
+            if (channel is None or channel is activity.channel) and (keyword is None or keyword in text)
+        ]
+        goal_id, goal_source = _goal(activity, goal_index, matching, sheet, goal_column, findings)
+        principle, principle_source = _principle(activity, matching, sheet, principle_column, findings)
+        mapped.append(Mapped(activity, goal_id, goal_source, principle, principle_source))
+    return mapped, findings
+
+
+def _goal_index(goals: list[Goal]) -> dict[str, str]:
+    index: dict[str, str] = {}
+    for goal in goals:
+        index.setdefault(vocab.key(goal.name), goal.id)
+    for goal in goals:
+        index[vocab.key(goal.id)] = goal.id  # an id beats a name that happens to look like it
+    return index
+
+
+def _goal(
+    activity: Activity,
+    goal_index: dict[str, str],
+    matching: list[Rule],
+    sheet: str,
+    column: int | None,
+    findings: list[Finding],
+) -> tuple[str | None, Source]:
+    if activity.goal_text:
+        assert column is not None
+        ref = CellRef.at(sheet, activity.row, column)
+        goal_id = goal_index.get(vocab.key(activity.goal_text))
+        if goal_id is None:
+            findings.append(Finding("goal_undefined", Severity.WARNING, ref, {"goal": activity.goal_text}))
+            return None, Source("undefined_goal", str(ref))
+        return goal_id, Source("cell", str(ref))
+    for rule in matching:
+        if rule.goal:
+            goal_id = goal_index.get(vocab.key(rule.goal))
+            if goal_id is None:
+                return None, Source("undefined_goal", rule.source.detail)
+            return goal_id, rule.source
+    return None, Source("none")
+
+
+def _principle(
+    activity: Activity,
+    matching: list[Rule],
+    sheet: str,
+    column: int | None,
+    findings: list[Finding],
+) -> tuple[Principle, Source]:
+    if activity.principle_text:
+        assert column is not None
+        ref = CellRef.at(sheet, activity.row, column)
+        principle = vocab.PRINCIPLE_WORDS.get(vocab.key(activity.principle_text))
+        if principle is not None:
+            return principle, Source("cell", str(ref))
+        findings.append(Finding("bad_principle", Severity.WARNING, ref, {"value": activity.principle_text}))
+    for rule in matching:
+        if rule.principle:
+            return rule.principle, rule.source
+    if activity.initiative and activity.stage:
+        return Principle.LAYERED, Source("initiative")
+    return CHANNEL_PRINCIPLES.get(activity.channel, Principle.CONNECTION), Source(
+        "channel_default", activity.channel.value
+    )

@@ -1,0 +1,218 @@
+"""Stage 4: the month's figures exactly as SPEC's "Metric definitions" say, one small pure function each."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TypeVar
+
+from reportgen.model import METRICS, Channel, Goal, Mapped, Principle, Status
+
+ZERO = Decimal(0)
+K = TypeVar("K")
+
+
+@dataclass(frozen=True, slots=True)
+class Totals:
+    """Counts by status, cost and every metric over one month's rows."""
+
+    activities: int
+    done: int
+    cancelled: int
+    in_progress: int
+    planned: int
+    delayed: int
+    cost: Decimal
+    metrics: dict[str, Decimal]
+
+
+@dataclass(frozen=True, slots=True)
+class GroupFigures:
+    """Activities, done and cost of one principle, channel or owner; metrics where a section needs them."""
+
+    activities: int
+    done: int
+    cost: Decimal
+    metrics: dict[str, Decimal]
+
+
+@dataclass(frozen=True, slots=True)
+class GoalFigures:
+    """A goal's attainment for the month and the channel mix of the activities that served it."""
+
+    id: str
+    name: str
+    metric: str
+    target: Decimal | None
+    actual: Decimal | None
+    attainment: float | None
+    owner: str | None
+    activities: int
+    cost: Decimal
+    channels: dict[Channel, int]
+
+
+@dataclass(frozen=True, slots=True)
+class MonthFigures:
+    """Everything SPEC defines for one month; `previous` in the review has this same shape."""
+
+    month: str
+    totals: Totals
+    completion_rate: float | None
+    on_time_rate: float | None
+    goal_coverage: float | None
+    goal_cost_coverage: float | None
+    goals: list[GoalFigures]
+    principles: dict[Principle, GroupFigures]
+    channels: dict[Channel, GroupFigures]
+    owners: dict[str | None, GroupFigures]
+
+
+def month_of(day: dt.date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def shift_month(month: str, delta: int) -> str:
+    """'2026-01' shifted by -1 is '2025-12'."""
+    index = int(month[:4]) * 12 + int(month[5:7]) - 1 + delta
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def default_month(rows: Iterable[Mapped], as_of: dt.date) -> str | None:
+    """The latest month with activities that does not start after the as-of date (SPEC "Command line")."""
+    limit = month_of(as_of)
+    months = {row.activity.month for row in rows}
+    eligible = [month for month in months if month <= limit]
+    return max(eligible) if eligible else None
+
+
+def rows_in(rows: Iterable[Mapped], month: str) -> list[Mapped]:
+    return [row for row in rows if row.activity.month == month]
+
+
+def ratio(numerator: int | Decimal, denominator: int | Decimal) -> float | None:
+    """A rate as a fraction; None when the denominator is 0 (shown as — in the review)."""
+    return None if not denominator else float(Decimal(numerator) / Decimal(denominator))
+
+
+def sum_metrics(rows: Sequence[Mapped]) -> dict[str, Decimal]:
+    sums = dict.fromkeys(METRICS, ZERO)
+    for row in rows:
+        for name, value in row.activity.metrics.items():
+            sums[name] += value
+    return sums
+
+
+def total_cost(rows: Sequence[Mapped]) -> Decimal:
+    return sum((row.activity.cost for row in rows if row.activity.cost is not None), ZERO)
+
+
+def count_status(rows: Sequence[Mapped], status: Status) -> int:
+    return sum(1 for row in rows if row.activity.status is status)
+
+
+def totals(rows: Sequence[Mapped]) -> Totals:
+    return Totals(
+        activities=len(rows),
+        done=count_status(rows, Status.DONE),
+        cancelled=count_status(rows, Status.CANCELLED),
+        in_progress=count_status(rows, Status.IN_PROGRESS),
+        planned=count_status(rows, Status.PLANNED),
+        delayed=count_status(rows, Status.DELAYED),
+        cost=total_cost(rows),
+        metrics=sum_metrics(rows),
+    )
+
+
+def completion_rate(rows: Sequence[Mapped]) -> float | None:
+    """done / (activities − cancelled)."""
+    return ratio(count_status(rows, Status.DONE), len(rows) - count_status(rows, Status.CANCELLED))
+
+
+def on_time_rate(rows: Sequence[Mapped]) -> float | None:
+    """Done rows with done_on ≤ due, over done rows that have both dates."""
+    pairs = [
+        (row.activity.done_on, row.activity.due)
+        for row in rows
+        if row.activity.status is Status.DONE
+        and row.activity.due is not None
+        and row.activity.done_on is not None
+    ]
+    on_time = sum(1 for done_on, due in pairs if done_on is not None and due is not None and done_on <= due)
+    return ratio(on_time, len(pairs))
+
+
+def goal_coverage(rows: Sequence[Mapped]) -> float | None:
+    """Rows with a resolved goal, over activities."""
+    return ratio(sum(1 for row in rows if row.goal_id is not None), len(rows))
+
+
+def goal_cost_coverage(rows: Sequence[Mapped]) -> float | None:
+    """Cost of rows with a resolved goal, over all cost."""
+    return ratio(total_cost([row for row in rows if row.goal_id is not None]), total_cost(rows))
+
+
+def goal_figures(goal: Goal, rows: Sequence[Mapped], month: str) -> GoalFigures:
+    """A goal's actual is its metric summed over the rows mapped to it (a count for `activities`)."""
+    served = [row for row in rows if row.goal_id == goal.id]
+    target = goal.target_for(month)
+    actual: Decimal | None
+    if goal.metric == "activities":
+        actual = Decimal(len(served))
+    elif goal.metric:
+        actual = sum((row.activity.metrics.get(goal.metric, ZERO) for row in served), ZERO)
+    else:
+        actual = None
+    channels: dict[Channel, int] = {}
+    for row in served:
+        channels[row.activity.channel] = channels.get(row.activity.channel, 0) + 1
+    return GoalFigures(
+        id=goal.id,
+        name=goal.name,
+        metric=goal.metric,
+        target=target,
+        actual=actual,
+        attainment=ratio(actual, target) if actual is not None and target is not None else None,
+        owner=goal.owner,
+        activities=len(served),
+        cost=total_cost(served),
+        channels=dict(sorted(channels.items(), key=lambda item: (-item[1], item[0].value))),
+    )
+
+
+def grouped(rows: Sequence[Mapped], key_of: Callable[[Mapped], K]) -> dict[K, list[Mapped]]:
+    groups: dict[K, list[Mapped]] = {}
+    for row in rows:
+        groups.setdefault(key_of(row), []).append(row)
+    return groups
+
+
+def month_figures(rows: Sequence[Mapped], goals: Sequence[Goal], month: str) -> MonthFigures:
+    """All of SPEC's figures for `month` from the mapped rows of every month."""
+    current = rows_in(rows, month)
+    by_principle = grouped(current, lambda row: row.principle)
+    by_channel = grouped(current, lambda row: row.activity.channel)
+    by_owner = grouped(current, lambda row: row.activity.owner)
+    return MonthFigures(
+        month=month,
+        totals=totals(current),
+        completion_rate=completion_rate(current),
+        on_time_rate=on_time_rate(current),
+        goal_coverage=goal_coverage(current),
+        goal_cost_coverage=goal_cost_coverage(current),
+        goals=[goal_figures(goal, current, month) for goal in goals],
+        principles={principle: _group(by_principle.get(principle, [])) for principle in Principle},
+        channels={channel: _group(by_channel[channel]) for channel in Channel if channel in by_channel},
+        owners={
+            owner: _group(owner_rows)
+            for owner, owner_rows in sorted(
+                by_owner.items(), key=lambda item: (-len(item[1]), item[0] is None, str(item[0] or ""))
+            )
+        },
+    )
+
+
+def _group(rows: Sequence[Mapped]) -> GroupFigures:
+    return GroupFigures(len(rows), count_status(rows, Status.DONE), total_cost(rows), sum_metrics(rows))

@@ -1,0 +1,541 @@
+"""Stage 2: raw cells → typed Activities, Goals and Rules. A bad cell becomes a Finding, never an exception;
+only a sheet that cannot give a review at all (no header row, a required column missing) raises."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import partial
+from typing import Any
+
+from reportgen import vocab
+from reportgen.config import Config
+from reportgen.errors import InputError
+from reportgen.model import (
+    METRICS,
+    Activity,
+    CellRef,
+    Channel,
+    Finding,
+    Goal,
+    Normalized,
+    Rule,
+    Severity,
+    SheetTable,
+    Source,
+    Status,
+    WorkbookData,
+    column_letter,
+)
+from reportgen.values import (
+    Unreadable,
+    cell_text,
+    currency_of,
+    is_blank,
+    parse_date,
+    parse_money,
+    parse_month,
+    parse_number,
+    slashed_parts,
+)
+
+HeaderTable = dict[str, tuple[tuple[str, ...], tuple[str, ...]]]
+DATE_FIELDS = ("date", "due", "done_on")
+TEXT_FIELDS = ("activity", "owner", "goal", "principle", "decision", "initiative", "stage", "lesson")
+OUTLIER_DAYS = 400  # a date this far from every other month of the sheet is probably a typo'd year
+
+
+@dataclass(frozen=True, slots=True)
+class Header:
+    """Where a table's header row is and which column holds each canonical field."""
+
+    index: int  # position in SheetTable.rows
+    row: int  # sheet row, 1-based
+    columns: dict[str, int]  # field → position in the row list
+    chinese: int
+    english: int
+
+
+def normalize_rows(book: WorkbookData, config: Config, as_of: dt.date) -> Normalized:
+    """Type every row of the activity sheet and read Goals and Rules; collect every data-quality finding."""
+    findings: list[Finding] = list(book.findings)
+    table = book.activities
+    header = find_header(table, vocab.ACTIVITY_HEADERS, findings, book.path, required=vocab.REQUIRED_FIELDS)
+    lang = "zh" if header.chinese > header.english else "en"
+    currency = config.currency or _dominant_currency(table, header) or ("¥" if lang == "zh" else "$")
+    orders = {
+        field: _slashed_order(table, header, field, config, lang, findings)
+        for field in DATE_FIELDS
+        if field in header.columns
+    }
+    activities = list(_activities(table, header, currency, orders, findings))
+    _check_activities(table, header, activities, as_of, findings)
+    goals = _goals(book.goals, findings, book.path) if book.goals else []
+    rules = _rules(book.rules, findings, book.path) if book.rules else []
+    return Normalized(
+        activities=activities,
+        activity_sheet=table.name,
+        columns={field: table.first_col + position for field, position in header.columns.items()},
+        goals=goals,
+        rules=rules,
+        team=config.team or _title(table, header),
+        currency=currency,
+        lang=lang,
+        findings=findings,
+    )
+
+
+# --- headers ---
+
+
+def find_header(
+    table: SheetTable,
+    headers: HeaderTable,
+    findings: list[Finding],
+    path: str,
+    required: tuple[str, ...] = (),
+) -> Header:
+    """The row among the first ones that names the most known fields; title rows above it are skipped."""
+    lookup: dict[str, tuple[str, bool]] = {}
+    for field, (canonical, synonyms) in headers.items():
+        for word in synonyms:
+            lookup.setdefault(vocab.key(word), (field, False))
+        for word in canonical:
+            lookup[vocab.key(word)] = (field, True)
+    best: tuple[int, int] | None = None  # (matched fields, index)
+    for index, row in enumerate(table.rows[:30]):
+        matched = {
+            lookup[k][0] for value in row if isinstance(value, str) and (k := vocab.key(value)) in lookup
+        }
+        if len(matched) >= 2 and (best is None or len(matched) > best[0]):
+            best = (len(matched), index)
+    if best is None:
+        expected = ", ".join(headers[field][0][0].title() for field in (required or tuple(headers)[:3]))
+        raise InputError(path, "no_header", sheet=table.name, expected=expected)
+    index = best[1]
+    row = table.rows[index]
+    sheet_row = table.row_numbers[index]
+    candidates: dict[str, list[tuple[bool, int]]] = {}
+    chinese = english = 0
+    for position, value in enumerate(row):
+        if is_blank(value):
+            continue
+        text = cell_text(value)
+        k = vocab.key(text)
+        ref = table.ref(sheet_row, table.first_col + position)
+        if k in lookup and k not in vocab.NOT_FIELDS:
+            field, is_canonical = lookup[k]
+            candidates.setdefault(field, []).append((is_canonical, position))
+            if any("\u4e00" <= ch <= "\u9fff" for ch in text):
+                chinese += 1
+            else:
+                english += 1
+        else:
+            findings.append(Finding("unknown_column", Severity.INFO, ref, {"header": text}))
+    columns: dict[str, int] = {}
+    for field, options in candidates.items():
+        # canonical headers first, then sheet order: 渠道 beats 类型, Cost beats Spend
+        ordered = sorted(options, key=lambda option: (not option[0], option[1]))
+        columns[field] = ordered[0][1]
+        for _, loser in ordered[1:]:
+            ref = table.ref(sheet_row, table.first_col + loser)
+            winner = column_letter(table.first_col + ordered[0][1])
+            findings.append(
+                Finding(
+                    "duplicate_header",
+                    Severity.WARNING,
+                    ref,
+                    {"header": cell_text(row[loser]), "field": field, "winner": f"{winner}{sheet_row}"},
+                )
+            )
+    missing = [field for field in required if field not in columns]
+    if missing:
+        raise InputError(
+            path,
+            "missing_column",
+            sheet=table.name,
+            cell=f"{column_letter(table.first_col)}{sheet_row}",
+            columns=", ".join(
+                headers[field][0][0].title() + " / " + headers[field][0][1] for field in missing
+            ),
+        )
+    return Header(index, sheet_row, columns, chinese, english)
+
+
+def _title(table: SheetTable, header: Header) -> str | None:
+    """The team name: the first title cell above the header, up to a dash ('Northwind — Ops log')."""
+    for row in table.rows[: header.index]:
+        for value in row:
+            if isinstance(value, str) and value.strip():
+                text = value.strip()
+                for separator in (" — ", " – ", " - ", " | ", "：", ": "):
+                    if separator in text:
+                        return text.split(separator, 1)[0].strip()
+                return text
+    return None
+
+
+# --- the activity rows ---
+
+
+def _data_rows(table: SheetTable, header: Header) -> Iterator[tuple[int, list[Any]]]:
+    for index in range(header.index + 1, len(table.rows)):
+        yield table.row_numbers[index], table.rows[index]
+
+
+def _dominant_currency(table: SheetTable, header: Header) -> str | None:
+    """The currency most cost cells name (SPEC: the symbol most cells use)."""
+    position = header.columns.get("cost")
+    if position is None:
+        return None
+    counts: Counter[str] = Counter()
+    for _, row in _data_rows(table, header):
+        if position < len(row) and isinstance(row[position], str) and (named := currency_of(row[position])):
+            counts[named] += 1
+    return counts.most_common(1)[0][0] if counts else None
+
+
+def _slashed_order(
+    table: SheetTable, header: Header, field: str, config: Config, lang: str, findings: list[Finding]
+) -> str:
+    """Decide day/month order for `10/5/2026` text once per column (SPEC "Dates")."""
+    position = header.columns[field]
+    first_ambiguous: int | None = None
+    for sheet_row, row in _data_rows(table, header):
+        value = row[position] if position < len(row) else ""
+        if not isinstance(value, str) or (parts := slashed_parts(value)) is None:
+            continue
+        if parts[0] > 12 >= parts[1]:
+            return "DMY"
+        if parts[1] > 12 >= parts[0]:
+            return "MDY"
+        if parts[0] != parts[1] and first_ambiguous is None:
+            first_ambiguous = sheet_row
+    order = config.date_order if config.date_order in ("MDY", "DMY") else "MDY"
+    if first_ambiguous is not None:
+        ref = table.ref(first_ambiguous, table.first_col + position)
+        findings.append(Finding("assumed_date_order", Severity.INFO, ref, {"order": order}))
+    return order
+
+
+def _activities(
+    table: SheetTable,
+    header: Header,
+    currency: str,
+    orders: dict[str, str],
+    findings: list[Finding],
+) -> Iterator[Activity]:
+    columns = header.columns
+    width = max(columns.values()) + 1
+    metric_columns = [(name, columns[name]) for name in METRICS if name in columns]
+    text_columns = [(name, columns[name]) for name in TEXT_FIELDS if name in columns]
+    first_col = table.first_col
+    name = table.name
+
+    def bad(
+        code: str, sheet_row: int, position: int, value: Any, severity: Severity = Severity.ERROR
+    ) -> None:
+        findings.append(
+            Finding(
+                code, severity, CellRef.at(name, sheet_row, first_col + position), {"value": cell_text(value)}
+            )
+        )
+
+    def read(parse: Callable[[Any], Any], sheet_row: int, position: int, value: Any) -> Any:
+        try:
+            return parse(value)
+        except Unreadable as problem:
+            bad(problem.code, sheet_row, position, value)
+            return None
+
+    for sheet_row, raw in _data_rows(table, header):
+        row = raw if len(raw) >= width else raw + [""] * (width - len(raw))
+        if all(is_blank(value) for value in row):
+            findings.append(Finding("blank_row", Severity.INFO, CellRef.at(name, sheet_row, first_col)))
+            continue
+        if _is_totals_row(row):
+            findings.append(Finding("totals_row", Severity.INFO, CellRef.at(name, sheet_row, first_col)))
+            continue
+        missing = [field for field in vocab.REQUIRED_FIELDS if is_blank(row[columns[field]])]
+        if missing:
+            for field in missing:
+                findings.append(
+                    Finding(
+                        "missing_required",
+                        Severity.ERROR,
+                        CellRef.at(name, sheet_row, first_col + columns[field]),
+                        {"field": field},
+                    )
+                )
+            continue
+        date_value = row[columns["date"]]
+        try:
+            date = parse_date(date_value, orders["date"])
+        except Unreadable:
+            bad("bad_date_row_skipped", sheet_row, columns["date"], date_value)
+            continue
+        texts = {field: cell_text(row[position]) or None for field, position in text_columns}
+        channel_value = row[columns["channel"]]
+        channel_text = cell_text(channel_value)
+        channel = vocab.CHANNEL_WORDS.get(vocab.key(channel_text))
+        if channel is None:
+            channel = Channel.OTHER
+            bad("unknown_channel", sheet_row, columns["channel"], channel_value, Severity.WARNING)
+        status = Status.OTHER
+        if "status" in columns:
+            status_value = row[columns["status"]]
+            if is_blank(status_value):
+                bad("missing_status", sheet_row, columns["status"], status_value, Severity.WARNING)
+            else:
+                found = vocab.STATUS_WORDS.get(vocab.key(cell_text(status_value)))
+                if found is None:
+                    bad("unknown_status", sheet_row, columns["status"], status_value, Severity.WARNING)
+                else:
+                    status = found
+        dates: dict[str, dt.date | None] = {}
+        for field in ("due", "done_on"):
+            position = columns.get(field)
+            value = row[position] if position is not None else ""
+            dates[field] = (
+                None
+                if position is None or is_blank(value)
+                else read(partial(parse_date, slashed_order=orders[field]), sheet_row, position, value)
+            )
+        cost = None
+        if "cost" in columns and not is_blank(cost_value := row[columns["cost"]]):
+            cost = read(lambda value: parse_money(value, currency), sheet_row, columns["cost"], cost_value)
+        metrics: dict[str, Decimal] = {}
+        for metric, position in metric_columns:
+            value = row[position]
+            if not is_blank(value) and (number := read(parse_number, sheet_row, position, value)) is not None:
+                metrics[metric] = number
+        yield Activity(
+            row=sheet_row,
+            date=date,
+            channel=channel,
+            activity=texts["activity"] or "",
+            owner=texts.get("owner"),
+            goal_text=texts.get("goal"),
+            principle_text=texts.get("principle"),
+            status=status,
+            due=dates["due"],
+            done_on=dates["done_on"],
+            cost=cost,
+            metrics=metrics,
+            decision=texts.get("decision"),
+            initiative=texts.get("initiative"),
+            stage=texts.get("stage"),
+            lesson=texts.get("lesson"),
+            channel_text=channel_text,
+        )
+
+
+def _is_totals_row(row: list[Any]) -> bool:
+    """A row whose first text cell says Total / 合计 / 总计 / Sum."""
+    for value in row:
+        if isinstance(value, str) and value.strip():
+            return vocab.key(value) in vocab.TOTAL_WORDS
+        if not is_blank(value):
+            return False
+    return False
+
+
+def _check_activities(
+    table: SheetTable, header: Header, activities: list[Activity], as_of: dt.date, findings: list[Finding]
+) -> None:
+    """Warnings about values that were used but look wrong (SPEC "Severity")."""
+    columns = header.columns
+    name, first_col = table.name, table.first_col
+
+    def ref(row: int, field: str) -> CellRef:
+        return CellRef.at(name, row, first_col + columns.get(field, columns["date"]))
+
+    raw_by_row = dict(zip(table.row_numbers, table.rows, strict=True))
+    seen: dict[tuple[Any, ...], int] = {}
+    months = Counter(activity.month for activity in activities)
+    for activity in activities:
+        row = activity.row
+        if activity.due is not None and activity.due < activity.date:
+            findings.append(
+                Finding(
+                    "due_before_start",
+                    Severity.WARNING,
+                    ref(row, "due"),
+                    {"due": activity.due.isoformat(), "date": activity.date.isoformat()},
+                )
+            )
+        if activity.status is Status.DONE and activity.done_on is None:
+            findings.append(Finding("done_without_date", Severity.WARNING, ref(row, "done_on")))
+        if activity.done_on is not None:
+            if activity.done_on > as_of:
+                findings.append(
+                    Finding(
+                        "done_in_future",
+                        Severity.WARNING,
+                        ref(row, "done_on"),
+                        {"done_on": activity.done_on.isoformat(), "as_of": as_of.isoformat()},
+                    )
+                )
+            if activity.done_on < activity.date:
+                findings.append(
+                    Finding(
+                        "done_before_start",
+                        Severity.WARNING,
+                        ref(row, "done_on"),
+                        {"done_on": activity.done_on.isoformat(), "date": activity.date.isoformat()},
+                    )
+                )
+        if months[activity.month] == 1 and _isolated(activity.date, months):
+            findings.append(
+                Finding(
+                    "date_outlier", Severity.WARNING, ref(row, "date"), {"date": activity.date.isoformat()}
+                )
+            )
+        fingerprint = tuple(raw_by_row[row])
+        first = seen.setdefault(fingerprint, row)
+        if first != row:
+            findings.append(
+                Finding("duplicate_row", Severity.WARNING, CellRef.at(name, row, first_col), {"first": first})
+            )
+
+
+def _isolated(date: dt.date, months: Counter[str]) -> bool:
+    """True when a lone row's month is far from every other month that has rows: a typo'd year, usually."""
+    others = [month for month in months if month != f"{date.year:04d}-{date.month:02d}"]
+    if not others:
+        return False
+    nearest = min(abs((date.year * 12 + date.month) - (int(m[:4]) * 12 + int(m[5:]))) for m in others)
+    return nearest * 30 > OUTLIER_DAYS
+
+
+# --- goals and rules ---
+
+
+def _goals(table: SheetTable, findings: list[Finding], path: str) -> list[Goal]:
+    header = find_header(table, vocab.GOAL_HEADERS, findings, path, required=("id", "metric"))
+    columns = header.columns
+    collected: dict[str, dict[str, Any]] = {}
+    for sheet_row, raw in _data_rows(table, header):
+        row = raw + [""] * (max(columns.values()) + 1 - len(raw))
+        if all(is_blank(value) for value in row):
+            continue
+
+        def ref(field: str, sheet_row: int = sheet_row) -> CellRef:
+            return table.ref(sheet_row, table.first_col + columns[field])
+
+        goal_id = cell_text(row[columns["id"]])
+        if not goal_id:
+            findings.append(Finding("goal_missing_id", Severity.WARNING, ref("id")))
+            continue
+        metric_text = cell_text(row[columns["metric"]])
+        metric = vocab.GOAL_METRIC_WORDS.get(vocab.key(metric_text))
+        if metric is None:
+            findings.append(Finding("goal_bad_metric", Severity.ERROR, ref("metric"), {"value": metric_text}))
+        month = ""
+        if "month" in columns and not is_blank(row[columns["month"]]):
+            try:
+                month = parse_month(row[columns["month"]])
+            except Unreadable:
+                findings.append(
+                    Finding(
+                        "bad_month", Severity.ERROR, ref("month"), {"value": cell_text(row[columns["month"]])}
+                    )
+                )
+                continue
+        target = None
+        if "target" in columns and not is_blank(row[columns["target"]]):
+            try:
+                target = parse_number(row[columns["target"]])
+            except Unreadable:
+                findings.append(
+                    Finding(
+                        "bad_number",
+                        Severity.ERROR,
+                        ref("target"),
+                        {"value": cell_text(row[columns["target"]])},
+                    )
+                )
+        entry = collected.setdefault(
+            goal_id,
+            {
+                "name": cell_text(row[columns["name"]]) if "name" in columns else goal_id,
+                "metric": metric,
+                "targets": {},
+                "owner": cell_text(row[columns["owner"]]) or None if "owner" in columns else None,
+                "row": sheet_row,
+            },
+        )
+        if month in entry["targets"]:
+            findings.append(Finding("goal_duplicate", Severity.WARNING, ref("id"), {"goal": goal_id}))
+            continue
+        entry["targets"][month] = target
+    goals = []
+    for goal_id, entry in collected.items():
+        if all(target is None for target in entry["targets"].values()):
+            findings.append(
+                Finding(
+                    "goal_without_target",
+                    Severity.WARNING,
+                    table.ref(entry["row"], table.first_col + columns.get("target", columns["id"])),
+                    {"goal": goal_id},
+                )
+            )
+        goals.append(
+            Goal(
+                goal_id,
+                entry["name"] or goal_id,
+                entry["metric"] or "",
+                entry["targets"],
+                entry["owner"],
+                entry["row"],
+            )
+        )
+    return goals
+
+
+def _rules(table: SheetTable, findings: list[Finding], path: str) -> list[Rule]:
+    header = find_header(table, vocab.RULE_HEADERS, findings, path)
+    columns = header.columns
+    rules: list[Rule] = []
+    for sheet_row, raw in _data_rows(table, header):
+        row = raw + [""] * (max(columns.values()) + 1 - len(raw))
+        if all(is_blank(value) for value in row):
+            continue
+
+        def text(field: str, row: list[Any] = row) -> str:
+            return cell_text(row[columns[field]]) if field in columns else ""
+
+        def ref(field: str, sheet_row: int = sheet_row) -> CellRef:
+            return table.ref(sheet_row, table.first_col + columns.get(field, min(columns.values())))
+
+        channel = None
+        if text("channel"):
+            channel = vocab.CHANNEL_WORDS.get(vocab.key(text("channel")))
+            if channel is None:
+                findings.append(
+                    Finding("rule_bad_channel", Severity.WARNING, ref("channel"), {"value": text("channel")})
+                )
+                continue
+        principle = None
+        if text("principle"):
+            principle = vocab.PRINCIPLE_WORDS.get(vocab.key(text("principle")))
+            if principle is None:
+                findings.append(
+                    Finding("bad_principle", Severity.WARNING, ref("principle"), {"value": text("principle")})
+                )
+        keyword = text("keyword") or None
+        goal = text("goal") or None
+        if channel is None and keyword is None:
+            findings.append(Finding("rule_no_match", Severity.WARNING, ref("channel")))
+            continue
+        if goal is None and principle is None:
+            findings.append(Finding("rule_no_effect", Severity.WARNING, ref("goal")))
+            continue
+        first_cell = table.ref(sheet_row, table.first_col + min(columns.values()))
+        rules.append(
+            Rule(Source("sheet_rule", str(first_cell), len(rules) + 1), channel, keyword, goal, principle)
+        )
+    return rules

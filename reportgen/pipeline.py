@@ -1,0 +1,96 @@
+"""The one place that knows the order of the stages (WeasyPrint's Document._render is the model)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from reportgen.config import Config
+from reportgen.errors import InputError
+from reportgen.mapping import map_activities
+from reportgen.metrics import MonthFigures, default_month, month_figures, shift_month
+from reportgen.model import Finding, Goal, Mapped
+from reportgen.normalize import normalize_rows
+from reportgen.workbook import ReadLimits, read_workbook
+
+
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """A workbook read, typed and mapped: what `check` reports and every review starts from."""
+
+    workbook: Path
+    sheet: str
+    columns: dict[str, int]  # canonical field → 0-based sheet column
+    team: str | None
+    currency: str
+    sheet_lang: str
+    rows: list[Mapped]
+    goals: list[Goal]
+    findings: list[Finding]
+
+
+@dataclass(frozen=True, slots=True)
+class Review:
+    """The figures of one month, ready for any renderer; nothing here reads a cell again."""
+
+    checked: Checked
+    month: str
+    as_of: dt.date
+    lang: str
+    current: MonthFigures
+    previous: MonthFigures | None
+    rows: list[Mapped]  # the month's activities, in sheet order
+
+
+def check_workbook(path: Path, config: Config, as_of: dt.date) -> Checked:
+    """read_workbook → normalize_rows → map_activities, with every finding in sheet order."""
+    book = read_workbook(path, ReadLimits(max_rows=config.max_rows))
+    normalized = normalize_rows(book, config, as_of)
+    rows, mapping_findings = map_activities(normalized, config)
+    findings = sorted(
+        [*normalized.findings, *mapping_findings],
+        key=lambda finding: (finding.sheet_name != normalized.activity_sheet, *_finding_order(finding)),
+    )
+    if not rows:
+        raise InputError(path, "no_activities", sheet=normalized.activity_sheet)
+    return Checked(
+        workbook=path,
+        sheet=normalized.activity_sheet,
+        columns=normalized.columns,
+        team=normalized.team,
+        currency=normalized.currency,
+        sheet_lang=normalized.lang,
+        rows=rows,
+        goals=normalized.goals,
+        findings=findings,
+    )
+
+
+def build_review(checked: Checked, month: str | None, as_of: dt.date, lang: str | None) -> Review:
+    """compute_figures for the chosen month (default: SPEC's) and the month before it."""
+    chosen = month or default_month(checked.rows, as_of)
+    months = sorted({row.activity.month for row in checked.rows})
+    if chosen is None or chosen not in months:
+        raise InputError(checked.workbook, "month_empty", month=chosen or "-", months=", ".join(months))
+    previous_month = shift_month(chosen, -1)
+    return Review(
+        checked=checked,
+        month=chosen,
+        as_of=as_of,
+        lang=lang or checked.sheet_lang,
+        current=month_figures(checked.rows, checked.goals, chosen),
+        previous=month_figures(checked.rows, checked.goals, previous_month)
+        if previous_month in months
+        else None,
+        rows=[row for row in checked.rows if row.activity.month == chosen],
+    )
+
+
+def _finding_order(finding: Finding) -> tuple[str, int, str]:
+    """Sheet order: by sheet, then row, then column (A before AA)."""
+    if finding.ref is None:
+        return (finding.sheet_name or "", 0, "")
+    letters = finding.ref.cell.rstrip("0123456789")
+    row = int(finding.ref.cell[len(letters) :] or 0)
+    return (finding.ref.sheet, row, f"{len(letters):02d}{letters}")
