@@ -1,0 +1,50 @@
+"""Workbooks made at test time: no binary fixtures that can be generated."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+
+EN_HEADERS = ["Date", "Channel", "Activity", "Owner", "Goal", "Status", "Due", "Done on", "Cost", "Leads"]
+
+
+def make_workbook(
+    tmp_path: Path,
+    rows: Sequence[Sequence[Any]],
+    headers: Sequence[str] = EN_HEADERS,
+    *,
+    name: str = "book.xlsx",
+    sheet: str = "Activities",
+    title: str | None = None,
+    goals: Sequence[Sequence[Any]] | None = None,
+    goal_headers: Sequence[str] = ("ID", "Name", "Metric", "Target"),
+    rules: Sequence[Sequence[Any]] | None = None,
+    rule_headers: Sequence[str] = ("Channel", "Keyword", "Goal", "Principle"),
+) -> Path:
+    """Write an .xlsx with an activity sheet (optionally under a title row), and Goals / Rules sheets."""
+    book = openpyxl.Workbook()
+    activities = book.active
+    assert activities is not None
+    activities.title = sheet
+    if title is not None:
+        activities.append([title])
+        activities.append([])
+    activities.append(list(headers))
+    for row in rows:
+        activities.append(list(row))
+    if goals is not None:
+        goal_sheet = book.create_sheet("Goals")
+        goal_sheet.append(list(goal_headers))
+        for row in goals:
+            goal_sheet.append(list(row))
+    if rules is not None:
+        rule_sheet = book.create_sheet("Rules")
+        rule_sheet.append(list(rule_headers))
+        for row in rules:
+            rule_sheet.append(list(row))
+    path = tmp_path / name
+    book.save(path)
+    return path

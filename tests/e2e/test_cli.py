@@ -1,0 +1,113 @@
+"""The command line as a user runs it: a real process, exit codes, messages, files written or not."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from reportgen import __version__
+from reportgen.errors import ExitCode
+from tests.builders import make_workbook
+
+ROWS = [
+    [dt.date(2026, 9, 28), "SEO", "September page", "Ann", "", "Done", None, None, 10, 1],
+    [
+        dt.date(2026, 10, 1),
+        "SEO",
+        "Keyword page",
+        "Ann",
+        "",
+        "Done",
+        dt.date(2026, 10, 5),
+        dt.date(2026, 10, 4),
+        20,
+        2,
+    ],
+    [dt.date(2026, 10, 2), "Event", "Webinar", "Bo", "", "Delayed", None, None, "abc", 3],
+    [dt.date(2026, 11, 20), "Content", "Next month's article", "Bo", "", "Planned", None, None, None, None],
+]
+
+
+def run(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "reportgen", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=cwd,
+    )
+
+
+@pytest.fixture
+def workbook(tmp_path: Path) -> Path:
+    return make_workbook(tmp_path, ROWS)
+
+
+def test_exit_ok_check_prints_findings_with_cells(workbook: Path) -> None:
+    result = run("check", workbook, "--as-of", "2026-11-03")
+    assert result.returncode == ExitCode.OK
+    assert "Activities!I4" in result.stdout and "not an amount" in result.stdout
+    assert "4 activities in 3 months" in result.stdout
+
+
+def test_check_json_lists_every_finding(workbook: Path) -> None:
+    result = run("check", workbook, "--json", "--as-of", "2026-11-03")
+    assert result.returncode == ExitCode.OK
+    document = json.loads(result.stdout)
+    assert document["activities"] == len(ROWS)
+    assert {"sheet": "Activities", "cell": "I4", "severity": "error", "code": "bad_money"}.items() <= next(
+        finding for finding in document["findings"] if finding["code"] == "bad_money"
+    ).items()
+    assert document["counts"]["error"] == 1
+
+
+def test_build_json_defaults_to_the_latest_month_not_after_as_of(workbook: Path, tmp_path: Path) -> None:
+    out = tmp_path / "figures.json"
+    result = run("build", workbook, "--as-of", "2026-10-31", "--json", out)
+    assert result.returncode == ExitCode.OK, result.stderr
+    figures = json.loads(out.read_text("utf-8"))
+    october = [row for row in ROWS if isinstance(row[0], dt.date) and row[0].month == 10]
+    assert figures["month"] == "2026-10"
+    assert figures["totals"]["activities"] == len(october)
+    assert figures["totals"]["cost"] == 20  # "abc" is unreadable and left out
+    assert figures["previous"]["month"] == "2026-09"
+    assert figures["previous"]["totals"]["activities"] == 1
+    assert figures["schema_version"] == 1 and figures["reportgen_version"] == __version__
+    assert [a["cell"] for a in figures["activities"]] == ["A3", "A4"]
+
+
+def test_exit_bad_input_for_a_month_without_activities(workbook: Path, tmp_path: Path) -> None:
+    out = tmp_path / "figures.json"
+    result = run("build", workbook, "--month", "2026-07", "--json", out)
+    assert result.returncode == ExitCode.BAD_INPUT
+    assert "no activities in 2026-07" in result.stderr and "2026-09, 2026-10, 2026-11" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not out.exists()
+
+
+def test_exit_usage_for_bad_options(workbook: Path, tmp_path: Path) -> None:
+    assert run("build", workbook).returncode == ExitCode.USAGE  # the PDF arrives in the next release
+    result = run("build", workbook, "--month", "October", "--json", tmp_path / "f.json")
+    assert result.returncode == ExitCode.USAGE and "--month must look like 2026-10" in result.stderr
+    assert run("frobnicate").returncode == ExitCode.USAGE
+    assert run("check").returncode == ExitCode.USAGE
+
+
+def test_version_and_debug(tmp_path: Path) -> None:
+    version = run("--version")
+    assert version.returncode == 0 and __version__ in version.stdout
+    plain = run("check", tmp_path / "missing.xlsx")
+    debug = run("--debug", "check", tmp_path / "missing.xlsx")
+    assert plain.returncode == debug.returncode == ExitCode.BAD_INPUT
+    assert "Traceback" not in plain.stderr and "Traceback" in debug.stderr
+    assert "no such file" in plain.stderr
+
+
+def test_messages_follow_lang(tmp_path: Path) -> None:
+    result = run("check", tmp_path / "missing.xlsx", "--lang", "zh")
+    assert result.returncode == ExitCode.BAD_INPUT and "文件不存在" in result.stderr
