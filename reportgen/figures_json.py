@@ -47,7 +47,9 @@ def finding_json(finding: Finding, words: Catalogue) -> dict[str, Any]:
 
 
 def source_text(source: Source, words: Catalogue) -> str:
-    return words.text(f"source.{source.kind}", detail=source.detail, number=source.number)
+    """What decided a mapping, as a phrase in the review's language ('default for channel SEO')."""
+    detail = words.text(f"channel.{source.detail}") if source.kind == "channel_default" else source.detail
+    return words.text(f"source.{source.kind}", detail=detail, number=source.number)
 
 
 def _totals(totals: Totals) -> dict[str, Any]:
