@@ -1,0 +1,31 @@
+"""Keep the README honest: every command, option and header the code knows is documented."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from reportgen import vocab
+from reportgen.cli import cli
+
+README = (Path(__file__).resolve().parent.parent / "README.md").read_text("utf-8")
+
+
+def test_every_command_and_option_is_documented() -> None:
+    assert isinstance(cli, click.Group)
+    for name, command in cli.commands.items():
+        assert f"reportgen {name}" in README, name
+        for parameter in command.params:
+            if isinstance(parameter, click.Option):
+                assert any(option in README for option in parameter.opts), (name, parameter.opts)
+
+
+def test_every_header_the_reader_understands_is_in_the_column_table() -> None:
+    table = README.split("| field | canonical headers | also understood |", 1)[1].split("\n\n", 1)[0]
+    documented = {
+        vocab.key(word) for line in table.splitlines() for cell in line.split("|") for word in cell.split(",")
+    }
+    for canonical, synonyms in vocab.ACTIVITY_HEADERS.values():
+        for word in canonical + synonyms:
+            assert vocab.key(word) in documented, word
