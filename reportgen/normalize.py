@@ -64,6 +64,10 @@ def normalize_rows(book: WorkbookData, config: Config, as_of: dt.date) -> Normal
     findings: list[Finding] = list(book.findings)
     table = book.activities
     header = find_header(table, vocab.ACTIVITY_HEADERS, findings, book.path, required=vocab.REQUIRED_FIELDS)
+    data_rows = len(table.rows) - header.index - 1
+    if data_rows > config.max_rows:
+        # the reader refused what is past the limit whatever the header; this is the exact count below it
+        raise InputError(book.path, "too_many_rows", sheet=table.name, count=data_rows, limit=config.max_rows)
     lang = "zh" if header.chinese > header.english else "en"
     currency = config.currency or _dominant_currency(table, header) or ("¥" if lang == "zh" else "$")
     orders = {
@@ -251,11 +255,22 @@ def _activities(
             bad(problem.code, sheet_row, position, value)
             return None
 
+    blank_run: list[int] = []  # a run of blank rows is one finding, and only when data follows it
+
     for sheet_row, raw in _data_rows(table, header):
         row = raw if len(raw) >= width else raw + [""] * (width - len(raw))
         if all(is_blank(value) for value in row):
-            findings.append(Finding("blank_row", Severity.INFO, CellRef.at(name, sheet_row, first_col)))
+            blank_run.append(sheet_row)
             continue
+        if blank_run:
+            ref = CellRef.at(name, blank_run[0], first_col)
+            if len(blank_run) == 1:
+                findings.append(Finding("blank_row", Severity.INFO, ref))
+            else:
+                findings.append(
+                    Finding("blank_rows", Severity.INFO, ref, {"count": len(blank_run), "last": blank_run[-1]})
+                )
+            blank_run = []
         if _is_totals_row(row):
             findings.append(Finding("totals_row", Severity.INFO, CellRef.at(name, sheet_row, first_col)))
             continue

@@ -7,9 +7,13 @@ cell at XFD1048576 never makes python-calamine allocate the empty space between 
 
 from __future__ import annotations
 
+import codecs
+import io
 import os
 import re
+import shutil
 import stat
+import tempfile
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -26,6 +30,8 @@ ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 HEADER_SCAN_ROWS = 30
+GUARD_READ = 64 * 1024  # small reads, so compressed input is consumed (and counted) as output comes out
+MAX_TAG_BYTES = 64 * 1024  # a row or cell tag is never this long; a longer run without '<' is not a tag
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,16 +73,33 @@ def read_workbook(path: str | Path, limits: ReadLimits | None = None) -> Workboo
     path = Path(path)
     kind = _sniff(path)
     extents: dict[str, SheetExtent] = {}
-    if kind in ("xlsx", "ods"):
-        extents = _guard_zip(path, limits, kind)
+    if kind == "zip":
+        kind, extents = _guard_zip(path, limits)
     try:
-        book = python_calamine.CalamineWorkbook.from_path(str(path))
+        book = _open_book(path, kind)
     except python_calamine.PasswordError as exc:
         raise InputError(path, "encrypted") from exc
     except Exception as exc:  # calamine raises several types for damaged files; all mean the same to a user
         raise InputError(path, "corrupt", detail=_short(exc)) from exc
     with _closing(book):
         return _read_sheets(path, kind, book, extents, limits)
+
+
+_SUFFIXES = {"xlsx": (".xlsx", ".xlsm"), "xlsb": (".xlsb",), "xls": (".xls",), "ods": (".ods",)}
+
+
+def _open_book(path: Path, kind: str) -> python_calamine.CalamineWorkbook:
+    """Open with the reader the content calls for: python-calamine picks its reader by the name's extension
+    (and from_filelike loses PasswordError), so a misnamed file is opened through a correctly named alias."""
+    if path.suffix.lower() in _SUFFIXES[kind]:
+        return python_calamine.CalamineWorkbook.from_path(str(path))
+    with tempfile.TemporaryDirectory(prefix="reportgen-", ignore_cleanup_errors=True) as folder:
+        alias = Path(folder) / f"workbook{_SUFFIXES[kind][0]}"
+        try:
+            os.symlink(path.resolve(), alias)
+        except OSError:
+            shutil.copyfile(path, alias)
+        return python_calamine.CalamineWorkbook.from_path(str(alias))
 
 
 class _closing:
@@ -147,11 +170,14 @@ def _sniff_ole2(path: Path) -> str:
 
 
 def _looks_like_text(head: bytes) -> bool:
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return True  # Excel's and WPS's "Unicode Text" export
     if b"\x00" in head:
         return False
     for encoding in ("utf-8", "gb18030"):
         try:
-            head.decode(encoding)
+            # incremental, not final: the head may end inside a multi-byte character
+            codecs.getincrementaldecoder(encoding)().decode(head, final=False)
             return True
         except UnicodeDecodeError:
             continue
@@ -161,13 +187,18 @@ def _looks_like_text(head: bytes) -> bool:
 # --- the zip guard ---
 
 
-def _guard_zip(path: Path, limits: ReadLimits, kind: str) -> dict[str, SheetExtent]:
+def _guard_zip(path: Path, limits: ReadLimits) -> tuple[str, dict[str, SheetExtent]]:
     """Inflate every entry with hard limits before any parser sees the archive; learn worksheet extents."""
     try:
-        archive = zipfile.ZipFile(path)
+        source = _CountingFile(path)
+    except OSError as exc:
+        raise InputError(path, "unreadable", detail=exc.strerror or str(exc)) from exc
+    try:
+        archive = zipfile.ZipFile(source)
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        source.close()
         raise InputError(path, "corrupt", detail=_short(exc)) from exc
-    with archive:
+    with source, archive:
         entries = archive.infolist()
         if len(entries) > limits.max_entries:
             raise InputError(path, "zip_entries", count=len(entries), limit=limits.max_entries)
@@ -177,7 +208,7 @@ def _guard_zip(path: Path, limits: ReadLimits, kind: str) -> dict[str, SheetExte
             raise InputError(path, "zip_duplicate", name=duplicate)
         name_set = set(names)
         if "mimetype" in name_set:
-            mimetype = archive.read("mimetype")[:100].strip()
+            mimetype = _read_small(archive, "mimetype", 100).strip()
             if mimetype != ODS_MIMETYPE:
                 raise InputError(path, "not_workbook_zip")
             kind = "ods"
@@ -196,25 +227,40 @@ def _guard_zip(path: Path, limits: ReadLimits, kind: str) -> dict[str, SheetExte
                 and entry.filename.endswith(".xml")
             )
             extent = SheetExtent() if is_sheet else None
-            total += _inflate_entry(path, archive, entry, limits, total, extent)
+            total += _inflate_entry(path, archive, source, entry, limits, total, extent)
             if extent is not None:
                 extents[entry.filename] = extent
         if kind == "ods" and b"encryption-data" in _read_small(archive, "META-INF/manifest.xml"):
             raise InputError(path, "encrypted")
-    return extents
+    return kind, extents
 
 
-def _read_small(archive: zipfile.ZipFile, name: str) -> bytes:
+def _read_small(archive: zipfile.ZipFile, name: str, size: int = 1 << 20) -> bytes:
+    """At most `size` bytes of an entry: never inflates more than it returns."""
     try:
         with archive.open(name) as handle:
-            return handle.read(1 << 20)
+            return handle.read(size)
     except KeyError:
         return b""
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError):
+        return b""
+
+
+class _CountingFile(io.FileIO):
+    """The archive's file, counting the bytes read from it: the compressed input an entry really used."""
+
+    bytes_read = 0
+
+    def read(self, size: int | None = -1, /) -> bytes:
+        data = super().read(size) or b""
+        self.bytes_read += len(data)
+        return data
 
 
 def _inflate_entry(
     path: Path,
     archive: zipfile.ZipFile,
+    source: _CountingFile,
     entry: zipfile.ZipInfo,
     limits: ReadLimits,
     total_so_far: int,
@@ -223,11 +269,13 @@ def _inflate_entry(
     """Inflate one entry, counting the bytes that really come out; scan a worksheet's rows on the way."""
     inflated = 0
     tail = b""
-    compressed = max(entry.compress_size, 1)
     try:
         with archive.open(entry) as handle:
-            while chunk := handle.read(1 << 20):
+            start = source.bytes_read
+            while chunk := handle.read(GUARD_READ):
                 inflated += len(chunk)
+                # the ratio of what came out to the compressed bytes read so far, never the declared sizes
+                compressed = max(min(source.bytes_read - start, entry.compress_size), 1)
                 if inflated > limits.ratio_grace_bytes and inflated > compressed * limits.max_ratio:
                     raise InputError(path, "zip_ratio", name=entry.filename, limit=limits.max_ratio)
                 if total_so_far + inflated > limits.max_total_bytes:
@@ -247,8 +295,10 @@ def _inflate_entry(
 def _scan_chunk(data: bytes, extent: SheetExtent, final: bool = False) -> bytes:
     """Record rows that hold cells and the widest column; return the unscanned tail (a tag may straddle)."""
     cut = len(data) if final else data.rfind(b"<")
-    if cut <= 0:
-        return data
+    if cut < 0:
+        return b""  # no tag starts here, so none can straddle into the next chunk
+    if cut == 0:
+        return data if len(data) <= MAX_TAG_BYTES else b""
     body = data[:cut]
     for match in _ROW_TAG.finditer(body):
         if not match.group(2):  # <row r="5"/> holds nothing
@@ -410,22 +460,25 @@ def _load_sparse_sheet(
         last_row = row
     first_row = rows_sorted[0]
     try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        try:
-            sheet = workbook[name]
-            head_end = min(last_row, first_row + HEADER_SCAN_ROWS - 1)
-            head = [
-                list(row) for row in sheet.iter_rows(min_row=first_row, max_row=head_end, values_only=True)
-            ]
-            widest = _data_width([[_openpyxl_value(value) for value in row] for row in head])
-            block = [
-                [_openpyxl_value(value) for value in row]
-                for row in sheet.iter_rows(
-                    min_row=first_row, max_row=last_row, max_col=widest, values_only=True
-                )
-            ]
-        finally:
-            workbook.close()
+        # a file object, not the path: openpyxl judges a path by its extension; the bytes decided the type
+        with open(path, "rb") as handle:
+            workbook = openpyxl.load_workbook(handle, read_only=True, data_only=True)
+            try:
+                sheet = workbook[name]
+                head_end = min(last_row, first_row + HEADER_SCAN_ROWS - 1)
+                head = [
+                    list(row)
+                    for row in sheet.iter_rows(min_row=first_row, max_row=head_end, values_only=True)
+                ]
+                widest = _data_width([[_openpyxl_value(value) for value in row] for row in head])
+                block = [
+                    [_openpyxl_value(value) for value in row]
+                    for row in sheet.iter_rows(
+                        min_row=first_row, max_row=last_row, max_col=widest, values_only=True
+                    )
+                ]
+            finally:
+                workbook.close()
     except Exception as exc:
         raise InputError(path, "corrupt_sheet", sheet=name, detail=_short(exc)) from exc
     far_cell = f"{extent.max_col_letters}{rows_sorted[-1]}"

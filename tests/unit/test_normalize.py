@@ -203,3 +203,15 @@ def test_goals_with_month_specific_targets_and_chinese_metrics(tmp_path: Path) -
     assert goals["G1"].target_for("2026-09") == Decimal(100)
     assert goals["G2"].metric == "impressions" and goals["G2"].target_for("2026-10") is None
     assert codes_at(result)[("goal_without_target", "D4")] is Severity.WARNING
+
+
+def test_a_run_of_blank_rows_is_one_finding_and_trailing_blanks_none(tmp_path: Path) -> None:
+    rows: list[list[object]] = [[dt.date(2026, 10, 1), "SEO", "A", "Ann", "", "Done", None, None, 1, 1]]
+    rows += [[]] * 5
+    rows += [[dt.date(2026, 10, 2), "SEO", "B", "Ann", "", "Done", None, None, 1, 1]]
+    rows += [[]] * 3 + [[None, None, None, None, None, None, None, None, None, " "]]
+    result = normalized(make_workbook(tmp_path, rows))
+    blank = [finding for finding in result.findings if finding.code.startswith("blank_row")]
+    assert [(finding.code, finding.ref.cell if finding.ref else "", finding.params) for finding in blank] == [
+        ("blank_rows", "A3", {"count": 5, "last": 7})
+    ]
