@@ -268,7 +268,9 @@ def _activities(
                 findings.append(Finding("blank_row", Severity.INFO, ref))
             else:
                 findings.append(
-                    Finding("blank_rows", Severity.INFO, ref, {"count": len(blank_run), "last": blank_run[-1]})
+                    Finding(
+                        "blank_rows", Severity.INFO, ref, {"count": len(blank_run), "last": blank_run[-1]}
+                    )
                 )
             blank_run = []
         if _is_totals_row(row):
