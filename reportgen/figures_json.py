@@ -16,9 +16,9 @@ SCHEMA_VERSION = 1
 CENT = Decimal("0.01")
 
 
-def money(value: Decimal) -> int | float:
+def money(value: Decimal | int) -> int | float:
     """Money as a JSON number rounded to 2 decimals."""
-    rounded = value.quantize(CENT, rounding=ROUND_HALF_UP)
+    rounded = Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
     return int(rounded) if rounded == rounded.to_integral_value() else float(rounded)
 
 

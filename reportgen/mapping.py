@@ -26,6 +26,11 @@ CHANNEL_PRINCIPLES: dict[Channel, Principle] = {
 }
 
 
+INITIATIVE_SOURCE = Source("initiative")
+CHANNEL_SOURCES = {channel: Source("channel_default", channel.value) for channel in Channel}
+NO_GOAL_SOURCE = Source("none")
+
+
 def all_rules(normalized: Normalized, config: Config) -> list[Rule]:
     """Rules sheet rows first, in order, then `[[rules]]` from the config, in order (first match wins)."""
     config_rules = [
@@ -38,40 +43,58 @@ def all_rules(normalized: Normalized, config: Config) -> list[Rule]:
 def map_activities(normalized: Normalized, config: Config) -> tuple[list[Mapped], list[Finding]]:
     """Map each activity; a goal cell naming no defined goal is a warning and leaves the row unassigned."""
     goal_index = _goal_index(normalized.goals)
-    rules = [
-        (rule, rule.channel, rule.keyword.casefold() if rule.keyword else None)
-        for rule in all_rules(normalized, config)
-    ]
+    rules = all_rules(normalized, config)
+    # the rules that can match each channel, in order; keyword tests are the only per-row work left
+    by_channel = {
+        channel: [
+            (rule, rule.keyword.casefold() if rule.keyword else None)
+            for rule in rules
+            if rule.channel is None or rule.channel is channel
+        ]
+        for channel in Channel
+    }
     goal_column = normalized.columns.get("goal")
     principle_column = normalized.columns.get("principle")
     sheet = normalized.activity_sheet
     findings: list[Finding] = []
     mapped: list[Mapped] = []
     for activity in normalized.activities:
-        text = activity.activity.casefold()
-        matching = [
-            rule
-            for rule, channel, keyword in rules
-            if (channel is None or channel is activity.channel) and (keyword is None or keyword in text)
-        ]
+        candidates = by_channel[activity.channel]
+        if candidates:
+            text = activity.activity.casefold()
+            matching = [rule for rule, keyword in candidates if keyword is None or keyword in text]
+        else:
+            matching = []
         goal_id, goal_source = _goal(activity, goal_index, matching, sheet, goal_column, findings)
         principle, principle_source = _principle(activity, matching, sheet, principle_column, findings)
         mapped.append(Mapped(activity, goal_id, goal_source, principle, principle_source))
     return mapped, findings
 
 
-def _goal_index(goals: list[Goal]) -> dict[str, str]:
+class _GoalIndex(dict[str, str | None]):
+    """Goal cell text → goal id, by id or name in any case and spacing; remembers what it looked up."""
+
+    def __init__(self, by_key: dict[str, str]) -> None:
+        super().__init__()
+        self.by_key = by_key
+
+    def __missing__(self, text: str) -> str | None:
+        found = self[text] = self.by_key.get(vocab.key(text))
+        return found
+
+
+def _goal_index(goals: list[Goal]) -> _GoalIndex:
     index: dict[str, str] = {}
     for goal in goals:
         index.setdefault(vocab.key(goal.name), goal.id)
     for goal in goals:
         index[vocab.key(goal.id)] = goal.id  # an id beats a name that happens to look like it
-    return index
+    return _GoalIndex(index)
 
 
 def _goal(
     activity: Activity,
-    goal_index: dict[str, str],
+    goal_index: _GoalIndex,
     matching: list[Rule],
     sheet: str,
     column: int | None,
@@ -80,18 +103,18 @@ def _goal(
     if activity.goal_text:
         assert column is not None
         ref = CellRef.at(sheet, activity.row, column)
-        goal_id = goal_index.get(vocab.key(activity.goal_text))
+        goal_id = goal_index[activity.goal_text]
         if goal_id is None:
             findings.append(Finding("goal_undefined", Severity.WARNING, ref, {"goal": activity.goal_text}))
             return None, Source("undefined_goal", str(ref))
         return goal_id, Source("cell", str(ref))
     for rule in matching:
         if rule.goal:
-            goal_id = goal_index.get(vocab.key(rule.goal))
+            goal_id = goal_index[rule.goal]
             if goal_id is None:
                 return None, Source("undefined_goal", rule.source.detail)
             return goal_id, rule.source
-    return None, Source("none")
+    return None, NO_GOAL_SOURCE
 
 
 def _principle(
@@ -112,7 +135,5 @@ def _principle(
         if rule.principle:
             return rule.principle, rule.source
     if activity.initiative and activity.stage:
-        return Principle.LAYERED, Source("initiative")
-    return CHANNEL_PRINCIPLES.get(activity.channel, Principle.CONNECTION), Source(
-        "channel_default", activity.channel.value
-    )
+        return Principle.LAYERED, INITIATIVE_SOURCE
+    return CHANNEL_PRINCIPLES.get(activity.channel, Principle.CONNECTION), CHANNEL_SOURCES[activity.channel]

@@ -88,8 +88,12 @@ def default_month(rows: Iterable[Mapped], as_of: dt.date) -> str | None:
     return max(eligible) if eligible else None
 
 
-def rows_in(rows: Iterable[Mapped], month: str) -> list[Mapped]:
-    return [row for row in rows if row.activity.month == month]
+def rows_by_month(rows: Iterable[Mapped]) -> dict[str, list[Mapped]]:
+    """Each month's rows in sheet order, grouped in one pass."""
+    months: dict[str, list[Mapped]] = {}
+    for row in rows:
+        months.setdefault(row.activity.month, []).append(row)
+    return months
 
 
 def ratio(numerator: int | Decimal, denominator: int | Decimal) -> float | None:
@@ -106,7 +110,7 @@ def sum_metrics(rows: Sequence[Mapped]) -> dict[str, Decimal]:
 
 
 def total_cost(rows: Sequence[Mapped]) -> Decimal:
-    return sum((row.activity.cost for row in rows if row.activity.cost is not None), ZERO)
+    return Decimal(ZERO + sum(row.activity.cost for row in rows if row.activity.cost is not None))
 
 
 def count_status(rows: Sequence[Mapped], status: Status) -> int:
@@ -162,7 +166,7 @@ def goal_figures(goal: Goal, rows: Sequence[Mapped], month: str) -> GoalFigures:
     if goal.metric == "activities":
         actual = Decimal(len(served))
     elif goal.metric:
-        actual = sum((row.activity.metrics.get(goal.metric, ZERO) for row in served), ZERO)
+        actual = ZERO + sum(row.activity.metrics.get(goal.metric, 0) for row in served)
     else:
         actual = None
     channels: dict[Channel, int] = {}
@@ -189,9 +193,8 @@ def grouped(rows: Sequence[Mapped], key_of: Callable[[Mapped], K]) -> dict[K, li
     return groups
 
 
-def month_figures(rows: Sequence[Mapped], goals: Sequence[Goal], month: str) -> MonthFigures:
-    """All of SPEC's figures for `month` from the mapped rows of every month."""
-    current = rows_in(rows, month)
+def month_figures(current: Sequence[Mapped], goals: Sequence[Goal], month: str) -> MonthFigures:
+    """All of SPEC's figures for `month` from that month's mapped rows."""
     by_principle = grouped(current, lambda row: row.principle)
     by_channel = grouped(current, lambda row: row.activity.channel)
     by_owner = grouped(current, lambda row: row.activity.owner)

@@ -124,9 +124,22 @@ class WorkbookData:
     findings: tuple[Finding, ...]
 
 
-@dataclass(frozen=True, slots=True)
+Number = int | Decimal
+"""An exact number: counts and whole amounts stay ints (fast, exact), the rest are Decimals."""
+
+
+def month_key(day: dt.date) -> str:
+    """'2026-10' for any day of October 2026."""
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+@dataclass(slots=True)
 class Activity:
-    """One usable row of the activity sheet, typed. `row` is its sheet row; `cols` maps field → column."""
+    """One usable row of the activity sheet, typed; `row` is its sheet row.
+
+    Not frozen, unlike the other models: building 100,000 frozen instances costs five times as long, and no
+    stage changes an Activity after normalize_rows made it.
+    """
 
     row: int
     date: dt.date
@@ -138,17 +151,18 @@ class Activity:
     status: Status = Status.OTHER
     due: dt.date | None = None
     done_on: dt.date | None = None
-    cost: Decimal | None = None
-    metrics: dict[str, Decimal] = field(default_factory=dict)
+    cost: Number | None = None
+    metrics: dict[str, Number] = field(default_factory=dict)
     decision: str | None = None
     initiative: str | None = None
     stage: str | None = None
     lesson: str | None = None
     channel_text: str = ""
+    month: str = ""  # filled from `date` when not given
 
-    @property
-    def month(self) -> str:
-        return f"{self.date.year:04d}-{self.date.month:02d}"
+    def __post_init__(self) -> None:
+        if not self.month:
+            self.month = month_key(self.date)
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,9 +220,10 @@ class Normalized:
     findings: list[Finding]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Mapped:
-    """An activity with the goal and principle it serves and what decided each."""
+    """An activity with the goal and principle it serves and what decided each (not frozen, for speed, like
+    Activity; nothing changes it after map_activities)."""
 
     activity: Activity
     goal_id: str | None

@@ -7,7 +7,6 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from decimal import Decimal
 from functools import partial
 from typing import Any
 
@@ -22,6 +21,7 @@ from reportgen.model import (
     Finding,
     Goal,
     Normalized,
+    Number,
     Rule,
     Severity,
     SheetTable,
@@ -29,11 +29,14 @@ from reportgen.model import (
     Status,
     WorkbookData,
     column_letter,
+    month_key,
 )
 from reportgen.values import (
     Unreadable,
     cell_text,
     currency_of,
+    decimal_of,
+    exact,
     is_blank,
     parse_date,
     parse_money,
@@ -75,7 +78,7 @@ def normalize_rows(book: WorkbookData, config: Config, as_of: dt.date) -> Normal
         for field in DATE_FIELDS
         if field in header.columns
     }
-    activities = list(_activities(table, header, currency, orders, findings))
+    activities = _activities(table, header, currency, orders, findings)
     _check_activities(table, header, activities, as_of, findings)
     goals = _goals(book.goals, findings, book.path) if book.goals else []
     rules = _rules(book.rules, findings, book.path) if book.rules else []
@@ -231,123 +234,236 @@ def _activities(
     currency: str,
     orders: dict[str, str],
     findings: list[Finding],
-) -> Iterator[Activity]:
+) -> list[Activity]:
+    """Type the rows column by column (a fast path for the values calamine already typed), then assemble
+    Activities; 100,000 rows must cost well under a second (benchmarks/bench_figures.py)."""
     columns = header.columns
     width = max(columns.values()) + 1
-    metric_columns = [(name, columns[name]) for name in METRICS if name in columns]
-    text_columns = [(name, columns[name]) for name in TEXT_FIELDS if name in columns]
-    first_col = table.first_col
-    name = table.name
+    start = header.index + 1
+    data = table.rows[start:]
+    numbers = table.row_numbers[start:]
+    if any(len(row) < width for row in data):
+        data = [row if len(row) >= width else row + [""] * (width - len(row)) for row in data]
+    name, first_col = table.name, table.first_col
 
-    def bad(
-        code: str, sheet_row: int, position: int, value: Any, severity: Severity = Severity.ERROR
-    ) -> None:
-        findings.append(
-            Finding(
-                code, severity, CellRef.at(name, sheet_row, first_col + position), {"value": cell_text(value)}
+    def column(field: str) -> list[Any] | None:
+        position = columns.get(field)
+        return None if position is None else [row[position] for row in data]
+
+    def report(code: str, index: int, field: str, value: Any, severity: Severity = Severity.ERROR) -> None:
+        ref = CellRef.at(name, numbers[index], first_col + columns[field])
+        findings.append(Finding(code, severity, ref, {"value": cell_text(value)}))
+
+    usable = _usable_rows(data, numbers, columns, name, first_col, findings)
+    dates = column("date")
+    assert dates is not None
+    date_of: dict[int, dt.date] = {}
+    for index in usable:
+        value = dates[index]
+        if value.__class__ is dt.date:
+            date_of[index] = value
+            continue
+        try:
+            date_of[index] = parse_date(value, orders["date"])
+        except Unreadable:
+            report("bad_date_row_skipped", index, "date", value)
+    kept = [index for index in usable if index in date_of]
+
+    texts = {field: _typed_column(column(field), kept, _text) for field in TEXT_FIELDS if field in columns}
+    channel_words = vocab.CHANNEL_WORDS
+    channel_cache: dict[Any, Channel | None] = {}
+    channel_cells = column("channel")
+    assert channel_cells is not None
+    channels: dict[int, Channel] = {}
+    for index in kept:
+        value = channel_cells[index]
+        found = channel_cache.get(value, _MISSING)
+        if found is _MISSING:
+            found = channel_cache[value] = channel_words.get(vocab.key(cell_text(value)))
+        if found is None:
+            report("unknown_channel", index, "channel", value, Severity.WARNING)
+            found = Channel.OTHER
+        channels[index] = found  # type: ignore[assignment]
+    statuses = _statuses(column("status"), kept, report)
+    due = _typed_column(
+        column("due"), kept, partial(_date_or_none, order=orders.get("due", "MDY")), report, "due"
+    )
+    done_on = _typed_column(
+        column("done_on"), kept, partial(_date_or_none, order=orders.get("done_on", "MDY")), report, "done_on"
+    )
+    costs = _typed_column(column("cost"), kept, partial(_money_or_none, currency=currency), report, "cost")
+    metric_columns = [
+        (metric, _typed_column(column(metric), kept, _number_or_none, report, metric))
+        for metric in METRICS
+        if metric in columns
+    ]
+    empty: dict[int, Any] = {}
+    text = {field: texts.get(field, empty) for field in TEXT_FIELDS}
+    month_cache: dict[tuple[int, int], str] = {}
+    activities = []
+    for index in kept:
+        day = date_of[index]
+        month = month_cache.get((day.year, day.month))
+        if month is None:
+            month = month_cache[(day.year, day.month)] = month_key(day)
+        metrics = {}
+        for metric, values in metric_columns:
+            value = values.get(index)
+            if value is not None:
+                metrics[metric] = value
+        activities.append(
+            Activity(
+                numbers[index],
+                day,
+                channels[index],
+                text["activity"].get(index) or "",
+                text["owner"].get(index),
+                text["goal"].get(index),
+                text["principle"].get(index),
+                statuses.get(index, Status.OTHER),
+                due.get(index),
+                done_on.get(index),
+                costs.get(index),
+                metrics,
+                text["decision"].get(index),
+                text["initiative"].get(index),
+                text["stage"].get(index),
+                text["lesson"].get(index),
+                cell_text(channel_cells[index]),
+                month,
             )
         )
+    return activities
 
-    def read(parse: Callable[[Any], Any], sheet_row: int, position: int, value: Any) -> Any:
-        try:
-            return parse(value)
-        except Unreadable as problem:
-            bad(problem.code, sheet_row, position, value)
-            return None
 
+_MISSING: Any = object()
+
+
+def _usable_rows(
+    data: list[list[Any]],
+    numbers: list[int],
+    columns: dict[str, int],
+    name: str,
+    first_col: int,
+    findings: list[Finding],
+) -> list[int]:
+    """Indexes of rows that hold the required values; blank runs, totals rows and rows missing a required
+    value become findings."""
+    required = [(field, columns[field]) for field in vocab.REQUIRED_FIELDS]
+    usable: list[int] = []
     blank_run: list[int] = []  # a run of blank rows is one finding, and only when data follows it
-
-    for sheet_row, raw in _data_rows(table, header):
-        row = raw if len(raw) >= width else raw + [""] * (width - len(raw))
+    for index, row in enumerate(data):
+        present = [
+            field
+            for field, position in required
+            if (value := row[position]).__class__ is not str or (value and not is_blank(value))
+        ]
+        if len(present) == len(required) and not _is_totals_row(row):
+            if blank_run:
+                _report_blank_run(blank_run, name, first_col, findings)
+                blank_run = []
+            usable.append(index)
+            continue
         if all(is_blank(value) for value in row):
-            blank_run.append(sheet_row)
+            blank_run.append(numbers[index])
             continue
         if blank_run:
-            ref = CellRef.at(name, blank_run[0], first_col)
-            if len(blank_run) == 1:
-                findings.append(Finding("blank_row", Severity.INFO, ref))
-            else:
-                findings.append(
-                    Finding(
-                        "blank_rows", Severity.INFO, ref, {"count": len(blank_run), "last": blank_run[-1]}
-                    )
-                )
+            _report_blank_run(blank_run, name, first_col, findings)
             blank_run = []
         if _is_totals_row(row):
-            findings.append(Finding("totals_row", Severity.INFO, CellRef.at(name, sheet_row, first_col)))
+            findings.append(Finding("totals_row", Severity.INFO, CellRef.at(name, numbers[index], first_col)))
             continue
-        missing = [field for field in vocab.REQUIRED_FIELDS if is_blank(row[columns[field]])]
-        if missing:
-            for field in missing:
-                findings.append(
-                    Finding(
-                        "missing_required",
-                        Severity.ERROR,
-                        CellRef.at(name, sheet_row, first_col + columns[field]),
-                        {"field": field},
-                    )
-                )
+        for field, position in required:
+            if field not in present:
+                ref = CellRef.at(name, numbers[index], first_col + position)
+                findings.append(Finding("missing_required", Severity.ERROR, ref, {"field": field}))
+    return usable
+
+
+def _report_blank_run(run: list[int], name: str, first_col: int, findings: list[Finding]) -> None:
+    ref = CellRef.at(name, run[0], first_col)
+    if len(run) == 1:
+        findings.append(Finding("blank_row", Severity.INFO, ref))
+    else:
+        findings.append(Finding("blank_rows", Severity.INFO, ref, {"count": len(run), "last": run[-1]}))
+
+
+Reporter = Callable[..., None]
+
+
+def _typed_column(
+    cells: list[Any] | None,
+    kept: list[int],
+    parse: Callable[[Any], Any],
+    report: Reporter | None = None,
+    field: str = "",
+) -> dict[int, Any]:
+    """index → typed value for the kept rows with a value; an unreadable cell is reported and left out."""
+    typed: dict[int, Any] = {}
+    if cells is None:
+        return typed
+    for index in kept:
+        value = cells[index]
+        if value == "" or value is None:
             continue
-        date_value = row[columns["date"]]
         try:
-            date = parse_date(date_value, orders["date"])
-        except Unreadable:
-            bad("bad_date_row_skipped", sheet_row, columns["date"], date_value)
+            result = parse(value)
+        except Unreadable as problem:
+            if report is not None:
+                report(problem.code, index, field, value)
             continue
-        texts = {field: cell_text(row[position]) or None for field, position in text_columns}
-        channel_value = row[columns["channel"]]
-        channel_text = cell_text(channel_value)
-        channel = vocab.CHANNEL_WORDS.get(vocab.key(channel_text))
-        if channel is None:
-            channel = Channel.OTHER
-            bad("unknown_channel", sheet_row, columns["channel"], channel_value, Severity.WARNING)
-        status = Status.OTHER
-        if "status" in columns:
-            status_value = row[columns["status"]]
-            if is_blank(status_value):
-                bad("missing_status", sheet_row, columns["status"], status_value, Severity.WARNING)
-            else:
-                found = vocab.STATUS_WORDS.get(vocab.key(cell_text(status_value)))
-                if found is None:
-                    bad("unknown_status", sheet_row, columns["status"], status_value, Severity.WARNING)
-                else:
-                    status = found
-        dates: dict[str, dt.date | None] = {}
-        for field in ("due", "done_on"):
-            position = columns.get(field)
-            value = row[position] if position is not None else ""
-            dates[field] = (
-                None
-                if position is None or is_blank(value)
-                else read(partial(parse_date, slashed_order=orders[field]), sheet_row, position, value)
-            )
-        cost = None
-        if "cost" in columns and not is_blank(cost_value := row[columns["cost"]]):
-            cost = read(lambda value: parse_money(value, currency), sheet_row, columns["cost"], cost_value)
-        metrics: dict[str, Decimal] = {}
-        for metric, position in metric_columns:
-            value = row[position]
-            if not is_blank(value) and (number := read(parse_number, sheet_row, position, value)) is not None:
-                metrics[metric] = number
-        yield Activity(
-            row=sheet_row,
-            date=date,
-            channel=channel,
-            activity=texts["activity"] or "",
-            owner=texts.get("owner"),
-            goal_text=texts.get("goal"),
-            principle_text=texts.get("principle"),
-            status=status,
-            due=dates["due"],
-            done_on=dates["done_on"],
-            cost=cost,
-            metrics=metrics,
-            decision=texts.get("decision"),
-            initiative=texts.get("initiative"),
-            stage=texts.get("stage"),
-            lesson=texts.get("lesson"),
-            channel_text=channel_text,
-        )
+        if result is not None:
+            typed[index] = result
+    return typed
+
+
+def _text(value: Any) -> str | None:
+    if value.__class__ is str:
+        return value.strip() or None
+    return cell_text(value) or None
+
+
+def _date_or_none(value: Any, order: str) -> dt.date | None:
+    if value.__class__ is dt.date:
+        return value  # type: ignore[no-any-return]
+    if is_blank(value):
+        return None
+    return parse_date(value, order)
+
+
+def _money_or_none(value: Any, currency: str) -> Number | None:
+    if value.__class__ is float:
+        return int(value) if value.is_integer() else decimal_of(value)
+    if is_blank(value):
+        return None
+    return exact(parse_money(value, currency))
+
+
+def _number_or_none(value: Any) -> Number | None:
+    if value.__class__ is float:
+        return int(value) if value.is_integer() else decimal_of(value)
+    if is_blank(value):
+        return None
+    return exact(parse_number(value))
+
+
+def _statuses(cells: list[Any] | None, kept: list[int], report: Reporter) -> dict[int, Status]:
+    statuses: dict[int, Status] = {}
+    if cells is None:
+        return statuses
+    cache: dict[Any, Status | None] = {}
+    words = vocab.STATUS_WORDS
+    for index in kept:
+        value = cells[index]
+        found = cache.get(value, _MISSING)
+        if found is _MISSING:
+            found = cache[value] = None if is_blank(value) else words.get(vocab.key(cell_text(value)))
+        if found is None:
+            code = "missing_status" if is_blank(value) else "unknown_status"
+            report(code, index, "status", value, Severity.WARNING)
+            continue
+        statuses[index] = found  # type: ignore[assignment]
+    return statuses
 
 
 def _is_totals_row(row: list[Any]) -> bool:
@@ -373,59 +489,39 @@ def _check_activities(
     raw_by_row = dict(zip(table.row_numbers, table.rows, strict=True))
     seen: dict[tuple[Any, ...], int] = {}
     months = Counter(activity.month for activity in activities)
+    lone_months = {month for month, count in months.items() if count == 1 and _isolated(month, months)}
+    done = Status.DONE
     for activity in activities:
         row = activity.row
-        if activity.due is not None and activity.due < activity.date:
-            findings.append(
-                Finding(
-                    "due_before_start",
-                    Severity.WARNING,
-                    ref(row, "due"),
-                    {"due": activity.due.isoformat(), "date": activity.date.isoformat()},
-                )
-            )
-        if activity.status is Status.DONE and activity.done_on is None:
-            findings.append(Finding("done_without_date", Severity.WARNING, ref(row, "done_on")))
-        if activity.done_on is not None:
-            if activity.done_on > as_of:
-                findings.append(
-                    Finding(
-                        "done_in_future",
-                        Severity.WARNING,
-                        ref(row, "done_on"),
-                        {"done_on": activity.done_on.isoformat(), "as_of": as_of.isoformat()},
-                    )
-                )
-            if activity.done_on < activity.date:
-                findings.append(
-                    Finding(
-                        "done_before_start",
-                        Severity.WARNING,
-                        ref(row, "done_on"),
-                        {"done_on": activity.done_on.isoformat(), "date": activity.date.isoformat()},
-                    )
-                )
-        if months[activity.month] == 1 and _isolated(activity.date, months):
-            findings.append(
-                Finding(
-                    "date_outlier", Severity.WARNING, ref(row, "date"), {"date": activity.date.isoformat()}
-                )
-            )
+        day, due, done_on = activity.date, activity.due, activity.done_on
+        if due is not None and due < day:
+            params = {"due": due.isoformat(), "date": day.isoformat()}
+            findings.append(Finding("due_before_start", Severity.WARNING, ref(row, "due"), params))
+        if done_on is None:
+            if activity.status is done:
+                findings.append(Finding("done_without_date", Severity.WARNING, ref(row, "done_on")))
+        else:
+            if done_on > as_of:
+                params = {"done_on": done_on.isoformat(), "as_of": as_of.isoformat()}
+                findings.append(Finding("done_in_future", Severity.WARNING, ref(row, "done_on"), params))
+            if done_on < day:
+                params = {"done_on": done_on.isoformat(), "date": day.isoformat()}
+                findings.append(Finding("done_before_start", Severity.WARNING, ref(row, "done_on"), params))
+        if activity.month in lone_months:
+            params = {"date": day.isoformat()}
+            findings.append(Finding("date_outlier", Severity.WARNING, ref(row, "date"), params))
         fingerprint = tuple(raw_by_row[row])
         first = seen.setdefault(fingerprint, row)
         if first != row:
-            findings.append(
-                Finding("duplicate_row", Severity.WARNING, CellRef.at(name, row, first_col), {"first": first})
-            )
+            ref_row = CellRef.at(name, row, first_col)
+            findings.append(Finding("duplicate_row", Severity.WARNING, ref_row, {"first": first}))
 
 
-def _isolated(date: dt.date, months: Counter[str]) -> bool:
-    """True when a lone row's month is far from every other month that has rows: a typo'd year, usually."""
-    others = [month for month in months if month != f"{date.year:04d}-{date.month:02d}"]
-    if not others:
-        return False
-    nearest = min(abs((date.year * 12 + date.month) - (int(m[:4]) * 12 + int(m[5:]))) for m in others)
-    return nearest * 30 > OUTLIER_DAYS
+def _isolated(month: str, months: Counter[str]) -> bool:
+    """True when a month is far from every other month that has rows: a typo'd year, usually."""
+    index = int(month[:4]) * 12 + int(month[5:7])
+    others = [int(other[:4]) * 12 + int(other[5:7]) for other in months if other != month]
+    return bool(others) and min(abs(index - other) for other in others) * 30 > OUTLIER_DAYS
 
 
 # --- goals and rules ---

@@ -9,7 +9,7 @@ from pathlib import Path
 from reportgen.config import Config
 from reportgen.errors import InputError
 from reportgen.mapping import map_activities
-from reportgen.metrics import MonthFigures, default_month, month_figures, shift_month
+from reportgen.metrics import MonthFigures, default_month, month_figures, rows_by_month, shift_month
 from reportgen.model import Finding, Goal, Mapped
 from reportgen.normalize import normalize_rows
 from reportgen.workbook import ReadLimits, read_workbook
@@ -70,20 +70,21 @@ def check_workbook(path: Path, config: Config, as_of: dt.date) -> Checked:
 def build_review(checked: Checked, month: str | None, as_of: dt.date, lang: str | None) -> Review:
     """compute_figures for the chosen month (default: SPEC's) and the month before it."""
     chosen = month or default_month(checked.rows, as_of)
-    months = sorted({row.activity.month for row in checked.rows})
-    if chosen is None or chosen not in months:
-        raise InputError(checked.workbook, "month_empty", month=chosen or "-", months=", ".join(months))
+    by_month = rows_by_month(checked.rows)
+    if chosen is None or chosen not in by_month:
+        raise InputError(
+            checked.workbook, "month_empty", month=chosen or "-", months=", ".join(sorted(by_month))
+        )
     previous_month = shift_month(chosen, -1)
+    previous_rows = by_month.get(previous_month)
     return Review(
         checked=checked,
         month=chosen,
         as_of=as_of,
         lang=lang or checked.sheet_lang,
-        current=month_figures(checked.rows, checked.goals, chosen),
-        previous=month_figures(checked.rows, checked.goals, previous_month)
-        if previous_month in months
-        else None,
-        rows=[row for row in checked.rows if row.activity.month == chosen],
+        current=month_figures(by_month[chosen], checked.goals, chosen),
+        previous=month_figures(previous_rows, checked.goals, previous_month) if previous_rows else None,
+        rows=by_month[chosen],
     )
 
 

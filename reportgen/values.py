@@ -130,6 +130,11 @@ def decimal_of(number: float | int) -> Decimal:
     return Decimal(repr(number))
 
 
+def exact(number: Decimal) -> int | Decimal:
+    """A whole Decimal as an int: counts and round amounts stay ints, which sum exactly and fast."""
+    return int(number) if number == number.to_integral_value() else number
+
+
 def parse_number(value: Any) -> Decimal:
     """A count or amount: numbers, '1,234', '1.2万', '12%'."""
     if isinstance(value, bool):

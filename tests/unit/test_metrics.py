@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from reportgen.metrics import default_month, month_figures, shift_month
+from reportgen.metrics import default_month, month_figures, rows_by_month, shift_month
 from reportgen.model import Activity, Channel, Goal, Mapped, Principle, Source, Status
 
 D = dt.date
@@ -66,7 +66,7 @@ GOALS = [
 
 def test_month_figures_follow_spec_definitions() -> None:
     october = [r for r in ROWS if r.activity.month == "2026-10"]
-    figures = month_figures(ROWS, GOALS, "2026-10")
+    figures = month_figures(rows_by_month(ROWS)["2026-10"], GOALS, "2026-10")
     done = [r for r in october if r.activity.status is Status.DONE]
     cancelled = [r for r in october if r.activity.status is Status.CANCELLED]
     assert figures.totals.activities == len(october)
