@@ -105,7 +105,8 @@ def sum_metrics(rows: Sequence[Mapped]) -> dict[str, Decimal]:
     sums = dict.fromkeys(METRICS, ZERO)
     for row in rows:
         for name, value in row.activity.metrics.items():
-            sums[name] += value
+            if value is not None:
+                sums[name] += value
     return sums
 
 
@@ -166,7 +167,7 @@ def goal_figures(goal: Goal, rows: Sequence[Mapped], month: str) -> GoalFigures:
     if goal.metric == "activities":
         actual = Decimal(len(served))
     elif goal.metric:
-        actual = ZERO + sum(row.activity.metrics.get(goal.metric, 0) for row in served)
+        actual = ZERO + sum(row.activity.metrics.get(goal.metric) or 0 for row in served)
     else:
         actual = None
     channels: dict[Channel, int] = {}

@@ -152,7 +152,7 @@ class Activity:
     due: dt.date | None = None
     done_on: dt.date | None = None
     cost: Number | None = None
-    metrics: dict[str, Number] = field(default_factory=dict)
+    metrics: dict[str, Number | None] = field(default_factory=dict)  # None: empty or unreadable cell
     decision: str | None = None
     initiative: str | None = None
     stage: str | None = None

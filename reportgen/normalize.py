@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
+from operator import itemgetter
 from typing import Any
 
 from reportgen import vocab
@@ -72,14 +73,13 @@ def normalize_rows(book: WorkbookData, config: Config, as_of: dt.date) -> Normal
         # the reader refused what is past the limit whatever the header; this is the exact count below it
         raise InputError(book.path, "too_many_rows", sheet=table.name, count=data_rows, limit=config.max_rows)
     lang = "zh" if header.chinese > header.english else "en"
-    currency = config.currency or _dominant_currency(table, header) or ("¥" if lang == "zh" else "$")
+    sheet = _ActivityColumns.of(table, header)
+    currency = config.currency or _dominant_currency(sheet) or ("¥" if lang == "zh" else "$")
     orders = {
-        field: _slashed_order(table, header, field, config, lang, findings)
-        for field in DATE_FIELDS
-        if field in header.columns
+        field: _slashed_order(sheet, field, config, findings) for field in DATE_FIELDS if field in sheet.cells
     }
-    activities = _activities(table, header, currency, orders, findings)
-    _check_activities(table, header, activities, as_of, findings)
+    activities = _activities(sheet, currency, orders, findings)
+    _check_activities(sheet, activities, as_of, findings)
     goals = _goals(book.goals, findings, book.path) if book.goals else []
     rules = _rules(book.rules, findings, book.path) if book.rules else []
     return Normalized(
@@ -193,191 +193,298 @@ def _data_rows(table: SheetTable, header: Header) -> Iterator[tuple[int, list[An
         yield table.row_numbers[index], table.rows[index]
 
 
-def _dominant_currency(table: SheetTable, header: Header) -> str | None:
+@dataclass(frozen=True, slots=True)
+class _ActivityColumns:
+    """The activity sheet below its header, one tuple of raw cells per known field (C-speed transposition), so
+    each field is typed by one comprehension with a fast path for the values calamine already typed."""
+
+    name: str
+    first_col: int
+    positions: dict[str, int]  # field → position in a row list
+    numbers: list[int]  # sheet row of each data row
+    rows: list[list[Any]]  # the raw data rows, for blank, totals and duplicate checks
+    cells: dict[str, tuple[Any, ...]]  # field → that column's raw cells, aligned with `numbers`
+
+    @classmethod
+    def of(cls, table: SheetTable, header: Header) -> _ActivityColumns:
+        start = header.index + 1
+        rows = table.rows[start:]
+        width = max(header.columns.values()) + 1
+        if any(len(row) < width for row in rows):
+            rows = [row if len(row) >= width else row + [""] * (width - len(row)) for row in rows]
+        fields = list(header.columns)
+        if rows:
+            picked = map(itemgetter(*(header.columns[field] for field in fields)), rows)
+            transposed = list(zip(*picked, strict=True)) if len(fields) > 1 else [tuple(v for (v,) in picked)]
+        else:
+            transposed = [() for _ in fields]
+        return cls(
+            name=table.name,
+            first_col=table.first_col,
+            positions=dict(header.columns),
+            numbers=table.row_numbers[start:],
+            rows=rows,
+            cells=dict(zip(fields, transposed, strict=True)),
+        )
+
+    def ref(self, index: int, field: str) -> CellRef:
+        return CellRef.at(self.name, self.numbers[index], self.first_col + self.positions[field])
+
+
+def _dominant_currency(sheet: _ActivityColumns) -> str | None:
     """The currency most cost cells name (SPEC: the symbol most cells use)."""
-    position = header.columns.get("cost")
-    if position is None:
-        return None
-    counts: Counter[str] = Counter()
-    for _, row in _data_rows(table, header):
-        if position < len(row) and isinstance(row[position], str) and (named := currency_of(row[position])):
-            counts[named] += 1
+    counts = Counter(
+        named
+        for value in sheet.cells.get("cost", ())
+        if value.__class__ is str and (named := currency_of(value))
+    )
     return counts.most_common(1)[0][0] if counts else None
 
 
-def _slashed_order(
-    table: SheetTable, header: Header, field: str, config: Config, lang: str, findings: list[Finding]
-) -> str:
+def _slashed_order(sheet: _ActivityColumns, field: str, config: Config, findings: list[Finding]) -> str:
     """Decide day/month order for `10/5/2026` text once per column (SPEC "Dates")."""
-    position = header.columns[field]
     first_ambiguous: int | None = None
-    for sheet_row, row in _data_rows(table, header):
-        value = row[position] if position < len(row) else ""
-        if not isinstance(value, str) or (parts := slashed_parts(value)) is None:
+    for index, value in enumerate(sheet.cells[field]):
+        if value.__class__ is not str or (parts := slashed_parts(value)) is None:
             continue
         if parts[0] > 12 >= parts[1]:
             return "DMY"
         if parts[1] > 12 >= parts[0]:
             return "MDY"
         if parts[0] != parts[1] and first_ambiguous is None:
-            first_ambiguous = sheet_row
+            first_ambiguous = index
     order = config.date_order if config.date_order in ("MDY", "DMY") else "MDY"
     if first_ambiguous is not None:
-        ref = table.ref(first_ambiguous, table.first_col + position)
-        findings.append(Finding("assumed_date_order", Severity.INFO, ref, {"order": order}))
+        findings.append(
+            Finding("assumed_date_order", Severity.INFO, sheet.ref(first_ambiguous, field), {"order": order})
+        )
     return order
 
 
-def _activities(
-    table: SheetTable,
-    header: Header,
-    currency: str,
-    orders: dict[str, str],
-    findings: list[Finding],
-) -> list[Activity]:
-    """Type the rows column by column (a fast path for the values calamine already typed), then assemble
-    Activities; 100,000 rows must cost well under a second (benchmarks/bench_figures.py)."""
-    columns = header.columns
-    width = max(columns.values()) + 1
-    start = header.index + 1
-    data = table.rows[start:]
-    numbers = table.row_numbers[start:]
-    if any(len(row) < width for row in data):
-        data = [row if len(row) >= width else row + [""] * (width - len(row)) for row in data]
-    name, first_col = table.name, table.first_col
+class _Typer:
+    """Types one field's cells; an unreadable cell becomes a finding and a missing value (None)."""
 
-    def column(field: str) -> list[Any] | None:
-        position = columns.get(field)
-        return None if position is None else [row[position] for row in data]
+    def __init__(self, sheet: _ActivityColumns, findings: list[Finding]) -> None:
+        self.sheet = sheet
+        self.findings = findings
 
-    def report(code: str, index: int, field: str, value: Any, severity: Severity = Severity.ERROR) -> None:
-        ref = CellRef.at(name, numbers[index], first_col + columns[field])
-        findings.append(Finding(code, severity, ref, {"value": cell_text(value)}))
-
-    usable = _usable_rows(data, numbers, columns, name, first_col, findings)
-    dates = column("date")
-    assert dates is not None
-    date_of: dict[int, dt.date] = {}
-    for index in usable:
-        value = dates[index]
-        if value.__class__ is dt.date:
-            date_of[index] = value
-            continue
-        try:
-            date_of[index] = parse_date(value, orders["date"])
-        except Unreadable:
-            report("bad_date_row_skipped", index, "date", value)
-    kept = [index for index in usable if index in date_of]
-
-    texts = {field: _typed_column(column(field), kept, _text) for field in TEXT_FIELDS if field in columns}
-    channel_words = vocab.CHANNEL_WORDS
-    channel_cache: dict[Any, Channel | None] = {}
-    channel_cells = column("channel")
-    assert channel_cells is not None
-    channels: dict[int, Channel] = {}
-    for index in kept:
-        value = channel_cells[index]
-        found = channel_cache.get(value, _MISSING)
-        if found is _MISSING:
-            found = channel_cache[value] = channel_words.get(vocab.key(cell_text(value)))
-        if found is None:
-            report("unknown_channel", index, "channel", value, Severity.WARNING)
-            found = Channel.OTHER
-        channels[index] = found  # type: ignore[assignment]
-    statuses = _statuses(column("status"), kept, report)
-    due = _typed_column(
-        column("due"), kept, partial(_date_or_none, order=orders.get("due", "MDY")), report, "due"
-    )
-    done_on = _typed_column(
-        column("done_on"), kept, partial(_date_or_none, order=orders.get("done_on", "MDY")), report, "done_on"
-    )
-    costs = _typed_column(column("cost"), kept, partial(_money_or_none, currency=currency), report, "cost")
-    metric_columns = [
-        (metric, _typed_column(column(metric), kept, _number_or_none, report, metric))
-        for metric in METRICS
-        if metric in columns
-    ]
-    empty: dict[int, Any] = {}
-    text = {field: texts.get(field, empty) for field in TEXT_FIELDS}
-    month_cache: dict[tuple[int, int], str] = {}
-    activities = []
-    for index in kept:
-        day = date_of[index]
-        month = month_cache.get((day.year, day.month))
-        if month is None:
-            month = month_cache[(day.year, day.month)] = month_key(day)
-        metrics = {}
-        for metric, values in metric_columns:
-            value = values.get(index)
-            if value is not None:
-                metrics[metric] = value
-        activities.append(
-            Activity(
-                numbers[index],
-                day,
-                channels[index],
-                text["activity"].get(index) or "",
-                text["owner"].get(index),
-                text["goal"].get(index),
-                text["principle"].get(index),
-                statuses.get(index, Status.OTHER),
-                due.get(index),
-                done_on.get(index),
-                costs.get(index),
-                metrics,
-                text["decision"].get(index),
-                text["initiative"].get(index),
-                text["stage"].get(index),
-                text["lesson"].get(index),
-                cell_text(channel_cells[index]),
-                month,
-            )
+    def report(
+        self, code: str, index: int, field: str, value: Any, severity: Severity = Severity.ERROR
+    ) -> None:
+        self.findings.append(
+            Finding(code, severity, self.sheet.ref(index, field), {"value": cell_text(value)})
         )
-    return activities
+
+    def slow(self, parse: Callable[[Any], Any], index: int, field: str, value: Any) -> Any:
+        """The general path: blanks are None, anything else is parsed or reported."""
+        if is_blank(value):
+            return None
+        try:
+            return parse(value)
+        except Unreadable as problem:
+            self.report(problem.code, index, field, value)
+            return None
+
+    def column(self, field: str, kept: list[int]) -> Sequence[Any]:
+        cells = self.sheet.cells.get(field)
+        if cells is None:
+            return [""] * len(kept)
+        return cells if len(kept) == len(cells) else [cells[index] for index in kept]
+
+    def texts(self, field: str, kept: list[int]) -> list[str | None]:
+        return [
+            (value.strip() or None) if value.__class__ is str else (cell_text(value) or None)
+            for value in self.column(field, kept)
+        ]
+
+    def dates(self, field: str, kept: list[int], order: str) -> list[dt.date | None]:
+        cells = self.column(field, kept)
+        typed: list[Any] = [value if value.__class__ is dt.date or value == "" else _SLOW for value in cells]
+        parse = partial(parse_date, slashed_order=order)
+        return self._finish(typed, cells, kept, field, parse)
+
+    def numbers(self, field: str, kept: list[int], parse: Callable[[Any], Any]) -> list[Number | None]:
+        cells = self.column(field, kept)
+        typed: list[Any] = [
+            (int(value) if value.is_integer() else decimal_of(value))
+            if value.__class__ is float
+            else (None if value == "" else _SLOW)
+            for value in cells
+        ]
+        return self._finish(typed, cells, kept, field, parse)
+
+    def _finish(
+        self, typed: list[Any], cells: Sequence[Any], kept: list[int], field: str, parse: Callable[[Any], Any]
+    ) -> list[Any]:
+        """Second pass, only over the cells the fast path left: text to parse, blanks, bad values."""
+        if _SLOW not in typed and "" not in typed:
+            return typed
+        for position, value in enumerate(typed):
+            if value is _SLOW:
+                typed[position] = self.slow(parse, kept[position], field, cells[position])
+            elif value == "":
+                typed[position] = None
+        return typed
+
+    def words(
+        self, field: str, kept: list[int], table: dict[str, Any], unknown: str, missing: str
+    ) -> list[Any]:
+        """Channel or status cells through a word table; the key of each distinct text is computed once."""
+        cache: dict[Any, Any] = {}
+        typed = []
+        for index, value in zip(kept, self.column(field, kept), strict=True):
+            found = cache.get(value, _MISSING)
+            if found is _MISSING:
+                found = cache[value] = None if is_blank(value) else table.get(vocab.key(cell_text(value)))
+            if found is None and field in self.sheet.cells:
+                self.report(missing if is_blank(value) else unknown, index, field, value, Severity.WARNING)
+            typed.append(found)
+        return typed
 
 
 _MISSING: Any = object()
+_SLOW: Any = object()  # a cell the fast path leaves to the general parser
 
 
-def _usable_rows(
-    data: list[list[Any]],
-    numbers: list[int],
-    columns: dict[str, int],
-    name: str,
-    first_col: int,
-    findings: list[Finding],
-) -> list[int]:
-    """Indexes of rows that hold the required values; blank runs, totals rows and rows missing a required
-    value become findings."""
-    required = [(field, columns[field]) for field in vocab.REQUIRED_FIELDS]
-    usable: list[int] = []
+def _activities(
+    sheet: _ActivityColumns, currency: str, orders: dict[str, str], findings: list[Finding]
+) -> list[Activity]:
+    """Type the kept rows field by field, then build the Activities in one map() over the columns: 100,000
+    rows must cost a fraction of reading them (benchmarks/bench_figures.py)."""
+    typer = _Typer(sheet, findings)
+    usable = _usable_rows(sheet, findings)
+    dates = []
+    kept = []
+    parse = partial(parse_date, slashed_order=orders["date"])
+    for index, value in zip(usable, typer.column("date", usable), strict=True):
+        if value.__class__ is not dt.date:
+            try:
+                value = parse(value)
+            except Unreadable:
+                typer.report("bad_date_row_skipped", index, "date", value)
+                continue
+        kept.append(index)
+        dates.append(value)
+    months = _MonthKeys()
+    channels = [
+        channel or Channel.OTHER
+        for channel in typer.words(
+            "channel", kept, vocab.CHANNEL_WORDS, "unknown_channel", "missing_required"
+        )
+    ]
+    statuses = [
+        status or Status.OTHER
+        for status in typer.words("status", kept, vocab.STATUS_WORDS, "unknown_status", "missing_status")
+    ]
+    metric_fields = [metric for metric in METRICS if metric in sheet.cells]
+    metric_columns = [typer.numbers(metric, kept, parse_number_exact) for metric in metric_fields]
+    metrics = [dict(zip(metric_fields, values, strict=True)) for values in zip(*metric_columns, strict=True)]
+    if not metric_fields:
+        metrics = [{} for _ in kept]
+    return list(
+        map(
+            Activity,
+            [sheet.numbers[index] for index in kept],
+            dates,
+            channels,
+            [text or "" for text in typer.texts("activity", kept)],
+            typer.texts("owner", kept),
+            typer.texts("goal", kept),
+            typer.texts("principle", kept),
+            statuses,
+            typer.dates("due", kept, orders.get("due", "MDY")),
+            typer.dates("done_on", kept, orders.get("done_on", "MDY")),
+            typer.numbers("cost", kept, partial(parse_money_exact, currency=currency)),
+            metrics,
+            typer.texts("decision", kept),
+            typer.texts("initiative", kept),
+            typer.texts("stage", kept),
+            typer.texts("lesson", kept),
+            [text or "" for text in typer.texts("channel", kept)],
+            [months[day] for day in dates],
+        )
+    )
+
+
+class _MonthKeys(dict[dt.date, str]):
+    """date → 'YYYY-MM', computed once per distinct date."""
+
+    def __missing__(self, day: dt.date) -> str:
+        key = self[day] = month_key(day)
+        return key
+
+
+def parse_number_exact(value: Any) -> Number:
+    return exact(parse_number(value))
+
+
+def parse_money_exact(value: Any, currency: str) -> Number:
+    return exact(parse_money(value, currency))
+
+
+def _blank_values(cells: Sequence[Any]) -> set[Any]:
+    """The distinct cells of a column that count as blank ('', spaces, '-', 'n/a'): few, whatever the rows."""
+    return {
+        value
+        for value in set(cells)
+        if value.__class__ is str
+        and (len(value) <= 4 or value[0].isspace() or value[-1].isspace())
+        and is_blank(value)
+    }
+
+
+def _usable_rows(sheet: _ActivityColumns, findings: list[Finding]) -> list[int]:
+    """Indexes of rows that hold every required value; blank runs, totals rows and rows missing a required
+    value become findings. Only rows with a blank required cell, or text where the date goes, need a closer
+    look, so the rest pass through set lookups."""
+    dates, channels, activities = (sheet.cells[field] for field in vocab.REQUIRED_FIELDS)
+    blank_dates, blank_channels, blank_activities = map(_blank_values, (dates, channels, activities))
+    special = sorted(
+        {
+            index
+            for index, (date, channel, activity) in enumerate(zip(dates, channels, activities, strict=True))
+            if date in blank_dates or channel in blank_channels or activity in blank_activities
+        }
+        | {index for index, date in enumerate(dates) if date.__class__ is str}
+    )
+    first_col = sheet.first_col
+    rejected: set[int] = set()
     blank_run: list[int] = []  # a run of blank rows is one finding, and only when data follows it
-    for index, row in enumerate(data):
-        present = [
-            field
-            for field, position in required
-            if (value := row[position]).__class__ is not str or (value and not is_blank(value))
-        ]
-        if len(present) == len(required) and not _is_totals_row(row):
-            if blank_run:
-                _report_blank_run(blank_run, name, first_col, findings)
-                blank_run = []
-            usable.append(index)
-            continue
-        if all(is_blank(value) for value in row):
-            blank_run.append(numbers[index])
-            continue
+
+    def flush() -> None:
         if blank_run:
-            _report_blank_run(blank_run, name, first_col, findings)
-            blank_run = []
-        if _is_totals_row(row):
-            findings.append(Finding("totals_row", Severity.INFO, CellRef.at(name, numbers[index], first_col)))
+            _report_blank_run([sheet.numbers[index] for index in blank_run], sheet.name, first_col, findings)
+            blank_run.clear()
+
+    for index in special:
+        row = sheet.rows[index]
+        if blank_run and index != blank_run[-1] + 1:
+            flush()  # rows between the run and this one hold data
+        if all(is_blank(value) for value in row):
+            blank_run.append(index)
+            rejected.add(index)
             continue
-        for field, position in required:
-            if field not in present:
-                ref = CellRef.at(name, numbers[index], first_col + position)
+        flush()
+        missing = [
+            field
+            for field, blanks in zip(
+                vocab.REQUIRED_FIELDS, (blank_dates, blank_channels, blank_activities), strict=True
+            )
+            if sheet.cells[field][index] in blanks
+        ]
+        if _is_totals_row(row):
+            findings.append(
+                Finding("totals_row", Severity.INFO, CellRef.at(sheet.name, sheet.numbers[index], first_col))
+            )
+            rejected.add(index)
+        elif missing:
+            for field in missing:
+                ref = sheet.ref(index, field)
                 findings.append(Finding("missing_required", Severity.ERROR, ref, {"field": field}))
-    return usable
+            rejected.add(index)
+    if blank_run and blank_run[-1] != len(sheet.rows) - 1:
+        flush()
+    return [index for index in range(len(sheet.rows)) if index not in rejected]
 
 
 def _report_blank_run(run: list[int], name: str, first_col: int, findings: list[Finding]) -> None:
@@ -386,84 +493,6 @@ def _report_blank_run(run: list[int], name: str, first_col: int, findings: list[
         findings.append(Finding("blank_row", Severity.INFO, ref))
     else:
         findings.append(Finding("blank_rows", Severity.INFO, ref, {"count": len(run), "last": run[-1]}))
-
-
-Reporter = Callable[..., None]
-
-
-def _typed_column(
-    cells: list[Any] | None,
-    kept: list[int],
-    parse: Callable[[Any], Any],
-    report: Reporter | None = None,
-    field: str = "",
-) -> dict[int, Any]:
-    """index → typed value for the kept rows with a value; an unreadable cell is reported and left out."""
-    typed: dict[int, Any] = {}
-    if cells is None:
-        return typed
-    for index in kept:
-        value = cells[index]
-        if value == "" or value is None:
-            continue
-        try:
-            result = parse(value)
-        except Unreadable as problem:
-            if report is not None:
-                report(problem.code, index, field, value)
-            continue
-        if result is not None:
-            typed[index] = result
-    return typed
-
-
-def _text(value: Any) -> str | None:
-    if value.__class__ is str:
-        return value.strip() or None
-    return cell_text(value) or None
-
-
-def _date_or_none(value: Any, order: str) -> dt.date | None:
-    if value.__class__ is dt.date:
-        return value  # type: ignore[no-any-return]
-    if is_blank(value):
-        return None
-    return parse_date(value, order)
-
-
-def _money_or_none(value: Any, currency: str) -> Number | None:
-    if value.__class__ is float:
-        return int(value) if value.is_integer() else decimal_of(value)
-    if is_blank(value):
-        return None
-    return exact(parse_money(value, currency))
-
-
-def _number_or_none(value: Any) -> Number | None:
-    if value.__class__ is float:
-        return int(value) if value.is_integer() else decimal_of(value)
-    if is_blank(value):
-        return None
-    return exact(parse_number(value))
-
-
-def _statuses(cells: list[Any] | None, kept: list[int], report: Reporter) -> dict[int, Status]:
-    statuses: dict[int, Status] = {}
-    if cells is None:
-        return statuses
-    cache: dict[Any, Status | None] = {}
-    words = vocab.STATUS_WORDS
-    for index in kept:
-        value = cells[index]
-        found = cache.get(value, _MISSING)
-        if found is _MISSING:
-            found = cache[value] = None if is_blank(value) else words.get(vocab.key(cell_text(value)))
-        if found is None:
-            code = "missing_status" if is_blank(value) else "unknown_status"
-            report(code, index, "status", value, Severity.WARNING)
-            continue
-        statuses[index] = found  # type: ignore[assignment]
-    return statuses
 
 
 def _is_totals_row(row: list[Any]) -> bool:
@@ -477,16 +506,16 @@ def _is_totals_row(row: list[Any]) -> bool:
 
 
 def _check_activities(
-    table: SheetTable, header: Header, activities: list[Activity], as_of: dt.date, findings: list[Finding]
+    sheet: _ActivityColumns, activities: list[Activity], as_of: dt.date, findings: list[Finding]
 ) -> None:
     """Warnings about values that were used but look wrong (SPEC "Severity")."""
-    columns = header.columns
-    name, first_col = table.name, table.first_col
+    columns = sheet.positions
+    name, first_col = sheet.name, sheet.first_col
 
     def ref(row: int, field: str) -> CellRef:
         return CellRef.at(name, row, first_col + columns.get(field, columns["date"]))
 
-    raw_by_row = dict(zip(table.row_numbers, table.rows, strict=True))
+    raw_by_row = dict(zip(sheet.numbers, sheet.rows, strict=True))
     seen: dict[tuple[Any, ...], int] = {}
     months = Counter(activity.month for activity in activities)
     lone_months = {month for month, count in months.items() if count == 1 and _isolated(month, months)}
