@@ -52,7 +52,6 @@ class SheetExtent:
 
     rows: list[int] = field(default_factory=list)
     max_col_letters: str = "A"
-    cells_without_ref: bool = False
 
     @property
     def max_col(self) -> int:
@@ -62,13 +61,13 @@ class SheetExtent:
         return index - 1
 
 
-_ROW_TAG = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="(\d+)"[^>]*?(/?)>')
-_WIDE_CELL = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{2,3})\d+"')
-_CELL_WITHOUT_REF = re.compile(rb"<(?:\w+:)?c(?:\s(?:(?!\br=)[^>])*)?/?>")
-# The layout Excel, LibreOffice and openpyxl write (no namespace prefix, r= first) is scanned with plain
-# patterns ten times faster than the general ones above, which stay for every other layout.
-_PLAIN_ROW_TAG = re.compile(rb'<row r="(\d+)"[^>]*?(/?)>')
-_PLAIN_WIDE_CELL = re.compile(rb'<c r="([A-Z]{2,3})\d')
+# Rows that hold cells (a self-closing <row/> holds none; row attributes never contain '/'), with or without
+# a namespace prefix, and every reference to a column of two or three letters, in whatever element it sits.
+# Single-letter columns are not tracked: the dense-size check assumes Z. Without r= attributes calamine places
+# cells one after another, so they cannot be stray and need no tracking either.
+_ROW_NUMBER = re.compile(rb'<row\b[^>]*?\br="(\d+)"[^>/]*>')
+_PREFIXED_ROW_NUMBER = re.compile(rb'<\w+:row\b[^>]*?\br="(\d+)"[^>/]*>')
+_WIDE_REF = re.compile(rb' r="([A-Z]{2,3})\d')
 
 
 def read_workbook(path: str | Path, limits: ReadLimits | None = None) -> WorkbookData:
@@ -304,18 +303,14 @@ def _scan_chunk(data: bytes, extent: SheetExtent, final: bool = False) -> bytes:
     if cut == 0:
         return data if len(data) <= MAX_TAG_BYTES else b""
     body = data[:cut]
-    plain = b":row" not in body and b":c " not in body and body.count(b"<row ") == body.count(b'<row r="')
-    if plain:
-        cells = body.count(b"<c ") + body.count(b"<c>") + body.count(b"<c/>")
-        plain = cells == body.count(b'<c r="')
-    row_tag, wide_cell = (_PLAIN_ROW_TAG, _PLAIN_WIDE_CELL) if plain else (_ROW_TAG, _WIDE_CELL)
-    extent.rows.extend(int(match.group(1)) for match in row_tag.finditer(body) if not match.group(2))
-    for match in wide_cell.finditer(body):
-        letters = match.group(1).decode()
+    extent.rows.extend(map(int, _ROW_NUMBER.findall(body)))
+    if b":row" in body:
+        extent.rows.extend(map(int, _PREFIXED_ROW_NUMBER.findall(body)))
+    widest = max(_WIDE_REF.findall(body), key=lambda letters: (len(letters), letters), default=None)
+    if widest is not None:
+        letters = widest.decode()
         if (len(letters), letters) > (len(extent.max_col_letters), extent.max_col_letters):
             extent.max_col_letters = letters
-    if not plain and not extent.cells_without_ref and b"<c" in body and _CELL_WITHOUT_REF.search(body):
-        extent.cells_without_ref = True
     return data[cut:]
 
 
@@ -423,7 +418,7 @@ def _load_sheet(
     required: bool,
 ) -> SheetTable | None:
     """Read one sheet's used block, refusing a sheet past the row limit before the memory is spent."""
-    if extent is not None and not extent.cells_without_ref:
+    if extent is not None:
         data_rows = len(extent.rows)
         if data_rows > limits.max_rows + HEADER_SCAN_ROWS:
             raise InputError(path, "too_many_rows", sheet=name, count=data_rows, limit=limits.max_rows)
