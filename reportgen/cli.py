@@ -73,7 +73,7 @@ def check(
     checked = check_workbook(workbook, config, _as_of(as_of))
     lang = lang or checked.sheet_lang
     if as_json:
-        sys.stdout.buffer.write(dumps(findings_document(checked, lang)))
+        sys.stdout.buffer.write(dumps(findings_document(checked, lang), pretty=True))
         return
     from rich.console import Console  # imported here: only `check` draws tables, and it costs 50 ms at start
     from rich.table import Table
