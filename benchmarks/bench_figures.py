@@ -26,8 +26,8 @@ from __future__ import annotations
 import argparse
 import cProfile
 import datetime as dt
-import io
 import gc
+import io
 import json
 import os
 import pstats
