@@ -1,0 +1,78 @@
+"""Make the review's fonts: Noto Sans SC Regular and Bold, subset from Debian's fonts-noto-cjk.
+
+Run once by a maintainer (`apt-get install fonts-noto-cjk`, then `python tools/make_fonts.py`, about 4
+minutes); the results are committed under reportgen/assets/fonts/ with the OFL licence, so no machine needs a
+system CJK font. The subset keeps the SC face's Latin, punctuation, currency and arrows plus every CJK Unified
+Ideograph (U+4E00–U+9FFF), so any Chinese a team types renders; the review's glyph check reports the rest.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from fontTools import subset
+from fontTools.ttLib import TTCollection, TTFont
+
+SOURCE = Path("/usr/share/fonts/opentype/noto")
+TARGET = Path(__file__).resolve().parent.parent / "reportgen" / "assets" / "fonts"
+FACE = "Noto Sans CJK SC"
+RANGES = (
+    (0x0020, 0x007E),  # Basic Latin
+    (0x00A0, 0x017F),  # Latin-1 and Latin Extended-A (¥ £ © ± × ÷ é …)
+    (0x02C6, 0x02DD),  # spacing modifiers
+    (0x0391, 0x03C9),  # Greek (Δ, µ)
+    (0x2000, 0x206F),  # General Punctuation (— – ‘ ’ “ ” … ‰)
+    (0x20A0, 0x20CF),  # Currency symbols (€ ₩ ₹)
+    (0x2100, 0x214F),  # Letterlike (№ ™)
+    (0x2190, 0x21FF),  # Arrows (↑ ↓ → ←)
+    (0x2200, 0x22FF),  # Mathematical operators (− ≤ ≥)
+    (0x2460, 0x24FF),  # Enclosed numbers (① ②)
+    (0x2500, 0x25FF),  # Box drawing and geometric shapes (■ ▲ ▼ ●)
+    (0x2600, 0x26FF),  # Misc symbols (★ ☆ ✓ where present)
+    (0x2700, 0x27BF),  # Dingbats (✓ ✔ ✗)
+    (0x3000, 0x303F),  # CJK Symbols and Punctuation (、。《》「」【】)
+    (0x3200, 0x32FF),  # Enclosed CJK
+    (0x4E00, 0x9FFF),  # CJK Unified Ideographs
+    (0xFE30, 0xFE4F),  # CJK compatibility forms
+    (0xFF00, 0xFFEF),  # Halfwidth and Fullwidth forms (，：（）￥)
+)
+
+
+def sc_face(collection_path: Path) -> TTFont:
+    """The Simplified Chinese face of a Noto Sans CJK collection."""
+    for font in TTCollection(str(collection_path)).fonts:
+        if font["name"].getDebugName(1) == FACE:
+            return font
+    raise SystemExit(f"{collection_path} has no {FACE} face")
+
+
+def make(weight: str, target: Path) -> Path:
+    font = sc_face(SOURCE / f"NotoSansCJK-{weight}.ttc")
+    options = subset.Options()
+    options.layout_features = ["*"]
+    options.name_IDs = ["*"]
+    options.name_languages = ["*"]
+    options.notdef_outline = True
+    options.hinting = False  # print and screen at these sizes do not need hints; they are a third of the size
+    options.desubroutinize = False
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes=[code for start, end in RANGES for code in range(start, end + 1)])
+    subsetter.subset(font)
+    out = target / f"NotoSansSC-{weight}.otf"
+    font.save(str(out))
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--target", type=Path, default=TARGET)
+    args = parser.parse_args()
+    args.target.mkdir(parents=True, exist_ok=True)
+    for weight in ("Regular", "Bold"):
+        out = make(weight, args.target)
+        print(f"{out}: {out.stat().st_size / 1e6:.1f} MB")
+
+
+if __name__ == "__main__":
+    main()
