@@ -10,7 +10,8 @@ MONTH := 2026-10
 
 .PHONY: sample test lint samples clean bench
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml tools/system-deps.sh
+	bash tools/system-deps.sh
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
@@ -20,10 +21,10 @@ sample: $(VENV)/.installed
 	mkdir -p $(OUT)
 	$(BIN)/reportgen check samples/northwind-en.xlsx --as-of $(AS_OF)
 	$(BIN)/reportgen build samples/northwind-en.xlsx --month $(MONTH) --as-of $(AS_OF) \
-		--json $(OUT)/northwind-en-$(MONTH).json
+		-o $(OUT)/northwind-en-$(MONTH).pdf --json $(OUT)/northwind-en-$(MONTH).json
 	$(BIN)/reportgen check samples/xinghe-zh.xlsx --as-of $(AS_OF)
 	$(BIN)/reportgen build samples/xinghe-zh.xlsx --month $(MONTH) --as-of $(AS_OF) \
-		--json $(OUT)/xinghe-zh-$(MONTH).json
+		-o $(OUT)/xinghe-zh-$(MONTH).pdf --json $(OUT)/xinghe-zh-$(MONTH).json
 
 samples: $(VENV)/.installed
 	$(BIN)/python samples/make_samples.py samples

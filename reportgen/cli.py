@@ -18,7 +18,7 @@ from reportgen.figures_json import dumps, figures_document, finding_message, fin
 from reportgen.messages import catalogue
 from reportgen.model import Severity
 from reportgen.outputs import write_atomic
-from reportgen.pipeline import build_review, check_workbook
+from reportgen.pipeline import build_review, check_workbook, inline_html, render_review
 
 CHECK_TABLE_LIMIT = 200
 SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "dim"}
@@ -121,8 +121,24 @@ def check(
 @workbook_argument
 @click.option("--month", metavar="YYYY-MM", help="Month to review (default: the latest with activities).")
 @as_of_option
-@click.option("-o", "--output", "pdf_path", type=click.Path(path_type=Path), help="PDF to write.")
-@click.option("--json", "json_path", type=click.Path(path_type=Path), help="Write the figures as JSON here.")
+@click.option(
+    "-o",
+    "--output",
+    "pdf_path",
+    type=click.Path(path_type=Path),
+    help="PDF to write (default: <workbook stem>-<YYYY-MM>.pdf beside the workbook).",
+)
+@click.option(
+    "--html", "html_path", type=click.Path(path_type=Path), help="Also write the review as a web page."
+)
+@click.option("--json", "json_path", type=click.Path(path_type=Path), help="Also write the figures as JSON.")
+@click.option("--no-pdf", is_flag=True, help="Skip the PDF (with --json or --html).")
+@click.option(
+    "--templates",
+    "templates",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    help="Folder with review.html / review.css overriding the bundled ones (branding).",
+)
 @config_option
 @lang_option
 def build(
@@ -130,20 +146,34 @@ def build(
     month: str | None,
     as_of: str | None,
     pdf_path: Path | None,
+    html_path: Path | None,
     json_path: Path | None,
+    no_pdf: bool,
+    templates: Path | None,
     config_path: Path | None,
     lang: str | None,
 ) -> None:
-    """Compute the month's figures (and, in the next release, the PDF review)."""
-    if json_path is None or pdf_path is not None:
-        raise UsageError("pdf_not_yet")
+    """Build the month's review: the PDF, and the figures as JSON or the page as HTML when asked."""
+    if no_pdf and json_path is None and html_path is None:
+        raise UsageError("nothing_to_write")
     chosen_month = _month(month)
     as_of_date = _as_of(as_of)
     config = load_config(config_path, workbook)
     checked = check_workbook(workbook, config, as_of_date)
-    review = build_review(checked, chosen_month, as_of_date, lang)
-    write_atomic(json_path, dumps(figures_document(review)))
-    click.echo(str(json_path))
+    review = build_review(checked, chosen_month, as_of_date, lang, config)
+    if json_path is not None:
+        write_atomic(json_path, dumps(figures_document(review)))
+        click.echo(str(json_path))
+    if no_pdf and html_path is None:
+        return
+    rendered = render_review(review, config, templates)
+    if html_path is not None:
+        write_atomic(html_path, inline_html(rendered).encode("utf-8"))
+        click.echo(str(html_path))
+    if not no_pdf:
+        target = pdf_path or workbook.with_name(f"{workbook.stem}-{review.month}.pdf")
+        write_atomic(target, rendered.pdf)
+        click.echo(str(target))
 
 
 def _language_of(argv: Sequence[str]) -> str:

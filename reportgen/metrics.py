@@ -220,3 +220,182 @@ def month_figures(current: Sequence[Mapped], goals: Sequence[Goal], month: str) 
 
 def _group(rows: Sequence[Mapped]) -> GroupFigures:
     return GroupFigures(len(rows), count_status(rows, Status.DONE), total_cost(rows), sum_metrics(rows))
+
+
+# --- section 3: deferred payoff ---
+
+RESULT_METRICS: tuple[str, ...] = ("leads", "signups", "visits", "clicks")
+TRAILING_MONTHS = 6
+MATURING_MONTHS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelMonth:
+    """One month of a compounding channel: its own cost and results, and the running totals since the window
+    opened (cost per result is cumulative: what each result has cost so far)."""
+
+    month: str
+    activities: int
+    cost: Decimal
+    results: Decimal
+    cumulative_cost: Decimal
+    cumulative_results: Decimal
+
+    @property
+    def cost_per_result(self) -> Decimal | None:
+        return self.cumulative_cost / self.cumulative_results if self.cumulative_results else None
+
+
+@dataclass(frozen=True, slots=True)
+class CompoundingTrend:
+    """A channel whose value accumulates (SPEC section 3): trailing months, whether it was paused this month,
+    whether its cost per result was falling, and the work that has not paid back yet."""
+
+    channel: Channel
+    result_metric: str
+    months: list[ChannelMonth]
+    paused: bool
+    cost_per_result_falling: bool
+    maturing: list[Mapped]
+
+
+def result_metric_for(channel: Channel, rows: Sequence[Mapped], configured: dict[Channel, str]) -> str:
+    """The configured result metric, else the first of leads, signups, visits, clicks that the rows have."""
+    if channel in configured:
+        return configured[channel]
+    for metric in RESULT_METRICS:
+        if any(row.activity.metrics.get(metric) for row in rows):
+            return metric
+    return RESULT_METRICS[0]
+
+
+def compounding_trends(
+    by_month: dict[str, list[Mapped]],
+    month: str,
+    channels: Sequence[Channel],
+    configured: dict[Channel, str],
+) -> list[CompoundingTrend]:
+    """Cumulative cost and results over up to six trailing months for each compounding channel with data."""
+    window = [shift_month(month, offset) for offset in range(-(TRAILING_MONTHS - 1), 1)]
+    window = [candidate for candidate in window if candidate in by_month or candidate == month]
+    trends = []
+    for channel in channels:
+        channel_rows = {
+            candidate: [row for row in by_month.get(candidate, []) if row.activity.channel is channel]
+            for candidate in window
+        }
+        if not any(channel_rows.values()):
+            continue
+        metric = result_metric_for(
+            channel, [row for rows in channel_rows.values() for row in rows], configured
+        )
+        months = []
+        cumulative_cost = cumulative_results = ZERO
+        for candidate in window:
+            rows = channel_rows[candidate]
+            cost = total_cost(rows)
+            results = ZERO + sum(row.activity.metrics.get(metric) or 0 for row in rows)
+            cumulative_cost += cost
+            cumulative_results += results
+            months.append(
+                ChannelMonth(candidate, len(rows), cost, results, cumulative_cost, cumulative_results)
+            )
+        previous = shift_month(month, -1)
+        paused = bool(channel_rows.get(previous)) and not channel_rows[month]
+        ratios = [
+            entry.cost_per_result
+            for entry in months
+            if entry.activities and entry.cost_per_result is not None
+        ]
+        falling = len(ratios) >= 2 and ratios[-1] < ratios[-2]
+        recent = window[-MATURING_MONTHS:]
+        maturing = [
+            row
+            for candidate in recent
+            for row in channel_rows[candidate]
+            if (row.activity.status is Status.DONE and not row.activity.metrics.get(metric))
+            or (candidate == month and row.activity.status in (Status.IN_PROGRESS, Status.PLANNED))
+        ]
+        trends.append(CompoundingTrend(channel, metric, months, paused, falling, maturing))
+    return trends
+
+
+# --- section 4: layered pushing ---
+
+LAYERS: tuple[str, ...] = ("plan", "business", "product", "tech", "decision_maker")
+STALL_DAYS = 30
+
+
+@dataclass(frozen=True, slots=True)
+class Stage:
+    """One rung of an initiative's ladder: the row, its layer (None when the stage names none) and status."""
+
+    row: Mapped
+    layer: str | None
+
+    @property
+    def status(self) -> Status:
+        return self.row.activity.status
+
+
+@dataclass(frozen=True, slots=True)
+class Ladder:
+    """An initiative as ordered stages: the layer it stands on, where it is now, stalls and skipped layers."""
+
+    initiative: str
+    owner: str | None
+    stages: list[Stage]
+    standing: str | None  # the highest layer completed
+    current: Stage | None  # the first stage not yet done (cancelled stages are passed over)
+    stalled_days: int | None  # days the current stage has been in progress or delayed, when over STALL_DAYS
+    skipped: list[str]
+
+
+def layer_of(stage_text: str, words: Sequence[tuple[str, Sequence[str]]]) -> str | None:
+    """Match a stage cell to a layer by the words SPEC lists, in either language."""
+    text = stage_text.casefold()
+    for layer, layer_words in reversed(words):  # decision-maker before business: "business decision-maker"
+        if any(word.casefold() in text for word in layer_words):
+            return layer
+    return None
+
+
+def initiative_ladders(
+    rows: Sequence[Mapped], month_end: dt.date, as_of: dt.date, words: Sequence[tuple[str, Sequence[str]]]
+) -> list[Ladder]:
+    """Every initiative with a row dated up to the end of the month, its stages ordered by layer (stages that
+    name no layer keep their sheet order after the stage before them)."""
+    by_initiative: dict[str, list[Mapped]] = {}
+    for row in rows:
+        activity = row.activity
+        if activity.initiative and activity.stage and activity.date <= month_end:
+            by_initiative.setdefault(activity.initiative, []).append(row)
+    ladders = []
+    for initiative, members in by_initiative.items():
+        stages: list[tuple[int, int, Stage]] = []
+        last_layer_index = -1
+        for position, row in enumerate(members):
+            layer = layer_of(row.activity.stage or "", words)
+            if layer is not None:
+                last_layer_index = LAYERS.index(layer)
+            stages.append((last_layer_index, position, Stage(row, layer)))
+        ordered = [stage for _, _, stage in sorted(stages, key=lambda item: (item[0], item[1]))]
+        done_layers = {stage.layer for stage in ordered if stage.status is Status.DONE and stage.layer}
+        standing = max(done_layers, key=LAYERS.index) if done_layers else None
+        current = next(
+            (stage for stage in ordered if stage.status not in (Status.DONE, Status.CANCELLED)), None
+        )
+        stalled_days = None
+        if current is not None and current.status in (Status.IN_PROGRESS, Status.DELAYED):
+            days = (as_of - current.row.activity.date).days
+            stalled_days = days if days > STALL_DAYS else None
+        present = {stage.layer for stage in ordered if stage.layer}
+        highest_done = LAYERS.index(standing) if standing else -1
+        skipped = [layer for layer in LAYERS[:highest_done] if layer not in present]
+        owners = [stage.row.activity.owner for stage in ordered if stage.row.activity.owner]
+        ladders.append(
+            Ladder(
+                initiative, owners[-1] if owners else None, ordered, standing, current, stalled_days, skipped
+            )
+        )
+    return sorted(ladders, key=lambda ladder: ladder.initiative)

@@ -6,11 +6,23 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
+from reportgen import vocab
 from reportgen.config import Config
 from reportgen.errors import InputError
+from reportgen.findings import Overlooked, Takeaway, candidate_takeaways, choose_takeaways, find_overlooked
 from reportgen.mapping import map_activities
-from reportgen.metrics import MonthFigures, default_month, month_figures, rows_by_month, shift_month
-from reportgen.model import Finding, Goal, Mapped
+from reportgen.metrics import (
+    CompoundingTrend,
+    Ladder,
+    MonthFigures,
+    compounding_trends,
+    default_month,
+    initiative_ladders,
+    month_figures,
+    rows_by_month,
+    shift_month,
+)
+from reportgen.model import Finding, Goal, Mapped, Principle
 from reportgen.normalize import normalize_rows
 from reportgen.workbook import ReadLimits, read_workbook
 
@@ -41,6 +53,11 @@ class Review:
     current: MonthFigures
     previous: MonthFigures | None
     rows: list[Mapped]  # the month's activities, in sheet order
+    next_rows: list[Mapped]  # next month's activities: what is planned
+    trends: list[CompoundingTrend]
+    ladders: list[Ladder]
+    overlooked: dict[Principle, list[Overlooked]]
+    takeaways: list[Takeaway]
 
 
 def check_workbook(path: Path, config: Config, as_of: dt.date) -> Checked:
@@ -67,8 +84,11 @@ def check_workbook(path: Path, config: Config, as_of: dt.date) -> Checked:
     )
 
 
-def build_review(checked: Checked, month: str | None, as_of: dt.date, lang: str | None) -> Review:
-    """compute_figures for the chosen month (default: SPEC's) and the month before it."""
+def build_review(
+    checked: Checked, month: str | None, as_of: dt.date, lang: str | None, config: Config | None = None
+) -> Review:
+    """Figures for the chosen month (default: SPEC's) and the month before, then what is easily overlooked."""
+    config = config or Config()
     chosen = month or default_month(checked.rows, as_of)
     by_month = rows_by_month(checked.rows)
     if chosen is None or chosen not in by_month:
@@ -77,15 +97,31 @@ def build_review(checked: Checked, month: str | None, as_of: dt.date, lang: str 
         )
     previous_month = shift_month(chosen, -1)
     previous_rows = by_month.get(previous_month)
+    current = month_figures(by_month[chosen], checked.goals, chosen)
+    previous = month_figures(previous_rows, checked.goals, previous_month) if previous_rows else None
+    trends = compounding_trends(by_month, chosen, config.compounding_channels, config.result_metric)
+    ladders = initiative_ladders(checked.rows, month_end(chosen), as_of, vocab.LAYER_WORDS)
+    overlooked = find_overlooked(by_month[chosen], current, trends, ladders)
     return Review(
         checked=checked,
         month=chosen,
         as_of=as_of,
         lang=lang or checked.sheet_lang,
-        current=month_figures(by_month[chosen], checked.goals, chosen),
-        previous=month_figures(previous_rows, checked.goals, previous_month) if previous_rows else None,
+        current=current,
+        previous=previous,
         rows=by_month[chosen],
+        next_rows=by_month.get(shift_month(chosen, 1), []),
+        trends=trends,
+        ladders=ladders,
+        overlooked=overlooked,
+        takeaways=choose_takeaways(candidate_takeaways(current, previous, overlooked)),
     )
+
+
+def month_end(month: str) -> dt.date:
+    """The last day of a 'YYYY-MM' month."""
+    following = shift_month(month, 1)
+    return dt.date(int(following[:4]), int(following[5:]), 1) - dt.timedelta(days=1)
 
 
 def _finding_order(finding: Finding) -> tuple[str, int, str]:
@@ -95,3 +131,31 @@ def _finding_order(finding: Finding) -> tuple[str, int, str]:
     letters = finding.ref.cell.rstrip("0123456789")
     row = int(finding.ref.cell[len(letters) :] or 0)
     return (finding.ref.sheet, row, f"{len(letters):02d}{letters}")
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedReview:
+    """The review as a PDF (and the HTML it came from), with WeasyPrint's warnings."""
+
+    pdf: bytes
+    html: str
+    warnings: list[str]
+
+
+def render_review(review: Review, config: Config, templates: Path | None = None) -> RenderedReview:
+    """build_context → charts → render_html → render_pdf."""
+    from reportgen import pdf, render
+
+    context = render.build_context(review, config.team)
+    chart_assets = render.review_charts(review, context)
+    context.charts.update({name: f"{pdf.SCHEME}chart/{name}" for name in chart_assets})
+    stylesheet = render.stylesheet(templates)
+    html = render.render_html(context, f"{pdf.SCHEME}review.css", templates)
+    assets = pdf.bundled_assets(stylesheet, chart_assets)
+    data, warnings = pdf.render_pdf(html, assets, review.as_of)
+    return RenderedReview(data, html, warnings)
+
+
+def inline_html(rendered: RenderedReview) -> str:
+    """The review as one self-contained page: stylesheet and charts inlined as data: URLs (placeholder)."""
+    return rendered.html

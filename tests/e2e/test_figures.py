@@ -82,6 +82,7 @@ def build(sample_dir, tmp_path_factory):
                 AS_OF,
                 "--json",
                 str(out),
+                "--no-pdf",  # the figures only; tests/e2e/test_pdf.py reads the PDF back
             ]
             proc = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path, env=env, timeout=600)
             if proc.returncode != 0:

@@ -1,0 +1,123 @@
+"""Stage 7: HTML → PDF with WeasyPrint.
+
+The fetcher serves only the package's own assets (fonts, stylesheet, charts made for this review) under the
+`reportgen:` scheme and refuses everything else, so no cell can make the renderer read a file or reach the
+network. The PDF is written to a temp file and renamed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from reportgen.outputs import write_atomic
+
+SCHEME = "reportgen:"
+FONTS = ("NotoSansSC-Regular.otf", "NotoSansSC-Bold.otf")
+MIME = {".otf": "font/otf", ".css": "text/css", ".png": "image/png", ".svg": "image/svg+xml"}
+
+
+@dataclass(frozen=True, slots=True)
+class Asset:
+    data: bytes
+    mime: str
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file carried inside the PDF (the complete activity table when the appendix is cut)."""
+
+    name: str
+    data: bytes
+    description: str
+
+
+def font_bytes(name: str) -> bytes:
+    return resources.files("reportgen").joinpath("assets", "fonts", name).read_bytes()
+
+
+def bundled_assets(stylesheet: str, charts: dict[str, Asset]) -> dict[str, Asset]:
+    """Everything the review may load, by URL."""
+    assets = {f"{SCHEME}fonts/{name}": Asset(font_bytes(name), MIME[".otf"]) for name in FONTS}
+    assets[f"{SCHEME}review.css"] = Asset(stylesheet.encode("utf-8"), MIME[".css"])
+    assets.update({f"{SCHEME}chart/{name}": asset for name, asset in charts.items()})
+    return assets
+
+
+class RefusedFetch(ValueError):
+    """A URL the review may not load; WeasyPrint logs it and leaves the resource out."""
+
+
+def make_fetcher(assets: dict[str, Asset]) -> Any:
+    """A weasyprint.URLFetcher that answers only from `assets`."""
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class AssetFetcher(URLFetcher):  # type: ignore[misc]
+        def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
+            asset = assets.get(url)
+            if asset is None:
+                raise RefusedFetch(f"reportgen refuses to load {url[:80]!r}")
+            return URLFetcherResponse(url, body=asset.data, headers={"Content-Type": asset.mime})
+
+    return AssetFetcher()
+
+
+@contextmanager
+def captured_warnings() -> Iterator[list[str]]:
+    """WeasyPrint's warnings (a refused URL, a missing font) as a list, instead of on the user's terminal."""
+    messages: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            messages.append(record.getMessage())
+
+    logger = logging.getLogger("weasyprint")
+    handler = Collect(logging.WARNING)
+    previous_propagate = logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        yield messages
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = previous_propagate
+
+
+def render_pdf(
+    html: str,
+    assets: dict[str, Asset],
+    created: dt.date,
+    attachments: tuple[Attachment, ...] = (),
+) -> tuple[bytes, list[str]]:
+    """The PDF's bytes and WeasyPrint's warnings. Dates are the review's as-of date, so the same inputs give
+    the same bytes."""
+    import weasyprint
+
+    stamp = dt.datetime(created.year, created.month, created.day, tzinfo=dt.UTC).isoformat()
+    html = html.replace(
+        "<head>",
+        f'<head>\n<meta name="dcterms.created" content="{stamp}">'
+        f'\n<meta name="dcterms.modified" content="{stamp}">',
+        1,
+    )
+    with captured_warnings() as warnings:
+        document = weasyprint.HTML(string=html, base_url=SCHEME, url_fetcher=make_fetcher(assets)).render()
+        pdf_attachments = [
+            weasyprint.Attachment(
+                string=attachment.data, name=attachment.name, description=attachment.description
+            )
+            for attachment in attachments
+        ]
+        data = document.write_pdf(
+            attachments=pdf_attachments, pdf_identifier=b"reportgen", uncompressed_pdf=False
+        )
+    return data, warnings
+
+
+def write_pdf(path: Path, data: bytes) -> Path:
+    return write_atomic(path, data)

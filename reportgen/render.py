@@ -1,0 +1,537 @@
+"""Stage 6: the review as HTML.
+
+A Jinja2 environment (autoescape, StrictUndefined) and plain context objects: every number is formatted here,
+per locale, with Babel; every sentence comes from the catalogue. Cell text goes into the page only as escaped
+text, never into an attribute, a URL or a style."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from babel.dates import format_date
+from babel.numbers import format_decimal, format_percent
+
+from reportgen import __version__
+from reportgen.figures_json import finding_message, source_text
+from reportgen.findings import Money, Overlooked, Points, Rate, Takeaway
+from reportgen.messages import catalogue
+from reportgen.metrics import LAYERS, MonthFigures, shift_month
+from reportgen.model import CellRef, Channel, Mapped, Principle, Severity, Status, column_letter
+from reportgen.pipeline import Review
+
+APPENDIX_LIMIT = 300
+FINDINGS_LIMIT = 300
+REFS_SHOWN = 6
+LOCALES = {"en": "en_US", "zh": "zh_CN"}
+SECTION_ORDER: tuple[Principle, ...] = (
+    Principle.CONNECTION,
+    Principle.EXECUTION,
+    Principle.DEFERRED_PAYOFF,
+    Principle.LAYERED,
+)
+
+
+class Formatter:
+    """Numbers, money, rates, dates and months in the review's locale; None is always an em dash."""
+
+    def __init__(self, lang: str, currency: str) -> None:
+        self.lang = lang
+        self.locale = LOCALES[lang]
+        self.currency = currency
+        self.words = catalogue(lang)
+
+    def number(self, value: Decimal | int | float | None) -> str:
+        if value is None:
+            return "—"
+        return format_decimal(value, "#,##0.##", locale=self.locale)
+
+    def money(self, value: Decimal | int | None) -> str:
+        if value is None:
+            return "—"
+        amount = Decimal(value)
+        pattern = "#,##0" if abs(amount) >= 1000 or amount == amount.to_integral_value() else "#,##0.00"
+        sign = "-" if amount < 0 else ""
+        return f"{sign}{self.currency}{format_decimal(abs(amount), pattern, locale=self.locale)}"
+
+    def percent(self, value: float | None) -> str:
+        if value is None:
+            return "—"
+        return format_percent(
+            value, "#,##0%" if abs(value) >= 0.1 or value == 0 else "#,##0.#%", locale=self.locale
+        )
+
+    def points(self, value: float) -> str:
+        text = format_decimal(abs(value), "#,##0.#", locale=self.locale)
+        sign = "+" if value > 0 else ("−" if value < 0 else "±")
+        return f"{sign}{text} pp" if self.lang == "en" else f"{sign}{text} 个百分点"
+
+    def date(self, value: dt.date | None) -> str:
+        return "—" if value is None else format_date(value, "medium", locale=self.locale)
+
+    def month(self, month: str) -> str:
+        day = dt.date(int(month[:4]), int(month[5:7]), 1)
+        return format_date(day, "MMMM y" if self.lang == "en" else "y年M月", locale=self.locale)
+
+    def month_short(self, month: str) -> str:
+        return format_date(dt.date(int(month[:4]), int(month[5:7]), 1), "LLL", locale=self.locale)
+
+    def channel(self, channel: Channel) -> str:
+        return self.words.text(f"channel.{channel.value}")
+
+    def status(self, status: Status) -> str:
+        return self.words.text(f"review.status.{status.value}")
+
+    def metric(self, metric: str) -> str:
+        return self.words.templates.get(f"review.metric.{metric}", metric)
+
+    def layer(self, layer: str | None) -> str:
+        return self.words.text(f"review.layer.{layer or 'unmatched'}")
+
+    def value(self, name: str, value: Any) -> str:
+        """A sentence parameter, formatted by its type (and, for keys, by its name)."""
+        if isinstance(value, Money):
+            return self.money(value.value)
+        if isinstance(value, Rate):
+            return self.percent(value.value)
+        if isinstance(value, Points):
+            return self.points(value.value)
+        if isinstance(value, Channel):
+            return self.channel(value)
+        if name == "metric" and isinstance(value, str):
+            return self.metric(value)
+        if name == "layers" and isinstance(value, list):
+            return ("、" if self.lang == "zh" else ", ").join(self.layer(layer) for layer in value)
+        if isinstance(value, Decimal | int | float) and not isinstance(value, bool):
+            return self.number(value)
+        return "—" if value is None else str(value)
+
+    def say(self, code: str, params: dict[str, Any]) -> str:
+        return self.words.text(code, **{name: self.value(name, value) for name, value in params.items()})
+
+
+@dataclass(frozen=True, slots=True)
+class KpiCard:
+    label: str
+    value: str
+    delta: str  # "+12 (+8%)", "+3.2 pp", "new", or ""
+    direction: str  # up | down | flat | new | none
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """An "Easily overlooked" item as the page shows it: the sentence and the cells behind it."""
+
+    text: str
+    cells: str
+
+
+@dataclass
+class Context:
+    """Everything the template shows, already formatted; charts are filled in by the caller."""
+
+    lang: str
+    words: Callable[..., str]
+    team: str
+    month: str
+    month_label: str
+    values: dict[str, Any] = field(default_factory=dict)
+    charts: dict[str, str] = field(default_factory=dict)  # name → URL served by the PDF's fetcher
+
+
+def delta_of(
+    current: Decimal | int, previous: Decimal | int | None, fmt: Formatter, money: bool = False
+) -> tuple[str, str]:
+    """A count's or amount's change: absolute and relative, with its direction."""
+    if previous is None:
+        return fmt.words.text("review.kpi_new"), "new"
+    change = Decimal(current) - Decimal(previous)
+    absolute = fmt.money(abs(change)) if money else fmt.number(abs(change))
+    sign = "+" if change > 0 else ("−" if change < 0 else "±")
+    relative = f" ({sign}{fmt.percent(abs(float(change / Decimal(previous))))})" if previous else ""
+    return f"{sign}{absolute}{relative}", "up" if change > 0 else ("down" if change < 0 else "flat")
+
+
+def rate_delta(current: float | None, previous: float | None, fmt: Formatter) -> tuple[str, str]:
+    if current is None or previous is None:
+        return ("", "none") if current is None else (fmt.words.text("review.kpi_new"), "new")
+    change = (current - previous) * 100
+    return fmt.points(change), "up" if change > 0.05 else ("down" if change < -0.05 else "flat")
+
+
+def headline_metric(figures: MonthFigures) -> str:
+    """The result the cards lead with: the first of leads, signups, visits, clicks the month has."""
+    for metric in ("leads", "signups", "visits", "clicks", "followers", "impressions"):
+        if figures.totals.metrics.get(metric):
+            return metric
+    return "leads"
+
+
+def kpi_cards(review: Review, fmt: Formatter) -> list[KpiCard]:
+    current, previous = review.current, review.previous
+    words = fmt.words
+    vs = words.text("review.kpi_vs", month=fmt.month(shift_month(review.month, -1))) if previous else ""
+    cards = []
+    delta, direction = delta_of(
+        current.totals.activities, previous.totals.activities if previous else None, fmt
+    )
+    cards.append(
+        KpiCard(
+            words.text("review.kpi.activities"), fmt.number(current.totals.activities), delta, direction, vs
+        )
+    )
+    for key in ("completion_rate", "on_time_rate", "goal_coverage"):
+        value = getattr(current, key)
+        delta, direction = rate_delta(value, getattr(previous, key) if previous else None, fmt)
+        cards.append(KpiCard(words.text(f"review.kpi.{key}"), fmt.percent(value), delta, direction, vs))
+    delta, direction = delta_of(
+        current.totals.cost, previous.totals.cost if previous else None, fmt, money=True
+    )
+    cards.append(KpiCard(words.text("review.kpi.cost"), fmt.money(current.totals.cost), delta, direction, vs))
+    metric = headline_metric(current)
+    delta, direction = delta_of(
+        current.totals.metrics[metric], previous.totals.metrics[metric] if previous else None, fmt
+    )
+    cards.append(
+        KpiCard(
+            fmt.metric(metric).capitalize(), fmt.number(current.totals.metrics[metric]), delta, direction, vs
+        )
+    )
+    return cards
+
+
+def refs_text(rows: Sequence[Mapped], sheet: str, column: int, fmt: Formatter) -> str:
+    cells = [str(CellRef.at(sheet, row.activity.row, column)) for row in rows[:REFS_SHOWN]]
+    if len(rows) > REFS_SHOWN:
+        cells.append(fmt.words.text("review.and_more", count=len(rows) - REFS_SHOWN))
+    return fmt.words.text("review.cells", cells=", ".join(cells)) if cells else ""
+
+
+def overlooked_items(items: Sequence[Overlooked], review: Review, fmt: Formatter) -> list[Finding]:
+    sheet = review.checked.sheet
+    column = review.checked.columns.get("activity", review.checked.columns["date"])
+    return [
+        Finding(fmt.say(f"overlooked.{item.code}", item.params), refs_text(item.rows, sheet, column, fmt))
+        for item in items
+    ]
+
+
+def takeaway_texts(takeaways: Sequence[Takeaway], fmt: Formatter) -> list[str]:
+    return [fmt.say(f"takeaway.{item.code}", item.params) for item in takeaways]
+
+
+def build_context(review: Review, team: str | None) -> Context:
+    """The template's context for one review."""
+    fmt = Formatter(review.lang, review.checked.currency)
+    words = fmt.words
+    checked = review.checked
+    current = review.current
+    columns = checked.columns
+    activity_column = columns.get("activity", columns["date"])
+
+    def ref(row: Mapped, field_name: str = "activity") -> str:
+        return f"{column_letter(columns.get(field_name, activity_column))}{row.activity.row}"
+
+    counts = {severity: 0 for severity in Severity}
+    for finding in checked.findings:
+        counts[finding.severity] += 1
+    month_label = fmt.month(review.month)
+    values: dict[str, Any] = {}
+    values["title"] = words.text("review.title")
+    values["generated"] = words.text("review.generated", date=fmt.date(review.as_of))
+    values["scope"] = words.text(
+        "review.cover_scope",
+        activities=fmt.number(current.totals.activities),
+        channels=fmt.number(len(current.channels)),
+        owners=fmt.number(len([owner for owner in current.owners if owner])),
+    )
+    values["kpis"] = kpi_cards(review, fmt)
+    values["no_previous"] = (
+        ""
+        if review.previous
+        else words.text("review.no_previous", month=fmt.month(shift_month(review.month, -1)))
+    )
+    values["data_quality"] = (
+        words.text(
+            "review.data_quality",
+            errors=counts[Severity.ERROR],
+            warnings=counts[Severity.WARNING],
+            infos=counts[Severity.INFO],
+        )
+        if checked.findings
+        else words.text("review.data_quality_clean")
+    )
+    values["leads"] = {
+        "intro": words.text("review.lead.intro", month=month_label),
+        **{principle.value: words.text(f"review.lead.{principle.value}") for principle in SECTION_ORDER},
+        "conclusion": words.text("review.lead.conclusion", month=month_label),
+    }
+    values["sections"] = [
+        {"key": principle.value, "number": number, "title": words.text(f"review.section.{principle.value}")}
+        for number, principle in enumerate(SECTION_ORDER, start=1)
+    ]
+    values["overlooked"] = {
+        principle.value: overlooked_items(review.overlooked[principle], review, fmt)
+        for principle in SECTION_ORDER
+    }
+
+    # 1 connection
+    values["goals"] = [
+        {
+            "id": goal.id,
+            "name": goal.name,
+            "metric": fmt.metric(goal.metric) if goal.metric else "—",
+            "target": fmt.number(goal.target),
+            "actual": fmt.number(goal.actual),
+            "attainment": fmt.percent(goal.attainment),
+            "attainment_value": goal.attainment,
+            "activities": fmt.number(goal.activities),
+            "cost": fmt.money(goal.cost),
+            "mix": ", ".join(f"{fmt.channel(channel)} {count}" for channel, count in goal.channels.items()),
+        }
+        for goal in current.goals
+    ]
+    values["coverage"] = words.text(
+        "review.connection.coverage",
+        share_activities=fmt.percent(current.goal_coverage),
+        share_cost=fmt.percent(current.goal_cost_coverage),
+    )
+
+    # 2 execution
+    rows = review.rows
+    done = [row for row in rows if row.activity.status is Status.DONE]
+    dated = [row for row in done if row.activity.due and row.activity.done_on]
+    late = [row for row in dated if row.activity.done_on > row.activity.due]  # type: ignore[operator]
+    slips = [(row.activity.done_on - row.activity.due).days for row in late]  # type: ignore[operator]
+    planned = current.totals.activities - current.totals.cancelled
+    execution = [
+        words.text(
+            "review.execution.completion",
+            done=fmt.number(len(done)),
+            planned=fmt.number(planned),
+            rate=fmt.percent(current.completion_rate),
+        ),
+        words.text(
+            "review.execution.on_time",
+            on_time=fmt.number(len(dated) - len(late)),
+            dated=fmt.number(len(dated)),
+            rate=fmt.percent(current.on_time_rate),
+        )
+        if dated
+        else words.text("review.execution.on_time_none"),
+    ]
+    if slips:
+        execution.append(
+            words.text(
+                "review.execution.slip",
+                late=fmt.number(len(late)),
+                average=fmt.number(Decimal(sum(slips)) / len(slips)),
+                worst=fmt.number(max(slips)),
+            )
+        )
+    elif dated:
+        execution.append(words.text("review.execution.no_slip"))
+    values["execution"] = execution
+    values["misses"] = [
+        {
+            "activity": row.activity.activity,
+            "status": fmt.status(row.activity.status),
+            "owner": row.activity.owner or "—",
+            "decision": row.activity.decision,
+            "cell": ref(row, "decision" if "decision" in columns else "activity"),
+        }
+        for row in rows
+        if row.activity.status in (Status.DELAYED, Status.CANCELLED)
+    ]
+
+    # 3 deferred payoff
+    values["trends"] = [
+        {
+            "channel": fmt.channel(trend.channel),
+            "metric": fmt.metric(trend.result_metric),
+            "months": [
+                {
+                    "month": fmt.month_short(entry.month),
+                    "activities": fmt.number(entry.activities),
+                    "cost": fmt.money(entry.cost),
+                    "results": fmt.number(entry.results),
+                    "cumulative_cost": fmt.money(entry.cumulative_cost),
+                    "cumulative_results": fmt.number(entry.cumulative_results),
+                    "cost_per_result": fmt.money(entry.cost_per_result.quantize(Decimal("0.01")))
+                    if entry.cost_per_result is not None
+                    else "—",
+                }
+                for entry in trend.months
+            ],
+        }
+        for trend in review.trends
+    ]
+    values["no_trends"] = words.text(
+        "review.deferred.none",
+        channels=", ".join(fmt.channel(channel) for channel in (Channel.SEO, Channel.CONTENT)),
+    )
+
+    # 4 layered
+    values["layers"] = [fmt.layer(layer) for layer in LAYERS]
+    values["ladders"] = [
+        {
+            "initiative": ladder.initiative,
+            "owner": ladder.owner or "—",
+            "rungs": [
+                {
+                    "layer": fmt.layer(layer),
+                    "stages": [
+                        {
+                            "stage": stage.row.activity.stage,
+                            "status": stage.status.value,
+                            "status_label": fmt.status(stage.status),
+                            "cell": ref(stage.row, "stage"),
+                        }
+                        for stage in ladder.stages
+                        if stage.layer == layer
+                    ],
+                    "skipped": layer in ladder.skipped,
+                    "standing": layer == ladder.standing,
+                }
+                for layer in LAYERS
+            ],
+            "extra": [
+                {
+                    "stage": stage.row.activity.stage,
+                    "status": stage.status.value,
+                    "status_label": fmt.status(stage.status),
+                    "cell": ref(stage.row, "stage"),
+                }
+                for stage in ladder.stages
+                if stage.layer is None
+            ],
+            "standing": fmt.layer(ladder.standing)
+            if ladder.standing
+            else words.text("review.layered.nothing_done"),
+            "now": (ladder.current.row.activity.stage or "")
+            if ladder.current
+            else words.text("review.layered.all_done"),
+            "stalled": words.text("review.layered.stalled", days=ladder.stalled_days)
+            if ladder.stalled_days
+            else "",
+            "skipped": words.text("review.layered.skipped", layers=fmt.value("layers", ladder.skipped))
+            if ladder.skipped
+            else "",
+        }
+        for ladder in review.ladders
+    ]
+    values["no_ladders"] = words.text("review.layered.none", month=month_label)
+
+    # conclusion
+    totals = current.totals
+    values["planned_done"] = words.text(
+        "review.conclusion.planned_done_text",
+        activities=fmt.number(totals.activities),
+        month=month_label,
+        done=fmt.number(totals.done),
+        in_progress=fmt.number(totals.in_progress),
+        delayed=fmt.number(totals.delayed),
+        cancelled=fmt.number(totals.cancelled),
+    )
+    values["lessons"] = [
+        {"activity": row.activity.activity, "lesson": row.activity.lesson, "cell": ref(row, "lesson")}
+        for row in rows
+        if row.activity.lesson
+    ]
+    next_month = shift_month(review.month, 1)
+    values["next_month_title"] = words.text("review.conclusion.next_month", month=fmt.month(next_month))
+    values["no_next"] = words.text("review.conclusion.no_next", month=fmt.month(next_month))
+    values["next_rows"] = [
+        {
+            "date": fmt.date(row.activity.date),
+            "channel": fmt.channel(row.activity.channel),
+            "activity": row.activity.activity,
+            "owner": row.activity.owner or "—",
+        }
+        for row in review.next_rows
+    ]
+    values["takeaways"] = takeaway_texts(review.takeaways, fmt)
+
+    # appendix
+    goal_names = {goal.id: goal.name for goal in checked.goals}
+    values["appendix"] = [
+        {
+            "cell": ref(row, "date"),
+            "date": fmt.date(row.activity.date),
+            "channel": fmt.channel(row.activity.channel),
+            "activity": row.activity.activity,
+            "status": fmt.status(row.activity.status),
+            "goal": f"{row.goal_id} {goal_names.get(row.goal_id, '')}".strip() if row.goal_id else "—",
+            "goal_source": source_text(row.goal_decided_by, words),
+            "principle": words.text(f"principle.{row.principle.value}"),
+            "principle_source": source_text(row.principle_decided_by, words),
+        }
+        for row in rows[:APPENDIX_LIMIT]
+    ]
+    values["appendix_total"] = len(rows)
+    values["findings"] = [
+        {
+            "severity": finding.severity.value,
+            "severity_label": words.text(f"severity.{finding.severity.value}"),
+            "cell": str(finding.ref) if finding.ref else (finding.sheet_name or ""),
+            "message": finding_message(finding, words),
+        }
+        for finding in checked.findings[:FINDINGS_LIMIT]
+    ]
+    values["findings_total"] = len(checked.findings)
+    values["generator"] = f"reportgen {__version__}"
+    return Context(
+        lang=review.lang,
+        words=lambda code, **params: words.text(code, **params),
+        team=team or checked.team or checked.workbook.stem,
+        month=review.month,
+        month_label=month_label,
+        values=values,
+    )
+
+
+def templates_folder() -> Path:
+    """The bundled templates: inside the package when installed from a wheel, beside it in a checkout."""
+    packaged = Path(str(resources.files("reportgen"))) / "templates"
+    return packaged if packaged.is_dir() else Path(__file__).resolve().parent.parent / "templates"
+
+
+def environment(override: Path | None = None) -> jinja2.Environment:
+    """Autoescaping, strict environment; an override folder (--templates) is searched first."""
+    folders = [str(override)] if override else []
+    folders.append(str(templates_folder()))
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(folders),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def render_html(context: Context, stylesheet_url: str, override: Path | None = None) -> str:
+    """The review page; the stylesheet and charts are referenced by URL (the PDF fetcher serves them)."""
+    template = environment(override).get_template("review.html")
+    return template.render(c=context, v=context.values, t=context.words, stylesheet=stylesheet_url)
+
+
+def stylesheet(override: Path | None = None) -> str:
+    """review.css from the override folder if it has one, else the bundled one."""
+    for folder in ([override] if override else []) + [templates_folder()]:
+        candidate = folder / "review.css"
+        if candidate.is_file():
+            return candidate.read_text("utf-8")
+    raise FileNotFoundError("review.css")
+
+
+def review_charts(review: Review, context: Context) -> dict[str, Any]:
+    """The charts the template places, as assets by name (none until the charts module is wired in)."""
+    del review, context
+    return {}

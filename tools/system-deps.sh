@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Debian packages reportgen needs at run time (WeasyPrint's Pango, HarfBuzz's subsetter for fast CJK font
+# embedding) and for its tests (poppler-utils reads PDFs back). Installs what is missing when run as root;
+# otherwise prints the command to run.
+set -euo pipefail
+packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils "$@")
+missing=()
+for package in "${packages[@]}"; do
+    dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+done
+((${#missing[@]})) || exit 0
+if [ "$(id -u)" -ne 0 ]; then
+    echo "reportgen needs: sudo apt-get install ${missing[*]}" >&2
+    exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
