@@ -26,6 +26,7 @@ from reportgen.metrics import LAYERS, MonthFigures, shift_month
 from reportgen.model import CellRef, Channel, Mapped, Principle, Severity, Status, column_letter
 from reportgen.pipeline import Review
 
+TONES = {"up": "good", "down": "bad", "flat": "neutral", "new": "neutral", "none": "neutral"}
 APPENDIX_LIMIT = 300
 FINDINGS_LIMIT = 300
 REFS_SHOWN = 6
@@ -75,6 +76,10 @@ class Formatter:
     def date(self, value: dt.date | None) -> str:
         return "—" if value is None else format_date(value, "medium", locale=self.locale)
 
+    def day(self, value: dt.date) -> str:
+        """A date within the review's month, without the year (Oct 5, 10月5日)."""
+        return format_date(value, "MMM d" if self.lang == "en" else "M月d日", locale=self.locale)
+
     def month(self, month: str) -> str:
         day = dt.date(int(month[:4]), int(month[5:7]), 1)
         return format_date(day, "MMMM y" if self.lang == "en" else "y年M月", locale=self.locale)
@@ -123,6 +128,7 @@ class KpiCard:
     delta: str  # "+12 (+8%)", "+3.2 pp", "new", or ""
     direction: str  # up | down | flat | new | none
     note: str
+    tone: str = "neutral"  # good | bad | neutral: more activities or cost is neither good nor bad by itself
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,7 +196,11 @@ def kpi_cards(review: Review, fmt: Formatter) -> list[KpiCard]:
     for key in ("completion_rate", "on_time_rate", "goal_coverage"):
         value = getattr(current, key)
         delta, direction = rate_delta(value, getattr(previous, key) if previous else None, fmt)
-        cards.append(KpiCard(words.text(f"review.kpi.{key}"), fmt.percent(value), delta, direction, vs))
+        cards.append(
+            KpiCard(
+                words.text(f"review.kpi.{key}"), fmt.percent(value), delta, direction, vs, TONES[direction]
+            )
+        )
     delta, direction = delta_of(
         current.totals.cost, previous.totals.cost if previous else None, fmt, money=True
     )
@@ -332,7 +342,7 @@ def build_context(review: Review, team: str | None) -> Context:
             words.text(
                 "review.execution.slip",
                 late=fmt.number(len(late)),
-                average=fmt.number(Decimal(sum(slips)) / len(slips)),
+                average=fmt.number(round(Decimal(sum(slips)) / len(slips), 1)),
                 worst=fmt.number(max(slips)),
             )
         )
@@ -464,7 +474,7 @@ def build_context(review: Review, team: str | None) -> Context:
     values["appendix"] = [
         {
             "cell": ref(row, "date"),
-            "date": fmt.date(row.activity.date),
+            "date": fmt.day(row.activity.date),
             "channel": fmt.channel(row.activity.channel),
             "activity": row.activity.activity,
             "status": fmt.status(row.activity.status),

@@ -1,0 +1,222 @@
+"""The review as a manager gets it: real PDFs built by the CLI from both samples in both languages.
+
+They are read back with pypdf. Expected words come from the catalogues and expected numbers from the figures
+JSON of the same build (which tests/e2e/test_figures.py checks against the oracle)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pypdf
+import pytest
+
+from reportgen.config import Config
+from reportgen.messages import catalogue
+from reportgen.pipeline import build_review, check_workbook, render_review
+from tests.builders import make_workbook
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLES = {"en": "northwind-en.xlsx", "zh": "xinghe-zh.xlsx"}
+MONTH = "2026-10"
+AS_OF = "2026-11-03"
+
+
+def run(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "reportgen", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=cwd,
+    )
+
+
+@pytest.fixture(scope="module")
+def sample_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("samples")
+    subprocess.run(
+        [sys.executable, str(ROOT / "samples" / "make_samples.py"), str(folder)],
+        check=True,
+        capture_output=True,
+    )
+    shutil.copy(ROOT / "samples" / "reportgen.toml", folder / "reportgen.toml")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def built(sample_dir: Path) -> dict[tuple[str, str], tuple[Path, dict[str, object]]]:
+    """Each sample in each review language: the PDF and the figures JSON of the same build."""
+    results = {}
+    for sheet_lang, name in SAMPLES.items():
+        for lang in ("en", "zh"):
+            pdf = sample_dir / f"{sheet_lang}-{lang}.pdf"
+            figures = sample_dir / f"{sheet_lang}-{lang}.json"
+            result = run(
+                "build",
+                sample_dir / name,
+                "--month",
+                MONTH,
+                "--as-of",
+                AS_OF,
+                "--lang",
+                lang,
+                "-o",
+                pdf,
+                "--json",
+                figures,
+                cwd=sample_dir,
+            )
+            assert result.returncode == 0, result.stderr
+            results[(sheet_lang, lang)] = (pdf, json.loads(figures.read_text("utf-8")))
+    return results
+
+
+def text_of(pdf: Path) -> list[str]:
+    return [page.extract_text() or "" for page in pypdf.PdfReader(pdf).pages]
+
+
+def squash(text: str) -> str:
+    """Text without spaces and line breaks: extraction breaks lines wherever the layout does."""
+    return "".join(text.split())
+
+
+CASES = [(sheet, lang) for sheet in SAMPLES for lang in ("en", "zh")]
+
+
+@pytest.mark.parametrize(("sheet", "lang"), CASES)
+def test_every_section_heading_is_there_in_the_review_language(built, sheet: str, lang: str) -> None:
+    pdf, _ = built[(sheet, lang)]
+    text = squash("".join(text_of(pdf)))
+    words = catalogue(lang)
+    for key in (
+        "connection",
+        "execution",
+        "deferred_payoff",
+        "layered",
+        "conclusion",
+        "appendix_activities",
+        "appendix_findings",
+    ):
+        assert squash(words.text(f"review.section.{key}")) in text, key
+    other = catalogue("zh" if lang == "en" else "en")
+    assert squash(other.text("review.section.execution")) not in text  # no mixed-language page
+
+
+@pytest.mark.parametrize(("sheet", "lang"), CASES)
+def test_cover_kpis_equal_the_figures(built, sheet: str, lang: str) -> None:
+    pdf, figures = built[(sheet, lang)]
+    cover = squash(text_of(pdf)[0])
+    totals = figures["totals"]
+    assert isinstance(totals, dict)
+    assert f"{totals['activities']:,}" in cover
+    for rate in ("completion_rate", "on_time_rate", "goal_coverage"):
+        value = figures[rate]
+        assert isinstance(value, float)
+        assert f"{round(value * 100)}%" in cover or f"{value * 100:.1f}%" in cover, rate
+    assert f"{round(totals['cost']):,}" in cover
+
+
+@pytest.mark.parametrize(("sheet", "lang"), CASES)
+def test_appendix_lists_every_activity_by_its_cell(built, sheet: str, lang: str) -> None:
+    pdf, figures = built[(sheet, lang)]
+    activities = figures["activities"]
+    assert isinstance(activities, list) and 0 < len(activities) <= 300
+    text = squash("".join(text_of(pdf)))
+    appendix = text[text.index(squash(catalogue(lang).text("review.section.appendix_activities"))) :]
+    for activity in activities:
+        assert activity["cell"] in appendix, activity["cell"]
+
+
+def test_chinese_is_text_and_the_fonts_are_embedded_subsets(built) -> None:
+    pdf, figures = built[("zh", "zh")]
+    text = squash("".join(text_of(pdf)))
+    assert str(figures["team"]) in text
+    assert "星河增长团队" in text and "容易被忽视的" in text
+    reader = pypdf.PdfReader(pdf)
+    fonts = {}
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"].get_object()
+            fonts[str(font["/BaseFont"])] = any(
+                key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3")
+            )
+    assert fonts and all(fonts.values()), fonts
+    assert all("+" in name for name in fonts)  # subset tag: only the glyphs used travel
+    assert pdf.stat().st_size < 2_000_000
+
+
+def test_same_inputs_give_the_same_bytes(sample_dir: Path, built) -> None:
+    pdf, _ = built[("en", "en")]
+    again = sample_dir / "again.pdf"
+    result = run(
+        "build",
+        sample_dir / SAMPLES["en"],
+        "--month",
+        MONTH,
+        "--as-of",
+        AS_OF,
+        "--lang",
+        "en",
+        "-o",
+        again,
+        cwd=sample_dir,
+    )
+    assert result.returncode == 0, result.stderr
+    assert again.read_bytes() == pdf.read_bytes()
+
+
+def test_rendering_logs_no_warnings(sample_dir: Path) -> None:
+    as_of = dt.date.fromisoformat(AS_OF)
+    checked = check_workbook(sample_dir / SAMPLES["zh"], Config(), as_of)
+    rendered = render_review(build_review(checked, MONTH, as_of, None), Config())
+    assert rendered.warnings == []
+
+
+def test_cell_text_is_data_never_markup_or_a_url(tmp_path: Path) -> None:
+    hostile = '<img src="file:///etc/hostname"><link rel=stylesheet href="http://127.0.0.1:9/x.css">'
+    rows = [
+        [dt.date(2026, 10, 1), "SEO", hostile, "Ann", "", "Done", None, None, 10, 1],
+        [dt.date(2026, 10, 2), "Event", "Webinar {{ 7*7 }}", "<b>Bo</b>", "", "Delayed", None, None, 5, 1],
+    ]
+    path = make_workbook(tmp_path, rows)
+    pdf = tmp_path / "hostile.pdf"
+    result = run("build", path, "--as-of", AS_OF, "-o", pdf, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    text = squash("".join(text_of(pdf)))
+    assert squash('<img src="file:///etc/hostname">') in text  # shown literally
+    assert "{{7*7}}" in text and "<b>Bo</b>" in text
+    hostname = Path("/etc/hostname")
+    if hostname.exists() and hostname.read_text().strip():
+        assert hostname.read_text().strip() not in text
+
+
+def test_fetcher_refuses_everything_but_bundled_assets() -> None:
+    from reportgen.pdf import RefusedFetch, bundled_assets, make_fetcher
+
+    fetcher = make_fetcher(bundled_assets("p { color: red }", {}))
+    assert fetcher.fetch("reportgen:review.css").read() == b"p { color: red }"
+    for url in (
+        "file:///etc/hostname",
+        "http://127.0.0.1:9/x.png",
+        "https://example.invalid/a.css",
+        "data:text/css,p{}",
+        "reportgen:../../etc/hostname",
+    ):
+        with pytest.raises(RefusedFetch):
+            fetcher.fetch(url)
+
+
+def test_a_failed_build_leaves_no_pdf(tmp_path: Path) -> None:
+    path = make_workbook(
+        tmp_path, [[dt.date(2026, 10, 1), "SEO", "Page", "Ann", "", "Done", None, None, 1, 1]]
+    )
+    target = tmp_path / "missing-folder" / "review.pdf"
+    result = run("build", path, "--as-of", AS_OF, "-o", target, cwd=tmp_path)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert not target.exists() and not list(tmp_path.glob("**/*.pdf"))
