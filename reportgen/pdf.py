@@ -11,6 +11,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,20 @@ class Attachment:
     name: str
     data: bytes
     description: str
+
+
+@cache
+def drawable_codepoints() -> frozenset[int]:
+    """Every character the bundled fonts draw (both weights cover the same set)."""
+    from fontTools.ttLib import TTFont
+
+    path = resources.files("reportgen").joinpath("assets", "fonts", FONTS[0])
+    with resources.as_file(path) as font_path:
+        font = TTFont(str(font_path), lazy=True)
+        try:
+            return frozenset(font.getBestCmap())
+        finally:
+            font.close()
 
 
 def font_bytes(name: str) -> bytes:

@@ -146,11 +146,14 @@ def render_review(review: Review, config: Config, templates: Path | None = None)
     """build_context → charts → render_html → render_pdf."""
     from reportgen import pdf, render
 
-    context = render.build_context(review, config.team)
+    drawable = pdf.drawable_codepoints()
+    context = render.build_context(review, config.team, render.glyph_findings(review, drawable))
     chart_assets = render.review_charts(review, context)
     context.charts.update({name: f"{pdf.SCHEME}chart/{name}" for name in chart_assets})
     stylesheet = render.stylesheet(templates)
-    html = render.render_html(context, f"{pdf.SCHEME}review.css", templates)
+    html = render.replace_undrawable(
+        render.render_html(context, f"{pdf.SCHEME}review.css", templates), drawable
+    )
     assets = pdf.bundled_assets(stylesheet, chart_assets)
     data, warnings = pdf.render_pdf(html, assets, review.as_of)
     return RenderedReview(data, html, warnings)

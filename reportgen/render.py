@@ -24,6 +24,7 @@ from reportgen.findings import Money, Overlooked, Points, Rate, Takeaway
 from reportgen.messages import catalogue
 from reportgen.metrics import LAYERS, MonthFigures, shift_month
 from reportgen.model import CellRef, Channel, Mapped, Principle, Severity, Status, column_letter
+from reportgen.model import Finding as ModelFinding
 from reportgen.pipeline import Review
 
 TONES = {"up": "good", "down": "bad", "flat": "neutral", "new": "neutral", "none": "neutral"}
@@ -237,8 +238,8 @@ def takeaway_texts(takeaways: Sequence[Takeaway], fmt: Formatter) -> list[str]:
     return [fmt.say(f"takeaway.{item.code}", item.params) for item in takeaways]
 
 
-def build_context(review: Review, team: str | None) -> Context:
-    """The template's context for one review."""
+def build_context(review: Review, team: str | None, extra_findings: Sequence[ModelFinding] = ()) -> Context:
+    """The template's context for one review; `extra_findings` are those found while rendering (glyphs)."""
     fmt = Formatter(review.lang, review.checked.currency)
     words = fmt.words
     checked = review.checked
@@ -249,8 +250,9 @@ def build_context(review: Review, team: str | None) -> Context:
     def ref(row: Mapped, field_name: str = "activity") -> str:
         return f"{column_letter(columns.get(field_name, activity_column))}{row.activity.row}"
 
+    all_findings = [*checked.findings, *extra_findings]
     counts = {severity: 0 for severity in Severity}
-    for finding in checked.findings:
+    for finding in all_findings:
         counts[finding.severity] += 1
     month_label = fmt.month(review.month)
     values: dict[str, Any] = {}
@@ -275,7 +277,7 @@ def build_context(review: Review, team: str | None) -> Context:
             warnings=counts[Severity.WARNING],
             infos=counts[Severity.INFO],
         )
-        if checked.findings
+        if all_findings
         else words.text("review.data_quality_clean")
     )
     values["leads"] = {
@@ -493,9 +495,9 @@ def build_context(review: Review, team: str | None) -> Context:
             "cell": str(finding.ref) if finding.ref else (finding.sheet_name or ""),
             "message": finding_message(finding, words),
         }
-        for finding in checked.findings[:FINDINGS_LIMIT]
+        for finding in all_findings[:FINDINGS_LIMIT]
     ]
-    values["findings_total"] = len(checked.findings)
+    values["findings_total"] = len(all_findings)
     values["generator"] = f"reportgen {__version__}"
     return Context(
         lang=review.lang,
@@ -545,3 +547,32 @@ def review_charts(review: Review, context: Context) -> dict[str, Any]:
     """The charts the template places, as assets by name (none until the charts module is wired in)."""
     del review, context
     return {}
+
+
+TEXT_FIELDS = ("activity", "owner", "decision", "lesson", "initiative", "stage")
+
+
+def glyph_findings(review: Review, drawable: frozenset[int]) -> list[ModelFinding]:
+    """A warning for every cell of the month whose text has characters the bundled fonts cannot draw; the page
+    shows '?' for them instead of an empty box."""
+    checked = review.checked
+    findings = []
+    rows = [*review.rows, *review.next_rows]
+    for row in rows:
+        for field_name in TEXT_FIELDS:
+            text = getattr(row.activity, field_name)
+            if not text or field_name not in checked.columns:
+                continue
+            missing = sorted({char for char in text if ord(char) not in drawable and not char.isspace()})
+            if missing:
+                ref = CellRef.at(checked.sheet, row.activity.row, checked.columns[field_name])
+                findings.append(
+                    ModelFinding("missing_glyph", Severity.WARNING, ref, {"chars": " ".join(missing)})
+                )
+    return findings
+
+
+def replace_undrawable(html: str, drawable: frozenset[int]) -> str:
+    """Characters no bundled font has become '?': markup and our own text are always drawable."""
+    missing = {ord(char): "?" for char in set(html) if ord(char) not in drawable and not char.isspace()}
+    return html.translate(missing) if missing else html

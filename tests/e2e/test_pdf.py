@@ -220,3 +220,18 @@ def test_a_failed_build_leaves_no_pdf(tmp_path: Path) -> None:
     result = run("build", path, "--as-of", AS_OF, "-o", target, cwd=tmp_path)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert not target.exists() and not list(tmp_path.glob("**/*.pdf"))
+
+
+def test_characters_the_fonts_cannot_draw_are_a_finding_not_a_box(tmp_path: Path) -> None:
+    from reportgen.pdf import drawable_codepoints
+
+    undrawable = "🎉"
+    assert ord(undrawable) not in drawable_codepoints() and ord("增") in drawable_codepoints()
+    rows = [[dt.date(2026, 10, 1), "SEO", f"Launch party {undrawable}", "Ann", "", "Done", None, None, 10, 1]]
+    path = make_workbook(tmp_path, rows)
+    pdf = tmp_path / "glyphs.pdf"
+    result = run("build", path, "--as-of", AS_OF, "-o", pdf, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    text = squash("".join(text_of(pdf)))
+    assert "Launchparty?" in text and undrawable not in text
+    assert "cannotdraw?" in text and "Activities!C2" in text  # the finding names the cell
