@@ -6,6 +6,7 @@ network. The PDF is written to a temp file and renamed."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import logging
 from collections.abc import Iterator
@@ -27,6 +28,10 @@ MIME = {".otf": "font/otf", ".css": "text/css", ".png": "image/png", ".svg": "im
 class Asset:
     data: bytes
     mime: str
+
+    @property
+    def data_uri(self) -> str:
+        return f"data:{self.mime};base64,{base64.b64encode(self.data).decode('ascii')}"
 
 
 @dataclass(frozen=True, slots=True)

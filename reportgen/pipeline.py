@@ -135,7 +135,7 @@ def _finding_order(finding: Finding) -> tuple[str, int, str]:
 
 @dataclass(frozen=True, slots=True)
 class RenderedReview:
-    """The review as a PDF (and the HTML it came from), with WeasyPrint's warnings."""
+    """The review as a PDF and as a self-contained web page, with WeasyPrint's warnings."""
 
     pdf: bytes
     html: str
@@ -156,9 +156,13 @@ def render_review(review: Review, config: Config, templates: Path | None = None)
     )
     assets = pdf.bundled_assets(stylesheet, chart_assets)
     data, warnings = pdf.render_pdf(html, assets, review.as_of)
-    return RenderedReview(data, html, warnings)
+    context.charts.update({name: asset.data_uri for name, asset in chart_assets.items()})
+    page = render.replace_undrawable(
+        render.render_html(context, "", templates, inline_css=render.web_stylesheet(stylesheet)), drawable
+    )
+    return RenderedReview(data, page, warnings)
 
 
 def inline_html(rendered: RenderedReview) -> str:
-    """The review as one self-contained page: stylesheet and charts inlined as data: URLs (placeholder)."""
+    """The review as one self-contained page: stylesheet and charts inlined."""
     return rendered.html

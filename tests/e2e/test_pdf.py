@@ -235,3 +235,30 @@ def test_characters_the_fonts_cannot_draw_are_a_finding_not_a_box(tmp_path: Path
     text = squash("".join(text_of(pdf)))
     assert "Launchparty?" in text and undrawable not in text
     assert "cannotdraw?" in text and "Activities!C2" in text  # the finding names the cell
+
+
+def test_html_is_one_self_contained_page_with_the_same_content(sample_dir: Path, built) -> None:
+    page = sample_dir / "review.html"
+    result = run(
+        "build",
+        sample_dir / SAMPLES["zh"],
+        "--month",
+        MONTH,
+        "--as-of",
+        AS_OF,
+        "--no-pdf",
+        "--html",
+        page,
+        cwd=sample_dir,
+    )
+    assert result.returncode == 0, result.stderr
+    html = page.read_text("utf-8")
+    import re
+
+    urls = re.findall(r'(?:src|href)="([^"#][^"]*)"', html) + re.findall(r"url\(([^)]*)\)", html)
+    assert all(url.startswith("data:") for url in urls), urls  # nothing to fetch: charts and styles inlined
+    assert "<style>" in html and "reportgen:" not in html
+    _, figures = built[("zh", "zh")]
+    for activity in figures["activities"]:
+        assert activity["cell"] in html
+    assert catalogue("zh").text("review.section.layered") in html
