@@ -166,12 +166,16 @@ def build(
         click.echo(str(json_path))
     if no_pdf and html_path is None:
         return
-    rendered = render_review(review, config, templates)
+    rendered = render_review(review, config, templates, stem=workbook.stem)
     if html_path is not None:
         write_atomic(html_path, inline_html(rendered).encode("utf-8"))
         click.echo(str(html_path))
     if not no_pdf:
         target = pdf_path or workbook.with_name(f"{workbook.stem}-{review.month}.pdf")
+        if rendered.table is not None:  # the complete table travels inside the PDF and beside it
+            beside = target.with_name(rendered.table.name)
+            write_atomic(beside, rendered.table.data)
+            click.echo(str(beside))
         write_atomic(target, rendered.pdf)
         click.echo(str(target))
 

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
+from reportgen import pdf as pdf_module
 from reportgen import vocab
 from reportgen.config import Config
 from reportgen.errors import InputError
@@ -22,7 +23,7 @@ from reportgen.metrics import (
     rows_by_month,
     shift_month,
 )
-from reportgen.model import Finding, Goal, Mapped, Principle
+from reportgen.model import Finding, Goal, Mapped, Principle, Severity
 from reportgen.normalize import normalize_rows
 from reportgen.workbook import ReadLimits, read_workbook
 
@@ -70,7 +71,17 @@ def check_workbook(path: Path, config: Config, as_of: dt.date) -> Checked:
         key=lambda finding: (finding.sheet_name != normalized.activity_sheet, *_finding_order(finding)),
     )
     if not rows:
-        raise InputError(path, "no_activities", sheet=normalized.activity_sheet)
+        sheet = normalized.activity_sheet
+        problems = [
+            finding.ref.cell
+            for finding in findings
+            if finding.severity is Severity.ERROR and finding.ref is not None and finding.ref.sheet == sheet
+        ]
+        if not problems:
+            # nothing was rejected: no activity under the header (blank or totals rows at most)
+            raise InputError(path, "no_data_rows", sheet=sheet, lang=normalized.lang)
+        cells = problems[:5] + (["…"] if len(problems) > 5 else [])
+        raise InputError(path, "no_activities", sheet=sheet, lang=normalized.lang, cells=cells)
     return Checked(
         workbook=path,
         sheet=normalized.activity_sheet,
@@ -140,14 +151,27 @@ class RenderedReview:
     pdf: bytes
     html: str
     warnings: list[str]
+    table: pdf_module.Attachment | None  # the complete activity table, when the appendix is cut
 
 
-def render_review(review: Review, config: Config, templates: Path | None = None) -> RenderedReview:
-    """build_context → charts → render_html → render_pdf."""
-    from reportgen import pdf, render
+def render_review(
+    review: Review, config: Config, templates: Path | None = None, stem: str = "review"
+) -> RenderedReview:
+    """build_context → charts → render_html → render_pdf; `stem` names the attached table."""
+    from reportgen import export, render
+
+    pdf = pdf_module
 
     drawable = pdf.drawable_codepoints()
     context = render.build_context(review, config.team, render.glyph_findings(review, drawable))
+    table = None
+    if len(review.rows) > render.APPENDIX_LIMIT:
+        name = f"{stem}-{review.month}-activities.xlsx"
+        data = export.activities_workbook(review.rows, review.checked.sheet, review.lang, review.as_of)
+        table = pdf.Attachment(name, data, context.words("review.section.appendix_activities"))
+        context.values["appendix_note"] = context.words(
+            "review.appendix.truncated", shown=render.APPENDIX_LIMIT, total=len(review.rows), name=name
+        )
     chart_assets = render.review_charts(review, context)
     context.charts.update({name: f"{pdf.SCHEME}chart/{name}" for name in chart_assets})
     stylesheet = render.stylesheet(templates)
@@ -155,12 +179,12 @@ def render_review(review: Review, config: Config, templates: Path | None = None)
         render.render_html(context, f"{pdf.SCHEME}review.css", templates), drawable
     )
     assets = pdf.bundled_assets(stylesheet, chart_assets)
-    data, warnings = pdf.render_pdf(html, assets, review.as_of)
+    data, warnings = pdf.render_pdf(html, assets, review.as_of, (table,) if table else ())
     context.charts.update({name: asset.data_uri for name, asset in chart_assets.items()})
     page = render.replace_undrawable(
         render.render_html(context, "", templates, inline_css=render.web_stylesheet(stylesheet)), drawable
     )
-    return RenderedReview(data, page, warnings)
+    return RenderedReview(data, page, warnings, table)
 
 
 def inline_html(rendered: RenderedReview) -> str:

@@ -31,6 +31,8 @@ from reportgen.pipeline import Review
 
 TONES = {"up": "good", "down": "bad", "flat": "neutral", "new": "neutral", "none": "neutral"}
 APPENDIX_LIMIT = 300
+LIST_LIMIT = 20  # rows of a list inside a section; the appendix (or the attached table) has the rest
+LADDER_LIMIT = 12
 FINDINGS_LIMIT = 300
 REFS_SHOWN = 6
 LOCALES = {"en": "en_US", "zh": "zh_CN"}
@@ -220,6 +222,11 @@ def kpi_cards(review: Review, fmt: Formatter) -> list[KpiCard]:
     return cards
 
 
+def more(total: int, shown: int, fmt: Formatter) -> str:
+    """'… and 12 more (see appendix A)' when a list was cut, else ''."""
+    return fmt.words.text("review.list_more", count=total - shown) if total > shown else ""
+
+
 def refs_text(rows: Sequence[Mapped], sheet: str, column: int, fmt: Formatter) -> str:
     cells = [str(CellRef.at(sheet, row.activity.row, column)) for row in rows[:REFS_SHOWN]]
     if len(rows) > REFS_SHOWN:
@@ -353,6 +360,9 @@ def build_context(review: Review, team: str | None, extra_findings: Sequence[Mod
     elif dated:
         execution.append(words.text("review.execution.no_slip"))
     values["execution"] = execution
+    misses = [row for row in rows if row.activity.status in (Status.DELAYED, Status.CANCELLED)]
+    misses.sort(key=lambda row: row.activity.decision is not None)  # the unexplained first: they need action
+    values["misses_more"] = more(len(misses), LIST_LIMIT, fmt)
     values["misses"] = [
         {
             "activity": row.activity.activity,
@@ -361,8 +371,7 @@ def build_context(review: Review, team: str | None, extra_findings: Sequence[Mod
             "decision": row.activity.decision,
             "cell": ref(row, "decision" if "decision" in columns else "activity"),
         }
-        for row in rows
-        if row.activity.status in (Status.DELAYED, Status.CANCELLED)
+        for row in misses[:LIST_LIMIT]
     ]
 
     # 3 deferred payoff
@@ -394,6 +403,7 @@ def build_context(review: Review, team: str | None, extra_findings: Sequence[Mod
 
     # 4 layered
     values["layers"] = [fmt.layer(layer) for layer in LAYERS]
+    values["ladders_more"] = more(len(review.ladders), LADDER_LIMIT, fmt)
     values["ladders"] = [
         {
             "initiative": ladder.initiative,
@@ -439,7 +449,7 @@ def build_context(review: Review, team: str | None, extra_findings: Sequence[Mod
             if ladder.skipped
             else "",
         }
-        for ladder in review.ladders
+        for ladder in review.ladders[:LADDER_LIMIT]
     ]
     values["no_ladders"] = words.text("review.layered.none", month=month_label)
 
@@ -454,10 +464,11 @@ def build_context(review: Review, team: str | None, extra_findings: Sequence[Mod
         delayed=fmt.number(totals.delayed),
         cancelled=fmt.number(totals.cancelled),
     )
+    lessons = [row for row in rows if row.activity.lesson]
+    values["lessons_more"] = more(len(lessons), LIST_LIMIT, fmt)
     values["lessons"] = [
         {"activity": row.activity.activity, "lesson": row.activity.lesson, "cell": ref(row, "lesson")}
-        for row in rows
-        if row.activity.lesson
+        for row in lessons[:LIST_LIMIT]
     ]
     next_month = shift_month(review.month, 1)
     values["next_month_title"] = words.text("review.conclusion.next_month", month=fmt.month(next_month))
@@ -469,8 +480,9 @@ def build_context(review: Review, team: str | None, extra_findings: Sequence[Mod
             "activity": row.activity.activity,
             "owner": row.activity.owner or "—",
         }
-        for row in review.next_rows
+        for row in review.next_rows[:LIST_LIMIT]
     ]
+    values["next_more"] = more(len(review.next_rows), LIST_LIMIT, fmt)
     values["takeaways"] = takeaway_texts(review.takeaways, fmt)
 
     # appendix
@@ -490,6 +502,7 @@ def build_context(review: Review, team: str | None, extra_findings: Sequence[Mod
         for row in rows[:APPENDIX_LIMIT]
     ]
     values["appendix_total"] = len(rows)
+    values["appendix_note"] = ""  # set by the pipeline when the complete table is attached
     values["findings"] = [
         {
             "severity": finding.severity.value,
