@@ -11,6 +11,7 @@ from reportgen.messages import Catalogue, catalogue
 from reportgen.metrics import GoalFigures, GroupFigures, MonthFigures, Totals
 from reportgen.model import METRICS, Finding, Mapped, Source, column_letter
 from reportgen.pipeline import Checked, Review
+from reportgen.vocab import MONEY_METRICS
 
 SCHEMA_VERSION = 1
 CENT = Decimal("0.01")
@@ -27,6 +28,13 @@ def number(value: Decimal | None) -> int | float | None:
     if value is None:
         return None
     return int(value) if value == value.to_integral_value() else float(value)
+
+
+def metric_value(name: str, value: Decimal | None) -> int | float | None:
+    """A metric's value: rounded like money for money metrics (revenue), else as `number`."""
+    if value is not None and name in MONEY_METRICS:
+        return money(value)
+    return number(value)
 
 
 def finding_message(finding: Finding, words: Catalogue) -> str:
@@ -46,8 +54,12 @@ def finding_json(finding: Finding, words: Catalogue) -> dict[str, Any]:
     }
 
 
-def source_text(source: Source, words: Catalogue) -> str:
-    """What decided a mapping, as a phrase in the review's language ('default for channel SEO')."""
+def source_text(source: Source, words: Catalogue, short: bool = False) -> str:
+    """What decided a mapping, as a phrase in the review's language ('default for channel SEO'); `short` drops
+    what the appendix row already shows (the channel, the row's own cell)."""
+    if short:
+        detail = source.detail.rsplit("!", 1)[-1] if source.kind == "cell" else source.detail
+        return words.text(f"source_short.{source.kind}", detail=detail, number=source.number)
     detail = words.text(f"channel.{source.detail}") if source.kind == "channel_default" else source.detail
     return words.text(f"source.{source.kind}", detail=detail, number=source.number)
 
@@ -61,14 +73,14 @@ def _totals(totals: Totals) -> dict[str, Any]:
         "planned": totals.planned,
         "delayed": totals.delayed,
         "cost": money(totals.cost),
-        **{name: number(totals.metrics[name]) for name in METRICS},
+        **{name: metric_value(name, totals.metrics[name]) for name in METRICS},
     }
 
 
 def _group(group: GroupFigures, with_metrics: bool) -> dict[str, Any]:
     data: dict[str, Any] = {"activities": group.activities, "done": group.done, "cost": money(group.cost)}
     if with_metrics:
-        data.update({name: number(group.metrics[name]) for name in METRICS})
+        data.update({name: metric_value(name, group.metrics[name]) for name in METRICS})
     return data
 
 
@@ -77,8 +89,8 @@ def _goal(goal: GoalFigures) -> dict[str, Any]:
         "id": goal.id,
         "name": goal.name,
         "metric": goal.metric or None,
-        "target": number(goal.target),
-        "actual": number(goal.actual),
+        "target": metric_value(goal.metric, goal.target),
+        "actual": metric_value(goal.metric, goal.actual),
         "attainment": goal.attainment,
         "owner": goal.owner,
         "activities": goal.activities,

@@ -495,9 +495,9 @@ def build_context(review: Review, team: str | None, extra_findings: Sequence[Mod
             "activity": row.activity.activity,
             "status": fmt.status(row.activity.status),
             "goal": f"{row.goal_id} {goal_names.get(row.goal_id, '')}".strip() if row.goal_id else "—",
-            "goal_source": source_text(row.goal_decided_by, words),
+            "goal_source": source_text(row.goal_decided_by, words, short=True),
             "principle": words.text(f"principle.{row.principle.value}"),
-            "principle_source": source_text(row.principle_decided_by, words),
+            "principle_source": source_text(row.principle_decided_by, words, short=True),
         }
         for row in rows[:APPENDIX_LIMIT]
     ]
