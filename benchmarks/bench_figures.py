@@ -292,7 +292,7 @@ def measure(argv: list[str], cwd: Path, repeat: int) -> Measured:
 def build_argv(workbook: Path, out_json: Path) -> list[str]:
     return [
         sys.executable, "-m", "reportgen", "build", str(workbook),
-        "--month", MONTH, "--as-of", AS_OF, "--json", str(out_json),
+        "--month", MONTH, "--as-of", AS_OF, "--json", str(out_json), "--no-pdf",
     ]  # fmt: skip
 
 

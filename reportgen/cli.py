@@ -180,13 +180,13 @@ def build(
         click.echo(str(target))
 
 
-def _language_of(argv: Sequence[str]) -> str:
+def _language_of(argv: Sequence[str]) -> str | None:
     for index, arg in enumerate(argv):
         if arg == "--lang" and index + 1 < len(argv):
             return argv[index + 1] if argv[index + 1] in ("en", "zh") else "en"
         if arg.startswith("--lang="):
             return arg.split("=", 1)[1] if arg.split("=", 1)[1] in ("en", "zh") else "en"
-    return "en"
+    return None
 
 
 def main(argv: Sequence[str] | None = None) -> int:

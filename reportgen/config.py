@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -13,7 +14,7 @@ from reportgen.errors import InputError
 from reportgen.model import METRICS, Channel, Principle
 
 CONFIG_NAME = "reportgen.toml"
-DATE_ORDERS = ("YMD", "MDY", "DMY")
+DATE_ORDERS = ("MDY", "DMY")  # how 10/5/2026 is read; 2026/10/5 is always YMD
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,53 +73,49 @@ def load_config(explicit: str | Path | None = None, workbook: Path | None = None
 
 
 def parse_config(data: dict[str, Any], path: Path | None = None) -> Config:
-    """Validate a parsed TOML document; an unknown key is refused so a typo is never ignored."""
-    known = {"team", "currency", "date_order", "limits", "channels", "rules", "email", "review"}
-    for key in data:
-        if key not in known:
-            raise InputError(path, "config_key", key=key, expected=", ".join(sorted(known)))
+    """Validate a parsed TOML document; an unknown key is refused so a typo is never ignored, and a value of
+    the wrong type is an InputError naming the file and the key, never a traceback."""
+    _known_keys(
+        data, {"team", "currency", "date_order", "limits", "channels", "rules", "email", "review"}, "", path
+    )
     team = _optional_str(data, "team", path)
     currency = _optional_str(data, "currency", path)
     if currency is not None:
         currency = vocab.CURRENCY_SYMBOLS.get(currency.strip().casefold(), currency.strip())
     date_order = _optional_str(data, "date_order", path)
-    if date_order is not None and date_order.upper() not in DATE_ORDERS:
-        raise InputError(
-            path, "config_value", key="date_order", value=date_order, expected=", ".join(DATE_ORDERS)
-        )
+    if date_order is not None and date_order.strip().upper() not in DATE_ORDERS:
+        # 2026/10/5 is always year-month-day (SPEC "Dates"): the setting only orders 10/5/2026
+        raise _wrong(path, "date_order", date_order, "one_of", values=DATE_ORDERS)
+    for later in ("email", "review"):  # read by the commands that send or render; here only their type
+        _table(data, later, path)
     limits = _table(data, "limits", path)
+    _known_keys(limits, {"max_rows"}, "limits.", path)
     max_rows = limits.get("max_rows", 200_000)
     if not isinstance(max_rows, int) or isinstance(max_rows, bool) or max_rows < 1:
-        raise InputError(
-            path, "config_value", key="limits.max_rows", value=max_rows, expected="a positive integer"
-        )
+        raise _wrong(path, "limits.max_rows", max_rows, "positive_integer")
     channels = _table(data, "channels", path)
-    compounding = tuple(
-        _channel(value, f"channels.compounding[{index}]", path)
-        for index, value in enumerate(channels.get("compounding", ["seo", "content"]))
+    _known_keys(channels, {"compounding", "result_metric"}, "channels.", path)
+    compounding_words = _str_list(channels, "compounding", path, "channels.compounding")
+    compounding = (
+        tuple(_channel(word, "channels.compounding", path) for word in compounding_words)
+        if compounding_words is not None
+        else (Channel.SEO, Channel.CONTENT)
     )
     result_metric: dict[Channel, str] = {}
-    for channel_key, metric in _table(channels, "result_metric", path).items():
-        if metric not in METRICS:
-            raise InputError(
-                path,
-                "config_value",
-                key=f"channels.result_metric.{channel_key}",
-                value=metric,
-                expected=", ".join(METRICS),
-            )
-        result_metric[_channel(channel_key, "channels.result_metric", path)] = metric
+    for channel_key, metric in _table(channels, "result_metric", path, "channels.result_metric").items():
+        where = f"channels.result_metric.{channel_key}"
+        if not isinstance(metric, str) or metric.strip() not in METRICS:
+            raise _wrong(path, where, metric, "one_of", values=METRICS)
+        result_metric[_channel(channel_key, where, path)] = metric.strip()
     rules_data = data.get("rules", [])
     if not isinstance(rules_data, list):
-        raise InputError(
-            path, "config_value", key="rules", value=type(rules_data).__name__, expected="[[rules]] tables"
-        )
+        raise _wrong(path, "rules", rules_data, "rules")
     rules = tuple(_rule(entry, index, path) for index, entry in enumerate(rules_data, start=1))
     return Config(
         path=path,
         team=team,
         currency=currency,
-        date_order=date_order.upper() if date_order else None,
+        date_order=date_order.strip().upper() if date_order else None,
         max_rows=max_rows,
         compounding_channels=compounding,
         result_metric=result_metric,
@@ -129,52 +126,89 @@ def parse_config(data: dict[str, Any], path: Path | None = None) -> Config:
 def _rule(entry: Any, index: int, path: Path | None) -> ConfigRule:
     where = f"rules[{index}]"
     if not isinstance(entry, dict):
-        raise InputError(path, "config_value", key=where, value=entry, expected="a table")
-    allowed = {"name", "channel", "keyword", "goal", "principle"}
-    for key in entry:
-        if key not in allowed:
-            raise InputError(path, "config_key", key=f"{where}.{key}", expected=", ".join(sorted(allowed)))
-    channel = _channel(entry["channel"], f"{where}.channel", path) if "channel" in entry else None
-    keyword = str(entry["keyword"]).strip() if entry.get("keyword") else None
-    goal = str(entry["goal"]).strip() if entry.get("goal") else None
+        raise _wrong(path, where, entry, "table")
+    _known_keys(entry, {"name", "channel", "keyword", "goal", "principle"}, f"{where}.", path)
+    texts = {key: _optional_str(entry, key, path, f"{where}.{key}") for key in entry}
+    given = {key: text.strip() for key, text in texts.items() if text and text.strip()}
+    channel = _channel(given["channel"], f"{where}.channel", path) if "channel" in given else None
+    keyword = given.get("keyword")
+    goal = given.get("goal")
     principle = None
-    if entry.get("principle"):
-        principle = vocab.PRINCIPLE_WORDS.get(vocab.key(str(entry["principle"])))
+    if "principle" in given:
+        principle = vocab.PRINCIPLE_WORDS.get(vocab.key(given["principle"]))
         if principle is None:
-            raise InputError(
+            raise _wrong(
                 path,
-                "config_value",
-                key=f"{where}.principle",
-                value=entry["principle"],
-                expected=", ".join(p.value for p in Principle),
+                f"{where}.principle",
+                given["principle"],
+                "one_of",
+                values=[p.value for p in Principle],
             )
     if channel is None and keyword is None:
         raise InputError(path, "config_rule_match", key=where)
     if goal is None and principle is None:
         raise InputError(path, "config_rule_effect", key=where)
-    return ConfigRule(str(entry.get("name") or f"#{index}"), channel, keyword, goal, principle)
+    return ConfigRule(given.get("name") or f"#{index}", channel, keyword, goal, principle)
 
 
 def _channel(value: Any, key: str, path: Path | None) -> Channel:
-    channel = vocab.CHANNEL_WORDS.get(vocab.key(str(value)))
+    channel = vocab.CHANNEL_WORDS.get(vocab.key(value)) if isinstance(value, str) else None
     if channel is None:
-        raise InputError(
-            path, "config_value", key=key, value=value, expected=", ".join(c.value for c in Channel)
-        )
+        raise _wrong(path, key, value, "one_of", values=[c.value for c in Channel])
     return channel
 
 
-def _optional_str(data: dict[str, Any], key: str, path: Path | None) -> str | None:
+def _optional_str(data: dict[str, Any], key: str, path: Path | None, where: str | None = None) -> str | None:
     value = data.get(key)
     if value is None:
         return None
     if not isinstance(value, str):
-        raise InputError(path, "config_value", key=key, value=value, expected="text")
+        raise _wrong(path, where or key, value, "text")
     return value
 
 
-def _table(data: dict[str, Any], key: str, path: Path | None) -> dict[str, Any]:
+def _str_list(data: dict[str, Any], key: str, path: Path | None, where: str) -> list[str] | None:
+    """A list of text values, or None when the key is absent; a lone string is refused (`["seo"]`, not
+    `"seo"`), since iterating it would read its letters."""
+    value = data.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, list):
+        raise _wrong(path, where, value, "text_list")
+    for item in value:
+        if not isinstance(item, str):
+            raise _wrong(path, where, value, "text_list")
+    return value
+
+
+def _table(data: dict[str, Any], key: str, path: Path | None, where: str | None = None) -> dict[str, Any]:
     value = data.get(key, {})
     if not isinstance(value, dict):
-        raise InputError(path, "config_value", key=key, value=value, expected="a table")
+        raise _wrong(path, where or key, value, "table")
     return value
+
+
+def _known_keys(table: dict[str, Any], known: set[str], prefix: str, path: Path | None) -> None:
+    for key in table:
+        if key not in known:
+            raise InputError(path, "config_key", key=f"{prefix}{key}", expected=sorted(known))
+
+
+def _wrong(path: Path | None, key: str, value: Any, expect: str, **params: Any) -> InputError:
+    """A value of the wrong type or outside its choices; `expect` names an `expect.*` catalogue phrase."""
+    return InputError(path, "config_value", key=key, value=_shown(value), expect=expect, **params)
+
+
+def _shown(value: Any) -> str:
+    """A config value as it is written in TOML (never a Python repr), cut short when long."""
+    if isinstance(value, bool):
+        text = "true" if value else "false"
+    elif isinstance(value, str):
+        text = json.dumps(value, ensure_ascii=False)
+    elif isinstance(value, list):
+        text = "[" + ", ".join(_shown(item) for item in value) + "]"
+    elif isinstance(value, dict):
+        text = "{" + ", ".join(f"{key} = {_shown(item)}" for key, item in value.items()) + "}"
+    else:
+        text = str(value)
+    return text if len(text) <= 80 else text[:79] + "…"

@@ -56,7 +56,7 @@ def map_activities(normalized: Normalized, config: Config) -> tuple[list[Mapped]
     goal_column = normalized.columns.get("goal")
     principle_column = normalized.columns.get("principle")
     sheet = normalized.activity_sheet
-    findings: list[Finding] = []
+    findings = _undefined_rule_goals(rules, goal_index)
     mapped: list[Mapped] = []
     for activity in normalized.activities:
         candidates = by_channel[activity.channel]
@@ -90,6 +90,22 @@ def _goal_index(goals: list[Goal]) -> _GoalIndex:
     for goal in goals:
         index[vocab.key(goal.id)] = goal.id  # an id beats a name that happens to look like it
     return _GoalIndex(index)
+
+
+def _undefined_rule_goals(rules: list[Rule], goal_index: _GoalIndex) -> list[Finding]:
+    """One warning per rule whose goal is not defined, at the rule's goal cell (a config rule has no cell:
+    the finding names the rule), however many rows the rule matches."""
+    findings = []
+    for rule in rules:
+        if rule.goal is None or goal_index[rule.goal] is not None:
+            continue
+        if rule.source.kind == "config_rule":
+            params = {"rule": rule.source.detail, "goal": rule.goal}
+            findings.append(Finding("config_rule_goal_undefined", Severity.WARNING, None, params))
+        else:
+            ref = rule.source.goal_cell
+            findings.append(Finding("rule_goal_undefined", Severity.WARNING, ref, {"goal": rule.goal}))
+    return findings
 
 
 def _goal(

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TypeVar
 
-from reportgen.model import METRICS, Channel, Goal, Mapped, Principle, Status
+from reportgen.model import METRICS, Channel, Goal, Mapped, Principle, Status, month_key
 
 ZERO = Decimal(0)
 K = TypeVar("K")
@@ -70,10 +70,6 @@ class MonthFigures:
     owners: dict[str | None, GroupFigures]
 
 
-def month_of(day: dt.date) -> str:
-    return f"{day.year:04d}-{day.month:02d}"
-
-
 def shift_month(month: str, delta: int) -> str:
     """'2026-01' shifted by -1 is '2025-12'."""
     index = int(month[:4]) * 12 + int(month[5:7]) - 1 + delta
@@ -82,7 +78,7 @@ def shift_month(month: str, delta: int) -> str:
 
 def default_month(rows: Iterable[Mapped], as_of: dt.date) -> str | None:
     """The latest month with activities that does not start after the as-of date (SPEC "Command line")."""
-    limit = month_of(as_of)
+    limit = month_key(as_of)
     months = {row.activity.month for row in rows}
     eligible = [month for month in months if month <= limit]
     return max(eligible) if eligible else None

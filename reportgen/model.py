@@ -177,9 +177,10 @@ class Goal:
     row: int
 
     def target_for(self, month: str) -> Decimal | None:
-        if month in self.targets:
-            return self.targets[month]
-        return self.targets.get("")
+        """The month's own target, else the target written without a month (a blank month target does not
+        hide it)."""
+        target = self.targets.get(month)
+        return target if target is not None else self.targets.get("")
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,11 +188,13 @@ class Source:
     """What decided a mapping.
 
     `kind` is cell, sheet_rule, config_rule, initiative, channel_default, undefined_goal or none;
-    `detail` is the cell reference, rule name or channel it names; `number`, a sheet rule's place."""
+    `detail` is the cell reference, rule name or channel it names; `number`, a sheet rule's place;
+    `goal_cell`, the cell a sheet rule's goal is written in (where a finding about that goal points)."""
 
     kind: str
     detail: str = ""
     number: int = 0
+    goal_cell: CellRef | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -54,13 +54,19 @@ OUTLIER_DAYS = 400  # a date this far from every other month of the sheet is pro
 
 @dataclass(frozen=True, slots=True)
 class Header:
-    """Where a table's header row is and which column holds each canonical field."""
+    """Where a table's header is and which column holds each canonical field. A header may take two rows
+    (a group label such as Results merged over the Leads and Signups cells below it)."""
 
-    index: int  # position in SheetTable.rows
-    row: int  # sheet row, 1-based
+    index: int  # position in SheetTable.rows of the (first) header row
+    data_start: int  # position in SheetTable.rows of the first row below the header
+    row: int  # sheet row of the (first) header row, 1-based
     columns: dict[str, int]  # field → position in the row list
     chinese: int
     english: int
+
+    @property
+    def lang(self) -> str:
+        return "zh" if self.chinese > self.english else "en"
 
 
 def normalize_rows(book: WorkbookData, config: Config, as_of: dt.date) -> Normalized:
@@ -68,11 +74,13 @@ def normalize_rows(book: WorkbookData, config: Config, as_of: dt.date) -> Normal
     findings: list[Finding] = list(book.findings)
     table = book.activities
     header = find_header(table, vocab.ACTIVITY_HEADERS, findings, book.path, required=vocab.REQUIRED_FIELDS)
-    data_rows = len(table.rows) - header.index - 1
+    lang = header.lang
+    data_rows = len(table.rows) - header.data_start
     if data_rows > config.max_rows:
         # the reader refused what is past the limit whatever the header; this is the exact count below it
-        raise InputError(book.path, "too_many_rows", sheet=table.name, count=data_rows, limit=config.max_rows)
-    lang = "zh" if header.chinese > header.english else "en"
+        raise InputError(
+            book.path, "too_many_rows", sheet=table.name, lang=lang, count=data_rows, limit=config.max_rows
+        )
     sheet = _ActivityColumns.of(table, header)
     currency = config.currency or _dominant_currency(sheet) or ("¥" if lang == "zh" else "$")
     orders = {
@@ -80,8 +88,11 @@ def normalize_rows(book: WorkbookData, config: Config, as_of: dt.date) -> Normal
     }
     activities = _activities(sheet, currency, orders, findings)
     _check_activities(sheet, activities, as_of, findings)
-    goals = _goals(book.goals, findings, book.path) if book.goals else []
-    rules = _rules(book.rules, findings, book.path) if book.rules else []
+    goals = _goals(book.goals, findings, book.path, currency) if book.goals is not None else []
+    rules = _rules(book.rules, findings, book.path) if book.rules is not None else []
+    if book.commentary is not None:
+        # read by the review; here only checked, so an unusable Commentary sheet is a finding, never fatal
+        _optional_header(book.commentary, vocab.COMMENTARY_HEADERS, ("section", "text"), findings, book.path)
     return Normalized(
         activities=activities,
         activity_sheet=table.name,
@@ -98,6 +109,47 @@ def normalize_rows(book: WorkbookData, config: Config, as_of: dt.date) -> Normal
 # --- headers ---
 
 
+def _header_lookup(headers: HeaderTable) -> dict[str, tuple[str, bool]]:
+    """Header key → (field, is canonical); Budget/预算 and the like are left out, so they stay unknown."""
+    lookup: dict[str, tuple[str, bool]] = {}
+    for field, (canonical, synonyms) in headers.items():
+        for word in synonyms:
+            lookup.setdefault(vocab.key(word), (field, False))
+        for word in canonical:
+            lookup[vocab.key(word)] = (field, True)
+    for word in vocab.NOT_FIELDS:
+        lookup.pop(word, None)
+    return lookup
+
+
+def _known_positions(row: list[Any], lookup: dict[str, tuple[str, bool]]) -> set[int]:
+    return {
+        position
+        for position, value in enumerate(row)
+        if isinstance(value, str) and vocab.key(value) in lookup
+    }
+
+
+def _completes(
+    main: list[Any], other: list[Any], lookup: dict[str, tuple[str, bool]], above: bool = False
+) -> bool:
+    """True when `other` is the second row of a two-row header with `main`: it names a known field, holds only
+    text, and names fields only in columns where `main` is blank or unknown. A row below must be blank under
+    main's fields (a data row has values there); a row above may hold group labels over them (Results)."""
+    main_known = _known_positions(main, lookup)
+    named = False
+    for position, value in enumerate(other):
+        if is_blank(value):
+            continue
+        if not isinstance(value, str):
+            return False
+        known = vocab.key(value) in lookup
+        if position in main_known and (known or not above):
+            return False
+        named = named or known
+    return named
+
+
 def find_header(
     table: SheetTable,
     headers: HeaderTable,
@@ -105,13 +157,9 @@ def find_header(
     path: str,
     required: tuple[str, ...] = (),
 ) -> Header:
-    """The row among the first ones that names the most known fields; title rows above it are skipped."""
-    lookup: dict[str, tuple[str, bool]] = {}
-    for field, (canonical, synonyms) in headers.items():
-        for word in synonyms:
-            lookup.setdefault(vocab.key(word), (field, False))
-        for word in canonical:
-            lookup[vocab.key(word)] = (field, True)
+    """The row among the first ones that names the most known fields; title rows above it are skipped. A row
+    just below (or above) that names more fields in its blank or unknown columns is part of the header."""
+    lookup = _header_lookup(headers)
     best: tuple[int, int] | None = None  # (matched fields, index)
     for index, row in enumerate(table.rows[:30]):
         matched = {
@@ -120,44 +168,60 @@ def find_header(
         if len(matched) >= 2 and (best is None or len(matched) > best[0]):
             best = (len(matched), index)
     if best is None:
-        expected = ", ".join(headers[field][0][0].title() for field in (required or tuple(headers)[:3]))
+        fields = required or tuple(headers)[:3]
+        expected = ", ".join(" / ".join(headers[field][0][:2]) for field in fields)
         raise InputError(path, "no_header", sheet=table.name, expected=expected)
     index = best[1]
-    row = table.rows[index]
-    sheet_row = table.row_numbers[index]
-    candidates: dict[str, list[tuple[bool, int]]] = {}
+    first = last = index
+    if index + 1 < len(table.rows) and _completes(table.rows[index], table.rows[index + 1], lookup):
+        last = index + 1
+    elif index > 0 and _completes(table.rows[index], table.rows[index - 1], lookup, above=True):
+        first = index - 1
+    other = first if first != index else last
+    # a group label (Results) over or under a field named in the other header row is not an unknown column
+    labelled: dict[int, set[int]] = {index: set()}
+    if other != index:
+        labelled = {
+            index: _known_positions(table.rows[other], lookup),
+            other: _known_positions(table.rows[index], lookup),
+        }
+    candidates: dict[str, list[tuple[bool, int, int]]] = {}  # field → (canonical, position, row index)
     chinese = english = 0
-    for position, value in enumerate(row):
-        if is_blank(value):
-            continue
-        text = cell_text(value)
-        k = vocab.key(text)
-        ref = table.ref(sheet_row, table.first_col + position)
-        if k in lookup and k not in vocab.NOT_FIELDS:
-            field, is_canonical = lookup[k]
-            candidates.setdefault(field, []).append((is_canonical, position))
-            if any("\u4e00" <= ch <= "\u9fff" for ch in text):
-                chinese += 1
-            else:
-                english += 1
-        else:
-            findings.append(Finding("unknown_column", Severity.INFO, ref, {"header": text}))
+    for row_index in dict.fromkeys((index, other)):  # the chosen row first: its cells win
+        row = table.rows[row_index]
+        sheet_row = table.row_numbers[row_index]
+        for position, value in enumerate(row):
+            if is_blank(value):
+                continue
+            text = cell_text(value)
+            k = vocab.key(text)
+            if k in lookup:
+                field, is_canonical = lookup[k]
+                candidates.setdefault(field, []).append((is_canonical, position, row_index))
+                if any("\u4e00" <= ch <= "\u9fff" for ch in text):
+                    chinese += 1
+                else:
+                    english += 1
+            elif position not in labelled[row_index]:
+                ref = table.ref(sheet_row, table.first_col + position)
+                findings.append(Finding("unknown_column", Severity.INFO, ref, {"header": text}))
     columns: dict[str, int] = {}
     for field, options in candidates.items():
         # canonical headers first, then sheet order: 渠道 beats 类型, Cost beats Spend
         ordered = sorted(options, key=lambda option: (not option[0], option[1]))
-        columns[field] = ordered[0][1]
-        for _, loser in ordered[1:]:
-            ref = table.ref(sheet_row, table.first_col + loser)
-            winner = column_letter(table.first_col + ordered[0][1])
-            findings.append(
-                Finding(
-                    "duplicate_header",
-                    Severity.WARNING,
-                    ref,
-                    {"header": cell_text(row[loser]), "field": field, "winner": f"{winner}{sheet_row}"},
-                )
-            )
+        _, winner, winner_row = ordered[0]
+        columns[field] = winner
+        winner_cell = f"{column_letter(table.first_col + winner)}{table.row_numbers[winner_row]}"
+        for _, loser, loser_row in ordered[1:]:
+            ref = table.ref(table.row_numbers[loser_row], table.first_col + loser)
+            params = {
+                "header": cell_text(table.rows[loser_row][loser]),
+                "field": field,
+                "winner": winner_cell,
+            }
+            findings.append(Finding("duplicate_header", Severity.WARNING, ref, params))
+    sheet_row = table.row_numbers[first]
+    lang = "zh" if chinese > english else "en"
     missing = [field for field in required if field not in columns]
     if missing:
         raise InputError(
@@ -165,11 +229,31 @@ def find_header(
             "missing_column",
             sheet=table.name,
             cell=f"{column_letter(table.first_col)}{sheet_row}",
-            columns=", ".join(
-                headers[field][0][0].title() + " / " + headers[field][0][1] for field in missing
-            ),
+            lang=lang,
+            columns=", ".join(" / ".join(headers[field][0][:2]) for field in missing),
         )
-    return Header(index, sheet_row, columns, chinese, english)
+    return Header(first, last + 1, sheet_row, columns, chinese, english)
+
+
+def _optional_header(
+    table: SheetTable, headers: HeaderTable, required: tuple[str, ...], findings: list[Finding], path: str
+) -> Header | None:
+    """The header of an optional sheet (Goals, Rules, Commentary); an empty or headerless one is an error
+    finding naming the sheet, and the review builds without it."""
+    name = table.name
+    if not any(not is_blank(value) for row in table.rows for value in row):
+        findings.append(Finding("sheet_empty", Severity.ERROR, None, {"sheet": name}, sheet=name))
+        return None
+    try:
+        return find_header(table, headers, findings, path, required=required)
+    except InputError as error:
+        params = {"sheet": name, **error.params}
+        if error.code == "missing_column":
+            ref = CellRef(name, error.cell) if error.cell else None
+            findings.append(Finding("sheet_missing_column", Severity.ERROR, ref, params, sheet=name))
+        else:
+            findings.append(Finding("sheet_no_header", Severity.ERROR, None, params, sheet=name))
+        return None
 
 
 def _title(table: SheetTable, header: Header) -> str | None:
@@ -189,7 +273,7 @@ def _title(table: SheetTable, header: Header) -> str | None:
 
 
 def _data_rows(table: SheetTable, header: Header) -> Iterator[tuple[int, list[Any]]]:
-    for index in range(header.index + 1, len(table.rows)):
+    for index in range(header.data_start, len(table.rows)):
         yield table.row_numbers[index], table.rows[index]
 
 
@@ -207,7 +291,7 @@ class _ActivityColumns:
 
     @classmethod
     def of(cls, table: SheetTable, header: Header) -> _ActivityColumns:
-        start = header.index + 1
+        start = header.data_start
         rows = table.rows[start:]
         width = max(header.columns.values()) + 1
         if any(len(row) < width for row in rows):
@@ -232,10 +316,11 @@ class _ActivityColumns:
 
 
 def _dominant_currency(sheet: _ActivityColumns) -> str | None:
-    """The currency most cost cells name (SPEC: the symbol most cells use)."""
+    """The currency most money cells (cost, revenue) name (SPEC: the symbol most cells use)."""
     counts = Counter(
         named
-        for value in sheet.cells.get("cost", ())
+        for field in ("cost", *sorted(vocab.MONEY_METRICS))
+        for value in sheet.cells.get(field, ())
         if value.__class__ is str and (named := currency_of(value))
     )
     return counts.most_common(1)[0][0] if counts else None
@@ -292,9 +377,16 @@ class _Typer:
         return cells if len(kept) == len(cells) else [cells[index] for index in kept]
 
     def texts(self, field: str, kept: list[int]) -> list[str | None]:
+        """Text cells; a blank word ('-', 'n/a', '无', '暂无') is no value, like an empty cell."""
+        cells = self.column(field, kept)
+        blanks = _blank_values(cells)
         return [
-            (value.strip() or None) if value.__class__ is str else (cell_text(value) or None)
-            for value in self.column(field, kept)
+            None
+            if value in blanks
+            else (value.strip() or None)
+            if value.__class__ is str
+            else (cell_text(value) or None)
+            for value in cells
         ]
 
     def dates(self, field: str, kept: list[int], order: str) -> list[dt.date | None]:
@@ -327,9 +419,11 @@ class _Typer:
         return typed
 
     def words(
-        self, field: str, kept: list[int], table: dict[str, Any], unknown: str, missing: str
+        self, field: str, kept: list[int], table: dict[str, Any], unknown: str, missing: str | None = None
     ) -> list[Any]:
-        """Channel or status cells through a word table; the key of each distinct text is computed once."""
+        """Channel or status cells through a word table; the key of each distinct text is computed once. A
+        blank cell is reported as `missing` when given (a blank channel never gets here: its row was
+        rejected)."""
         cache: dict[Any, Any] = {}
         typed = []
         for index, value in zip(kept, self.column(field, kept), strict=True):
@@ -337,7 +431,10 @@ class _Typer:
             if found is _MISSING:
                 found = cache[value] = None if is_blank(value) else table.get(vocab.key(cell_text(value)))
             if found is None and field in self.sheet.cells:
-                self.report(missing if is_blank(value) else unknown, index, field, value, Severity.WARNING)
+                if not is_blank(value):
+                    self.report(unknown, index, field, value, Severity.WARNING)
+                elif missing is not None:
+                    self.report(missing, index, field, value, Severity.WARNING)
             typed.append(found)
         return typed
 
@@ -368,16 +465,18 @@ def _activities(
     months = _MonthKeys()
     channels = [
         channel or Channel.OTHER
-        for channel in typer.words(
-            "channel", kept, vocab.CHANNEL_WORDS, "unknown_channel", "missing_required"
-        )
+        for channel in typer.words("channel", kept, vocab.CHANNEL_WORDS, "unknown_channel")
     ]
     statuses = [
         status or Status.OTHER
         for status in typer.words("status", kept, vocab.STATUS_WORDS, "unknown_status", "missing_status")
     ]
     metric_fields = [metric for metric in METRICS if metric in sheet.cells]
-    metric_columns = [typer.numbers(metric, kept, parse_number_exact) for metric in metric_fields]
+    money = partial(parse_money_exact, currency=currency)
+    metric_columns = [
+        typer.numbers(metric, kept, money if metric in vocab.MONEY_METRICS else parse_number_exact)
+        for metric in metric_fields
+    ]
     metrics = [dict(zip(metric_fields, values, strict=True)) for values in zip(*metric_columns, strict=True)]
     if not metric_fields:
         metrics = [{} for _ in kept]
@@ -394,7 +493,7 @@ def _activities(
             statuses,
             typer.dates("due", kept, orders.get("due", "MDY")),
             typer.dates("done_on", kept, orders.get("done_on", "MDY")),
-            typer.numbers("cost", kept, partial(parse_money_exact, currency=currency)),
+            typer.numbers("cost", kept, money),
             metrics,
             typer.texts("decision", kept),
             typer.texts("initiative", kept),
@@ -520,6 +619,10 @@ def _check_activities(
     months = Counter(activity.month for activity in activities)
     lone_months = {month for month, count in months.items() if count == 1 and _isolated(month, months)}
     done = Status.DONE
+    has_done_on = "done_on" in columns
+    if not has_done_on and any(activity.status is done for activity in activities):
+        # one note for the sheet, not one per done row: nothing in the sheet could say when work was done
+        findings.append(Finding("no_done_on_column", Severity.INFO, None, sheet=name))
     for activity in activities:
         row = activity.row
         day, due, done_on = activity.date, activity.due, activity.done_on
@@ -527,7 +630,7 @@ def _check_activities(
             params = {"due": due.isoformat(), "date": day.isoformat()}
             findings.append(Finding("due_before_start", Severity.WARNING, ref(row, "due"), params))
         if done_on is None:
-            if activity.status is done:
+            if activity.status is done and has_done_on:
                 findings.append(Finding("done_without_date", Severity.WARNING, ref(row, "done_on")))
         else:
             if done_on > as_of:
@@ -556,8 +659,12 @@ def _isolated(month: str, months: Counter[str]) -> bool:
 # --- goals and rules ---
 
 
-def _goals(table: SheetTable, findings: list[Finding], path: str) -> list[Goal]:
-    header = find_header(table, vocab.GOAL_HEADERS, findings, path, required=("id", "metric"))
+def _goals(table: SheetTable, findings: list[Finding], path: str, currency: str) -> list[Goal]:
+    """Goals by id, each with its targets per month ('' for the row without a month). A target for a money
+    metric (revenue) is read like money, in the activity sheet's currency."""
+    header = _optional_header(table, vocab.GOAL_HEADERS, ("id", "metric"), findings, path)
+    if header is None:
+        return []
     columns = header.columns
     collected: dict[str, dict[str, Any]] = {}
     for sheet_row, raw in _data_rows(table, header):
@@ -568,55 +675,55 @@ def _goals(table: SheetTable, findings: list[Finding], path: str) -> list[Goal]:
         def ref(field: str, sheet_row: int = sheet_row) -> CellRef:
             return table.ref(sheet_row, table.first_col + columns[field])
 
-        goal_id = cell_text(row[columns["id"]])
-        if not goal_id:
+        def cell(field: str, row: list[Any] = row) -> Any:
+            return row[columns[field]] if field in columns else ""
+
+        if is_blank(cell("id")):
             findings.append(Finding("goal_missing_id", Severity.WARNING, ref("id")))
             continue
-        metric_text = cell_text(row[columns["metric"]])
+        goal_id = cell_text(cell("id"))
+        metric_text = cell_text(cell("metric"))
         metric = vocab.GOAL_METRIC_WORDS.get(vocab.key(metric_text))
         if metric is None:
             findings.append(Finding("goal_bad_metric", Severity.ERROR, ref("metric"), {"value": metric_text}))
-        month = ""
-        if "month" in columns and not is_blank(row[columns["month"]]):
-            try:
-                month = parse_month(row[columns["month"]])
-            except Unreadable:
-                findings.append(
-                    Finding(
-                        "bad_month", Severity.ERROR, ref("month"), {"value": cell_text(row[columns["month"]])}
-                    )
-                )
-                continue
-        target = None
-        if "target" in columns and not is_blank(row[columns["target"]]):
-            try:
-                target = parse_number(row[columns["target"]])
-            except Unreadable:
-                findings.append(
-                    Finding(
-                        "bad_number",
-                        Severity.ERROR,
-                        ref("target"),
-                        {"value": cell_text(row[columns["target"]])},
-                    )
-                )
-        entry = collected.setdefault(
-            goal_id,
-            {
-                "name": cell_text(row[columns["name"]]) if "name" in columns else goal_id,
+        entry = collected.get(goal_id)
+        if entry is None:
+            # the goal's first row names it, even when its month or target cannot be read
+            entry = collected[goal_id] = {
+                "name": goal_id if is_blank(cell("name")) else cell_text(cell("name")),
                 "metric": metric,
                 "targets": {},
-                "owner": cell_text(row[columns["owner"]]) or None if "owner" in columns else None,
+                "owner": None if is_blank(cell("owner")) else cell_text(cell("owner")),
                 "row": sheet_row,
-            },
-        )
+                "unreadable": False,  # a target was written but could not be used: already a finding
+            }
+        month = ""
+        if not is_blank(cell("month")):
+            try:
+                month = parse_month(cell("month"))
+            except Unreadable:
+                params = {"value": cell_text(cell("month"))}
+                findings.append(Finding("bad_month", Severity.ERROR, ref("month"), params))
+                entry["unreadable"] = entry["unreadable"] or not is_blank(cell("target"))
+                continue  # only this target row is lost, not the goal
+        target = None
+        if not is_blank(cell("target")):
+            try:
+                if entry["metric"] in vocab.MONEY_METRICS:
+                    target = parse_money(cell("target"), currency)
+                else:
+                    target = parse_number(cell("target"))
+            except Unreadable as problem:
+                params = {"value": cell_text(cell("target"))}
+                findings.append(Finding(problem.code, Severity.ERROR, ref("target"), params))
+                entry["unreadable"] = True
         if month in entry["targets"]:
             findings.append(Finding("goal_duplicate", Severity.WARNING, ref("id"), {"goal": goal_id}))
             continue
         entry["targets"][month] = target
     goals = []
     for goal_id, entry in collected.items():
-        if all(target is None for target in entry["targets"].values()):
+        if not entry["unreadable"] and all(target is None for target in entry["targets"].values()):
             findings.append(
                 Finding(
                     "goal_without_target",
@@ -627,19 +734,16 @@ def _goals(table: SheetTable, findings: list[Finding], path: str) -> list[Goal]:
             )
         goals.append(
             Goal(
-                goal_id,
-                entry["name"] or goal_id,
-                entry["metric"] or "",
-                entry["targets"],
-                entry["owner"],
-                entry["row"],
+                goal_id, entry["name"], entry["metric"] or "", entry["targets"], entry["owner"], entry["row"]
             )
         )
     return goals
 
 
 def _rules(table: SheetTable, findings: list[Finding], path: str) -> list[Rule]:
-    header = find_header(table, vocab.RULE_HEADERS, findings, path)
+    header = _optional_header(table, vocab.RULE_HEADERS, (), findings, path)
+    if header is None:
+        return []
     columns = header.columns
     rules: list[Rule] = []
     for sheet_row, raw in _data_rows(table, header):
@@ -648,7 +752,11 @@ def _rules(table: SheetTable, findings: list[Finding], path: str) -> list[Rule]:
             continue
 
         def text(field: str, row: list[Any] = row) -> str:
-            return cell_text(row[columns[field]]) if field in columns else ""
+            return (
+                ""
+                if field not in columns or is_blank(row[columns[field]])
+                else cell_text(row[columns[field]])
+            )
 
         def ref(field: str, sheet_row: int = sheet_row) -> CellRef:
             return table.ref(sheet_row, table.first_col + columns.get(field, min(columns.values())))
@@ -677,7 +785,6 @@ def _rules(table: SheetTable, findings: list[Finding], path: str) -> list[Rule]:
             findings.append(Finding("rule_no_effect", Severity.WARNING, ref("goal")))
             continue
         first_cell = table.ref(sheet_row, table.first_col + min(columns.values()))
-        rules.append(
-            Rule(Source("sheet_rule", str(first_cell), len(rules) + 1), channel, keyword, goal, principle)
-        )
+        source = Source("sheet_rule", str(first_cell), len(rules) + 1, ref("goal") if goal else None)
+        rules.append(Rule(source, channel, keyword, goal, principle))
     return rules

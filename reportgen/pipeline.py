@@ -102,9 +102,18 @@ def build_review(
     config = config or Config()
     chosen = month or default_month(checked.rows, as_of)
     by_month = rows_by_month(checked.rows)
-    if chosen is None or chosen not in by_month:
+    if chosen is None:
         raise InputError(
-            checked.workbook, "month_empty", month=chosen or "-", months=", ".join(sorted(by_month))
+            checked.workbook,
+            "all_after_as_of",
+            sheet=checked.sheet,
+            lang=checked.sheet_lang,
+            as_of=as_of.isoformat(),
+            months=sorted(by_month),
+        )
+    if chosen not in by_month:
+        raise InputError(
+            checked.workbook, "month_empty", lang=checked.sheet_lang, month=chosen, months=sorted(by_month)
         )
     previous_month = shift_month(chosen, -1)
     previous_rows = by_month.get(previous_month)

@@ -27,6 +27,7 @@ from reportgen.messages import catalogue
 from reportgen.metrics import LAYERS, MonthFigures, shift_month
 from reportgen.model import CellRef, Channel, Mapped, Principle, Severity, Status, column_letter
 from reportgen.model import Finding as ModelFinding
+from reportgen.pdf import Asset
 from reportgen.pipeline import Review
 
 TONES = {"up": "good", "down": "bad", "flat": "neutral", "new": "neutral", "none": "neutral"}
@@ -575,10 +576,68 @@ def stylesheet(override: Path | None = None) -> str:
     raise FileNotFoundError("review.css")
 
 
-def review_charts(review: Review, context: Context) -> dict[str, Any]:
-    """The charts the template places, as assets by name (none until the charts module is wired in)."""
-    del review, context
-    return {}
+def review_charts(review: Review, context: Context) -> dict[str, Asset]:
+    """The charts the template places, as assets by name; a chart with no data is left out (its section says
+    so in words instead)."""
+    from reportgen import charts
+
+    fmt = Formatter(review.lang, review.checked.currency)
+    words = fmt.words
+    made: dict[str, charts.Chart] = {}
+    current = review.current
+    if current.goals:
+        made["goal_attainment"] = charts.goal_attainment(
+            [
+                (
+                    f"{goal.id} {goal.name}",
+                    goal.attainment,
+                    f"{fmt.number(goal.actual)} / {fmt.number(goal.target)}",
+                )
+                for goal in current.goals
+            ],
+            target_label=words.text("review.connection.target_line"),
+            no_target_label=words.text("review.connection.no_target"),
+        )
+        if any(goal.channels for goal in current.goals):
+            made["channel_mix"] = charts.channel_mix(
+                [
+                    (f"{goal.id} {goal.name}", {c.value: n for c, n in goal.channels.items()})
+                    for goal in current.goals
+                ],
+                {channel.value: fmt.channel(channel) for channel in Channel},
+            )
+    if review.rows:
+        by_channel: dict[Channel, dict[str, int]] = {}
+        for row in review.rows:
+            counts = by_channel.setdefault(row.activity.channel, {})
+            counts[row.activity.status.value] = counts.get(row.activity.status.value, 0) + 1
+        made["status_by_channel"] = charts.status_by_channel(
+            [(fmt.channel(channel), counts) for channel, counts in by_channel.items()],
+            {status.value: fmt.status(status) for status in Status},
+            width_mm=170,
+        )
+    if review.trends:
+        made["compounding"] = charts.compounding(
+            [
+                charts.CompoundingSeries(
+                    channel=f"{fmt.channel(trend.channel)} · {fmt.metric(trend.result_metric)}",
+                    months=[entry.month for entry in trend.months],
+                    cumulative_cost=[float(entry.cumulative_cost) for entry in trend.months],
+                    cumulative_results=[float(entry.cumulative_results) for entry in trend.months],
+                    cost_per_result=[
+                        float(entry.cost_per_result) if entry.cost_per_result is not None else None
+                        for entry in trend.months
+                    ],
+                )
+                for trend in review.trends
+            ],
+            cost_label=words.text("review.deferred.cost_label"),
+            result_label=words.text("review.deferred.result_label"),
+            cpr_label=words.text("review.deferred.cpr_label"),
+            currency=review.checked.currency,
+            month_label=fmt.month_short,
+        )
+    return {name: Asset(chart.data, chart.mime) for name, chart in made.items()}
 
 
 TEXT_FIELDS = ("activity", "owner", "decision", "lesson", "initiative", "stage")

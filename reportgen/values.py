@@ -101,9 +101,12 @@ def _from_serial(serial: float) -> dt.date:
 
 
 def parse_month(value: Any) -> str:
-    """A 'YYYY-MM' month from text like 2026-10, 2026/10, 2026年10月 or a date cell."""
+    """A 'YYYY-MM' month from text like 2026-10, 2026/10, 2026年10月 or a date cell. A fractional number is
+    refused: Excel stores a typed 2026.10 as 2026.1, which would otherwise read as January."""
     if isinstance(value, dt.date):
         return f"{value.year:04d}-{value.month:02d}"
+    if isinstance(value, float) and not value.is_integer():
+        raise Unreadable("bad_month")
     text = cell_text(value)
     match = re.match(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$", text)
     if not match or not 1 <= int(match.group(2)) <= 12:

@@ -16,23 +16,25 @@ def key(text: str) -> str:
 
 # Activity-sheet headers. The first tuple of each field holds its canonical headers, which beat the synonyms
 # in the second tuple when both are present (SPEC: 渠道 beats 类型, 活动 beats 标题, Cost beats Spend).
+# The first canonical header of each field is written as messages name it ("Done on", "ID"); `key` ignores
+# case.
 ACTIVITY_HEADERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "date": (
-        ("date", "日期"),
+        ("Date", "日期"),
         ("day", "start date", "start", "publish date", "开始日期", "发布日期", "时间"),
     ),
-    "channel": (("channel", "渠道"), ("type", "category", "类型", "类别", "渠道类型")),
+    "channel": (("Channel", "渠道"), ("type", "category", "类型", "类别", "渠道类型")),
     "activity": (
-        ("activity", "活动"),
+        ("Activity", "活动"),
         ("title", "task", "item", "activity name", "标题", "任务", "事项", "活动名称", "工作内容"),
     ),
-    "owner": (("owner", "负责人"), ("assignee", "responsible", "pic", "执行人", "责任人")),
-    "goal": (("goal", "目标"), ("objective", "goal id", "目标编号", "对应目标")),
-    "principle": (("principle", "原则"), ()),
-    "status": (("status", "状态"), ("state", "进度")),
-    "due": (("due", "截止日期"), ("deadline", "due date", "截止", "截止时间", "计划完成日期")),
+    "owner": (("Owner", "负责人"), ("assignee", "responsible", "pic", "执行人", "责任人")),
+    "goal": (("Goal", "目标"), ("objective", "goal id", "目标编号", "对应目标")),
+    "principle": (("Principle", "原则"), ()),
+    "status": (("Status", "状态"), ("state", "进度")),
+    "due": (("Due", "截止日期"), ("deadline", "due date", "截止", "截止时间", "计划完成日期")),
     "done_on": (
-        ("done on", "完成日期"),
+        ("Done on", "完成日期"),
         (
             "completed",
             "completed on",
@@ -44,45 +46,49 @@ ACTIVITY_HEADERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "完成时间",
         ),
     ),
-    "cost": (("cost", "成本"), ("spend", "费用", "花费", "支出", "expense", "expenses")),
-    "impressions": (("impressions", "曝光"), ("曝光量", "展现", "展示量", "views")),
-    "clicks": (("clicks", "点击"), ("点击量",)),
-    "visits": (("visits", "访问"), ("sessions", "traffic", "访问量", "流量", "uv")),
-    "signups": (("signups", "注册"), ("sign ups", "registrations", "注册数", "报名")),
-    "leads": (("leads", "线索"), ("线索数", "留资")),
-    "conversions": (("conversions", "转化"), ("转化数", "成交")),
-    "followers": (("followers", "粉丝"), ("new followers", "新增粉丝", "涨粉", "关注")),
-    "revenue": (("revenue", "收入"), ("营收", "销售额", "gmv")),
-    "decision": (("decision", "决策依据"), ("decisions", "rationale", "why", "决策", "原因")),
-    "initiative": (("initiative", "项目"), ("project", "合作项目")),
-    "stage": (("stage", "阶段"), ("phase", "step", "环节")),
-    "lesson": (("lesson", "复盘"), ("lessons", "lessons learned", "learnings", "经验", "教训", "总结")),
+    "cost": (("Cost", "成本"), ("spend", "费用", "花费", "支出", "expense", "expenses")),
+    "impressions": (("Impressions", "曝光"), ("曝光量", "展现", "展示量", "views")),
+    "clicks": (("Clicks", "点击"), ("点击量",)),
+    "visits": (("Visits", "访问"), ("sessions", "traffic", "访问量", "流量", "uv")),
+    "signups": (("Signups", "注册"), ("sign ups", "registrations", "注册数", "报名")),
+    "leads": (("Leads", "线索"), ("线索数", "留资")),
+    "conversions": (("Conversions", "转化"), ("转化数", "成交")),
+    "followers": (("Followers", "粉丝"), ("new followers", "新增粉丝", "涨粉", "关注")),
+    "revenue": (("Revenue", "收入"), ("营收", "销售额", "gmv")),
+    "decision": (("Decision", "决策依据"), ("decisions", "rationale", "why", "决策", "原因")),
+    "initiative": (("Initiative", "项目"), ("project", "合作项目")),
+    "stage": (("Stage", "阶段"), ("phase", "step", "环节")),
+    "lesson": (("Lesson", "复盘"), ("lessons", "lessons learned", "learnings", "经验", "教训", "总结")),
 }
 
 REQUIRED_FIELDS: tuple[str, ...] = ("date", "channel", "activity")
+
+# Metric fields that hold money: read with the money parser (currency symbols, wrong currency refused) and
+# written to JSON rounded like cost.
+MONEY_METRICS: frozenset[str] = frozenset({"revenue"})
 
 # Headers that look like a field but are not it: kept as unknown columns. Budget is a plan, not a cost.
 NOT_FIELDS: frozenset[str] = frozenset(key(word) for word in ("budget", "预算"))
 
 GOAL_HEADERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "id": (("id", "编号"), ("goal id", "目标编号", "code")),
-    "name": (("name", "名称"), ("goal", "目标", "目标名称", "goal name")),
-    "metric": (("metric", "指标"), ("kpi",)),
-    "target": (("target", "目标值"), ("monthly target", "月度目标", "月目标")),
-    "owner": (("owner", "负责人"), ()),
-    "month": (("month", "月份"), ("月",)),
+    "id": (("ID", "编号"), ("goal id", "目标编号", "code")),
+    "name": (("Name", "名称"), ("goal", "目标", "目标名称", "goal name")),
+    "metric": (("Metric", "指标"), ("kpi",)),
+    "target": (("Target", "目标值"), ("monthly target", "月度目标", "月目标")),
+    "owner": (("Owner", "负责人"), ()),
+    "month": (("Month", "月份"), ("月",)),
 }
 
 RULE_HEADERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "channel": (("channel", "渠道"), ("type", "类型")),
-    "keyword": (("keyword", "关键词"), ("keywords", "关键字", "contains", "包含")),
-    "goal": (("goal", "目标"), ()),
-    "principle": (("principle", "原则"), ()),
+    "channel": (("Channel", "渠道"), ("type", "类型")),
+    "keyword": (("Keyword", "关键词"), ("keywords", "关键字", "contains", "包含")),
+    "goal": (("Goal", "目标"), ()),
+    "principle": (("Principle", "原则"), ()),
 }
 
 COMMENTARY_HEADERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "section": (("section", "章节"), ("部分",)),
-    "text": (("text", "点评"), ("comment", "commentary", "内容", "评论")),
+    "section": (("Section", "章节"), ("部分",)),
+    "text": (("Text", "点评"), ("comment", "commentary", "内容", "评论")),
 }
 
 SHEET_NAMES: dict[str, tuple[str, ...]] = {
@@ -91,14 +97,6 @@ SHEET_NAMES: dict[str, tuple[str, ...]] = {
     "rules": ("rules", "规则"),
     "commentary": ("commentary", "点评"),
 }
-
-CHINESE_HEADERS: frozenset[str] = frozenset(
-    key(word)
-    for table in (ACTIVITY_HEADERS,)
-    for canonical, synonyms in table.values()
-    for word in canonical + synonyms
-    if any("\u4e00" <= ch <= "\u9fff" for ch in word)
-)
 
 STATUS_WORDS: dict[str, Status] = {
     key(word): status
@@ -182,6 +180,7 @@ CHANNEL_WORDS: dict[str, Channel] = {
             "live",
             "livestream",
             "会议",
+            "活动",  # a channel cell, never a header: the activity column's header 活动 is matched elsewhere
             "直播",
             "线下活动",
             "沙龙",

@@ -16,6 +16,7 @@ import stat
 import tempfile
 import zipfile
 import zlib
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -84,7 +85,7 @@ def read_workbook(path: str | Path, limits: ReadLimits | None = None) -> Workboo
         raise InputError(path, "encrypted") from exc
     except Exception as exc:  # calamine raises several types for damaged files; all mean the same to a user
         raise InputError(path, "corrupt", detail=_short(exc)) from exc
-    with _closing(book):
+    with closing(book):
         return _read_sheets(path, kind, book, extents, limits)
 
 
@@ -103,17 +104,6 @@ def _open_book(path: Path, kind: str) -> python_calamine.CalamineWorkbook:
         except OSError:
             shutil.copyfile(path, alias)
         return python_calamine.CalamineWorkbook.from_path(str(alias))
-
-
-class _closing:
-    def __init__(self, book: python_calamine.CalamineWorkbook) -> None:
-        self.book = book
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        self.book.close()
 
 
 def _short(exc: BaseException) -> str:
@@ -243,9 +233,7 @@ def _read_small(archive: zipfile.ZipFile, name: str, size: int = 1 << 20) -> byt
     try:
         with archive.open(name) as handle:
             return handle.read(size)
-    except KeyError:
-        return b""
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError):
+    except (KeyError, zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError):
         return b""
 
 
@@ -423,9 +411,12 @@ def _load_sheet(
         if data_rows > limits.max_rows + HEADER_SCAN_ROWS:
             raise InputError(path, "too_many_rows", sheet=name, count=data_rows, limit=limits.max_rows)
         if extent.rows:
+            span = max(extent.rows) - min(extent.rows) + 1
             # single-letter columns are not tracked (that would cost a scan of every cell): assume Z
-            dense = (max(extent.rows) - min(extent.rows) + 1) * (max(extent.max_col, 25) + 1)
-            if dense > limits.max_dense_cells:
+            dense = span * (max(extent.max_col, 25) + 1)
+            # a span past the row limit while the rows that hold cells are within it: a stray cell far below
+            # the data (A400000 under 100 rows), not a sheet too long to read
+            if dense > limits.max_dense_cells or span > limits.max_rows + HEADER_SCAN_ROWS:
                 return _load_sparse_sheet(path, name, extent, limits, findings)
     try:
         sheet = book.get_sheet_by_name(name)

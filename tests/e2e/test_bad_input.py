@@ -75,7 +75,7 @@ def check(tmp_path: Path, path: Path | str, **kwargs: float) -> subprocess.Compl
 
 
 def build(tmp_path: Path, path: Path | str, out: Path) -> subprocess.CompletedProcess[str]:
-    return run_cli(tmp_path, "build", path, "--as-of", "2026-11-03", "--json", out)
+    return run_cli(tmp_path, "build", path, "--as-of", "2026-11-03", "--json", out, "--no-pdf")
 
 
 # --- files made at test time ---
@@ -535,7 +535,7 @@ def test_row_limit_is_not_hit_below_it(tmp_path: Path) -> None:
     (tmp_path / "reportgen.toml").write_text("[limits]\nmax_rows = 100\n", encoding="utf-8")
     result = check(tmp_path, path)
     assert result.returncode == 0, result.stderr
-    assert "20 activities" in result.stdout
+    assert "Activities: 20;" in result.stdout
 
 
 MEASURED = """
@@ -589,7 +589,7 @@ def test_declared_dimension_is_not_trusted(tmp_path: Path, workbook: Path) -> No
             target.writestr(info.filename, data)
     result = run_cli(tmp_path, "check", path, "--as-of", "2026-11-03", python=("-c", MEASURED))
     assert result.returncode == 0, (result.returncode, result.stderr[-2000:])
-    assert f"{len(OCTOBER)} activities" in result.stdout
+    assert f"Activities: {len(OCTOBER)};" in result.stdout
     peak_mib = int(result.stderr.rsplit("peak-rss-kib=", 1)[1]) / 1024
     assert peak_mib < 300, f"reading a 5-row sheet peaked at {peak_mib:.0f} MiB"
 
@@ -620,7 +620,8 @@ def test_missing_required_column_names_sheet_and_cell(tmp_path: Path) -> None:
 
 def test_sheet_without_header_row_is_named(tmp_path: Path) -> None:
     path = make_workbook(tmp_path, [["just", "some", "words"]] * 3, ["Notes", "More", "Text"])
-    assert_refused(check(tmp_path, path), path, "sheet Activities", "no header row found")
+    words = ("sheet Activities", "no header row found", "Date / 日期, Channel / 渠道, Activity / 活动")
+    assert_refused(check(tmp_path, path), path, *words)
 
 
 def test_empty_activity_sheet_is_named(tmp_path: Path) -> None:
@@ -633,7 +634,75 @@ def test_empty_activity_sheet_is_named(tmp_path: Path) -> None:
     assert_refused(check(tmp_path, path), path, "sheet Activities", "the activity sheet is empty")
 
 
+def test_header_without_rows_is_named_as_such(tmp_path: Path) -> None:
+    path = make_workbook(tmp_path, [[], ["Total", None, None, None, None, None, None, None, 0, 0]])
+    out = tmp_path / "out.json"
+    words = ("sheet Activities", "has a header row but no activity under it")
+    result = build(tmp_path, path, out)
+    assert_refused(result, path, *words, outputs=[out])
+    assert "see the findings above" not in result.stderr
+
+
+def test_every_row_rejected_names_the_first_cells(tmp_path: Path) -> None:
+    rows = [["someday", "SEO", f"Task {index}", "Ann", "", "done", None, None, 1, 1] for index in range(7)]
+    path = make_workbook(tmp_path, rows)
+    words = (
+        "sheet Activities",
+        "no row of the activity sheet could be used",
+        "(first: A2, A3, A4, A5, A6, …)",
+    )
+    assert_refused(check(tmp_path, path), path, *words)
+
+
+def test_error_on_a_chinese_sheet_carries_its_language(tmp_path: Path) -> None:
+    path = make_workbook(
+        tmp_path, [["某天", "SEO", "任务", "张三"]], ["日期", "渠道", "活动", "负责人"], sheet="活动"
+    )
+    result = check(tmp_path, path)
+    assert_refused(result, path)
+    assert "工作表 活动" in result.stderr or "sheet 活动" in result.stderr
+
+
+def test_error_on_a_chinese_sheet_is_told_in_chinese(tmp_path: Path) -> None:
+    path = make_workbook(
+        tmp_path, [["某天", "SEO", "任务", "张三"]], ["日期", "渠道", "活动", "负责人"], sheet="活动"
+    )
+    result = check(tmp_path, path)
+    assert_refused(result, path, "，工作表 活动：活动表中没有一行可用")
+    english = run_cli(tmp_path, "check", path, "--lang", "en")
+    assert_refused(english, path, ", sheet 活动: no row of the activity sheet could be used")
+
+
+def test_unusable_optional_sheets_do_not_stop_the_review(tmp_path: Path) -> None:
+    path = make_workbook(tmp_path, OCTOBER, goals=[], goal_headers=())
+    book = openpyxl.load_workbook(path)
+    book.create_sheet("Rules").append(["a note, not a header"])
+    book.save(path)
+    out = tmp_path / "out.json"
+    result = build(tmp_path, path, out)
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(out.read_text("utf-8"))
+    assert figures["totals"]["activities"] == len(OCTOBER) and figures["goals"] == []
+    sheet_errors = {(f["sheet"], f["code"]) for f in figures["findings"] if f["severity"] == "error"}
+    assert sheet_errors == {("Goals", "sheet_empty"), ("Rules", "sheet_no_header")}
+
+
 # --- config and command line ---
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("[channels]\ncompounding = 5\n", "'channels.compounding' is 5"),
+        ('[channels]\ncompounding = "seo"\n', "'channels.compounding' is \"seo\""),
+        ('[[rules]]\nkeyword = ["a", "b"]\ngoal = "G1"\n', "'rules[1].keyword'"),
+        ('[[rules]]\nname = 3\nchannel = "seo"\ngoal = "G1"\n', "'rules[1].name' is 3"),
+    ],
+)
+def test_config_value_of_the_wrong_type_is_named(tmp_path: Path, workbook: Path, text: str, key: str) -> None:
+    config = tmp_path / "reportgen.toml"
+    config.write_text(text, encoding="utf-8")
+    assert_refused(check(tmp_path, workbook), config, key, "expected")
 
 
 def test_invalid_toml_config_is_named(tmp_path: Path, workbook: Path) -> None:

@@ -52,7 +52,7 @@ def test_exit_ok_check_prints_findings_with_cells(workbook: Path) -> None:
     result = run("check", workbook, "--as-of", "2026-11-03")
     assert result.returncode == ExitCode.OK
     assert "Activities!I4" in result.stdout and "not an amount" in result.stdout
-    assert "4 activities in 3 months" in result.stdout
+    assert "Activities: 4; months: 3 (2026-09 to 2026-11)" in result.stdout
 
 
 def test_check_json_lists_every_finding(workbook: Path) -> None:
@@ -112,3 +112,33 @@ def test_version_and_debug(tmp_path: Path) -> None:
 def test_messages_follow_lang(tmp_path: Path) -> None:
     result = run("check", tmp_path / "missing.xlsx", "--lang", "zh")
     assert result.returncode == ExitCode.BAD_INPUT and "文件不存在" in result.stderr
+
+
+def test_check_summary_reads_well_for_one_of_each(tmp_path: Path) -> None:
+    path = make_workbook(tmp_path, [ROWS[2]])
+    result = run("check", path, "--as-of", "2026-11-03")
+    assert result.returncode == ExitCode.OK, result.stderr
+    assert "book.xlsx (errors: 1, warnings: 0, notes: 0)" in result.stdout
+    assert "Activities: 1; months: 1 (2026-10 to 2026-10)" in result.stdout
+
+
+def test_revenue_is_money_in_the_json(tmp_path: Path) -> None:
+    headers = ["Date", "Channel", "Activity", "Goal", "Cost", "Revenue"]
+    rows = [
+        [dt.date(2026, 10, 1), "SEO", "Page", "G1", "$10", "$1,000.125"],
+        [dt.date(2026, 10, 2), "SEM", "Ads", "G1", 5, 0.1 + 0.2],
+        [dt.date(2026, 10, 3), "SEM", "Ads in euros", "G1", 5, "€50"],
+    ]
+    goals = [["G1", "Sales", "revenue", "$2,000.505"]]
+    path = make_workbook(tmp_path, rows, headers, goals=goals)
+    out = tmp_path / "figures.json"
+    result = run("build", path, "--as-of", "2026-11-03", "--json", out, "--no-pdf")
+    assert result.returncode == ExitCode.OK, result.stderr
+    figures = json.loads(out.read_text("utf-8"))
+    assert figures["currency"] == "$"
+    assert figures["totals"]["revenue"] == 1000.43  # 1000.125 + 0.3, rounded like money; €50 left out
+    assert figures["channels"]["sem"]["revenue"] == 0.3
+    (goal,) = figures["goals"]
+    assert (goal["target"], goal["actual"]) == (2000.51, 1000.43)
+    codes = {(finding["cell"], finding["code"]) for finding in figures["findings"]}
+    assert ("F4", "wrong_currency") in codes

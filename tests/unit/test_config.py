@@ -75,3 +75,76 @@ def test_errors_name_the_file_and_key(tmp_path: Path, text: str, words: str) -> 
 def test_missing_explicit_config_is_an_input_error(tmp_path: Path) -> None:
     with pytest.raises(InputError):
         load_config(tmp_path / "nope.toml")
+
+
+@pytest.mark.parametrize(
+    ("text", "words", "zh_words"),
+    [
+        (
+            "[channels]\ncompounding = 5\n",
+            "'channels.compounding' is 5; expected a list of text",
+            "应为文本列表",
+        ),
+        (
+            '[channels]\ncompounding = "seo"\n',
+            "'channels.compounding' is \"seo\"; expected a list",
+            "应为文本列表",
+        ),
+        ('[channels]\ncompounding = ["seo", 3]\n', 'is ["seo", 3]; expected a list of text', "应为文本列表"),
+        ('[channels]\ncompunding = ["seo"]\n', "unknown key 'channels.compunding'", "未知的配置项"),
+        (
+            "[channels.result_metric]\nseo = 3\n",
+            "'channels.result_metric.seo' is 3; expected one of:",
+            "以下之一",
+        ),
+        (
+            '[channels]\nresult_metric = "leads"\n',
+            "'channels.result_metric' is \"leads\"; expected a table",
+            "应为",
+        ),
+        (
+            '[[rules]]\nkeyword = ["a", "b"]\ngoal = "G1"\n',
+            '\'rules[1].keyword\' is ["a", "b"]; expected text',
+            "带引号的文本",
+        ),
+        (
+            '[[rules]]\nname = 3\nkeyword = "a"\ngoal = "G1"\n',
+            "'rules[1].name' is 3; expected text",
+            "带引号的文本",
+        ),
+        ('[[rules]]\nchannel = 5\ngoal = "G1"\n', "'rules[1].channel' is 5; expected text", "带引号的文本"),
+        ('[[rules]]\nkeyword = "a"\ngoal = 1\n', "'rules[1].goal' is 1; expected text", "带引号的文本"),
+        ("rules = 5\n", "'rules' is 5; expected [[rules]] tables", "[[rules]]"),
+        ("rules = [5]\n", "'rules[1]' is 5; expected a table", "应为"),
+        ("team = 3\n", "'team' is 3; expected text", "带引号的文本"),
+        (
+            '[limits]\nmax_rows = "many"\n',
+            "'limits.max_rows' is \"many\"; expected a whole number above 0",
+            "大于 0",
+        ),
+        ("[limits]\nmax_row = 5\n", "unknown key 'limits.max_row'", "未知的配置项"),
+        ("limits = 5\n", "'limits' is 5; expected a table", "应为"),
+        ('email = "ann@example.com"\n', "'email' is \"ann@example.com\"; expected a table", "应为"),
+    ],
+)
+def test_values_of_the_wrong_type_are_named_never_a_traceback(
+    tmp_path: Path, text: str, words: str, zh_words: str
+) -> None:
+    path = tmp_path / "reportgen.toml"
+    path.write_text(text)
+    with pytest.raises(InputError) as error:
+        load_config(path)
+    assert str(path) in error.value.message() and words in error.value.message()
+    chinese = error.value.message("zh")
+    assert str(path) in chinese and zh_words in chinese
+    assert "expected" not in chinese and "'" not in chinese.replace(str(path), "")  # no English, no repr
+
+
+def test_date_order_only_orders_day_and_month(tmp_path: Path) -> None:
+    """SPEC: 2026/10/5 is always year-month-day; the setting chooses how 10/5/2026 is read."""
+    path = tmp_path / "reportgen.toml"
+    path.write_text('date_order = "YMD"\n')
+    with pytest.raises(InputError) as error:
+        load_config(path)
+    assert "'date_order' is \"YMD\"; expected one of: MDY, DMY." in error.value.message()
+    assert "应为以下之一：MDY、DMY。" in error.value.message("zh")

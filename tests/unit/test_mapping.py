@@ -96,3 +96,39 @@ def test_undefined_goal_is_a_warning_naming_the_cell(tmp_path: Path) -> None:
     config = Config()
     _, findings = map_activities(normalize_rows(read_workbook(path), config, OCT), config)
     assert [(finding.code, str(finding.ref)) for finding in findings] == [("goal_undefined", "Activities!D2")]
+
+
+def test_a_blank_word_goal_cell_is_no_goal_and_lets_the_rules_decide(tmp_path: Path) -> None:
+    rows = [
+        [OCT, "SEO", "Keyword page", "-", "", "", "", "Done"],
+        [OCT, "Event", "Meetup", "暂无", "", "", "", "Done"],
+    ]
+    path = make_workbook(tmp_path, rows, HEADERS, goals=[["G1", "More leads", "leads", 100]], rules=[])
+    config = parse_config({"rules": [{"name": "all-seo", "channel": "seo", "goal": "G1"}]})
+    result, findings = map_activities(normalize_rows(read_workbook(path), config, OCT), config)
+    assert [(row.goal_id, row.goal_decided_by.kind) for row in result] == [
+        ("G1", "config_rule"),
+        (None, "none"),
+    ]
+    assert findings == []  # no goal "-" to be undefined
+
+
+def test_an_undefined_rule_goal_is_one_warning_per_rule_not_per_row(tmp_path: Path) -> None:
+    rows = [[OCT, "SEO", f"Page {day}", "", "", "", "", "Done"] for day in range(1, 6)]
+    rules = [["SEO", "", "G9", ""], ["", "page", "G1", ""]]
+    path = make_workbook(tmp_path, rows, HEADERS, goals=[["G1", "More leads", "leads", 100]], rules=rules)
+    config = parse_config(
+        {
+            "rules": [
+                {"name": "webinars", "keyword": "webinar", "goal": "G8"},
+                {"name": "pages", "keyword": "page", "goal": "G1"},
+            ]
+        }
+    )
+    result, findings = map_activities(normalize_rows(read_workbook(path), config, OCT), config)
+    assert all(row.goal_id is None and row.goal_decided_by.kind == "undefined_goal" for row in result)
+    described = [(f.code, str(f.ref) if f.ref else None, f.sheet_name, f.params) for f in findings]
+    assert described == [
+        ("rule_goal_undefined", "Rules!C2", "Rules", {"goal": "G9"}),
+        ("config_rule_goal_undefined", None, None, {"rule": "webinars", "goal": "G8"}),
+    ]

@@ -6,10 +6,13 @@ import datetime as dt
 from decimal import Decimal
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 from reportgen.config import Config
 from reportgen.errors import InputError
+from reportgen.figures_json import finding_message
+from reportgen.messages import catalogue
 from reportgen.model import Channel, Normalized, Severity, Status
 from reportgen.normalize import normalize_rows
 from reportgen.workbook import read_workbook
@@ -215,3 +218,211 @@ def test_a_run_of_blank_rows_is_one_finding_and_trailing_blanks_none(tmp_path: P
     assert [(finding.code, finding.ref.cell if finding.ref else "", finding.params) for finding in blank] == [
         ("blank_rows", "A3", {"count": 5, "last": 7})
     ]
+
+
+# --- review fixes: blank words, month targets, revenue, two-row headers, optional sheets ---
+
+
+def findings_of(result: Normalized, code: str) -> list[tuple[str, str | None]]:
+    return [(str(f.ref) if f.ref else "", f.sheet) for f in result.findings if f.code == code]
+
+
+def test_blank_words_in_text_cells_are_no_value(tmp_path: Path) -> None:
+    headers = ["Date", "Channel", "Activity", "Owner", "Goal", "Principle", "Decision", "Lesson"]
+    rows = [
+        [dt.date(2026, 10, 1), "SEO", "Page", "n/a", "-", " — ", "无", "暂无"],
+        [dt.date(2026, 10, 2), "SEO", "Post", "Ann", "G1", "execution", "Budget cut", "Shorter titles"],
+    ]
+    result = normalized(make_workbook(tmp_path, rows, headers))
+    blank, filled = result.activities
+    assert (blank.owner, blank.goal_text, blank.principle_text, blank.decision, blank.lesson) == (None,) * 5
+    assert (filled.owner, filled.goal_text, filled.decision) == ("Ann", "G1", "Budget cut")
+
+
+def test_month_targets_fall_back_and_a_bad_month_keeps_the_goal(tmp_path: Path) -> None:
+    path = make_workbook(
+        tmp_path,
+        [[dt.date(2026, 10, 1), "SEO", "Page", "Ann", "G1", "Done", None, None, 1, 1]],
+        goals=[
+            ["G1", "Leads", "leads", 100, None],
+            ["G1", "Leads", "leads", None, "2026-10"],  # a blank month target does not hide the 100
+            ["G2", "Reach", "impressions", 500, "Oct"],  # unreadable month: the goal stays, this row does not
+            ["G3", "Visits", "visits", 70, 2026.1],  # Excel's 2026.10: never January
+            ["G3", "Visits", "visits", 80, None],
+        ],
+        goal_headers=("ID", "Name", "Metric", "Target", "Month"),
+    )
+    result = normalized(path)
+    goals = {goal.id: goal for goal in result.goals}
+    assert goals["G1"].target_for("2026-10") == Decimal(100)
+    assert goals["G2"].metric == "impressions" and goals["G2"].target_for("2026-10") is None
+    assert goals["G3"].targets == {"": Decimal(80)} and goals["G3"].target_for("2026-01") == Decimal(80)
+    assert findings_of(result, "bad_month") == [("Goals!E4", None), ("Goals!E5", None)]
+    assert findings_of(result, "goal_without_target") == []  # G2's target was written; its month is the error
+
+
+def test_unreadable_target_is_one_finding_not_two(tmp_path: Path) -> None:
+    path = make_workbook(
+        tmp_path,
+        [[dt.date(2026, 10, 1), "SEO", "Page", "Ann", "G1", "Done", None, None, 1, 1]],
+        goals=[["G1", "Leads", "leads", "lots"], ["G2", "Reach", "impressions", None]],
+    )
+    result = normalized(path)
+    assert findings_of(result, "bad_number") == [("Goals!D2", None)]
+    assert findings_of(result, "goal_without_target") == [("Goals!D3", None)]
+
+
+def test_revenue_is_money_and_so_is_a_revenue_target(tmp_path: Path) -> None:
+    headers = ["Date", "Channel", "Activity", "Cost", "Revenue"]
+    rows = [
+        [dt.date(2026, 10, 1), "SEO", "A", "¥100", "¥1,200.50"],
+        [dt.date(2026, 10, 2), "SEO", "B", 50, "3000元"],
+        [dt.date(2026, 10, 3), "SEO", "C", 50, "$80"],
+        [dt.date(2026, 10, 4), "SEO", "D", 50, 99.5],
+    ]
+    path = make_workbook(
+        tmp_path,
+        rows,
+        headers,
+        goals=[["G1", "Sales", "revenue", "¥5,000"], ["G2", "Sales US", "revenue", "$10"]],
+    )
+    result = normalized(path)
+    assert result.currency == "¥"
+    revenue = [activity.metrics["revenue"] for activity in result.activities]
+    assert revenue == [Decimal("1200.50"), Decimal(3000), None, Decimal("99.5")]
+    assert findings_of(result, "wrong_currency") == [("Activities!E4", None), ("Goals!D3", None)]
+    goals = {goal.id: goal for goal in result.goals}
+    assert goals["G1"].target_for("2026-10") == Decimal(5000)
+    assert goals["G2"].target_for("2026-10") is None
+    assert findings_of(result, "goal_without_target") == []  # G2's target is an error already
+
+
+def test_two_row_header_under_a_merged_group_label(tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "Activities"
+    sheet.append(["Date", "Channel", "Activity", "Results", None, "Cost"])
+    sheet.merge_cells("D1:E1")
+    sheet.append([None, None, None, "Leads", "Signups", None])
+    sheet.append([dt.date(2026, 10, 1), "SEO", "Page", 3, 4, 10])
+    sheet.append([dt.date(2026, 10, 2), "SEM", "Ads", 5, None, 20])
+    path = tmp_path / "two.xlsx"
+    book.save(path)
+    result = normalized(path)
+    assert result.columns == {
+        "date": 0,
+        "channel": 1,
+        "activity": 2,
+        "leads": 3,
+        "signups": 4,
+        "cost": 5,
+    }
+    assert [(a.row, a.metrics, a.cost) for a in result.activities] == [
+        (3, {"leads": 3, "signups": 4}, 10),
+        (4, {"leads": 5, "signups": None}, 20),
+    ]
+    assert result.findings == []  # no missing_required on row 2, no unknown column for Results
+
+
+def test_two_row_header_whose_second_row_names_more_fields(tmp_path: Path) -> None:
+    rows: list[list[object]] = [
+        ["Date", "Channel", "Activity", "Results", None, None, None],
+        [None, None, None, "Impressions", "Clicks", "Leads", "Signups"],
+        [dt.date(2026, 10, 1), "SEO", "Page", 100, 10, 2, 1],
+    ]
+    path = make_workbook(tmp_path, rows, rows.pop(0), title="Northwind — Ops log")
+    result = normalized(path)
+    assert result.team == "Northwind"
+    assert [(a.row, a.channel, a.metrics["clicks"]) for a in result.activities] == [(5, Channel.SEO, 10)]
+    assert [f.code for f in result.findings] == []
+
+
+def test_a_data_row_is_never_taken_for_a_second_header_row(tmp_path: Path) -> None:
+    headers = ["Date", "Channel", "Activity", "Notes"]
+    rows = [[dt.date(2026, 10, 1), "SEO", "Page", "Leads"], [dt.date(2026, 10, 2), "SEO", "Post", ""]]
+    result = normalized(make_workbook(tmp_path, rows, headers))
+    assert [a.activity for a in result.activities] == ["Page", "Post"]
+    assert "leads" not in result.columns
+
+
+def test_empty_or_headerless_optional_sheets_are_findings_not_failures(tmp_path: Path) -> None:
+    path = make_workbook(
+        tmp_path, [[dt.date(2026, 10, 1), "SEO", "Page", "Ann", "", "Done", None, None, 1, 1]]
+    )
+    book = openpyxl.load_workbook(path)
+    book.create_sheet("Goals").append(["ID", "Name", "Target"])  # no Metric column
+    book.create_sheet("Rules").append(["just a note"])
+    book.create_sheet("Commentary")  # empty
+    book.save(path)
+    result = normalized(path)
+    assert result.goals == [] and result.rules == [] and len(result.activities) == 1
+    problems = {f.code: f for f in result.findings if f.severity is Severity.ERROR}
+    assert problems["sheet_empty"].sheet_name == "Commentary" and problems["sheet_empty"].ref is None
+    assert problems["sheet_no_header"].sheet_name == "Rules"
+    assert str(problems["sheet_missing_column"].ref) == "Goals!A1"
+    words = catalogue("en")
+    assert "Sheet Commentary is empty" in finding_message(problems["sheet_empty"], words)
+    assert "Sheet Rules has no header row" in finding_message(problems["sheet_no_header"], words)
+    missing = finding_message(problems["sheet_missing_column"], words)
+    assert "Sheet Goals has no column for Metric / 指标" in missing
+
+
+def test_goals_without_header_name_the_headers_as_written(tmp_path: Path) -> None:
+    path = make_workbook(
+        tmp_path,
+        [[dt.date(2026, 10, 1), "SEO", "Page", "Ann", "", "Done", None, None, 1, 1]],
+        goals=[["G1", "Leads", "leads", 100]],
+        goal_headers=("Goal #", "What", "Aim", "Notes"),
+    )
+    (finding,) = [f for f in normalized(path).findings if f.code == "sheet_no_header"]
+    assert "at least ID / 编号, Metric / 指标" in finding_message(finding, catalogue("en"))
+
+
+def test_no_done_on_column_is_one_note_for_the_sheet(tmp_path: Path) -> None:
+    headers = ["Date", "Channel", "Activity", "Status", "Due"]
+    rows = [
+        [dt.date(2026, 10, day), "SEO", f"Page {day}", "Done", dt.date(2026, 10, 20)] for day in (1, 2, 3)
+    ]
+    result = normalized(make_workbook(tmp_path, rows, headers))
+    assert findings_of(result, "done_without_date") == []
+    (note,) = [f for f in result.findings if f.code == "no_done_on_column"]
+    assert (note.severity, note.ref, note.sheet_name) == (Severity.INFO, None, "Activities")
+    with_column = normalized(
+        make_workbook(tmp_path, [[*rows[0], None]], [*headers, "Done on"], name="b.xlsx")
+    )
+    assert findings_of(with_column, "done_without_date") == [("Activities!F2", None)]
+    assert findings_of(with_column, "no_done_on_column") == []
+
+
+def test_duplicate_header_names_the_field_in_the_sheet_language(tmp_path: Path) -> None:
+    headers = ["日期", "类型", "渠道", "活动", "完成日期", "完成时间"]
+    rows = [[dt.date(2026, 10, 1), "会议", "活动", "线下沙龙", None, None]]
+    result = normalized(make_workbook(tmp_path, rows, headers, sheet="活动"))
+    assert result.activities[0].channel is Channel.EVENT  # 活动 in a channel cell is the event channel
+    messages = [finding_message(f, catalogue("zh")) for f in result.findings if f.code == "duplicate_header"]
+    assert messages == [
+        "列“类型”也表示渠道；已使用 C1 处的列，本列被忽略。",
+        "列“完成时间”也表示完成日期；已使用 E1 处的列，本列被忽略。",
+    ]
+
+
+def test_assumed_date_order_is_named_in_words(tmp_path: Path) -> None:
+    rows = [["10/5/2026", "SEO", "Ambiguous", "Ann", "", "Done", None, None, 1, 1]]
+    (finding,) = [
+        f for f in normalized(make_workbook(tmp_path, rows)).findings if f.code == "assumed_date_order"
+    ]
+    assert "month/day/year" in finding_message(finding, catalogue("en"))
+    assert "月/日/年" in finding_message(finding, catalogue("zh"))
+
+
+def test_input_errors_after_the_header_speak_the_sheet_language(tmp_path: Path) -> None:
+    path = make_workbook(tmp_path, [[dt.date(2026, 10, 1), "SEO"]], ["日期", "渠道", "负责人"], sheet="活动")
+    with pytest.raises(InputError) as error:
+        normalized(path)
+    assert error.value.lang == "zh"
+    assert error.value.message() == (
+        f"{path}，工作表 活动，单元格 A1：表头缺少 Activity / 活动 列。"
+        "请添加该列（可用列名见 README 的列名表）。"
+    )
+    assert error.value.message("en").startswith(f"{path}, sheet 活动, cell A1: the header row has no column")

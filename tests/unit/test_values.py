@@ -87,3 +87,12 @@ def test_months_and_cell_text() -> None:
         parse_month("October")
     assert cell_text(3.0) == "3"
     assert cell_text(dt.datetime(2026, 10, 5)) == "2026-10-05"
+
+
+@pytest.mark.parametrize("typed", [2026.1, 2026.12, 2026.5])
+def test_a_fractional_month_number_is_refused_not_read_as_january(typed: float) -> None:
+    """Excel stores a typed 2026.10 as the number 2026.1: no reading of it can be trusted."""
+    with pytest.raises(Unreadable) as refused:
+        parse_month(typed)
+    assert refused.value.code == "bad_month"
+    assert parse_month("2026.10") == "2026-10"  # the same typed as text is unambiguous

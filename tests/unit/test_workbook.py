@@ -19,7 +19,7 @@ from reportgen import vocab
 from reportgen.errors import InputError
 from reportgen.model import SheetTable
 from reportgen.normalize import find_header
-from reportgen.workbook import read_workbook
+from reportgen.workbook import ReadLimits, read_workbook
 from tests.builders import make_workbook
 
 HEADERS = ["Date", "Channel", "Activity", "Cost"]
@@ -386,3 +386,19 @@ def test_zip_that_is_no_workbook_is_refused(tmp_path: Path, members: dict[str, s
     with pytest.raises(InputError) as refused:
         read_workbook(path)
     assert refused.value.code == "not_workbook_zip"
+
+
+def test_one_stray_cell_far_below_the_data_is_not_a_sheet_too_long(tmp_path: Path) -> None:
+    """A400000 under 100 rows spans 400,000 rows but 101 hold cells: the data is read, the stray one named."""
+    rows = [[dt.date(2026, 10, 1 + index % 28), "SEO", f"Page {index}", 10] for index in range(100)]
+    path = make_workbook(tmp_path, rows, HEADERS)
+    book = openpyxl.load_workbook(path)
+    book["Activities"]["A400000"] = "stray"
+    book.save(path)
+    read = read_workbook(path)
+    assert read.activities.row_numbers == list(range(1, 102))
+    assert cell(read.activities, "C101") == "Page 99"
+    assert [(f.code, str(f.ref)) for f in read.findings] == [("stray_cells", "Activities!A400000")]
+    with pytest.raises(InputError) as refused:  # the count of rows that hold cells still has its limit
+        read_workbook(path, ReadLimits(max_rows=50))
+    assert refused.value.code == "too_many_rows" and refused.value.params["count"] == 102
