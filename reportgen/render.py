@@ -34,6 +34,7 @@ TONES = {"up": "good", "down": "bad", "flat": "neutral", "new": "neutral", "none
 APPENDIX_LIMIT = 300
 LIST_LIMIT = 20  # rows of a list inside a section; the appendix (or the attached table) has the rest
 LADDER_LIMIT = 12
+MISSES_LIMIT = 10  # section 2 must end on its page with its "easily overlooked" box
 FINDINGS_LIMIT = 300
 REFS_SHOWN = 6
 LOCALES = {"en": "en_US", "zh": "zh_CN"}
@@ -363,7 +364,7 @@ def build_context(review: Review, team: str | None, extra_findings: Sequence[Mod
     values["execution"] = execution
     misses = [row for row in rows if row.activity.status in (Status.DELAYED, Status.CANCELLED)]
     misses.sort(key=lambda row: row.activity.decision is not None)  # the unexplained first: they need action
-    values["misses_more"] = more(len(misses), LIST_LIMIT, fmt)
+    values["misses_more"] = more(len(misses), MISSES_LIMIT, fmt)
     values["misses"] = [
         {
             "activity": row.activity.activity,
@@ -372,7 +373,7 @@ def build_context(review: Review, team: str | None, extra_findings: Sequence[Mod
             "decision": row.activity.decision,
             "cell": ref(row, "decision" if "decision" in columns else "activity"),
         }
-        for row in misses[:LIST_LIMIT]
+        for row in misses[:MISSES_LIMIT]
     ]
 
     # 3 deferred payoff
