@@ -56,7 +56,7 @@ def stages(workbook: Path, workdir: Path, repeat: int) -> dict[str, float | str]
     t_compute, review = best_of(repeat, lambda: build_review(checked, MONTH, as_of, None, config))
     drawable = pdf.drawable_codepoints()
     context = render.build_context(review, config.team, render.glyph_findings(review, drawable))
-    t_charts, charts = best_of(repeat, lambda: render.review_charts(review, context))
+    t_charts, charts = best_of(repeat, lambda: render.review_charts(review))
     context.charts.update({name: f"{pdf.SCHEME}chart/{name}" for name in charts})
     stylesheet = render.stylesheet()
     t_html, html = best_of(repeat, lambda: render.render_html(context, f"{pdf.SCHEME}review.css"))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
@@ -61,19 +61,40 @@ def font_bytes(name: str) -> bytes:
     return resources.files("reportgen").joinpath("assets", "fonts", name).read_bytes()
 
 
-def bundled_assets(stylesheet: str, charts: dict[str, Asset]) -> dict[str, Asset]:
-    """Everything the review may load, by URL."""
-    assets = {f"{SCHEME}fonts/{name}": Asset(font_bytes(name), MIME[".otf"]) for name in FONTS}
-    assets[f"{SCHEME}review.css"] = Asset(stylesheet.encode("utf-8"), MIME[".css"])
-    assets.update({f"{SCHEME}chart/{name}": asset for name, asset in charts.items()})
-    return assets
+CHART_PREFIX = f"{SCHEME}chart/"
+
+
+class Assets:
+    """Everything the review may load, by URL. Charts are looked up only when WeasyPrint asks for them, so
+    they can still be drawing (in another process) while the fonts load and the layout starts."""
+
+    def __init__(self, fixed: dict[str, Asset], charts: Mapping[str, Asset]) -> None:
+        self.fixed = fixed
+        self.charts = charts
+
+    def get(self, url: str) -> Asset | None:
+        if url.startswith(CHART_PREFIX):
+            return self.charts.get(url.removeprefix(CHART_PREFIX))
+        return self.fixed.get(url)
+
+    def items(self) -> Iterator[tuple[str, Asset]]:
+        yield from self.fixed.items()
+        for name, asset in self.charts.items():
+            yield f"{CHART_PREFIX}{name}", asset
+
+
+def bundled_assets(stylesheet: str, charts: Mapping[str, Asset]) -> Assets:
+    """The bundled fonts, the stylesheet and this review's charts."""
+    fixed = {f"{SCHEME}fonts/{name}": Asset(font_bytes(name), MIME[".otf"]) for name in FONTS}
+    fixed[f"{SCHEME}review.css"] = Asset(stylesheet.encode("utf-8"), MIME[".css"])
+    return Assets(fixed, charts)
 
 
 class RefusedFetch(ValueError):
     """A URL the review may not load; WeasyPrint logs it and leaves the resource out."""
 
 
-def make_fetcher(assets: dict[str, Asset]) -> Any:
+def make_fetcher(assets: Assets) -> Any:
     """A weasyprint.URLFetcher that answers only from `assets`."""
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -110,7 +131,7 @@ def captured_warnings() -> Iterator[list[str]]:
 
 def render_pdf(
     html: str,
-    assets: dict[str, Asset],
+    assets: Assets,
     created: dt.date,
     attachments: tuple[Attachment, ...] = (),
 ) -> tuple[bytes, list[str]]:

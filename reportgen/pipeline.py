@@ -168,6 +168,7 @@ def render_review(
 ) -> RenderedReview:
     """build_context → charts → render_html → render_pdf; `stem` names the attached table."""
     from reportgen import export, render
+    from reportgen.chartjob import ChartJob
 
     pdf = pdf_module
 
@@ -181,14 +182,15 @@ def render_review(
         context.values["appendix_note"] = context.words(
             "review.appendix.truncated", shown=render.APPENDIX_LIMIT, total=len(review.rows), name=name
         )
-    chart_assets = render.review_charts(review, context)
-    context.charts.update({name: f"{pdf.SCHEME}chart/{name}" for name in chart_assets})
+    charts = ChartJob(lambda: render.review_charts(review))  # drawn alongside WeasyPrint's start-up
+    context.charts.update({name: f"{pdf.SCHEME}chart/{name}" for name in render.chart_names(review)})
     stylesheet = render.stylesheet(templates)
     html = render.replace_undrawable(
         render.render_html(context, f"{pdf.SCHEME}review.css", templates), drawable
     )
-    assets = pdf.bundled_assets(stylesheet, chart_assets)
+    assets = pdf.bundled_assets(stylesheet, charts)
     data, warnings = pdf.render_pdf(html, assets, review.as_of, (table,) if table else ())
+    chart_assets = charts.result()
     context.charts.update({name: asset.data_uri for name, asset in chart_assets.items()})
     page = render.replace_undrawable(
         render.render_html(context, "", templates, inline_css=render.web_stylesheet(stylesheet)), drawable

@@ -577,16 +577,30 @@ def stylesheet(override: Path | None = None) -> str:
     raise FileNotFoundError("review.css")
 
 
-def review_charts(review: Review, context: Context) -> dict[str, Asset]:
-    """The charts the template places, as assets by name; a chart with no data is left out (its section says
-    so in words instead)."""
+def chart_names(review: Review) -> list[str]:
+    """The charts this review has; one with no data is left out (its section says so in words instead)."""
+    names = []
+    if review.current.goals:
+        names.append("goal_attainment")
+        if any(goal.channels for goal in review.current.goals):
+            names.append("channel_mix")
+    if review.rows:
+        names.append("status_by_channel")
+    if review.trends:
+        names.append("compounding")
+    return names
+
+
+def review_charts(review: Review) -> dict[str, Asset]:
+    """The charts the template places, as assets by name (exactly `chart_names(review)`)."""
     from reportgen import charts
 
     fmt = Formatter(review.lang, review.checked.currency)
     words = fmt.words
-    made: dict[str, charts.Chart] = {}
     current = review.current
-    if current.goals:
+    names = chart_names(review)
+    made: dict[str, charts.Chart] = {}
+    if "goal_attainment" in names:
         made["goal_attainment"] = charts.goal_attainment(
             [
                 (
@@ -599,15 +613,15 @@ def review_charts(review: Review, context: Context) -> dict[str, Asset]:
             target_label=words.text("review.connection.target_line"),
             no_target_label=words.text("review.connection.no_target"),
         )
-        if any(goal.channels for goal in current.goals):
-            made["channel_mix"] = charts.channel_mix(
-                [
-                    (f"{goal.id} {goal.name}", {c.value: n for c, n in goal.channels.items()})
-                    for goal in current.goals
-                ],
-                {channel.value: fmt.channel(channel) for channel in Channel},
-            )
-    if review.rows:
+    if "channel_mix" in names:
+        made["channel_mix"] = charts.channel_mix(
+            [
+                (f"{goal.id} {goal.name}", {c.value: n for c, n in goal.channels.items()})
+                for goal in current.goals
+            ],
+            {channel.value: fmt.channel(channel) for channel in Channel},
+        )
+    if "status_by_channel" in names:
         by_channel: dict[Channel, dict[str, int]] = {}
         for row in review.rows:
             counts = by_channel.setdefault(row.activity.channel, {})
@@ -617,7 +631,7 @@ def review_charts(review: Review, context: Context) -> dict[str, Asset]:
             {status.value: fmt.status(status) for status in Status},
             width_mm=170,
         )
-    if review.trends:
+    if "compounding" in names:
         made["compounding"] = charts.compounding(
             [
                 charts.CompoundingSeries(
