@@ -1,8 +1,8 @@
 """Drawing the charts in a forked process while the PDF renderer starts.
 
 matplotlib's import and drawing (about a second cold) then overlap WeasyPrint's import, font loading and
-layout on the second core. Where fork is not available (Windows, macOS's default) the charts are drawn in-process:
-same order, same bytes.
+layout on the second core. Where fork is not available (Windows, macOS's default) the charts are drawn
+in-process: same order, same bytes.
 """
 
 from __future__ import annotations
