@@ -30,12 +30,16 @@ from reportgen.model import Finding as ModelFinding
 from reportgen.pdf import Asset
 from reportgen.pipeline import Review
 
+SEVERITY_RANK = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
 TONES = {"up": "good", "down": "bad", "flat": "neutral", "new": "neutral", "none": "neutral"}
 APPENDIX_LIMIT = 300
 LIST_LIMIT = 20  # rows of a list inside a section; the appendix (or the attached table) has the rest
 LADDER_LIMIT = 12
-MISSES_LIMIT = 10  # section 2 must end on its page with its "easily overlooked" box
-FINDINGS_LIMIT = 300
+MISSES_LIMIT = 10
+RUNG_LIMIT = (
+    2  # stages drawn per layer of a ladder  # section 2 must end on its page with its "easily overlooked" box
+)
+FINDINGS_LIMIT = 120  # errors first; `reportgen check` lists them all
 REFS_SHOWN = 6
 LOCALES = {"en": "en_US", "zh": "zh_CN"}
 SECTION_ORDER: tuple[Principle, ...] = (
@@ -413,6 +417,7 @@ def build_context(review: Review, team: str | None, extra_findings: Sequence[Mod
             "rungs": [
                 {
                     "layer": fmt.layer(layer),
+                    # the latest rows of a layer tell where it stands; older ones are counted, not drawn
                     "stages": [
                         {
                             "stage": stage.row.activity.stage,
@@ -420,9 +425,9 @@ def build_context(review: Review, team: str | None, extra_findings: Sequence[Mod
                             "status_label": fmt.status(stage.status),
                             "cell": ref(stage.row, "stage"),
                         }
-                        for stage in ladder.stages
-                        if stage.layer == layer
+                        for stage in [stage for stage in ladder.stages if stage.layer == layer][-RUNG_LIMIT:]
                     ],
+                    "earlier": max(0, sum(1 for stage in ladder.stages if stage.layer == layer) - RUNG_LIMIT),
                     "skipped": layer in ladder.skipped,
                     "standing": layer == ladder.standing,
                 }
@@ -512,7 +517,7 @@ def build_context(review: Review, team: str | None, extra_findings: Sequence[Mod
             "cell": str(finding.ref) if finding.ref else (finding.sheet_name or ""),
             "message": finding_message(finding, words),
         }
-        for finding in all_findings[:FINDINGS_LIMIT]
+        for finding in sorted(all_findings, key=lambda item: SEVERITY_RANK[item.severity])[:FINDINGS_LIMIT]
     ]
     values["findings_total"] = len(all_findings)
     values["generator"] = f"reportgen {__version__}"
