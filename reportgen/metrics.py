@@ -106,6 +106,11 @@ def sum_metrics(rows: Sequence[Mapped]) -> dict[str, Decimal]:
     return sums
 
 
+def metric_total(rows: Sequence[Mapped], metric: str) -> Decimal:
+    """One metric summed over the rows (an empty or unreadable cell counts as nothing)."""
+    return ZERO + sum(row.activity.metrics.get(metric) or 0 for row in rows)
+
+
 def total_cost(rows: Sequence[Mapped]) -> Decimal:
     return Decimal(ZERO + sum(row.activity.cost for row in rows if row.activity.cost is not None))
 
@@ -163,7 +168,7 @@ def goal_figures(goal: Goal, rows: Sequence[Mapped], month: str) -> GoalFigures:
     if goal.metric == "activities":
         actual = Decimal(len(served))
     elif goal.metric:
-        actual = ZERO + sum(row.activity.metrics.get(goal.metric) or 0 for row in served)
+        actual = metric_total(served, goal.metric)
     else:
         actual = None
     channels: dict[Channel, int] = {}
@@ -290,7 +295,7 @@ def compounding_trends(
         for candidate in window:
             rows = channel_rows[candidate]
             cost = total_cost(rows)
-            results = ZERO + sum(row.activity.metrics.get(metric) or 0 for row in rows)
+            results = metric_total(rows, metric)
             cumulative_cost += cost
             cumulative_results += results
             months.append(
