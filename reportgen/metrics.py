@@ -392,7 +392,7 @@ def initiative_ladders(
             stalled_days = days if days > STALL_DAYS else None
         present = {stage.layer for stage in ordered if stage.layer}
         highest_done = LAYERS.index(standing) if standing else -1
-        skipped = [layer for layer in LAYERS[:highest_done] if layer not in present]
+        skipped = [layer for layer in LAYERS[: max(highest_done, 0)] if layer not in present]
         owners = [stage.row.activity.owner for stage in ordered if stage.row.activity.owner]
         ladders.append(
             Ladder(
