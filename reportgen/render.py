@@ -73,11 +73,11 @@ class Formatter:
         return f"{sign}{self.currency}{format_decimal(abs(amount), pattern, locale=self.locale)}"
 
     def percent(self, value: float | None) -> str:
+        """Whole percentages, with one decimal where rounding would mislead (99.5% is not 100%, 0.4% not 0%)."""
         if value is None:
             return "—"
-        return format_percent(
-            value, "#,##0%" if abs(value) >= 0.1 or value == 0 else "#,##0.#%", locale=self.locale
-        )
+        near_edge = 0.995 <= abs(value) < 1 or 0 < abs(value) < 0.1
+        return format_percent(value, "#,##0.#%" if near_edge else "#,##0%", locale=self.locale)
 
     def points(self, value: float) -> str:
         text = format_decimal(abs(value), "#,##0.#", locale=self.locale)
