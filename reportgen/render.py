@@ -73,7 +73,7 @@ class Formatter:
         return f"{sign}{self.currency}{format_decimal(abs(amount), pattern, locale=self.locale)}"
 
     def percent(self, value: float | None) -> str:
-        """Whole percentages, with one decimal where rounding would mislead (99.5% is not 100%, 0.4% not 0%)."""
+        """Whole percentages, with one decimal where rounding would mislead (99.5% is not 100%)."""
         if value is None:
             return "—"
         near_edge = 0.995 <= abs(value) < 1 or 0 < abs(value) < 0.1
