@@ -144,7 +144,7 @@ def stalled_initiatives(ladders: Sequence[Ladder]) -> list[Overlooked]:
             "stalled",
             {
                 "initiative": ladder.initiative,
-                "stage": ladder.current.row.activity.stage,
+                "stage": ladder.current.layer or ladder.current.row.activity.stage,
                 "days": ladder.stalled_days,
             },
             (ladder.current.row,),

@@ -35,7 +35,8 @@ TONES = {"up": "good", "down": "bad", "flat": "neutral", "new": "neutral", "none
 APPENDIX_LIMIT = 300
 LIST_LIMIT = 20  # rows of a list inside a section; the appendix (or the attached table) has the rest
 LADDER_LIMIT = 12
-MISSES_LIMIT = 10
+MISSES_LIMIT = 7  # section 2 must end on its page with its "easily overlooked" box
+NEXT_LIMIT = 8  # next month's plan: the conclusion stays on one page
 RUNG_LIMIT = (
     2  # stages drawn per layer of a ladder  # section 2 must end on its page with its "easily overlooked" box
 )
@@ -76,6 +77,8 @@ class Formatter:
         """Whole percentages, with one decimal where rounding would mislead (99.5% is not 100%)."""
         if value is None:
             return "—"
+        if 0.995 <= value < 1:
+            value = min(value, 0.999)  # a target missed by a hair must not read as met
         near_edge = 0.995 <= abs(value) < 1 or 0 < abs(value) < 0.1
         return format_percent(value, "#,##0.#%" if near_edge else "#,##0%", locale=self.locale)
 
@@ -122,6 +125,8 @@ class Formatter:
             return self.channel(value)
         if name == "metric" and isinstance(value, str):
             return self.metric(value)
+        if name == "stage" and isinstance(value, str) and value in LAYERS:
+            return self.layer(value)
         if name == "layers" and isinstance(value, list):
             return ("、" if self.lang == "zh" else ", ").join(self.layer(layer) for layer in value)
         if isinstance(value, Decimal | int | float) and not isinstance(value, bool):
@@ -180,7 +185,8 @@ def rate_delta(current: float | None, previous: float | None, fmt: Formatter) ->
     if current is None or previous is None:
         return ("", "none") if current is None else (fmt.words.text("review.kpi_new"), "new")
     change = (current - previous) * 100
-    return fmt.points(change), "up" if change > 0.05 else ("down" if change < -0.05 else "flat")
+    # under a point either way is noise for a month of work, not news
+    return fmt.points(change), "up" if change >= 1 else ("down" if change <= -1 else "flat")
 
 
 def headline_metric(figures: MonthFigures) -> str:
@@ -222,7 +228,12 @@ def kpi_cards(review: Review, fmt: Formatter) -> list[KpiCard]:
     )
     cards.append(
         KpiCard(
-            fmt.metric(metric).capitalize(), fmt.number(current.totals.metrics[metric]), delta, direction, vs
+            fmt.metric(metric).capitalize(),
+            fmt.number(current.totals.metrics[metric]),
+            delta,
+            direction,
+            vs,
+            TONES[direction],
         )
     )
     return cards
@@ -237,7 +248,7 @@ def refs_text(rows: Sequence[Mapped], sheet: str, column: int, fmt: Formatter) -
     cells = [str(CellRef.at(sheet, row.activity.row, column)) for row in rows[:REFS_SHOWN]]
     if len(rows) > REFS_SHOWN:
         cells.append(fmt.words.text("review.and_more", count=len(rows) - REFS_SHOWN))
-    return fmt.words.text("review.cells", cells=", ".join(cells)) if cells else ""
+    return fmt.words.text("review.cells", cells=fmt.words.text("where.list").join(cells)) if cells else ""
 
 
 def overlooked_items(items: Sequence[Overlooked], review: Review, fmt: Formatter) -> list[Finding]:
@@ -446,7 +457,9 @@ def build_context(review: Review, team: str | None, extra_findings: Sequence[Mod
             "standing": fmt.layer(ladder.standing)
             if ladder.standing
             else words.text("review.layered.nothing_done"),
-            "now": (ladder.current.row.activity.stage or "")
+            "now": (
+                fmt.layer(ladder.current.layer) if ladder.current.layer else ladder.current.row.activity.stage
+            )
             if ladder.current
             else words.text("review.layered.all_done"),
             "stalled": words.text("review.layered.stalled", days=ladder.stalled_days)
@@ -487,9 +500,9 @@ def build_context(review: Review, team: str | None, extra_findings: Sequence[Mod
             "activity": row.activity.activity,
             "owner": row.activity.owner or "—",
         }
-        for row in review.next_rows[:LIST_LIMIT]
+        for row in review.next_rows[:NEXT_LIMIT]
     ]
-    values["next_more"] = more(len(review.next_rows), LIST_LIMIT, fmt)
+    values["next_more"] = more(len(review.next_rows), NEXT_LIMIT, fmt)
     values["takeaways"] = takeaway_texts(review.takeaways, fmt)
 
     # appendix
@@ -632,7 +645,10 @@ def review_charts(review: Review) -> dict[str, Asset]:
             counts = by_channel.setdefault(row.activity.channel, {})
             counts[row.activity.status.value] = counts.get(row.activity.status.value, 0) + 1
         made["status_by_channel"] = charts.status_by_channel(
-            [(fmt.channel(channel), counts) for channel, counts in by_channel.items()],
+            [
+                (fmt.channel(channel), counts)
+                for channel, counts in sorted(by_channel.items(), key=lambda item: -sum(item[1].values()))
+            ],
             {status.value: fmt.status(status) for status in Status},
             width_mm=170,
         )
