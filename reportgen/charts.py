@@ -514,24 +514,16 @@ def goal_attainment(
         )
         for i, (_, attainment, value_text) in enumerate(rows):
             if attainment is None:
-                ax.barh(
-                    i,
-                    1.0,
-                    height=BAR_HEIGHT,
-                    facecolor="white",
-                    edgecolor=ATTAINMENT_COLORS["no_target"],
-                    hatch="//////",
-                    linewidth=0.6,
-                )
+                # no bar at all: a full-length outline read as "met" at a glance
                 ax.text(
-                    0.5,
+                    0.01,
                     i,
                     no_target_label,
-                    ha="center",
+                    ha="left",
                     va="center",
                     fontsize=SMALL_SIZE,
                     color=INK_SOFT,
-                    bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.2},
+                    fontstyle="italic",
                 )
             else:
                 color = ATTAINMENT_COLORS["win" if attainment >= 1.0 else "gap"]
@@ -795,7 +787,7 @@ def compounding(
     panel_mm = width_mm / len(series)
     with _style():
         fig = _figure(width_mm, height_mm, fmt, dpi)
-        grid = fig.add_gridspec(2, len(series), height_ratios=(3.0, 1.1))
+        grid = fig.add_gridspec(2, len(series), height_ratios=(3.0, 1.25), hspace=0.35)
         for column, one in enumerate(series):
             top = fig.add_subplot(grid[0, column])
             bottom = fig.add_subplot(grid[1, column], sharex=top)
@@ -826,6 +818,7 @@ def compounding(
             bottom.spines["left"].set_visible(False)
             bottom.grid(axis="y")
             bottom.margins(y=0.25)
+            bottom.set_title(cpr_label, loc="left", fontsize=SMALL_SIZE, pad=2, color=INK_SOFT)
             ticks = _month_ticks(len(one.months), int(panel_mm / 10))
             bottom.xaxis.set_major_locator(FixedLocator(ticks))
             bottom.set_xticklabels([month_label(one.months[i]) for i in ticks])
