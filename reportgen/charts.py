@@ -32,7 +32,6 @@ never inline: WeasyPrint then reads the SVG's style attributes as HTML CSS and l
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import io
 import math
@@ -46,6 +45,8 @@ from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
+
+from reportgen.outputs import data_uri
 
 if TYPE_CHECKING:  # matplotlib is imported lazily: these names are for the type checker only
     from matplotlib.axes import Axes
@@ -172,7 +173,7 @@ class Chart:
     @property
     def data_uri(self) -> str:
         """A data: URI, so the HTML needs no file beside it and the URL fetcher no exception."""
-        return f"data:{self.mime};base64,{base64.b64encode(self.data).decode('ascii')}"
+        return data_uri(self.data, self.mime)
 
 
 @dataclass(frozen=True, slots=True)

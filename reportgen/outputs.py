@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import os
 import tempfile
@@ -35,3 +36,8 @@ def write_atomic(path: str | Path, data: bytes) -> Path:
             os.unlink(temp_name)
         raise
     return target
+
+
+def data_uri(data: bytes, mime: str) -> str:
+    """A data: URI, so a page needs no file beside it (the web page's charts)."""
+    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"

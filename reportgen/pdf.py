@@ -6,7 +6,6 @@ network. The PDF is written to a temp file and renamed."""
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import logging
 from collections.abc import Iterator, Mapping
@@ -17,7 +16,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from reportgen.outputs import write_atomic
+from reportgen.outputs import data_uri, write_atomic
 
 SCHEME = "reportgen:"
 FONTS = ("NotoSansSC-Regular.otf", "NotoSansSC-Bold.otf")
@@ -31,7 +30,7 @@ class Asset:
 
     @property
     def data_uri(self) -> str:
-        return f"data:{self.mime};base64,{base64.b64encode(self.data).decode('ascii')}"
+        return data_uri(self.data, self.mime)
 
 
 @dataclass(frozen=True, slots=True)
