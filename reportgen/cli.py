@@ -18,7 +18,7 @@ from reportgen.figures_json import dumps, figures_document, finding_message, fin
 from reportgen.messages import catalogue
 from reportgen.model import Severity
 from reportgen.outputs import write_atomic
-from reportgen.pipeline import build_review, check_workbook, inline_html, render_review
+from reportgen.pipeline import build_review, check_workbook, render_review
 
 CHECK_TABLE_LIMIT = 200
 SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "dim"}
@@ -166,11 +166,13 @@ def build(
         click.echo(str(json_path))
     if no_pdf and html_path is None:
         return
-    rendered = render_review(review, config, templates, stem=workbook.stem)
-    if html_path is not None:
-        write_atomic(html_path, inline_html(rendered).encode("utf-8"))
+    rendered = render_review(
+        review, config, templates, stem=workbook.stem, with_pdf=not no_pdf, with_page=html_path is not None
+    )
+    if html_path is not None and rendered.html is not None:
+        write_atomic(html_path, rendered.html.encode("utf-8"))
         click.echo(str(html_path))
-    if not no_pdf:
+    if rendered.pdf is not None:
         target = pdf_path or workbook.with_name(f"{workbook.stem}-{review.month}.pdf")
         if rendered.table is not None:  # the complete table travels inside the PDF and beside it
             beside = target.with_name(rendered.table.name)

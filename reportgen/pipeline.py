@@ -155,18 +155,26 @@ def _finding_order(finding: Finding) -> tuple[str, int, str]:
 
 @dataclass(frozen=True, slots=True)
 class RenderedReview:
-    """The review as a PDF and as a self-contained web page, with WeasyPrint's warnings."""
+    """The review as a PDF and/or as a self-contained web page (each only when asked for), with WeasyPrint's
+    warnings."""
 
-    pdf: bytes
-    html: str
+    pdf: bytes | None
+    html: str | None
     warnings: list[str]
     table: pdf_module.Attachment | None  # the complete activity table, when the appendix is cut
 
 
 def render_review(
-    review: Review, config: Config, templates: Path | None = None, stem: str = "review"
+    review: Review,
+    config: Config,
+    templates: Path | None = None,
+    stem: str = "review",
+    *,
+    with_pdf: bool = True,
+    with_page: bool = False,
 ) -> RenderedReview:
-    """build_context → charts → render_html → render_pdf; `stem` names the attached table."""
+    """build_context → charts → render_html → render_pdf (and the web page when asked); `stem` names the
+    attached table."""
     from reportgen import export, render
     from reportgen.chartjob import ChartJob
 
@@ -185,19 +193,19 @@ def render_review(
     charts = ChartJob(lambda: render.review_charts(review))  # drawn alongside WeasyPrint's start-up
     context.charts.update({name: f"{pdf.SCHEME}chart/{name}" for name in render.chart_names(review)})
     stylesheet = render.stylesheet(templates)
-    html = render.replace_undrawable(
-        render.render_html(context, f"{pdf.SCHEME}review.css", templates), drawable
-    )
-    assets = pdf.bundled_assets(stylesheet, charts)
-    data, warnings = pdf.render_pdf(html, assets, review.as_of, (table,) if table else ())
-    chart_assets = charts.result()
-    context.charts.update({name: asset.data_uri for name, asset in chart_assets.items()})
-    page = render.replace_undrawable(
-        render.render_html(context, "", templates, inline_css=render.web_stylesheet(stylesheet)), drawable
-    )
-    return RenderedReview(data, page, warnings, table)
-
-
-def inline_html(rendered: RenderedReview) -> str:
-    """The review as one self-contained page: stylesheet and charts inlined."""
-    return rendered.html
+    pdf_bytes: bytes | None = None
+    warnings: list[str] = []
+    if with_pdf:
+        html = render.replace_undrawable(
+            render.render_html(context, f"{pdf.SCHEME}review.css", templates), drawable
+        )
+        assets = pdf.bundled_assets(stylesheet, charts)
+        pdf_bytes, warnings = pdf.render_pdf(html, assets, review.as_of, (table,) if table else ())
+    chart_assets = charts.result()  # also joins the drawing process when no page asked for a chart
+    page = None
+    if with_page:  # the same context with the stylesheet and charts inlined
+        context.charts.update({name: asset.data_uri for name, asset in chart_assets.items()})
+        page = render.replace_undrawable(
+            render.render_html(context, "", templates, inline_css=render.web_stylesheet(stylesheet)), drawable
+        )
+    return RenderedReview(pdf_bytes, page, warnings, table if with_pdf else None)
