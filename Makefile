@@ -35,6 +35,7 @@ lint: $(VENV)/.installed
 	$(BIN)/mypy
 
 test: $(VENV)/.installed lint
+	bash tools/system-deps.sh --test
 	$(BIN)/pytest
 
 bench: $(VENV)/.installed
