@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
@@ -132,10 +132,10 @@ def render_pdf(
     html: str,
     assets: Assets,
     created: dt.date,
-    attachments: tuple[Attachment, ...] = (),
+    attachments: Callable[[], Sequence[Attachment]] = tuple,
 ) -> tuple[bytes, list[str]]:
     """The PDF's bytes and WeasyPrint's warnings. Dates are the review's as-of date, so the same inputs give
-    the same bytes."""
+    the same bytes. The attachments are asked for after the layout, so they can be made meanwhile."""
     import weasyprint
 
     stamp = dt.datetime(created.year, created.month, created.day, tzinfo=dt.UTC).isoformat()
@@ -151,7 +151,7 @@ def render_pdf(
             weasyprint.Attachment(
                 string=attachment.data, name=attachment.name, description=attachment.description
             )
-            for attachment in attachments
+            for attachment in attachments()
         ]
         data = document.write_pdf(
             attachments=pdf_attachments, pdf_identifier=b"reportgen", uncompressed_pdf=False

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from reportgen import pdf as pdf_module
 from reportgen import vocab
@@ -176,21 +178,31 @@ def render_review(
     """build_context → charts → render_html → render_pdf (and the web page when asked); `stem` names the
     attached table."""
     from reportgen import export, render
-    from reportgen.chartjob import ChartJob
+    from reportgen.background import Background, LazyCharts
 
     pdf = pdf_module
 
     drawable = pdf.drawable_codepoints()
     context = render.build_context(review, config.team, render.glyph_findings(review, drawable))
-    table = None
+    steps: dict[str, Callable[[], Any]] = {"charts": lambda: render.review_charts(review)}
+    table_name = f"{stem}-{review.month}-activities.xlsx"
     if len(review.rows) > render.APPENDIX_LIMIT:
-        name = f"{stem}-{review.month}-activities.xlsx"
-        data = export.activities_workbook(review.rows, review.checked.sheet, review.lang, review.as_of)
-        table = pdf.Attachment(name, data, context.words("review.section.appendix_activities"))
+        if with_pdf:
+            steps["table"] = lambda: export.activities_workbook(
+                review.rows, review.checked.sheet, review.lang, review.as_of
+            )
         context.values["appendix_note"] = context.words(
-            "review.appendix.truncated", shown=render.APPENDIX_LIMIT, total=len(review.rows), name=name
+            "review.appendix.truncated", shown=render.APPENDIX_LIMIT, total=len(review.rows), name=table_name
         )
-    charts = ChartJob(lambda: render.review_charts(review))  # drawn alongside WeasyPrint's start-up
+    background = Background(steps)  # charts drawn alongside WeasyPrint's start-up, then the table
+
+    def attachments() -> tuple[pdf_module.Attachment, ...]:
+        if "table" not in steps:
+            return ()
+        description = context.words("review.section.appendix_activities")
+        return (pdf.Attachment(table_name, background.get("table"), description),)
+
+    charts = LazyCharts(background)
     context.charts.update({name: f"{pdf.SCHEME}chart/{name}" for name in render.chart_names(review)})
     stylesheet = render.stylesheet(templates)
     pdf_bytes: bytes | None = None
@@ -200,12 +212,14 @@ def render_review(
             render.render_html(context, f"{pdf.SCHEME}review.css", templates), drawable
         )
         assets = pdf.bundled_assets(stylesheet, charts)
-        pdf_bytes, warnings = pdf.render_pdf(html, assets, review.as_of, (table,) if table else ())
-    chart_assets = charts.result()  # also joins the drawing process when no page asked for a chart
+        pdf_bytes, warnings = pdf.render_pdf(html, assets, review.as_of, attachments)
+    chart_assets = dict(charts)  # also joins the drawing process when no page asked for a chart
     page = None
     if with_page:  # the same context with the stylesheet and charts inlined
         context.charts.update({name: asset.data_uri for name, asset in chart_assets.items()})
         page = render.replace_undrawable(
             render.render_html(context, "", templates, inline_css=render.web_stylesheet(stylesheet)), drawable
         )
-    return RenderedReview(pdf_bytes, page, warnings, table if with_pdf else None)
+    table = attachments()[0] if with_pdf and "table" in steps else None
+    background.close()
+    return RenderedReview(pdf_bytes, page, warnings, table)

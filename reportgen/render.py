@@ -683,12 +683,16 @@ def glyph_findings(review: Review, drawable: frozenset[int]) -> list[ModelFindin
     """A warning for every cell of the month whose text has characters the bundled fonts cannot draw; the page
     shows '?' for them instead of an empty box."""
     checked = review.checked
-    findings = []
+    findings: list[ModelFinding] = []
     rows = [*review.rows, *review.next_rows]
+    fields = [name for name in TEXT_FIELDS if name in checked.columns]
+    used = set().union(*(getattr(row.activity, name) or "" for row in rows for name in fields))
+    if all(ord(char) in drawable or char.isspace() for char in used):
+        return findings  # the usual case, decided by one pass over the month's distinct characters
     for row in rows:
-        for field_name in TEXT_FIELDS:
+        for field_name in fields:
             text = getattr(row.activity, field_name)
-            if not text or field_name not in checked.columns:
+            if not text:
                 continue
             missing = sorted({char for char in text if ord(char) not in drawable and not char.isspace()})
             if missing:
