@@ -3,8 +3,9 @@ to a `Chart` (image bytes, MIME type, size in mm, alt text). No reportgen model 
 pass labels already translated; matplotlib is imported only when a chart is drawn (pyplot never), so `check`
 and `--json` do not pay for it.
 
-Every chart uses the bundled Noto Sans CJK SC (the review's text font), the Okabe–Ito colour-blind-safe
-palette (exported below, so HTML legends and tables use the same hex colours), 7–8 pt type, no top/right
+Every chart uses the bundled Noto Sans CJK SC (the review's text font), colour-blind-safe palettes (Okabe–Ito
+for statuses and results, Paul Tol's muted scheme for channels; exported below, so HTML legends and tables use
+the same hex colours), 7–8 pt type, no top/right
 spines, no title (the HTML gives headings). The same inputs give byte-identical images: rcParams are set per
 chart with `matplotlib.rc_context`, never globally; `svg.hashsalt` is fixed; no date, creator or software
 metadata is written.
@@ -64,6 +65,7 @@ __all__ = [
     "FULL_WIDTH_MM",
     "HALF_WIDTH_MM",
     "OKABE_ITO",
+    "TOL_MUTED",
     "SERIES_COLORS",
     "STATUS_COLORS",
     "STATUS_KEYS",
@@ -102,6 +104,22 @@ OKABE_ITO: Mapping[str, str] = MappingProxyType(
         "reddish_purple": "#CC79A7",
     }
 )
+# Paul Tol's "muted" qualitative scheme, also safe for colour-vision deficiencies: the channels' colours,
+# kept apart from the Okabe–Ito hues that carry meaning elsewhere (done green, delayed orange, cancelled
+# vermillion), so a channel never reads as a status.
+TOL_MUTED: Mapping[str, str] = MappingProxyType(
+    {
+        "indigo": "#332288",
+        "cyan": "#88CCEE",
+        "teal": "#44AA99",
+        "green": "#117733",
+        "olive": "#999933",
+        "sand": "#DDCC77",
+        "rose": "#CC6677",
+        "wine": "#882255",
+        "purple": "#AA4499",
+    }
+)
 GREY = "#999999"
 LIGHT_GREY = "#C8C8C8"
 INK = "#222222"
@@ -123,13 +141,13 @@ STATUS_KEYS: tuple[str, ...] = ("done", "in_progress", "planned", "delayed", "ca
 
 CHANNEL_COLORS: Mapping[str, str] = MappingProxyType(
     {
-        "seo": OKABE_ITO["blue"],
-        "sem": OKABE_ITO["orange"],
-        "content": OKABE_ITO["bluish_green"],
-        "event": OKABE_ITO["vermillion"],
-        "community": OKABE_ITO["sky_blue"],
-        "user_ops": OKABE_ITO["reddish_purple"],
-        "partnership": OKABE_ITO["yellow"],
+        "seo": TOL_MUTED["indigo"],
+        "sem": TOL_MUTED["rose"],
+        "content": TOL_MUTED["olive"],
+        "event": TOL_MUTED["wine"],
+        "community": TOL_MUTED["cyan"],
+        "user_ops": TOL_MUTED["purple"],
+        "partnership": TOL_MUTED["sand"],
         "other": GREY,
     }
 )
@@ -479,12 +497,14 @@ def goal_attainment(
     *,
     target_label: str,
     no_target_label: str,
+    legend: tuple[str, str] | None = None,
     width_mm: float = FULL_WIDTH_MM,
     fmt: str = DEFAULT_FORMAT,
     dpi: int = DEFAULT_DPI,
 ) -> Chart:
     """One bar per goal (label, attainment fraction or None without a target, value text such as "199 / 200"),
-    with a line at 100 %: the eye sees at once which goals were met (green) and which fell short (grey)."""
+    with a line at 100 %: the eye sees at once which goals were met (green) and which fell short (grey).
+    `legend` names the two colours (met, below target) above the plot."""
     if not rows:
         raise ValueError("goal_attainment needs at least one goal")
     fmt = _check_format(fmt)
@@ -493,11 +513,16 @@ def goal_attainment(
     labels = [_wrap(label, _label_units(width_mm)) for label, _, _ in rows]
     reached = [max(0.0, a) for _, a, _ in rows if a is not None]
     x_max = max(1.12, min(max(reached, default=1.0), ATTAINMENT_CAP) * 1.04)
-    height_mm = _bar_rows_height(labels, 0, extra_mm=2.5)
+    height_mm = _bar_rows_height(labels, 1 if legend else 0, extra_mm=2.5)
     with _style():
         fig = _figure(width_mm, height_mm, fmt, dpi)
         ax = fig.add_subplot()
         _style_category_axis(ax, labels)
+        if legend is not None:
+            from matplotlib.patches import Patch
+
+            handles = [Patch(color=ATTAINMENT_COLORS[key], linewidth=0) for key in ("win", "gap")]
+            fig.legend(handles, list(legend), loc="outside upper left", ncols=2)
         ax.set_xlim(0, x_max)
         ax.xaxis.set_major_locator(MultipleLocator(0.25 if x_max <= 1.5 else 0.5))
         ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))

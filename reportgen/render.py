@@ -145,6 +145,7 @@ class KpiCard:
     direction: str  # up | down | flat | new | none
     note: str
     tone: str = "neutral"  # good | bad | neutral: more activities or cost is neither good nor bad by itself
+    remark: str = ""  # what the figure does not say by itself (work of the month still open)
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,12 +211,23 @@ def kpi_cards(review: Review, fmt: Formatter) -> list[KpiCard]:
             words.text("review.kpi.activities"), fmt.number(current.totals.activities), delta, direction, vs
         )
     )
+    totals = current.totals
+    still_open = totals.activities - totals.done - totals.cancelled
     for key in ("completion_rate", "on_time_rate", "goal_coverage"):
         value = getattr(current, key)
         delta, direction = rate_delta(value, getattr(previous, key) if previous else None, fmt)
+        remark = ""
+        if key == "completion_rate" and still_open > 0:  # a low rate may be a month still under way
+            remark = words.text("review.kpi_open", count=still_open, number=fmt.number(still_open))
         cards.append(
             KpiCard(
-                words.text(f"review.kpi.{key}"), fmt.percent(value), delta, direction, vs, TONES[direction]
+                words.text(f"review.kpi.{key}"),
+                fmt.percent(value),
+                delta,
+                direction,
+                vs,
+                TONES[direction],
+                remark,
             )
         )
     delta, direction = delta_of(
@@ -630,6 +642,7 @@ def review_charts(review: Review) -> dict[str, Asset]:
             ],
             target_label=words.text("review.connection.target_line"),
             no_target_label=words.text("review.connection.no_target"),
+            legend=(words.text("review.connection.met"), words.text("review.connection.below")),
         )
     if "channel_mix" in names:
         made["channel_mix"] = charts.channel_mix(

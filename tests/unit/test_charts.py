@@ -225,3 +225,18 @@ def test_month_labels() -> None:
 def test_default_format_is_one_the_charts_can_draw() -> None:
     assert charts.DEFAULT_FORMAT in charts.FORMATS
     assert _trend(charts.DEFAULT_FORMAT).mime == charts.FORMATS[charts.DEFAULT_FORMAT]
+
+
+def test_channel_colours_never_reuse_a_status_colour() -> None:
+    assert not set(charts.CHANNEL_COLORS.values()) & set(charts.STATUS_COLORS.values()) - {charts.GREY}
+
+
+def test_goal_chart_names_its_two_colours_when_given_a_legend() -> None:
+    rows = [("G1 Leads", 1.2, "120 / 100"), ("G2 Signups", 0.5, "50 / 100")]
+    plain = charts.goal_attainment(rows, target_label="target", no_target_label="none", fmt="svg")
+    named = charts.goal_attainment(
+        rows, target_label="target", no_target_label="none", legend=("target met", "below target"), fmt="svg"
+    )
+    assert b"target met" in named.data and b"below target" in named.data
+    assert b"target met" not in plain.data
+    assert named.height_mm > plain.height_mm  # the legend gets its own row, it never overlaps a bar

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from pathlib import Path
 
 from reportgen.findings import Money, Points, Rate
 from reportgen.model import Channel
@@ -38,3 +39,30 @@ def test_cell_text_is_escaped_by_the_environment() -> None:
 def test_undrawable_characters_become_question_marks() -> None:
     drawable = frozenset(map(ord, "<p>abc</p> "))
     assert replace_undrawable("<p>a🎉c</p>", drawable) == "<p>a?c</p>"
+
+
+def test_completion_card_says_how_much_of_the_month_is_still_open(tmp_path: Path) -> None:
+    from reportgen.config import Config
+    from reportgen.pipeline import build_review, check_workbook
+    from reportgen.render import kpi_cards
+    from tests.builders import make_workbook
+
+    day = dt.date(2026, 10, 5)
+    rows = [
+        [day, "SEO", "Guide", "Ann", "", "Done", day, day, 10, 1],
+        [day, "SEO", "Audit", "Ann", "", "In progress", day, None, 10, 0],
+        [day, "Event", "Meetup", "Bo", "", "Planned", day, None, 10, 0],
+        [day, "Event", "Webinar", "Bo", "", "Cancelled", day, None, 0, 0],
+    ]
+    as_of = dt.date(2026, 11, 3)
+    checked = check_workbook(make_workbook(tmp_path, rows), Config(), as_of)
+    review = build_review(checked, "2026-10", as_of, "en", Config())
+    cards = {card.label: card for card in kpi_cards(review, Formatter("en", "$"))}
+    assert cards["Completion rate"].remark == "2 not done yet"  # in progress + planned; cancelled is not open
+    assert cards["On-time rate"].remark == ""
+    done_only = check_workbook(make_workbook(tmp_path, rows[:1], name="done.xlsx"), Config(), as_of)
+    cards = {
+        card.label: card
+        for card in kpi_cards(build_review(done_only, "2026-10", as_of, "en"), Formatter("en", "$"))
+    }
+    assert cards["Completion rate"].remark == ""
