@@ -19,6 +19,7 @@ def activities_workbook(rows: Sequence[Mapped], sheet: str, lang: str, as_of: dt
     """One row per activity with the goal and principle it was mapped to and what decided each."""
     import openpyxl
     from openpyxl.styles import Font
+    from openpyxl.writer.excel import ExcelWriter
 
     words = catalogue(lang)
     book = openpyxl.Workbook()
@@ -50,7 +51,9 @@ def activities_workbook(rows: Sequence[Mapped], sheet: str, lang: str, as_of: dt
     book.properties.created = stamp
     book.properties.modified = stamp
     buffer = io.BytesIO()
-    book.save(buffer)
+    # ExcelWriter, not book.save: save_workbook stamps `modified` with the clock, so no two files would match
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        ExcelWriter(book, archive).save()
     return reproducible_zip(buffer.getvalue())
 
 

@@ -166,6 +166,17 @@ class Activity:
 
 
 @dataclass(frozen=True, slots=True)
+class Commentary:
+    """A paragraph the team lead wrote for one part of the review (Commentary sheet); shown as the lead's
+    words, apart from the computed text. `month` is '' for a note that holds for every month."""
+
+    section: str  # vocab.COMMENTARY_SECTIONS
+    text: str
+    month: str
+    ref: CellRef
+
+
+@dataclass(frozen=True, slots=True)
 class Goal:
     """A goal from the Goals sheet; `targets` maps 'YYYY-MM' (or '' for every month) to a target."""
 
@@ -221,6 +232,7 @@ class Normalized:
     currency: str
     lang: str  # the language of the sheet's headers
     findings: list[Finding]
+    commentary: list[Commentary] = field(default_factory=list)
 
 
 @dataclass(slots=True)

@@ -19,6 +19,7 @@ from reportgen.model import (
     Activity,
     CellRef,
     Channel,
+    Commentary,
     Finding,
     Goal,
     Normalized,
@@ -90,9 +91,7 @@ def normalize_rows(book: WorkbookData, config: Config, as_of: dt.date) -> Normal
     _check_activities(sheet, activities, as_of, findings)
     goals = _goals(book.goals, findings, book.path, currency) if book.goals is not None else []
     rules = _rules(book.rules, findings, book.path) if book.rules is not None else []
-    if book.commentary is not None:
-        # read by the review; here only checked, so an unusable Commentary sheet is a finding, never fatal
-        _optional_header(book.commentary, vocab.COMMENTARY_HEADERS, ("section", "text"), findings, book.path)
+    commentary = _commentary(book.commentary, findings, book.path) if book.commentary is not None else []
     return Normalized(
         activities=activities,
         activity_sheet=table.name,
@@ -103,6 +102,7 @@ def normalize_rows(book: WorkbookData, config: Config, as_of: dt.date) -> Normal
         currency=currency,
         lang=lang,
         findings=findings,
+        commentary=commentary,
     )
 
 
@@ -657,6 +657,44 @@ def _isolated(month: str, months: Counter[str]) -> bool:
 
 
 # --- goals and rules ---
+
+
+def _commentary(table: SheetTable, findings: list[Finding], path: str) -> list[Commentary]:
+    """The lead's paragraphs by section, in sheet order; a row whose section or month cannot be read is a
+    warning at that cell and is left out, so an unusable Commentary sheet never stops the review."""
+    header = _optional_header(table, vocab.COMMENTARY_HEADERS, ("section", "text"), findings, path)
+    if header is None:
+        return []
+    columns = header.columns
+    notes = []
+    for sheet_row, raw in _data_rows(table, header):
+        row = raw + [""] * (max(columns.values()) + 1 - len(raw))
+
+        def ref(field: str, sheet_row: int = sheet_row) -> CellRef:
+            return table.ref(sheet_row, table.first_col + columns[field])
+
+        text = cell_text(row[columns["text"]]).strip()
+        section_cell = row[columns["section"]]
+        if not text:
+            continue  # a blank row, or a section waiting for its words
+        words = vocab.key(cell_text(section_cell))
+        section = vocab.SECTION_WORDS.get(words)
+        if section is None and words in vocab.PRINCIPLE_WORDS:
+            section = vocab.PRINCIPLE_WORDS[words].value
+        if section is None:
+            params = {"value": cell_text(section_cell)}
+            findings.append(Finding("commentary_section", Severity.WARNING, ref("section"), params))
+            continue
+        month = ""
+        if "month" in columns and not is_blank(row[columns["month"]]):
+            try:
+                month = parse_month(row[columns["month"]])
+            except ValueError:
+                params = {"value": cell_text(row[columns["month"]])}
+                findings.append(Finding("bad_month", Severity.WARNING, ref("month"), params))
+                continue
+        notes.append(Commentary(section, text, month, ref("text")))
+    return notes
 
 
 def _goals(table: SheetTable, findings: list[Finding], path: str, currency: str) -> list[Goal]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,7 @@ from reportgen.metrics import (
     rows_by_month,
     shift_month,
 )
-from reportgen.model import Finding, Goal, Mapped, Principle, Severity
+from reportgen.model import Commentary, Finding, Goal, Mapped, Principle, Severity
 from reportgen.normalize import normalize_rows
 from reportgen.workbook import ReadLimits, read_workbook
 
@@ -43,6 +43,7 @@ class Checked:
     rows: list[Mapped]
     goals: list[Goal]
     findings: list[Finding]
+    commentary: list[Commentary] = field(default_factory=list)  # the lead's paragraphs, every month's
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +62,7 @@ class Review:
     ladders: list[Ladder]
     overlooked: dict[Principle, list[Overlooked]]
     takeaways: list[Takeaway]
+    commentary: list[Commentary] = field(default_factory=list)  # the lead's paragraphs for this month
 
 
 def check_workbook(path: Path, config: Config, as_of: dt.date) -> Checked:
@@ -94,6 +96,7 @@ def check_workbook(path: Path, config: Config, as_of: dt.date) -> Checked:
         rows=rows,
         goals=normalized.goals,
         findings=findings,
+        commentary=normalized.commentary,
     )
 
 
@@ -137,6 +140,7 @@ def build_review(
         ladders=ladders,
         overlooked=overlooked,
         takeaways=choose_takeaways(candidate_takeaways(current, previous, overlooked)),
+        commentary=[note for note in checked.commentary if note.month in ("", chosen)],
     )
 
 

@@ -20,7 +20,7 @@ from babel.dates import format_date
 from babel.numbers import format_decimal, format_percent
 from markupsafe import Markup
 
-from reportgen import __version__
+from reportgen import __version__, vocab
 from reportgen.figures_json import finding_message, source_text
 from reportgen.findings import Money, Overlooked, Points, Rate, Takeaway
 from reportgen.messages import catalogue
@@ -36,6 +36,8 @@ APPENDIX_LIMIT = 300
 LIST_LIMIT = 20  # rows of a list inside a section; the appendix (or the attached table) has the rest
 LADDER_LIMIT = 12
 MISSES_LIMIT = 7  # section 2 must end on its page with its "easily overlooked" box
+NOTES_LIMIT = 3  # the lead's paragraphs per section (Commentary sheet)
+NOTE_CHARS = 1200  # of one paragraph; the cell has the rest
 NEXT_LIMIT = 8  # next month's plan: the conclusion stays on one page
 RUNG_LIMIT = (
     2  # stages drawn per layer of a ladder  # section 2 must end on its page with its "easily overlooked" box
@@ -276,6 +278,25 @@ def takeaway_texts(takeaways: Sequence[Takeaway], fmt: Formatter) -> list[str]:
     return [fmt.say(f"takeaway.{item.code}", item.params) for item in takeaways]
 
 
+@dataclass(frozen=True, slots=True)
+class LeadNote:
+    """A paragraph of the Commentary sheet as the page shows it: the lead's words and the cell they are in."""
+
+    text: str
+    cell: str
+
+
+def commentary_notes(review: Review) -> dict[str, list[LeadNote]]:
+    """The month's Commentary paragraphs by section, in sheet order; bounded, since a cell may hold a page."""
+    notes: dict[str, list[LeadNote]] = {section: [] for section in vocab.COMMENTARY_SECTIONS}
+    for note in review.commentary:
+        shown = notes[note.section]
+        if len(shown) < NOTES_LIMIT:
+            text = note.text if len(note.text) <= NOTE_CHARS else note.text[: NOTE_CHARS - 1].rstrip() + "…"
+            shown.append(LeadNote(text, str(note.ref)))
+    return notes
+
+
 def build_context(review: Review, team: str | None, extra_findings: Sequence[ModelFinding] = ()) -> Context:
     """The template's context for one review; `extra_findings` are those found while rendering (glyphs)."""
     fmt = Formatter(review.lang, review.checked.currency)
@@ -323,6 +344,7 @@ def build_context(review: Review, team: str | None, extra_findings: Sequence[Mod
         **{principle.value: words.text(f"review.lead.{principle.value}") for principle in SECTION_ORDER},
         "conclusion": words.text("review.lead.conclusion", month=month_label),
     }
+    values["commentary"] = commentary_notes(review)
     values["sections"] = [
         {"key": principle.value, "number": number, "title": words.text(f"review.section.{principle.value}")}
         for number, principle in enumerate(SECTION_ORDER, start=1)
@@ -391,7 +413,9 @@ def build_context(review: Review, team: str | None, extra_findings: Sequence[Mod
     values["execution"] = execution
     misses = [row for row in rows if row.activity.status in (Status.DELAYED, Status.CANCELLED)]
     misses.sort(key=lambda row: row.activity.decision is not None)  # the unexplained first: they need action
-    values["misses_more"] = more(len(misses), MISSES_LIMIT, fmt)
+    # the page holds seven misses, or two fewer for each of the lead's paragraphs on it
+    misses_shown = max(3, MISSES_LIMIT - 2 * len(values["commentary"]["execution"]))
+    values["misses_more"] = more(len(misses), misses_shown, fmt)
     values["misses"] = [
         {
             "activity": row.activity.activity,
@@ -400,7 +424,7 @@ def build_context(review: Review, team: str | None, extra_findings: Sequence[Mod
             "decision": row.activity.decision,
             "cell": ref(row, "decision" if "decision" in columns else "activity"),
         }
-        for row in misses[:MISSES_LIMIT]
+        for row in misses[:misses_shown]
     ]
 
     # 3 deferred payoff

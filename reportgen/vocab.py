@@ -89,6 +89,30 @@ RULE_HEADERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 COMMENTARY_HEADERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "section": (("Section", "章节"), ("部分",)),
     "text": (("Text", "点评"), ("comment", "commentary", "内容", "评论")),
+    "month": (("Month", "月份"), ("月",)),
+}
+
+# Where a Commentary row's paragraph goes: the review's parts by key, number or name, in either language; the
+# four principles' own words (PRINCIPLE_WORDS) name sections 1-4 too.
+COMMENTARY_SECTIONS: tuple[str, ...] = (
+    "intro",
+    "connection",
+    "execution",
+    "deferred_payoff",
+    "layered",
+    "conclusion",
+)
+SECTION_WORDS: dict[str, str] = {
+    key(word): section
+    for section, words in {
+        "intro": ("intro", "introduction", "overview", "0", "概述", "导言", "引言", "总览"),
+        "connection": ("1", "section 1", "第1节", "第一节"),
+        "execution": ("2", "section 2", "第2节", "第二节"),
+        "deferred_payoff": ("3", "section 3", "第3节", "第三节"),
+        "layered": ("4", "section 4", "第4节", "第四节"),
+        "conclusion": ("conclusion", "summary", "结论", "总结", "结语"),
+    }.items()
+    for word in words
 }
 
 SHEET_NAMES: dict[str, tuple[str, ...]] = {

@@ -4,12 +4,14 @@
     python samples/make_samples.py [OUTDIR]      # default OUTDIR: the folder of this script
 
 writes ``northwind-en.xlsx`` (English headers, $) and ``xinghe-zh.xlsx`` (Chinese headers, ¥): three months
-(2026-08 .. 2026-10) of a marketing-ops log plus planned rows for 2026-11, a Goals sheet and a Rules sheet.
+(2026-08 .. 2026-10) of a marketing-ops log plus planned rows for 2026-11, a Goals sheet, a Rules sheet and
+the lead's Commentary sheet.
 The review month the tests use is 2026-10 with as-of date 2026-11-03.
 
-Importable without writing anything: ``sample_rows(lang)``, ``sample_goals(lang)``, ``sample_rules(lang)``
-and ``sample_mess(lang)`` return the clean canonical data each workbook is made from and the deliberate mess
-written into it (with the cells it sits in), so an independent oracle can compute what reportgen must report.
+Importable without writing anything: ``sample_rows(lang)``, ``sample_goals(lang)``, ``sample_rules(lang)``,
+``sample_commentary(lang)`` and ``sample_mess(lang)`` return the clean canonical data each workbook is made
+from and the deliberate mess written into it (with the cells it sits in), so an independent oracle can compute
+what reportgen must report.
 
 No clock is read and every random choice comes from a fixed seed: the same script gives byte-identical files.
 """
@@ -117,6 +119,31 @@ RULE_HEADERS = {
     "en": ("Channel", "Keyword", "Goal", "Principle"),
     "zh": ("渠道", "关键词", "目标", "原则"),
 }
+COMMENTARY_HEADERS = {
+    "en": ("Section", "Month", "Text"),
+    "zh": ("章节", "月份", "点评"),
+}
+# The lead's own paragraphs: (section as a lead types it, month or None for every month, text). The September
+# note must not appear in October's review.
+COMMENTARY = {
+    "en": [
+        ("2", "2026-10", "The two SEM pauses were my call: that budget moved to the pricing launch in "
+         "November. Read the completion rate with that in mind."),
+        ("Deferred payoff", "2026-10", "SEO still looks expensive per lead. The glossary pages went live in "
+         "September and usually need a quarter before they rank; judge them in January."),
+        ("1", "2026-09", "September: the new goals sheet is in place; every task should name its goal."),
+        ("Conclusion", None, "We open no new channel until the work in flight is finished, starting with "
+         "the partner decisions that have waited longest."),
+    ],
+    "zh": [
+        ("执行", "2026-10", "两次竞价暂停是我的决定：这笔预算挪到了 11 月的定价发布。"
+         "看完成率时请考虑这一点。"),
+        ("3", "2026-10", "SEO 的单条线索成本仍然偏高。词条页 9 月才上线，"
+         "通常要一个季度才有排名，请到 1 月再评判。"),
+        ("1", "2026-09", "9 月：目标页已经建好，每项工作都应写明对应的目标。"),
+        ("结论", None, "在手上的工作完成之前不开新渠道，先推进等待最久的合作方决策。"),
+    ],
+}
 
 
 def col_letter(index: int) -> str:
@@ -146,6 +173,7 @@ class SampleInfo:
     activities_sheet: str
     goals_sheet: str
     rules_sheet: str
+    commentary_sheet: str
 
 
 SAMPLES = {
@@ -160,6 +188,7 @@ SAMPLES = {
         activities_sheet="Activities",
         goals_sheet="Goals",
         rules_sheet="Rules",
+        commentary_sheet="Commentary",
     ),
     "zh": SampleInfo(
         lang="zh",
@@ -172,6 +201,7 @@ SAMPLES = {
         activities_sheet="活动",
         goals_sheet="目标",
         rules_sheet="规则",
+        commentary_sheet="点评",
     ),
 }
 
@@ -1472,6 +1502,11 @@ def sample_rules(lang: str) -> list[SampleRule]:
     return list(_build(lang)[3])
 
 
+def sample_commentary(lang: str) -> list[tuple[str, str | None, str]]:
+    """The Commentary sheet rows, in order: (section as typed, month or None, text)."""
+    return list(COMMENTARY[lang])
+
+
 def sample_mess(lang: str) -> list[Mess]:
     """Every deliberate irregularity, with its sheet and cell; ``severity`` None means 'must just be read'."""
     return list(_build(lang)[4])
@@ -1588,6 +1623,15 @@ def build_workbook(lang: str):
         for c, value in enumerate((rule.channel_cell, rule.keyword, rule.goal, rule.principle), 1):
             if value is not None:
                 rs.cell(rule.excel_row, c, value)
+
+    cs = wb.create_sheet(info.commentary_sheet)
+    for c, text in enumerate(COMMENTARY_HEADERS[lang], 1):
+        cs.cell(1, c, text).font = Font(bold=True)
+    for r, note in enumerate(COMMENTARY[lang], 2):
+        for c, value in enumerate(note, 1):
+            if value is not None:
+                cs.cell(r, c, value)
+    cs.column_dimensions["C"].width = 90
 
     wb.active = wb.sheetnames.index(info.activities_sheet)
     return wb

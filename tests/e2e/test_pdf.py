@@ -262,3 +262,39 @@ def test_html_is_one_self_contained_page_with_the_same_content(sample_dir: Path,
     for activity in figures["activities"]:
         assert activity["cell"] in html
     assert catalogue("zh").text("review.section.layered") in html
+
+
+# The Commentary sheet's section words as the samples type them, and the review heading each one names.
+TYPED_SECTIONS = {
+    "1": "connection",
+    "2": "execution",
+    "3": "deferred_payoff",
+    "Deferred payoff": "deferred_payoff",
+    "执行": "execution",
+    "Conclusion": "conclusion",
+    "结论": "conclusion",
+}
+
+
+@pytest.mark.parametrize(("sheet", "lang"), CASES)
+def test_the_leads_notes_of_the_month_stand_in_their_sections(built, sheet: str, lang: str) -> None:
+    sys.path.insert(0, str(ROOT / "samples"))
+    from make_samples import sample_commentary
+
+    pdf, _ = built[(sheet, lang)]
+    pages = [squash(page) for page in text_of(pdf)]
+    words = catalogue(lang)
+    order = ["connection", "execution", "deferred_payoff", "layered", "conclusion", "appendix_activities"]
+    headings = {key: squash(words.text(f"review.section.{key}")) for key in order}
+    starts = {  # the first page after the cover (whose contents list every heading) with the heading
+        key: next(i for i, page in enumerate(pages) if i and headings[key] in page) for key in order
+    }
+    for typed, month, text in sample_commentary(sheet):
+        where = [i for i, page in enumerate(pages) if squash(text)[:40] in page]
+        if month not in (None, MONTH):
+            assert where == [], f"a note for {month} is in the {MONTH} review"
+            continue
+        section = TYPED_SECTIONS[typed]
+        following = order[order.index(section) + 1]
+        assert where and starts[section] <= where[0] <= starts[following], (typed, where, starts)
+        assert squash(words.text("review.lead_commentary")) in pages[where[0]]

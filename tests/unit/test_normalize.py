@@ -426,3 +426,38 @@ def test_input_errors_after_the_header_speak_the_sheet_language(tmp_path: Path) 
         "请添加该列（可用列名见 README 的列名表）。"
     )
     assert error.value.message("en").startswith(f"{path}, sheet 活动, cell A1: the header row has no column")
+
+
+def test_commentary_rows_are_read_by_section_word_number_or_principle_in_either_language(
+    tmp_path: Path,
+) -> None:
+    path = make_workbook(
+        tmp_path, [[dt.date(2026, 10, 1), "SEO", "Page", "Ann", "", "Done", None, None, 1, 1]]
+    )
+    book = openpyxl.load_workbook(path)
+    sheet = book.create_sheet("点评")
+    for row in (
+        ["章节", "月份", "点评"],
+        ["概述", None, "Every month."],
+        ["2", "2026-10", "October's misses were planned."],
+        ["延迟满足", "2026/9", "September only."],
+        ["Layered", None, "Partners."],
+        ["Conclusion", None, "   "],  # no words yet: not a note, not a finding
+        [None, None, None],
+        ["Appendix", None, "Nowhere to go."],
+        ["结论", "Oct", "Bad month."],
+    ):
+        sheet.append(row)
+    book.save(path)
+    result = normalized(path)
+    notes = [(note.section, note.month, note.text, str(note.ref)) for note in result.commentary]
+    assert notes == [
+        ("intro", "", "Every month.", "点评!C2"),
+        ("execution", "2026-10", "October's misses were planned.", "点评!C3"),
+        ("deferred_payoff", "2026-09", "September only.", "点评!C4"),
+        ("layered", "", "Partners.", "点评!C5"),
+    ]
+    found = codes_at(result)
+    assert found[("commentary_section", "A8")] is Severity.WARNING
+    assert found[("bad_month", "B9")] is Severity.WARNING
+    assert not [f for f in result.findings if f.sheet_name == "点评" and f.severity is Severity.ERROR]
