@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import math
 import unicodedata
+import zipfile
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -24,6 +25,7 @@ VALIDATED_ROWS = 2000  # activity rows 2..2000 carry the dropdowns and checks; n
 GOAL_ROWS = 200  # the goal dropdown lists Goals!A2:A200, so a goal added later appears in it
 HEADER_FILL = "1F4E79"
 HEADER_FONT = "FFFFFF"
+FONT = "Calibri"  # openpyxl's default body font, so headers and cells match
 MONEY_FORMAT = {"en": '"$"#,##0.00', "zh": '"¥"#,##0.00'}  # the reader's default currency per language
 COUNT_FORMAT = "#,##0"
 DATE_FORMAT = "yyyy-mm-dd"
@@ -74,6 +76,7 @@ def starter_workbook(lang: str, as_of: dt.date) -> bytes:
     the month of `as_of`. The same version, language and date give the same bytes."""
     import openpyxl
     from openpyxl.workbook.defined_name import DefinedName
+    from openpyxl.writer.excel import ExcelWriter
 
     words = catalogue(lang)
     book = openpyxl.Workbook()
@@ -104,7 +107,9 @@ def starter_workbook(lang: str, as_of: dt.date) -> bytes:
     book.properties.creator = "reportgen"
     book.properties.lastModifiedBy = None
     buffer = io.BytesIO()
-    book.save(buffer)
+    # ExcelWriter, not book.save: save_workbook stamps `modified` with the clock, so no two files would match
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        ExcelWriter(book, archive).save()
     return reproducible_zip(buffer.getvalue())
 
 
@@ -206,12 +211,22 @@ def _write_lists(sheet: Worksheet, lists: tuple[Dropdown, ...], lang: str) -> di
     return ranges
 
 
+def _fit_to_width(sheet: Worksheet, landscape: bool) -> None:
+    """Printed or exported to PDF, a sheet is as wide as the page and as long as it needs."""
+    sheet.page_setup.orientation = "landscape" if landscape else "portrait"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = "1:1" if landscape else None
+
+
 def _style_header(sheet: Worksheet, count: int) -> None:
     """Bold white on dark blue, wrapped, frozen: the header stays in view and reads as a header."""
     from openpyxl.styles import Alignment, Font, PatternFill
 
     for cell in sheet[1][:count]:
-        cell.font = Font(bold=True, color=HEADER_FONT)
+        cell.font = Font(name=FONT, bold=True, color=HEADER_FONT)
         cell.fill = PatternFill("solid", fgColor=HEADER_FILL)
         cell.alignment = Alignment(vertical="center", wrap_text=True)
     sheet.row_dimensions[1].height = 24
@@ -334,6 +349,7 @@ def _write_table(
             cell.alignment = wrap if field in WRAPPED_FIELDS else top
     _style_header(sheet, len(fields))
     sheet.freeze_panes = "A2"
+    _fit_to_width(sheet, landscape=False)
     _validations(sheet, words, columns, lists_for, last_row)
 
 
@@ -344,6 +360,7 @@ def _write_activities(
     rows = example_rows(lang, as_of)
     _write_table(sheet, vocab.ACTIVITY_HEADERS, fields, rows, words, lang, lists_for, VALIDATED_ROWS)
     sheet.freeze_panes = "D2"  # date, channel and activity stay in view when scrolling right
+    _fit_to_width(sheet, landscape=True)
 
 
 def _write_goals(sheet: Worksheet, words: Catalogue, lang: str, lists_for: dict[str, str]) -> None:
@@ -380,9 +397,9 @@ def _write_help(sheet: Worksheet, words: Catalogue, lang: str) -> None:
     sheet.column_dimensions["B"].width = text_width
     text = words.text
     wrap = Alignment(vertical="top", wrap_text=True)
-    heading = Font(bold=True, size=12, color=HEADER_FILL)
+    heading = Font(name=FONT, bold=True, size=12, color=HEADER_FILL)
     sheet.append([text("starter.help.title")])
-    sheet["A1"].font = Font(bold=True, size=16, color=HEADER_FILL)
+    sheet["A1"].font = Font(name=FONT, bold=True, size=16, color=HEADER_FILL)
     sheet.row_dimensions[1].height = 28
 
     def line(label: str, body: str, *, bold: bool = False) -> None:
@@ -390,9 +407,9 @@ def _write_help(sheet: Worksheet, words: Catalogue, lang: str) -> None:
         row = sheet.max_row
         for cell in sheet[row]:
             cell.alignment = wrap
-        sheet.cell(row=row, column=1).font = Font(bold=True)
+        sheet.cell(row=row, column=1).font = Font(name=FONT, bold=True)
         if bold:
-            sheet.cell(row=row, column=2).font = Font(bold=True)
+            sheet.cell(row=row, column=2).font = Font(name=FONT, bold=True)
         lines = max(_lines(label, label_width), _lines(body, text_width))
         sheet.row_dimensions[row].height = 15 * lines + 3
 
@@ -422,6 +439,7 @@ def _write_help(sheet: Worksheet, words: Catalogue, lang: str) -> None:
     section(text("starter.help.commands_label"))
     line("", text("starter.help.commands"))
     sheet.sheet_view.showGridLines = False
+    _fit_to_width(sheet, landscape=False)
 
 
 # --- widths ---
@@ -433,8 +451,10 @@ def _display_width(text: str) -> int:
 
 
 def _lines(text: str, width: int) -> int:
-    """Lines a wrapped text takes in a column `width` characters wide (a little slack for word breaks)."""
-    return max(1, math.ceil(_display_width(text) / (width * 0.92)))
+    """Lines a wrapped text takes in a column `width` characters wide: proportional Latin letters are
+    narrower than the digit a width counts, CJK characters twice as wide."""
+    span = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 0.82 for ch in text)
+    return max(1, math.ceil(span / (width * 0.95)))
 
 
 def _fit(contents: list[Any], number_format: str | None) -> float:
