@@ -182,6 +182,36 @@ def build(
         click.echo(str(target))
 
 
+@cli.command()
+@click.argument("output", type=click.Path(path_type=Path))
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "zh"]),
+    default="en",
+    show_default=True,
+    help="Language of the sheets, headers, dropdowns and examples.",
+)
+@click.option("--force", is_flag=True, help="Replace OUTPUT if it exists.")
+@click.option(
+    "--as-of",
+    "as_of",
+    metavar="YYYY-MM-DD",
+    help="The example rows sit in this date's month (default: today).",
+)
+def init(output: Path, lang: str, force: bool, as_of: str | None) -> None:
+    """Write a starter workbook: canonical headers, dropdowns, Goals and Rules sheets, examples, a how-to."""
+    from reportgen.errors import InputError
+    from reportgen.starter import starter_workbook
+
+    if output.suffix.lower() != ".xlsx":
+        raise UsageError("init_suffix", path=str(output))
+    as_of_date = _as_of(as_of)
+    if not force and (output.exists() or output.is_symlink()):
+        raise InputError(output, "output_exists", lang=lang)
+    write_atomic(output, starter_workbook(lang, as_of_date))
+    click.echo(str(output))
+
+
 def _language_of(argv: Sequence[str]) -> str | None:
     for index, arg in enumerate(argv):
         if arg == "--lang" and index + 1 < len(argv):

@@ -209,6 +209,7 @@ CHANNEL_WORDS: dict[str, Channel] = {
             "线下活动",
             "沙龙",
             "展会",
+            "活动/会议",  # the review's own name for the channel
         ),
         Channel.COMMUNITY: ("community", "wechat group", "group", "groups", "微信群", "社群", "社区"),
         Channel.USER_OPS: (
@@ -229,6 +230,7 @@ CHANNEL_WORDS: dict[str, Channel] = {
             "商务",
             "合作",
             "渠道合作",
+            "商务合作",  # the review's own name for the channel
         ),
         Channel.OTHER: ("other", "其他"),
     }.items()

@@ -29,3 +29,9 @@ def test_every_header_the_reader_understands_is_in_the_column_table() -> None:
     for canonical, synonyms in vocab.ACTIVITY_HEADERS.values():
         for word in canonical + synonyms:
             assert vocab.key(word) in documented, word
+
+
+def test_the_starter_workbook_has_its_own_section() -> None:
+    section = README.split("## The starter workbook", 1)[1].split("\n## ", 1)[0]
+    for word in ("reportgen init", "--lang", "--as-of", "--force", "How to use", "Example:", "示例："):
+        assert word in section, word

@@ -4,7 +4,7 @@
 # are more packages. Installs what is missing when run as root; otherwise prints the command to run.
 set -euo pipefail
 packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0)
-test_packages=(poppler-utils)
+test_packages=(poppler-utils libreoffice-calc-nogui)  # soffice opens the workbook `init` writes
 for argument in "$@"; do
     if [ "$argument" = --test ]; then
         packages+=("${test_packages[@]}")
