@@ -18,6 +18,7 @@ from reportgen.figures_json import dumps, figures_document, finding_message, fin
 from reportgen.messages import catalogue
 from reportgen.model import Severity
 from reportgen.outputs import write_atomic
+from reportgen.pdf import import_renderer_early, renderer_imported
 from reportgen.pipeline import build_review, check_workbook, render_review
 
 CHECK_TABLE_LIMIT = 200
@@ -159,6 +160,8 @@ def build(
     chosen_month = _month(month)
     as_of_date = _as_of(as_of)
     config = load_config(config_path, workbook)
+    if not no_pdf:
+        import_renderer_early()
     checked = check_workbook(workbook, config, as_of_date)
     review = build_review(checked, chosen_month, as_of_date, lang, config)
     if json_path is not None:
@@ -244,4 +247,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exc.exit_code)
     finally:
         gc.enable()
+        renderer_imported()  # a build that failed early may still be importing WeasyPrint: let it finish
     return ExitCode.OK

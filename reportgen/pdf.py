@@ -7,7 +7,10 @@ network. The PDF is written to a temp file and renamed."""
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import logging
+import sys
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,6 +22,24 @@ from typing import Any
 from reportgen.outputs import data_uri, write_atomic
 
 SCHEME = "reportgen:"
+_IMPORTING: list[threading.Thread] = []  # at most one: WeasyPrint being imported alongside the workbook read
+
+
+def import_renderer_early() -> None:
+    """Start importing WeasyPrint (and its Pango, HarfBuzz and cffi set-up, about 0.6 s) in a thread while
+    the workbook is read: calamine parses with the GIL released, so the import gets the idle interpreter."""
+    if not _IMPORTING and "weasyprint" not in sys.modules:
+        thread = threading.Thread(target=importlib.import_module, args=("weasyprint",), daemon=True)
+        thread.start()
+        _IMPORTING.append(thread)
+
+
+def renderer_imported() -> None:
+    """Wait for the early import; call before forking, so no child inherits a half-held import lock."""
+    while _IMPORTING:
+        _IMPORTING.pop().join()
+
+
 FONTS = ("NotoSansSC-Regular.otf", "NotoSansSC-Bold.otf")
 MIME = {".otf": "font/otf", ".css": "text/css", ".png": "image/png", ".svg": "image/svg+xml"}
 
@@ -136,6 +157,7 @@ def render_pdf(
 ) -> tuple[bytes, list[str]]:
     """The PDF's bytes and WeasyPrint's warnings. Dates are the review's as-of date, so the same inputs give
     the same bytes. The attachments are asked for after the layout, so they can be made meanwhile."""
+    renderer_imported()
     import weasyprint
 
     stamp = dt.datetime(created.year, created.month, created.day, tzinfo=dt.UTC).isoformat()

@@ -198,6 +198,7 @@ def render_review(
         context.values["appendix_note"] = context.words(
             "review.appendix.truncated", shown=render.APPENDIX_LIMIT, total=len(review.rows), name=table_name
         )
+    pdf.renderer_imported()  # before the fork below
     background = Background(steps)  # charts drawn alongside WeasyPrint's start-up, then the table
 
     def attachments() -> tuple[pdf_module.Attachment, ...]:
