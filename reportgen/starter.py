@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from reportgen import vocab
 from reportgen.export import reproducible_zip
 from reportgen.messages import Catalogue, catalogue
-from reportgen.model import METRICS, Channel, Principle, Status
+from reportgen.model import METRICS, Channel, Principle, Status, month_key
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
@@ -72,8 +72,8 @@ def dropdowns(lang: str) -> tuple[Dropdown, ...]:
 
 
 def starter_workbook(lang: str, as_of: dt.date) -> bytes:
-    """The starter .xlsx: Activities, Goals, Rules, How to use and a hidden Lists sheet; example rows dated in
-    the month of `as_of`. The same version, language and date give the same bytes."""
+    """The starter .xlsx: Activities, Goals, Rules, Commentary, How to use and a hidden Lists sheet; the
+    examples are dated in the month of `as_of`. The same version, language and date give the same bytes."""
     import openpyxl
     from openpyxl.workbook.defined_name import DefinedName
     from openpyxl.writer.excel import ExcelWriter
@@ -85,6 +85,7 @@ def starter_workbook(lang: str, as_of: dt.date) -> bytes:
     activities.title = words.text("starter.sheet.activities")
     goals = book.create_sheet(words.text("starter.sheet.goals"))
     rules = book.create_sheet(words.text("starter.sheet.rules"))
+    commentary = book.create_sheet(words.text("starter.sheet.commentary"))
     help_sheet = book.create_sheet(words.text("starter.sheet.help"))
     lists = book.create_sheet(words.text("starter.sheet.lists"))
     lists.sheet_state = "hidden"
@@ -98,6 +99,7 @@ def starter_workbook(lang: str, as_of: dt.date) -> bytes:
     _write_activities(activities, words, lang, as_of, lists_for)
     _write_goals(goals, words, lang, lists_for)
     _write_rules(rules, words, lang, lists_for)
+    _write_commentary(commentary, words, lang, as_of, lists_for)
     _write_help(help_sheet, words, lang)
 
     book.active = 0
@@ -388,6 +390,23 @@ def _write_rules(sheet: Worksheet, words: Catalogue, lang: str, lists_for: dict[
     sheet.column_dimensions["B"].width = 20
 
 
+def _write_commentary(
+    sheet: Worksheet, words: Catalogue, lang: str, as_of: dt.date, lists_for: dict[str, str]
+) -> None:
+    """The lead's own paragraphs for the review, one example for the conclusion of the as-of month."""
+    from openpyxl.styles import Alignment
+
+    fields = tuple(vocab.COMMENTARY_HEADERS)  # section, text, month
+    rows = [
+        {"section": words.text("starter.commentary_section"), "month": month_key(as_of),
+         "text": words.text("starter.example.commentary")},
+    ]  # fmt: skip
+    _write_table(sheet, vocab.COMMENTARY_HEADERS, fields, rows, words, lang, lists_for, GOAL_ROWS)
+    sheet.column_dimensions["B"].width = 90
+    sheet["B2"].alignment = Alignment(vertical="top", wrap_text=True)
+    sheet.column_dimensions["C"].number_format = "@"  # a month typed as 2026-11 stays text, not a date
+
+
 def _write_help(sheet: Worksheet, words: Catalogue, lang: str) -> None:
     """Two columns, label and text, with row heights set for the wrapped text (no merged cells)."""
     from openpyxl.styles import Alignment, Font, PatternFill
@@ -436,6 +455,8 @@ def _write_help(sheet: Worksheet, words: Catalogue, lang: str) -> None:
     line("", text("starter.help.goals"))
     section(text("starter.help.rules_label"))
     line("", text("starter.help.rules"))
+    section(text("starter.help.commentary_label"))
+    line("", text("starter.help.commentary"))
     section(text("starter.help.commands_label"))
     line("", text("starter.help.commands"))
     sheet.sheet_view.showGridLines = False

@@ -196,6 +196,9 @@ def test_examples_show_every_feature_in_the_as_of_month_and_give_no_finding(
     assert any(row.activity.lesson for row in rows)
     assert {goal.id for goal in checked.goals} == {"G1", "G2"}
     assert all(goal.target_for(f"{as_of:%Y-%m}") for goal in checked.goals)
+    notes = [(note.section, note.month) for note in checked.commentary]
+    assert notes == [("conclusion", f"{as_of:%Y-%m}")]  # the lead's note, for the review's conclusion
+    assert all(note.text.startswith(prefix) for note in checked.commentary)
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
