@@ -138,7 +138,9 @@ def still_maturing(trends: Sequence[CompoundingTrend]) -> list[Overlooked]:
 
 
 def stalled_initiatives(ladders: Sequence[Ladder]) -> list[Overlooked]:
-    """An initiative stuck on one layer for over a month."""
+    """An initiative stuck on one layer for over a month, the longest stuck first."""
+    stuck = [ladder for ladder in ladders if ladder.current is not None and ladder.stalled_days is not None]
+    stuck.sort(key=lambda ladder: -(ladder.stalled_days or 0))  # stable: ties keep the sheet's order
     return [
         Overlooked(
             "stalled",
@@ -149,8 +151,8 @@ def stalled_initiatives(ladders: Sequence[Ladder]) -> list[Overlooked]:
             },
             (ladder.current.row,),
         )
-        for ladder in ladders
-        if ladder.current is not None and ladder.stalled_days is not None
+        for ladder in stuck
+        if ladder.current is not None
     ]
 
 

@@ -39,9 +39,8 @@ MISSES_LIMIT = 7  # section 2 must end on its page with its "easily overlooked" 
 NOTES_LIMIT = 3  # the lead's paragraphs per section (Commentary sheet)
 NOTE_CHARS = 1200  # of one paragraph; the cell has the rest
 NEXT_LIMIT = 8  # next month's plan: the conclusion stays on one page
-RUNG_LIMIT = (
-    2  # stages drawn per layer of a ladder  # section 2 must end on its page with its "easily overlooked" box
-)
+RUNG_LIMIT = 2  # stages drawn per layer of a ladder
+OVERLOOKED_LIMIT = 6  # items in one "easily overlooked" box, the most telling first
 FINDINGS_LIMIT = 120  # errors first; `reportgen check` lists them all
 REFS_SHOWN = 6
 LOCALES = {"en": "en_US", "zh": "zh_CN"}
@@ -350,7 +349,15 @@ def build_context(review: Review, team: str | None, extra_findings: Sequence[Mod
         for number, principle in enumerate(SECTION_ORDER, start=1)
     ]
     values["overlooked"] = {
-        principle.value: overlooked_items(review.overlooked[principle], review, fmt)
+        principle.value: overlooked_items(review.overlooked[principle][:OVERLOOKED_LIMIT], review, fmt)
+        for principle in SECTION_ORDER
+    }
+    values["overlooked_more"] = {
+        principle.value: words.text(
+            "review.overlooked_more", count=len(review.overlooked[principle]) - OVERLOOKED_LIMIT
+        )
+        if len(review.overlooked[principle]) > OVERLOOKED_LIMIT
+        else ""
         for principle in SECTION_ORDER
     }
 
@@ -529,6 +536,8 @@ def build_context(review: Review, team: str | None, extra_findings: Sequence[Mod
     next_month = shift_month(review.month, 1)
     values["next_month_title"] = words.text("review.conclusion.next_month", month=fmt.month(next_month))
     values["no_next"] = words.text("review.conclusion.no_next", month=fmt.month(next_month))
+    # the conclusion holds eight planned rows on its page, five fewer for each of the lead's paragraphs
+    next_shown = max(2, NEXT_LIMIT - 5 * len(values["commentary"]["conclusion"]))
     values["next_rows"] = [
         {
             "date": fmt.date(row.activity.date),
@@ -536,13 +545,12 @@ def build_context(review: Review, team: str | None, extra_findings: Sequence[Mod
             "activity": row.activity.activity,
             "owner": row.activity.owner or "—",
         }
-        for row in review.next_rows[:NEXT_LIMIT]
+        for row in review.next_rows[:next_shown]
     ]
-    values["next_more"] = more(len(review.next_rows), NEXT_LIMIT, fmt)
+    values["next_more"] = more(len(review.next_rows), next_shown, fmt)
     values["takeaways"] = takeaway_texts(review.takeaways, fmt)
 
     # appendix
-    goal_names = {goal.id: goal.name for goal in checked.goals}
     values["appendix"] = [
         {
             "cell": ref(row, "date"),
@@ -550,7 +558,7 @@ def build_context(review: Review, team: str | None, extra_findings: Sequence[Mod
             "channel": fmt.channel(row.activity.channel),
             "activity": row.activity.activity,
             "status": fmt.status(row.activity.status),
-            "goal": f"{row.goal_id} {goal_names.get(row.goal_id, '')}".strip() if row.goal_id else "—",
+            "goal": row.goal_id or "—",  # the id: section 1's table names each goal once
             "goal_source": source_text(row.goal_decided_by, words, short=True),
             "principle": words.text(f"principle.{row.principle.value}"),
             "principle_source": source_text(row.principle_decided_by, words, short=True),

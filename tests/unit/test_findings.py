@@ -106,3 +106,19 @@ def test_takeaways_are_the_heaviest_distinct_and_keep_a_win() -> None:
         "stalled",
         "cost_without_goal",
     ]
+
+
+def test_stalled_initiatives_are_listed_longest_stuck_first() -> None:
+    from reportgen.findings import stalled_initiatives
+
+    starts = {"Short": D(2026, 9, 25), "Longest": D(2026, 7, 1), "Middle": D(2026, 8, 15)}
+    rows = [
+        mapped(day, Channel.PARTNERSHIP, Status.IN_PROGRESS, initiative=name, stage="Business", row=index)
+        for index, (name, day) in enumerate(starts.items(), start=2)
+    ]
+    as_of = D(2026, 11, 3)
+    items = stalled_initiatives(initiative_ladders(rows, D(2026, 10, 31), as_of, vocab.LAYER_WORDS))
+    assert [item.params["initiative"] for item in items] == ["Longest", "Middle", "Short"]
+    assert [item.params["days"] for item in items] == [
+        (as_of - starts[name]).days for name in ("Longest", "Middle", "Short")
+    ]

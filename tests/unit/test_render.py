@@ -7,7 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from reportgen.findings import Money, Points, Rate
-from reportgen.model import Channel
+from reportgen.model import Channel, Principle
 from reportgen.render import Formatter, environment, replace_undrawable
 
 
@@ -66,3 +66,25 @@ def test_completion_card_says_how_much_of_the_month_is_still_open(tmp_path: Path
         for card in kpi_cards(build_review(done_only, "2026-10", as_of, "en"), Formatter("en", "$"))
     }
     assert cards["Completion rate"].remark == ""
+
+
+def test_an_easily_overlooked_box_shows_six_items_and_counts_the_rest(tmp_path: Path) -> None:
+    from reportgen.config import Config
+    from reportgen.pipeline import build_review, check_workbook
+    from reportgen.render import OVERLOOKED_LIMIT, build_context
+    from tests.builders import make_workbook
+
+    headers = ["Date", "Channel", "Activity", "Owner", "Status", "Initiative", "Stage"]
+    stuck = [(f"Partner {n}", dt.date(2026, 10, 1) - dt.timedelta(days=40 + n)) for n in range(9)]
+    rows = [[day, "BD", f"Talk to {name}", "Bo", "In progress", name, "Business"] for name, day in stuck]
+    rows.append([dt.date(2026, 10, 2), "SEO", "Guide", "Ann", "Done", None, None])
+    as_of = dt.date(2026, 11, 3)
+    checked = check_workbook(make_workbook(tmp_path, rows, headers), Config(), as_of)
+    review = build_review(checked, "2026-10", as_of, "en", Config())
+    assert len(review.overlooked[Principle.LAYERED]) == len(stuck)
+    values = build_context(review, None).values
+    shown = values["overlooked"]["layered"]
+    assert len(shown) == OVERLOOKED_LIMIT
+    assert shown[0].text.startswith("Partner 8 ")  # stuck the longest
+    assert values["overlooked_more"]["layered"] == f"… and {len(stuck) - OVERLOOKED_LIMIT} more like these."
+    assert values["overlooked_more"]["connection"] == ""
