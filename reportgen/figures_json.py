@@ -178,3 +178,23 @@ def dumps(document: dict[str, Any], pretty: bool = False) -> bytes:
     if pretty:
         return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
     return (json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+
+
+def embedded_figures(review: Review, context: Any) -> Any:
+    """The `--json` document plus what the mail shows (KPI cards and takeaways, already in the review's
+    words), as the attachment `send` reads back from the PDF; deterministic, so rebuilds stay identical."""
+    from reportgen.deliver import FIGURES_ATTACHMENT
+    from reportgen.pdf import Attachment
+
+    document = figures_document(review)
+    document["mail"] = {
+        "team": context.team,
+        "month_label": context.month_label,
+        "kpis": [
+            {"label": c.label, "value": c.value, "delta": c.delta, "tone": c.tone, "note": c.note}
+            for c in context.values["kpis"]
+        ],
+        "takeaways": list(context.values["takeaways"]),
+    }
+    description = catalogue(review.lang).text("mail.figures_description")
+    return Attachment(FIGURES_ATTACHMENT, dumps(document), description)

@@ -200,7 +200,10 @@ def render_review(
             render.render_html(context, f"{pdf.SCHEME}review.css", templates), drawable
         )
         assets = pdf.bundled_assets(stylesheet, charts)
-        pdf_bytes, warnings = pdf.render_pdf(html, assets, review.as_of, (table,) if table else ())
+        from reportgen.figures_json import embedded_figures  # send reads the figures back from the PDF
+
+        attached = (embedded_figures(review, context), *((table,) if table else ()))
+        pdf_bytes, warnings = pdf.render_pdf(html, assets, review.as_of, attached)
     chart_assets = charts.result()  # also joins the drawing process when no page asked for a chart
     page = None
     if with_page:  # the same context with the stylesheet and charts inlined
