@@ -507,6 +507,8 @@ def _attempt(
     except (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, OSError) as exc:
         if stage == "data_sent":
             raise DeliveryError(pdf_path, "unknown_outcome", seconds=settings.timeout, lang=lang) from None
+        if isinstance(exc.__context__, TimeoutError):  # smtplib reports a read timeout as a disconnection
+            raise _Transient("timeout", _detail(exc.__context__, secret)) from None
         raise _Transient("unreachable", _detail(exc, secret)) from None
     finally:
         if smtp is not None:
