@@ -29,3 +29,11 @@ def test_every_header_the_reader_understands_is_in_the_column_table() -> None:
     for canonical, synonyms in vocab.ACTIVITY_HEADERS.values():
         for word in canonical + synonyms:
             assert vocab.key(word) in documented, word
+
+
+def test_every_email_setting_is_documented() -> None:
+    from reportgen.config import EMAIL_KEYS
+
+    section = README.split("\n[email]", 1)[1].split("```", 1)[0]
+    for key in EMAIL_KEYS:
+        assert f"\n{key} = " in section, key
