@@ -201,7 +201,7 @@ def build(
         if email:
             from reportgen.deliver import refuse_on_errors
 
-            refuse_on_errors(target, checked.findings, force=force)
+            refuse_on_errors(target, checked.findings, force=force, lang=review.lang)
             _send(target, config.email, to, cc, None, config.email.language or review.lang)
 
 

@@ -133,14 +133,16 @@ def resolve_recipients(
     return Recipients(tuple(chosen_to), tuple(chosen_cc), settings.bcc)
 
 
-def refuse_on_errors(pdf_path: Path, findings: Sequence[Finding], *, force: bool) -> None:
+def refuse_on_errors(
+    pdf_path: Path, findings: Sequence[Finding], *, force: bool, lang: str | None = None
+) -> None:
     """Refuse to mail a review whose workbook has error findings, naming their cells, unless forced."""
     errors = [finding for finding in findings if finding.severity is Severity.ERROR]
     if not errors or force:
         return
     cells = [str(finding.ref) if finding.ref else (finding.sheet_name or "?") for finding in errors]
     shown = cells[:CELLS_SHOWN] + (["…"] if len(cells) > CELLS_SHOWN else [])
-    raise DeliveryError(pdf_path, "check_errors", count=len(errors), cells=shown)
+    raise DeliveryError(pdf_path, "check_errors", count=len(errors), cells=shown, lang=lang)
 
 
 def read_summary(pdf: bytes) -> dict[str, Any] | None:
@@ -366,7 +368,6 @@ def send_review(
             "too_large",
             size=len(payload),
             limit=settings.max_size,
-            source="email.max_size",
             lang=lang,
         )
     secret = smtp_password(settings)
@@ -449,10 +450,10 @@ def _attempt(
         if advertised.isdigit() and int(advertised) > 0 and len(payload) > int(advertised):
             raise DeliveryError(
                 pdf_path,
-                "too_large",
+                "too_large_server",
                 size=len(payload),
                 limit=int(advertised),
-                source=settings.host,
+                host=settings.host,
                 lang=lang,
             )
         stage = "sender"

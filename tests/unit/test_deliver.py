@@ -317,7 +317,7 @@ def test_a_message_over_the_size_limit_is_refused_before_sending(tmp_path: Path)
     handler = Handler()
     with smtp_server(handler, data_size_limit=1000) as port, pytest.raises(DeliveryError) as caught:
         send_review(pdf, settings(port))
-    assert caught.value.stage == "too_large" and "1000" in caught.value.message()
+    assert caught.value.stage == "too_large_server" and "1000" in caught.value.message()
     assert handler.mail_calls == 0
     with pytest.raises(DeliveryError) as caught:  # a configured limit: refused before connecting at all
         send_review(pdf, settings(free_port(), max_size=500, attempts=1))
