@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reportgen import __version__
 from reportgen.messages import Catalogue, catalogue
@@ -12,6 +12,10 @@ from reportgen.metrics import GoalFigures, GroupFigures, MonthFigures, Totals
 from reportgen.model import METRICS, Finding, Mapped, Source, column_letter
 from reportgen.pipeline import Checked, Review
 from reportgen.vocab import MONEY_METRICS
+
+if TYPE_CHECKING:
+    from reportgen.pdf import Attachment
+    from reportgen.render import Context
 
 SCHEMA_VERSION = 1
 CENT = Decimal("0.01")
@@ -180,7 +184,7 @@ def dumps(document: dict[str, Any], pretty: bool = False) -> bytes:
     return (json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
 
 
-def embedded_figures(review: Review, context: Any) -> Any:
+def embedded_figures(review: Review, context: Context) -> Attachment:
     """The `--json` document plus what the mail shows (KPI cards and takeaways, already in the review's
     words), as the attachment `send` reads back from the PDF; deterministic, so rebuilds stay identical."""
     from reportgen.deliver import FIGURES_ATTACHMENT
