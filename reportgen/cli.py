@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from reportgen import __version__
-from reportgen.config import load_config
+from reportgen.config import EmailSettings, load_config
 from reportgen.errors import ExitCode, ReportgenError, UsageError
 from reportgen.figures_json import dumps, figures_document, finding_message, findings_document
 from reportgen.messages import catalogue
@@ -142,6 +142,14 @@ def check(
 )
 @config_option
 @lang_option
+@click.option("--email", is_flag=True, help="Mail the PDF as [email] in reportgen.toml says.")
+@click.option(
+    "--to", "to", multiple=True, metavar="ADDR", help="With --email: recipients instead of the config's."
+)
+@click.option(
+    "--cc", "cc", multiple=True, metavar="ADDR", help="With --email: copies instead of the config's."
+)
+@click.option("--force", is_flag=True, help="With --email: send even when check found errors.")
 def build(
     workbook: Path,
     month: str | None,
@@ -153,13 +161,23 @@ def build(
     templates: Path | None,
     config_path: Path | None,
     lang: str | None,
+    email: bool,
+    to: tuple[str, ...],
+    cc: tuple[str, ...],
+    force: bool,
 ) -> None:
     """Build the month's review: the PDF, and the figures as JSON or the page as HTML when asked."""
     if no_pdf and json_path is None and html_path is None:
         raise UsageError("nothing_to_write")
+    if email and no_pdf:
+        raise UsageError("email_without_pdf")
     chosen_month = _month(month)
     as_of_date = _as_of(as_of)
     config = load_config(config_path, workbook)
+    if email:  # bad recipients or no sender are refused before the review is built
+        from reportgen.deliver import resolve_recipients
+
+        resolve_recipients(config.email, to, cc)
     if not no_pdf:
         import_renderer_early()
     checked = check_workbook(workbook, config, as_of_date)
@@ -183,6 +201,61 @@ def build(
             click.echo(str(beside))
         write_atomic(target, rendered.pdf)
         click.echo(str(target))
+        if email:
+            from reportgen.deliver import refuse_on_errors
+
+            refuse_on_errors(target, checked.findings, force=force, lang=review.lang)
+            _send(target, config.email, to, cc, None, config.email.language or review.lang)
+
+
+def _send(
+    pdf_path: Path,
+    settings: EmailSettings,
+    to: Sequence[str],
+    cc: Sequence[str],
+    subject: str | None,
+    lang: str,
+) -> None:
+    """Mail the PDF and say to whom; a failure is a DeliveryError (exit 3) naming the kept PDF."""
+    from reportgen.deliver import send_review
+
+    receipt = send_review(pdf_path, settings, to=to or None, cc=cc or None, subject=subject)
+    words = catalogue(lang)
+    click.echo(
+        words.text("mail.sent", path=pdf_path, count=len(receipt.accepted), message_id=receipt.message_id)
+    )
+
+
+@cli.command()
+@click.argument("report", type=click.Path(path_type=Path, dir_okay=True, exists=False))
+@click.option(
+    "--to", "to", multiple=True, metavar="ADDR", help="Recipient (repeat, or separate with commas)."
+)
+@click.option("--cc", "cc", multiple=True, metavar="ADDR", help="Copy to (repeat, or separate with commas).")
+@click.option("--subject", help="Subject instead of the config's template.")
+@config_option
+@click.option(
+    "--eml", "eml_path", type=click.Path(path_type=Path), help="Write the message here; send nothing."
+)
+def send(
+    report: Path,
+    to: tuple[str, ...],
+    cc: tuple[str, ...],
+    subject: str | None,
+    config_path: Path | None,
+    eml_path: Path | None,
+) -> None:
+    """Mail a review PDF: KPI cards and takeaways in the body, the PDF attached; exit 3 if not delivered."""
+    from reportgen.deliver import compose_message
+
+    config = load_config(config_path, report)
+    lang = config.email.language or "en"
+    if eml_path is not None:
+        message = compose_message(report, config.email, to=to or None, cc=cc or None, subject=subject)
+        write_atomic(eml_path, message.as_bytes())
+        click.echo(catalogue(lang).text("mail.eml_written", path=eml_path))
+        return
+    _send(report, config.email, to, cc, subject, lang)
 
 
 @cli.command()

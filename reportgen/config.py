@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +41,7 @@ class Config:
     compounding_channels: tuple[Channel, ...] = (Channel.SEO, Channel.CONTENT)
     result_metric: dict[Channel, str] = field(default_factory=dict)
     rules: tuple[ConfigRule, ...] = ()
+    email: EmailSettings = field(default_factory=lambda: EmailSettings())
 
 
 def find_config(explicit: str | Path | None, workbook: Path | None) -> Path | None:
@@ -88,6 +90,7 @@ def parse_config(data: dict[str, Any], path: Path | None = None) -> Config:
         raise _wrong(path, "date_order", date_order, "one_of", values=DATE_ORDERS)
     for later in ("email", "review"):  # read by the commands that send or render; here only their type
         _table(data, later, path)
+    email = parse_email(_table(data, "email", path), path)
     limits = _table(data, "limits", path)
     _known_keys(limits, {"max_rows"}, "limits.", path)
     max_rows = limits.get("max_rows", 200_000)
@@ -120,6 +123,7 @@ def parse_config(data: dict[str, Any], path: Path | None = None) -> Config:
         compounding_channels=compounding,
         result_metric=result_metric,
         rules=rules,
+        email=email,
     )
 
 
@@ -212,3 +216,137 @@ def _shown(value: Any) -> str:
     else:
         text = str(value)
     return text if len(text) <= 80 else text[:79] + "…"
+
+
+SECURITIES = ("starttls", "ssl", "none")
+DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
+EMAIL_KEYS = {
+    "host", "port", "security", "username", "sender", "to", "cc", "bcc", "reply_to", "subject", "language",
+    "attempts", "retry_delay", "timeout", "max_size", "ca_file", "send_with_errors",
+}  # fmt: skip
+# An addr-spec reportgen will put on the envelope: ASCII dot-atoms on both sides (no quoting, no comments,
+# nothing a header could be smuggled through), an optional display name in front ("Name <a@b.c>").
+_LOCAL = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+_DOMAIN = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*"
+ADDR_SPEC = re.compile(rf"{_LOCAL}@{_DOMAIN}")
+NAMED_ADDRESS = re.compile(rf'(?P<name>[^<>"\\]*?)\s*<(?P<addr>{_LOCAL}@{_DOMAIN})>')
+
+
+@dataclass(frozen=True, slots=True)
+class EmailSettings:
+    """The `[email]` table: where and how the review is mailed. The password is never here: it comes from
+    REPORTGEN_SMTP_PASSWORD or the OS keyring when the message is sent."""
+
+    host: str = "localhost"
+    port: int | None = None  # None: the security's usual port (587, 465, 25)
+    security: str = "starttls"
+    username: str | None = None
+    sender: str | None = None
+    to: tuple[str, ...] = ()
+    cc: tuple[str, ...] = ()
+    bcc: tuple[str, ...] = ()
+    reply_to: str | None = None
+    subject: str | None = None  # a template with {team} and {month}; None: the catalogue's
+    language: str | None = None  # None: the review's language
+    attempts: int = 3
+    retry_delay: float = 2.0  # seconds before the second attempt; doubled before each later one
+    timeout: float = 30.0
+    max_size: int | None = None  # bytes; the server's advertised SIZE applies too
+    ca_file: Path | None = None
+    send_with_errors: bool = False
+
+    @property
+    def smtp_port(self) -> int:
+        return self.port if self.port is not None else DEFAULT_PORTS[self.security]
+
+
+def parse_address(text: str) -> tuple[str, str] | None:
+    """(display name, addr-spec) of one address, or None when it is not one reportgen will send to; a line
+    break or any control character refuses it, so no address can carry a header."""
+    if any(ord(char) < 32 or ord(char) == 127 for char in text):
+        return None
+    text = text.strip()
+    if ADDR_SPEC.fullmatch(text):
+        return "", text
+    named = NAMED_ADDRESS.fullmatch(text)
+    if named is None:
+        return None
+    return named["name"].strip(), named["addr"]
+
+
+def parse_email(table: dict[str, Any], path: Path | None) -> EmailSettings:
+    """Validate `[email]`; every address is checked here, so a bad one is refused before any connection."""
+    _known_keys(table, EMAIL_KEYS, "email.", path)
+    texts = {
+        key: _optional_str(table, key, path, f"email.{key}")
+        for key in ("host", "security", "username", "sender", "reply_to", "subject", "language", "ca_file")
+    }
+    security = (texts["security"] or "starttls").strip().lower()
+    if security not in SECURITIES:
+        raise _wrong(path, "email.security", texts["security"], "one_of", values=SECURITIES)
+    language = texts["language"].strip() if texts["language"] else None
+    if language is not None and language not in ("en", "zh"):
+        raise _wrong(path, "email.language", language, "one_of", values=("en", "zh"))
+    for key in ("sender", "reply_to"):
+        if texts[key] is not None and parse_address(texts[key] or "") is None:
+            raise _wrong(path, f"email.{key}", texts[key], "address")
+    lists: dict[str, tuple[str, ...]] = {}
+    for key in ("to", "cc", "bcc"):
+        value = table.get(key)
+        items = [value] if isinstance(value, str) else _str_list(table, key, path, f"email.{key}") or []
+        for item in items:
+            if parse_address(item) is None:
+                raise _wrong(path, f"email.{key}", item, "address")
+        lists[key] = tuple(item.strip() for item in items)
+    subject = texts["subject"]
+    if subject is not None:
+        try:
+            subject.format(team="", month="")
+        except (KeyError, IndexError, ValueError) as exc:
+            raise _wrong(path, "email.subject", subject, "subject_template") from exc
+    port = table.get("port")
+    if port is not None and (not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536):
+        raise _wrong(path, "email.port", port, "port")
+    numbers: dict[str, Any] = {}
+    for key, kind, default in (
+        ("attempts", int, 3),
+        ("retry_delay", float, 2.0),
+        ("timeout", float, 30.0),
+        ("max_size", int, None),
+    ):
+        value = table.get(key, default)
+        if value is None:
+            numbers[key] = None
+            continue
+        whole = isinstance(value, int) and not isinstance(value, bool)
+        ok = whole or (kind is float and isinstance(value, float))
+        if not ok or value < (0 if key == "retry_delay" else 1) or (key == "timeout" and value <= 0):
+            raise _wrong(path, f"email.{key}", value, "positive_integer" if kind is int else "seconds")
+        numbers[key] = float(value) if kind is float else value
+    send_with_errors = table.get("send_with_errors", False)
+    if not isinstance(send_with_errors, bool):
+        raise _wrong(path, "email.send_with_errors", send_with_errors, "boolean")
+    ca_file = None
+    if texts["ca_file"]:
+        ca_file = Path(texts["ca_file"]).expanduser()
+        if not ca_file.is_absolute() and path is not None:
+            ca_file = path.resolve().parent / ca_file  # relative to the config file, like a user expects
+    return EmailSettings(
+        host=(texts["host"] or "localhost").strip(),
+        port=port,
+        security=security,
+        username=texts["username"] or None,
+        sender=texts["sender"].strip() if texts["sender"] else None,
+        to=lists["to"],
+        cc=lists["cc"],
+        bcc=lists["bcc"],
+        reply_to=texts["reply_to"].strip() if texts["reply_to"] else None,
+        subject=subject,
+        language=language,
+        attempts=numbers["attempts"],
+        retry_delay=numbers["retry_delay"],
+        timeout=numbers["timeout"],
+        max_size=numbers["max_size"],
+        ca_file=ca_file,
+        send_with_errors=send_with_errors,
+    )

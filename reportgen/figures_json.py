@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reportgen import __version__
 from reportgen.messages import Catalogue, catalogue
@@ -12,6 +12,10 @@ from reportgen.metrics import GoalFigures, GroupFigures, MonthFigures, Totals
 from reportgen.model import METRICS, Finding, Mapped, Source, column_letter
 from reportgen.pipeline import Checked, Review
 from reportgen.vocab import MONEY_METRICS
+
+if TYPE_CHECKING:
+    from reportgen.pdf import Attachment
+    from reportgen.render import Context
 
 SCHEMA_VERSION = 1
 CENT = Decimal("0.01")
@@ -178,3 +182,23 @@ def dumps(document: dict[str, Any], pretty: bool = False) -> bytes:
     if pretty:
         return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
     return (json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+
+
+def embedded_figures(review: Review, context: Context) -> Attachment:
+    """The `--json` document plus what the mail shows (KPI cards and takeaways, already in the review's
+    words), as the attachment `send` reads back from the PDF; deterministic, so rebuilds stay identical."""
+    from reportgen.deliver import FIGURES_ATTACHMENT
+    from reportgen.pdf import Attachment
+
+    document = figures_document(review)
+    document["mail"] = {
+        "team": context.team,
+        "month_label": context.month_label,
+        "kpis": [
+            {"label": c.label, "value": c.value, "delta": c.delta, "tone": c.tone, "note": c.note}
+            for c in context.values["kpis"]
+        ],
+        "takeaways": list(context.values["takeaways"]),
+    }
+    description = catalogue(review.lang).text("mail.figures_description")
+    return Attachment(FIGURES_ATTACHMENT, dumps(document), description)

@@ -171,7 +171,11 @@ def render_pdf(
         document = weasyprint.HTML(string=html, base_url=SCHEME, url_fetcher=make_fetcher(assets)).render()
         pdf_attachments = [
             weasyprint.Attachment(
-                string=attachment.data, name=attachment.name, description=attachment.description
+                string=attachment.data,
+                name=attachment.name,
+                description=attachment.description,
+                created=dt.datetime.fromisoformat(stamp),  # not "now": rebuilds stay byte-identical
+                modified=dt.datetime.fromisoformat(stamp),
             )
             for attachment in attachments()
         ]

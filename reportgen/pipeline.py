@@ -188,7 +188,14 @@ def render_review(
 
     drawable = pdf.drawable_codepoints()
     context = render.build_context(review, config.team, render.glyph_findings(review, drawable))
+    from reportgen.figures_json import embedded_figures
+
+    # Made in a forked process while WeasyPrint works: the charts first (the layout asks for them), then what
+    # is attached to the PDF (needed only when it is written): the figures `send` reads back, and the complete
+    # activity table when the appendix is cut.
     steps: dict[str, Callable[[], Any]] = {"charts": lambda: render.review_charts(review)}
+    if with_pdf:
+        steps["figures"] = lambda: embedded_figures(review, context)
     table_name = f"{stem}-{review.month}-activities.xlsx"
     if len(review.rows) > render.APPENDIX_LIMIT:
         if with_pdf:
@@ -199,13 +206,17 @@ def render_review(
             "review.appendix.truncated", shown=render.APPENDIX_LIMIT, total=len(review.rows), name=table_name
         )
     pdf.renderer_imported()  # before the fork below
-    background = Background(steps)  # charts drawn alongside WeasyPrint's start-up, then the table
+    background = Background(steps)
+
+    def table() -> pdf_module.Attachment | None:
+        if "table" not in steps:
+            return None
+        description = context.words("review.section.appendix_activities")
+        return pdf.Attachment(table_name, background.get("table"), description)
 
     def attachments() -> tuple[pdf_module.Attachment, ...]:
-        if "table" not in steps:
-            return ()
-        description = context.words("review.section.appendix_activities")
-        return (pdf.Attachment(table_name, background.get("table"), description),)
+        complete = table()
+        return (background.get("figures"), *((complete,) if complete else ()))
 
     charts = LazyCharts(background)
     context.charts.update({name: f"{pdf.SCHEME}chart/{name}" for name in render.chart_names(review)})
@@ -225,6 +236,6 @@ def render_review(
         page = render.replace_undrawable(
             render.render_html(context, "", templates, inline_css=render.web_stylesheet(stylesheet)), drawable
         )
-    table = attachments()[0] if with_pdf and "table" in steps else None
+    attached_table = table()
     background.close()
-    return RenderedReview(pdf_bytes, page, warnings, table)
+    return RenderedReview(pdf_bytes, page, warnings, attached_table)

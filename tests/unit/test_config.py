@@ -148,3 +148,62 @@ def test_date_order_only_orders_day_and_month(tmp_path: Path) -> None:
         load_config(path)
     assert "'date_order' is \"YMD\"; expected one of: MDY, DMY." in error.value.message()
     assert "应为以下之一：MDY、DMY。" in error.value.message("zh")
+
+
+def test_email_settings_are_read_with_defaults_when_absent(tmp_path: Path) -> None:
+    path = tmp_path / "reportgen.toml"
+    path.write_text("")
+    defaults = load_config(path).email
+    assert (defaults.security, defaults.smtp_port, defaults.attempts, defaults.send_with_errors) == (
+        "starttls",
+        587,
+        3,
+        False,
+    )
+    path.write_text(
+        '[email]\nhost = "smtp.example.com"\nsecurity = "SSL"\nusername = "ops"\n'
+        'sender = "Ops <ops@example.com>"\nto = "boss@example.com"\n'
+        'cc = ["a@example.com", "B <b@example.com>"]\n'
+        'bcc = ["archive@example.com"]\nreply_to = "lead@example.com"\nsubject = "{team} – {month}"\n'
+        'language = "zh"\nattempts = 5\nretry_delay = 0.5\ntimeout = 10\nmax_size = 10000000\n'
+        'ca_file = "certs/ca.pem"\nsend_with_errors = true\n'
+    )
+    email = load_config(path).email
+    assert email.host == "smtp.example.com" and email.security == "ssl" and email.smtp_port == 465
+    assert email.to == ("boss@example.com",) and email.cc == ("a@example.com", "B <b@example.com>")
+    assert email.bcc == ("archive@example.com",) and email.reply_to == "lead@example.com"
+    assert email.subject == "{team} – {month}" and email.language == "zh" and email.username == "ops"
+    assert (email.attempts, email.retry_delay, email.timeout, email.max_size) == (5, 0.5, 10.0, 10_000_000)
+    assert email.ca_file == tmp_path / "certs" / "ca.pem"  # relative to the config file
+    assert email.send_with_errors is True
+
+
+@pytest.mark.parametrize(
+    ("text", "words", "zh_words"),
+    [
+        (
+            'security = "tls"\n',
+            "'email.security' is \"tls\"; expected one of: starttls, ssl, none",
+            "以下之一",
+        ),
+        ('to = ["boss@example.com\\r\\nBcc: evil@example.com"]\n', "'email.to'", "邮件地址"),
+        ('sender = "ops"\n', "'email.sender' is \"ops\"; expected an email address", "邮件地址"),
+        ('subject = "{team} {year}"\n', "'email.subject'", "占位符"),
+        ("port = 70000\n", "'email.port' is 70000; expected a port number", "端口号"),
+        ("attempts = 0\n", "'email.attempts' is 0; expected a whole number above 0", "大于 0"),
+        ("timeout = 0\n", "'email.timeout' is 0; expected a number of seconds", "秒数"),
+        (
+            'send_with_errors = "yes"\n',
+            "'email.send_with_errors' is \"yes\"; expected true or false",
+            "true 或",
+        ),
+        ('password = "x"\n', "unknown key 'email.password'", "未知的配置项"),
+    ],
+)
+def test_bad_email_settings_are_named(tmp_path: Path, text: str, words: str, zh_words: str) -> None:
+    path = tmp_path / "reportgen.toml"
+    path.write_text("[email]\n" + text)
+    with pytest.raises(InputError) as error:
+        load_config(path)
+    assert str(path) in error.value.message() and words in error.value.message()
+    assert zh_words in error.value.message("zh")

@@ -1,0 +1,211 @@
+"""A real SMTP server for the mail tests: aiosmtpd on 127.0.0.1 only, with a handler that records what it
+received and injects the faults a test asks for; a private certificate authority made at test time."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import email
+import email.policy
+import ipaddress
+import json
+import socket
+import ssl
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+
+HOST = "127.0.0.1"  # never any other address
+
+
+@dataclass
+class Received:
+    """One message as the server took it: the envelope and the bytes."""
+
+    mail_from: str
+    rcpt_tos: tuple[str, ...]
+    content: bytes
+
+    @property
+    def message(self) -> EmailMessage:
+        parsed = email.message_from_bytes(self.content, policy=email.policy.default)
+        assert isinstance(parsed, EmailMessage)
+        return parsed
+
+
+@dataclass
+class Handler:
+    """Records messages; `rcpt_replies` refuses given addresses, `rcpt_queue`/`data_queue` answer the next
+    RCPT/DATA with a fault (then accept), the sleeps make the server slow."""
+
+    received: list[Received] = field(default_factory=list)
+    mail_calls: int = 0
+    rcpt_replies: dict[str, str] = field(default_factory=dict)
+    rcpt_queue: list[str] = field(default_factory=list)
+    rcpt_always: str | None = None
+    data_queue: list[str] = field(default_factory=list)
+    rcpt_sleep: float = 0.0
+    data_sleep: float = 0.0
+
+    async def handle_MAIL(  # noqa: N802 (aiosmtpd's hook name)
+        self, server: Any, session: Any, envelope: Any, address: str, mail_options: list[str]
+    ) -> str:
+        self.mail_calls += 1
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
+    async def handle_RCPT(  # noqa: N802
+        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
+    ) -> str:
+        if self.rcpt_sleep:
+            await asyncio.sleep(self.rcpt_sleep)
+        if address in self.rcpt_replies:
+            return self.rcpt_replies[address]
+        if self.rcpt_always:
+            return self.rcpt_always
+        if self.rcpt_queue:
+            return self.rcpt_queue.pop(0)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        if self.data_sleep:
+            await asyncio.sleep(self.data_sleep)
+        if self.data_queue:
+            return self.data_queue.pop(0)
+        self.received.append(Received(envelope.mail_from, tuple(envelope.rcpt_tos), envelope.content))
+        return "250 2.0.0 Message accepted"
+
+
+def free_port() -> int:
+    """A port nothing listens on (bound and released), for a server or for 'connection refused'."""
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def smtp_server(handler: Handler, **options: Any) -> Iterator[int]:
+    """Run aiosmtpd on 127.0.0.1 for the block; yields its port."""
+    port = free_port()
+    controller = Controller(handler, hostname=HOST, port=port, **options)
+    controller.start()
+    try:
+        yield port
+    finally:
+        controller.stop()
+
+
+class Authenticator:
+    """Accepts one login and password; remembers every password it was offered."""
+
+    def __init__(self, login: str, password: str) -> None:
+        self.login = login
+        self.password = password
+        self.offered: list[str] = []
+
+    def __call__(
+        self, server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any
+    ) -> AuthResult:
+        if not isinstance(auth_data, LoginPassword):
+            return AuthResult(success=False, handled=False)
+        self.offered.append(auth_data.password.decode())
+        ok = auth_data.login.decode() == self.login and auth_data.password.decode() == self.password
+        return AuthResult(success=ok, handled=False)  # not handled: the server sends its own 535
+
+
+@dataclass(frozen=True)
+class Certificates:
+    ca_file: Path
+    cert_file: Path
+    key_file: Path
+
+    def server_context(self) -> ssl.SSLContext:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(str(self.cert_file), str(self.key_file))
+        return context
+
+
+def make_certificates(folder: Path) -> Certificates:
+    """A private CA and a server certificate for 127.0.0.1 and localhost, signed by it."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = dt.datetime.now(dt.UTC)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "reportgen test CA")])
+    ca_cert = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=2))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")]))
+        .issuer_name(ca_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=2))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address(HOST))]
+            ),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False
+        )
+        .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    pem = serialization.Encoding.PEM
+    certificates = Certificates(folder / "ca.pem", folder / "server.pem", folder / "server.key")
+    certificates.ca_file.write_bytes(ca_cert.public_bytes(pem))
+    certificates.cert_file.write_bytes(cert.public_bytes(pem))
+    certificates.key_file.write_bytes(
+        key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return certificates
+
+
+def make_pdf(path: Path, summary: dict[str, Any] | None = None) -> Path:
+    """A one-page PDF; with `summary`, carrying it as the figures attachment build embeds."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=200, height=200)
+    if summary is not None:
+        writer.add_attachment("reportgen-figures.json", json.dumps(summary, ensure_ascii=False).encode())
+    with path.open("wb") as stream:
+        writer.write(stream)
+    return path
+
+
+def parts(message: EmailMessage) -> tuple[str, str, list[EmailMessage]]:
+    """The text body, the HTML body and the attachments of a received message."""
+    text = message.get_body(("plain",))
+    html = message.get_body(("html",))
+    assert text is not None and html is not None
+    return str(text.get_content()), str(html.get_content()), list(message.iter_attachments())
