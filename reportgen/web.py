@@ -228,7 +228,9 @@ def download_name(shown_name: str, month: str) -> str:
 
 def content_disposition(name: str) -> str:
     """An attachment header with an ASCII fallback and the real name as RFC 5987 `filename*`."""
-    fallback = re.sub(r"[^A-Za-z0-9._-]", "_", name).strip("._") or "review.pdf"
+    fallback = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._-")
+    if not fallback[:1].isalpha():  # a name with no ASCII stem: still a name the reader recognises
+        fallback = f"review-{fallback}" if fallback else "review.pdf"
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 

@@ -1,4 +1,4 @@
-"""A real `reportgen serve` in a subprocess on a free port of 127.0.0.1, for the browser and concurrency tests."""
+"""A real `reportgen serve` in a subprocess on a free port of 127.0.0.1 (browser and concurrency tests)."""
 
 from __future__ import annotations
 
@@ -54,11 +54,11 @@ def running_server(tmp_path: Path, *args: str) -> Iterator[str]:
                 with urllib.request.urlopen(base + "/", timeout=2) as response:
                     if response.status == 200:
                         break
-            except OSError:
+            except OSError as exc:
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(
                         f"serve did not start: {process.stdout.read() if process.stdout else ''}"
-                    )
+                    ) from exc
                 time.sleep(0.2)
         yield base
     finally:
