@@ -11,6 +11,7 @@ import time
 import zipfile
 from collections.abc import Iterator
 from html import unescape
+from typing import Any
 from urllib.parse import unquote
 
 import pytest
