@@ -29,3 +29,13 @@ def test_every_header_the_reader_understands_is_in_the_column_table() -> None:
     for canonical, synonyms in vocab.ACTIVITY_HEADERS.values():
         for word in canonical + synonyms:
             assert vocab.key(word) in documented, word
+
+
+def test_every_serve_setting_is_documented() -> None:
+    from dataclasses import fields
+
+    from reportgen.config import ServeSettings
+
+    assert "[serve]" in README and "## The local page (`serve`)" in README
+    for setting in fields(ServeSettings):
+        assert f"{setting.name} = " in README, setting.name

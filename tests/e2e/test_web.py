@@ -28,6 +28,7 @@ from reportgen.web import (
     allowed_hosts,
     content_disposition,
     download_name,
+    is_loopback,
     shown_file_name,
 )
 from tests.e2e.webserver import SAMPLES
@@ -392,3 +393,10 @@ def test_unknown_upload_ids_are_a_page_not_a_path(client: TestClient) -> None:
         response = client.get(path)
         assert response.status_code == 404
         assert_no_trace(response.text)
+
+
+def test_only_loopback_binds_go_without_an_access_token() -> None:
+    assert all(is_loopback(host) for host in ("127.0.0.1", "localhost", "::1", "[::1]", "127.0.0.2"))
+    assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.5") and not is_loopback("reports.lan")
+    assert Server(ServeOptions(), sample_config()).access is None
+    assert Server(ServeOptions(host="192.168.1.5"), sample_config()).access

@@ -3,6 +3,7 @@ build, preview, download the PDF and read it back; an error state; English and C
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 from collections.abc import Iterator
@@ -28,6 +29,7 @@ ARGS = [
     "--no-first-run",
 ]
 SHOTS = ROOT / "out" / "screenshots"
+AS_OF = dt.date(2026, 11, 3)  # the --as-of the server runs with
 
 
 @pytest.fixture(scope="module")
@@ -67,9 +69,7 @@ def test_upload_findings_build_preview_download(browser: Browser, server: str) -
     page.click("#upload-form button[type=submit]")
     expect(page.locator("#findings")).to_be_visible()
     expect(page.locator("#file-name")).to_have_text(workbook.name)
-    checked = check_workbook(
-        workbook, load_config(SAMPLES / "reportgen.toml"), __import__("datetime").date(2026, 11, 3)
-    )
+    checked = check_workbook(workbook, load_config(SAMPLES / "reportgen.toml"), AS_OF)
     cells = page.locator("#findings td.cell").all_inner_texts()
     assert cells and set(cells) <= {str(f.ref) if f.ref else (f.sheet_name or "") for f in checked.findings}
     assert any(re.fullmatch(r"[^!]+![A-Z]+\d+", cell) for cell in cells)
