@@ -19,6 +19,7 @@ import multiprocessing
 import re
 import secrets
 import shutil
+import socket
 import sys
 import tempfile
 import time
@@ -545,8 +546,9 @@ class Server:
 
     async def _upload(self, request: Request) -> Response:
         assert self.root is not None
-        folder = Path(tempfile.mkdtemp(dir=self.root))
-        upload_id = folder.name
+        upload_id = secrets.token_hex(16)  # the folder's name and the page's address: unguessable
+        folder = self.root / upload_id
+        folder.mkdir(mode=0o700)
         try:
             self.require_access(request)
             self.require_origin(request)  # before a byte is stored; the token comes with the form
@@ -830,6 +832,7 @@ def serve(options: ServeOptions, config: Config) -> None:
     import uvicorn
 
     server = Server(options, config)
+    listening = bind(options.host, options.port)
     words = catalogue("en")
     url = server.url + (f"?access={server.access}" if server.access else "")
     print(words.text("web.listening", url=url), flush=True)
@@ -846,4 +849,24 @@ def serve(options: ServeOptions, config: Config) -> None:
             lifespan="on",
             timeout_graceful_shutdown=3,
         )
-    ).run()
+    ).run(sockets=[listening])
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """The listening socket, bound before the address is printed: a port in use is a message, not a log."""
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        listening = socket.socket(family, socket.SOCK_STREAM)
+    except OSError as exc:
+        raise _bind_error(host, port, exc) from exc
+    try:
+        listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listening.bind((host, port))
+    except OSError as exc:
+        listening.close()
+        raise _bind_error(host, port, exc) from exc
+    return listening
+
+
+def _bind_error(host: str, port: int, exc: OSError) -> InputError:
+    return InputError(None, "serve_bind", address=f"{host}:{port}", detail=exc.strerror or str(exc))

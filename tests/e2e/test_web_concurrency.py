@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import re
+import socket
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
 
 import httpx
 
+from reportgen.errors import ExitCode
 from tests.e2e.webserver import SAMPLES, running_server
 
 
@@ -59,3 +63,20 @@ def test_a_slow_build_blocks_neither_the_page_nor_another_upload(tmp_path: Path)
         )
         assert upload_done < finished["build"]  # the second upload did not wait for the build
         assert page_seconds < 1.0 < build_seconds
+
+
+def test_a_port_in_use_is_a_message_and_exit_1(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "reportgen", "serve", "--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=tmp_path,
+        )
+    assert result.returncode == ExitCode.BAD_INPUT
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+    assert "Traceback" not in result.stderr and "open http" not in result.stdout
