@@ -3,6 +3,7 @@ build, preview, download the PDF and read it back; an error state; English and C
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import io
 import re
@@ -52,6 +53,22 @@ def shot(page: Page, name: str) -> Path:
     page.screenshot(path=str(path), full_page=True)
     print(f"screenshot: {path}")
     return path
+
+
+def drop(page: Page, workbook: Path) -> None:
+    """Drag a file onto the drop zone as a browser does: a drop event whose DataTransfer holds the file."""
+    payload = base64.b64encode(workbook.read_bytes()).decode("ascii")
+    transfer = page.evaluate_handle(
+        """([payload, name]) => {
+            const bytes = Uint8Array.from(atob(payload), (c) => c.charCodeAt(0));
+            const transfer = new DataTransfer();
+            transfer.items.add(new File([bytes], name));
+            return transfer;
+        }""",
+        [payload, workbook.name],
+    )
+    page.dispatch_event("#drop", "dragover", {"dataTransfer": transfer})
+    page.dispatch_event("#drop", "drop", {"dataTransfer": transfer})
 
 
 def test_upload_findings_build_preview_download(browser: Browser, server: str) -> None:
@@ -117,6 +134,7 @@ def test_chinese_page_error_state_and_narrow_width(browser: Browser, server: str
     page.click("#upload-form button[type=submit]")
     expect(page.locator("#findings")).to_be_visible()
     assert page.locator("#findings thead").inner_text().startswith(words.text("check.col_severity"))
+    shot(page, "zh-3-findings-narrow")
     page.click("#switch-lang")
     expect(page.locator("h1")).to_have_text(catalogue("en").text("web.title"))
     page.click("#switch-lang")
@@ -129,12 +147,13 @@ def test_chinese_page_error_state_and_narrow_width(browser: Browser, server: str
     wide = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
     page = wide.new_page()
     page.goto(server + "/")
-    page.set_input_files("#workbook", str(SAMPLES / "xinghe-zh.xlsx"))
-    page.click("#upload-form button[type=submit]")
+    drop(page, SAMPLES / "xinghe-zh.xlsx")  # dragged onto the page: the script submits it
     expect(page.locator("#findings")).to_be_visible()
-    shot(page, "zh-3-findings")
+    expect(page.locator("#file-name")).to_have_text("xinghe-zh.xlsx")
+    shot(page, "zh-4-findings")
+    page.select_option("#month", "2026-10")
     page.click("#build-form button[type=submit]")
     expect(page.locator("#review")).to_be_visible(timeout=60_000)
     expect(page.frame_locator("#preview").locator("h1").first).to_be_visible()
-    shot(page, "zh-4-review")
+    shot(page, "zh-5-review")
     wide.close()
