@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -68,3 +69,6 @@ def running_server(tmp_path: Path, *args: str) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+    # a clean stop (uvicorn ends on the SIGTERM it handled) removed every upload folder
+    assert process.returncode in (0, -signal.SIGTERM), process.stdout.read() if process.stdout else ""
+    assert not list(tmp_path.glob("reportgen-serve-*"))
