@@ -322,3 +322,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         gc.enable()
         renderer_imported()  # a build that failed early may still be importing WeasyPrint: let it finish
     return ExitCode.OK
+
+
+@cli.command()
+@click.option(
+    "--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback unless told)."
+)
+@click.option(
+    "--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on."
+)
+@click.option(
+    "--allow-host",
+    "allow_hosts",
+    multiple=True,
+    metavar="NAME",
+    help="Also answer requests for this host name (repeatable).",
+)
+@as_of_option
+@config_option
+def serve(
+    host: str, port: int, allow_hosts: tuple[str, ...], as_of: str | None, config_path: Path | None
+) -> None:
+    """A local page: drop a workbook, see its findings, preview, download and send the review."""
+    gc.enable()  # a server lives long: the pause that suits a short command would let cycles pile up
+    from reportgen import web  # imported here: starlette and uvicorn cost nothing to the other commands
+
+    config = load_config(config_path, None)
+    options = web.ServeOptions(host, port, tuple(allow_hosts), _as_of(as_of) if as_of else None)
+    web.serve(options, config)

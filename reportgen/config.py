@@ -30,6 +30,15 @@ class ConfigRule:
 
 
 @dataclass(frozen=True, slots=True)
+class ServeSettings:
+    """`[serve]`: how large an upload may be, how long it is kept, which extra Host names are accepted."""
+
+    max_upload_mb: int = 20
+    retention_minutes: int = 60
+    allow_hosts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """Validated settings; defaults are what SPEC promises when the file says nothing."""
 
@@ -42,6 +51,7 @@ class Config:
     result_metric: dict[Channel, str] = field(default_factory=dict)
     rules: tuple[ConfigRule, ...] = ()
     email: EmailSettings = field(default_factory=lambda: EmailSettings())
+    serve: ServeSettings = field(default_factory=ServeSettings)
 
 
 def find_config(explicit: str | Path | None, workbook: Path | None) -> Path | None:
@@ -78,7 +88,10 @@ def parse_config(data: dict[str, Any], path: Path | None = None) -> Config:
     """Validate a parsed TOML document; an unknown key is refused so a typo is never ignored, and a value of
     the wrong type is an InputError naming the file and the key, never a traceback."""
     _known_keys(
-        data, {"team", "currency", "date_order", "limits", "channels", "rules", "email", "review"}, "", path
+        data,
+        {"team", "currency", "date_order", "limits", "channels", "rules", "email", "review", "serve"},
+        "",
+        path,
     )
     team = _optional_str(data, "team", path)
     currency = _optional_str(data, "currency", path)
@@ -124,6 +137,26 @@ def parse_config(data: dict[str, Any], path: Path | None = None) -> Config:
         result_metric=result_metric,
         rules=rules,
         email=email,
+        serve=_serve_settings(data, path),
+    )
+
+
+def _serve_settings(data: dict[str, Any], path: Path | None) -> ServeSettings:
+    """`[serve]`, validated here so a typo fails at start, not on the first upload."""
+    serve = _table(data, "serve", path)
+    _known_keys(serve, {"max_upload_mb", "retention_minutes", "allow_hosts"}, "serve.", path)
+    defaults = ServeSettings()
+    numbers = {}
+    for key in ("max_upload_mb", "retention_minutes"):
+        value = serve.get(key, getattr(defaults, key))
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise _wrong(path, f"serve.{key}", value, "positive_integer")
+        numbers[key] = value
+    hosts = _str_list(serve, "allow_hosts", path, "serve.allow_hosts") or []
+    return ServeSettings(
+        max_upload_mb=numbers["max_upload_mb"],
+        retention_minutes=numbers["retention_minutes"],
+        allow_hosts=tuple(host.strip().lower() for host in hosts if host.strip()),
     )
 
 

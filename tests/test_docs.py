@@ -35,9 +35,21 @@ def test_the_starter_workbook_has_its_own_section() -> None:
     section = README.split("## The starter workbook", 1)[1].split("\n## ", 1)[0]
     for word in ("reportgen init", "--lang", "--as-of", "--force", "How to use", "Example:", "示例："):
         assert word in section, word
+
+
 def test_every_email_setting_is_documented() -> None:
     from reportgen.config import EMAIL_KEYS
 
     section = README.split("\n[email]", 1)[1].split("```", 1)[0]
     for key in EMAIL_KEYS:
         assert f"\n{key} = " in section, key
+
+
+def test_every_serve_setting_is_documented() -> None:
+    from dataclasses import fields
+
+    from reportgen.config import ServeSettings
+
+    assert "[serve]" in README and "## The local page (`serve`)" in README
+    for setting in fields(ServeSettings):
+        assert f"{setting.name} = " in README, setting.name

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Debian packages reportgen needs at run time (WeasyPrint's Pango, HarfBuzz's subsetter for fast CJK font
-# embedding) and, with --test, the ones its tests drive for real (poppler-utils reads PDFs back). Other arguments
-# are more packages. Installs what is missing when run as root; otherwise prints the command to run.
+# embedding) and, with --test, the ones its tests drive for real (poppler-utils reads PDFs back, chromium shows
+# the serve page). Other arguments are more packages. Installs what is missing when run as root; otherwise prints the command to run.
 set -euo pipefail
 packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0)
-test_packages=(poppler-utils libreoffice-calc-nogui)  # soffice opens the workbook `init` writes
+test_packages=(poppler-utils libreoffice-calc-nogui chromium)  # soffice opens the workbook `init` writes; chromium runs the serve page
 for argument in "$@"; do
     if [ "$argument" = --test ]; then
         packages+=("${test_packages[@]}")

@@ -207,3 +207,25 @@ def test_bad_email_settings_are_named(tmp_path: Path, text: str, words: str, zh_
         load_config(path)
     assert str(path) in error.value.message() and words in error.value.message()
     assert zh_words in error.value.message("zh")
+
+
+def test_serve_settings_have_defaults_and_are_validated(tmp_path: Path) -> None:
+    config_path = tmp_path / "reportgen.toml"
+    config_path.write_text("", "utf-8")
+    defaults = load_config(config_path).serve
+    assert (defaults.max_upload_mb, defaults.retention_minutes, defaults.allow_hosts) == (20, 60, ())
+    config_path.write_text(
+        '[serve]\nmax_upload_mb = 5\nretention_minutes = 10\nallow_hosts = ["Reports.LAN"]\n', "utf-8"
+    )
+    serve = load_config(config_path).serve
+    assert (serve.max_upload_mb, serve.retention_minutes, serve.allow_hosts) == (5, 10, ("reports.lan",))
+    for text, key in (
+        ("[serve]\nmax_upload_mb = 0\n", "serve.max_upload_mb"),
+        ('[serve]\nretention_minutes = "60"\n', "serve.retention_minutes"),
+        ('[serve]\nallow_hosts = "box"\n', "serve.allow_hosts"),
+        ("[serve]\nport = 80\n", "serve.port"),
+    ):
+        config_path.write_text(text, "utf-8")
+        with pytest.raises(InputError) as caught:
+            load_config(config_path)
+        assert key in caught.value.message("en") and str(config_path) in caught.value.message("en")

@@ -1,0 +1,402 @@
+"""Every route of `reportgen serve` over HTTP (Starlette's TestClient, the real app, its real process pool):
+uploads good and bad, the Host, Origin and token checks, the build, preview, download and the clean-up."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import io
+import re
+import time
+import zipfile
+from collections.abc import Iterator
+from html import unescape
+from typing import Any
+from urllib.parse import unquote
+
+import pytest
+from pypdf import PdfReader
+from starlette.testclient import TestClient
+
+from reportgen.config import Config, ServeSettings, load_config
+from reportgen.messages import catalogue
+from reportgen.pipeline import check_workbook
+from reportgen.web import (
+    PREVIEW_POLICY,
+    ServeOptions,
+    Server,
+    allowed_hosts,
+    content_disposition,
+    download_name,
+    is_loopback,
+    shown_file_name,
+)
+from tests.e2e.webserver import SAMPLES
+
+AS_OF = dt.date(2026, 11, 3)
+BASE = "http://127.0.0.1:8000"
+SAMPLE = SAMPLES / "northwind-en.xlsx"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def sample_config(**serve: Any) -> Config:
+    config = load_config(SAMPLES / "reportgen.toml")
+    return dataclasses.replace(config, serve=ServeSettings(**serve)) if serve else config
+
+
+@pytest.fixture(scope="module")
+def server() -> Server:
+    return Server(ServeOptions(as_of=AS_OF), sample_config())
+
+
+@pytest.fixture(scope="module")
+def client(server: Server) -> Iterator[TestClient]:
+    with TestClient(server.app(), base_url=BASE) as running:
+        yield running
+
+
+def token(client: TestClient, path: str = "/") -> str:
+    page = client.get(path)
+    found = re.search(r'name="token" value="([^"]+)"', page.text)
+    assert found, page.text
+    return found.group(1)
+
+
+def upload(client: TestClient, name: str, data: bytes, **headers: str) -> object:
+    return client.post(
+        "/upload",
+        data={"token": token(client)},
+        files={"workbook": (name, data, XLSX)},
+        headers=headers,
+        follow_redirects=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def uploaded(client: TestClient) -> str:
+    """The English sample, uploaded once: its /u/<id> path."""
+    response = upload(client, SAMPLE.name, SAMPLE.read_bytes())
+    assert response.status_code == 303
+    return response.headers["location"]
+
+
+@pytest.fixture(scope="module")
+def built(client: TestClient, uploaded: str) -> str:
+    response = client.post(
+        f"{uploaded}/build",
+        data={"token": token(client, uploaded), "month": "2026-10", "lang": "en"},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    return uploaded
+
+
+def assert_no_trace(text: str) -> None:
+    assert "Traceback" not in text and 'File "' not in text
+
+
+# --- the page and its language ---
+
+
+def test_home_speaks_the_browser_language_and_switches(client: TestClient) -> None:
+    english, chinese = catalogue("en"), catalogue("zh")
+    assert english.text("web.drop_here") in client.get("/", headers={"Accept-Language": "fr"}).text
+    assert (
+        chinese.text("web.drop_here") in client.get("/", headers={"Accept-Language": "zh-CN,zh;q=0.9"}).text
+    )
+    assert (
+        english.text("web.drop_here")
+        in client.get("/", headers={"Accept-Language": "de;q=1, en;q=0.8, zh;q=0.5"}).text
+    )
+    switched = client.get("/?lang=zh", headers={"Accept-Language": "en"})
+    assert chinese.text("web.drop_here") in switched.text
+    assert "reportgen_lang=zh" in switched.headers["set-cookie"]
+    assert (
+        chinese.text("web.drop_here") in client.get("/", headers={"Accept-Language": "en"}).text
+    )  # remembered
+    client.get("/?lang=en")
+
+
+def test_every_answer_carries_the_security_headers(client: TestClient) -> None:
+    for path in ("/", "/static/web.css", "/no-such-page"):
+        headers = client.get(path).headers
+        assert "frame-ancestors 'none'" in headers["content-security-policy"]
+        assert "script-src 'self'" in headers["content-security-policy"]
+        assert headers["x-content-type-options"] == "nosniff"
+        assert headers["referrer-policy"] == "same-origin"
+        assert headers["x-frame-options"] == "DENY"
+
+
+def test_static_files_and_unknown_pages(client: TestClient) -> None:
+    assert client.get("/static/web.js").headers["content-type"].startswith("text/javascript")
+    missing = client.get("/static/../../pyproject.toml")
+    assert missing.status_code == 404
+    unknown = client.get("/static/page.html")
+    assert unknown.status_code == 404 and catalogue("en").text("web.not_found") in unescape(unknown.text)
+    assert client.get("/upload").status_code == 405
+
+
+# --- Host (DNS rebinding) ---
+
+
+def test_only_the_hosts_spec_lists_are_answered(client: TestClient) -> None:
+    for host in ("127.0.0.1:8000", "localhost:8000", "[::1]:8000", "LOCALHOST:8000"):
+        assert client.get("/", headers={"Host": host}).status_code == 200, host
+    for host in ("evil.example:8000", "127.0.0.1:9999", "localhost", "attacker.localhost:8000", ""):
+        refused = client.get("/", headers={"Host": host})
+        assert refused.status_code == 421, host
+        assert "http://127.0.0.1:8000/" in refused.text
+    assert allowed_hosts("0.0.0.0", 8000, ["box.lan"]) >= {"0.0.0.0:8000", "box.lan:8000", "localhost:8000"}
+    assert "[::]:8000" in allowed_hosts("::", 8000, [])
+
+
+def test_allow_host_adds_a_name(server: Server) -> None:
+    extra = Server(ServeOptions(allow_hosts=("reports.lan",), as_of=AS_OF), sample_config())
+    with TestClient(extra.app(), base_url="http://reports.lan:8000") as named:
+        assert named.get("/").status_code == 200
+        assert named.get("/", headers={"Host": "other.lan:8000"}).status_code == 421
+
+
+# --- uploads ---
+
+
+def test_upload_shows_the_findings_with_their_cells(client: TestClient, uploaded: str) -> None:
+    page = client.get(uploaded)
+    assert page.status_code == 200
+    checked = check_workbook(SAMPLE, sample_config(), AS_OF)
+    for finding in checked.findings:
+        assert (str(finding.ref) if finding.ref else finding.sheet_name or "") in page.text
+    months = sorted({row.activity.month for row in checked.rows})
+    for month in months:
+        assert f'<option value="{month}"' in page.text
+    assert catalogue("en").text("check.col_cell") in unescape(page.text)
+    assert SAMPLE.name in page.text
+
+
+def test_the_file_name_is_text_never_a_path(client: TestClient, server: Server) -> None:
+    name = '../../<img src=x onerror=alert(1)>"evil.xlsx'
+    response = upload(client, name, SAMPLE.read_bytes())
+    assert response.status_code == 303
+    upload_id = response.headers["location"].rsplit("/", 1)[1]
+    record = server.uploads[upload_id]
+    assert sorted(path.name for path in record.folder.iterdir()) == ["workbook"]
+    assert record.folder.parent == server.root
+    page = client.get(response.headers["location"]).text
+    assert "<img src=x" not in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page  # the client sent the quote as %22
+    assert shown_file_name("C:\\fakepath\\月报.xlsx") == "月报.xlsx"
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_csv_renamed_xlsx_is_refused_with_the_catalogue_message(client: TestClient, lang: str) -> None:
+    client.get(f"/?lang={lang}")
+    response = upload(client, "log.xlsx", b"Date,Channel,Activity\n2026-10-05,SEO,Page\n")
+    assert response.status_code == 422
+    assert catalogue(lang).text("error.text_file") in unescape(response.text)
+    assert "log.xlsx" in response.text and "/tmp" not in response.text
+    assert_no_trace(response.text)
+    client.get("/?lang=en")
+
+
+def test_corrupt_and_truncated_workbooks_are_refused(client: TestClient) -> None:
+    truncated = upload(client, "cut.xlsx", SAMPLE.read_bytes()[:4000])
+    assert truncated.status_code == 422
+    assert catalogue("en").text("error.corrupt", detail="").split("(")[0] in unescape(truncated.text)
+    assert_no_trace(truncated.text)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("word/document.xml", "<w:document/>")
+    not_a_book = upload(client, "report.xlsx", buffer.getvalue())
+    assert not_a_book.status_code == 422
+    assert catalogue("en").text("error.not_workbook_zip") in unescape(not_a_book.text)
+    random_bytes = upload(client, "noise.ods", bytes(range(256)) * 40)
+    assert random_bytes.status_code == 422
+    assert_no_trace(random_bytes.text)
+
+
+def test_a_failed_upload_leaves_no_folder(client: TestClient, server: Server) -> None:
+    assert server.root is not None
+    before = set(server.root.iterdir())
+    upload(client, "log.xlsx", b"a,b\n1,2\n")
+    assert set(server.root.iterdir()) == before
+
+
+def test_too_large_is_refused_with_the_limit() -> None:
+    small = Server(ServeOptions(as_of=AS_OF), sample_config(max_upload_mb=1))
+    with TestClient(small.app(), base_url=BASE) as limited:
+        response = upload(limited, "big.xlsx", b"PK" + b"\0" * (1024 * 1024 + 10))
+        assert response.status_code == 413
+        assert catalogue("en").text("web.too_large", limit_mb=1) in unescape(response.text)
+        assert small.root is not None and list(small.root.iterdir()) == []
+        assert 'data-limit="1048576"' in limited.get("/").text  # the page refuses it before sending, too
+
+
+def test_an_upload_without_a_file_or_not_as_a_form(client: TestClient) -> None:
+    empty = client.post("/upload", data={"token": token(client)}, files={"workbook": ("", b"", XLSX)})
+    assert empty.status_code == 400 and catalogue("en").text("web.no_file") in unescape(empty.text)
+    plain = client.post("/upload", content=b"hello", headers={"Content-Type": "text/plain"})
+    assert plain.status_code == 415 and catalogue("en").text("web.not_form") in unescape(plain.text)
+
+
+# --- cross-site requests ---
+
+
+def test_cross_site_posts_are_refused_before_anything_is_stored(client: TestClient, server: Server) -> None:
+    assert server.root is not None
+    before = set(server.root.iterdir())
+    for headers in ({"Origin": "http://evil.example"}, {"Origin": "null"}, {"Sec-Fetch-Site": "cross-site"}):
+        response = upload(client, SAMPLE.name, SAMPLE.read_bytes(), **headers)
+        assert response.status_code == 403, headers
+        assert catalogue("en").text("web.forbidden") in unescape(response.text)
+    assert upload(client, SAMPLE.name, SAMPLE.read_bytes(), Origin=BASE).status_code == 303
+    after = set(server.root.iterdir())
+    assert len(after - before) == 1  # only the same-origin upload
+
+
+def test_a_post_without_a_signed_token_is_refused(client: TestClient, uploaded: str) -> None:
+    forged = token(client)[:-4] + "0000"
+    for value in ("", "abc", forged):
+        response = client.post(
+            "/upload", data={"token": value}, files={"workbook": ("a.xlsx", SAMPLE.read_bytes(), XLSX)}
+        )
+        assert response.status_code == 403
+        build = client.post(f"{uploaded}/build", data={"token": value, "month": "2026-10", "lang": "en"})
+        assert build.status_code == 403
+
+
+def test_build_and_send_take_only_small_url_encoded_forms(client: TestClient, uploaded: str) -> None:
+    multipart = client.post(
+        f"{uploaded}/build",
+        data={"token": token(client)},
+        files={"x": ("x.bin", b"x" * 10, "application/octet-stream")},
+    )
+    assert multipart.status_code == 415
+    large = client.post(f"{uploaded}/send", data={"token": token(client), "to": "a@b.example" * 10000})
+    assert large.status_code == 413
+
+
+# --- access token beyond loopback ---
+
+
+def test_bound_beyond_loopback_every_upload_needs_the_access_token() -> None:
+    exposed = Server(ServeOptions(host="0.0.0.0", allow_hosts=("127.0.0.1",), as_of=AS_OF), sample_config())
+    assert exposed.access
+    with TestClient(exposed.app(), base_url="http://0.0.0.0:8000") as remote:
+        refused = upload(remote, SAMPLE.name, SAMPLE.read_bytes())
+        assert refused.status_code == 403 and catalogue("en").text("web.access") in unescape(refused.text)
+        assert remote.get("/?access=wrong").status_code == 403
+        entered = remote.get(f"/?access={exposed.access}", follow_redirects=False)
+        assert entered.status_code == 303 and "HttpOnly" in entered.headers["set-cookie"]
+        remote.cookies.set("reportgen_access", exposed.access)
+        accepted = upload(remote, SAMPLE.name, SAMPLE.read_bytes())
+        assert accepted.status_code == 303
+        remote.cookies.clear()
+        assert remote.get(accepted.headers["location"]).status_code == 403
+
+
+# --- build, preview, download ---
+
+
+def test_build_shows_the_preview_and_the_download(client: TestClient, built: str) -> None:
+    page = client.get(built)
+    assert f'src="{built}/preview' in page.text and "sandbox" in page.text
+    assert f'href="{built}/review.pdf"' in page.text
+    preview = client.get(f"{built}/preview")
+    assert preview.status_code == 200
+    assert preview.headers["content-security-policy"] == PREVIEW_POLICY
+    assert "sandbox" in PREVIEW_POLICY and "script-src" not in PREVIEW_POLICY
+    assert preview.headers["x-frame-options"] == "SAMEORIGIN"
+    assert "Northwind" in preview.text
+    assert "<script" not in preview.text.lower()
+
+
+def test_the_pdf_downloads_under_the_workbook_name(client: TestClient, built: str) -> None:
+    response = client.get(f"{built}/review.pdf")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/pdf"
+    assert response.headers["content-disposition"] == (
+        "attachment; filename=\"northwind-en-2026-10.pdf\"; filename*=UTF-8''northwind-en-2026-10.pdf"
+    )
+    reader = PdfReader(io.BytesIO(response.content))
+    first = reader.pages[0].extract_text()
+    assert "October 2026" in first
+    assert "Northwind" in first
+
+
+def test_a_chinese_file_name_reaches_the_download_as_rfc_5987() -> None:
+    header = content_disposition(download_name("星河 月报.xlsx", "2026-10"))
+    fallback, encoded = header.split("; filename*=UTF-8''")
+    assert fallback == 'attachment; filename="review-2026-10.pdf"'
+    assert unquote(encoded) == "星河 月报-2026-10.pdf"
+    assert "\n" not in content_disposition('a"\r\nSet-Cookie: x=1.pdf')
+    assert content_disposition('a"b.pdf').startswith(
+        "attachment; filename=\"a_b.pdf\"; filename*=UTF-8''a%22b.pdf"
+    )
+
+
+def test_a_month_or_language_not_offered_is_refused(client: TestClient, uploaded: str) -> None:
+    for month, lang, code in (("2031-01", "en", "web.bad_month"), ("2026-10", "fr", "web.bad_lang")):
+        response = client.post(
+            f"{uploaded}/build", data={"token": token(client), "month": month, "lang": lang}
+        )
+        assert response.status_code == 400
+        assert catalogue("en").text(code) in unescape(response.text)
+
+
+def test_preview_and_download_before_a_build(client: TestClient) -> None:
+    fresh = upload(client, SAMPLE.name, SAMPLE.read_bytes()).headers["location"]
+    for path in (f"{fresh}/preview", f"{fresh}/review.pdf"):
+        response = client.get(path)
+        assert response.status_code == 404 and catalogue("en").text("web.not_built") in unescape(
+            response.text
+        )
+    send = client.post(f"{fresh}/send", data={"token": token(client), "to": "a@b.example"})
+    assert send.status_code == 409
+
+
+def test_send_checks_the_addresses_before_anything_else(client: TestClient, built: str) -> None:
+    missing = client.post(f"{built}/send", data={"token": token(client), "to": " , "})
+    assert missing.status_code == 400 and catalogue("en").text("web.no_addresses") in unescape(missing.text)
+    bad = client.post(f"{built}/send", data={"token": token(client), "to": "ann@example.com, not-an-address"})
+    assert bad.status_code == 400
+    assert catalogue("en").text("web.bad_address", address="not-an-address") in unescape(bad.text)
+
+
+# --- clean-up ---
+
+
+def test_uploads_are_removed_after_the_retention_time(client: TestClient, server: Server) -> None:
+    location = upload(client, SAMPLE.name, SAMPLE.read_bytes()).headers["location"]
+    upload_id = location.rsplit("/", 1)[1]
+    folder = server.uploads[upload_id].folder
+    assert server.remove_expired(time.monotonic()) == []
+    removed = server.remove_expired(time.monotonic() + server.settings.retention_minutes * 60 + 1)
+    assert upload_id in removed and not folder.exists()
+    gone = client.get(location)
+    assert gone.status_code == 404
+    assert catalogue("en").text("web.expired", minutes=server.settings.retention_minutes) in unescape(
+        gone.text
+    )
+
+
+def test_shutdown_removes_every_upload() -> None:
+    short = Server(ServeOptions(as_of=AS_OF), sample_config())
+    with TestClient(short.app(), base_url=BASE) as running:
+        assert upload(running, SAMPLE.name, SAMPLE.read_bytes()).status_code == 303
+        root = short.root
+        assert root is not None and any(root.iterdir())
+    assert not root.exists()
+
+
+def test_unknown_upload_ids_are_a_page_not_a_path(client: TestClient) -> None:
+    for path in ("/u/..%2F..%2Fetc", "/u/nope", "/u/nope/review.pdf"):
+        response = client.get(path)
+        assert response.status_code == 404
+        assert_no_trace(response.text)
+
+
+def test_only_loopback_binds_go_without_an_access_token() -> None:
+    assert all(is_loopback(host) for host in ("127.0.0.1", "localhost", "::1", "[::1]", "127.0.0.2"))
+    assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.5") and not is_loopback("reports.lan")
+    assert Server(ServeOptions(), sample_config()).access is None
+    assert Server(ServeOptions(host="192.168.1.5"), sample_config()).access

@@ -1,0 +1,74 @@
+"""A real `reportgen serve` in a subprocess on a free port of 127.0.0.1 (browser and concurrency tests)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLES = ROOT / "samples"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextlib.contextmanager
+def running_server(tmp_path: Path, *args: str) -> Iterator[str]:
+    """Start the server, wait until it answers, yield its base URL; stop it (and check it stopped) after."""
+    port = free_port()
+    env = {**os.environ, "TMPDIR": str(tmp_path)}  # its upload folders land here, so the test can look
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "reportgen",
+            "serve",
+            "--port",
+            str(port),
+            "--as-of",
+            "2026-11-03",
+            "--config",
+            str(SAMPLES / "reportgen.toml"),
+            *args,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(base + "/", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError as exc:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(
+                        f"serve did not start: {process.stdout.read() if process.stdout else ''}"
+                    ) from exc
+                time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    # a clean stop (uvicorn ends on the SIGTERM it handled) removed every upload folder
+    assert process.returncode in (0, -signal.SIGTERM), process.stdout.read() if process.stdout else ""
+    assert not list(tmp_path.glob("reportgen-serve-*"))
