@@ -758,6 +758,18 @@ def _nan(values: Sequence[float | None]) -> list[float]:
     return [math.nan if value is None else float(value) for value in values]
 
 
+def _round_ticks(highest: float, steps: int) -> list[float]:
+    """Ticks from 0 in `steps` equal steps of a round size (1, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 × 10ⁿ), the last
+    at or above `highest` and close to it."""
+    if highest <= 0:
+        return [float(i) for i in range(steps + 1)]
+    raw = highest / steps
+    power = 10 ** math.floor(math.log10(raw))
+    factors = (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10)
+    step = next(factor * power for factor in factors if factor * power >= raw * (1 - 1e-9))
+    return [step * i for i in range(steps + 1)]
+
+
 def _month_ticks(count: int, max_labels: int) -> list[int]:
     """Every step-th month, counted back from the latest one so the current month is always labelled."""
     step = max(1, math.ceil(count / max(2, max_labels)))
@@ -790,6 +802,7 @@ def compounding(
     currency: str,
     month_label: Callable[[str], str] = month_abbr,
     number_format: Callable[[float], str] = _compact,
+    unit_label: str = "{label} ({unit})",
     width_mm: float = FULL_WIDTH_MM,
     height_mm: float = 62.0,
     fmt: str = DEFAULT_FORMAT,
@@ -798,12 +811,13 @@ def compounding(
     """Small multiples, one panel per compounding channel: cumulative cost (left axis, solid) against
     cumulative results (right axis, dashed), and beneath each its cost per result, to show value accumulating
     before it pays back. `currency` is a symbol such as "¥"; `number_format` shortens axis numbers
-    (default: 1.2k)."""
+    (default: 1.2k); `unit_label` writes a legend label with its unit, the language's way
+    ("{label}（{unit}）")."""
     if not series:
         raise ValueError("compounding needs at least one channel")
     fmt = _check_format(fmt)
     from matplotlib.lines import Line2D
-    from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator
+    from matplotlib.ticker import FixedLocator, FuncFormatter
 
     cost_color, result_color, cpr_color = (
         SERIES_COLORS[key] for key in ("cost", "results", "cost_per_result")
@@ -827,9 +841,15 @@ def compounding(
                 bottom, one.cost_per_result, color=cpr_color, linewidth=1.0, marker="o", markersize=1.8
             )
             top.set_title(one.channel, loc="left", fontsize=FONT_SIZE, fontweight="bold", pad=3)
-            for axis, formatter in ((top, money), (right, count)):
-                axis.set_ylim(bottom=0)
-                axis.yaxis.set_major_locator(MaxNLocator(nbins=4, min_n_ticks=2))
+            # both axes from zero to a round number at or above their highest point, in the same four steps,
+            # so the right axis' ticks sit on the left axis' gridlines and no line runs past the last tick
+            for axis, formatter, values in (
+                (top, money, one.cumulative_cost),
+                (right, count, one.cumulative_results),
+            ):
+                ticks = _round_ticks(max((v for v in values if v is not None), default=0.0), 4)
+                axis.set_ylim(0, ticks[-1])
+                axis.yaxis.set_major_locator(FixedLocator(ticks))
                 axis.yaxis.set_major_formatter(formatter)
                 axis.tick_params(axis="y", labelsize=SMALL_SIZE, length=0)
             top.tick_params(axis="y", labelcolor=cost_color)
@@ -838,16 +858,18 @@ def compounding(
             top.spines["left"].set_visible(False)
             top.grid(axis="y")
             top.tick_params(axis="x", labelbottom=False, length=0)
-            bottom.yaxis.set_major_locator(MaxNLocator(nbins=2, min_n_ticks=2))
+            # from zero too, so a fall in cost per result looks as large as it is
+            cpr_ticks = _round_ticks(max((v for v in one.cost_per_result if v is not None), default=0.0), 2)
+            bottom.set_ylim(0, cpr_ticks[-1])
+            bottom.yaxis.set_major_locator(FixedLocator(cpr_ticks))
             bottom.yaxis.set_major_formatter(money)
             bottom.tick_params(axis="y", labelsize=SMALL_SIZE, length=0)
             bottom.spines["left"].set_visible(False)
             bottom.grid(axis="y")
-            bottom.margins(y=0.25)
             bottom.set_title(cpr_label, loc="left", fontsize=SMALL_SIZE, pad=2, color=INK_SOFT)
-            ticks = _month_ticks(len(one.months), int(panel_mm / 10))
-            bottom.xaxis.set_major_locator(FixedLocator(ticks))
-            bottom.set_xticklabels([month_label(one.months[i]) for i in ticks])
+            month_ticks = _month_ticks(len(one.months), int(panel_mm / 10))
+            bottom.xaxis.set_major_locator(FixedLocator(month_ticks))
+            bottom.set_xticklabels([month_label(one.months[i]) for i in month_ticks])
             top.set_xlim(-0.3, max(len(xs) - 0.7, 0.3))
         fig.legend(
             [
@@ -855,7 +877,11 @@ def compounding(
                 Line2D([], [], color=result_color, linewidth=1.4, linestyle=(0, (4, 1.6))),
                 Line2D([], [], color=cpr_color, linewidth=1.0, marker="o", markersize=1.8),
             ],
-            [f"{cost_label} ({currency})", result_label, f"{cpr_label} ({currency})"],
+            [
+                unit_label.format(label=cost_label, unit=currency),
+                result_label,
+                unit_label.format(label=cpr_label, unit=currency),
+            ],  # fmt: skip
             loc="outside upper left",
             ncols=3,
         )

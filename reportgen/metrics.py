@@ -275,8 +275,11 @@ def compounding_trends(
     month: str,
     channels: Sequence[Channel],
     configured: dict[Channel, str],
+    unreadable: Callable[[Mapped, str], bool] = lambda row, metric: False,
 ) -> list[CompoundingTrend]:
-    """Cumulative cost and results over up to six trailing months for each compounding channel with data."""
+    """Cumulative cost and results over up to six trailing months for each compounding channel with data.
+    `unreadable(row, metric)` says the row's metric cell could not be read: such a row is not "maturing"
+    (its result is unknown, not zero), and its error finding already names the cell."""
     window = [shift_month(month, offset) for offset in range(-(TRAILING_MONTHS - 1), 1)]
     window = [candidate for candidate in window if candidate in by_month or candidate == month]
     trends = []
@@ -314,7 +317,11 @@ def compounding_trends(
             row
             for candidate in recent
             for row in channel_rows[candidate]
-            if (row.activity.status is Status.DONE and not row.activity.metrics.get(metric))
+            if (
+                row.activity.status is Status.DONE
+                and not row.activity.metrics.get(metric)
+                and not unreadable(row, metric)
+            )
             or (candidate == month and row.activity.status in (Status.IN_PROGRESS, Status.PLANNED))
         ]
         trends.append(CompoundingTrend(channel, metric, months, paused, falling, maturing))

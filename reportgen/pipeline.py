@@ -25,7 +25,7 @@ from reportgen.metrics import (
     rows_by_month,
     shift_month,
 )
-from reportgen.model import Commentary, Finding, Goal, Mapped, Principle, Severity
+from reportgen.model import Commentary, Finding, Goal, Mapped, Principle, Severity, column_letter
 from reportgen.normalize import normalize_rows
 from reportgen.workbook import ReadLimits, read_workbook
 
@@ -124,7 +124,21 @@ def build_review(
     previous_rows = by_month.get(previous_month)
     current = month_figures(by_month[chosen], checked.goals, chosen)
     previous = month_figures(previous_rows, checked.goals, previous_month) if previous_rows else None
-    trends = compounding_trends(by_month, chosen, config.compounding_channels, config.result_metric)
+    error_cells = {
+        finding.ref.cell
+        for finding in checked.findings
+        if finding.severity is Severity.ERROR
+        and finding.ref is not None
+        and finding.ref.sheet == checked.sheet
+    }
+
+    def unreadable(row: Mapped, metric: str) -> bool:
+        column = checked.columns.get(metric)
+        return column is not None and f"{column_letter(column)}{row.activity.row}" in error_cells
+
+    trends = compounding_trends(
+        by_month, chosen, config.compounding_channels, config.result_metric, unreadable
+    )
     ladders = initiative_ladders(checked.rows, month_end(chosen), as_of, vocab.LAYER_WORDS)
     overlooked = find_overlooked(by_month[chosen], current, trends, ladders)
     return Review(

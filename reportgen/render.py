@@ -36,6 +36,7 @@ APPENDIX_LIMIT = 300
 LIST_LIMIT = 20  # rows of a list inside a section; the appendix (or the attached table) has the rest
 LADDER_LIMIT = 12
 MISSES_LIMIT = 7  # section 2 must end on its page with its "easily overlooked" box
+LESSONS_LIMIT = 8  # distinct lessons in the conclusion, in sheet order
 NOTES_LIMIT = 3  # the lead's paragraphs per section (Commentary sheet)
 NOTE_CHARS = 1200  # of one paragraph; the cell has the rest
 NEXT_LIMIT = 8  # next month's plan: the conclusion stays on one page
@@ -75,12 +76,13 @@ class Formatter:
         return f"{sign}{self.currency}{format_decimal(abs(amount), pattern, locale=self.locale)}"
 
     def percent(self, value: float | None) -> str:
-        """Whole percentages, with one decimal where rounding would mislead (99.5% is not 100%)."""
+        """Whole percentages, with one decimal where rounding would mislead: 99.5% is not 100%, and a 92.5% /
+        7.5% split must not read as 92% / 7.5%, so both ends (under 10%, over 90%) keep a decimal."""
         if value is None:
             return "—"
         if 0.995 <= value < 1:
             value = min(value, 0.999)  # a target missed by a hair must not read as met
-        near_edge = 0.995 <= abs(value) < 1 or 0 < abs(value) < 0.1
+        near_edge = 0.9 < abs(value) < 1 or 0 < abs(value) < 0.1
         return format_percent(value, "#,##0.#%" if near_edge else "#,##0%", locale=self.locale)
 
     def points(self, value: float) -> str:
@@ -526,12 +528,31 @@ def build_context(review: Review, team: str | None, extra_findings: Sequence[Mod
         in_progress=fmt.number(totals.in_progress),
         delayed=fmt.number(totals.delayed),
         cancelled=fmt.number(totals.cancelled),
+        planned=fmt.number(totals.planned),
     )
-    lessons = [row for row in rows if row.activity.lesson]
-    values["lessons_more"] = more(len(lessons), LIST_LIMIT, fmt)
+    other = totals.activities - (
+        totals.done + totals.in_progress + totals.planned + totals.delayed + totals.cancelled
+    )
+    if other:
+        values["planned_done"] += " " + words.text(
+            "review.conclusion.planned_done_other", other=fmt.number(other)
+        )
+    # one entry per lesson, however many activities taught it (teams copy a lesson across rows)
+    lessons: dict[str, list[Mapped]] = {}
+    for row in rows:
+        if row.activity.lesson:
+            lessons.setdefault(" ".join(row.activity.lesson.split()), []).append(row)
+    values["lessons_more"] = more(len(lessons), LESSONS_LIMIT, fmt)
     values["lessons"] = [
-        {"activity": row.activity.activity, "lesson": row.activity.lesson, "cell": ref(row, "lesson")}
-        for row in lessons[:LIST_LIMIT]
+        {
+            "lesson": lesson,
+            "activities": words.text("where.list").join(
+                [row.activity.activity for row in taught[:2]]
+                + ([words.text("review.and_more", count=len(taught) - 2)] if len(taught) > 2 else [])
+            ),
+            "cells": words.text("where.list").join(ref(row, "lesson") for row in taught[:2]),
+        }
+        for lesson, taught in list(lessons.items())[:LESSONS_LIMIT]
     ]
     next_month = shift_month(review.month, 1)
     values["next_month_title"] = words.text("review.conclusion.next_month", month=fmt.month(next_month))
@@ -717,6 +738,7 @@ def review_charts(review: Review) -> dict[str, Asset]:
             cpr_label=words.text("review.deferred.cpr_label"),
             currency=review.checked.currency,
             month_label=fmt.month_short,
+            unit_label=words.text("review.with_unit", label="{label}", unit="{unit}"),
         )
     return {name: Asset(chart.data, chart.mime) for name, chart in made.items()}
 

@@ -248,7 +248,7 @@ PRINCIPLE_WORDS: dict[str, Principle] = {
             "delayed gratification",
             "延迟满足",
         ),
-        Principle.LAYERED: ("layered", "layers", "层次", "分层"),
+        Principle.LAYERED: ("layered", "layers", "层次", "分层", "分层推进"),
     }.items()
     for word in words
 }

@@ -122,3 +122,15 @@ def test_stalled_initiatives_are_listed_longest_stuck_first() -> None:
     assert [item.params["days"] for item in items] == [
         (as_of - starts[name]).days for name in ("Longest", "Middle", "Short")
     ]
+
+
+def test_done_work_whose_result_cell_was_unreadable_is_not_called_maturing() -> None:
+    rows = [
+        mapped(D(2026, 10, 3), Channel.SEO, Status.DONE, cost=Decimal(10), metrics={"leads": None}, row=2),
+        mapped(D(2026, 10, 4), Channel.SEO, Status.DONE, cost=Decimal(10), metrics={"leads": None}, row=3),
+        mapped(D(2026, 10, 5), Channel.SEO, Status.DONE, cost=Decimal(10), metrics={"leads": 4}, row=4),
+    ]
+    (seo,) = compounding_trends(
+        rows_by_month(rows), "2026-10", (Channel.SEO,), {}, lambda row, metric: row.activity.row == 3
+    )
+    assert [row.activity.row for row in seo.maturing] == [2]  # row 3's leads cell was an error, not a zero

@@ -16,6 +16,8 @@ def test_numbers_money_rates_and_dates_per_language() -> None:
     assert en.money(Decimal("353901.74")) == "$353,902" and en.money(Decimal("12.5")) == "$12.50"
     assert zh.money(Decimal(-1200)) == "-¥1,200"
     assert en.percent(0.995) == "99.5%" and en.percent(0.4483) == "45%" and en.percent(None) == "—"
+    assert (en.percent(0.925), en.percent(0.075)) == ("92.5%", "7.5%")  # a split reads the same at both ends
+    assert en.percent(0.95) == "95%"
     assert en.points(-22.2) == "−22.2 pp" and zh.points(3) == "+3 个百分点"
     assert en.date(dt.date(2026, 10, 5)) == "Oct 5, 2026" and zh.date(dt.date(2026, 10, 5)) == "2026年10月5日"
     assert en.month("2026-10") == "October 2026" and zh.month("2026-10") == "2026年10月"
@@ -88,3 +90,37 @@ def test_an_easily_overlooked_box_shows_six_items_and_counts_the_rest(tmp_path: 
     assert shown[0].text.startswith("Partner 8 ")  # stuck the longest
     assert values["overlooked_more"]["layered"] == f"… and {len(stuck) - OVERLOOKED_LIMIT} more like these."
     assert values["overlooked_more"]["connection"] == ""
+
+
+def test_round_ticks_reach_the_highest_point_in_equal_round_steps() -> None:
+    from reportgen.charts import _round_ticks
+
+    for highest, steps in ((303, 4), (22_200, 4), (267, 4), (0.7, 2), (100, 4), (0, 4)):
+        ticks = _round_ticks(highest, steps)
+        assert len(ticks) == steps + 1 and ticks[0] == 0 and ticks[-1] >= highest
+        step = ticks[1]
+        assert ticks[-1] <= max(highest * 1.34, steps)  # round, and close to the data
+        assert all(abs(b - a - step) < 1e-9 for a, b in zip(ticks, ticks[1:], strict=False))
+    assert _round_ticks(303, 4) == [0, 80, 160, 240, 320] and _round_ticks(240, 4)[-1] == 240
+
+
+def test_lessons_are_listed_once_with_the_activities_that_taught_them(tmp_path: Path) -> None:
+    from reportgen.config import Config
+    from reportgen.pipeline import build_review, check_workbook
+    from reportgen.render import build_context
+    from tests.builders import make_workbook
+
+    headers = ["Date", "Channel", "Activity", "Owner", "Status", "Lesson"]
+    day = dt.date(2026, 10, 5)
+    rows = [
+        [day, "SEO", "Guide A", "Ann", "Done", "Caps keep CPC stable"],
+        [day, "SEO", "Guide B", "Ann", "Done", "Caps  keep CPC stable"],
+        [day, "SEO", "Guide C", "Ann", "Done", "Caps keep CPC stable"],
+        [day, "SEM", "Ads", "Bo", "Done", "Test copy first"],
+    ]
+    as_of = dt.date(2026, 11, 3)
+    checked = check_workbook(make_workbook(tmp_path, rows, headers), Config(), as_of)
+    lessons = build_context(build_review(checked, "2026-10", as_of, "en", Config()), None).values["lessons"]
+    assert [lesson["lesson"] for lesson in lessons] == ["Caps keep CPC stable", "Test copy first"]
+    assert lessons[0]["activities"] == "Guide A, Guide B, and 1 more"
+    assert lessons[0]["cells"] == "F2, F3" and lessons[1]["activities"] == "Ads"
