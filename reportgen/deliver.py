@@ -29,7 +29,7 @@ from typing import Any
 import jinja2
 
 from reportgen.config import EmailSettings, parse_address
-from reportgen.errors import ExitCode, InputError, ReportgenError, UsageError
+from reportgen.errors import ExitCode, InputError, ReportgenError, UsageError, joined_lists
 from reportgen.messages import catalogue
 from reportgen.model import Finding, Severity
 
@@ -72,10 +72,7 @@ class DeliveryError(ReportgenError):
 
     def message(self, lang: str | None = None) -> str:
         words = catalogue(lang or self.lang or "en")
-        params = {
-            name: words.text("where.list").join(value) if isinstance(value, list | tuple) else value
-            for name, value in self.params.items()
-        }
+        params = joined_lists(self.params, words)
         lines = [words.text(f"delivery.{self.stage}", reply=self.server_reply or "", **params)]
         lines += [words.text("delivery.refused_address", address=a, reply=r) for a, r in self.refused.items()]
         lines.append(words.text("delivery.kept", path=str(self.pdf_path)))

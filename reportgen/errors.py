@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from enum import IntEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from reportgen.messages import Catalogue
 
 
 class ExitCode(IntEnum):
@@ -14,6 +17,14 @@ class ExitCode(IntEnum):
     BAD_INPUT = 1
     USAGE = 2
     DELIVERY_FAILED = 3
+
+
+def joined_lists(params: dict[str, Any], words: Catalogue) -> dict[str, Any]:
+    """Message parameters with each list joined the language's way ("A, B" or "A、B")."""
+    return {
+        name: words.text("where.list").join(value) if isinstance(value, list | tuple) else value
+        for name, value in params.items()
+    }
 
 
 class ReportgenError(Exception):
@@ -59,10 +70,7 @@ class InputError(ReportgenError):
         from reportgen.messages import catalogue
 
         words = catalogue(lang or self.lang or "en")
-        params = {
-            name: words.text("where.list").join(value) if isinstance(value, list | tuple) else value
-            for name, value in self.params.items()
-        }
+        params = joined_lists(self.params, words)
         if "expect" in params:
             params["expected"] = words.text(f"expect.{params.pop('expect')}", **params)
         where = [self.file] if self.file else []
