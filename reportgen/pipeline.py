@@ -200,6 +200,7 @@ def render_review(
 
     pdf = pdf_module
 
+    pdf.renderer_imported()  # the early import and character map (a thread), done before the fork below
     drawable = pdf.drawable_codepoints()
     context = render.build_context(review, config.team, render.glyph_findings(review, drawable))
     from reportgen.figures_json import embedded_figures
@@ -219,7 +220,6 @@ def render_review(
         context.values["appendix_note"] = context.words(
             "review.appendix.truncated", shown=render.APPENDIX_LIMIT, total=len(review.rows), name=table_name
         )
-    pdf.renderer_imported()  # before the fork below
     background = Background(steps)
 
     def table() -> pdf_module.Attachment | None:
