@@ -467,6 +467,7 @@ class Server:
             "error": None,
             "sent": None,
             "send_error": None,
+            "send_title": "web.send_failed",
             "here": f"/u/{upload.id}" if upload is not None else "/",
         }
         if upload is not None:
@@ -656,9 +657,11 @@ class Server:
         typed = fields.get("to", "").strip()
         to = [part.strip() for part in re.split(r"[,;\r\n]+", typed) if part.strip()]
 
-        def not_sent(status: int, message: str) -> HTMLResponse:
-            """The page with why nothing (or not everything) went out, beside the form and what was typed."""
-            return self.render(request, status, upload, send_error=message, recipients=typed)
+        def not_sent(status: int, message: str, title: str = "web.send_failed") -> HTMLResponse:
+            """The page with why nothing (or not everything) went out, beside the form and what was typed;
+            the catalogue's sentence starts a line of its own here (the CLI puts `reportgen:` before it)."""
+            shown = message[:1].upper() + message[1:]
+            return self.render(request, status, upload, send_error=shown, send_title=title, recipients=typed)
 
         if not to:
             return not_sent(400, words.text("web.no_addresses"))
@@ -674,7 +677,8 @@ class Server:
         try:  # smtplib blocks, retries and sleeps between attempts: a thread, so the page keeps answering
             receipt = await asyncio.to_thread(send_review, built.pdf, settings, to=to, cc=[])
         except DeliveryError as exc:
-            return not_sent(502, f"{exc.reason(lang)}\n{words.text('web.send_kept')}")
+            title = "web.send_partial" if exc.stage == "partial" else "web.send_failed"
+            return not_sent(502, f"{exc.reason(lang)}\n{words.text('web.send_kept')}", title)
         except ReportgenError as exc:
             return not_sent(422, exc.message(lang))
         upload.sent = receipt
