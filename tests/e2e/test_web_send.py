@@ -42,7 +42,8 @@ def client(server: Server) -> Iterator[TestClient]:
 @pytest.fixture(scope="module")
 def built(client: TestClient) -> str:
     """The English sample uploaded and its October review built: the upload's /u/<id> path."""
-    location = upload(client, SAMPLE.name, SAMPLE.read_bytes()).headers["location"]  # type: ignore[attr-defined]
+    uploaded: Any = upload(client, SAMPLE.name, SAMPLE.read_bytes())
+    location = uploaded.headers["location"]
     response = client.post(
         f"{location}/build",
         data={"token": token(client, location), "month": "2026-10", "lang": "en"},
