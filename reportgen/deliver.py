@@ -72,10 +72,14 @@ class DeliveryError(ReportgenError):
 
     def message(self, lang: str | None = None) -> str:
         words = catalogue(lang or self.lang or "en")
+        return self.reason(lang) + "\n" + words.text("delivery.kept", path=str(self.pdf_path))
+
+    def reason(self, lang: str | None = None) -> str:
+        """What went wrong and each refused address, without where the PDF is (serve offers its download)."""
+        words = catalogue(lang or self.lang or "en")
         params = joined_lists(self.params, words)
         lines = [words.text(f"delivery.{self.stage}", reply=self.server_reply or "", **params)]
         lines += [words.text("delivery.refused_address", address=a, reply=r) for a, r in self.refused.items()]
-        lines.append(words.text("delivery.kept", path=str(self.pdf_path)))
         return "\n".join(lines)
 
 

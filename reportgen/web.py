@@ -41,7 +41,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from reportgen import __version__
 from reportgen.config import Config
-from reportgen.errors import InputError, ReportgenError
+from reportgen.deliver import (
+    DeliveryError,
+    DeliveryReceipt,
+    refuse_on_errors,
+    resolve_recipients,
+    send_review,
+)
+from reportgen.errors import InputError, ReportgenError, UsageError
 from reportgen.figures_json import finding_message
 from reportgen.messages import LANGUAGES, catalogue
 from reportgen.metrics import default_month
@@ -133,13 +140,21 @@ def build_upload(
         review = build_review(check_workbook(path, config, as_of), month, as_of, lang, config)
         rendered = render_review(review, config, stem=stem, with_pdf=True, with_page=True)
         assert rendered.pdf is not None and rendered.html is not None  # both were asked for
-        pdf = write_atomic(path.with_name(f"review-{review.month}-{review.lang}.pdf"), rendered.pdf)
+        pdf = write_atomic(pdf_path(path.parent, stem, review.month), rendered.pdf)
         page = write_atomic(
             path.with_name(f"review-{review.month}-{review.lang}.html"), rendered.html.encode()
         )
     except ReportgenError as exc:
         return _problem(exc, shown_name)
     return BuiltReview(review.month, review.lang, pdf, page)
+
+
+def pdf_path(folder: Path, stem: str, month: str) -> Path:
+    """The PDF in the upload's folder under the name the user knows (`<stem>-<YYYY-MM>.pdf`, the download's
+    name), since the mail attaches it by its file name; a stem too long for a file name is shortened."""
+    while len(f"{stem}-{month}.pdf".encode()) > 200:
+        stem = stem[:-1]
+    return folder / f"{stem}-{month}.pdf"
 
 
 def _warm() -> None:
@@ -180,7 +195,7 @@ class Upload:
     created: float
     checked: CheckedUpload
     built: BuiltReview | None = None
-    sent: dict[str, Any] | None = None
+    sent: DeliveryReceipt | None = None  # the last send of the review built now
 
     @property
     def workbook(self) -> Path:
@@ -452,6 +467,7 @@ class Server:
             "error": None,
             "sent": None,
             "send_error": None,
+            "send_title": "web.send_failed",
             "here": f"/u/{upload.id}" if upload is not None else "/",
         }
         if upload is not None:
@@ -478,8 +494,6 @@ class Server:
             }
             for finding in ordered[:FINDINGS_SHOWN]
         ]
-        email = getattr(self.config, "email", None)
-        recipients = ", ".join(getattr(email, "to", ()) or ())
         built = upload.built
         return {
             "findings": rows,
@@ -497,7 +511,8 @@ class Server:
             ),
             "built": built,
             "pdf_name": download_name(upload.shown_name, built.month) if built else "",
-            "recipients": recipients,
+            "recipients": ", ".join(self.config.email.to),  # the form starts from [email] to
+            "sent": upload.sent,
         }
 
     def page_error(self, request: Request, error: PageError, upload: Upload | None = None) -> HTMLResponse:
@@ -636,25 +651,38 @@ class Server:
         upload = self.find(request)
         if upload.built is None:
             raise PageError(409, "not_built")
-        recipients = [part for part in re.split(r"[\s,;]+", fields.get("to", "")) if part]
-        if not recipients:
-            raise PageError(400, "no_addresses")
-        for address in recipients:
-            if not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+", address):
-                raise PageError(400, "bad_address", address=address[:100])
+        built, settings = upload.built, self.config.email
         lang = ui_language(request)
+        words = catalogue(lang)
+        typed = fields.get("to", "").strip()
+        to = [part.strip() for part in re.split(r"[,;\r\n]+", typed) if part.strip()]
+
+        def not_sent(status: int, message: str, title: str = "web.send_failed") -> HTMLResponse:
+            """The page with why nothing (or not everything) went out, beside the form and what was typed;
+            the catalogue's sentence starts a line of its own here (the CLI puts `reportgen:` before it)."""
+            shown = message[:1].upper() + message[1:]
+            return self.render(request, status, upload, send_error=shown, send_title=title, recipients=typed)
+
+        if not to:
+            return not_sent(400, words.text("web.no_addresses"))
         try:
-            receipt = await asyncio.to_thread(
-                deliver_review, upload.built.pdf, upload.checked.findings, self.config, recipients
-            )
+            resolve_recipients(settings, to, [])
+        except UsageError as exc:  # an address refused, or no sender in [email]
+            return not_sent(400, exc.message(lang))
+        try:
+            refuse_on_errors(built.pdf, upload.checked.findings, force=settings.send_with_errors, lang=lang)
+        except DeliveryError as exc:
+            cells = words.text("where.list").join(exc.params["cells"])
+            return not_sent(422, words.text("web.send_check_errors", count=exc.params["count"], cells=cells))
+        try:  # smtplib blocks, retries and sleeps between attempts: a thread, so the page keeps answering
+            receipt = await asyncio.to_thread(send_review, built.pdf, settings, to=to, cc=[])
+        except DeliveryError as exc:
+            title = "web.send_partial" if exc.stage == "partial" else "web.send_failed"
+            return not_sent(502, f"{exc.reason(lang)}\n{words.text('web.send_kept')}", title)
         except ReportgenError as exc:
-            return self.render(
-                request, 502, upload, send_error=exc.message(lang), recipients=", ".join(recipients)
-            )
-        except ImportError:
-            return self.render(request, 501, upload, send_error=catalogue(lang).text("web.send_unavailable"))
+            return not_sent(422, exc.message(lang))
         upload.sent = receipt
-        return self.render(request, 200, upload, sent=receipt, recipients=", ".join(recipients))
+        return RedirectResponse(f"/u/{upload.id}#send", status_code=303)  # a reload does not send again
 
     # --- errors: the page with a message, never a trace ---
 
@@ -668,21 +696,6 @@ class Server:
         print(f"reportgen serve: {type(exc).__name__}: {exc}", file=sys.stderr)
         code = "busy" if isinstance(exc, BrokenProcessPool) else "internal"
         return self.page_error(request, PageError(500, code))
-
-
-def deliver_review(
-    pdf: Path, findings: Sequence[Finding], config: Config, recipients: Sequence[str]
-) -> dict[str, Any]:
-    """Refuse a workbook with errors unless `email.send_with_errors`, then send (reportgen.deliver, the mail
-    release's module, imported here so the page runs without it)."""
-    from reportgen.deliver import refuse_on_errors, send_review
-
-    settings = getattr(config, "email", None)
-    if settings is None:
-        raise ImportError("reportgen.deliver needs config.email")
-    refuse_on_errors(pdf, findings, force=settings.send_with_errors)
-    receipt = send_review(pdf, settings, to=recipients)
-    return {"accepted": list(receipt.accepted), "refused": dict(receipt.refused)}
 
 
 async def small_form(request: Request) -> dict[str, str]:

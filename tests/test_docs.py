@@ -53,3 +53,8 @@ def test_every_serve_setting_is_documented() -> None:
     assert "[serve]" in README and "## The local page (`serve`)" in README
     for setting in fields(ServeSettings):
         assert f"{setting.name} = " in README, setting.name
+
+
+def test_the_page_says_how_it_sends() -> None:
+    section = README.split("## The local page (`serve`)", 1)[1].split("\n## ", 1)[0]
+    assert "`[email] to`" in section and "send_with_errors = true" in section

@@ -359,7 +359,10 @@ def test_send_checks_the_addresses_before_anything_else(client: TestClient, buil
     assert missing.status_code == 400 and catalogue("en").text("web.no_addresses") in unescape(missing.text)
     bad = client.post(f"{built}/send", data={"token": token(client), "to": "ann@example.com, not-an-address"})
     assert bad.status_code == 400
-    assert catalogue("en").text("web.bad_address", address="not-an-address") in unescape(bad.text)
+    assert catalogue("en").text("usage.bad_address", address='"not-an-address"') in unescape(bad.text)
+    unset = client.post(f"{built}/send", data={"token": token(client), "to": "ann@example.com"})
+    assert unset.status_code == 400  # the samples' reportgen.toml has no [email] sender
+    assert "N" + catalogue("en").text("usage.no_sender")[1:] in unescape(unset.text)  # starts a line here
 
 
 # --- clean-up ---

@@ -1,5 +1,6 @@
 """The page in real headless Chromium (Debian's, driven by Playwright): upload a sample, read its findings,
-build, preview, download the PDF and read it back; an error state; English and Chinese; screenshots saved."""
+build, preview, download the PDF and read it back, send it to a real SMTP server on 127.0.0.1; an error state;
+English and Chinese; screenshots saved."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from reportgen.config import load_config
 from reportgen.messages import catalogue
 from reportgen.pipeline import check_workbook
 from tests.e2e.webserver import ROOT, SAMPLES, running_server
+from tests.mailserver import HOST, Handler, parts, smtp_server
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -42,8 +44,24 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with running_server(tmp_path_factory.mktemp("serve")) as base:
+def mailbox() -> Iterator[tuple[Handler, int]]:
+    """The SMTP server the page sends to (aiosmtpd on 127.0.0.1); it refuses nobody@example.com."""
+    handler = Handler(rcpt_replies={"nobody@example.com": "550 5.1.1 No such user here"})
+    with smtp_server(handler) as port:
+        yield handler, port
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, mailbox: tuple[Handler, int]) -> Iterator[str]:
+    folder = tmp_path_factory.mktemp("serve")
+    config = folder / "reportgen.toml"
+    email = (
+        f'\n[email]\nhost = "{HOST}"\nport = {mailbox[1]}\nsecurity = "none"\n'
+        'sender = "Ops <ops@example.com>"\n'
+        'to = ["boss@example.com"]\nattempts = 1\ntimeout = 10\nsend_with_errors = true\n'
+    )
+    config.write_text((SAMPLES / "reportgen.toml").read_text("utf-8") + email, "utf-8")
+    with running_server(folder, config=config) as base:
         yield base
 
 
@@ -157,3 +175,54 @@ def test_chinese_page_error_state_and_narrow_width(browser: Browser, server: str
     expect(page.frame_locator("#preview").locator("h1").first).to_be_visible()
     shot(page, "zh-5-review")
     wide.close()
+
+
+def test_send_from_the_page_in_both_languages(
+    browser: Browser, server: str, mailbox: tuple[Handler, int]
+) -> None:
+    handler, _ = mailbox
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+    page = context.new_page()
+    page.goto(server + "/")
+    page.set_input_files("#workbook", str(SAMPLES / "northwind-en.xlsx"))
+    page.click("#upload-form button[type=submit]")
+    page.select_option("#month", "2026-10")
+    page.select_option("#review-lang", "en")
+    page.click("#build-form button[type=submit]")
+    expect(page.locator("#review")).to_be_visible(timeout=60_000)
+    expect(page.locator("#to")).to_have_value("boss@example.com")  # [email] to
+    download = page.request.get(server + (page.locator("#download").get_attribute("href") or "")).body()
+
+    before = len(handler.received)
+    page.fill("#to", "ann@example.com, Bob Lee <bob@example.com>")
+    page.click("#send-form button[type=submit]")
+    words = catalogue("en")
+    sent = words.text("web.sent", accepted="ann@example.com, bob@example.com")
+    expect(page.locator("#send-result")).to_have_text(sent, timeout=30_000)
+    expect(page.locator("#send-result")).to_be_in_viewport()  # the page opens at the result
+    received = handler.received[before:]
+    assert [message.rcpt_tos for message in received] == [("ann@example.com", "bob@example.com")]
+    _, _, attachments = parts(received[0].message)
+    assert attachments[0].get_filename() == "northwind-en-2026-10.pdf"
+    assert attachments[0].get_content() == download
+    shot(page, "en-4-sent")
+    page.click("#switch-lang")
+    zh = catalogue("zh")
+    expect(page.locator("#send-result")).to_have_text(
+        zh.text("web.sent", accepted="ann@example.com、bob@example.com")
+    )
+    shot(page, "zh-6-sent")
+
+    page.fill("#to", "ann@example.com, nobody@example.com")
+    page.click("#send-form button[type=submit]")
+    expect(page.locator("#send-error")).to_be_visible(timeout=30_000)
+    expect(page.locator("#send-error")).to_be_in_viewport()
+    expect(page.locator("#send-error strong")).to_have_text(zh.text("web.send_partial"))
+    shown = page.locator("#send-error p").inner_text()
+    assert zh.text("delivery.partial", accepted="ann@example.com") in shown
+    assert "nobody@example.com" in shown and "550 5.1.1 No such user here" in shown
+    assert zh.text("web.send_kept") in shown
+    expect(page.locator("#to")).to_have_value("ann@example.com, nobody@example.com")
+    assert "Traceback" not in page.content()
+    shot(page, "zh-7-send-refused")
+    context.close()

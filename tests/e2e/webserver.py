@@ -24,7 +24,7 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_server(tmp_path: Path, *args: str) -> Iterator[str]:
+def running_server(tmp_path: Path, *args: str, config: Path = SAMPLES / "reportgen.toml") -> Iterator[str]:
     """Start the server, wait until it answers, yield its base URL; stop it (and check it stopped) after."""
     port = free_port()
     env = {**os.environ, "TMPDIR": str(tmp_path)}  # its upload folders land here, so the test can look
@@ -39,7 +39,7 @@ def running_server(tmp_path: Path, *args: str) -> Iterator[str]:
             "--as-of",
             "2026-11-03",
             "--config",
-            str(SAMPLES / "reportgen.toml"),
+            str(config),
             *args,
         ],
         stdout=subprocess.PIPE,

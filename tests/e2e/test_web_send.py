@@ -1,0 +1,256 @@
+"""The page's send step against a real SMTP server (aiosmtpd on 127.0.0.1) through the real app (Starlette's
+TestClient, its real process pool): the mail that arrives, the refusal on error cells, partial delivery, bad
+addresses, no sender, a server that is down, a refused login, and a send that never blocks the page."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from html import unescape
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from reportgen.config import EmailSettings, load_config
+from reportgen.messages import catalogue
+from reportgen.model import Severity
+from reportgen.pipeline import check_workbook
+from reportgen.web import ServeOptions, Server
+from tests.e2e.test_web import AS_OF, BASE, SAMPLE, token, upload
+from tests.e2e.webserver import SAMPLES
+from tests.mailserver import HOST, Authenticator, Handler, free_port, parts, smtp_server
+
+PASSWORD = "n0t-on-the-page"
+
+
+@pytest.fixture(scope="module")
+def server() -> Server:
+    return Server(ServeOptions(as_of=AS_OF), load_config(SAMPLES / "reportgen.toml"))
+
+
+@pytest.fixture(scope="module")
+def client(server: Server) -> Iterator[TestClient]:
+    with TestClient(server.app(), base_url=BASE) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def built(client: TestClient) -> str:
+    """The English sample uploaded and its October review built: the upload's /u/<id> path."""
+    uploaded: Any = upload(client, SAMPLE.name, SAMPLE.read_bytes())
+    location = uploaded.headers["location"]
+    response = client.post(
+        f"{location}/build",
+        data={"token": token(client, location), "month": "2026-10", "lang": "en"},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    return str(location)
+
+
+@contextmanager
+def mail_settings(server: Server, port: int, **changes: Any) -> Iterator[None]:
+    """The server's [email] for one test: the test SMTP server, no TLS, quick retries."""
+    email = EmailSettings(
+        host=HOST,
+        port=port,
+        security="none",
+        sender="Ops <ops@example.com>",
+        to=("boss@example.com",),
+        attempts=2,
+        retry_delay=0.01,
+        timeout=5,
+    )
+    before = server.config
+    server.config = dataclasses.replace(before, email=dataclasses.replace(email, **changes))
+    try:
+        yield
+    finally:
+        server.config = before
+
+
+def send(client: TestClient, built: str, to: str, **headers: str) -> Any:
+    return client.post(
+        f"{built}/send",
+        data={"token": token(client, built), "to": to},
+        headers=headers,
+        follow_redirects=False,
+    )
+
+
+def send_error(text: str) -> str:
+    """The send section's message as the reader sees it."""
+    found = re.search(r'id="send-error">.*?<p class="lines">(.*?)</p>', text, re.S)
+    assert found, text
+    return unescape(found.group(1))
+
+
+def line(text: str) -> str:
+    """A catalogue sentence as the page starts a line with it (the CLI puts `reportgen:` before it)."""
+    return text[:1].upper() + text[1:]
+
+
+def error_cells() -> list[str]:
+    checked = check_workbook(SAMPLE, load_config(SAMPLES / "reportgen.toml"), AS_OF)
+    return [str(f.ref) for f in checked.findings if f.severity is Severity.ERROR]
+
+
+def test_the_form_starts_from_the_configured_recipients(
+    client: TestClient, server: Server, built: str
+) -> None:
+    with mail_settings(server, free_port(), to=("boss@example.com", "Lead <lead@example.com>")):
+        page = client.get(built).text
+    assert 'value="boss@example.com, Lead &lt;lead@example.com&gt;"' in page
+    assert 'action="' + built + '/send#send"' in page
+
+
+def test_a_send_mails_the_built_pdf_to_the_addresses_typed(
+    client: TestClient, server: Server, built: str
+) -> None:
+    handler = Handler()
+    with smtp_server(handler) as port, mail_settings(server, port, send_with_errors=True):
+        response = send(client, built, "ann@example.com, Bob Lee <bob@example.com>")
+        assert response.status_code == 303 and response.headers["location"] == f"{built}#send"
+        page = client.get(built)
+    assert [received.rcpt_tos for received in handler.received] == [("ann@example.com", "bob@example.com")]
+    message = handler.received[0].message
+    assert message["To"] == "ann@example.com, Bob Lee <bob@example.com>"
+    assert message["From"] == "Ops <ops@example.com>"
+    _, _, attachments = parts(message)
+    download = client.get(f"{built}/review.pdf").content
+    assert [a.get_filename() for a in attachments] == ["northwind-en-2026-10.pdf"]
+    assert attachments[0].get_content() == download and download.startswith(b"%PDF-")
+    sent = catalogue("en").text("web.sent", accepted="ann@example.com, bob@example.com")
+    assert sent in unescape(page.text)
+    assert 'id="send-error"' not in page.text
+    chinese = client.get(built, headers={"Accept-Language": "zh-CN"}).text
+    assert catalogue("zh").text("web.sent", accepted="ann@example.com、bob@example.com") in unescape(chinese)
+
+
+def test_error_cells_refuse_the_send_unless_send_with_errors(
+    client: TestClient, server: Server, built: str
+) -> None:
+    cells = error_cells()
+    assert cells  # the sample has error findings
+    handler = Handler()
+    with smtp_server(handler) as port:
+        with mail_settings(server, port, send_with_errors=False):
+            refused = send(client, built, "ann@example.com")
+            chinese = send(client, built, "ann@example.com", **{"Accept-Language": "zh-CN"})
+        assert handler.mail_calls == 0 and handler.received == []
+        with mail_settings(server, port, send_with_errors=True):
+            allowed = send(client, built, "ann@example.com")
+    assert refused.status_code == 422
+    for lang, response in (("en", refused), ("zh", chinese)):
+        words = catalogue(lang)
+        shown = words.text("where.list").join(cells)
+        expected = words.text("web.send_check_errors", count=len(cells), cells=shown)
+        assert send_error(response.text) == expected
+    assert 'value="ann@example.com"' in refused.text  # what was typed stays in the field
+    assert allowed.status_code == 303
+    assert [received.rcpt_tos for received in handler.received] == [("ann@example.com",)]
+
+
+def test_a_refused_recipient_is_named_beside_the_delivered_one(
+    client: TestClient, server: Server, built: str
+) -> None:
+    handler = Handler(rcpt_replies={"bob@example.com": "550 5.1.1 No such user here"})
+    with smtp_server(handler) as port, mail_settings(server, port, send_with_errors=True):
+        response = send(client, built, "ann@example.com, bob@example.com")
+    assert response.status_code == 502
+    words = catalogue("en")
+    shown = send_error(response.text)
+    assert shown.splitlines() == [
+        line(words.text("delivery.partial", accepted="ann@example.com")),
+        words.text(
+            "delivery.refused_address", address="bob@example.com", reply="550 5.1.1 No such user here"
+        ),
+        words.text("web.send_kept"),
+    ]
+    assert words.text("web.send_partial") in response.text
+    assert [received.rcpt_tos for received in handler.received] == [("ann@example.com",)]
+    assert server.root is not None and str(server.root) not in response.text  # no server path on the page
+    assert "Traceback" not in response.text
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_bad_address_or_no_sender_is_a_400_with_the_message(
+    client: TestClient, server: Server, built: str, lang: str
+) -> None:
+    words = catalogue(lang)
+    handler = Handler()
+    with smtp_server(handler) as port:
+        with mail_settings(server, port):
+            bad = send(client, built, "ann@example.com; not-an-address", **{"Accept-Language": lang})
+            empty = send(client, built, " , ", **{"Accept-Language": lang})
+        with mail_settings(server, port, sender=None):
+            no_sender = send(client, built, "ann@example.com", **{"Accept-Language": lang})
+    assert bad.status_code == 400
+    assert send_error(bad.text) == line(words.text("usage.bad_address", address='"not-an-address"'))
+    assert 'value="ann@example.com; not-an-address"' in bad.text
+    assert empty.status_code == 400 and send_error(empty.text) == words.text("web.no_addresses")
+    assert no_sender.status_code == 400 and send_error(no_sender.text) == line(words.text("usage.no_sender"))
+    assert handler.mail_calls == 0
+
+
+def test_a_server_that_is_down_keeps_the_pdf_downloadable(
+    client: TestClient, server: Server, built: str
+) -> None:
+    before = client.get(f"{built}/review.pdf").content
+    with mail_settings(server, free_port(), send_with_errors=True):  # nothing listens there
+        response = send(client, built, "ann@example.com")
+    assert response.status_code == 502
+    words = catalogue("en")
+    lines = send_error(response.text).splitlines()
+    opening = words.text("delivery.unreachable", attempts=2, reply="\0").split("\0")[0]
+    assert lines[0].startswith(line(opening)) and lines[-1] == words.text("web.send_kept")
+    after = client.get(f"{built}/review.pdf")
+    assert after.status_code == 200 and after.content == before
+
+
+def test_the_smtp_password_never_reaches_the_page(
+    client: TestClient, server: Server, built: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REPORTGEN_SMTP_PASSWORD", PASSWORD)
+    words = catalogue("en")
+    for accepted, status in ((PASSWORD, 303), ("another-one", 502)):
+        handler = Handler()
+        authenticator = Authenticator("ops", accepted)
+        running = smtp_server(handler, authenticator=authenticator, auth_require_tls=False)
+        with running as port, mail_settings(server, port, username="ops", send_with_errors=True):
+            response = send(client, built, "ann@example.com")
+            page = client.get(built).text
+        assert response.status_code == status and set(authenticator.offered) == {PASSWORD}
+        assert PASSWORD not in response.text + page
+        if status == 502:
+            opening = words.text("delivery.login", reply="\0").split("\0")[0]
+            assert send_error(response.text).startswith(line(opening) + "535")
+            assert handler.received == []
+        else:
+            assert len(handler.received) == 1
+
+
+def test_a_slow_send_does_not_block_the_page(client: TestClient, server: Server, built: str) -> None:
+    handler = Handler(data_sleep=2.0)
+    outcome: list[int] = []
+    with smtp_server(handler) as port, mail_settings(server, port, send_with_errors=True):
+        page_token = token(client, built)
+        sending = threading.Thread(
+            target=lambda: outcome.append(
+                client.post(f"{built}/send", data={"token": page_token, "to": "ann@example.com"}).status_code
+            )
+        )
+        sending.start()
+        time.sleep(0.5)  # the send is in the server's DATA pause now
+        started = time.monotonic()
+        assert client.get("/").status_code == 200
+        answered = time.monotonic() - started
+        still_sending = sending.is_alive()
+        sending.join(timeout=30)
+    assert still_sending and answered < 1.0, answered
+    assert outcome == [200] and len(handler.received) == 1  # the redirect followed to the page
