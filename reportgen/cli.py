@@ -14,11 +14,10 @@ import click
 from reportgen import __version__
 from reportgen.config import load_config
 from reportgen.errors import ExitCode, ReportgenError, UsageError
-from reportgen.figures_json import dumps, figures_document, finding_message, findings_document
+from reportgen.figures_json import dumps, finding_message, findings_document
 from reportgen.messages import catalogue
 from reportgen.model import Severity
-from reportgen.outputs import write_atomic
-from reportgen.pipeline import build_review, check_workbook, render_review
+from reportgen.pipeline import build_to_files, check_workbook
 
 CHECK_TABLE_LIMIT = 200
 SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "dim"}
@@ -159,27 +158,19 @@ def build(
     chosen_month = _month(month)
     as_of_date = _as_of(as_of)
     config = load_config(config_path, workbook)
-    checked = check_workbook(workbook, config, as_of_date)
-    review = build_review(checked, chosen_month, as_of_date, lang, config)
-    if json_path is not None:
-        write_atomic(json_path, dumps(figures_document(review)))
-        click.echo(str(json_path))
-    if no_pdf and html_path is None:
-        return
-    rendered = render_review(
-        review, config, templates, stem=workbook.stem, with_pdf=not no_pdf, with_page=html_path is not None
+    build_to_files(
+        workbook,
+        config,
+        as_of_date,
+        month=chosen_month,
+        lang=lang,
+        pdf_path=pdf_path,
+        html_path=html_path,
+        json_path=json_path,
+        with_pdf=not no_pdf,
+        templates=templates,
+        announce=lambda path: click.echo(str(path)),
     )
-    if html_path is not None and rendered.html is not None:
-        write_atomic(html_path, rendered.html.encode("utf-8"))
-        click.echo(str(html_path))
-    if rendered.pdf is not None:
-        target = pdf_path or workbook.with_name(f"{workbook.stem}-{review.month}.pdf")
-        if rendered.table is not None:  # the complete table travels inside the PDF and beside it
-            beside = target.with_name(rendered.table.name)
-            write_atomic(beside, rendered.table.data)
-            click.echo(str(beside))
-        write_atomic(target, rendered.pdf)
-        click.echo(str(target))
 
 
 def _language_of(argv: Sequence[str]) -> str | None:
