@@ -104,7 +104,7 @@ def build_job(job: Job, lang: str) -> Outcome:
             stem=job.stem,
         )
     except ReportgenError as exc:
-        return Outcome(job.workbook, FAILED, message=exc.message(job.lang or lang))
+        return Outcome(job.workbook, FAILED, message=exc.message(job.lang))  # as `build` prints it
     review = built.review
     findings = review.checked.findings
     words = catalogue(job.lang or lang)
@@ -124,7 +124,7 @@ def build_job(job: Job, lang: str) -> Outcome:
             deliver(built.pdf, findings, config)
             status = SENT
         except ReportgenError as exc:  # refused, failed, or a mail setting that cannot be used: PDF kept
-            status, message = NOT_SENT, exc.message(job.lang or lang)
+            status, message = NOT_SENT, exc.message(job.lang)
     return Outcome(
         job.workbook,
         status,

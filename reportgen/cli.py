@@ -262,12 +262,15 @@ def batch(
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=errors) as progress:
         task = progress.add_task(words.text("batch.progress"), total=len(planned))
-        outcomes = batching.run_jobs(
-            planned,
-            jobs or batching.default_workers(),
-            lang or "en",
-            on_done=lambda outcome: progress.advance(task),
-        )
+        try:
+            outcomes = batching.run_jobs(
+                planned,
+                jobs or batching.default_workers(),
+                lang or "en",
+                on_done=lambda outcome: progress.advance(task),
+            )
+        except KeyboardInterrupt:  # the workers are stopped; no traceback for Ctrl-C
+            raise click.Abort() from None
     table = Table(title=words.text("batch.title", total=len(outcomes)), title_justify="left")
     for column in ("workbook", "team", "month", "status", "findings", "output"):
         table.add_column(words.text(f"batch.col_{column}"), overflow="fold")

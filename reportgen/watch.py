@@ -28,7 +28,7 @@ from reportgen.messages import catalogue
 from reportgen.outputs import write_atomic
 
 STATE_NAME = ".reportgen-watch.json"
-SUBFOLDERS = ("out", "done", "failed")
+SUBFOLDERS = ("out", "done", "failed")  # never input: only the inbox's top-level files are
 TEMP_SUFFIXES = (".tmp", ".temp", ".part", ".partial", ".crdownload", ".download", ".swp", ".lock", ".log")
 POLL_ENV = "REPORTGEN_WATCH_POLL"  # set to 1 to force polling (network drives, containers without inotify)
 ZIP_MAGIC = b"PK\x03\x04"
@@ -182,7 +182,7 @@ class Watcher:
     def run(self) -> None:
         """Watch until SIGINT or SIGTERM, then log that it stopped."""
         options = self.options
-        for name in ("done", "failed"):
+        for name in SUBFOLDERS[1:]:
             (options.inbox / name).mkdir(exist_ok=True)
         options.out_dir.mkdir(parents=True, exist_ok=True)
         stopping = (signal.SIGINT, signal.SIGTERM)

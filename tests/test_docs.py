@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import click
@@ -29,3 +30,14 @@ def test_every_header_the_reader_understands_is_in_the_column_table() -> None:
     for canonical, synonyms in vocab.ACTIVITY_HEADERS.values():
         for word in canonical + synonyms:
             assert vocab.key(word) in documented, word
+
+
+def test_watch_section_names_what_the_code_ignores_and_keeps() -> None:
+    from reportgen.watch import POLL_ENV, STATE_NAME, SUBFOLDERS, TEMP_SUFFIXES
+
+    section = README.split("## Many workbooks: batch and watch", 1)[1].split("\n## ", 1)[0]
+    assert f"{POLL_ENV}=1" in section and f"INBOX/{STATE_NAME}" in section
+    for folder in SUBFOLDERS:
+        assert f"`{folder}/`" in section, folder
+    documented = set(re.findall(r"`(\.[a-z]+)`", section))
+    assert {".tmp", ".part", ".crdownload", ".download", ".swp"} <= documented & set(TEMP_SUFFIXES)
