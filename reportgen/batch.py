@@ -26,7 +26,15 @@ BUILT = "built"
 SENT = "sent"
 NOT_SENT = "not_sent"  # built, but the delivery was refused or failed
 FAILED = "failed"  # the workbook could not be used (or its build crashed)
-PRELOAD = ["reportgen.pipeline", "reportgen.render", "reportgen.charts", "weasyprint", "matplotlib.pyplot"]
+PRELOAD = [  # imported once in the forkserver, so a worker costs its build and not the imports
+    "reportgen.pipeline",
+    "reportgen.render",
+    "reportgen.charts",
+    "weasyprint",
+    "matplotlib.figure",
+    "matplotlib.backends.backend_agg",
+    "matplotlib.backends.backend_svg",
+]
 
 
 @dataclass(frozen=True, slots=True)

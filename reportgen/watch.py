@@ -231,6 +231,7 @@ class Watcher:
                 mode = "polling"
             else:
                 self.log("started", inbox=self.options.inbox, out=self.options.out_dir, mode=self._mode(mode))
+                self._scan()  # what arrived between the first scan and the watcher's start
                 yield {Path(path) for _, path in first}
                 for changes in watcher:
                     yield {Path(path) for _, path in changes}

@@ -126,6 +126,16 @@ def test_one_job_and_two_jobs_give_byte_identical_pdfs(
     assert sorted(path.name for path in tmp_path.glob("*.pdf")) == sorted(names)
     for name in names:
         assert (tmp_path / name).read_bytes() == (out_two / name).read_bytes(), name
+    single = tmp_path / "single.pdf"  # and the same bytes as `reportgen build` writes
+    build = subprocess.run(
+        [sys.executable, "-m", "reportgen", "build", str(inputs["xinghe"]), "-o", str(single)]
+        + ["--as-of", AS_OF, "--month", "2026-10"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert build.returncode == ExitCode.OK, build.stderr
+    assert single.read_bytes() == (tmp_path / "xinghe-zh-2026-10.pdf").read_bytes()
 
 
 def test_usage_errors_exit_2_without_a_traceback(tmp_path: Path) -> None:
