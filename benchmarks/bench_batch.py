@@ -3,7 +3,9 @@
 Run: `.venv/bin/python benchmarks/bench_batch.py [--teams 40] [--jobs 1 2]`. It writes `teams` workbooks (the
 two samples, alternately, each under another team's name and with a few rows removed so no two are alike),
 builds them all with `reportgen batch --jobs N` as a fresh process for each N in one run, and prints the wall
-time, the time per workbook and the speed-up over the first N. Target (issue 7): at least 1.7 on two cores.
+time, the time per workbook and the speed-up over the first N. The workbooks are built in interleaved rounds
+(a quarter of them with --jobs 1 then 2, the next quarter 2 then 1, …) so that a change in the machine's load
+does not fall on one N only. Target (issue 7): at least 1.7 on two cores.
 Other work on the machine makes the figures noisy; run it on a quiet machine for a fair number.
 """
 
@@ -62,23 +64,30 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--teams", type=int, default=40)
     parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--rounds", type=int, default=4, help="interleaved rounds (fairer under load)")
     args = parser.parse_args()
+    walls = dict.fromkeys(args.jobs, 0.0)
     with tempfile.TemporaryDirectory(prefix="bench-batch-") as temp:
         folder = Path(temp)
         books = make_teams(folder / "in", args.teams)
-        rows = []
+        share = -(-len(books) // args.rounds)
+        for round_number in range(args.rounds):
+            chunk = books[round_number * share : (round_number + 1) * share]
+            order = args.jobs if round_number % 2 == 0 else list(reversed(args.jobs))
+            for jobs in order:
+                out = folder / f"out-{jobs}"
+                wall = run_batch(chunk, out, jobs)
+                walls[jobs] += wall
+                print(f"round {round_number + 1}, --jobs {jobs}: {wall:.1f} s", file=sys.stderr, flush=True)
         for jobs in args.jobs:
-            out = folder / f"out-{jobs}"
-            wall = run_batch(books, out, jobs)
-            assert len(list(out.glob("*.pdf"))) == len(books)
-            rows.append((jobs, wall))
-            print(f"--jobs {jobs}: {wall:.1f} s", file=sys.stderr, flush=True)
+            assert len(list((folder / f"out-{jobs}").glob("*.pdf"))) == len(books)
     load = os.getloadavg()[0]
-    print(f"{len(books)} team workbooks, {os.cpu_count()} CPUs, load average at the end: {load:.2f}")
+    print(f"{len(books)} team workbooks in {args.rounds} interleaved rounds, {os.cpu_count()} CPUs, ", end="")
+    print(f"load average at the end: {load:.2f}")
     print("| jobs | wall time | per workbook | speed-up |")
     print("|---:|---:|---:|---:|")
-    base = rows[0][1]
-    for jobs, wall in rows:
+    base = walls[args.jobs[0]]
+    for jobs, wall in walls.items():
         print(f"| {jobs} | {wall:.1f} s | {wall / len(books):.2f} s | {base / wall:.2f} |")
 
 
