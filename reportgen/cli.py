@@ -13,13 +13,13 @@ import click
 
 from reportgen import __version__
 from reportgen.config import EmailSettings, load_config
-from reportgen.errors import ExitCode, ReportgenError, UsageError
-from reportgen.figures_json import dumps, figures_document, finding_message, findings_document
+from reportgen.errors import ExitCode, InputError, ReportgenError, UsageError
+from reportgen.figures_json import dumps, finding_message, findings_document
 from reportgen.messages import catalogue
 from reportgen.model import Severity
 from reportgen.outputs import write_atomic
 from reportgen.pdf import import_renderer_early, renderer_imported
-from reportgen.pipeline import build_review, check_workbook, render_review
+from reportgen.pipeline import build_to_files, check_workbook
 
 CHECK_TABLE_LIMIT = 200
 SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "dim"}
@@ -180,32 +180,25 @@ def build(
         resolve_recipients(config.email, to, cc)
     if not no_pdf:
         import_renderer_early()
-    checked = check_workbook(workbook, config, as_of_date)
-    review = build_review(checked, chosen_month, as_of_date, lang, config)
-    if json_path is not None:
-        write_atomic(json_path, dumps(figures_document(review)))
-        click.echo(str(json_path))
-    if no_pdf and html_path is None:
-        return
-    rendered = render_review(
-        review, config, templates, stem=workbook.stem, with_pdf=not no_pdf, with_page=html_path is not None
+    built = build_to_files(
+        workbook,
+        config,
+        as_of_date,
+        month=chosen_month,
+        lang=lang,
+        pdf_path=pdf_path,
+        html_path=html_path,
+        json_path=json_path,
+        with_pdf=not no_pdf,
+        templates=templates,
+        announce=lambda path: click.echo(str(path)),
     )
-    if html_path is not None and rendered.html is not None:
-        write_atomic(html_path, rendered.html.encode("utf-8"))
-        click.echo(str(html_path))
-    if rendered.pdf is not None:
-        target = pdf_path or workbook.with_name(f"{workbook.stem}-{review.month}.pdf")
-        if rendered.table is not None:  # the complete table travels inside the PDF and beside it
-            beside = target.with_name(rendered.table.name)
-            write_atomic(beside, rendered.table.data)
-            click.echo(str(beside))
-        write_atomic(target, rendered.pdf)
-        click.echo(str(target))
-        if email:
-            from reportgen.deliver import refuse_on_errors
+    if email and built.pdf is not None:
+        from reportgen.deliver import refuse_on_errors
 
-            refuse_on_errors(target, checked.findings, force=force, lang=review.lang)
-            _send(target, config.email, to, cc, None, config.email.language or review.lang)
+        review = built.review
+        refuse_on_errors(built.pdf, review.checked.findings, force=force, lang=review.lang)
+        _send(built.pdf, config.email, to, cc, None, config.email.language or review.lang)
 
 
 def _send(
@@ -350,3 +343,133 @@ def serve(
     config = load_config(config_path, None)
     options = web.ServeOptions(host, port, tuple(allow_hosts), _as_of(as_of) if as_of else None)
     web.serve(options, config)
+
+
+@cli.command()
+@click.argument("workbooks", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder for the reviews (<stem>-<YYYY-MM>.pdf each).",
+)
+@click.option("--jobs", type=click.IntRange(min=1), help="Workbooks built at once (default: CPU count).")
+@click.option("--month", metavar="YYYY-MM", help="Month to review (default: each workbook's latest).")
+@as_of_option
+@config_option
+@lang_option
+@click.option("--email", is_flag=True, help="Mail each review (as build --email does).")
+def batch(
+    workbooks: tuple[Path, ...],
+    out_dir: Path,
+    jobs: int | None,
+    month: str | None,
+    as_of: str | None,
+    config_path: Path | None,
+    lang: str | None,
+    email: bool,
+) -> None:
+    """Build many workbooks in parallel worker processes; exit 1 if any failed, after all the others."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.table import Table
+
+    from reportgen import batch as batching
+
+    chosen_month, as_of_date = _month(month), _as_of(as_of)
+    if email:  # no sender or no recipients: refused before any build
+        batching.check_mail_settings(load_config(config_path, workbooks[0]))
+    words = catalogue(lang or "en")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(out_dir, "output_unwritable", detail=exc.strerror or str(exc)) from exc
+    unique, stems = batching.output_stems(list(workbooks))
+    errors = Console(stderr=True, highlight=False)
+    firsts: dict[str, Path] = {}
+    for workbook in unique:
+        first = firsts.setdefault(workbook.stem.casefold(), workbook)
+        if first is not workbook:
+            errors.print(words.text("batch.renamed", workbook=workbook, other=first, stem=stems[workbook]))
+    planned = [
+        batching.Job(workbook, out_dir, stems[workbook], as_of_date, config_path, chosen_month, lang, email)
+        for workbook in unique
+    ]
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=errors) as progress:
+        task = progress.add_task(words.text("batch.progress"), total=len(planned))
+        try:
+            outcomes = batching.run_jobs(
+                planned,
+                jobs or batching.default_workers(),
+                lang or "en",
+                on_done=lambda outcome: progress.advance(task),
+            )
+        except KeyboardInterrupt:  # the workers are stopped; no traceback for Ctrl-C
+            raise click.Abort() from None
+    table = Table(title=words.text("batch.title", total=len(outcomes)), title_justify="left")
+    for column in ("workbook", "team", "month", "status", "findings", "output"):
+        table.add_column(words.text(f"batch.col_{column}"), overflow="fold")
+    for outcome in outcomes:
+        style = {batching.FAILED: "bold red", batching.NOT_SENT: "yellow"}.get(outcome.status, "green")
+        table.add_row(
+            str(outcome.workbook),
+            outcome.team or "",
+            outcome.month or "",
+            f"[{style}]{words.text(f'batch.status_{outcome.status}')}[/]",
+            "" if outcome.status == batching.FAILED else str(outcome.findings),
+            str(outcome.pdf) if outcome.status != batching.FAILED else (outcome.message or ""),
+        )
+    Console(highlight=False).print(table)
+    for outcome in outcomes:  # a delivery problem keeps its PDF: say why it was not sent
+        if outcome.status == batching.NOT_SENT:
+            errors.print(words.text("batch.not_sent", workbook=outcome.workbook, problem=outcome.message))
+    batching.raise_for_outcomes(outcomes)
+
+
+@cli.command()
+@click.argument("inbox", type=click.Path(path_type=Path, file_okay=False))
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder for the reviews (default: INBOX/out).",
+)
+@click.option("--email", is_flag=True, help="Mail each review (as build --email does).")
+@as_of_option
+@config_option
+@lang_option
+@click.option(
+    "--settle",
+    type=click.FloatRange(min=0.1),
+    default=2.0,
+    show_default=True,
+    help="Seconds a file must stay unchanged before it is read.",
+)
+@click.option("--poll", is_flag=True, help="Poll the folder instead of using filesystem events.")
+def watch(
+    inbox: Path,
+    out_dir: Path | None,
+    email: bool,
+    as_of: str | None,
+    config_path: Path | None,
+    lang: str | None,
+    settle: float,
+    poll: bool,
+) -> None:
+    """Build the review of every workbook dropped into INBOX, once per version, until Ctrl-C."""
+    from reportgen import batch as batching
+    from reportgen.watch import Watcher, WatchOptions
+
+    as_of_date = _as_of(as_of) if as_of is not None else None
+    if email:  # no sender or no recipients: refused before watching
+        batching.check_mail_settings(load_config(config_path, inbox / "workbook.xlsx"))
+    if not inbox.is_dir():
+        raise InputError(inbox, "inbox_missing")
+    inbox = inbox.resolve()
+    out = (out_dir or inbox / "out").resolve()
+    if out == inbox:
+        raise UsageError("watch_out_is_inbox")
+    options = WatchOptions(inbox, out, as_of_date, config_path, lang, email, settle, poll)
+    Watcher(options, lambda line: click.echo(line)).run()

@@ -27,6 +27,7 @@ from reportgen.metrics import (
 )
 from reportgen.model import Commentary, Finding, Goal, Mapped, Principle, Severity, column_letter
 from reportgen.normalize import normalize_rows
+from reportgen.outputs import write_atomic
 from reportgen.workbook import ReadLimits, read_workbook
 
 
@@ -253,3 +254,52 @@ def render_review(
     attached_table = table()
     background.close()
     return RenderedReview(pdf_bytes, page, warnings, attached_table)
+
+
+@dataclass(frozen=True, slots=True)
+class BuiltFiles:
+    """What one build wrote: the review it came from and the PDF's path (None with with_pdf=False)."""
+
+    review: Review
+    pdf: Path | None
+
+
+def build_to_files(
+    workbook: Path,
+    config: Config,
+    as_of: dt.date,
+    *,
+    month: str | None = None,
+    lang: str | None = None,
+    pdf_path: Path | None = None,
+    out_dir: Path | None = None,
+    stem: str | None = None,
+    html_path: Path | None = None,
+    json_path: Path | None = None,
+    with_pdf: bool = True,
+    templates: Path | None = None,
+    announce: Callable[[Path], None] = lambda path: None,
+) -> BuiltFiles:
+    """check → build → render → write, the one path build, batch and watch share; `announce` hears each file
+    as it is written (default PDF: `<stem>-<YYYY-MM>.pdf` in `out_dir`, else beside the workbook)."""
+    stem = stem or workbook.stem
+    checked = check_workbook(workbook, config, as_of)
+    review = build_review(checked, month, as_of, lang, config)
+    if json_path is not None:
+        from reportgen.figures_json import dumps, figures_document
+
+        announce(write_atomic(json_path, dumps(figures_document(review))))
+    if not with_pdf and html_path is None:
+        return BuiltFiles(review, None)
+    rendered = render_review(
+        review, config, templates, stem=stem, with_pdf=with_pdf, with_page=html_path is not None
+    )
+    if html_path is not None and rendered.html is not None:
+        announce(write_atomic(html_path, rendered.html.encode("utf-8")))
+    target = None
+    if rendered.pdf is not None:
+        target = pdf_path or (out_dir or workbook.parent) / f"{stem}-{review.month}.pdf"
+        if rendered.table is not None:  # the complete table travels inside the PDF and beside it
+            announce(write_atomic(target.with_name(rendered.table.name), rendered.table.data))
+        announce(write_atomic(target, rendered.pdf))
+    return BuiltFiles(review, target)

@@ -48,3 +48,13 @@ def make_workbook(
     path = tmp_path / name
     book.save(path)
     return path
+
+
+def team_copy(sample: Path, target: Path, team: str) -> Path:
+    """A copy of a sample workbook kept by another team: the title above the header row names the team."""
+    book = openpyxl.load_workbook(sample)
+    sheet = next(ws for ws in book.worksheets if ws.title in ("Activities", "活动"))
+    sheet.cell(1, 1).value = f"{team} — Marketing Ops Log 2026"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    book.save(target)
+    return target

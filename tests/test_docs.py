@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import click
@@ -58,3 +59,14 @@ def test_every_serve_setting_is_documented() -> None:
 def test_the_page_says_how_it_sends() -> None:
     section = README.split("## The local page (`serve`)", 1)[1].split("\n## ", 1)[0]
     assert "`[email] to`" in section and "send_with_errors = true" in section
+
+
+def test_watch_section_names_what_the_code_ignores_and_keeps() -> None:
+    from reportgen.watch import POLL_ENV, STATE_NAME, SUBFOLDERS, TEMP_SUFFIXES
+
+    section = README.split("## Many workbooks: batch and watch", 1)[1].split("\n## ", 1)[0]
+    assert f"{POLL_ENV}=1" in section and f"INBOX/{STATE_NAME}" in section
+    for folder in SUBFOLDERS:
+        assert f"`{folder}/`" in section, folder
+    documented = set(re.findall(r"`(\.[a-z]+)`", section))
+    assert {".tmp", ".part", ".crdownload", ".download", ".swp"} <= documented & set(TEMP_SUFFIXES)
