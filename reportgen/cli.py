@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import gc
+import os
 import sys
 import traceback
 from collections.abc import Sequence
@@ -288,6 +290,23 @@ def _language_of(argv: Sequence[str]) -> str | None:
         if arg.startswith("--lang="):
             return arg.split("=", 1)[1] if arg.split("=", 1)[1] in ("en", "zh") else "en"
     return None
+
+
+# Commands that end when their outputs are written: their objects need no tearing down.
+SHORT_COMMANDS = frozenset({"build", "check", "init", "send"})
+
+
+def run() -> None:
+    """The console entry point: `main`, then, after a short command, the process ends without deallocating
+    what it built one object at a time (0.6 s for a 100,000-row review); its files are already written and
+    renamed, and its output is flushed first. Long-lived commands (serve, watch, batch) exit normally."""
+    code = main()
+    if SHORT_COMMANDS.intersection(sys.argv[1:2]):
+        with contextlib.suppress(OSError):  # a closed pipe is no reason to tear everything down after all
+            sys.stdout.flush()
+            sys.stderr.flush()
+        os._exit(code)
+    raise SystemExit(code)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
