@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,25 @@ from typing import Any
 import openpyxl
 
 EN_HEADERS = ["Date", "Channel", "Activity", "Owner", "Goal", "Status", "Due", "Done on", "Cost", "Leads"]
+
+# Three October rows under EN_HEADERS: done on time, delayed with an unreadable cost ("abc", an error
+# finding), done without a due date. End-to-end tests build small workbooks from them.
+OCTOBER_ROWS: list[list[Any]] = [
+    [
+        dt.date(2026, 10, 1),
+        "SEO",
+        "Keyword page",
+        "Ann",
+        "",
+        "Done",
+        dt.date(2026, 10, 5),
+        dt.date(2026, 10, 4),
+        20,
+        2,
+    ],
+    [dt.date(2026, 10, 2), "Event", "Webinar", "Bo", "", "Delayed", None, None, "abc", 3],
+    [dt.date(2026, 10, 9), "Content", "Launch article", "Bo", "", "Done", None, dt.date(2026, 10, 9), 5, 1],
+]
 
 
 def make_workbook(

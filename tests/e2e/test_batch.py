@@ -14,27 +14,12 @@ from pypdf import PdfReader
 from reportgen.config import load_config
 from reportgen.errors import ExitCode
 from reportgen.pipeline import check_workbook
-from tests.builders import make_workbook, team_copy
+from tests.builders import OCTOBER_ROWS, make_workbook, team_copy
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "samples"
 AS_OF = "2026-11-03"
-OCTOBER = [
-    [
-        dt.date(2026, 10, 1),
-        "SEO",
-        "Keyword page",
-        "Ann",
-        "",
-        "Done",
-        dt.date(2026, 10, 5),
-        dt.date(2026, 10, 4),
-        20,
-        2,
-    ],
-    [dt.date(2026, 10, 2), "Event", "Webinar", "Bo", "", "Delayed", None, None, "abc", 3],
-    [dt.date(2026, 10, 9), "Content", "Launch article", "Bo", "", "Done", None, dt.date(2026, 10, 9), 5, 1],
-]
+OCTOBER = OCTOBER_ROWS
 
 
 def run_batch(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:

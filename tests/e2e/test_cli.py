@@ -12,23 +12,11 @@ import pytest
 
 from reportgen import __version__
 from reportgen.errors import ExitCode
-from tests.builders import make_workbook
+from tests.builders import OCTOBER_ROWS, make_workbook
 
 ROWS = [
     [dt.date(2026, 9, 28), "SEO", "September page", "Ann", "", "Done", None, None, 10, 1],
-    [
-        dt.date(2026, 10, 1),
-        "SEO",
-        "Keyword page",
-        "Ann",
-        "",
-        "Done",
-        dt.date(2026, 10, 5),
-        dt.date(2026, 10, 4),
-        20,
-        2,
-    ],
-    [dt.date(2026, 10, 2), "Event", "Webinar", "Bo", "", "Delayed", None, None, "abc", 3],
+    *OCTOBER_ROWS[:2],
     [dt.date(2026, 11, 20), "Content", "Next month's article", "Bo", "", "Planned", None, None, None, None],
 ]
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import signal
 import subprocess
@@ -15,25 +14,11 @@ import pytest
 from pypdf import PdfReader
 
 from reportgen.errors import ExitCode
-from tests.builders import make_workbook
+from tests.builders import OCTOBER_ROWS, make_workbook
 
 SETTLE = 1.5  # seconds a file must stay unchanged; the slow writer pauses well below it
 TIMEOUT = 180.0  # bounded waits: builds are slow on a loaded two-core machine
-OCTOBER = [
-    [
-        dt.date(2026, 10, 1),
-        "SEO",
-        "Keyword page",
-        "Ann",
-        "",
-        "Done",
-        dt.date(2026, 10, 5),
-        dt.date(2026, 10, 4),
-        20,
-        2,
-    ],
-    [dt.date(2026, 10, 2), "Event", "Webinar", "Bo", "", "Delayed", None, None, "abc", 3],
-]
+OCTOBER = OCTOBER_ROWS[:2]
 
 
 class Watch:
