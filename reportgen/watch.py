@@ -266,7 +266,8 @@ class Watcher:
         if done_status is not None:
             moved = self._move(path, "failed" if done_status == FAILED else "done")
             status = self.words.text(f"batch.status_{done_status}")
-            self.log("already", name=path.name, status=status, moved=self._shown(moved))
+            if moved is not None:
+                self.log("already", name=path.name, status=status, moved=self._shown(moved))
             return
         self.log("building", name=path.name)
         job = Job(
@@ -281,8 +282,13 @@ class Watcher:
         (outcome,) = run_jobs([job], 1, self.options.lang or "en")
         self.state.record(path.name, digest, outcome.status, outcome.pdf)
         moved = self._move(path, "failed" if outcome.status == FAILED else "done")
-        write_atomic(moved.with_name(moved.name + ".log"), self._log_text(path, outcome).encode("utf-8"))
-        shown = {"name": path.name, "moved": self._shown(moved), "findings": outcome.findings}
+        kept = moved or path  # a workbook that could not be moved stays where it is, and is not built again
+        log_path = (moved or self.options.out_dir / path.name).with_name(path.name + ".log")
+        try:
+            write_atomic(log_path, self._log_text(path, outcome).encode("utf-8"))
+        except OSError as exc:
+            self.log("log_unwritable", name=path.name, path=log_path, detail=exc.strerror or str(exc))
+        shown = {"name": path.name, "moved": self._shown(kept), "findings": outcome.findings}
         if outcome.status == FAILED:
             self.log("failed", problem=outcome.message, **shown)
         elif outcome.status == NOT_SENT:
@@ -299,9 +305,15 @@ class Watcher:
         except ValueError:
             return str(path)
 
-    def _move(self, path: Path, folder: str) -> Path:
+    def _move(self, path: Path, folder: str) -> Path | None:
+        """Move a processed workbook into done/ or failed/; a move the file system refuses is logged, never a
+        reason to stop watching (the state file already keeps this version from being built again)."""
         target = unique_path(self.options.inbox / folder, path.name)
-        os.replace(path, target)
+        try:
+            os.replace(path, target)
+        except OSError as exc:
+            self.log("move_failed", name=path.name, folder=folder, detail=exc.strerror or str(exc))
+            return None
         return target
 
     def _log_text(self, path: Path, outcome: Outcome) -> str:

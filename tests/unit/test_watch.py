@@ -128,3 +128,25 @@ def test_unique_path_never_overwrites_an_earlier_version(tmp_path: Path) -> None
     assert unique_path(tmp_path, "book.xlsx") == tmp_path / "book-2.xlsx"
     (tmp_path / "book-2.xlsx").write_bytes(b"2")
     assert unique_path(tmp_path, "book.xlsx") == tmp_path / "book-3.xlsx"
+
+
+def test_a_workbook_that_cannot_be_moved_aside_is_logged_and_never_built_twice(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from reportgen.watch import Watcher, WatchOptions
+
+    inbox, out = tmp_path / "inbox", tmp_path / "inbox" / "out"
+    inbox.mkdir()
+    out.mkdir()
+    (inbox / "failed").write_text("a file where the failed/ folder should be")  # any move into it fails
+    notes = inbox / "notes.xlsx"
+    notes.write_text("date,channel,activity\n")  # not a workbook: its build fails fast
+    lines: list[str] = []
+    watcher = Watcher(WatchOptions(inbox, out, dt.date(2026, 11, 3)), lines.append)
+    watcher.process(notes)  # no exception: a refused move is an event, not the end of the watch
+    assert notes.exists()
+    assert any("notes.xlsx: could not be moved to failed/" in line for line in lines), lines
+    assert "this is a text or CSV file" in (out / "notes.xlsx.log").read_text("utf-8")
+    building = sum("building the review" in line for line in lines)
+    watcher.process(notes)  # noticed again: the state file knows this version
+    assert sum("building the review" in line for line in lines) == building == 1
