@@ -283,7 +283,7 @@ class Watcher:
         self.state.record(path.name, digest, outcome.status, outcome.pdf)
         moved = self._move(path, "failed" if outcome.status == FAILED else "done")
         kept = moved or path  # a workbook that could not be moved stays where it is, and is not built again
-        log_path = (moved or self.options.out_dir / path.name).with_name(path.name + ".log")
+        log_path = (moved or self.options.out_dir / path.name).with_name((moved or path).name + ".log")
         try:
             write_atomic(log_path, self._log_text(path, outcome).encode("utf-8"))
         except OSError as exc:
