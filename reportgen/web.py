@@ -53,8 +53,7 @@ from reportgen.figures_json import finding_message
 from reportgen.messages import LANGUAGES, catalogue
 from reportgen.metrics import default_month
 from reportgen.model import Finding, Severity
-from reportgen.outputs import write_atomic
-from reportgen.pipeline import build_review, check_workbook, render_review
+from reportgen.pipeline import build_to_files, check_workbook
 
 WORKERS = 2  # builds at once; a third waits in the pool's queue, the page itself never waits
 FORM_LIMIT = 64 * 1024  # bytes of a form that carries no file (build, send)
@@ -135,18 +134,24 @@ def check_upload(path: Path, shown_name: str, config: Config, as_of: dt.date) ->
 def build_upload(
     path: Path, shown_name: str, stem: str, config: Config, as_of: dt.date, month: str, lang: str
 ) -> BuiltReview | Problem:
-    """check → build → render (PDF and page), written into the upload's folder."""
+    """The pipeline's one build path (`build_to_files`), writing the PDF and the page into the upload's
+    folder."""
+    page = path.with_name(f"review-{month}-{lang}.html")
     try:
-        review = build_review(check_workbook(path, config, as_of), month, as_of, lang, config)
-        rendered = render_review(review, config, stem=stem, with_pdf=True, with_page=True)
-        assert rendered.pdf is not None and rendered.html is not None  # both were asked for
-        pdf = write_atomic(pdf_path(path.parent, stem, review.month), rendered.pdf)
-        page = write_atomic(
-            path.with_name(f"review-{review.month}-{review.lang}.html"), rendered.html.encode()
+        built = build_to_files(
+            path,
+            config,
+            as_of,
+            month=month,
+            lang=lang,
+            pdf_path=pdf_path(path.parent, stem, month),
+            stem=stem,
+            html_path=page,
         )
     except ReportgenError as exc:
         return _problem(exc, shown_name)
-    return BuiltReview(review.month, review.lang, pdf, page)
+    assert built.pdf is not None  # a PDF was asked for
+    return BuiltReview(built.review.month, built.review.lang, built.pdf, page)
 
 
 def pdf_path(folder: Path, stem: str, month: str) -> Path:
