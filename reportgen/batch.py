@@ -121,7 +121,7 @@ def build_job(job: Job, lang: str) -> Outcome:
         "\t".join(
             (
                 words.text(f"severity.{finding.severity.value}"),
-                str(finding.ref) if finding.ref else (finding.sheet_name or ""),
+                finding.where,
                 finding_message(finding, words),
             )
         )

@@ -102,10 +102,9 @@ def check(
     table.add_column(words.text("check.col_message"), overflow="fold")
     ordered = sorted(checked.findings, key=lambda finding: list(Severity).index(finding.severity))
     for finding in ordered[:CHECK_TABLE_LIMIT]:
-        where = str(finding.ref) if finding.ref else (finding.sheet_name or "")
         table.add_row(
             f"[{SEVERITY_STYLE[finding.severity]}]{words.text(f'severity.{finding.severity.value}')}[/]",
-            where,
+            finding.where,
             finding_message(finding, words),
         )
     if checked.findings:

@@ -141,7 +141,7 @@ def refuse_on_errors(
     errors = [finding for finding in findings if finding.severity is Severity.ERROR]
     if not errors or force:
         return
-    cells = [str(finding.ref) if finding.ref else (finding.sheet_name or "?") for finding in errors]
+    cells = [finding.where or "?" for finding in errors]
     shown = cells[:CELLS_SHOWN] + (["…"] if len(cells) > CELLS_SHOWN else [])
     raise DeliveryError(pdf_path, "check_errors", count=len(errors), cells=shown, lang=lang)
 

@@ -94,6 +94,11 @@ class Finding:
     def sheet_name(self) -> str | None:
         return self.ref.sheet if self.ref else self.sheet
 
+    @property
+    def where(self) -> str:
+        """`活动!C7`, or the sheet for a finding about a whole sheet: how every list shows its place."""
+        return str(self.ref) if self.ref else (self.sheet_name or "")
+
 
 @dataclass(frozen=True, slots=True)
 class SheetTable:

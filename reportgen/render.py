@@ -592,7 +592,7 @@ def build_context(review: Review, team: str | None, extra_findings: Sequence[Mod
         {
             "severity": finding.severity.value,
             "severity_label": words.text(f"severity.{finding.severity.value}"),
-            "cell": str(finding.ref) if finding.ref else (finding.sheet_name or ""),
+            "cell": finding.where,
             "message": finding_message(finding, words),
         }
         for finding in sorted(all_findings, key=lambda item: SEVERITY_RANK[item.severity])[:FINDINGS_LIMIT]

@@ -494,7 +494,7 @@ class Server:
         rows = [
             {
                 "severity": finding.severity.value,
-                "where": str(finding.ref) if finding.ref else (finding.sheet_name or ""),
+                "where": finding.where,
                 "message": finding_message(finding, words),
             }
             for finding in ordered[:FINDINGS_SHOWN]
