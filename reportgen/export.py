@@ -7,10 +7,14 @@ import datetime as dt
 import io
 import zipfile
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from reportgen.figures_json import source_text
 from reportgen.messages import catalogue
 from reportgen.model import Mapped
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
 
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
@@ -19,7 +23,6 @@ def activities_workbook(rows: Sequence[Mapped], sheet: str, lang: str, as_of: dt
     """One row per activity with the goal and principle it was mapped to and what decided each."""
     import openpyxl
     from openpyxl.styles import Font
-    from openpyxl.writer.excel import ExcelWriter
 
     words = catalogue(lang)
     book = openpyxl.Workbook()
@@ -47,9 +50,19 @@ def activities_workbook(rows: Sequence[Mapped], sheet: str, lang: str, as_of: dt
     for column, width in zip("ABCDEFGHIJ", (14, 12, 12, 40, 12, 10, 8, 28, 14, 28), strict=True):
         table.column_dimensions[column].width = width
     table.freeze_panes = "A2"
+    return workbook_bytes(book, as_of)
+
+
+def workbook_bytes(book: Workbook, as_of: dt.date) -> bytes:
+    """An openpyxl workbook as .xlsx bytes, stamped with `as_of` instead of the clock, so the same content
+    gives the same bytes."""
+    from openpyxl.writer.excel import ExcelWriter
+
     stamp = dt.datetime(as_of.year, as_of.month, as_of.day)
     book.properties.created = stamp
     book.properties.modified = stamp
+    book.properties.creator = "reportgen"
+    book.properties.lastModifiedBy = None
     buffer = io.BytesIO()
     # ExcelWriter, not book.save: save_workbook stamps `modified` with the clock, so no two files would match
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:

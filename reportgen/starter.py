@@ -4,16 +4,14 @@ understands, so a team's log starts out as a sheet `check` accepts without findi
 from __future__ import annotations
 
 import datetime as dt
-import io
 import math
 import unicodedata
-import zipfile
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from reportgen import vocab
-from reportgen.export import reproducible_zip
+from reportgen.export import workbook_bytes
 from reportgen.messages import Catalogue, catalogue
 from reportgen.model import METRICS, Channel, Principle, Status, month_key
 
@@ -76,7 +74,6 @@ def starter_workbook(lang: str, as_of: dt.date) -> bytes:
     examples are dated in the month of `as_of`. The same version, language and date give the same bytes."""
     import openpyxl
     from openpyxl.workbook.defined_name import DefinedName
-    from openpyxl.writer.excel import ExcelWriter
 
     words = catalogue(lang)
     book = openpyxl.Workbook()
@@ -103,16 +100,7 @@ def starter_workbook(lang: str, as_of: dt.date) -> bytes:
     _write_help(help_sheet, words, lang)
 
     book.active = 0
-    stamp = dt.datetime(as_of.year, as_of.month, as_of.day)
-    book.properties.created = stamp
-    book.properties.modified = stamp
-    book.properties.creator = "reportgen"
-    book.properties.lastModifiedBy = None
-    buffer = io.BytesIO()
-    # ExcelWriter, not book.save: save_workbook stamps `modified` with the clock, so no two files would match
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        ExcelWriter(book, archive).save()
-    return reproducible_zip(buffer.getvalue())
+    return workbook_bytes(book, as_of)
 
 
 def example_rows(lang: str, as_of: dt.date) -> list[dict[str, Any]]:
