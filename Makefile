@@ -33,6 +33,7 @@ lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check reportgen
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 test: $(VENV)/.installed lint
 	bash tools/system-deps.sh --test

@@ -46,9 +46,9 @@ def timed_process(argv: list[str], cwd: Path, repeat: int) -> float:
 
 def stages(workbook: Path, workdir: Path, repeat: int) -> dict[str, float | str]:
     """Each stage in one warm process, as pipeline.render_review runs them; the page for bare WeasyPrint."""
-    from reportgen import pdf, render
-    from reportgen.config import load_config
-    from reportgen.pipeline import build_review, check_workbook
+    from reportgen.base.config import load_config
+    from reportgen.pipeline.build import build_review, check_workbook
+    from reportgen.rendering import pdf, render
 
     as_of = dt.date.fromisoformat(AS_OF)
     config = load_config(None, workbook)
@@ -65,7 +65,7 @@ def stages(workbook: Path, workdir: Path, repeat: int) -> dict[str, float | str]
     t_pdf, (data, _) = best_of(repeat, lambda: pdf.render_pdf(html, assets, as_of))
     t_table = 0.0
     if len(review.rows) > render.APPENDIX_LIMIT:  # the attached table: made in the background process
-        from reportgen import export
+        from reportgen.rendering import spreadsheet as export
 
         t_table, _ = best_of(
             repeat, lambda: export.activities_workbook(review.rows, review.checked.sheet, review.lang, as_of)

@@ -2,7 +2,7 @@
 
 Builds a three-page A4 document shaped like the review (headline cards with two KPI sparklines, goal
 attainment, channel mix, status by channel beside text, compounding small multiples, an appendix table) that
-holds six charts from reportgen.charts, loads the bundled fonts with @font-face (file:// URLs), and renders it
+holds six charts from reportgen.rendering.charts, loads the bundled fonts with @font-face (file:// URLs), and renders it
 in-process with ``weasyprint.HTML(string=...).render().write_pdf()``. Formats: SVG as an <img> data URI,
 inline <svg>, PNG at 150 and 200 dpi, against a baseline with no chart (empty boxes, same sizes). For each:
 
@@ -39,7 +39,7 @@ from typing import Any, TypeVar
 PROJECT_ROOT = Path(__file__).resolve().parent.parent  # the tree measured, whatever else is installed
 sys.path.insert(0, str(PROJECT_ROOT))
 
-from reportgen import charts  # noqa: E402  (after the path line, on purpose)
+from reportgen.rendering import charts  # noqa: E402  (after the path line, on purpose)
 
 T = TypeVar("T")
 

@@ -9,7 +9,7 @@ mess: a title row, a few text dates and ¥ text amounts, Goals and Rules sheets)
   ``to_python()``): wall time and peak RSS;
 * their ratio, against the issue's targets (ratio <= 1.3 at 100,000 rows, the 1,000-row build < 1 s including
   start-up, peak RSS < 400 MB at 100,000 rows);
-* an in-process breakdown of the largest size by pipeline stage (as reportgen.pipeline runs them).
+* an in-process breakdown of the largest size by pipeline stage (as reportgen.pipeline.build runs them).
 
 Run from the project root:
 
@@ -355,15 +355,15 @@ def best_of(repeat: int, call: Callable[[], T]) -> tuple[float, T]:
 
 
 def breakdown(workbook: Path, workdir: Path, repeat: int) -> list[tuple[str, float, bool]]:
-    """Each stage as reportgen.pipeline and the CLI call them, best of `repeat` (in one warm process)."""
-    from reportgen.config import load_config
-    from reportgen.figures_json import dumps, figures_document
-    from reportgen.mapping import map_activities
-    from reportgen.metrics import month_figures, rows_by_month, shift_month
-    from reportgen.normalize import normalize_rows
-    from reportgen.outputs import write_atomic
-    from reportgen.pipeline import build_review, check_workbook
-    from reportgen.workbook import ReadLimits, read_workbook
+    """Each stage as reportgen.pipeline.build and the CLI call them, best of `repeat` (in one warm process)."""
+    from reportgen.base.config import load_config
+    from reportgen.base.files import write_atomic
+    from reportgen.figures.metrics import month_figures, rows_by_month, shift_month
+    from reportgen.pipeline.build import build_review, check_workbook
+    from reportgen.reading.mapping import map_activities
+    from reportgen.reading.normalize import normalize_rows
+    from reportgen.reading.workbook import ReadLimits, read_workbook
+    from reportgen.wording.documents import dumps, figures_document
 
     as_of = dt.date.fromisoformat(AS_OF)
     config = load_config(None, workbook)
@@ -390,7 +390,7 @@ def breakdown(workbook: Path, workdir: Path, repeat: int) -> list[tuple[str, flo
         ("  of which month_figures(2026-10)", t_month, False),
         ("  of which month_figures(2026-09)", t_previous, False),
         ("figures_document", t_document, True),
-        ("dumps (reportgen.figures_json.dumps)", t_dumps, True),
+        ("dumps (reportgen.wording.documents.dumps)", t_dumps, True),
         ("write_atomic (fsync)", t_write, True),
     ]
 
@@ -402,9 +402,9 @@ def startup_seconds(workdir: Path, repeat: int) -> float:
 
 def profile(workbook: Path, top: int) -> str:
     """cProfile of one in-process build of `workbook` (config → check → review → JSON), top by tottime."""
-    from reportgen.config import load_config
-    from reportgen.figures_json import dumps, figures_document
-    from reportgen.pipeline import build_review, check_workbook
+    from reportgen.base.config import load_config
+    from reportgen.pipeline.build import build_review, check_workbook
+    from reportgen.wording.documents import dumps, figures_document
 
     as_of = dt.date.fromisoformat(AS_OF)
     profiler = cProfile.Profile()

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from reportgen import vocab
-from reportgen.cli import cli
+from reportgen.apps.cli import cli
+from reportgen.base import vocab
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text("utf-8")
 
@@ -39,7 +39,7 @@ def test_the_starter_workbook_has_its_own_section() -> None:
 
 
 def test_every_email_setting_is_documented() -> None:
-    from reportgen.config import EMAIL_KEYS
+    from reportgen.base.config import EMAIL_KEYS
 
     section = README.split("\n[email]", 1)[1].split("```", 1)[0]
     for key in EMAIL_KEYS:
@@ -49,7 +49,7 @@ def test_every_email_setting_is_documented() -> None:
 def test_every_serve_setting_is_documented() -> None:
     from dataclasses import fields
 
-    from reportgen.config import ServeSettings
+    from reportgen.base.config import ServeSettings
 
     assert "[serve]" in README and "## The local page (`serve`)" in README
     for setting in fields(ServeSettings):
@@ -62,7 +62,7 @@ def test_the_page_says_how_it_sends() -> None:
 
 
 def test_watch_section_names_what_the_code_ignores_and_keeps() -> None:
-    from reportgen.watch import POLL_ENV, STATE_NAME, SUBFOLDERS, TEMP_SUFFIXES
+    from reportgen.apps.watch import POLL_ENV, STATE_NAME, SUBFOLDERS, TEMP_SUFFIXES
 
     section = README.split("## Many workbooks: batch and watch", 1)[1].split("\n## ", 1)[0]
     assert f"{POLL_ENV}=1" in section and f"INBOX/{STATE_NAME}" in section

@@ -24,8 +24,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from reportgen.errors import InputError
-from reportgen.workbook import ReadLimits, read_workbook
+from reportgen.base.errors import InputError
+from reportgen.reading.workbook import ReadLimits, read_workbook
 from tests.builders import make_workbook
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -541,7 +541,7 @@ def test_row_limit_is_not_hit_below_it(tmp_path: Path) -> None:
 MEASURED = """
 import re, sys
 from pathlib import Path
-from reportgen.cli import main
+from reportgen.apps.cli import main
 code = main(sys.argv[1:])
 # VmHWM: the peak resident size of this process image (getrusage's ru_maxrss would also count the pytest
 # process this one was forked from, since Linux keeps it across exec)

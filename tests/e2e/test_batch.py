@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from reportgen.config import load_config
-from reportgen.errors import ExitCode
-from reportgen.pipeline import check_workbook
+from reportgen.base.config import load_config
+from reportgen.base.errors import ExitCode
+from reportgen.pipeline.build import check_workbook
 from tests.builders import OCTOBER_ROWS, make_workbook, team_copy
 
 ROOT = Path(__file__).resolve().parents[2]

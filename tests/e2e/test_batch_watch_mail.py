@@ -10,9 +10,9 @@ import sys
 import time
 from pathlib import Path
 
-from reportgen.config import Config
-from reportgen.errors import ExitCode
-from reportgen.pipeline import check_workbook
+from reportgen.base.config import Config
+from reportgen.base.errors import ExitCode
+from reportgen.pipeline.build import check_workbook
 from tests.builders import make_workbook
 from tests.e2e.test_batch import OCTOBER, run_batch
 from tests.e2e.test_send import write_config

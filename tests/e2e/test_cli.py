@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from reportgen import __version__
-from reportgen.errors import ExitCode
+from reportgen.base.errors import ExitCode
 from tests.builders import OCTOBER_ROWS, make_workbook
 
 ROWS = [

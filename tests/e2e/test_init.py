@@ -15,10 +15,10 @@ import openpyxl
 import pypdf
 import pytest
 
-from reportgen import vocab
-from reportgen.errors import ExitCode
-from reportgen.messages import catalogue
-from reportgen.starter import example_rows
+from reportgen.apps.starter import example_rows
+from reportgen.base import vocab
+from reportgen.base.catalogue import catalogue
+from reportgen.base.errors import ExitCode
 
 AS_OF = "2026-11-03"
 LANG_INDEX = {"en": 0, "zh": 1}

@@ -15,9 +15,9 @@ from pathlib import Path
 import pypdf
 import pytest
 
-from reportgen.config import Config
-from reportgen.messages import catalogue
-from reportgen.pipeline import build_review, check_workbook, render_review
+from reportgen.base.catalogue import catalogue
+from reportgen.base.config import Config
+from reportgen.pipeline.build import build_review, check_workbook, render_review
 from tests.builders import make_workbook
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -197,7 +197,7 @@ def test_cell_text_is_data_never_markup_or_a_url(tmp_path: Path) -> None:
 
 
 def test_fetcher_refuses_everything_but_bundled_assets() -> None:
-    from reportgen.pdf import RefusedFetch, bundled_assets, make_fetcher
+    from reportgen.rendering.pdf import RefusedFetch, bundled_assets, make_fetcher
 
     fetcher = make_fetcher(bundled_assets("p { color: red }", {}))
     assert fetcher.fetch("reportgen:review.css").read() == b"p { color: red }"
@@ -223,7 +223,7 @@ def test_a_failed_build_leaves_no_pdf(tmp_path: Path) -> None:
 
 
 def test_characters_the_fonts_cannot_draw_are_a_finding_not_a_box(tmp_path: Path) -> None:
-    from reportgen.pdf import drawable_codepoints
+    from reportgen.rendering.pdf import drawable_codepoints
 
     undrawable = "🎉"
     assert ord(undrawable) not in drawable_codepoints() and ord("增") in drawable_codepoints()

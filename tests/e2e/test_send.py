@@ -16,8 +16,9 @@ from typing import Any
 import pypdf
 import pytest
 
-from reportgen.deliver import FIGURES_ATTACHMENT, REVIEW_HEADER
-from reportgen.errors import ExitCode
+from reportgen.base.errors import ExitCode
+from reportgen.delivery.message import REVIEW_HEADER
+from reportgen.wording.documents import FIGURES_ATTACHMENT
 from tests.mailserver import HOST, Authenticator, Handler, free_port, parts, smtp_server
 
 ROOT = Path(__file__).resolve().parents[2]

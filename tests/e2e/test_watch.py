@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from reportgen.errors import ExitCode
+from reportgen.base.errors import ExitCode
 from tests.builders import OCTOBER_ROWS, make_workbook
 
 SETTLE = 1.5  # seconds a file must stay unchanged; the slow writer pauses well below it

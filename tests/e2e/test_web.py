@@ -18,10 +18,7 @@ import pytest
 from pypdf import PdfReader
 from starlette.testclient import TestClient
 
-from reportgen.config import Config, ServeSettings, load_config
-from reportgen.messages import catalogue
-from reportgen.pipeline import check_workbook
-from reportgen.web import (
+from reportgen.apps.serve.server import (
     PREVIEW_POLICY,
     ServeOptions,
     Server,
@@ -31,6 +28,9 @@ from reportgen.web import (
     is_loopback,
     shown_file_name,
 )
+from reportgen.base.catalogue import catalogue
+from reportgen.base.config import Config, ServeSettings, load_config
+from reportgen.pipeline.build import check_workbook
 from tests.e2e.webserver import SAMPLES
 
 AS_OF = dt.date(2026, 11, 3)

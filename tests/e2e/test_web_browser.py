@@ -15,9 +15,9 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from pypdf import PdfReader
 
-from reportgen.config import load_config
-from reportgen.messages import catalogue
-from reportgen.pipeline import check_workbook
+from reportgen.base.catalogue import catalogue
+from reportgen.base.config import load_config
+from reportgen.pipeline.build import check_workbook
 from tests.e2e.webserver import ROOT, SAMPLES, running_server
 from tests.mailserver import HOST, Handler, parts, smtp_server
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 
-from reportgen.errors import ExitCode
+from reportgen.base.errors import ExitCode
 from tests.e2e.webserver import SAMPLES, running_server
 
 

@@ -16,11 +16,11 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from reportgen.config import EmailSettings, load_config
-from reportgen.messages import catalogue
-from reportgen.model import Severity
-from reportgen.pipeline import check_workbook
-from reportgen.web import ServeOptions, Server
+from reportgen.apps.serve.server import ServeOptions, Server
+from reportgen.base.catalogue import catalogue
+from reportgen.base.config import EmailSettings, load_config
+from reportgen.base.model import Severity
+from reportgen.pipeline.build import check_workbook
 from tests.e2e.test_web import AS_OF, BASE, SAMPLE, token, upload
 from tests.e2e.webserver import SAMPLES
 from tests.mailserver import HOST, Authenticator, Handler, free_port, parts, smtp_server

@@ -1,0 +1,1 @@
+"""`reportgen serve`: the local page for people who never open a terminal."""

@@ -1,0 +1,48 @@
+"""Message catalogues: every user-visible sentence lives in reportgen/messages/<lang>.toml under a stable
+code.
+
+They sit at the bottom layer because every layer speaks to the user, errors included."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+LANGUAGES = ("en", "zh")
+
+
+@dataclass(frozen=True, slots=True)
+class Catalogue:
+    """Flat code → template map for one language; templates use str.format fields."""
+
+    lang: str
+    templates: dict[str, str]
+
+    def text(self, code: str, **params: Any) -> str:
+        template = self.templates.get(code)
+        if template is None:
+            raise KeyError(f"message {code!r} is missing from messages/{self.lang}.toml")
+        return template.format(**params)
+
+
+def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, str]:
+    flat: dict[str, str] = {}
+    for key, value in table.items():
+        code = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(_flatten(value, code + "."))
+        else:
+            flat[code] = str(value)
+    return flat
+
+
+@cache
+def catalogue(lang: str) -> Catalogue:
+    """The catalogue for `lang` (en or zh)."""
+    if lang not in LANGUAGES:
+        raise ValueError(f"unsupported language {lang!r}")
+    source = resources.files("reportgen").joinpath("messages", f"{lang}.toml").read_text("utf-8")
+    return Catalogue(lang, _flatten(tomllib.loads(source)))

@@ -1,0 +1,385 @@
+"""reportgen.toml: found, parsed and validated once; every error names the file and the key."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from reportgen.base import vocab
+from reportgen.base.errors import InputError
+from reportgen.base.model import METRICS, Channel, Principle
+
+CONFIG_NAME = "reportgen.toml"
+DATE_ORDERS = ("MDY", "DMY")  # how 10/5/2026 is read; 2026/10/5 is always YMD
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigRule:
+    """A `[[rules]]` entry: channel and/or keyword → goal and/or principle."""
+
+    name: str
+    channel: Channel | None
+    keyword: str | None
+    goal: str | None
+    principle: Principle | None
+
+
+@dataclass(frozen=True, slots=True)
+class ServeSettings:
+    """`[serve]`: how large an upload may be, how long it is kept, which extra Host names are accepted."""
+
+    max_upload_mb: int = 20
+    retention_minutes: int = 60
+    allow_hosts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """Validated settings; defaults are what SPEC promises when the file says nothing."""
+
+    path: Path | None = None
+    team: str | None = None
+    currency: str | None = None
+    date_order: str | None = None
+    max_rows: int = 200_000
+    compounding_channels: tuple[Channel, ...] = (Channel.SEO, Channel.CONTENT)
+    result_metric: dict[Channel, str] = field(default_factory=dict)
+    rules: tuple[ConfigRule, ...] = ()
+    email: EmailSettings = field(default_factory=lambda: EmailSettings())
+    serve: ServeSettings = field(default_factory=ServeSettings)
+
+
+def find_config(explicit: str | Path | None, workbook: Path | None) -> Path | None:
+    """SPEC's discovery order: --config, beside the workbook, the current folder, the user's config folder."""
+    if explicit is not None:
+        path = Path(explicit)
+        if not path.is_file():
+            raise InputError(path, "config_missing")
+        return path
+    candidates = []
+    if workbook is not None:
+        candidates.append(workbook.resolve().parent / CONFIG_NAME)
+    candidates.append(Path.cwd() / CONFIG_NAME)
+    config_home = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    candidates.append(config_home / "reportgen" / CONFIG_NAME)
+    return next((candidate for candidate in candidates if candidate.is_file()), None)
+
+
+def load_config(explicit: str | Path | None = None, workbook: Path | None = None) -> Config:
+    """Find and validate the config; no file means defaults."""
+    path = find_config(explicit, workbook)
+    if path is None:
+        return Config()
+    try:
+        data = tomllib.loads(path.read_text("utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(path, "config_syntax", detail=str(exc)) from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(path, "config_unreadable", detail=str(exc)) from exc
+    return parse_config(data, path)
+
+
+def parse_config(data: dict[str, Any], path: Path | None = None) -> Config:
+    """Validate a parsed TOML document; an unknown key is refused so a typo is never ignored, and a value of
+    the wrong type is an InputError naming the file and the key, never a traceback."""
+    _known_keys(
+        data,
+        {"team", "currency", "date_order", "limits", "channels", "rules", "email", "review", "serve"},
+        "",
+        path,
+    )
+    team = _optional_str(data, "team", path)
+    currency = _optional_str(data, "currency", path)
+    if currency is not None:
+        currency = vocab.CURRENCY_SYMBOLS.get(currency.strip().casefold(), currency.strip())
+    date_order = _optional_str(data, "date_order", path)
+    if date_order is not None and date_order.strip().upper() not in DATE_ORDERS:
+        # 2026/10/5 is always year-month-day (SPEC "Dates"): the setting only orders 10/5/2026
+        raise _wrong(path, "date_order", date_order, "one_of", values=DATE_ORDERS)
+    for later in ("email", "review"):  # read by the commands that send or render; here only their type
+        _table(data, later, path)
+    email = parse_email(_table(data, "email", path), path)
+    limits = _table(data, "limits", path)
+    _known_keys(limits, {"max_rows"}, "limits.", path)
+    max_rows = limits.get("max_rows", 200_000)
+    if not isinstance(max_rows, int) or isinstance(max_rows, bool) or max_rows < 1:
+        raise _wrong(path, "limits.max_rows", max_rows, "positive_integer")
+    channels = _table(data, "channels", path)
+    _known_keys(channels, {"compounding", "result_metric"}, "channels.", path)
+    compounding_words = _str_list(channels, "compounding", path, "channels.compounding")
+    compounding = (
+        tuple(_channel(word, "channels.compounding", path) for word in compounding_words)
+        if compounding_words is not None
+        else (Channel.SEO, Channel.CONTENT)
+    )
+    result_metric: dict[Channel, str] = {}
+    for channel_key, metric in _table(channels, "result_metric", path, "channels.result_metric").items():
+        where = f"channels.result_metric.{channel_key}"
+        if not isinstance(metric, str) or metric.strip() not in METRICS:
+            raise _wrong(path, where, metric, "one_of", values=METRICS)
+        result_metric[_channel(channel_key, where, path)] = metric.strip()
+    rules_data = data.get("rules", [])
+    if not isinstance(rules_data, list):
+        raise _wrong(path, "rules", rules_data, "rules")
+    rules = tuple(_rule(entry, index, path) for index, entry in enumerate(rules_data, start=1))
+    return Config(
+        path=path,
+        team=team,
+        currency=currency,
+        date_order=date_order.strip().upper() if date_order else None,
+        max_rows=max_rows,
+        compounding_channels=compounding,
+        result_metric=result_metric,
+        rules=rules,
+        email=email,
+        serve=_serve_settings(data, path),
+    )
+
+
+def _serve_settings(data: dict[str, Any], path: Path | None) -> ServeSettings:
+    """`[serve]`, validated here so a typo fails at start, not on the first upload."""
+    serve = _table(data, "serve", path)
+    _known_keys(serve, {"max_upload_mb", "retention_minutes", "allow_hosts"}, "serve.", path)
+    defaults = ServeSettings()
+    numbers = {}
+    for key in ("max_upload_mb", "retention_minutes"):
+        value = serve.get(key, getattr(defaults, key))
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise _wrong(path, f"serve.{key}", value, "positive_integer")
+        numbers[key] = value
+    hosts = _str_list(serve, "allow_hosts", path, "serve.allow_hosts") or []
+    return ServeSettings(
+        max_upload_mb=numbers["max_upload_mb"],
+        retention_minutes=numbers["retention_minutes"],
+        allow_hosts=tuple(host.strip().lower() for host in hosts if host.strip()),
+    )
+
+
+def _rule(entry: Any, index: int, path: Path | None) -> ConfigRule:
+    where = f"rules[{index}]"
+    if not isinstance(entry, dict):
+        raise _wrong(path, where, entry, "table")
+    _known_keys(entry, {"name", "channel", "keyword", "goal", "principle"}, f"{where}.", path)
+    texts = {key: _optional_str(entry, key, path, f"{where}.{key}") for key in entry}
+    given = {key: text.strip() for key, text in texts.items() if text and text.strip()}
+    channel = _channel(given["channel"], f"{where}.channel", path) if "channel" in given else None
+    keyword = given.get("keyword")
+    goal = given.get("goal")
+    principle = None
+    if "principle" in given:
+        principle = vocab.PRINCIPLE_WORDS.get(vocab.key(given["principle"]))
+        if principle is None:
+            raise _wrong(
+                path,
+                f"{where}.principle",
+                given["principle"],
+                "one_of",
+                values=[p.value for p in Principle],
+            )
+    if channel is None and keyword is None:
+        raise InputError(path, "config_rule_match", key=where)
+    if goal is None and principle is None:
+        raise InputError(path, "config_rule_effect", key=where)
+    return ConfigRule(given.get("name") or f"#{index}", channel, keyword, goal, principle)
+
+
+def _channel(value: Any, key: str, path: Path | None) -> Channel:
+    channel = vocab.CHANNEL_WORDS.get(vocab.key(value)) if isinstance(value, str) else None
+    if channel is None:
+        raise _wrong(path, key, value, "one_of", values=[c.value for c in Channel])
+    return channel
+
+
+def _optional_str(data: dict[str, Any], key: str, path: Path | None, where: str | None = None) -> str | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise _wrong(path, where or key, value, "text")
+    return value
+
+
+def _str_list(data: dict[str, Any], key: str, path: Path | None, where: str) -> list[str] | None:
+    """A list of text values, or None when the key is absent; a lone string is refused (`["seo"]`, not
+    `"seo"`), since iterating it would read its letters."""
+    value = data.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, list):
+        raise _wrong(path, where, value, "text_list")
+    for item in value:
+        if not isinstance(item, str):
+            raise _wrong(path, where, value, "text_list")
+    return value
+
+
+def _table(data: dict[str, Any], key: str, path: Path | None, where: str | None = None) -> dict[str, Any]:
+    value = data.get(key, {})
+    if not isinstance(value, dict):
+        raise _wrong(path, where or key, value, "table")
+    return value
+
+
+def _known_keys(table: dict[str, Any], known: set[str], prefix: str, path: Path | None) -> None:
+    for key in table:
+        if key not in known:
+            raise InputError(path, "config_key", key=f"{prefix}{key}", expected=sorted(known))
+
+
+def _wrong(path: Path | None, key: str, value: Any, expect: str, **params: Any) -> InputError:
+    """A value of the wrong type or outside its choices; `expect` names an `expect.*` catalogue phrase."""
+    return InputError(path, "config_value", key=key, value=_shown(value), expect=expect, **params)
+
+
+def _shown(value: Any) -> str:
+    """A config value as it is written in TOML (never a Python repr), cut short when long."""
+    if isinstance(value, bool):
+        text = "true" if value else "false"
+    elif isinstance(value, str):
+        text = json.dumps(value, ensure_ascii=False)
+    elif isinstance(value, list):
+        text = "[" + ", ".join(_shown(item) for item in value) + "]"
+    elif isinstance(value, dict):
+        text = "{" + ", ".join(f"{key} = {_shown(item)}" for key, item in value.items()) + "}"
+    else:
+        text = str(value)
+    return text if len(text) <= 80 else text[:79] + "…"
+
+
+SECURITIES = ("starttls", "ssl", "none")
+DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
+EMAIL_KEYS = {
+    "host", "port", "security", "username", "sender", "to", "cc", "bcc", "reply_to", "subject", "language",
+    "attempts", "retry_delay", "timeout", "max_size", "ca_file", "send_with_errors",
+}  # fmt: skip
+# An addr-spec reportgen will put on the envelope: ASCII dot-atoms on both sides (no quoting, no comments,
+# nothing a header could be smuggled through), an optional display name in front ("Name <a@b.c>").
+_LOCAL = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+_DOMAIN = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*"
+ADDR_SPEC = re.compile(rf"{_LOCAL}@{_DOMAIN}")
+NAMED_ADDRESS = re.compile(rf'(?P<name>[^<>"\\]*?)\s*<(?P<addr>{_LOCAL}@{_DOMAIN})>')
+
+
+@dataclass(frozen=True, slots=True)
+class EmailSettings:
+    """The `[email]` table: where and how the review is mailed. The password is never here: it comes from
+    REPORTGEN_SMTP_PASSWORD or the OS keyring when the message is sent."""
+
+    host: str = "localhost"
+    port: int | None = None  # None: the security's usual port (587, 465, 25)
+    security: str = "starttls"
+    username: str | None = None
+    sender: str | None = None
+    to: tuple[str, ...] = ()
+    cc: tuple[str, ...] = ()
+    bcc: tuple[str, ...] = ()
+    reply_to: str | None = None
+    subject: str | None = None  # a template with {team} and {month}; None: the catalogue's
+    language: str | None = None  # None: the review's language
+    attempts: int = 3
+    retry_delay: float = 2.0  # seconds before the second attempt; doubled before each later one
+    timeout: float = 30.0
+    max_size: int | None = None  # bytes; the server's advertised SIZE applies too
+    ca_file: Path | None = None
+    send_with_errors: bool = False
+
+    @property
+    def smtp_port(self) -> int:
+        return self.port if self.port is not None else DEFAULT_PORTS[self.security]
+
+
+def parse_address(text: str) -> tuple[str, str] | None:
+    """(display name, addr-spec) of one address, or None when it is not one reportgen will send to; a line
+    break or any control character refuses it, so no address can carry a header."""
+    if any(ord(char) < 32 or ord(char) == 127 for char in text):
+        return None
+    text = text.strip()
+    if ADDR_SPEC.fullmatch(text):
+        return "", text
+    named = NAMED_ADDRESS.fullmatch(text)
+    if named is None:
+        return None
+    return named["name"].strip(), named["addr"]
+
+
+def parse_email(table: dict[str, Any], path: Path | None) -> EmailSettings:
+    """Validate `[email]`; every address is checked here, so a bad one is refused before any connection."""
+    _known_keys(table, EMAIL_KEYS, "email.", path)
+    texts = {
+        key: _optional_str(table, key, path, f"email.{key}")
+        for key in ("host", "security", "username", "sender", "reply_to", "subject", "language", "ca_file")
+    }
+    security = (texts["security"] or "starttls").strip().lower()
+    if security not in SECURITIES:
+        raise _wrong(path, "email.security", texts["security"], "one_of", values=SECURITIES)
+    language = texts["language"].strip() if texts["language"] else None
+    if language is not None and language not in ("en", "zh"):
+        raise _wrong(path, "email.language", language, "one_of", values=("en", "zh"))
+    for key in ("sender", "reply_to"):
+        if texts[key] is not None and parse_address(texts[key] or "") is None:
+            raise _wrong(path, f"email.{key}", texts[key], "address")
+    lists: dict[str, tuple[str, ...]] = {}
+    for key in ("to", "cc", "bcc"):
+        value = table.get(key)
+        items = [value] if isinstance(value, str) else _str_list(table, key, path, f"email.{key}") or []
+        for item in items:
+            if parse_address(item) is None:
+                raise _wrong(path, f"email.{key}", item, "address")
+        lists[key] = tuple(item.strip() for item in items)
+    subject = texts["subject"]
+    if subject is not None:
+        try:
+            subject.format(team="", month="")
+        except (KeyError, IndexError, ValueError) as exc:
+            raise _wrong(path, "email.subject", subject, "subject_template") from exc
+    port = table.get("port")
+    if port is not None and (not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536):
+        raise _wrong(path, "email.port", port, "port")
+    numbers: dict[str, Any] = {}
+    for key, kind, default in (
+        ("attempts", int, 3),
+        ("retry_delay", float, 2.0),
+        ("timeout", float, 30.0),
+        ("max_size", int, None),
+    ):
+        value = table.get(key, default)
+        if value is None:
+            numbers[key] = None
+            continue
+        whole = isinstance(value, int) and not isinstance(value, bool)
+        ok = whole or (kind is float and isinstance(value, float))
+        if not ok or value < (0 if key == "retry_delay" else 1) or (key == "timeout" and value <= 0):
+            raise _wrong(path, f"email.{key}", value, "positive_integer" if kind is int else "seconds")
+        numbers[key] = float(value) if kind is float else value
+    send_with_errors = table.get("send_with_errors", False)
+    if not isinstance(send_with_errors, bool):
+        raise _wrong(path, "email.send_with_errors", send_with_errors, "boolean")
+    ca_file = None
+    if texts["ca_file"]:
+        ca_file = Path(texts["ca_file"]).expanduser()
+        if not ca_file.is_absolute() and path is not None:
+            ca_file = path.resolve().parent / ca_file  # relative to the config file, like a user expects
+    return EmailSettings(
+        host=(texts["host"] or "localhost").strip(),
+        port=port,
+        security=security,
+        username=texts["username"] or None,
+        sender=texts["sender"].strip() if texts["sender"] else None,
+        to=lists["to"],
+        cc=lists["cc"],
+        bcc=lists["bcc"],
+        reply_to=texts["reply_to"].strip() if texts["reply_to"] else None,
+        subject=subject,
+        language=language,
+        attempts=numbers["attempts"],
+        retry_delay=numbers["retry_delay"],
+        timeout=numbers["timeout"],
+        max_size=numbers["max_size"],
+        ca_file=ca_file,
+        send_with_errors=send_with_errors,
+    )

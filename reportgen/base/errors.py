@@ -1,0 +1,148 @@
+"""The one family of user-facing errors (every exception type a user may see); each front end turns them into
+exit codes and messages at one place."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+from pathlib import Path
+from typing import Any
+
+from reportgen.base.catalogue import Catalogue, catalogue
+
+
+class ExitCode(IntEnum):
+    """Process exit statuses promised by SPEC's command-line contract."""
+
+    OK = 0
+    BAD_INPUT = 1
+    USAGE = 2
+    DELIVERY_FAILED = 3
+
+
+def joined_lists(params: dict[str, Any], words: Catalogue) -> dict[str, Any]:
+    """Message parameters with each list joined the language's way ("A, B" or "A、B")."""
+    return {
+        name: words.text("where.list").join(value) if isinstance(value, list | tuple) else value
+        for name, value in params.items()
+    }
+
+
+class ReportgenError(Exception):
+    """A problem the user can fix; carries its exit code and renders its own message."""
+
+    exit_code: ExitCode = ExitCode.BAD_INPUT
+
+    def message(self, lang: str | None = None) -> str:
+        """The message in `lang`; None means the error's own language, else English."""
+        return str(self)
+
+
+class InputError(ReportgenError):
+    """The input cannot be used. The sentence comes from the catalogue (`error.<code>`), so it
+    exists in every language; the location (file, sheet, cell) is prefixed the same way for all.
+
+    `lang` is the language of the sheet the error concerns, when it is known (raised after the header row
+    was read): the message uses it unless the user asked for a language. A list parameter is joined the
+    language's way; an `expect` parameter names an `expect.<code>` phrase of the catalogue, given to the
+    sentence as `expected`."""
+
+    exit_code = ExitCode.BAD_INPUT
+
+    def __init__(
+        self,
+        file: str | Path | None,
+        code: str,
+        *,
+        sheet: str | None = None,
+        cell: str | None = None,
+        lang: str | None = None,
+        **params: Any,
+    ) -> None:
+        self.file = str(file) if file is not None else None
+        self.code = code
+        self.sheet = sheet
+        self.cell = cell
+        self.lang = lang
+        self.params = params
+        super().__init__(self.message("en"))
+
+    def message(self, lang: str | None = None) -> str:
+        words = catalogue(lang or self.lang or "en")
+        params = joined_lists(self.params, words)
+        if "expect" in params:
+            params["expected"] = words.text(f"expect.{params.pop('expect')}", **params)
+        where = [self.file] if self.file else []
+        if self.sheet:
+            where.append(words.text("where.sheet", sheet=self.sheet))
+        if self.cell:
+            where.append(words.text("where.cell", cell=self.cell))
+        problem = words.text(f"error.{self.code}", **params)
+        if not where:
+            return problem
+        return words.text("where.located", where=words.text("where.separator").join(where), problem=problem)
+
+
+class UsageError(ReportgenError):
+    """The command line asks for something that cannot be done as asked."""
+
+    exit_code = ExitCode.USAGE
+
+    def __init__(self, code: str, **params: Any) -> None:
+        self.code = code
+        self.params = params
+        super().__init__(self.message())
+
+    def message(self, lang: str | None = None) -> str:
+        return catalogue(lang or "en").text(f"usage.{self.code}", **self.params)
+
+
+class DeliveryError(ReportgenError):
+    """The review was not (or not wholly) delivered; the PDF stays at `pdf_path`, which the message names.
+
+    `stage` is where it failed (connect, starttls, login, size, sender, data, partial, ...), `server_reply`
+    the server's answer quoted as it came, `refused` each refused address with its answer."""
+
+    exit_code = ExitCode.DELIVERY_FAILED
+
+    def __init__(
+        self,
+        pdf_path: str | Path,
+        stage: str,
+        server_reply: str | None = None,
+        *,
+        refused: dict[str, str] | None = None,
+        lang: str | None = None,
+        **params: Any,
+    ) -> None:
+        self.pdf_path = Path(pdf_path)
+        self.stage = stage
+        self.server_reply = server_reply
+        self.refused = dict(refused or {})
+        self.lang = lang
+        self.params = params
+        super().__init__(self.message("en"))
+
+    def message(self, lang: str | None = None) -> str:
+        words = catalogue(lang or self.lang or "en")
+        return self.reason(lang) + "\n" + words.text("delivery.kept", path=str(self.pdf_path))
+
+    def reason(self, lang: str | None = None) -> str:
+        """What went wrong and each refused address, without where the PDF is (serve offers its download)."""
+        words = catalogue(lang or self.lang or "en")
+        params = joined_lists(self.params, words)
+        lines = [words.text(f"delivery.{self.stage}", reply=self.server_reply or "", **params)]
+        lines += [words.text("delivery.refused_address", address=a, reply=r) for a, r in self.refused.items()]
+        return "\n".join(lines)
+
+
+class BatchIncomplete(ReportgenError):
+    """Some workbooks got no review (exit 1) or were not mailed (exit 3); raised after all were tried."""
+
+    def __init__(self, exit_code: ExitCode, failed: int, not_sent: int, total: int) -> None:
+        self.exit_code = exit_code
+        self.counts = {"failed": failed, "not_sent": not_sent, "total": total}
+        super().__init__(self.message())
+
+    def message(self, lang: str | None = None) -> str:
+        code = "batch.summary_failed" if self.exit_code == ExitCode.BAD_INPUT else "batch.summary_not_sent"
+        return catalogue(lang or "en").text(code, **self.counts)

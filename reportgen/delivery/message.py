@@ -1,0 +1,203 @@
+"""The review's mail: recipients checked before anything connects, and the message itself (subject, an HTML
+and a text summary read back from the figures the PDF carries, the PDF attached). Every header value is one
+line, so no text from a cell, the config or a file name can add a header or a recipient."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+from typing import Any
+
+from reportgen.base.catalogue import catalogue
+from reportgen.base.config import EmailSettings, parse_address
+from reportgen.base.errors import InputError, UsageError
+from reportgen.rendering.templates import environment
+from reportgen.wording.documents import FIGURES_ATTACHMENT
+
+# The first 40 hex digits of the PDF's SHA-256 (`sha256sum` shows them; short enough that the header is never
+# folded): a second send of one PDF carries the same value, so a recipient or a filter can recognise it.
+REVIEW_HEADER = "X-Reportgen-Review"
+REVIEW_DIGITS = 40
+
+
+@dataclass(frozen=True, slots=True)
+class Recipients:
+    """Validated recipients as header values; bcc goes on the envelope only."""
+
+    to: tuple[str, ...]
+    cc: tuple[str, ...]
+    bcc: tuple[str, ...]
+
+    @property
+    def envelope(self) -> tuple[str, ...]:
+        """Every addr-spec once, in order: what RCPT TO names."""
+        seen: dict[str, None] = {}
+        for text in (*self.to, *self.cc, *self.bcc):
+            parsed = parse_address(text)
+            if parsed is not None:
+                seen.setdefault(parsed[1], None)
+        return tuple(seen)
+
+
+def split_addresses(values: Sequence[str]) -> list[str]:
+    """`--to a@x --to b@y,c@z`: repeated options, each possibly a comma-separated list."""
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+def resolve_recipients(
+    settings: EmailSettings, to: Sequence[str] | None = None, cc: Sequence[str] | None = None
+) -> Recipients:
+    """The recipients (command line over config), each address checked before anything connects: a bad one
+    from the command line is a usage error (exit 2); the config's were checked when it was read (exit 1)."""
+    chosen_to = split_addresses(to) if to else list(settings.to)
+    chosen_cc = split_addresses(cc) if cc else list(settings.cc)
+    for address in [*(split_addresses(to) if to else []), *(split_addresses(cc) if cc else [])]:
+        if parse_address(address) is None:
+            raise UsageError("bad_address", address=_shown(address))
+    if not chosen_to and not chosen_cc and not settings.bcc:
+        raise UsageError("no_recipients")
+    if settings.sender is None:
+        raise UsageError("no_sender")
+    return Recipients(tuple(chosen_to), tuple(chosen_cc), settings.bcc)
+
+
+def read_summary(pdf: bytes) -> dict[str, Any] | None:
+    """The figures document `build` embedded in the PDF, or None for a PDF reportgen did not make."""
+    from pypdf import PdfReader
+
+    try:
+        attached = PdfReader(io.BytesIO(pdf)).attachments.get(FIGURES_ATTACHMENT)
+        document = json.loads(attached[0]) if attached else None
+    except Exception:  # any PDF at all may be sent: one pypdf cannot read is simply not reportgen's
+        return None
+    if not isinstance(document, dict) or not isinstance(document.get("mail"), dict):
+        return None
+    return document
+
+
+def clean_header_text(text: Any) -> str:
+    """Text for a header: every line break and control character becomes a space, so nothing from a cell, the
+    config or a file name can start a header of its own."""
+    return " ".join(re.sub(r"[\x00-\x1f\x7f\u2028\u2029\x85]", " ", str(text)).split())
+
+
+def _shown(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)[:120]
+
+
+def header_address(text: str) -> Address:
+    """A checked address as a header value, its display name on one line."""
+    parsed = parse_address(text)
+    if parsed is None:  # resolve_recipients and the config refuse these first; this is the last guard
+        raise UsageError("bad_address", address=_shown(text))
+    name, addr_spec = parsed
+    return Address(display_name=clean_header_text(name), addr_spec=addr_spec)
+
+
+def _read_pdf(pdf_path: Path) -> bytes:
+    try:
+        data = pdf_path.read_bytes()
+    except FileNotFoundError as exc:
+        raise InputError(pdf_path, "missing") from exc
+    except IsADirectoryError as exc:
+        raise InputError(pdf_path, "send_not_pdf") from exc
+    except OSError as exc:
+        raise InputError(pdf_path, "unreadable", detail=exc.strerror or str(exc)) from exc
+    if not data.startswith(b"%PDF-"):
+        raise InputError(pdf_path, "send_not_pdf")
+    return data
+
+
+def _texts(value: Any) -> list[str]:
+    return [str(item) for item in value] if isinstance(value, list) else []
+
+
+def _cards(value: Any) -> list[dict[str, str]]:
+    cards = []
+    for card in value if isinstance(value, list) else []:
+        if isinstance(card, dict):
+            cards.append(
+                {key: str(card.get(key) or "") for key in ("label", "value", "delta", "tone", "note")}
+            )
+    return cards
+
+
+def compose_message(
+    pdf_path: Path,
+    settings: EmailSettings,
+    *,
+    to: Sequence[str] | None = None,
+    cc: Sequence[str] | None = None,
+    subject: str | None = None,
+) -> EmailMessage:
+    """The whole message: headers, a text and an HTML summary (KPI cards and takeaways when the PDF carries
+    reportgen's figures, else a plain note) and the PDF attached under its own name."""
+    recipients = resolve_recipients(settings, to, cc)
+    data = _read_pdf(pdf_path)
+    summary = read_summary(data)
+    mail = summary["mail"] if summary else {}
+    lang = settings.language or (summary.get("lang") if summary else None) or "en"
+    lang = lang if lang in ("en", "zh") else "en"
+    words = catalogue(lang)
+    team = clean_header_text(mail.get("team") or pdf_path.stem)
+    month = clean_header_text(mail.get("month_label") or "")
+    if subject is not None:
+        title = subject
+    elif settings.subject is not None:
+        title = settings.subject.format(team=team, month=month)
+    else:
+        title = words.text("mail.subject" if summary else "mail.subject_plain", team=team, month=month)
+    file_name = clean_header_text(pdf_path.name) or "review.pdf"
+    values = {
+        "lang": lang,
+        "team": team,
+        "month": month,
+        "kpis": _cards(mail.get("kpis")),
+        "takeaways": _texts(mail.get("takeaways")),
+        "file_name": file_name,
+        "reportgen": summary is not None,
+    }
+
+    def t(code: str, **params: Any) -> str:
+        return words.text(f"mail.{code}", **params)
+
+    message = EmailMessage()
+    sender = header_address(settings.sender or "")
+    message["From"] = sender
+    if recipients.to:
+        message["To"] = [header_address(text) for text in recipients.to]
+    if recipients.cc:
+        message["Cc"] = [header_address(text) for text in recipients.cc]
+    if settings.reply_to:
+        message["Reply-To"] = header_address(settings.reply_to)
+    message["Subject"] = clean_header_text(title)
+    message["Date"] = formatdate(localtime=True)
+    message["Message-ID"] = make_msgid(domain=sender.domain)
+    message[REVIEW_HEADER] = hashlib.sha256(data).hexdigest()[:REVIEW_DIGITS]
+    message.set_content(_plain_text(values, t))
+    html = environment().get_template("email.html").render(v=values, t=t)
+    message.add_alternative(html, subtype="html")
+    message.add_attachment(data, maintype="application", subtype="pdf", filename=file_name)
+    return message
+
+
+def _plain_text(values: dict[str, Any], t: Any) -> str:
+    """The text/plain alternative: the same summary, one line per card and takeaway."""
+    if not values["reportgen"]:
+        return t("plain_body", name=values["file_name"]) + "\n\n" + t("signature") + "\n"
+    lines = [t("intro", team=values["team"], month=values["month"]), ""]
+    for card in values["kpis"]:
+        lines.append(t("card_line", label=card["label"], value=card["value"], delta=card["delta"]).rstrip())
+    if values["takeaways"]:
+        lines += ["", t("takeaways")]
+        lines += [f"{index}. {text}" for index, text in enumerate(values["takeaways"], start=1)]
+    lines += ["", t("attached", name=values["file_name"]), "", t("signature")]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,415 @@
+"""Stage 4: the month's figures exactly as SPEC's "Metric definitions" say, one small pure function each."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TypeVar
+
+from reportgen.base.model import METRICS, Channel, Goal, Mapped, Principle, Status, month_key
+
+ZERO = Decimal(0)
+K = TypeVar("K")
+
+
+@dataclass(frozen=True, slots=True)
+class Totals:
+    """Counts by status, cost and every metric over one month's rows."""
+
+    activities: int
+    done: int
+    cancelled: int
+    in_progress: int
+    planned: int
+    delayed: int
+    cost: Decimal
+    metrics: dict[str, Decimal]
+
+
+@dataclass(frozen=True, slots=True)
+class GroupFigures:
+    """Activities, done and cost of one principle, channel or owner; metrics where a section needs them."""
+
+    activities: int
+    done: int
+    cost: Decimal
+    metrics: dict[str, Decimal]
+
+
+@dataclass(frozen=True, slots=True)
+class GoalFigures:
+    """A goal's attainment for the month and the channel mix of the activities that served it."""
+
+    id: str
+    name: str
+    metric: str
+    target: Decimal | None
+    actual: Decimal | None
+    attainment: float | None
+    owner: str | None
+    activities: int
+    cost: Decimal
+    channels: dict[Channel, int]
+
+
+@dataclass(frozen=True, slots=True)
+class MonthFigures:
+    """Everything SPEC defines for one month; `previous` in the review has this same shape."""
+
+    month: str
+    totals: Totals
+    completion_rate: float | None
+    on_time_rate: float | None
+    goal_coverage: float | None
+    goal_cost_coverage: float | None
+    goals: list[GoalFigures]
+    principles: dict[Principle, GroupFigures]
+    channels: dict[Channel, GroupFigures]
+    owners: dict[str | None, GroupFigures]
+
+
+def shift_month(month: str, delta: int) -> str:
+    """'2026-01' shifted by -1 is '2025-12'."""
+    index = int(month[:4]) * 12 + int(month[5:7]) - 1 + delta
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def default_month(rows: Iterable[Mapped], as_of: dt.date) -> str | None:
+    """The latest month with activities that does not start after the as-of date (SPEC "Command line")."""
+    limit = month_key(as_of)
+    months = {row.activity.month for row in rows}
+    eligible = [month for month in months if month <= limit]
+    return max(eligible) if eligible else None
+
+
+def rows_by_month(rows: Iterable[Mapped]) -> dict[str, list[Mapped]]:
+    """Each month's rows in sheet order, grouped in one pass."""
+    months: dict[str, list[Mapped]] = {}
+    for row in rows:
+        months.setdefault(row.activity.month, []).append(row)
+    return months
+
+
+def ratio(numerator: int | Decimal, denominator: int | Decimal) -> float | None:
+    """A rate as a fraction; None when the denominator is 0 (shown as — in the review)."""
+    return None if not denominator else float(Decimal(numerator) / Decimal(denominator))
+
+
+def sum_metrics(rows: Sequence[Mapped]) -> dict[str, Decimal]:
+    sums = dict.fromkeys(METRICS, ZERO)
+    for row in rows:
+        for name, value in row.activity.metrics.items():
+            if value is not None:
+                sums[name] += value
+    return sums
+
+
+def metric_total(rows: Sequence[Mapped], metric: str) -> Decimal:
+    """One metric summed over the rows (an empty or unreadable cell counts as nothing)."""
+    return ZERO + sum(row.activity.metrics.get(metric) or 0 for row in rows)
+
+
+def total_cost(rows: Sequence[Mapped]) -> Decimal:
+    return Decimal(ZERO + sum(row.activity.cost for row in rows if row.activity.cost is not None))
+
+
+def count_status(rows: Sequence[Mapped], status: Status) -> int:
+    return sum(1 for row in rows if row.activity.status is status)
+
+
+def totals(rows: Sequence[Mapped]) -> Totals:
+    return Totals(
+        activities=len(rows),
+        done=count_status(rows, Status.DONE),
+        cancelled=count_status(rows, Status.CANCELLED),
+        in_progress=count_status(rows, Status.IN_PROGRESS),
+        planned=count_status(rows, Status.PLANNED),
+        delayed=count_status(rows, Status.DELAYED),
+        cost=total_cost(rows),
+        metrics=sum_metrics(rows),
+    )
+
+
+def completion_rate(rows: Sequence[Mapped]) -> float | None:
+    """done / (activities − cancelled)."""
+    return ratio(count_status(rows, Status.DONE), len(rows) - count_status(rows, Status.CANCELLED))
+
+
+def on_time_rate(rows: Sequence[Mapped]) -> float | None:
+    """Done rows with done_on ≤ due, over done rows that have both dates."""
+    pairs = [
+        (row.activity.done_on, row.activity.due)
+        for row in rows
+        if row.activity.status is Status.DONE
+        and row.activity.due is not None
+        and row.activity.done_on is not None
+    ]
+    on_time = sum(1 for done_on, due in pairs if done_on is not None and due is not None and done_on <= due)
+    return ratio(on_time, len(pairs))
+
+
+def goal_coverage(rows: Sequence[Mapped]) -> float | None:
+    """Rows with a resolved goal, over activities."""
+    return ratio(sum(1 for row in rows if row.goal_id is not None), len(rows))
+
+
+def goal_cost_coverage(rows: Sequence[Mapped]) -> float | None:
+    """Cost of rows with a resolved goal, over all cost."""
+    return ratio(total_cost([row for row in rows if row.goal_id is not None]), total_cost(rows))
+
+
+def goal_figures(goal: Goal, rows: Sequence[Mapped], month: str) -> GoalFigures:
+    """A goal's actual is its metric summed over the rows mapped to it (a count for `activities`)."""
+    served = [row for row in rows if row.goal_id == goal.id]
+    target = goal.target_for(month)
+    actual: Decimal | None
+    if goal.metric == "activities":
+        actual = Decimal(len(served))
+    elif goal.metric:
+        actual = metric_total(served, goal.metric)
+    else:
+        actual = None
+    channels: dict[Channel, int] = {}
+    for row in served:
+        channels[row.activity.channel] = channels.get(row.activity.channel, 0) + 1
+    return GoalFigures(
+        id=goal.id,
+        name=goal.name,
+        metric=goal.metric,
+        target=target,
+        actual=actual,
+        attainment=ratio(actual, target) if actual is not None and target is not None else None,
+        owner=goal.owner,
+        activities=len(served),
+        cost=total_cost(served),
+        channels=dict(sorted(channels.items(), key=lambda item: (-item[1], item[0].value))),
+    )
+
+
+def grouped(rows: Sequence[Mapped], key_of: Callable[[Mapped], K]) -> dict[K, list[Mapped]]:
+    groups: dict[K, list[Mapped]] = {}
+    for row in rows:
+        groups.setdefault(key_of(row), []).append(row)
+    return groups
+
+
+def month_figures(current: Sequence[Mapped], goals: Sequence[Goal], month: str) -> MonthFigures:
+    """All of SPEC's figures for `month` from that month's mapped rows."""
+    by_principle = grouped(current, lambda row: row.principle)
+    by_channel = grouped(current, lambda row: row.activity.channel)
+    by_owner = grouped(current, lambda row: row.activity.owner)
+    return MonthFigures(
+        month=month,
+        totals=totals(current),
+        completion_rate=completion_rate(current),
+        on_time_rate=on_time_rate(current),
+        goal_coverage=goal_coverage(current),
+        goal_cost_coverage=goal_cost_coverage(current),
+        goals=[goal_figures(goal, current, month) for goal in goals],
+        principles={principle: _group(by_principle.get(principle, [])) for principle in Principle},
+        channels={channel: _group(by_channel[channel]) for channel in Channel if channel in by_channel},
+        owners={
+            owner: _group(owner_rows)
+            for owner, owner_rows in sorted(
+                by_owner.items(), key=lambda item: (-len(item[1]), item[0] is None, str(item[0] or ""))
+            )
+        },
+    )
+
+
+def _group(rows: Sequence[Mapped]) -> GroupFigures:
+    return GroupFigures(len(rows), count_status(rows, Status.DONE), total_cost(rows), sum_metrics(rows))
+
+
+# --- section 3: deferred payoff ---
+
+RESULT_METRICS: tuple[str, ...] = ("leads", "signups", "visits", "clicks")
+TRAILING_MONTHS = 6
+MATURING_MONTHS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelMonth:
+    """One month of a compounding channel: its own cost and results, and the running totals since the window
+    opened (cost per result is cumulative: what each result has cost so far)."""
+
+    month: str
+    activities: int
+    cost: Decimal
+    results: Decimal
+    cumulative_cost: Decimal
+    cumulative_results: Decimal
+
+    @property
+    def cost_per_result(self) -> Decimal | None:
+        return self.cumulative_cost / self.cumulative_results if self.cumulative_results else None
+
+
+@dataclass(frozen=True, slots=True)
+class CompoundingTrend:
+    """A channel whose value accumulates (SPEC section 3): trailing months, whether it was paused this month,
+    whether its cost per result was falling, and the work that has not paid back yet."""
+
+    channel: Channel
+    result_metric: str
+    months: list[ChannelMonth]
+    paused: bool
+    cost_per_result_falling: bool
+    maturing: list[Mapped]
+
+
+def result_metric_for(channel: Channel, rows: Sequence[Mapped], configured: dict[Channel, str]) -> str:
+    """The configured result metric, else the first of leads, signups, visits, clicks that the rows have."""
+    if channel in configured:
+        return configured[channel]
+    for metric in RESULT_METRICS:
+        if any(row.activity.metrics.get(metric) for row in rows):
+            return metric
+    return RESULT_METRICS[0]
+
+
+def compounding_trends(
+    by_month: dict[str, list[Mapped]],
+    month: str,
+    channels: Sequence[Channel],
+    configured: dict[Channel, str],
+    unreadable: Callable[[Mapped, str], bool] = lambda row, metric: False,
+) -> list[CompoundingTrend]:
+    """Cumulative cost and results over up to six trailing months for each compounding channel with data.
+    `unreadable(row, metric)` says the row's metric cell could not be read: such a row is not "maturing"
+    (its result is unknown, not zero), and its error finding already names the cell."""
+    window = [shift_month(month, offset) for offset in range(-(TRAILING_MONTHS - 1), 1)]
+    window = [candidate for candidate in window if candidate in by_month or candidate == month]
+    trends = []
+    for channel in channels:
+        channel_rows = {
+            candidate: [row for row in by_month.get(candidate, []) if row.activity.channel is channel]
+            for candidate in window
+        }
+        if not any(channel_rows.values()):
+            continue
+        metric = result_metric_for(
+            channel, [row for rows in channel_rows.values() for row in rows], configured
+        )
+        months = []
+        cumulative_cost = cumulative_results = ZERO
+        for candidate in window:
+            rows = channel_rows[candidate]
+            cost = total_cost(rows)
+            results = metric_total(rows, metric)
+            cumulative_cost += cost
+            cumulative_results += results
+            months.append(
+                ChannelMonth(candidate, len(rows), cost, results, cumulative_cost, cumulative_results)
+            )
+        previous = shift_month(month, -1)
+        paused = bool(channel_rows.get(previous)) and not channel_rows[month]
+        ratios = [
+            entry.cost_per_result
+            for entry in months
+            if entry.activities and entry.cost_per_result is not None
+        ]
+        falling = len(ratios) >= 2 and ratios[-1] < ratios[-2]
+        recent = window[-MATURING_MONTHS:]
+        maturing = [
+            row
+            for candidate in recent
+            for row in channel_rows[candidate]
+            if (
+                row.activity.status is Status.DONE
+                and not row.activity.metrics.get(metric)
+                and not unreadable(row, metric)
+            )
+            or (candidate == month and row.activity.status in (Status.IN_PROGRESS, Status.PLANNED))
+        ]
+        trends.append(CompoundingTrend(channel, metric, months, paused, falling, maturing))
+    return trends
+
+
+# --- section 4: layered pushing ---
+
+LAYERS: tuple[str, ...] = ("plan", "business", "product", "tech", "decision_maker")
+STALL_DAYS = 30
+
+
+@dataclass(frozen=True, slots=True)
+class Stage:
+    """One rung of an initiative's ladder: the row, its layer (None when the stage names none) and status."""
+
+    row: Mapped
+    layer: str | None
+
+    @property
+    def status(self) -> Status:
+        return self.row.activity.status
+
+
+@dataclass(frozen=True, slots=True)
+class Ladder:
+    """An initiative as ordered stages: the layer it stands on, where it is now, stalls and skipped layers."""
+
+    initiative: str
+    owner: str | None
+    stages: list[Stage]
+    standing: str | None  # the highest layer completed
+    current: Stage | None  # the first stage not yet done (cancelled stages are passed over)
+    stalled_days: int | None  # days the current stage has been in progress or delayed, when over STALL_DAYS
+    skipped: list[str]
+
+
+def layer_of(stage_text: str, words: Sequence[tuple[str, Sequence[str]]]) -> str | None:
+    """Match a stage cell to a layer by the words SPEC lists, in either language."""
+    text = stage_text.casefold()
+    for layer, layer_words in reversed(words):  # decision-maker before business: "business decision-maker"
+        if any(word.casefold() in text for word in layer_words):
+            return layer
+    return None
+
+
+def initiative_ladders(
+    rows: Sequence[Mapped], month_end: dt.date, as_of: dt.date, words: Sequence[tuple[str, Sequence[str]]]
+) -> list[Ladder]:
+    """Every initiative with a row dated up to the end of the month, its stages ordered by layer (stages that
+    name no layer keep their sheet order after the stage before them)."""
+    by_initiative: dict[str, list[Mapped]] = {}
+    for row in rows:
+        activity = row.activity
+        if activity.initiative and activity.stage and activity.date <= month_end:
+            by_initiative.setdefault(activity.initiative, []).append(row)
+    ladders = []
+    for initiative, members in by_initiative.items():
+        stages: list[tuple[int, int, Stage]] = []
+        last_layer_index = -1
+        for position, row in enumerate(members):
+            layer = layer_of(row.activity.stage or "", words)
+            if layer is not None:
+                last_layer_index = LAYERS.index(layer)
+            stages.append((last_layer_index, position, Stage(row, layer)))
+        ordered = [stage for _, _, stage in sorted(stages, key=lambda item: (item[0], item[1]))]
+        done_layers = {stage.layer for stage in ordered if stage.status is Status.DONE and stage.layer}
+        standing = max(done_layers, key=LAYERS.index) if done_layers else None
+        current = next(
+            (stage for stage in ordered if stage.status not in (Status.DONE, Status.CANCELLED)), None
+        )
+        stalled_days = None
+        if current is not None and current.status in (Status.IN_PROGRESS, Status.DELAYED):
+            days = (as_of - current.row.activity.date).days
+            stalled_days = days if days > STALL_DAYS else None
+        present = {stage.layer for stage in ordered if stage.layer}
+        highest_done = LAYERS.index(standing) if standing else -1
+        skipped = [layer for layer in LAYERS[: max(highest_done, 0)] if layer not in present]
+        owners = [stage.row.activity.owner for stage in ordered if stage.row.activity.owner]
+        ladders.append(
+            Ladder(
+                initiative, owners[-1] if owners else None, ordered, standing, current, stalled_days, skipped
+            )
+        )
+    return sorted(ladders, key=lambda ladder: ladder.initiative)
+
+
+def last_day_of(month: str) -> dt.date:
+    """The last day of a 'YYYY-MM' month."""
+    following = shift_month(month, 1)
+    return dt.date(int(following[:4]), int(following[5:]), 1) - dt.timedelta(days=1)

@@ -1,0 +1,94 @@
+"""What the figures layer hands up: a workbook checked (`Checked`), one month's review (`Review`), and the
+one order and count of data-quality findings every front end and renderer shows."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from reportgen.base.model import Commentary, Finding, Goal, Mapped, Principle, Severity
+from reportgen.figures.metrics import CompoundingTrend, Ladder, MonthFigures
+from reportgen.figures.overlooked import Overlooked, Takeaway
+
+
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """A workbook read, typed and mapped: what `check` reports and every review starts from."""
+
+    workbook: Path
+    sheet: str
+    columns: dict[str, int]  # canonical field → 0-based sheet column
+    team: str | None
+    currency: str
+    sheet_lang: str
+    rows: list[Mapped]
+    goals: list[Goal]
+    findings: list[Finding]
+    commentary: list[Commentary] = field(default_factory=list)  # the lead's paragraphs, every month's
+
+
+@dataclass(frozen=True, slots=True)
+class Review:
+    """The figures of one month, ready for any renderer; nothing here reads a cell again."""
+
+    checked: Checked
+    month: str
+    as_of: dt.date
+    lang: str
+    current: MonthFigures
+    previous: MonthFigures | None
+    rows: list[Mapped]  # the month's activities, in sheet order
+    next_rows: list[Mapped]  # next month's activities: what is planned
+    trends: list[CompoundingTrend]
+    ladders: list[Ladder]
+    overlooked: dict[Principle, list[Overlooked]]
+    takeaways: list[Takeaway]
+    commentary: list[Commentary] = field(default_factory=list)  # the lead's paragraphs for this month
+
+
+SEVERITY_RANK = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
+
+
+@dataclass(frozen=True, slots=True)
+class SeverityCounts:
+    """How many findings of each severity: the cover's quality note, `check`'s title, the page's summary."""
+
+    errors: int = 0
+    warnings: int = 0
+    infos: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.errors + self.warnings + self.infos
+
+    def as_dict(self) -> dict[str, int]:
+        """By severity value ('error', 'warning', 'info'), as `check --json` prints them."""
+        return {"error": self.errors, "warning": self.warnings, "info": self.infos}
+
+
+def severity_counts(findings: Iterable[Finding]) -> SeverityCounts:
+    counted = {severity: 0 for severity in Severity}
+    for finding in findings:
+        counted[finding.severity] += 1
+    return SeverityCounts(counted[Severity.ERROR], counted[Severity.WARNING], counted[Severity.INFO])
+
+
+def worst_first(findings: Iterable[Finding]) -> list[Finding]:
+    """Errors, then warnings, then notes; sheet order within each (the sort is stable)."""
+    return sorted(findings, key=lambda finding: SEVERITY_RANK[finding.severity])
+
+
+def errors_of(findings: Iterable[Finding]) -> list[Finding]:
+    """The error findings: what stops a review going out unless the sender insists."""
+    return [finding for finding in findings if finding.severity is Severity.ERROR]
+
+
+def sheet_order(finding: Finding) -> tuple[str, int, str]:
+    """Sort key for sheet order: by sheet, then row, then column (A before AA)."""
+    if finding.ref is None:
+        return (finding.sheet_name or "", 0, "")
+    letters = finding.ref.cell.rstrip("0123456789")
+    row = int(finding.ref.cell[len(letters) :] or 0)
+    return (finding.ref.sheet, row, f"{len(letters):02d}{letters}")

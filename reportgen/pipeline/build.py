@@ -1,0 +1,172 @@
+"""The one place that knows the order of the stages (WeasyPrint's Document._render is the model):
+read → normalize → map (`check_workbook`), figures → overlooked → takeaways (`build_review`), then render and
+write (`build_to_files`), the path build, batch, watch and serve share."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from reportgen.base import vocab
+from reportgen.base.config import Config
+from reportgen.base.errors import InputError
+from reportgen.base.files import write_atomic
+from reportgen.base.model import Mapped, Severity, column_letter
+from reportgen.figures.metrics import (
+    compounding_trends,
+    default_month,
+    initiative_ladders,
+    last_day_of,
+    month_figures,
+    rows_by_month,
+    shift_month,
+)
+from reportgen.figures.overlooked import candidate_takeaways, choose_takeaways, find_overlooked
+from reportgen.figures.review import Checked, Review, sheet_order
+from reportgen.reading.mapping import map_activities
+from reportgen.reading.normalize import normalize_rows
+from reportgen.reading.workbook import ReadLimits, read_workbook
+from reportgen.rendering.document import render_review
+from reportgen.wording.documents import dumps, figures_document
+
+
+def check_workbook(path: Path, config: Config, as_of: dt.date) -> Checked:
+    """read_workbook → normalize_rows → map_activities, with every finding in sheet order."""
+    book = read_workbook(path, ReadLimits(max_rows=config.max_rows))
+    normalized = normalize_rows(book, config, as_of)
+    rows, mapping_findings = map_activities(normalized, config)
+    findings = sorted(
+        [*normalized.findings, *mapping_findings],
+        key=lambda finding: (finding.sheet_name != normalized.activity_sheet, *sheet_order(finding)),
+    )
+    if not rows:
+        sheet = normalized.activity_sheet
+        problems = [
+            finding.ref.cell
+            for finding in findings
+            if finding.severity is Severity.ERROR and finding.ref is not None and finding.ref.sheet == sheet
+        ]
+        if not problems:
+            # nothing was rejected: no activity under the header (blank or totals rows at most)
+            raise InputError(path, "no_data_rows", sheet=sheet, lang=normalized.lang)
+        cells = problems[:5] + (["…"] if len(problems) > 5 else [])
+        raise InputError(path, "no_activities", sheet=sheet, lang=normalized.lang, cells=cells)
+    return Checked(
+        workbook=path,
+        sheet=normalized.activity_sheet,
+        columns=normalized.columns,
+        team=normalized.team,
+        currency=normalized.currency,
+        sheet_lang=normalized.lang,
+        rows=rows,
+        goals=normalized.goals,
+        findings=findings,
+        commentary=normalized.commentary,
+    )
+
+
+def build_review(
+    checked: Checked, month: str | None, as_of: dt.date, lang: str | None, config: Config | None = None
+) -> Review:
+    """Figures for the chosen month (default: SPEC's) and the month before, then what is easily overlooked."""
+    config = config or Config()
+    chosen = month or default_month(checked.rows, as_of)
+    by_month = rows_by_month(checked.rows)
+    if chosen is None:
+        raise InputError(
+            checked.workbook,
+            "all_after_as_of",
+            sheet=checked.sheet,
+            lang=checked.sheet_lang,
+            as_of=as_of.isoformat(),
+            months=sorted(by_month),
+        )
+    if chosen not in by_month:
+        raise InputError(
+            checked.workbook, "month_empty", lang=checked.sheet_lang, month=chosen, months=sorted(by_month)
+        )
+    previous_month = shift_month(chosen, -1)
+    previous_rows = by_month.get(previous_month)
+    current = month_figures(by_month[chosen], checked.goals, chosen)
+    previous = month_figures(previous_rows, checked.goals, previous_month) if previous_rows else None
+    error_cells = {
+        finding.ref.cell
+        for finding in checked.findings
+        if finding.severity is Severity.ERROR
+        and finding.ref is not None
+        and finding.ref.sheet == checked.sheet
+    }
+
+    def unreadable(row: Mapped, metric: str) -> bool:
+        column = checked.columns.get(metric)
+        return column is not None and f"{column_letter(column)}{row.activity.row}" in error_cells
+
+    trends = compounding_trends(
+        by_month, chosen, config.compounding_channels, config.result_metric, unreadable
+    )
+    ladders = initiative_ladders(checked.rows, last_day_of(chosen), as_of, vocab.LAYER_WORDS)
+    overlooked = find_overlooked(by_month[chosen], current, trends, ladders)
+    return Review(
+        checked=checked,
+        month=chosen,
+        as_of=as_of,
+        lang=lang or checked.sheet_lang,
+        current=current,
+        previous=previous,
+        rows=by_month[chosen],
+        next_rows=by_month.get(shift_month(chosen, 1), []),
+        trends=trends,
+        ladders=ladders,
+        overlooked=overlooked,
+        takeaways=choose_takeaways(candidate_takeaways(current, previous, overlooked)),
+        commentary=[note for note in checked.commentary if note.month in ("", chosen)],
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class BuiltFiles:
+    """What one build wrote: the review it came from and the PDF's path (None with with_pdf=False)."""
+
+    review: Review
+    pdf: Path | None
+
+
+def build_to_files(
+    workbook: Path,
+    config: Config,
+    as_of: dt.date,
+    *,
+    month: str | None = None,
+    lang: str | None = None,
+    pdf_path: Path | None = None,
+    out_dir: Path | None = None,
+    stem: str | None = None,
+    html_path: Path | None = None,
+    json_path: Path | None = None,
+    with_pdf: bool = True,
+    templates: Path | None = None,
+    announce: Callable[[Path], None] = lambda path: None,
+) -> BuiltFiles:
+    """check → build → render → write, the one path build, batch and watch share; `announce` hears each file
+    as it is written (default PDF: `<stem>-<YYYY-MM>.pdf` in `out_dir`, else beside the workbook)."""
+    stem = stem or workbook.stem
+    checked = check_workbook(workbook, config, as_of)
+    review = build_review(checked, month, as_of, lang, config)
+    if json_path is not None:
+        announce(write_atomic(json_path, dumps(figures_document(review))))
+    if not with_pdf and html_path is None:
+        return BuiltFiles(review, None)
+    rendered = render_review(
+        review, config, templates, stem=stem, with_pdf=with_pdf, with_page=html_path is not None
+    )
+    if html_path is not None and rendered.html is not None:
+        announce(write_atomic(html_path, rendered.html.encode("utf-8")))
+    target = None
+    if rendered.pdf is not None:
+        target = pdf_path or (out_dir or workbook.parent) / f"{stem}-{review.month}.pdf"
+        if rendered.table is not None:  # the complete table travels inside the PDF and beside it
+            announce(write_atomic(target.with_name(rendered.table.name), rendered.table.data))
+        announce(write_atomic(target, rendered.pdf))
+    return BuiltFiles(review, target)

@@ -1,0 +1,111 @@
+"""The review as documents: context → charts → HTML → PDF (and the self-contained web page when asked), with
+what travels inside the PDF (the figures `send` reads back, the complete table when the appendix is cut)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from reportgen.base.catalogue import catalogue
+from reportgen.base.config import Config
+from reportgen.figures.review import Review
+from reportgen.rendering import pdf, render, spreadsheet
+from reportgen.rendering.background import Background, LazyCharts
+from reportgen.rendering.pdf import Attachment
+from reportgen.rendering.render import Context
+from reportgen.rendering.templates import stylesheet, web_stylesheet
+from reportgen.wording.documents import FIGURES_ATTACHMENT, dumps, figures_document
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedReview:
+    """The review as a PDF and/or as a self-contained web page (each only when asked for), with WeasyPrint's
+    warnings."""
+
+    pdf: bytes | None
+    html: str | None
+    warnings: list[str]
+    table: Attachment | None  # the complete activity table, when the appendix is cut
+
+
+def render_review(
+    review: Review,
+    config: Config,
+    templates: Path | None = None,
+    stem: str = "review",
+    *,
+    with_pdf: bool = True,
+    with_page: bool = False,
+) -> RenderedReview:
+    """build_context → charts → render_html → render_pdf (and the web page when asked); `stem` names the
+    attached table."""
+    pdf.renderer_imported()  # the early import and character map (a thread), done before the fork below
+    drawable = pdf.drawable_codepoints()
+    context = render.build_context(review, config.team, render.glyph_findings(review, drawable))
+    # Made in a forked process while WeasyPrint works: the charts first (the layout asks for them), then what
+    # is attached to the PDF (needed only when it is written): the figures `send` reads back, and the complete
+    # activity table when the appendix is cut.
+    steps: dict[str, Callable[[], Any]] = {"charts": lambda: render.review_charts(review)}
+    if with_pdf:
+        steps["figures"] = lambda: embedded_figures(review, context)
+    table_name = f"{stem}-{review.month}-activities.xlsx"
+    if len(review.rows) > render.APPENDIX_LIMIT:
+        if with_pdf:
+            steps["table"] = lambda: spreadsheet.activities_workbook(
+                review.rows, review.checked.sheet, review.lang, review.as_of
+            )
+        context.values["appendix_note"] = context.words(
+            "review.appendix.truncated", shown=render.APPENDIX_LIMIT, total=len(review.rows), name=table_name
+        )
+    background = Background(steps)
+
+    def table() -> Attachment | None:
+        if "table" not in steps:
+            return None
+        description = context.words("review.section.appendix_activities")
+        return Attachment(table_name, background.get("table"), description)
+
+    def attachments() -> tuple[Attachment, ...]:
+        complete = table()
+        return (background.get("figures"), *((complete,) if complete else ()))
+
+    charts = LazyCharts(background)
+    context.charts.update({name: f"{pdf.SCHEME}chart/{name}" for name in render.chart_names(review)})
+    css = stylesheet(templates)
+    pdf_bytes: bytes | None = None
+    warnings: list[str] = []
+    if with_pdf:
+        html = render.replace_undrawable(
+            render.render_html(context, f"{pdf.SCHEME}review.css", templates), drawable
+        )
+        assets = pdf.bundled_assets(css, charts)
+        pdf_bytes, warnings = pdf.render_pdf(html, assets, review.as_of, attachments)
+    chart_assets = dict(charts)  # also joins the drawing process when no page asked for a chart
+    page = None
+    if with_page:  # the same context with the stylesheet and charts inlined
+        context.charts.update({name: asset.data_uri for name, asset in chart_assets.items()})
+        page = render.replace_undrawable(
+            render.render_html(context, "", templates, inline_css=web_stylesheet(css)), drawable
+        )
+    attached_table = table()
+    background.close()
+    return RenderedReview(pdf_bytes, page, warnings, attached_table)
+
+
+def embedded_figures(review: Review, context: Context) -> Attachment:
+    """The `--json` document plus what the mail shows (KPI cards and takeaways, already in the review's
+    words), as the attachment `send` reads back from the PDF; deterministic, so rebuilds stay identical."""
+    document = figures_document(review)
+    document["mail"] = {
+        "team": context.team,
+        "month_label": context.month_label,
+        "kpis": [
+            {"label": c.label, "value": c.value, "delta": c.delta, "tone": c.tone, "note": c.note}
+            for c in context.values["kpis"]
+        ],
+        "takeaways": list(context.values["takeaways"]),
+    }
+    description = catalogue(review.lang).text("mail.figures_description")
+    return Attachment(FIGURES_ATTACHMENT, dumps(document), description)

@@ -1,0 +1,105 @@
+"""Numbers, money, rates, dates and sentence parameters in the review's locale (Babel), one way for every
+surface: the PDF's tables and prose, the charts' labels, the mail's cards."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from babel.dates import format_date
+from babel.numbers import format_decimal, format_percent
+
+from reportgen.base.catalogue import catalogue
+from reportgen.base.model import Channel, Status
+from reportgen.figures.metrics import LAYERS
+from reportgen.figures.overlooked import Money, Points, Rate
+
+LOCALES = {"en": "en_US", "zh": "zh_CN"}
+
+
+class Formatter:
+    """Numbers, money, rates, dates and months in the review's locale; None is always an em dash."""
+
+    def __init__(self, lang: str, currency: str) -> None:
+        self.lang = lang
+        self.locale = LOCALES[lang]
+        self.currency = currency
+        self.words = catalogue(lang)
+
+    def number(self, value: Decimal | int | float | None) -> str:
+        if value is None:
+            return "—"
+        return format_decimal(value, "#,##0.##", locale=self.locale)
+
+    def money(self, value: Decimal | int | None) -> str:
+        if value is None:
+            return "—"
+        amount = Decimal(value)
+        pattern = "#,##0" if abs(amount) >= 1000 or amount == amount.to_integral_value() else "#,##0.00"
+        sign = "-" if amount < 0 else ""
+        return f"{sign}{self.currency}{format_decimal(abs(amount), pattern, locale=self.locale)}"
+
+    def percent(self, value: float | None) -> str:
+        """Whole percentages, with one decimal where rounding would mislead: 99.5% is not 100%, and a 92.5% /
+        7.5% split must not read as 92% / 7.5%, so both ends (under 10%, over 90%) keep a decimal."""
+        if value is None:
+            return "—"
+        if 0.995 <= value < 1:
+            value = min(value, 0.999)  # a target missed by a hair must not read as met
+        near_edge = 0.9 < abs(value) < 1 or 0 < abs(value) < 0.1
+        return format_percent(value, "#,##0.#%" if near_edge else "#,##0%", locale=self.locale)
+
+    def points(self, value: float) -> str:
+        text = format_decimal(abs(value), "#,##0.#", locale=self.locale)
+        sign = "+" if value > 0 else ("−" if value < 0 else "±")
+        return f"{sign}{text} pp" if self.lang == "en" else f"{sign}{text} 个百分点"
+
+    def date(self, value: dt.date | None) -> str:
+        return "—" if value is None else format_date(value, "medium", locale=self.locale)
+
+    def day(self, value: dt.date) -> str:
+        """A date within the review's month, without the year (Oct 5, 10月5日)."""
+        return format_date(value, "MMM d" if self.lang == "en" else "M月d日", locale=self.locale)
+
+    def month(self, month: str) -> str:
+        day = dt.date(int(month[:4]), int(month[5:7]), 1)
+        return format_date(day, "MMMM y" if self.lang == "en" else "y年M月", locale=self.locale)
+
+    def month_short(self, month: str) -> str:
+        return format_date(dt.date(int(month[:4]), int(month[5:7]), 1), "LLL", locale=self.locale)
+
+    def channel(self, channel: Channel) -> str:
+        return self.words.text(f"channel.{channel.value}")
+
+    def status(self, status: Status) -> str:
+        return self.words.text(f"review.status.{status.value}")
+
+    def metric(self, metric: str) -> str:
+        return self.words.templates.get(f"review.metric.{metric}", metric)
+
+    def layer(self, layer: str | None) -> str:
+        return self.words.text(f"review.layer.{layer or 'unmatched'}")
+
+    def value(self, name: str, value: Any) -> str:
+        """A sentence parameter, formatted by its type (and, for keys, by its name)."""
+        if isinstance(value, Money):
+            return self.money(value.value)
+        if isinstance(value, Rate):
+            return self.percent(value.value)
+        if isinstance(value, Points):
+            return self.points(value.value)
+        if isinstance(value, Channel):
+            return self.channel(value)
+        if name == "metric" and isinstance(value, str):
+            return self.metric(value)
+        if name == "stage" and isinstance(value, str) and value in LAYERS:
+            return self.layer(value)
+        if name == "layers" and isinstance(value, list):
+            return ("、" if self.lang == "zh" else ", ").join(self.layer(layer) for layer in value)
+        if isinstance(value, Decimal | int | float) and not isinstance(value, bool):
+            return self.number(value)
+        return "—" if value is None else str(value)
+
+    def say(self, code: str, params: dict[str, Any]) -> str:
+        return self.words.text(code, **{name: self.value(name, value) for name, value in params.items()})

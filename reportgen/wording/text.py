@@ -1,0 +1,27 @@
+"""Sentences about single things: a data-quality finding, what decided a row's mapping. Used by the JSON
+documents, the review, `check`, the mail refusal and the page, so each is worded once."""
+
+from __future__ import annotations
+
+from reportgen.base.catalogue import Catalogue
+from reportgen.base.model import Finding, Source
+
+
+def finding_message(finding: Finding, words: Catalogue) -> str:
+    """The finding's sentence in `words`' language, its field and date-order keys named in that language."""
+    params = dict(finding.params)
+    if "field" in params:
+        params["field"] = words.templates.get(f"field.{params['field']}", params["field"])
+    if "order" in params:
+        params["order"] = words.templates.get(f"date_order.{params['order']}", params["order"])
+    return words.text(f"finding.{finding.code}", **params)
+
+
+def source_text(source: Source, words: Catalogue, short: bool = False) -> str:
+    """What decided a mapping, as a phrase in the review's language ('default for channel SEO'); `short` drops
+    what the appendix row already shows (the channel, the row's own cell)."""
+    if short:
+        detail = source.detail.rsplit("!", 1)[-1] if source.kind == "cell" else source.detail
+        return words.text(f"source_short.{source.kind}", detail=detail, number=source.number)
+    detail = words.text(f"channel.{source.detail}") if source.kind == "channel_default" else source.detail
+    return words.text(f"source.{source.kind}", detail=detail, number=source.number)

@@ -1,0 +1,106 @@
+"""SPEC's metric definitions on hand-made mapped rows; expectations are recomputed from the rows here."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from reportgen.base.model import Activity, Channel, Goal, Mapped, Principle, Source, Status
+from reportgen.figures.metrics import default_month, month_figures, rows_by_month, shift_month
+
+D = dt.date
+
+
+def row(
+    day: dt.date,
+    status: Status,
+    *,
+    goal: str | None = None,
+    cost: str | None = None,
+    leads: int = 0,
+    due: dt.date | None = None,
+    done_on: dt.date | None = None,
+    channel: Channel = Channel.SEO,
+    owner: str | None = "Ann",
+    principle: Principle = Principle.CONNECTION,
+) -> Mapped:
+    activity = Activity(
+        row=2,
+        date=day,
+        channel=channel,
+        activity="x",
+        owner=owner,
+        status=status,
+        due=due,
+        done_on=done_on,
+        cost=Decimal(cost) if cost else None,
+        metrics={"leads": Decimal(leads)} if leads else {},
+    )
+    return Mapped(activity, goal, Source("cell"), principle, Source("cell"))
+
+
+ROWS = [
+    row(
+        D(2026, 10, 1),
+        Status.DONE,
+        goal="G1",
+        cost="100.10",
+        leads=5,
+        due=D(2026, 10, 5),
+        done_on=D(2026, 10, 4),
+    ),
+    row(
+        D(2026, 10, 2), Status.DONE, goal="G1", cost="50", leads=3, due=D(2026, 10, 5), done_on=D(2026, 10, 9)
+    ),
+    row(D(2026, 10, 3), Status.DONE, cost="10", leads=1, channel=Channel.EVENT, owner=None),  # no dates
+    row(D(2026, 10, 4), Status.CANCELLED, goal="G2", principle=Principle.EXECUTION),
+    row(D(2026, 10, 5), Status.DELAYED, goal="G2", cost="40", principle=Principle.EXECUTION),
+    row(D(2026, 9, 30), Status.DONE, goal="G1", cost="7", leads=100),  # previous month
+]
+GOALS = [
+    Goal("G1", "Leads", "leads", {"": Decimal(10), "2026-10": Decimal(16)}, None, 2),
+    Goal("G2", "Busy", "activities", {"": Decimal(4)}, None, 3),
+    Goal("G3", "No target", "leads", {"": None}, None, 4),
+]
+
+
+def test_month_figures_follow_spec_definitions() -> None:
+    october = [r for r in ROWS if r.activity.month == "2026-10"]
+    figures = month_figures(rows_by_month(ROWS)["2026-10"], GOALS, "2026-10")
+    done = [r for r in october if r.activity.status is Status.DONE]
+    cancelled = [r for r in october if r.activity.status is Status.CANCELLED]
+    assert figures.totals.activities == len(october)
+    assert figures.totals.done == len(done)
+    assert figures.completion_rate == len(done) / (len(october) - len(cancelled))
+    dated = [r.activity for r in done if r.activity.due and r.activity.done_on]
+    assert figures.on_time_rate == sum(a.done_on <= a.due for a in dated) / len(dated)  # type: ignore[operator]
+    assert figures.totals.cost == sum((r.activity.cost or Decimal(0) for r in october), Decimal(0))
+    assert figures.totals.metrics["leads"] == sum(r.activity.metrics.get("leads", 0) for r in october)
+    assert figures.goal_coverage == sum(r.goal_id is not None for r in october) / len(october)
+    goal_cost = sum((r.activity.cost or Decimal(0) for r in october if r.goal_id), Decimal(0))
+    assert figures.goal_cost_coverage == float(goal_cost / figures.totals.cost)
+    g1, g2, g3 = figures.goals
+    assert g1.target == Decimal(16)  # the month's own target beats the every-month one
+    assert g1.actual == sum(r.activity.metrics.get("leads", 0) for r in october if r.goal_id == "G1")
+    assert g1.attainment == float(g1.actual / g1.target)  # type: ignore[operator]
+    assert g2.actual == sum(1 for r in october if r.goal_id == "G2")
+    assert g3.attainment is None and g3.actual == 0
+    assert figures.principles[Principle.EXECUTION].activities == 2
+    assert figures.principles[Principle.LAYERED].activities == 0
+    assert set(figures.channels) == {Channel.SEO, Channel.EVENT}
+    assert list(figures.owners) == ["Ann", None]
+
+
+def test_rates_with_no_denominator_are_none() -> None:
+    figures = month_figures([row(D(2026, 10, 4), Status.CANCELLED)], [], "2026-10")
+    assert figures.completion_rate is None
+    assert figures.on_time_rate is None
+    assert figures.goal_cost_coverage is None
+
+
+def test_default_month_ignores_months_after_the_as_of_date() -> None:
+    rows = [*ROWS, row(D(2026, 11, 20), Status.PLANNED)]
+    assert default_month(rows, D(2026, 11, 3)) == "2026-11"
+    assert default_month(rows, D(2026, 10, 31)) == "2026-10"
+    assert default_month(rows, D(2026, 1, 1)) is None
+    assert shift_month("2026-01", -1) == "2025-12"

@@ -1,0 +1,136 @@
+"""Sections 3 and 4 figures and the "easily overlooked" checks, on hand-made rows; expectations come from the
+rows in each test, not from the code under test."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from reportgen.base import vocab
+from reportgen.base.model import Activity, Channel, Mapped, Principle, Source, Status
+from reportgen.figures.metrics import compounding_trends, initiative_ladders, month_figures, rows_by_month
+from reportgen.figures.overlooked import (
+    Rate,
+    Takeaway,
+    choose_takeaways,
+    find_overlooked,
+    misses_without_decision,
+    unassigned_work,
+)
+
+D = dt.date
+
+
+def mapped(day: dt.date, channel: Channel, status: Status, **fields: object) -> Mapped:
+    goal = fields.pop("goal", None)
+    activity = Activity(
+        row=int(fields.pop("row", 2)), date=day, channel=channel, activity="x", status=status, **fields
+    )  # type: ignore[arg-type]
+    return Mapped(activity, goal, Source("cell"), Principle.CONNECTION, Source("cell"))  # type: ignore[arg-type]
+
+
+def test_compounding_trend_is_cumulative_and_notices_a_pause_while_improving() -> None:
+    rows = [
+        mapped(D(2026, 8, 3), Channel.SEO, Status.DONE, cost=Decimal(300), metrics={"leads": 1}),
+        mapped(D(2026, 9, 3), Channel.SEO, Status.DONE, cost=Decimal(300), metrics={"leads": 5}),
+        mapped(D(2026, 10, 3), Channel.CONTENT, Status.DONE, cost=Decimal(50), metrics={"leads": 0}),
+    ]
+    by_month = rows_by_month(rows)
+    seo, content = compounding_trends(by_month, "2026-10", (Channel.SEO, Channel.CONTENT), {})
+    assert [entry.cumulative_cost for entry in seo.months] == [300, 600, 600]
+    assert [entry.cumulative_results for entry in seo.months] == [1, 6, 6]
+    assert seo.months[1].cost_per_result == Decimal(600) / 6 < seo.months[0].cost_per_result  # type: ignore[operator]
+    assert seo.paused and seo.cost_per_result_falling and not content.paused
+    assert [row.activity.channel for row in content.maturing] == [Channel.CONTENT]  # done, no leads yet
+    figures = month_figures(by_month["2026-10"], [], "2026-10")
+    overlooked = find_overlooked(by_month["2026-10"], figures, [seo, content], [])
+    codes = [item.code for item in overlooked[Principle.DEFERRED_PAYOFF]]
+    assert codes == ["paused_while_improving", "maturing"]
+    paused = overlooked[Principle.DEFERRED_PAYOFF][0]
+    assert paused.params["from"].value == Decimal(300) and paused.params["to"].value == Decimal(100)
+
+
+def test_ladder_orders_layers_and_finds_stalls_and_skips() -> None:
+    rows = [
+        mapped(D(2026, 8, 1), Channel.PARTNERSHIP, Status.DONE, initiative="Acme", stage="技术对接", row=5),
+        mapped(
+            D(2026, 7, 1), Channel.PARTNERSHIP, Status.DONE, initiative="Acme", stage="Plan for Acme", row=3
+        ),
+        mapped(
+            D(2026, 9, 1), Channel.PARTNERSHIP, Status.IN_PROGRESS, initiative="Acme", stage="老板拍板", row=7
+        ),
+        mapped(
+            D(2026, 10, 20),
+            Channel.PARTNERSHIP,
+            Status.IN_PROGRESS,
+            initiative="Beta",
+            stage="Business",
+            row=9,
+        ),
+    ]
+    as_of = D(2026, 11, 3)
+    acme, beta = initiative_ladders(rows, D(2026, 10, 31), as_of, vocab.LAYER_WORDS)
+    assert [stage.layer for stage in acme.stages] == ["plan", "tech", "decision_maker"]
+    assert acme.standing == "tech"
+    assert acme.skipped == ["business", "product"]  # a later layer is done and these have no row
+    assert acme.current is not None and acme.current.row.activity.stage == "老板拍板"
+    assert acme.stalled_days == (as_of - D(2026, 9, 1)).days
+    assert beta.stalled_days is None and beta.standing is None and beta.skipped == []
+
+
+def test_goal_and_decision_checks() -> None:
+    rows = [
+        mapped(D(2026, 10, 1), Channel.SEO, Status.DONE, goal="G1", cost=Decimal(90)),
+        mapped(D(2026, 10, 2), Channel.SEM, Status.DELAYED, cost=Decimal(10)),
+        mapped(D(2026, 10, 3), Channel.EVENT, Status.CANCELLED, decision="budget moved to Q4"),
+    ]
+    (loose,) = unassigned_work(rows, Decimal(100))
+    assert loose.params["count"] == 2 and loose.params["cost"].value == Decimal(10)
+    assert loose.params["share"] == Rate(0.1)
+    (silent,) = misses_without_decision(rows)
+    assert silent.params["count"] == 1 and silent.rows[0].activity.channel is Channel.SEM
+
+
+def test_takeaways_are_the_heaviest_distinct_and_keep_a_win() -> None:
+    candidates = [
+        Takeaway("goal_gap", {}, 60, False),
+        Takeaway("stalled", {}, 50, False),
+        Takeaway("stalled", {}, 45, False),
+        Takeaway("cost_without_goal", {}, 40, False),
+        Takeaway("goal_win", {}, 20, True),
+    ]
+    chosen = choose_takeaways(candidates)
+    assert [item.code for item in chosen] == ["goal_gap", "stalled", "goal_win"]
+    assert [item.code for item in choose_takeaways(candidates[:4])] == [
+        "goal_gap",
+        "stalled",
+        "cost_without_goal",
+    ]
+
+
+def test_stalled_initiatives_are_listed_longest_stuck_first() -> None:
+    from reportgen.figures.overlooked import stalled_initiatives
+
+    starts = {"Short": D(2026, 9, 25), "Longest": D(2026, 7, 1), "Middle": D(2026, 8, 15)}
+    rows = [
+        mapped(day, Channel.PARTNERSHIP, Status.IN_PROGRESS, initiative=name, stage="Business", row=index)
+        for index, (name, day) in enumerate(starts.items(), start=2)
+    ]
+    as_of = D(2026, 11, 3)
+    items = stalled_initiatives(initiative_ladders(rows, D(2026, 10, 31), as_of, vocab.LAYER_WORDS))
+    assert [item.params["initiative"] for item in items] == ["Longest", "Middle", "Short"]
+    assert [item.params["days"] for item in items] == [
+        (as_of - starts[name]).days for name in ("Longest", "Middle", "Short")
+    ]
+
+
+def test_done_work_whose_result_cell_was_unreadable_is_not_called_maturing() -> None:
+    rows = [
+        mapped(D(2026, 10, 3), Channel.SEO, Status.DONE, cost=Decimal(10), metrics={"leads": None}, row=2),
+        mapped(D(2026, 10, 4), Channel.SEO, Status.DONE, cost=Decimal(10), metrics={"leads": None}, row=3),
+        mapped(D(2026, 10, 5), Channel.SEO, Status.DONE, cost=Decimal(10), metrics={"leads": 4}, row=4),
+    ]
+    (seo,) = compounding_trends(
+        rows_by_month(rows), "2026-10", (Channel.SEO,), {}, lambda row, metric: row.activity.row == 3
+    )
+    assert [row.activity.row for row in seo.maturing] == [2]  # row 3's leads cell was an error, not a zero
