@@ -355,7 +355,7 @@ def best_of(repeat: int, call: Callable[[], T]) -> tuple[float, T]:
 
 
 def breakdown(workbook: Path, workdir: Path, repeat: int) -> list[tuple[str, float, bool]]:
-    """Each stage as reportgen.pipeline.build and the CLI call them, best of `repeat` (in one warm process)."""
+    """Each stage as reportgen.pipeline.build and the CLI call them, best of `repeat` (one warm process)."""
     from reportgen.base.config import load_config
     from reportgen.base.files import write_atomic
     from reportgen.figures.metrics import month_figures, rows_by_month, shift_month
