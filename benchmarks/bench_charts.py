@@ -4,7 +4,8 @@ Builds a three-page A4 document shaped like the review (headline cards with two 
 attainment, channel mix, status by channel beside text, compounding small multiples, an appendix table) that
 holds six charts from reportgen.rendering.charts, loads the bundled fonts with @font-face (file:// URLs), and
 renders it in-process with ``weasyprint.HTML(string=...).render().write_pdf()``. Formats: SVG as an <img> data
-URI, inline <svg>, PNG at 150 and 200 dpi, against a baseline with no chart (empty boxes, same sizes). For each:
+URI, inline <svg>, PNG at 150 and 200 dpi, against a baseline with no chart (empty boxes, same sizes).
+For each:
 
 * chart generation: the six charts drawn, best of N (after a first, cold round: imports and font loading);
 * WeasyPrint: the whole document to PDF bytes, best of N, and how much of that the charts add to the
