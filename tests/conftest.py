@@ -1,10 +1,33 @@
-"""Shared fixtures: the repository root on sys.path so tests can import samples/ and tests/ helpers."""
+"""Shared fixtures: the repository root on sys.path so tests can import samples/ and tests/ helpers; every
+test gets its own user data folder (so its archive starts empty and never touches the real one); real
+servers for the tests that need them."""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from tests.servers import PostgresCluster, postgres_cluster  # noqa: E402  (after the path line, on purpose)
+
+
+@pytest.fixture(autouse=True)
+def own_data_folder(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """XDG_DATA_HOME for this test and the processes it starts: the default archive lives there."""
+    folder = tmp_path_factory.mktemp("data")
+    monkeypatch.setenv("XDG_DATA_HOME", str(folder))
+    monkeypatch.delenv("REPORTGEN_ARCHIVE_URL", raising=False)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresCluster]:
+    """One throwaway PostgreSQL cluster for the session; `postgres.new_database()` gives a test its own."""
+    with postgres_cluster() as cluster:
+        yield cluster

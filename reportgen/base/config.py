@@ -38,6 +38,18 @@ class ServeSettings:
     allow_hosts: tuple[str, ...] = ()
 
 
+ARCHIVE_URL_VARIABLE = "REPORTGEN_ARCHIVE_URL"
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveSettings:
+    """`[archive]`: where builds and sends are remembered. No url: a SQLite file in the user's data folder;
+    REPORTGEN_ARCHIVE_URL, when set, wins over the file (a team points every machine at one PostgreSQL)."""
+
+    url: str | None = None
+    keep_workbooks: bool = False  # the workbook's bytes too, not only its SHA-256 and name
+
+
 @dataclass(frozen=True, slots=True)
 class Config:
     """Validated settings; defaults are what SPEC promises when the file says nothing."""
@@ -52,6 +64,7 @@ class Config:
     rules: tuple[ConfigRule, ...] = ()
     email: EmailSettings = field(default_factory=lambda: EmailSettings())
     serve: ServeSettings = field(default_factory=ServeSettings)
+    archive: ArchiveSettings = field(default_factory=ArchiveSettings)
 
 
 def find_config(explicit: str | Path | None, workbook: Path | None) -> Path | None:
@@ -74,7 +87,7 @@ def load_config(explicit: str | Path | None = None, workbook: Path | None = None
     """Find and validate the config; no file means defaults."""
     path = find_config(explicit, workbook)
     if path is None:
-        return Config()
+        return parse_config({})  # the defaults, and REPORTGEN_ARCHIVE_URL
     try:
         data = tomllib.loads(path.read_text("utf-8"))
     except tomllib.TOMLDecodeError as exc:
@@ -89,7 +102,8 @@ def parse_config(data: dict[str, Any], path: Path | None = None) -> Config:
     the wrong type is an InputError naming the file and the key, never a traceback."""
     _known_keys(
         data,
-        {"team", "currency", "date_order", "limits", "channels", "rules", "email", "review", "serve"},
+        {"team", "currency", "date_order", "limits", "channels", "rules", "email", "review", "serve"}
+        | {"archive"},
         "",
         path,
     )
@@ -138,7 +152,20 @@ def parse_config(data: dict[str, Any], path: Path | None = None) -> Config:
         rules=rules,
         email=email,
         serve=_serve_settings(data, path),
+        archive=_archive_settings(data, path),
     )
+
+
+def _archive_settings(data: dict[str, Any], path: Path | None) -> ArchiveSettings:
+    """`[archive]`, with REPORTGEN_ARCHIVE_URL over its url; the url's form is checked when it is opened."""
+    archive = _table(data, "archive", path)
+    _known_keys(archive, {"url", "keep_workbooks"}, "archive.", path)
+    url = _optional_str(archive, "url", path, "archive.url")
+    keep = archive.get("keep_workbooks", False)
+    if not isinstance(keep, bool):
+        raise _wrong(path, "archive.keep_workbooks", keep, "boolean")
+    from_environment = os.environ.get(ARCHIVE_URL_VARIABLE, "").strip()
+    return ArchiveSettings(url=from_environment or (url.strip() if url else None), keep_workbooks=keep)
 
 
 def _serve_settings(data: dict[str, Any], path: Path | None) -> ServeSettings:

@@ -17,6 +17,7 @@ class ExitCode(IntEnum):
     BAD_INPUT = 1
     USAGE = 2
     DELIVERY_FAILED = 3
+    ARCHIVE_FAILED = 4  # the archive could not be read or written; what was built is kept
 
 
 def joined_lists(params: dict[str, Any], words: Catalogue) -> dict[str, Any]:
@@ -146,3 +147,28 @@ class BatchIncomplete(ReportgenError):
     def message(self, lang: str | None = None) -> str:
         code = "batch.summary_failed" if self.exit_code == ExitCode.BAD_INPUT else "batch.summary_not_sent"
         return catalogue(lang or "en").text(code, **self.counts)
+
+
+class ArchiveError(ReportgenError):
+    """The archive could not be opened, read or written (`archive.<code>` of the catalogue). It names the
+    archive (a PostgreSQL url with its password hidden) and, when a build or a send was under way, what was
+    kept: the outputs are already written, only the record of them is missing."""
+
+    exit_code = ExitCode.ARCHIVE_FAILED
+
+    def __init__(self, code: str, *, archive: str, detail: str = "", kept: tuple[Path, ...] = ()) -> None:
+        self.code = code
+        self.archive = archive
+        self.detail = detail
+        self.kept = kept
+        super().__init__(self.message("en"))
+
+    def message(self, lang: str | None = None) -> str:
+        words = catalogue(lang or "en")
+        lines = [words.text(f"archive.{self.code}", archive=self.archive, detail=self.detail)]
+        lines += [words.text("archive.kept", path=str(path)) for path in self.kept]
+        return "\n".join(lines)
+
+    def keeping(self, *paths: Path) -> ArchiveError:
+        """The same error, naming outputs already written that the archive could not record."""
+        return ArchiveError(self.code, archive=self.archive, detail=self.detail, kept=(*self.kept, *paths))

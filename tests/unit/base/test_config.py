@@ -229,3 +229,29 @@ def test_serve_settings_have_defaults_and_are_validated(tmp_path: Path) -> None:
         with pytest.raises(InputError) as caught:
             load_config(config_path)
         assert key in caught.value.message("en") and str(config_path) in caught.value.message("en")
+
+
+def test_archive_settings_take_the_environment_over_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "reportgen.toml"
+    path.write_text('[archive]\nurl = "sqlite:///team.sqlite3"\nkeep_workbooks = true\n')
+    settings = load_config(path).archive
+    assert (settings.url, settings.keep_workbooks) == ("sqlite:///team.sqlite3", True)
+    monkeypatch.setenv("REPORTGEN_ARCHIVE_URL", "postgresql+psycopg://ops@db/reviews")
+    assert load_config(path).archive.url == "postgresql+psycopg://ops@db/reviews"
+    monkeypatch.chdir(tmp_path / "..")  # no file anywhere: the defaults, and still the environment
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    assert load_config(None, tmp_path / "none" / "a.xlsx").archive.url == "postgresql+psycopg://ops@db/reviews"
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [('[archive]\nkeep_workbooks = "yes"\n', "'archive.keep_workbooks'"), ("[archive]\nurl_ = 1\n", "url_")],
+)
+def test_bad_archive_settings_are_named(tmp_path: Path, text: str, named: str) -> None:
+    path = tmp_path / "reportgen.toml"
+    path.write_text(text)
+    with pytest.raises(InputError) as caught:
+        load_config(path)
+    assert named in caught.value.message("en") and str(path) in caught.value.message("en")

@@ -1,0 +1,1 @@
+"""Alembic migrations of the archive, one file per schema revision."""

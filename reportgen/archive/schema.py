@@ -1,0 +1,110 @@
+"""The archive's tables (SQLAlchemy Core). Alembic's migrations in `migrations/` create and change them; this
+module is what the code reads and writes, and a test checks the two agree on both back ends.
+
+- `reviews`: one row per version of a team's month: a new workbook (another SHA-256) for the same team and
+  month is the next version. Its workbook bytes only with `[archive] keep_workbooks = true`.
+- `builds`: each PDF made of a version (a language, an as-of date), with the figures it showed.
+- `sends`: each attempt to mail a PDF; `deliveries`: one row per recipient of it. A partial unique index
+  lets at most one delivery of one PDF to one address be under way or done (`claimed`, `accepted`), so two
+  processes can never both mail it: the second one's claim fails on the constraint, not on a check.
+- `events`: every state the cycle reached, in order, for `reportgen history`.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+SCHEMA_REVISION = "0001"  # Alembic's head: the schema this code reads and writes
+KNOWN_REVISIONS = ("0001",)  # every revision this code can upgrade from, oldest first
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+reviews = sa.Table(
+    "reviews",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("team", sa.String(200), nullable=False),
+    sa.Column("month", sa.String(7), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("workbook_name", sa.String(1000), nullable=False),
+    sa.Column("workbook_sha256", sa.String(64), nullable=False),
+    sa.Column("workbook", sa.LargeBinary, nullable=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.UniqueConstraint("team", "month", "version", name="uq_reviews_version"),
+)
+
+builds = sa.Table(
+    "builds",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("review_id", sa.Integer, sa.ForeignKey("reviews.id"), nullable=False, index=True),
+    sa.Column("lang", sa.String(5), nullable=False),
+    sa.Column("as_of", sa.Date, nullable=False),
+    sa.Column("pdf_sha256", sa.String(64), nullable=False, index=True),
+    sa.Column("pdf_path", sa.String(4000), nullable=False),
+    sa.Column("kpis", sa.JSON, nullable=False),  # the month's headline figures, for trends
+    sa.Column("figures", sa.LargeBinary, nullable=False),  # the figures document, zlib-compressed JSON
+    sa.Column("errors", sa.Integer, nullable=False),
+    sa.Column("warnings", sa.Integer, nullable=False),
+    sa.Column("infos", sa.Integer, nullable=False),
+    sa.Column("reportgen_version", sa.String(40), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+sends = sa.Table(
+    "sends",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("build_id", sa.Integer, sa.ForeignKey("builds.id"), nullable=True, index=True),
+    sa.Column("pdf_sha256", sa.String(64), nullable=False, index=True),
+    sa.Column("pdf_name", sa.String(1000), nullable=False),
+    sa.Column("subject", sa.String(2000), nullable=True),
+    sa.Column("message_id", sa.String(500), nullable=True),
+    sa.Column("recipients", sa.JSON, nullable=False),  # the envelope this send was asked to reach
+    sa.Column("result", sa.String(20), nullable=False),  # sending | sent | partial | failed
+    sa.Column("detail", sa.Text, nullable=True),  # the failure, as the user was told it
+    sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
+)
+
+DELIVERY_STATES = ("claimed", "accepted", "refused", "failed", "superseded")
+
+deliveries = sa.Table(
+    "deliveries",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("send_id", sa.Integer, sa.ForeignKey("sends.id"), nullable=False, index=True),
+    sa.Column("pdf_sha256", sa.String(64), nullable=False),
+    sa.Column("address", sa.String(320), nullable=False),  # the addr-spec, case-folded
+    sa.Column("state", sa.String(12), nullable=False),
+    sa.Column("reply", sa.String(1000), nullable=True),  # the server's answer for a refused address
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+# at most one delivery of a PDF to an address under way or done: the duplicate guard, kept by the database
+sa.Index(
+    "uq_deliveries_once",
+    deliveries.c.pdf_sha256,
+    deliveries.c.address,
+    unique=True,
+    sqlite_where=deliveries.c.state.in_(("claimed", "accepted")),
+    postgresql_where=deliveries.c.state.in_(("claimed", "accepted")),
+)
+
+events = sa.Table(
+    "events",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("team", sa.String(200), nullable=True, index=True),
+    sa.Column("month", sa.String(7), nullable=True),
+    sa.Column("version", sa.Integer, nullable=True),
+    sa.Column("kind", sa.String(40), nullable=False),
+    sa.Column("detail", sa.JSON, nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+)

@@ -1,0 +1,727 @@
+"""The archive itself: open (creating or migrating the schema), record builds and sends, answer history.
+
+Every method runs in its own short transaction and turns a database failure into an ArchiveError that names
+the archive (a PostgreSQL url with its password hidden) in the user's language; nothing here ever holds a
+lock while a PDF is laid out or a mail is sent.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import logging
+import zlib
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, SQLAlchemyError
+
+from reportgen import __version__
+from reportgen.archive.schema import (
+    KNOWN_REVISIONS,
+    SCHEMA_REVISION,
+    builds,
+    deliveries,
+    events,
+    reviews,
+    sends,
+)
+from reportgen.base.config import ArchiveSettings
+from reportgen.base.errors import ArchiveError
+
+log = logging.getLogger(__name__)
+
+ARCHIVE_FILE = "archive.sqlite3"
+SQLITE_BUSY_SECONDS = 5  # how long a write waits for another process's before "locked"
+CONNECT_SECONDS = 5  # how long a PostgreSQL connection may take before "unreachable"
+Clock = Callable[[], dt.datetime]
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def default_url() -> str:
+    """A SQLite file in the user's data folder (platformdirs: ~/.local/share/reportgen on Linux)."""
+    from platformdirs import user_data_path  # only when no url is configured
+
+    return f"sqlite:///{user_data_path('reportgen') / ARCHIVE_FILE}"
+
+
+@dataclass(frozen=True, slots=True)
+class BuildRecord:
+    """What a build hands the archive: who and when, the workbook's fingerprint, the PDF and its figures."""
+
+    team: str
+    month: str
+    lang: str
+    as_of: dt.date
+    workbook_name: str
+    workbook_sha256: str
+    pdf_sha256: str
+    pdf_path: Path
+    kpis: dict[str, Any]  # the month's headline figures (figures.trends.MonthKpis.as_dict)
+    figures: bytes  # the figures document (JSON), as embedded in the PDF
+    errors: int = 0
+    warnings: int = 0
+    infos: int = 0
+    workbook: bytes | None = None  # kept only with `keep_workbooks`
+
+
+@dataclass(frozen=True, slots=True)
+class SentVersion:
+    """A version of a team's month that reached someone: when it first did, and the figures it showed."""
+
+    version: int
+    sent_at: dt.datetime
+    figures: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class VersionPlan:
+    """What a build of this workbook will be: its version, whether that is new, and the version already
+    sent to someone (the one a revision replaces), if any."""
+
+    version: int
+    new: bool
+    last_sent: SentVersion | None
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedBuild:
+    build_id: int
+    review_id: int
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class SendPlan:
+    """A send under way: the addresses claimed for it, and why the others are not mailed this time (already
+    received on a date, or an earlier send whose outcome is unknown)."""
+
+    send_id: int
+    pdf_sha256: str
+    to_send: tuple[str, ...]
+    already: dict[str, dt.datetime] = field(default_factory=dict)
+    in_doubt: dict[str, dt.datetime] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class SendSummary:
+    at: dt.datetime
+    result: str
+    accepted: tuple[str, ...]
+    refused: dict[str, str]
+    subject: str | None
+    message_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class BuildSummary:
+    build_id: int
+    at: dt.datetime
+    lang: str
+    as_of: dt.date
+    pdf_path: str
+    pdf_sha256: str
+    errors: int
+    warnings: int
+    infos: int
+    sends: tuple[SendSummary, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class VersionSummary:
+    """One version of a team's month as `reportgen history` shows it."""
+
+    team: str
+    month: str
+    version: int
+    workbook_name: str
+    workbook_sha256: str
+    created_at: dt.datetime
+    builds: tuple[BuildSummary, ...]
+
+    @property
+    def sent_at(self) -> dt.datetime | None:
+        """When this version first reached someone, or None."""
+        times = [send.at for build in self.builds for send in build.sends if send.accepted]
+        return min(times) if times else None
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    at: dt.datetime
+    team: str | None
+    month: str | None
+    version: int | None
+    kind: str
+    detail: dict[str, Any]
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    """SQLite gives back naive datetimes: everything is written in UTC."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+
+
+def _new_id(result: sa.CursorResult[Any]) -> int:
+    """The primary key an INSERT just made."""
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
+def address_key(address: str) -> str:
+    """The form an address is compared in: the addr-spec, case-folded."""
+    return address.strip().casefold()
+
+
+class Archive:
+    """One archive database. Use `open_archive`; methods are safe to call from several processes at once."""
+
+    def __init__(self, engine: Engine, label: str, *, clock: Clock = utc_now) -> None:
+        self.engine = engine
+        self.label = label  # the SQLite file, or the url with its password hidden
+        self.clock = clock
+
+    # --- plumbing ---
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Connection]:
+        """A short transaction that may write (on SQLite it takes the write lock at once: BEGIN IMMEDIATE)."""
+        with (
+            translated_errors(self.label),
+            self.engine.connect() as connection,
+            connection.execution_options(writing=True).begin(),
+        ):
+            yield connection
+
+    @contextmanager
+    def _reading(self) -> Iterator[Connection]:
+        """A read-only transaction (works on a read-only SQLite file too)."""
+        with translated_errors(self.label), self.engine.connect() as connection, connection.begin():
+            yield connection
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # --- builds ---
+
+    def plan_version(self, team: str, month: str, workbook_sha256: str) -> VersionPlan:
+        """The version a build of this workbook is (the same workbook: its version; another: the next), and
+        the latest version that was sent. Read-only: `record_build` claims the version."""
+        with self._reading() as connection:
+            rows = connection.execute(
+                sa.select(reviews.c.version, reviews.c.workbook_sha256)
+                .where(reviews.c.team == team, reviews.c.month == month)
+                .order_by(reviews.c.version)
+            ).all()
+            same = [row.version for row in rows if row.workbook_sha256 == workbook_sha256]
+            version, new = (same[-1], False) if same else ((rows[-1].version + 1 if rows else 1), True)
+            last_sent = self._last_sent(connection, team, month)
+        return VersionPlan(version, new, last_sent)
+
+    def _last_sent(self, connection: Connection, team: str, month: str) -> SentVersion | None:
+        accepted = (
+            sa.select(reviews.c.version, builds.c.figures, sends.c.started_at)
+            .join(builds, builds.c.review_id == reviews.c.id)
+            .join(sends, sends.c.build_id == builds.c.id)
+            .join(deliveries, deliveries.c.send_id == sends.c.id)
+            .where(
+                reviews.c.team == team,
+                reviews.c.month == month,
+                deliveries.c.state.in_(("accepted", "superseded")),
+            )
+            .order_by(reviews.c.version.desc(), sends.c.started_at)
+        )
+        row = connection.execute(accepted).first()
+        if row is None:
+            return None
+        first_send = connection.execute(
+            sa.select(sa.func.min(sends.c.started_at))
+            .join(builds, builds.c.id == sends.c.build_id)
+            .join(reviews, reviews.c.id == builds.c.review_id)
+            .join(deliveries, deliveries.c.send_id == sends.c.id)
+            .where(
+                reviews.c.team == team,
+                reviews.c.month == month,
+                reviews.c.version == row.version,
+                deliveries.c.state.in_(("accepted", "superseded")),
+            )
+        ).scalar_one()
+        return SentVersion(row.version, _aware(first_send), json.loads(zlib.decompress(row.figures)))
+
+    def record_build(self, record: BuildRecord) -> RecordedBuild:
+        """Remember a PDF: its version (the workbook's, or the next one: claimed by a unique constraint, so
+        two builds of two workbooks at once get two versions) and the figures it showed."""
+        now = self.clock()
+        for _ in range(5):  # another build may take the version first: then ours is the next
+            try:
+                with self._transaction() as connection:
+                    review_id, version = self._review_for(connection, record, now)
+                    build_id = _new_id(
+                        connection.execute(
+                            builds.insert().values(
+                                review_id=review_id,
+                                lang=record.lang,
+                                as_of=record.as_of,
+                                pdf_sha256=record.pdf_sha256,
+                                pdf_path=str(record.pdf_path),
+                                kpis=record.kpis,
+                                figures=zlib.compress(record.figures, 6),
+                                errors=record.errors,
+                                warnings=record.warnings,
+                                infos=record.infos,
+                                reportgen_version=__version__,
+                                created_at=now,
+                            )
+                        )
+                    )
+                    self._event(connection, "built", record.team, record.month, version, now,
+                                lang=record.lang, pdf=str(record.pdf_path), errors=record.errors)  # fmt: skip
+                log.info("archive: %s %s version %d recorded (build %d)", record.team, record.month, version,
+                         build_id)  # fmt: skip
+                return RecordedBuild(build_id, review_id, version)
+            except IntegrityError:
+                continue
+        raise ArchiveError("busy", archive=self.label)
+
+    def _review_for(self, connection: Connection, record: BuildRecord, now: dt.datetime) -> tuple[int, int]:
+        rows = connection.execute(
+            sa.select(reviews.c.id, reviews.c.version, reviews.c.workbook_sha256)
+            .where(reviews.c.team == record.team, reviews.c.month == record.month)
+            .order_by(reviews.c.version)
+        ).all()
+        for row in reversed(rows):
+            if row.workbook_sha256 == record.workbook_sha256:
+                return row.id, row.version
+        version = rows[-1].version + 1 if rows else 1
+        review_id = _new_id(
+            connection.execute(
+                reviews.insert().values(
+                    team=record.team,
+                    month=record.month,
+                    version=version,
+                    workbook_name=record.workbook_name,
+                    workbook_sha256=record.workbook_sha256,
+                    workbook=record.workbook,
+                    created_at=now,
+                )
+            )
+        )
+        return review_id, version
+
+    def build_for_pdf(self, pdf_sha256: str) -> tuple[int, str, str, int] | None:
+        """(build id, team, month, version) of the newest build that wrote this PDF, or None."""
+        with self._reading() as connection:
+            row = connection.execute(
+                sa.select(builds.c.id, reviews.c.team, reviews.c.month, reviews.c.version)
+                .join(reviews, reviews.c.id == builds.c.review_id)
+                .where(builds.c.pdf_sha256 == pdf_sha256)
+                .order_by(builds.c.id.desc())
+            ).first()
+        return None if row is None else (row.id, row.team, row.month, row.version)
+
+    def month_kpis(self, team: str, months: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """The headline figures of each month asked for that the archive has: the newest build of its newest
+        version (a revision replaces what it revised)."""
+        with self._reading() as connection:
+            rows = connection.execute(
+                sa.select(reviews.c.month, builds.c.kpis)
+                .join(builds, builds.c.review_id == reviews.c.id)
+                .where(reviews.c.team == team, reviews.c.month.in_(list(months)))
+                .order_by(reviews.c.month, reviews.c.version, builds.c.id)
+            ).all()
+        return {row.month: dict(row.kpis) for row in rows}  # later rows (newer) win
+
+    # --- sends ---
+
+    def begin_send(
+        self,
+        pdf_sha256: str,
+        pdf_name: str,
+        addresses: Sequence[str],
+        *,
+        subject: str | None,
+        resend: bool = False,
+    ) -> SendPlan:
+        """Record a send and claim each address for it. An address that already received this PDF, or that an
+        earlier send claimed and never finished, is not claimed (unless `resend`): the partial unique index
+        decides, so two processes sending at once never both claim one address."""
+        now = self.clock()
+        build = self.build_for_pdf(pdf_sha256)
+        keys = list(dict.fromkeys(address_key(address) for address in addresses))
+        with self._transaction() as connection:
+            send_id = _new_id(
+                connection.execute(
+                    sends.insert().values(
+                        build_id=build[0] if build else None,
+                        pdf_sha256=pdf_sha256,
+                        pdf_name=pdf_name,
+                        subject=subject,
+                        recipients=keys,
+                        result="sending",
+                        started_at=now,
+                    )
+                )
+            )
+        to_send: list[str] = []
+        already: dict[str, dt.datetime] = {}
+        in_doubt: dict[str, dt.datetime] = {}
+        for key in keys:
+            with self._transaction() as connection:
+                if resend:  # what was sent before stays in the history, no longer in the way
+                    connection.execute(
+                        deliveries.update()
+                        .where(
+                            deliveries.c.pdf_sha256 == pdf_sha256,
+                            deliveries.c.address == key,
+                            deliveries.c.state.in_(("claimed", "accepted")),
+                        )
+                        .values(state="superseded", updated_at=now)
+                    )
+                try:
+                    with connection.begin_nested():
+                        connection.execute(
+                            deliveries.insert().values(
+                                send_id=send_id,
+                                pdf_sha256=pdf_sha256,
+                                address=key,
+                                state="claimed",
+                                updated_at=now,
+                            )  # fmt: skip
+                        )
+                    to_send.append(key)
+                except IntegrityError:
+                    holder = connection.execute(
+                        sa.select(deliveries.c.state, deliveries.c.updated_at).where(
+                            deliveries.c.pdf_sha256 == pdf_sha256,
+                            deliveries.c.address == key,
+                            deliveries.c.state.in_(("claimed", "accepted")),
+                        )
+                    ).first()
+                    if holder is not None and holder.state == "accepted":
+                        already[key] = _aware(holder.updated_at)
+                    else:
+                        in_doubt[key] = _aware(holder.updated_at) if holder is not None else now
+        return SendPlan(send_id, pdf_sha256, tuple(to_send), already, in_doubt)
+
+    def finish_send(
+        self,
+        plan: SendPlan,
+        *,
+        accepted: Sequence[str],
+        refused: dict[str, str],
+        message_id: str | None,
+        detail: str | None = None,
+        in_doubt: bool = False,
+    ) -> None:
+        """Record what the server said for each claimed address: accepted, refused for good, or not reached
+        (claim released, so a re-run tries it). `in_doubt` (no answer after the message went out) keeps
+        the claims: nobody is mailed again without --resend."""
+        now = self.clock()
+        accepted_keys = {address_key(address) for address in accepted}
+        refused_keys = {address_key(address): reply for address, reply in refused.items()}
+        with self._transaction() as connection:
+            for key in plan.to_send:
+                where = (deliveries.c.send_id == plan.send_id, deliveries.c.address == key)
+                if key in accepted_keys:
+                    values: dict[str, Any] = {"state": "accepted"}
+                elif key in refused_keys:
+                    values = {"state": "refused", "reply": refused_keys[key][:1000]}
+                elif in_doubt:
+                    continue
+                else:
+                    values = {"state": "failed", "reply": (detail or "")[:1000]}
+                connection.execute(deliveries.update().where(*where).values(updated_at=now, **values))
+            result = (
+                "sent"
+                if accepted_keys and not refused_keys and len(accepted_keys) == len(plan.to_send)
+                else ("partial" if accepted_keys else ("in_doubt" if in_doubt else "failed"))
+            )
+            connection.execute(
+                sends.update()
+                .where(sends.c.id == plan.send_id)
+                .values(result=result, message_id=message_id, detail=detail, finished_at=now)
+            )
+            build = connection.execute(
+                sa.select(reviews.c.team, reviews.c.month, reviews.c.version)
+                .join(builds, builds.c.review_id == reviews.c.id)
+                .join(sends, sends.c.build_id == builds.c.id)
+                .where(sends.c.id == plan.send_id)
+            ).first()
+            team, month, version = (build.team, build.month, build.version) if build else (None, None, None)
+            self._event(connection, f"send_{result}", team, month, version, now,
+                        accepted=sorted(accepted_keys), refused=refused_keys)  # fmt: skip
+        log.info("archive: send %d %s (%d accepted, %d refused)", plan.send_id, result, len(accepted_keys),
+                 len(refused_keys))  # fmt: skip
+
+    # --- history ---
+
+    def versions(self, team: str | None = None, month: str | None = None) -> list[VersionSummary]:
+        """Every version (newest first) with its builds and their sends, narrowed by team and/or month."""
+        with self._reading() as connection:
+            query = sa.select(reviews).order_by(
+                reviews.c.month.desc(), reviews.c.version.desc(), reviews.c.team
+            )
+            if team is not None:
+                query = query.where(reviews.c.team == team)
+            if month is not None:
+                query = query.where(reviews.c.month == month)
+            review_rows = connection.execute(query).all()
+            ids = [row.id for row in review_rows]
+            build_rows = connection.execute(
+                sa.select(
+                    builds.c.id,
+                    builds.c.review_id,
+                    builds.c.created_at,
+                    builds.c.lang,
+                    builds.c.as_of,
+                    builds.c.pdf_path,
+                    builds.c.pdf_sha256,
+                    builds.c.errors,
+                    builds.c.warnings,
+                    builds.c.infos,
+                )  # fmt: skip
+                .where(builds.c.review_id.in_(ids))
+                .order_by(builds.c.id.desc())
+            ).all()
+            build_ids = [row.id for row in build_rows]
+            send_rows = connection.execute(
+                sa.select(sends).where(sends.c.build_id.in_(build_ids)).order_by(sends.c.id.desc())
+            ).all()
+            delivery_rows = connection.execute(
+                sa.select(
+                    deliveries.c.send_id, deliveries.c.address, deliveries.c.state, deliveries.c.reply
+                ).where(deliveries.c.send_id.in_([row.id for row in send_rows]))
+            ).all()
+        by_send: dict[int, list[Any]] = {}
+        for delivery in delivery_rows:
+            by_send.setdefault(delivery.send_id, []).append(delivery)
+        sends_by_build: dict[int, list[SendSummary]] = {}
+        for send in send_rows:
+            reached = by_send.get(send.id, [])
+            sends_by_build.setdefault(send.build_id, []).append(
+                SendSummary(
+                    at=_aware(send.started_at),
+                    result=send.result,
+                    accepted=tuple(r.address for r in reached if r.state in ("accepted", "superseded")),
+                    refused={r.address: r.reply or "" for r in reached if r.state == "refused"},
+                    subject=send.subject,
+                    message_id=send.message_id,
+                )
+            )
+        builds_by_review: dict[int, list[BuildSummary]] = {}
+        for build in build_rows:
+            builds_by_review.setdefault(build.review_id, []).append(
+                BuildSummary(
+                    build_id=build.id,
+                    at=_aware(build.created_at),
+                    lang=build.lang,
+                    as_of=build.as_of,
+                    pdf_path=build.pdf_path,
+                    pdf_sha256=build.pdf_sha256,
+                    errors=build.errors,
+                    warnings=build.warnings,
+                    infos=build.infos,
+                    sends=tuple(sends_by_build.get(build.id, [])),
+                )
+            )
+        return [
+            VersionSummary(
+                team=row.team,
+                month=row.month,
+                version=row.version,
+                workbook_name=row.workbook_name,
+                workbook_sha256=row.workbook_sha256,
+                created_at=_aware(row.created_at),
+                builds=tuple(builds_by_review.get(row.id, [])),
+            )
+            for row in review_rows
+        ]
+
+    def events(self, team: str | None = None, month: str | None = None) -> list[Event]:
+        """The cycle's steps, oldest first."""
+        with self._reading() as connection:
+            query = sa.select(events).order_by(events.c.id)
+            if team is not None:
+                query = query.where(events.c.team == team)
+            if month is not None:
+                query = query.where(events.c.month == month)
+            rows = connection.execute(query).all()
+        return [Event(_aware(r.at), r.team, r.month, r.version, r.kind, dict(r.detail)) for r in rows]
+
+    def record_event(
+        self, kind: str, team: str | None, month: str | None, version: int | None, **detail: Any
+    ) -> None:
+        with self._transaction() as connection:
+            self._event(connection, kind, team, month, version, self.clock(), **detail)
+
+    def _event(
+        self,
+        connection: Connection,
+        kind: str,
+        team: str | None,
+        month: str | None,
+        version: int | None,
+        at: dt.datetime,
+        **detail: Any,
+    ) -> None:
+        connection.execute(
+            events.insert().values(kind=kind, team=team, month=month, version=version, detail=detail, at=at)
+        )
+
+
+# --- opening ---
+
+
+def archive_label(url: sa.URL) -> str:
+    """How the archive is named to the user: the SQLite file, or the url without its password."""
+    if url.get_backend_name() == "sqlite":
+        return url.database or ":memory:"
+    return url.render_as_string(hide_password=True)
+
+
+@contextmanager
+def translated_errors(label: str) -> Iterator[None]:
+    """A database failure becomes the ArchiveError the user reads (locked, read-only, unreachable...)."""
+    try:
+        yield
+    except ArchiveError:
+        raise
+    except IntegrityError:
+        raise  # the callers decide: a claimed version or address
+    except SQLAlchemyError as exc:
+        raise ArchiveError(_failure_code(exc), archive=label, detail=_detail(exc)) from exc
+    except OSError as exc:
+        raise ArchiveError("unopenable", archive=label, detail=exc.strerror or str(exc)) from exc
+
+
+def _failure_code(exc: SQLAlchemyError) -> str:
+    text = str(getattr(exc, "orig", exc)).lower()
+    if "locked" in text or "busy" in text:
+        return "locked"
+    if "readonly" in text or "read-only" in text or "read only" in text:
+        return "read_only"
+    if "unable to open" in text or "disk i/o" in text:
+        return "unopenable"
+    if "connection" in text or "could not" in text or "timeout" in text or "refused" in text:
+        return "unreachable"
+    return "failed"
+
+
+def _detail(exc: BaseException) -> str:
+    original = getattr(exc, "orig", None) or exc
+    return " ".join(str(original).split())[:300]
+
+
+def open_archive(settings: ArchiveSettings, *, clock: Clock = utc_now) -> Archive:
+    """The archive `settings` name, its schema created on first use and migrated when older; a schema newer
+    than this reportgen, a url that cannot be used, a locked, read-only or unreachable database are each an
+    ArchiveError."""
+    url_text = settings.url or default_url()
+    try:
+        url = sa.make_url(url_text)
+    except ArgumentError as exc:
+        raise ArchiveError("bad_url", archive=url_text[:200], detail=_detail(exc)) from exc
+    label = archive_label(url)
+    engine = _engine(url, label)
+    with translated_errors(label), engine.connect() as connection:
+        current = _revision(connection)
+    if current == SCHEMA_REVISION:
+        return Archive(engine, label, clock=clock)
+    if current is not None and current not in KNOWN_REVISIONS:
+        engine.dispose()
+        raise ArchiveError("newer_schema", archive=label, detail=current)
+    upgrade(engine, label)
+    return Archive(engine, label, clock=clock)
+
+
+def _engine(url: sa.URL, label: str) -> Engine:
+    options: dict[str, Any] = {}
+    if url.get_backend_name() == "sqlite":
+        if url.database and url.database != ":memory:":
+            try:
+                Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise ArchiveError("unopenable", archive=label, detail=exc.strerror or str(exc)) from exc
+        options["connect_args"] = {"timeout": SQLITE_BUSY_SECONDS}
+    elif url.get_backend_name() == "postgresql":
+        options["connect_args"] = {"connect_timeout": CONNECT_SECONDS}
+        options["pool_pre_ping"] = True
+    try:
+        engine = sa.create_engine(url, **options)
+    except ImportError as exc:  # the url names a driver that is not installed (psycopg: the extra)
+        raise ArchiveError("driver_missing", archive=label, detail=exc.name or str(exc)) from exc
+    except (ArgumentError, NoSuchModuleError) as exc:
+        raise ArchiveError("bad_url", archive=label, detail=_detail(exc)) from exc
+    if url.get_backend_name() == "sqlite":
+        sa.event.listen(engine, "connect", _sqlite_connect)
+        sa.event.listen(engine, "begin", _sqlite_begin)
+    return engine
+
+
+def _sqlite_connect(dbapi_connection: Any, record: Any) -> None:
+    """Foreign keys on; a write-ahead log, so readers never wait for a writer (two services on one file);
+    transactions begun by us, not by the driver (SQLAlchemy's recipe for SQLite), so a write transaction can
+    take its lock up front and savepoints work."""
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA foreign_keys = ON")
+        with contextlib.suppress(Exception):  # a read-only file keeps its journal: reading still works
+            cursor.execute("PRAGMA journal_mode = WAL")
+    finally:
+        cursor.close()
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    """A writing transaction takes the write lock at once (waiting up to the busy timeout), so reading then
+    writing can never fail half-way because another process wrote in between."""
+    immediate = connection.get_execution_options().get("writing", False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def _revision(connection: Connection) -> str | None:
+    """The schema revision the database is at (Alembic's table), or None for an empty database."""
+    if not sa.inspect(connection).has_table("alembic_version"):
+        return None
+    return connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def upgrade(engine: Engine, label: str, revision: str = "head") -> None:
+    """Run Alembic's migrations up to `revision` on this engine (the same migrations on both back ends)."""
+    from alembic import command  # 0.3 s: only when the schema must be created or changed
+
+    log.info("archive: migrating %s to %s", label, revision)
+    with translated_errors(label), engine.begin() as connection:
+        command.upgrade(alembic_config(connection), revision)
+
+
+def downgrade(engine: Engine, label: str, revision: str) -> None:
+    """Alembic's downgrade to `revision` (for an administrator going back one release)."""
+    from alembic import command
+
+    with translated_errors(label), engine.begin() as connection:
+        command.downgrade(alembic_config(connection), revision)
+
+
+def alembic_config(connection: Connection) -> Any:
+    """Alembic's configuration for our migrations, on `connection` (env.py reads it from the attributes)."""
+    from alembic.config import Config as AlembicConfig  # with the migrations' other imports
+
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(Path(__file__).resolve().parent / "migrations"))
+    config.attributes["connection"] = connection
+    return config
+
+
+def figures_bytes(document: dict[str, Any]) -> bytes:
+    """The figures document as the archive stores it (compact UTF-8 JSON)."""
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")

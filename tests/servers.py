@@ -1,0 +1,155 @@
+"""Real servers the tests start and stop themselves, each on a free port of 127.0.0.1 with its own temporary
+folder: a throwaway PostgreSQL cluster (Debian's `postgresql`, installed by `tools/system-deps.sh --test`).
+
+Where a server's program is missing, its tests skip with the reason, except in CI (`CI` set), where a missing
+program fails them: CI installs everything the tests need, so a skip there would hide a broken set-up.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+POSTGRES_BIN = Path("/usr/lib/postgresql")
+START_SECONDS = 30
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def missing(program: str, package: str) -> None:
+    """Skip (or, in CI, fail) a test whose server program is not installed."""
+    reason = f"{program} is not installed (Debian package {package}; `bash tools/system-deps.sh --test`)"
+    if os.environ.get("CI"):
+        pytest.fail(f"CI must have it: {reason}")
+    pytest.skip(reason)
+
+
+def postgres_bin() -> Path | None:
+    """The newest installed PostgreSQL's bin folder."""
+    found = sorted(POSTGRES_BIN.glob("*/bin/postgres"), key=lambda path: int(path.parts[-3]))
+    return found[-1].parent if found else None
+
+
+def _as_server_user(command: list[str]) -> list[str]:
+    """PostgreSQL refuses to run as root: as root, run it as the `postgres` user Debian's package creates."""
+    if os.geteuid() != 0:
+        return command
+    return ["runuser", "-u", "postgres", "--", *command]
+
+
+def _wait_for_port(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + START_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server stopped at start:\n{log.read_text(errors='replace')}")
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.2):
+            return
+        time.sleep(0.05)
+    raise RuntimeError(f"the server did not listen on {port} in {START_SECONDS} s")
+
+
+class PostgresCluster:
+    """A throwaway cluster: initdb in a temporary folder, `postgres` on a free port, trust on loopback."""
+
+    def __init__(self, bin_folder: Path) -> None:
+        self.bin = bin_folder
+        self.folder = Path(tempfile.mkdtemp(prefix="reportgen-pg-"))
+        self.port = free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+        self._databases = 0
+
+    def start(self) -> None:
+        if os.geteuid() == 0:
+            user = pwd.getpwnam("postgres")
+            os.chown(self.folder, user.pw_uid, user.pw_gid)
+        data = self.folder / "data"
+        subprocess.run(
+            _as_server_user(
+                [
+                    str(self.bin / "initdb"),
+                    "-D",
+                    str(data),
+                    "-U",
+                    "postgres",
+                    "--auth=trust",
+                    "-E",
+                    "UTF8",
+                    "--no-sync",
+                    "--no-instructions",
+                ]
+            ),  # fmt: skip
+            check=True,
+            capture_output=True,
+        )
+        log = self.folder / "server.log"
+        settings = {
+            "listen_addresses": "127.0.0.1",
+            "unix_socket_directories": str(self.folder),
+            "fsync": "off",  # a throwaway cluster: speed over durability
+            "full_page_writes": "off",
+            "synchronous_commit": "off",
+        }
+        options = [part for name, value in settings.items() for part in ("-c", f"{name}={value}")]
+        self.process = subprocess.Popen(
+            _as_server_user([str(self.bin / "postgres"), "-D", str(data), "-p", str(self.port), *options]),
+            stdout=subprocess.DEVNULL,
+            stderr=log.open("wb"),
+        )
+        _wait_for_port(self.port, self.process, log)
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
+
+    def new_database(self) -> str:
+        """A fresh, empty database on the cluster; its url."""
+        import psycopg
+
+        self._databases += 1
+        name = f"archive_{self._databases}"
+        with psycopg.connect(f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres",
+                             autocommit=True) as connection:  # fmt: skip
+            connection.execute(f'CREATE DATABASE "{name}"')
+        return self.url(name)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            # fast shutdown through pg_ctl: runuser, in between as root, does not pass signals on
+            subprocess.run(
+                _as_server_user([str(self.bin / "pg_ctl"), "-D", str(self.folder / "data"), "stop", "-m",
+                                 "fast", "-w", "-t", "20"]),
+                capture_output=True,
+            )  # fmt: skip
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def postgres_cluster() -> Iterator[PostgresCluster]:
+    bin_folder = postgres_bin()
+    if bin_folder is None:
+        missing("postgres", "postgresql")
+        raise AssertionError  # not reached: missing() skips or fails
+    cluster = PostgresCluster(bin_folder)
+    try:
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.stop()

@@ -1,0 +1,79 @@
+"""Alembic's migrations on both back ends: up from an empty database, up from the first schema, down one step
+and up again; the head is the revision the code expects, and the tables the migrations make are the tables
+the code reads and writes (autogenerate finds nothing to do)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from reportgen.archive import store
+from reportgen.archive.schema import KNOWN_REVISIONS, SCHEMA_REVISION, metadata
+from reportgen.base.config import ArchiveSettings
+from tests.servers import PostgresCluster
+
+FIRST = KNOWN_REVISIONS[0]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> sa.Engine:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'archive.sqlite3'}"
+    else:
+        cluster: PostgresCluster = request.getfixturevalue("postgres")
+        url = cluster.new_database()
+    made = store._engine(sa.make_url(url), url)
+    request.addfinalizer(made.dispose)
+    return made
+
+
+def revision(engine: sa.Engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def tables(engine: sa.Engine) -> set[str]:
+    with engine.connect() as connection:
+        return set(sa.inspect(connection).get_table_names()) - {"alembic_version"}
+
+
+def test_the_code_expects_alembics_head_and_knows_every_revision(engine: sa.Engine) -> None:
+    with engine.connect() as connection:
+        scripts = ScriptDirectory.from_config(store.alembic_config(connection))
+    assert scripts.get_current_head() == SCHEMA_REVISION
+    assert [script.revision for script in reversed(list(scripts.walk_revisions()))] == list(KNOWN_REVISIONS)
+
+
+def test_upgrade_from_an_empty_database_makes_the_tables_the_code_uses(engine: sa.Engine) -> None:
+    store.upgrade(engine, "test")
+    assert revision(engine) == SCHEMA_REVISION
+    assert tables(engine) == set(metadata.tables)
+    with engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), metadata)
+    assert differences == []
+
+
+def test_upgrade_from_the_first_schema_and_downgrade_one_step(engine: sa.Engine) -> None:
+    store.upgrade(engine, "test", FIRST)
+    assert revision(engine) == FIRST
+    store.upgrade(engine, "test")
+    assert revision(engine) == SCHEMA_REVISION
+    store.downgrade(engine, "test", "-1")
+    below = KNOWN_REVISIONS[KNOWN_REVISIONS.index(SCHEMA_REVISION) - 1] if len(KNOWN_REVISIONS) > 1 else None
+    assert revision(engine) == below
+    if below is None:
+        assert tables(engine) == set()
+    store.upgrade(engine, "test")
+    assert revision(engine) == SCHEMA_REVISION
+
+
+def test_opening_an_archive_at_an_older_revision_migrates_it(engine: sa.Engine, tmp_path: Path) -> None:
+    store.upgrade(engine, "test", FIRST)
+    url = engine.url.render_as_string(hide_password=False)
+    store.open_archive(ArchiveSettings(url=url)).close()
+    assert revision(engine) == SCHEMA_REVISION
