@@ -348,7 +348,6 @@ class Archive:
         pdf_name: str,
         addresses: Sequence[str],
         *,
-        subject: str | None,
         resend: bool = False,
     ) -> SendPlan:
         """Record a send and claim each address for it. An address that already received this PDF, or that an
@@ -364,7 +363,6 @@ class Archive:
                         build_id=build[0] if build else None,
                         pdf_sha256=pdf_sha256,
                         pdf_name=pdf_name,
-                        subject=subject,
                         recipients=keys,
                         result="sending",
                         started_at=now,
@@ -421,6 +419,7 @@ class Archive:
         message_id: str | None,
         detail: str | None = None,
         in_doubt: bool = False,
+        subject: str | None = None,
     ) -> None:
         """Record what the server said for each claimed address: accepted, refused for good, or not reached
         (claim released, so a re-run tries it). `in_doubt` (no answer after the message went out) keeps
@@ -442,13 +441,13 @@ class Archive:
                 connection.execute(deliveries.update().where(*where).values(updated_at=now, **values))
             result = (
                 "sent"
-                if accepted_keys and not refused_keys and len(accepted_keys) == len(plan.to_send)
+                if plan.to_send and not refused_keys and len(accepted_keys) == len(plan.to_send)
                 else ("partial" if accepted_keys else ("in_doubt" if in_doubt else "failed"))
             )
             connection.execute(
                 sends.update()
                 .where(sends.c.id == plan.send_id)
-                .values(result=result, message_id=message_id, detail=detail, finished_at=now)
+                .values(result=result, message_id=message_id, subject=subject, detail=detail, finished_at=now)
             )
             build = connection.execute(
                 sa.select(reviews.c.team, reviews.c.month, reviews.c.version)

@@ -34,6 +34,7 @@ class DeliveryReceipt:
 
     message_id: str
     accepted: tuple[str, ...]
+    subject: str = ""
     refused: dict[str, str] = field(default_factory=dict)
     attempts: int = 1
 
@@ -105,10 +106,13 @@ def send_review(
     to: Sequence[str] | None = None,
     cc: Sequence[str] | None = None,
     subject: str | None = None,
+    only: Sequence[str] | None = None,
     sleep: Any = time.sleep,
 ) -> DeliveryReceipt:
     """Mail the review; a DeliveryError (the PDF kept and named) unless every recipient accepted it.
-    Recipients refused for good are named after the message went to the others."""
+    Recipients refused for good are named after the message went to the others. `only` narrows the envelope
+    to those addresses (compared case-folded), e.g. the ones a partial send did not reach; the headers still
+    name every recipient, as the first send's did."""
     message = compose_message(pdf_path, settings, to=to, cc=cc, subject=subject)
     recipients = resolve_recipients(settings, to, cc)
     lang = settings.language or None
@@ -125,7 +129,9 @@ def send_review(
     if settings.username is not None and not secret:
         raise DeliveryError(pdf_path, "no_password", variable=PASSWORD_VARIABLE, lang=lang)
     sender = header_address(settings.sender or "").addr_spec
-    pending: dict[str, str] = dict.fromkeys(recipients.envelope, "")  # address → its last 4xx answer
+    wanted = None if only is None else {address.casefold() for address in only}
+    envelope = [address for address in recipients.envelope if wanted is None or address.casefold() in wanted]
+    pending: dict[str, str] = dict.fromkeys(envelope, "")  # address → its last 4xx answer
     accepted: list[str] = []
     refused: dict[str, str] = {}
     last = _Transient("unreachable", "")
@@ -142,7 +148,7 @@ def send_review(
             sleep(settings.retry_delay * 2 ** (attempt - 1))
     message_id = str(message["Message-ID"])
     if not pending and not refused:
-        return DeliveryReceipt(message_id, tuple(accepted), {}, attempts)
+        return DeliveryReceipt(message_id, tuple(accepted), str(message["Subject"]), {}, attempts)
     if not accepted and not refused and not any(pending.values()):
         # no recipient ever got an answer of its own: the server could not be reached or kept deferring
         raise DeliveryError(pdf_path, last.stage, last.reply, attempts=attempts, lang=lang)

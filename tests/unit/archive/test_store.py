@@ -106,10 +106,10 @@ def test_two_builds_of_two_workbooks_at_once_get_two_versions(archive: Archive) 
 
 def test_a_pdf_goes_to_an_address_once_and_the_repeat_says_when(archive: Archive) -> None:
     archive.record_build(record())
-    plan = archive.begin_send("p" * 64, "review.pdf", ["Boss@Example.com", "cfo@example.com"], subject="S")
+    plan = archive.begin_send("p" * 64, "review.pdf", ["Boss@Example.com", "cfo@example.com"])
     assert plan.to_send == ("boss@example.com", "cfo@example.com")
     archive.finish_send(plan, accepted=["boss@example.com", "cfo@example.com"], refused={}, message_id="<m1>")
-    again = archive.begin_send("p" * 64, "review.pdf", ["boss@example.com", "new@example.com"], subject="S")
+    again = archive.begin_send("p" * 64, "review.pdf", ["boss@example.com", "new@example.com"])
     assert again.to_send == ("new@example.com",)
     assert again.already == {"boss@example.com": NOW}
     sent = archive.plan_version("Northwind", "2026-10", "z" * 64).last_sent
@@ -118,10 +118,10 @@ def test_a_pdf_goes_to_an_address_once_and_the_repeat_says_when(archive: Archive
 
 
 def test_a_partial_send_is_completed_by_a_rerun_that_mails_only_the_rest(archive: Archive) -> None:
-    plan = archive.begin_send("p" * 64, "review.pdf", ["a@x.com", "b@x.com", "c@x.com"], subject=None)
+    plan = archive.begin_send("p" * 64, "review.pdf", ["a@x.com", "b@x.com", "c@x.com"])
     archive.finish_send(plan, accepted=["a@x.com"], refused={"b@x.com": "550 no such user"},
                         message_id="<m>", detail="4xx for c")  # fmt: skip
-    rerun = archive.begin_send("p" * 64, "review.pdf", ["a@x.com", "b@x.com", "c@x.com"], subject=None)
+    rerun = archive.begin_send("p" * 64, "review.pdf", ["a@x.com", "b@x.com", "c@x.com"])
     assert rerun.to_send == ("b@x.com", "c@x.com") and set(rerun.already) == {"a@x.com"}
     history = archive.events()
     assert history[-1].kind == "send_partial" and history[-1].detail["refused"] == {
@@ -130,13 +130,13 @@ def test_a_partial_send_is_completed_by_a_rerun_that_mails_only_the_rest(archive
 
 
 def test_a_send_without_an_answer_keeps_its_claim_until_resend(archive: Archive) -> None:
-    plan = archive.begin_send("p" * 64, "r.pdf", ["a@x.com"], subject=None)
+    plan = archive.begin_send("p" * 64, "r.pdf", ["a@x.com"])
     archive.finish_send(plan, accepted=[], refused={}, message_id=None, detail="no answer", in_doubt=True)
-    assert archive.begin_send("p" * 64, "r.pdf", ["a@x.com"], subject=None).in_doubt == {"a@x.com": NOW}
-    forced = archive.begin_send("p" * 64, "r.pdf", ["a@x.com"], subject=None, resend=True)
+    assert archive.begin_send("p" * 64, "r.pdf", ["a@x.com"]).in_doubt == {"a@x.com": NOW}
+    forced = archive.begin_send("p" * 64, "r.pdf", ["a@x.com"], resend=True)
     assert forced.to_send == ("a@x.com",)
     archive.finish_send(forced, accepted=["a@x.com"], refused={}, message_id="<m>")
-    assert archive.begin_send("p" * 64, "r.pdf", ["a@x.com"], subject=None, resend=True).to_send == (
+    assert archive.begin_send("p" * 64, "r.pdf", ["a@x.com"], resend=True).to_send == (
         "a@x.com",
     )
 
@@ -148,7 +148,7 @@ def test_two_processes_claiming_one_address_at_once_claim_it_once(url: str) -> N
 
     def send(archive: Archive) -> None:
         start.wait()
-        claimed.append(archive.begin_send("p" * 64, "r.pdf", ["a@x.com"], subject=None).to_send)
+        claimed.append(archive.begin_send("p" * 64, "r.pdf", ["a@x.com"]).to_send)
 
     threads = [threading.Thread(target=send, args=(archive,)) for archive in archives]
     for thread in threads:
@@ -226,7 +226,7 @@ def test_the_figures_a_build_showed_come_back_as_they_were(archive: Archive) -> 
     document = {"month": "2026-10", "activities": [{"cell": "活动!A7", "activity": "长文" * 2000}]}
     built = dataclasses.replace(record(), figures=figures_bytes(document))
     archive.record_build(built)
-    plan = archive.begin_send(built.pdf_sha256, "r.pdf", ["a@x.com"], subject=None)
+    plan = archive.begin_send(built.pdf_sha256, "r.pdf", ["a@x.com"])
     archive.finish_send(plan, accepted=["a@x.com"], refused={}, message_id="<m>")
     sent = archive.plan_version(built.team, built.month, "other" * 12).last_sent
     assert sent is not None and sent.figures == json.loads(json.dumps(document))

@@ -1,0 +1,96 @@
+"""Mailing a review at most once per recipient: the archive claims each address before the mail goes out
+and records what the server answered, so a repeated send is refused (and says when it was sent), a partial
+send is completed by a re-run that mails only the ones not reached, and two processes never both mail one
+address. `send`, `build --email`, batch, watch and serve all send through here."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from reportgen.archive.store import Archive
+from reportgen.base.config import EmailSettings
+from reportgen.base.errors import DeliveryError, InputError
+from reportgen.base.model import Finding
+from reportgen.delivery.dispatch import refuse_on_errors
+from reportgen.delivery.message import resolve_recipients
+from reportgen.delivery.smtp import DeliveryReceipt, send_review
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class SendResult:
+    """What a send did: the receipt for the addresses mailed this time; those that had this PDF already
+    (with when), and those an earlier send left without an answer (not mailed again without --resend)."""
+
+    receipt: DeliveryReceipt
+    already: dict[str, dt.datetime] = field(default_factory=dict)
+    in_doubt: dict[str, dt.datetime] = field(default_factory=dict)
+
+
+def pdf_digest(pdf_path: Path) -> str:
+    try:
+        return hashlib.sha256(pdf_path.read_bytes()).hexdigest()
+    except FileNotFoundError as exc:
+        raise InputError(pdf_path, "missing") from exc
+    except OSError as exc:
+        raise InputError(pdf_path, "unreadable", detail=exc.strerror or str(exc)) from exc
+
+
+def send_once(
+    archive: Archive,
+    pdf_path: Path,
+    settings: EmailSettings,
+    *,
+    to: Sequence[str] | None = None,
+    cc: Sequence[str] | None = None,
+    subject: str | None = None,
+    resend: bool = False,
+    findings: Sequence[Finding] | None = None,
+    allow_errors: bool = True,
+    lang: str | None = None,
+) -> SendResult:
+    """Refuse while the review's workbook has errors (unless allowed), claim each recipient in the archive,
+    mail the ones claimed, record the server's answer. A DeliveryError (exit 3, the PDF kept) when somebody
+    was not reached, or when nobody was left to mail (all had it already, or an earlier send's outcome is
+    unknown): it says when."""
+    if findings is not None:
+        refuse_on_errors(pdf_path, findings, force=allow_errors, lang=lang)
+    recipients = resolve_recipients(settings, to, cc)
+    digest = pdf_digest(pdf_path)
+    plan = archive.begin_send(digest, pdf_path.name, recipients.envelope, resend=resend)
+    if not plan.to_send:
+        archive.finish_send(plan, accepted=[], refused={}, message_id=None, detail="nothing to send")
+        if plan.in_doubt:  # an earlier send stopped without an answer: it may have arrived
+            raise DeliveryError(pdf_path, "in_doubt", addresses=sorted(plan.in_doubt),
+                                at=_when(min(plan.in_doubt.values())), lang=lang)  # fmt: skip
+        raise DeliveryError(pdf_path, "already_sent", addresses=sorted(plan.already),
+                            at=_when(min(plan.already.values())), lang=lang)  # fmt: skip
+    try:
+        receipt = send_review(pdf_path, settings, to=to, cc=cc, subject=subject, only=plan.to_send)
+    except DeliveryError as failure:
+        accepted = failure.params.get("accepted", [])
+        archive.finish_send(
+            plan,
+            accepted=list(accepted) if isinstance(accepted, list | tuple) else [],
+            refused=failure.refused,
+            message_id=None,
+            detail=failure.reason("en"),
+            in_doubt=failure.stage == "unknown_outcome",
+        )
+        raise
+    archive.finish_send(
+        plan, accepted=receipt.accepted, refused={}, message_id=receipt.message_id, subject=receipt.subject
+    )
+    log.info("sent %s to %d (%d had it already)", pdf_path.name, len(receipt.accepted), len(plan.already))
+    return SendResult(receipt, dict(plan.already), dict(plan.in_doubt))
+
+
+def _when(moment: dt.datetime) -> str:
+    """A moment in the local time of the machine telling the user."""
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
