@@ -3,12 +3,24 @@
 matplotlib's import and drawing (about a second cold) overlap WeasyPrint's import, font loading and the start
 of the layout on the second core; the complete activity table (openpyxl, a second or more for thousands of
 rows) is written there too, since the PDF needs it only when it is written, after the layout. Where fork is
-not available (Windows, macOS's default) the steps run in-process when first asked: same order, same bytes.
+not available (Windows, macOS's default), or another thread runs (a fork would copy its held locks), the steps
+run in-process when first asked: same order, same bytes.
+
+The child never outlives the build: it asks Linux to kill it when its parent dies (PR_SET_PDEATHSIG, and
+checks the parent did not die before that took effect), closes the inherited read end of its result pipe (so
+a parent that is gone makes its writes fail instead of block), and lets go of the caller's stdout and stderr
+(so whoever reads the build's output sees the end of it when the build ends).
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import multiprocessing
+import os
+import signal
+import sys
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from multiprocessing.connection import Connection
 from typing import Any
@@ -18,8 +30,34 @@ from reportgen.rendering.pdf import Asset
 Step = Callable[[], Any]
 
 
-def _run(steps: dict[str, Step], connection: Connection) -> None:
+PR_SET_PDEATHSIG = 1  # prctl option: the signal this process gets when its parent dies
+
+
+def die_with_parent(parent: int) -> None:
+    """Ask the kernel to SIGKILL this process when its parent ends (Linux); exit now if it already has."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # the parent died between the fork and the prctl
+        os._exit(1)
+
+
+def let_go_of_caller_streams() -> None:
+    """Point stdin, stdout and stderr at /dev/null: the child has nothing to say, and holding the caller's
+    pipes open would keep whoever reads them waiting after the build has ended."""
+    with contextlib.suppress(OSError):
+        null = os.open(os.devnull, os.O_RDWR)
+        for descriptor in (0, 1, 2):
+            os.dup2(null, descriptor)
+        os.close(null)
+
+
+def _run(steps: dict[str, Step], connection: Connection, receiver: Connection, parent: int) -> None:
     """The child's work: each step in order, its (picklable) result sent as soon as it exists; then exit."""
+    die_with_parent(parent)
+    receiver.close()  # the parent's end: with it closed here, a dead parent means a broken pipe, not a hang
+    let_go_of_caller_streams()
     try:
         for name, step in steps.items():
             try:
@@ -31,6 +69,16 @@ def _run(steps: dict[str, Step], connection: Connection) -> None:
         connection.close()
 
 
+def can_fork() -> bool:
+    """Fork only where it exists and only from a single-threaded process's main thread: a fork copies the
+    locks other threads hold, and Linux's parent-death signal follows the forking thread, not the process."""
+    return (
+        "fork" in multiprocessing.get_all_start_methods()
+        and threading.current_thread() is threading.main_thread()
+        and threading.active_count() == 1
+    )
+
+
 class Background:
     """Named steps run in order in a forked child; `get` waits for a step's result when first asked."""
 
@@ -39,10 +87,12 @@ class Background:
         self._results: dict[str, Any] = {}
         self._process: Any = None
         self._connection: Connection | None = None
-        if self._steps and "fork" in multiprocessing.get_all_start_methods():
+        if self._steps and can_fork():
             context = multiprocessing.get_context("fork")
             receiver, sender = context.Pipe(duplex=False)
-            self._process = context.Process(target=_run, args=(self._steps, sender), daemon=True)
+            self._process = context.Process(
+                target=_run, args=(self._steps, sender, receiver, os.getpid()), daemon=True
+            )
             self._process.start()
             sender.close()
             self._connection = receiver
