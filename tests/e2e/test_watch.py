@@ -172,3 +172,50 @@ def test_watch_refuses_a_missing_inbox_and_an_out_folder_that_is_the_inbox(tmp_p
             [sys.executable, "-m", "reportgen", "watch", *args], capture_output=True, text=True, timeout=60
         )
         assert result.returncode == code and text in result.stderr and "Traceback" not in result.stderr
+
+
+class InotifyHog:
+    """Every inotify instance this user may have, held open: the real condition in which filesystem events
+    are unavailable (a machine whose `fs.inotify.max_user_instances` is used up; a network share is the other
+    common one). Linux only; released as soon as the watch has started."""
+
+    def __init__(self) -> None:
+        import ctypes
+
+        self.libc = ctypes.CDLL(None, use_errno=True)
+        self.descriptors: list[int] = []
+
+    def __enter__(self) -> InotifyHog:
+        while len(self.descriptors) < 100_000:
+            descriptor = self.libc.inotify_init1(os.O_CLOEXEC)
+            if descriptor < 0:
+                break
+            self.descriptors.append(descriptor)
+        return self
+
+    def release(self) -> None:
+        for descriptor in self.descriptors:
+            os.close(descriptor)
+        self.descriptors.clear()
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="inotify is Linux's")
+def test_without_filesystem_events_watch_says_so_and_polls(tmp_path: Path, watches: list[Watch]) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    with InotifyHog() as hog:
+        assert hog.descriptors, "could not take any inotify instance"
+        watch = Watch(inbox, tmp_path / "watch.log")
+        watches.append(watch)
+        watch.wait_for_line("Filesystem events are not available")
+        hog.release()  # the watch has chosen to poll; the machine gets its instances back
+    fallback = next(line for line in watch.lines() if "Filesystem events are not available" in line)
+    assert "Too many open files" in fallback  # the reason, as the system gave it
+    watch.wait_for_line("polling every")
+    make_workbook(tmp_path, OCTOBER, name="alpha.xlsx").rename(inbox / "alpha.xlsx")
+    watch.wait_for_line("alpha.xlsx: review written to")
+    assert (inbox / "out" / "alpha-2026-10.pdf").is_file()
+    assert watch.stop() == ExitCode.OK
