@@ -209,3 +209,96 @@ def parts(message: EmailMessage) -> tuple[str, str, list[EmailMessage]]:
     html = message.get_body(("html",))
     assert text is not None and html is not None
     return str(text.get_content()), str(html.get_content()), list(message.iter_attachments())
+
+
+@dataclass
+class Session:
+    """How one connection to the scripted server goes: its greeting, and where it cuts the line."""
+
+    greeting: str = "220 scripted ESMTP"
+    cut_data_after: int | None = None  # close the connection after this many bytes of DATA
+
+
+@dataclass
+class ScriptedServer:
+    """A small SMTP server that misbehaves on cue where aiosmtpd cannot: session N follows `sessions[N]` (the
+    last one repeats). It records each message it accepted whole, with its envelope."""
+
+    sessions: list[Session] = field(default_factory=lambda: [Session()])
+    received: list[Received] = field(default_factory=list)
+    connections: int = 0
+
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        script = self.sessions[min(self.connections, len(self.sessions) - 1)]
+        self.connections += 1
+
+        async def say(line: str) -> None:
+            writer.write(line.encode() + b"\r\n")
+            await writer.drain()
+
+        try:
+            await say(script.greeting)
+            if not script.greeting.startswith("220"):
+                return
+            mail_from, rcpts = "", []
+            while line := (await reader.readline()).decode("ascii", "replace").strip():
+                verb = line.split(" ", 1)[0].upper()
+                if verb in ("EHLO", "HELO"):
+                    await say("250-scripted\r\n250 8BITMIME")
+                elif verb == "MAIL":
+                    mail_from, rcpts = line.split(":", 1)[1].strip(" <>").split(">")[0], []
+                    await say("250 OK")
+                elif verb == "RCPT":
+                    rcpts.append(line.split(":", 1)[1].strip(" <>"))
+                    await say("250 OK")
+                elif verb == "DATA":
+                    await say("354 go ahead")
+                    data = b""
+                    while not data.endswith(b"\r\n.\r\n"):
+                        chunk = await reader.read(65536)
+                        if not chunk:
+                            return
+                        data += chunk
+                        if script.cut_data_after is not None and len(data) >= script.cut_data_after:
+                            writer.transport.abort()  # a reset, mid-message: nothing is delivered
+                            return
+                    self.received.append(Received(mail_from, tuple(rcpts), data[: -len(b"\r\n.\r\n")]))
+                    await say("250 accepted")
+                elif verb == "RSET":
+                    await say("250 OK")
+                elif verb == "QUIT":
+                    await say("221 bye")
+                    return
+                else:
+                    await say("502 not here")
+        except (ConnectionError, asyncio.IncompleteReadError):
+            return
+        finally:
+            writer.close()
+
+
+@contextmanager
+def scripted_server(server: ScriptedServer) -> Iterator[int]:
+    """Run the scripted server on 127.0.0.1 in a thread for the block; yields its port."""
+    import threading
+
+    loop = asyncio.new_event_loop()
+    started = threading.Event()
+    holder: dict[str, Any] = {}
+
+    async def serve() -> None:
+        holder["server"] = await asyncio.start_server(server.handle, HOST, 0)
+        holder["port"] = holder["server"].sockets[0].getsockname()[1]
+        started.set()
+
+    thread = threading.Thread(
+        target=lambda: (loop.run_until_complete(serve()), loop.run_forever()), daemon=True
+    )
+    thread.start()
+    started.wait(10)
+    try:
+        yield int(holder["port"])
+    finally:
+        loop.call_soon_threadsafe(holder["server"].close)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)

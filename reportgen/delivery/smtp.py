@@ -151,7 +151,10 @@ def send_review(
         return DeliveryReceipt(message_id, tuple(accepted), str(message["Subject"]), {}, attempts)
     if not accepted and not refused and not any(pending.values()):
         # no recipient ever got an answer of its own: the server could not be reached or kept deferring
-        raise DeliveryError(pdf_path, last.stage, last.reply, attempts=attempts, lang=lang)
+        raise DeliveryError(
+            pdf_path, last.stage, last.reply, attempts=attempts, host=settings.host, port=settings.smtp_port,
+            lang=lang,
+        )  # fmt: skip
     refused.update({address: reply or last.reply for address, reply in pending.items()})
     stage = "partial" if accepted else "rejected"
     raise DeliveryError(
@@ -241,8 +244,9 @@ def _attempt(
         code, text = smtp.docmd("DATA")
         if code != 354:
             return _after_data(code, text, this_round, deferred, refused, secret)
-        stage = "data_sent"  # from here on the server may have the message: a lost answer is not retried
+        stage = "data_sending"  # cut off before the final dot, the server must drop it: worth a retry
         smtp.send(_quoted_data(payload))
+        stage = "data_sent"  # from here on the server may have the message: a lost answer is not retried
         code, text = smtp.getreply()
         remaining = _after_data(code, text, this_round, deferred, refused, secret)
         if code == 250:
@@ -264,6 +268,8 @@ def _attempt(
             raise _Transient("later", reply) from None
         raise DeliveryError(pdf_path, "server", reply, lang=lang) from None
     except (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, OSError) as exc:
+        if stage == "data_sending":
+            raise _Transient("cut", _detail(exc, secret)) from None
         if stage == "data_sent":
             raise DeliveryError(pdf_path, "unknown_outcome", seconds=settings.timeout, lang=lang) from None
         if isinstance(exc.__context__, TimeoutError):  # smtplib reports a read timeout as a disconnection

@@ -19,10 +19,13 @@ from tests.mailserver import (
     Authenticator,
     Certificates,
     Handler,
+    ScriptedServer,
+    Session,
     free_port,
     make_certificates,
     make_pdf,
     parts,
+    scripted_server,
     smtp_server,
 )
 
@@ -184,6 +187,8 @@ def test_connection_refused_is_retried_with_backoff_then_exit_3(tmp_path: Path) 
     assert error.exit_code == ExitCode.DELIVERY_FAILED and error.stage == "unreachable"
     assert sleeps.delays == [0.5, 1.0]  # three attempts, the delay doubling between them
     assert "3 attempts" in error.message() and str(pdf) in error.message()
+    assert f"{HOST}:{error.params['port']}" in error.message("en")  # which server could not be reached
+    assert f"{HOST}:{error.params['port']}" in error.message("zh")
     assert pdf.exists()
 
 
@@ -341,3 +346,81 @@ def test_compose_without_sender_or_recipients_is_a_usage_error(tmp_path: Path) -
         compose_message(pdf, settings(1, sender=None))
     with pytest.raises(UsageError, match="nobody"):
         compose_message(pdf, settings(1, to=()))
+
+
+def test_a_421_greeting_server_busy_is_retried_and_then_delivers(tmp_path: Path) -> None:
+    pdf = make_pdf(tmp_path / "a.pdf", SUMMARY)
+    server = ScriptedServer([Session(greeting="421 4.3.2 too busy, try later"), Session()])
+    sleeps = Sleeps()
+    with scripted_server(server) as port:
+        receipt = send_review(pdf, settings(port, retry_delay=0.2), sleep=sleeps)
+    assert server.connections == 2 and receipt.attempts == 2 and sleeps.delays == [0.2]
+    assert [received.rcpt_tos for received in server.received] == [("boss@example.com",)]
+
+
+def test_a_server_that_stays_busy_is_named_with_its_answer(tmp_path: Path) -> None:
+    pdf = make_pdf(tmp_path / "a.pdf", SUMMARY)
+    server = ScriptedServer([Session(greeting="421 4.3.2 too busy, try later")])
+    with scripted_server(server) as port, pytest.raises(DeliveryError) as caught:
+        send_review(pdf, settings(port, attempts=2))
+    assert server.connections == 2 and server.received == []
+    assert "421 4.3.2 too busy" in caught.value.message("en") and str(pdf) in caught.value.message("en")
+
+
+def test_a_4xx_for_one_recipient_retries_that_one_only(tmp_path: Path) -> None:
+    pdf = make_pdf(tmp_path / "a.pdf", SUMMARY)
+    handler = Handler(rcpt_queue=["450 4.2.1 Mailbox busy"])  # the first RCPT of the first session
+    sleeps = Sleeps()
+    recipients = ["boss@example.com", "cfo@example.com", "cto@example.com"]
+    with smtp_server(handler) as port:
+        receipt = send_review(pdf, settings(port, retry_delay=0.3), to=recipients, sleep=sleeps)
+    assert sorted(receipt.accepted) == recipients and sleeps.delays == [0.3]
+    assert [received.rcpt_tos for received in handler.received] == [
+        ("cfo@example.com", "cto@example.com"),  # delivered at once to the ones accepted
+        ("boss@example.com",),  # then, after the backoff, to the deferred one alone
+    ]
+
+
+def test_a_5xx_for_one_of_several_the_others_still_receive_it_and_the_user_is_told(tmp_path: Path) -> None:
+    pdf = make_pdf(tmp_path / "a.pdf", SUMMARY)
+    handler = Handler(rcpt_replies={"cfo@example.com": "550 5.1.1 No such user"})
+    recipients = ["boss@example.com", "cfo@example.com", "cto@example.com"]
+    with smtp_server(handler) as port, pytest.raises(DeliveryError) as caught:
+        send_review(pdf, settings(port), to=recipients)
+    assert [received.rcpt_tos for received in handler.received] == [("boss@example.com", "cto@example.com")]
+    error = caught.value
+    assert error.stage == "partial" and error.refused == {"cfo@example.com": "550 5.1.1 No such user"}
+    text = error.message("en")
+    assert "boss@example.com" in text and "cto@example.com" in text and "cfo@example.com: 550 5.1.1" in text
+
+
+def big_pdf(path: Path) -> Path:
+    """A review with a large attachment: a message far bigger than the sockets' buffers."""
+    import os
+
+    from pypdf import PdfReader, PdfWriter
+
+    small = make_pdf(path, SUMMARY)
+    writer = PdfWriter(clone_from=PdfReader(small))
+    writer.add_attachment("table.bin", os.urandom(3_000_000))
+    with path.open("wb") as stream:
+        writer.write(stream)
+    return path
+
+
+def test_a_connection_cut_in_the_middle_of_data_is_retried_and_delivered_once(tmp_path: Path) -> None:
+    pdf = big_pdf(tmp_path / "a.pdf")
+    server = ScriptedServer([Session(cut_data_after=200_000), Session()])
+    with scripted_server(server) as port:
+        receipt = send_review(pdf, settings(port, timeout=10.0))
+    assert server.connections == 2 and receipt.attempts == 2
+    assert len(server.received) == 1  # the cut message was never delivered; the retry was, once
+
+
+def test_a_connection_cut_every_time_in_data_is_reported_with_the_server(tmp_path: Path) -> None:
+    pdf = big_pdf(tmp_path / "a.pdf")
+    server = ScriptedServer([Session(cut_data_after=200_000)])
+    with scripted_server(server) as port, pytest.raises(DeliveryError) as caught:
+        send_review(pdf, settings(port, timeout=10.0, attempts=2))
+    assert caught.value.stage == "cut" and server.received == []
+    assert f"{HOST}:{port} cut the connection" in caught.value.message("en")
