@@ -354,7 +354,7 @@ def serve(
     """A local page: drop a workbook, see its findings, preview, download and send the review."""
     gc.enable()  # a server lives long: the pause that suits a short command would let cycles pile up
     # starlette and uvicorn cost 0.2 s to import: no other command should pay it
-    from reportgen.apps.serve import server as web
+    from reportgen.apps.serve import app as web
 
     config = load_config(config_path, None)
     options = web.ServeOptions(host, port, tuple(allow_hosts), _as_of(as_of) if as_of else None)

@@ -18,16 +18,9 @@ import pytest
 from pypdf import PdfReader
 from starlette.testclient import TestClient
 
-from reportgen.apps.serve.server import (
-    PREVIEW_POLICY,
-    ServeOptions,
-    Server,
-    allowed_hosts,
-    content_disposition,
-    download_name,
-    is_loopback,
-    shown_file_name,
-)
+from reportgen.apps.serve.app import ServeOptions, Server
+from reportgen.apps.serve.guards import PREVIEW_POLICY, allowed_hosts, is_loopback
+from reportgen.apps.serve.uploads import content_disposition, download_name, shown_file_name
 from reportgen.base.catalogue import catalogue
 from reportgen.base.config import Config, ServeSettings, load_config
 from reportgen.pipeline.build import check_workbook

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from reportgen.apps.serve.server import ServeOptions, Server
+from reportgen.apps.serve.app import ServeOptions, Server
 from reportgen.base.catalogue import catalogue
 from reportgen.base.config import EmailSettings, load_config
 from reportgen.base.model import Severity

@@ -1,0 +1,114 @@
+"""serve: one local page to drop a workbook, read its findings, preview, download and send the review.
+
+No logic of its own: the pipeline checks and builds (in a process pool, off the event loop), the catalogue
+says every sentence, the templates under templates/web/ draw the page. This module builds the Starlette app
+(routes.py) inside the Host and header middleware (guards.py), runs its life (a temporary root for the
+uploads, the pool, the retention sweeper; all gone at shutdown) and listens.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import multiprocessing
+import shutil
+import socket
+import sys
+import tempfile
+from collections.abc import AsyncIterator
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.types import ASGIApp
+
+from reportgen.apps.serve.builds import warm
+from reportgen.apps.serve.guards import SecurityHeaders
+from reportgen.apps.serve.retention import sweep_forever
+from reportgen.apps.serve.routes import Routes
+from reportgen.apps.serve.state import ServeOptions, ServeState
+from reportgen.base.catalogue import catalogue
+from reportgen.base.config import Config
+from reportgen.base.errors import InputError
+
+__all__ = ["ServeOptions", "Server", "bind", "serve"]
+
+WORKERS = 2  # builds at once; a third waits in the pool's queue, the page itself never waits
+
+
+class Server(ServeState):
+    """The state, and the app that serves it: `app()` for uvicorn (or Starlette's TestClient)."""
+
+    def app(self) -> ASGIApp:
+        """The Starlette app, wrapped in the Host and header middleware."""
+        routes = Routes(self)
+        starlette = Starlette(
+            routes=routes.table(),
+            lifespan=self.lifespan,
+            exception_handlers={404: routes.not_found, 405: routes.not_allowed, 500: routes.internal},
+        )
+        return SecurityHeaders(starlette, self.hosts, self.url)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(self, app: Starlette) -> AsyncIterator[None]:
+        """A temporary root, the pool, the sweeper; all gone at shutdown."""
+        self.root = Path(tempfile.mkdtemp(prefix="reportgen-serve-"))
+        if self.executor is None:
+            self.executor = ProcessPoolExecutor(WORKERS, mp_context=multiprocessing.get_context("spawn"))
+            for _ in range(WORKERS):
+                self.executor.submit(warm)
+        sweeper = asyncio.create_task(sweep_forever(self.uploads, self.settings.retention_minutes))
+        try:
+            yield
+        finally:
+            sweeper.cancel()
+            if self.own_executor and self.executor is not None:
+                self.executor.shutdown(wait=False, cancel_futures=True)
+                self.executor = None
+            shutil.rmtree(self.root, ignore_errors=True)
+            self.uploads.clear()
+
+
+def serve(options: ServeOptions, config: Config) -> None:
+    """Listen until Ctrl+C; print the address (with the access token when bound beyond loopback)."""
+    import uvicorn  # 0.07 s to import, needed only to listen: the tests run the app without it
+
+    server = Server(options, config)
+    listening = bind(options.host, options.port)
+    words = catalogue("en")
+    url = server.url + (f"?access={server.access}" if server.access else "")
+    print(words.text("web.listening", url=url), flush=True)
+    if server.access is not None:
+        print(words.text("web.exposed", host=options.host), file=sys.stderr, flush=True)
+    uvicorn.Server(
+        uvicorn.Config(
+            server.app(),
+            host=options.host,
+            port=options.port,
+            log_level="warning",
+            access_log=False,
+            server_header=False,
+            lifespan="on",
+            timeout_graceful_shutdown=3,
+        )
+    ).run(sockets=[listening])
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """The listening socket, bound before the address is printed: a port in use is a message, not a log."""
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        listening = socket.socket(family, socket.SOCK_STREAM)
+    except OSError as exc:
+        raise _bind_error(host, port, exc) from exc
+    try:
+        listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listening.bind((host, port))
+    except OSError as exc:
+        listening.close()
+        raise _bind_error(host, port, exc) from exc
+    return listening
+
+
+def _bind_error(host: str, port: int, exc: OSError) -> InputError:
+    return InputError(None, "serve_bind", address=f"{host}:{port}", detail=exc.strerror or str(exc))

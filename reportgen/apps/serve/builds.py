@@ -1,0 +1,106 @@
+"""The work done in the pool's processes: plain data in, plain data out (an exception would not unpickle).
+
+Only the pipeline and what it needs are imported here, so a worker that unpickles these functions never
+loads Starlette.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from reportgen.base.catalogue import LANGUAGES
+from reportgen.base.config import Config
+from reportgen.base.errors import InputError, ReportgenError
+from reportgen.base.model import Finding
+from reportgen.figures.metrics import default_month
+from reportgen.pipeline.build import build_to_files, check_workbook
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """A user error as its sentence in each language, with the HTTP status it is shown with."""
+
+    messages: dict[str, str]
+    status: int = 422
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedUpload:
+    """What the page shows after the check: the findings and the months there is a review for."""
+
+    sheet_lang: str
+    activities: int
+    months: tuple[str, ...]
+    default_month: str
+    findings: tuple[Finding, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class BuiltReview:
+    """A review built for one month and language: its PDF and its web page, inside the upload's folder."""
+
+    month: str
+    lang: str
+    pdf: Path
+    page: Path
+
+
+def _problem(exc: ReportgenError, shown_name: str) -> Problem:
+    """The error's sentences with the upload's own name where the message would name the temporary file."""
+    if isinstance(exc, InputError) and exc.file is not None:
+        exc.file = shown_name
+    return Problem({lang: exc.message(lang) for lang in LANGUAGES})
+
+
+def check_upload(path: Path, shown_name: str, config: Config, as_of: dt.date) -> CheckedUpload | Problem:
+    """check_workbook, reduced to what the page shows."""
+    try:
+        checked = check_workbook(path, config, as_of)
+    except ReportgenError as exc:
+        return _problem(exc, shown_name)
+    months = tuple(sorted({row.activity.month for row in checked.rows}))
+    return CheckedUpload(
+        sheet_lang=checked.sheet_lang,
+        activities=len(checked.rows),
+        months=months,
+        default_month=default_month(checked.rows, as_of) or months[-1],
+        findings=tuple(checked.findings),
+    )
+
+
+def build_upload(
+    path: Path, shown_name: str, stem: str, config: Config, as_of: dt.date, month: str, lang: str
+) -> BuiltReview | Problem:
+    """The pipeline's one build path (`build_to_files`), writing the PDF and the page into the upload's
+    folder."""
+    page = path.with_name(f"review-{month}-{lang}.html")
+    try:
+        built = build_to_files(
+            path,
+            config,
+            as_of,
+            month=month,
+            lang=lang,
+            pdf_path=pdf_path(path.parent, stem, month),
+            stem=stem,
+            html_path=page,
+        )
+    except ReportgenError as exc:
+        return _problem(exc, shown_name)
+    assert built.pdf is not None  # a PDF was asked for
+    return BuiltReview(built.review.month, built.review.lang, built.pdf, page)
+
+
+def pdf_path(folder: Path, stem: str, month: str) -> Path:
+    """The PDF in the upload's folder under the name the user knows (`<stem>-<YYYY-MM>.pdf`, the download's
+    name), since the mail attaches it by its file name; a stem too long for a file name is shortened."""
+    while len(f"{stem}-{month}.pdf".encode()) > 200:
+        stem = stem[:-1]
+    return folder / f"{stem}-{month}.pdf"
+
+
+def warm() -> None:
+    """Submitted once to each fresh worker: unpickling it imports this module, and with it the pipeline,
+    before the first upload needs it."""

@@ -1,0 +1,196 @@
+"""The handlers: the home page, the static files, and each upload's page, build, preview, download and send.
+
+Each is guarded: a PageError becomes the page with its message, never a stack trace. Every POST checks
+Origin and the page token before it reads a form, and the access token when bound beyond loopback.
+"""
+
+from __future__ import annotations
+
+import functools
+import hmac
+import secrets
+import shutil
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from concurrent.futures.process import BrokenProcessPool
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from reportgen.apps.serve.builds import Problem, build_upload, check_upload
+from reportgen.apps.serve.errors import PageError
+from reportgen.apps.serve.forms import receive_workbook, small_form
+from reportgen.apps.serve.guards import (
+    ACCESS_COOKIE,
+    PREVIEW_POLICY,
+    require_access,
+    require_origin,
+    require_token,
+)
+from reportgen.apps.serve.pages import Pages
+from reportgen.apps.serve.sending import send_built
+from reportgen.apps.serve.state import ServeState
+from reportgen.apps.serve.uploads import Upload, content_disposition, download_name, shown_file_name
+from reportgen.base.catalogue import LANGUAGES
+from reportgen.rendering.templates import templates_folder
+
+STATIC = {"web.css": "text/css; charset=utf-8", "web.js": "text/javascript; charset=utf-8"}
+Handler = Callable[["Routes", Request], Awaitable[Response]]
+
+
+def guarded(handler: Handler) -> Handler:
+    """Run a route; a PageError becomes the page with its message (and the upload, unless the refusal is
+    that the upload is not the requester's or not there), never a stack trace."""
+
+    @functools.wraps(handler)
+    async def run(self: Routes, request: Request) -> Response:
+        try:
+            return await handler(self, request)
+        except PageError as error:
+            upload = self.state.uploads.get(request.path_params.get("upload_id", ""))
+            shown = upload if error.code not in ("access", "expired") else None
+            return self.pages.error(request, error, shown)
+
+    return run
+
+
+class Routes:
+    """The routes of one server, over its state."""
+
+    def __init__(self, state: ServeState) -> None:
+        self.state = state
+        self.pages = Pages(state)
+
+    def table(self) -> list[Route]:
+        return [
+            Route("/", self.home, methods=["GET"]),
+            Route("/static/{name}", self.static, methods=["GET"]),
+            Route("/upload", self.upload, methods=["POST"]),
+            Route("/u/{upload_id}", self.show, methods=["GET"]),
+            Route("/u/{upload_id}/build", self.build, methods=["POST"]),
+            Route("/u/{upload_id}/preview", self.preview, methods=["GET"]),
+            Route("/u/{upload_id}/review.pdf", self.download, methods=["GET"]),
+            Route("/u/{upload_id}/send", self.send, methods=["POST"]),
+        ]
+
+    def find(self, request: Request) -> Upload:
+        return self.state.find(request.path_params["upload_id"])
+
+    async def home(self, request: Request) -> Response:
+        """The upload form; with `?access=` (bound beyond loopback), the access token's cookie first."""
+        access, given = self.state.access, request.query_params.get("access")
+        if access is not None and given is not None:
+            if not hmac.compare_digest(given, access):
+                return self.pages.error(request, PageError(403, "access"))
+            response = RedirectResponse("/", status_code=303)
+            response.set_cookie(ACCESS_COOKIE, access, httponly=True, samesite="strict")
+            return response
+        return self.pages.render(request)
+
+    async def static(self, request: Request) -> Response:
+        name = request.path_params["name"]
+        if name not in STATIC:
+            return await self.not_found(request, None)
+        data = (templates_folder() / "web" / name).read_bytes()
+        return Response(data, media_type=STATIC[name], headers={"Cache-Control": "no-cache"})
+
+    @guarded
+    async def upload(self, request: Request) -> Response:
+        """Store the workbook in a folder of its own and check it in the pool; a refused one leaves none."""
+        state = self.state
+        assert state.root is not None
+        upload_id = secrets.token_hex(16)  # the folder's name and the page's address: unguessable
+        folder = state.root / upload_id
+        folder.mkdir(mode=0o700)
+        try:
+            require_access(request, state.access)
+            require_origin(request)  # before a byte is stored; the token comes with the form
+            limit = state.settings.max_upload_mb * 1024 * 1024
+            raw_name, fields = await receive_workbook(request, folder / "workbook", limit)
+            require_token(state.tokens, fields.get("token"))
+            if raw_name is None:
+                raise PageError(400, "no_file")
+            shown = shown_file_name(raw_name)
+            as_of = state.as_of()
+            outcome = await state.in_pool(check_upload, folder / "workbook", shown, state.config, as_of)
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        if isinstance(outcome, Problem):
+            shutil.rmtree(folder, ignore_errors=True)
+            return self.pages.problem(request, outcome)
+        state.uploads[upload_id] = Upload(upload_id, folder, shown, time.monotonic(), outcome)
+        return RedirectResponse(f"/u/{upload_id}", status_code=303)
+
+    @guarded
+    async def show(self, request: Request) -> Response:
+        require_access(request, self.state.access)
+        return self.pages.render(request, upload=self.find(request))
+
+    @guarded
+    async def build(self, request: Request) -> Response:
+        """Build the month and language chosen, in the pool; the page then shows its preview."""
+        require_access(request, self.state.access)
+        require_origin(request)
+        fields = await small_form(request)
+        require_token(self.state.tokens, fields.get("token"))
+        upload = self.find(request)
+        month, lang = fields.get("month"), fields.get("lang")
+        if month not in upload.checked.months:
+            raise PageError(400, "bad_month")
+        if lang not in LANGUAGES:
+            raise PageError(400, "bad_lang")
+        stem = download_name(upload.shown_name, month)[: -len(f"-{month}.pdf")]
+        config, as_of = self.state.config, self.state.as_of()
+        work = (upload.workbook, upload.shown_name, stem, config, as_of, month, lang)
+        outcome = await self.state.in_pool(build_upload, *work)
+        if isinstance(outcome, Problem):
+            return self.pages.problem(request, outcome, upload)
+        upload.built = outcome
+        upload.sent = None
+        return RedirectResponse(f"/u/{upload.id}#review", status_code=303)
+
+    @guarded
+    async def preview(self, request: Request) -> Response:
+        require_access(request, self.state.access)
+        upload = self.find(request)
+        if upload.built is None:
+            raise PageError(404, "not_built")
+        headers = {"Content-Security-Policy": PREVIEW_POLICY, "X-Frame-Options": "SAMEORIGIN"}
+        return HTMLResponse(upload.built.page.read_bytes(), headers=headers)
+
+    @guarded
+    async def download(self, request: Request) -> Response:
+        require_access(request, self.state.access)
+        upload = self.find(request)
+        if upload.built is None:
+            raise PageError(404, "not_built")
+        name = download_name(upload.shown_name, upload.built.month)
+        headers = {"Content-Disposition": content_disposition(name)}
+        return Response(upload.built.pdf.read_bytes(), media_type="application/pdf", headers=headers)
+
+    @guarded
+    async def send(self, request: Request) -> Response:
+        require_access(request, self.state.access)
+        require_origin(request)
+        fields = await small_form(request)
+        require_token(self.state.tokens, fields.get("token"))
+        upload = self.find(request)
+        if upload.built is None:
+            raise PageError(409, "not_built")
+        return await send_built(request, upload, fields.get("to", ""), self.state.config.email, self.pages)
+
+    # --- errors Starlette raises itself: the page with a message, never a trace ---
+
+    async def not_found(self, request: Request, exc: Exception | None) -> Response:
+        return self.pages.error(request, PageError(404, "not_found"))
+
+    async def not_allowed(self, request: Request, exc: Exception | None) -> Response:
+        return self.pages.error(request, PageError(405, "not_allowed"))
+
+    async def internal(self, request: Request, exc: Exception) -> Response:
+        print(f"reportgen serve: {type(exc).__name__}: {exc}", file=sys.stderr)
+        code = "busy" if isinstance(exc, BrokenProcessPool) else "internal"
+        return self.pages.error(request, PageError(500, code))
