@@ -202,12 +202,13 @@ def test_a_server_that_is_down_keeps_the_pdf_downloadable(
     client: TestClient, server: Server, built: str
 ) -> None:
     before = client.get(f"{built}/review.pdf").content
-    with mail_settings(server, free_port(), send_with_errors=True):  # nothing listens there
+    port = free_port()
+    with mail_settings(server, port, send_with_errors=True):  # nothing listens there
         response = send(client, built, "ann@example.com")
     assert response.status_code == 502
     words = catalogue("en")
     lines = send_error(response.text).splitlines()
-    opening = words.text("delivery.unreachable", attempts=2, reply="\0").split("\0")[0]
+    opening = words.text("delivery.unreachable", attempts=2, reply="\0", host=HOST, port=port).split("\0")[0]
     assert lines[0].startswith(line(opening)) and lines[-1] == words.text("web.send_kept")
     after = client.get(f"{built}/review.pdf")
     assert after.status_code == 200 and after.content == before
