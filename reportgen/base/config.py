@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import difflib
 import json
 import os
 import re
 import tomllib
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +42,27 @@ class ServeSettings:
 
 
 ARCHIVE_URL_VARIABLE = "REPORTGEN_ARCHIVE_URL"
+TIME_FORMAT = re.compile(r"(?P<hour>[01]?\d|2[0-3]):(?P<minute>[0-5]\d)")
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleSettings:
+    """`[schedule]`: when the month's review builds itself and who approves it before management gets it.
+    The review covers the month just ended; a run that finds no new workbook reminds and retries daily until
+    `cutoff_day`."""
+
+    workbooks: Path  # a workbook, or a folder whose workbooks are each one team's
+    day: int = 3  # 1-31; 29-31 run on the last day of shorter months
+    time: dt.time = dt.time(9, 0)
+    timezone: str | None = None  # IANA name; None: this machine's zone
+    approver: str | None = None  # the draft goes here first; management only after `reportgen approve`
+    remind_days: int = 2  # a reminder this many days before the run; 0: none
+    cutoff_day: int = 10  # the last day a missing or unchanged workbook is waited for
+
+    @property
+    def shorter_months_note(self) -> bool:
+        """True when `day` does not exist in every month (it then runs on the month's last day)."""
+        return self.day > 28
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +89,7 @@ class Config:
     email: EmailSettings = field(default_factory=lambda: EmailSettings())
     serve: ServeSettings = field(default_factory=ServeSettings)
     archive: ArchiveSettings = field(default_factory=ArchiveSettings)
+    schedule: ScheduleSettings | None = None
 
 
 def find_config(explicit: str | Path | None, workbook: Path | None) -> Path | None:
@@ -103,7 +128,7 @@ def parse_config(data: dict[str, Any], path: Path | None = None) -> Config:
     _known_keys(
         data,
         {"team", "currency", "date_order", "limits", "channels", "rules", "email", "review", "serve"}
-        | {"archive"},
+        | {"archive", "schedule"},
         "",
         path,
     )
@@ -153,7 +178,58 @@ def parse_config(data: dict[str, Any], path: Path | None = None) -> Config:
         email=email,
         serve=_serve_settings(data, path),
         archive=_archive_settings(data, path),
+        schedule=_schedule_settings(data, path),
     )
+
+
+def _schedule_settings(data: dict[str, Any], path: Path | None) -> ScheduleSettings | None:
+    """`[schedule]`, checked when the file is read: a bad zone name lists the close matches."""
+    if "schedule" not in data:
+        return None
+    table = _table(data, "schedule", path)
+    keys = {"workbooks", "day", "time", "timezone", "approver", "remind_days", "cutoff_day"}
+    _known_keys(table, keys, "schedule.", path)
+    workbooks_text = _optional_str(table, "workbooks", path, "schedule.workbooks")
+    if not workbooks_text or not workbooks_text.strip():
+        raise InputError(path, "config_required", key="schedule.workbooks")
+    workbooks = Path(workbooks_text.strip()).expanduser()
+    if not workbooks.is_absolute() and path is not None:
+        workbooks = path.resolve().parent / workbooks  # relative to the config file, as ca_file is
+    numbers = {}
+    for key, low, high, default in (("day", 1, 31, 3), ("remind_days", 0, 27, 2), ("cutoff_day", 1, 31, 10)):
+        value = table.get(key, default)
+        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+            raise _wrong(path, f"schedule.{key}", value, "range", low=low, high=high)
+        numbers[key] = value
+    time_text = _optional_str(table, "time", path, "schedule.time") or "09:00"
+    matched = TIME_FORMAT.fullmatch(time_text.strip())
+    if matched is None:
+        raise _wrong(path, "schedule.time", time_text, "time_of_day")
+    zone = _optional_str(table, "timezone", path, "schedule.timezone")
+    if zone is not None:
+        zone = zone.strip()
+        if zone not in _zone_names():
+            close = difflib.get_close_matches(zone, sorted(_zone_names()), n=5, cutoff=0.5) or ["Asia/Shanghai"]
+            raise _wrong(path, "schedule.timezone", zone, "zone", close=close)
+    approver = _optional_str(table, "approver", path, "schedule.approver")
+    if approver is not None and parse_address(approver) is None:
+        raise _wrong(path, "schedule.approver", approver, "address")
+    return ScheduleSettings(
+        workbooks=workbooks,
+        day=numbers["day"],
+        time=dt.time(int(matched["hour"]), int(matched["minute"])),
+        timezone=zone,
+        approver=approver.strip() if approver else None,
+        remind_days=numbers["remind_days"],
+        cutoff_day=max(numbers["cutoff_day"], numbers["day"]),
+    )
+
+
+@cache
+def _zone_names() -> frozenset[str]:
+    import zoneinfo  # the zone list is read only when a schedule names a zone
+
+    return frozenset(zoneinfo.available_timezones())
 
 
 def _archive_settings(data: dict[str, Any], path: Path | None) -> ArchiveSettings:
