@@ -209,7 +209,8 @@ def _schedule_settings(data: dict[str, Any], path: Path | None) -> ScheduleSetti
     if zone is not None:
         zone = zone.strip()
         if zone not in _zone_names():
-            close = difflib.get_close_matches(zone, sorted(_zone_names()), n=5, cutoff=0.5) or ["Asia/Shanghai"]
+            close = difflib.get_close_matches(zone, sorted(_zone_names()), n=5, cutoff=0.5)
+            close = close or ["Asia/Shanghai", "Europe/London", "America/New_York"]
             raise _wrong(path, "schedule.timezone", zone, "zone", close=close)
     approver = _optional_str(table, "approver", path, "schedule.approver")
     if approver is not None and parse_address(approver) is None:
