@@ -175,7 +175,11 @@ def folder_file(folder: Path, url: str) -> Path:
         raise RefusedFetch(f"reportgen refuses to load {url[:80]!r}") from exc
     if not path.is_absolute() or not resolved.is_relative_to(folder):
         raise RefusedFetch(f"reportgen refuses to load {url[:80]!r}: it is not inside {folder}")
-    if not resolved.is_file():
+    try:
+        is_file = resolved.is_file()
+    except OSError:  # a name too long, say: no file of the folder either
+        is_file = False
+    if not is_file:
         raise MissingFile(resolved.relative_to(folder).as_posix())
     return resolved
 
