@@ -1,7 +1,8 @@
 """How long a whole review takes, stage by stage, against WeasyPrint alone rendering the same page.
 
-Run: `.venv/bin/python benchmarks/bench_build.py [--rows 100000] [--repeat 3]`. For each sample workbook and a
-generated 100,000-row workbook (benchmarks/bench_figures.py makes and caches it) it prints, best of `repeat`:
+Run: `.venv/bin/python benchmarks/bench_build.py [--rows 100000] [--repeat 3] [--workdir DIR]`. For each
+sample workbook and a generated 100,000-row workbook (benchmarks/bench_figures.py makes and caches it in the
+workdir, default /tmp/reportgen-bench; `--rows 0` leaves it out) it prints, best of `repeat`:
 
 - the whole `reportgen build` as a fresh process (start-up included), and the PDF's size and page count;
 - in one warm process: read (read_workbook + normalize + map), compute (figures, overlooked, takeaways),
@@ -29,7 +30,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from bench_figures import best_of, ensure_workbook  # noqa: E402  (the shared timing helper and 100k workbook)
+from bench_figures import (  # noqa: E402  (the shared timing helper, workbook cache and 100k workbook)
+    DEFAULT_WORKDIR,
+    best_of,
+    ensure_workbook,
+)
 
 MONTH = "2026-10"
 AS_OF = "2026-11-03"
@@ -45,10 +50,11 @@ def timed_process(argv: list[str], cwd: Path, repeat: int) -> float:
 
 
 def stages(workbook: Path, workdir: Path, repeat: int) -> dict[str, float | str]:
-    """Each stage in one warm process, as pipeline.render_review runs them; the page for bare WeasyPrint."""
+    """Each stage in one warm process, as rendering.document.render_review runs them; the page for bare
+    WeasyPrint."""
     from reportgen.base.config import load_config
     from reportgen.pipeline.build import build_review, check_workbook
-    from reportgen.rendering import pdf, render
+    from reportgen.rendering import pdf, render, templates
 
     as_of = dt.date.fromisoformat(AS_OF)
     config = load_config(None, workbook)
@@ -59,7 +65,7 @@ def stages(workbook: Path, workdir: Path, repeat: int) -> dict[str, float | str]
     context = render.build_context(review, config.team, render.glyph_findings(review, drawable))
     t_charts, charts = best_of(repeat, lambda: render.review_charts(review))
     context.charts.update({name: f"{pdf.SCHEME}chart/{name}" for name in charts})
-    stylesheet = render.stylesheet()
+    stylesheet = templates.stylesheet()
     t_html, html = best_of(repeat, lambda: render.render_html(context, f"{pdf.SCHEME}review.css"))
     assets = pdf.bundled_assets(stylesheet, charts)
     t_pdf, (data, _) = best_of(repeat, lambda: pdf.render_pdf(html, assets, as_of))
@@ -106,7 +112,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--workdir", type=Path, default=DEFAULT_WORKDIR, help="generated workbook's cache")
     args = parser.parse_args()
+    args.workdir.mkdir(parents=True, exist_ok=True)
     workdir = Path(tempfile.mkdtemp(prefix="reportgen-bench-build-"))
     subprocess.run(
         [sys.executable, str(ROOT / "samples" / "make_samples.py"), str(workdir)],
@@ -116,7 +124,7 @@ def main() -> None:
     shutil.copy(ROOT / "samples" / "reportgen.toml", workdir / "reportgen.toml")
     workbooks = [workdir / "northwind-en.xlsx", workdir / "xinghe-zh.xlsx"]
     if args.rows:
-        big, _ = ensure_workbook(Path("/tmp/reportgen-bench"), args.rows)
+        big, _ = ensure_workbook(args.workdir, args.rows)
         workbooks.append(big)
     weasyprint = shutil.which("weasyprint", path=str(Path(sys.executable).parent)) or "weasyprint"
     rows = []

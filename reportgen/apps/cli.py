@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import gc
+import logging
 import os
 import sys
 import traceback
@@ -34,6 +35,36 @@ from reportgen.wording.text import finding_message
 
 CHECK_TABLE_LIMIT = 200
 SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "dim"}
+LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"
+
+
+class StderrHandler(logging.Handler):
+    """Writes each record to whatever sys.stderr is when it comes (batch's progress display and click's test
+    runner swap it), not to the stream of the moment the handler was made."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            sys.stderr.write(self.format(record) + "\n")
+            sys.stderr.flush()
+        except Exception:
+            self.handleError(record)
+
+
+def configure_logging(verbose: int, quiet: bool) -> None:
+    """The only logging set-up: reportgen's loggers at WARNING (INFO with -v: a line per stage with its time;
+    DEBUG with -vv; ERROR with --quiet), other libraries' at WARNING (ERROR with --quiet), all to stderr.
+    Calling it again replaces its handler, so a second `main` in one process logs each line once."""
+    if quiet and verbose:
+        raise UsageError("verbose_and_quiet")
+    level = logging.ERROR if quiet else {0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG)
+    root = logging.getLogger()
+    for handler in [handler for handler in root.handlers if isinstance(handler, StderrHandler)]:
+        root.removeHandler(handler)
+    handler = StderrHandler()
+    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    root.addHandler(handler)
+    root.setLevel(max(level, logging.WARNING))
+    logging.getLogger("reportgen").setLevel(level)
 
 
 def _as_of(value: str | None) -> dt.date:
@@ -67,8 +98,16 @@ lang_option = click.option("--lang", type=click.Choice(["en", "zh"]), help="Lang
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="reportgen")
 @click.option("--debug", is_flag=True, help="Show the cause of a user error as a traceback.")
-def cli(debug: bool) -> None:
+@click.option(
+    "-v",
+    "--verbose",
+    count=True,
+    help="Log each stage with its time on stderr (-vv: more detail).",
+)
+@click.option("-q", "--quiet", is_flag=True, help="Log only errors: no warnings on stderr.")
+def cli(debug: bool, verbose: int, quiet: bool) -> None:
     """Turn a marketing-ops workbook into a monthly review."""
+    configure_logging(verbose, quiet)
 
 
 @cli.command()

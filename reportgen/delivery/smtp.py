@@ -8,6 +8,7 @@ The password is read when sending and appears in no message, log or exception.""
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import re
 import smtplib
@@ -22,6 +23,8 @@ from typing import Any
 from reportgen.base.config import EmailSettings
 from reportgen.base.errors import DeliveryError
 from reportgen.delivery.message import clean_header_text, compose_message, header_address, resolve_recipients
+
+logger = logging.getLogger(__name__)
 
 PASSWORD_VARIABLE = "REPORTGEN_SMTP_PASSWORD"
 KEYRING_SERVICE = "reportgen"
@@ -113,6 +116,7 @@ def send_review(
     Recipients refused for good are named after the message went to the others. `only` narrows the envelope
     to those addresses (compared case-folded), e.g. the ones a partial send did not reach; the headers still
     name every recipient, as the first send's did."""
+    started = time.perf_counter()
     message = compose_message(pdf_path, settings, to=to, cc=cc, subject=subject)
     recipients = resolve_recipients(settings, to, cc)
     lang = settings.language or None
@@ -145,8 +149,29 @@ def send_review(
         if not pending:
             break
         if attempt < settings.attempts:
-            sleep(settings.retry_delay * 2 ** (attempt - 1))
+            delay = settings.retry_delay * 2 ** (attempt - 1)
+            logger.info(
+                "send: attempt %d of %d left %d recipients to try again (%s); next in %.1f s",
+                attempt,
+                settings.attempts,
+                len(pending),
+                last.stage,
+                delay,
+            )
+            sleep(delay)
     message_id = str(message["Message-ID"])
+    # counts and the server only: never an address list, the password or the server's replies
+    logger.info(
+        "send: %.2f s (%s:%d, %d recipients, %d accepted, %d refused, %d attempts, %.2f MB)",
+        time.perf_counter() - started,
+        settings.host,
+        settings.smtp_port,
+        len(recipients.envelope),
+        len(accepted),
+        len(refused) + len(pending),
+        attempts,
+        len(payload) / 1e6,
+    )
     if not pending and not refused:
         return DeliveryReceipt(message_id, tuple(accepted), str(message["Subject"]), {}, attempts)
     if not accepted and not refused and not any(pending.values()):

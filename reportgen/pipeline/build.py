@@ -5,6 +5,8 @@ write (`build_to_files`), the path build, batch, watch and serve share."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,18 +30,37 @@ from reportgen.figures.review import Checked, Review, sheet_order
 from reportgen.reading.mapping import map_activities
 from reportgen.reading.normalize import normalize_rows
 from reportgen.reading.workbook import ReadLimits, read_workbook
-from reportgen.rendering.document import render_review
+from reportgen.rendering.document import RenderedReview, render_review
+from reportgen.rendering.pdf import UnloadableFiles
 from reportgen.wording.documents import dumps, figures_document
+
+logger = logging.getLogger(__name__)
 
 
 def check_workbook(path: Path, config: Config, as_of: dt.date) -> Checked:
     """read_workbook → normalize_rows → map_activities, with every finding in sheet order."""
+    started = time.perf_counter()
     book = read_workbook(path, ReadLimits(max_rows=config.max_rows))
+    read = time.perf_counter()
+    logger.info(
+        "read: %.2f s (%s, %s, sheet %s: %d rows)",
+        read - started,
+        path.name,
+        book.kind,
+        book.activities.name,
+        len(book.activities.rows),
+    )
     normalized = normalize_rows(book, config, as_of)
     rows, mapping_findings = map_activities(normalized, config)
     findings = sorted(
         [*normalized.findings, *mapping_findings],
         key=lambda finding: (finding.sheet_name != normalized.activity_sheet, *sheet_order(finding)),
+    )
+    logger.info(
+        "check: %.2f s (normalize and map: %d activities, %d findings)",
+        time.perf_counter() - read,
+        len(rows),
+        len(findings),
     )
     if not rows:
         sheet = normalized.activity_sheet
@@ -71,6 +92,7 @@ def build_review(
     checked: Checked, month: str | None, as_of: dt.date, lang: str | None, config: Config | None = None
 ) -> Review:
     """Figures for the chosen month (default: SPEC's) and the month before, then what is easily overlooked."""
+    started = time.perf_counter()
     config = config or Config()
     chosen = month or default_month(checked.rows, as_of)
     by_month = rows_by_month(checked.rows)
@@ -108,7 +130,7 @@ def build_review(
     )
     ladders = initiative_ladders(checked.rows, last_day_of(chosen), as_of, vocab.LAYER_WORDS)
     overlooked = find_overlooked(by_month[chosen], current, trends, ladders)
-    return Review(
+    review = Review(
         checked=checked,
         month=chosen,
         as_of=as_of,
@@ -123,6 +145,14 @@ def build_review(
         takeaways=choose_takeaways(candidate_takeaways(current, previous, overlooked)),
         commentary=[note for note in checked.commentary if note.month in ("", chosen)],
     )
+    logger.info(
+        "figures: %.2f s (%s: %d activities, %d easily overlooked)",
+        time.perf_counter() - started,
+        chosen,
+        len(review.rows),
+        sum(len(items) for items in overlooked.values()),
+    )
+    return review
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +181,7 @@ def build_to_files(
 ) -> BuiltFiles:
     """check → build → render → write, the one path build, batch and watch share; `announce` hears each file
     as it is written (default PDF: `<stem>-<YYYY-MM>.pdf` in `out_dir`, else beside the workbook)."""
+    started = time.perf_counter()
     stem = stem or workbook.stem
     checked = check_workbook(workbook, config, as_of)
     review = build_review(checked, month, as_of, lang, config)
@@ -158,9 +189,7 @@ def build_to_files(
         announce(write_atomic(json_path, dumps(figures_document(review))))
     if not with_pdf and html_path is None:
         return BuiltFiles(review, None)
-    rendered = render_review(
-        review, config, templates, stem=stem, with_pdf=with_pdf, with_page=html_path is not None
-    )
+    rendered = _render(review, config, templates, stem, with_pdf=with_pdf, with_page=html_path is not None)
     if html_path is not None and rendered.html is not None:
         announce(write_atomic(html_path, rendered.html.encode("utf-8")))
     target = None
@@ -169,4 +198,19 @@ def build_to_files(
         if rendered.table is not None:  # the complete table travels inside the PDF and beside it
             announce(write_atomic(target.with_name(rendered.table.name), rendered.table.data))
         announce(write_atomic(target, rendered.pdf))
+    logger.info("built: %.2f s in all (%s, %s)", time.perf_counter() - started, workbook.name, review.month)
     return BuiltFiles(review, target)
+
+
+def _render(
+    review: Review, config: Config, templates: Path | None, stem: str, *, with_pdf: bool, with_page: bool
+) -> RenderedReview:
+    """render_review, with a templates folder's unloadable files as the user's error, in the review's
+    language, naming them."""
+    try:
+        return render_review(review, config, templates, stem=stem, with_pdf=with_pdf, with_page=with_page)
+    except UnloadableFiles as exc:
+        lang = review.lang
+        if exc.missing:
+            raise InputError(exc.folder, "template_file_missing", lang=lang, files=list(exc.missing)) from exc
+        raise InputError(exc.folder, "template_url_refused", lang=lang, urls=list(exc.refused)) from exc

@@ -3,14 +3,20 @@
 Every build runs in a fresh process forked from a forkserver that has the pipeline's heavy modules loaded: a
 crash (a signal, a native abort) ends only that process and is reported as that workbook's failure, and the
 process is not daemonic, so the review's charts can still be drawn in a forked child (`background.py`).
+
+A forkserver child inherits none of the parent's logging set-up, so a worker forwards its log records (at the
+parent's levels) through its pipe, and the parent hands them to its own handlers: each line is logged once, by
+the process that owns stderr, in the format and at the level the front end chose, and names its workbook.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import multiprocessing
 import os
 import signal
+import sys
 import time
 import traceback
 from collections.abc import Callable, Sequence
@@ -129,11 +135,55 @@ def build_job(job: Job, lang: str) -> Outcome:
 
 
 Work = Callable[[Job, str], Outcome]
+LogLevels = tuple[int, int]  # the root logger's level and reportgen's
 
 
-def _child(work: Work, job: Job, lang: str, connection: Connection) -> None:
-    """A worker's life: build one workbook, send its Outcome back. Ctrl-C is the parent's to handle."""
+def log_levels() -> LogLevels:
+    """This process's logging levels, for its workers to log at."""
+    return logging.getLogger().getEffectiveLevel(), logging.getLogger("reportgen").getEffectiveLevel()
+
+
+class ForwardingHandler(logging.Handler):
+    """In a worker: each record, its message prefixed with the workbook's name, sent to the parent through
+    the worker's pipe. A process forked from the worker (the charts' drawing) has no share of that pipe: it
+    writes its rare third-party warning to stderr itself."""
+
+    def __init__(self, connection: Connection, prefix: str) -> None:
+        super().__init__()
+        self.connection = connection
+        self.prefix = prefix
+        self.pid = os.getpid()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            message = f"{self.prefix}: {record.getMessage()}"
+            if os.getpid() != self.pid:
+                sys.stderr.write(f"{record.levelname} {record.name}: {message}\n")
+                return
+            forwarded = logging.makeLogRecord(record.__dict__)
+            forwarded.msg, forwarded.args = message, None  # arguments may not pickle; the text does
+            if record.exc_info:
+                forwarded.exc_text = logging.Formatter().formatException(record.exc_info)
+            forwarded.exc_info = None
+            self.connection.send(forwarded)
+        except Exception:
+            self.handleError(record)
+
+
+def _forward_logs(connection: Connection, levels: LogLevels, prefix: str) -> None:
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    root.addHandler(ForwardingHandler(connection, prefix))
+    root.setLevel(levels[0])
+    logging.getLogger("reportgen").setLevel(levels[1])
+
+
+def _child(work: Work, job: Job, lang: str, connection: Connection, levels: LogLevels) -> None:
+    """A worker's life: build one workbook, send its log records and then its Outcome back. Ctrl-C is the
+    parent's to handle."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _forward_logs(connection, levels, job.workbook.name)
     try:
         outcome = work(job, lang)
     except BaseException as exc:  # a bug: that workbook's failure, with the cause for the report
@@ -165,8 +215,10 @@ def run_jobs(
     work: Work = build_job,
 ) -> list[Outcome]:
     """Build every job, at most `workers` at a time, each in its own process; Outcomes in the jobs' order.
-    A worker that dies without answering is that job's failure (its exit status named)."""
+    A worker that dies without answering is that job's failure (its exit status named); its log records are
+    logged here as they come."""
     context = _context()
+    levels = log_levels()
     waiting = list(enumerate(jobs))
     running: dict[int, tuple[Any, Connection, float]] = {}
     outcomes: dict[int, Outcome] = {}
@@ -175,7 +227,7 @@ def run_jobs(
             while waiting and len(running) < max(1, workers):
                 index, job = waiting.pop(0)
                 receiver, sender = context.Pipe(duplex=False)
-                process = context.Process(target=_child, args=(work, job, lang, sender))
+                process = context.Process(target=_child, args=(work, job, lang, sender, levels))
                 process.start()
                 sender.close()
                 running[index] = (process, receiver, time.perf_counter())
@@ -184,7 +236,11 @@ def run_jobs(
                 if receiver not in ready:
                     continue
                 try:
-                    outcome: Outcome = receiver.recv()
+                    message = receiver.recv()
+                    if isinstance(message, logging.LogRecord):  # a line of the worker's log: not done yet
+                        logging.getLogger(message.name).handle(message)
+                        continue
+                    outcome: Outcome = message
                 except EOFError:  # the worker died before answering
                     process.join()
                     detail = _exit_detail(process.exitcode)

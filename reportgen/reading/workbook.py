@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import io
+import logging
 import os
 import re
 import shutil
@@ -33,6 +34,8 @@ ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 HEADER_SCAN_ROWS = 30
 GUARD_READ = 64 * 1024  # small reads, so compressed input is consumed (and counted) as output comes out
 MAX_TAG_BYTES = 64 * 1024  # a row or cell tag is never this long; a longer run without '<' is not a tag
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -342,6 +345,15 @@ def _read_sheets(
         role: load(name, False) if (name := named(role)) else None
         for role in ("goals", "rules", "commentary")
     }
+    logger.debug(
+        "%s: %s; activities from sheet %r (%d rows from row %d); also %s",
+        path.name,
+        kind,
+        activity_name,
+        len(activities.rows),
+        activities.row_numbers[0] if activities.row_numbers else 0,
+        ", ".join(f"{role} {table.name!r}" for role, table in tables.items() if table) or "no other sheet",
+    )
     return WorkbookData(
         path=str(path),
         kind=kind,

@@ -16,16 +16,20 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import logging
 import multiprocessing
 import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
 from multiprocessing.connection import Connection
 from typing import Any
 
 from reportgen.rendering.pdf import Asset
+
+logger = logging.getLogger(__name__)
 
 Step = Callable[[], Any]
 
@@ -53,15 +57,21 @@ def let_go_of_caller_streams() -> None:
         os.close(null)
 
 
+def _timed(step: Step) -> tuple[Any, float]:
+    started = time.perf_counter()
+    return step(), time.perf_counter() - started
+
+
 def _run(steps: dict[str, Step], connection: Connection, receiver: Connection, parent: int) -> None:
-    """The child's work: each step in order, its (picklable) result sent as soon as it exists; then exit."""
+    """The child's work: each step in order, its (picklable) result and time sent as soon as it exists; then
+    exit. The parent logs the times, so no log line comes from this short-lived child."""
     die_with_parent(parent)
     receiver.close()  # the parent's end: with it closed here, a dead parent means a broken pipe, not a hang
     let_go_of_caller_streams()
     try:
         for name, step in steps.items():
             try:
-                connection.send((name, "ok", step()))
+                connection.send((name, "ok", _timed(step)))
             except BaseException as exc:  # a bug: reported to the parent, which raises it
                 connection.send((name, "error", f"{type(exc).__name__}: {exc}"))
                 return
@@ -103,13 +113,15 @@ class Background:
         while name not in self._results:
             if self._connection is None:  # no fork: run the steps in order, in this process
                 step = next(step for step in self._steps if step not in self._results)
-                self._results[step] = self._steps[step]()
+                self._results[step], seconds = _timed(self._steps[step])
+                logger.info("background %s: %.2f s (in this process: no fork here)", step, seconds)
                 continue
             step, status, payload = self._connection.recv()
             if status != "ok":
                 self.close()
                 raise RuntimeError(f"background step {step!r} failed: {payload}")
-            self._results[step] = payload
+            self._results[step], seconds = payload
+            logger.info("background %s: %.2f s (in a forked process, beside the layout)", step, seconds)
         if len(self._results) == len(self._steps):
             self.close()
         return self._results[name]

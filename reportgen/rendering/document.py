@@ -80,7 +80,7 @@ def render_review(
         html = render.replace_undrawable(
             render.render_html(context, f"{pdf.SCHEME}review.css", templates), drawable
         )
-        assets = pdf.bundled_assets(css, charts)
+        assets = pdf.bundled_assets(css, charts, templates)
         pdf_bytes, warnings = pdf.render_pdf(html, assets, review.as_of, attachments)
     chart_assets = dict(charts)  # also joins the drawing process when no page asked for a chart
     page = None

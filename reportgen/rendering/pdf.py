@@ -1,27 +1,36 @@
 """Stage 7: HTML → PDF with WeasyPrint.
 
-The fetcher serves only the package's own assets (fonts, stylesheet, charts made for this review) under the
-`reportgen:` scheme and refuses everything else, so no cell can make the renderer read a file or reach the
-network. The PDF is written to a temp file and renamed."""
+The fetcher serves the package's own assets (fonts, stylesheet, charts made for this review) under the
+`reportgen:` scheme and, for a `--templates` folder, the regular files inside that folder (resolved: no `..`
+and no symlink leads out of it); it refuses everything else, so no cell can make the renderer read a file or
+reach the network. A file a templates folder names but does not have stops the build (`UnloadableFiles`)
+instead of leaving a hole in the review. WeasyPrint's own warnings are logged under reportgen's logger."""
 
 from __future__ import annotations
 
 import datetime as dt
 import importlib
 import logging
+import mimetypes
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
 
-from reportgen.base.files import data_uri, write_atomic
+from reportgen.base.files import data_uri
+
+logger = logging.getLogger(__name__)
 
 SCHEME = "reportgen:"
+STYLESHEET_URL = f"{SCHEME}review.css"
 _IMPORTING: list[threading.Thread] = []  # at most one: WeasyPrint being imported alongside the workbook read
 
 
@@ -92,11 +101,15 @@ CHART_PREFIX = f"{SCHEME}chart/"
 
 class Assets:
     """Everything the review may load, by URL. Charts are looked up only when WeasyPrint asks for them, so
-    they can still be drawing (in another process) while the fonts load and the layout starts."""
+    they can still be drawing (in another process) while the fonts load and the layout starts. `folder` is a
+    `--templates` folder whose own files (a logo, an imported stylesheet, a font) may be loaded too."""
 
-    def __init__(self, fixed: dict[str, Asset], charts: Mapping[str, Asset]) -> None:
+    def __init__(
+        self, fixed: dict[str, Asset], charts: Mapping[str, Asset], folder: Path | None = None
+    ) -> None:
         self.fixed = fixed
         self.charts = charts
+        self.folder = folder.resolve() if folder is not None else None
 
     def get(self, url: str) -> Asset | None:
         if url.startswith(CHART_PREFIX):
@@ -109,50 +122,142 @@ class Assets:
             yield f"{CHART_PREFIX}{name}", asset
 
 
-def bundled_assets(stylesheet: str, charts: Mapping[str, Asset]) -> Assets:
-    """The bundled fonts, the stylesheet and this review's charts."""
+def bundled_assets(stylesheet: str, charts: Mapping[str, Asset], folder: Path | None = None) -> Assets:
+    """The bundled fonts, the stylesheet and this review's charts (and a `--templates` folder's files)."""
     fixed = {f"{SCHEME}fonts/{name}": Asset(font_bytes(name), MIME[".otf"]) for name in FONTS}
-    fixed[f"{SCHEME}review.css"] = Asset(stylesheet.encode("utf-8"), MIME[".css"])
-    return Assets(fixed, charts)
+    fixed[STYLESHEET_URL] = Asset(stylesheet.encode("utf-8"), MIME[".css"])
+    return Assets(fixed, charts, folder)
 
 
 class RefusedFetch(ValueError):
     """A URL the review may not load; WeasyPrint logs it and leaves the resource out."""
 
 
-def make_fetcher(assets: Assets) -> Any:
-    """A weasyprint.URLFetcher that answers only from `assets`."""
+class MissingFile(RefusedFetch):
+    """A file inside the templates folder that is not there (or is not a regular file); `name` is its path
+    relative to the folder."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"{name} is not in the templates folder")
+        self.name = name
+
+
+class UnloadableFiles(Exception):
+    """What a `--templates` folder's templates named but the review could not load: files inside the folder
+    that are missing (names relative to it), and URLs the fetcher refuses (outside the folder, web, data:).
+    The pipeline turns it into an InputError in the review's language."""
+
+    def __init__(self, folder: Path, missing: Sequence[str], refused: Sequence[str]) -> None:
+        super().__init__(f"{folder}: missing {list(missing)}, refused {list(refused)}")
+        self.folder = folder
+        self.missing = tuple(missing)
+        self.refused = tuple(refused)
+
+
+@dataclass(slots=True)
+class Unloaded:
+    """What the fetcher could not serve during one rendering, in the order it was asked for."""
+
+    missing: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+
+
+def folder_file(folder: Path, url: str) -> Path:
+    """The regular file inside `folder` (already resolved) that a `file:` URL names; RefusedFetch for any
+    other URL or a path that leads out of the folder (by `..` or a symlink), MissingFile if it is absent."""
+    parts = urlsplit(url)
+    if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
+        raise RefusedFetch(f"reportgen refuses to load {url[:80]!r}")
+    path = Path(url2pathname(parts.path))
+    try:
+        resolved = path.resolve(strict=False)
+    except (OSError, ValueError) as exc:  # a NUL byte, a symlink loop
+        raise RefusedFetch(f"reportgen refuses to load {url[:80]!r}") from exc
+    if not path.is_absolute() or not resolved.is_relative_to(folder):
+        raise RefusedFetch(f"reportgen refuses to load {url[:80]!r}: it is not inside {folder}")
+    try:
+        is_file = resolved.is_file()
+    except OSError:  # a name too long, say: no file of the folder either
+        is_file = False
+    if not is_file:
+        raise MissingFile(resolved.relative_to(folder).as_posix())
+    return resolved
+
+
+def _shown(url: str) -> str:
+    """A refused URL as the user wrote it, near enough: a local file as its path, anything else cut short."""
+    parts = urlsplit(url)
+    if parts.scheme == "file" and parts.netloc in ("", "localhost"):
+        return url2pathname(parts.path)[:200]
+    return url[:80]
+
+
+def make_fetcher(assets: Assets, unloaded: Unloaded | None = None) -> Any:
+    """A weasyprint.URLFetcher that answers only from `assets` (and their templates folder); each URL it
+    cannot serve is noted in `unloaded`."""
     from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    folder = assets.folder
+    # An overriding stylesheet is served under its folder's URL, so the names it uses (url("logo.png"),
+    # @import "brand.css") resolve inside that folder; the bundled one only names reportgen: URLs.
+    stylesheet_base = (
+        (folder / "review.css").as_uri()
+        if folder is not None and (folder / "review.css").is_file()
+        else STYLESHEET_URL
+    )
 
     class AssetFetcher(URLFetcher):  # type: ignore[misc]
         def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
             asset = assets.get(url)
-            if asset is None:
-                raise RefusedFetch(f"reportgen refuses to load {url[:80]!r}")
-            return URLFetcherResponse(url, body=asset.data, headers={"Content-Type": asset.mime})
+            if asset is not None:
+                base = stylesheet_base if url == STYLESHEET_URL else url
+                return URLFetcherResponse(base, body=asset.data, headers={"Content-Type": asset.mime})
+            try:
+                if folder is None:
+                    raise RefusedFetch(f"reportgen refuses to load {url[:80]!r}")
+                path = folder_file(folder, url)
+            except MissingFile as missing:
+                if unloaded is not None:
+                    unloaded.missing.append(missing.name)
+                raise
+            except RefusedFetch:
+                if unloaded is not None:
+                    unloaded.refused.append(_shown(url))
+                raise
+            try:
+                body = path.read_bytes()
+            except OSError:  # there, but not readable: as good as missing
+                if unloaded is not None:
+                    unloaded.missing.append(path.relative_to(folder).as_posix())
+                raise
+            mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            return URLFetcherResponse(url, body=body, headers={"Content-Type": mime})
 
     return AssetFetcher()
 
 
 @contextmanager
 def captured_warnings() -> Iterator[list[str]]:
-    """WeasyPrint's warnings (a refused URL, a missing font) as a list, instead of on the user's terminal."""
+    """WeasyPrint's warnings (a refused URL, a missing font) as a list, each also logged as a warning under
+    reportgen's logger (so -v/--quiet and the log format apply) instead of through WeasyPrint's own."""
     messages: list[str] = []
 
     class Collect(logging.Handler):
         def emit(self, record: logging.LogRecord) -> None:
-            messages.append(record.getMessage())
+            message = record.getMessage()
+            messages.append(message)
+            logger.warning("WeasyPrint: %s", message)
 
-    logger = logging.getLogger("weasyprint")
+    weasyprint_logger = logging.getLogger("weasyprint")
     handler = Collect(logging.WARNING)
-    previous_propagate = logger.propagate
-    logger.addHandler(handler)
-    logger.propagate = False
+    previous_propagate = weasyprint_logger.propagate
+    weasyprint_logger.addHandler(handler)
+    weasyprint_logger.propagate = False  # logged once, ours, not also through the root logger's handlers
     try:
         yield messages
     finally:
-        logger.removeHandler(handler)
-        logger.propagate = previous_propagate
+        weasyprint_logger.removeHandler(handler)
+        weasyprint_logger.propagate = previous_propagate
 
 
 def render_pdf(
@@ -162,10 +267,13 @@ def render_pdf(
     attachments: Callable[[], Sequence[Attachment]] = tuple,
 ) -> tuple[bytes, list[str]]:
     """The PDF's bytes and WeasyPrint's warnings. Dates are the review's as-of date, so the same inputs give
-    the same bytes. The attachments are asked for after the layout, so they can be made meanwhile."""
+    the same bytes. The attachments are asked for after the layout, so they can be made meanwhile.
+    UnloadableFiles, before anything is written, when a templates folder's templates name a file that
+    cannot be loaded."""
     renderer_imported()
     import weasyprint
 
+    started = time.perf_counter()
     stamp = dt.datetime(created.year, created.month, created.day, tzinfo=dt.UTC).isoformat()
     html = html.replace(
         "<head>",
@@ -173,8 +281,18 @@ def render_pdf(
         f'\n<meta name="dcterms.modified" content="{stamp}">',
         1,
     )
+    # relative names in an overriding review.html (<img src="logo.png">) are files of its folder
+    base_url = f"{assets.folder.as_uri()}/" if assets.folder is not None else SCHEME
+    unloaded = Unloaded()
     with captured_warnings() as warnings:
-        document = weasyprint.HTML(string=html, base_url=SCHEME, url_fetcher=make_fetcher(assets)).render()
+        document = weasyprint.HTML(
+            string=html, base_url=base_url, url_fetcher=make_fetcher(assets, unloaded)
+        ).render()
+        laid_out = time.perf_counter()
+        if assets.folder is not None and (unloaded.missing or unloaded.refused):
+            raise UnloadableFiles(
+                assets.folder, tuple(dict.fromkeys(unloaded.missing)), tuple(dict.fromkeys(unloaded.refused))
+            )
         pdf_attachments = [
             weasyprint.Attachment(
                 string=attachment.data,
@@ -188,8 +306,13 @@ def render_pdf(
         data = document.write_pdf(
             attachments=pdf_attachments, pdf_identifier=b"reportgen", uncompressed_pdf=False
         )
+    finished = time.perf_counter()
+    logger.info(
+        "pdf: %.2f s (layout %.2f s, attachments and writing %.2f s; %d pages, %.2f MB)",
+        finished - started,
+        laid_out - started,
+        finished - laid_out,
+        len(document.pages),
+        len(data) / 1e6,
+    )
     return data, warnings
-
-
-def write_pdf(path: Path, data: bytes) -> Path:
-    return write_atomic(path, data)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 
 from reportgen import __version__
 from reportgen.base.errors import ExitCode
+from reportgen.rendering.templates import templates_folder
 from tests.builders import OCTOBER_ROWS, make_workbook
 
 ROWS = [
@@ -130,3 +132,55 @@ def test_revenue_is_money_in_the_json(tmp_path: Path) -> None:
     assert (goal["target"], goal["actual"]) == (2000.51, 1000.43)
     codes = {(finding["cell"], finding["code"]) for finding in figures["findings"]}
     assert ("F4", "wrong_currency") in codes
+
+
+STAGE_LINES = {  # stage → its INFO line on stderr with -v, with the time it took
+    stage: re.compile(rf"^INFO reportgen\.[\w.]+: {stage}: \d+\.\d\d s\b", re.MULTILINE)
+    for stage in ("read", "check", "figures", "background charts", "pdf", "built")
+}
+
+
+def test_verbose_logs_each_stage_with_its_time_on_stderr_and_leaves_stdout_alone(
+    workbook: Path, tmp_path: Path
+) -> None:
+    pdf = tmp_path / "review.pdf"
+    plain = run("build", workbook, "--as-of", "2026-10-31", "-o", pdf)
+    verbose = run("-v", "build", workbook, "--as-of", "2026-10-31", "-o", pdf)
+    assert plain.returncode == verbose.returncode == ExitCode.OK, plain.stderr + verbose.stderr
+    assert plain.stdout == verbose.stdout == f"{pdf}\n"  # the command's own output is unchanged
+    assert plain.stderr == ""  # by default only warnings and errors, and a sound build has none
+    for stage, line in STAGE_LINES.items():
+        assert len(line.findall(verbose.stderr)) == 1, (stage, verbose.stderr)
+    assert "DEBUG" not in verbose.stderr
+
+
+def test_two_v_add_debug_lines_and_the_check_table_stays_on_stdout(workbook: Path) -> None:
+    plain = run("check", workbook, "--as-of", "2026-11-03")
+    debug = run("-vv", "check", workbook, "--as-of", "2026-11-03")
+    assert plain.returncode == debug.returncode == ExitCode.OK
+    assert plain.stdout == debug.stdout and plain.stderr == ""
+    assert re.search(
+        r"^DEBUG reportgen\.reading\.workbook: book\.xlsx: xlsx; activities from sheet", debug.stderr, re.M
+    )
+    assert STAGE_LINES["read"].search(debug.stderr) and STAGE_LINES["check"].search(debug.stderr)
+    assert not STAGE_LINES["pdf"].search(debug.stderr)  # check builds no review
+
+
+def test_quiet_hides_warnings_but_not_errors(workbook: Path, tmp_path: Path) -> None:
+    """A stylesheet WeasyPrint warns about: the warning is logged by default, and hidden with --quiet."""
+    templates = tmp_path / "brand"
+    templates.mkdir()
+    (templates / "review.css").write_text(
+        (templates_folder() / "review.css").read_text("utf-8") + "\n.cover-title { colr: red; }\n", "utf-8"
+    )
+    pdf = tmp_path / "review.pdf"
+    args = ("build", workbook, "--as-of", "2026-10-31", "-o", pdf, "--templates", templates)
+    warned = run(*args)
+    quiet = run("--quiet", *args)
+    assert warned.returncode == quiet.returncode == ExitCode.OK, warned.stderr + quiet.stderr
+    assert re.search(r"^WARNING reportgen\.rendering\.pdf: WeasyPrint: .*colr", warned.stderr, re.M)
+    assert quiet.stderr == "" and quiet.stdout == warned.stdout == f"{pdf}\n"
+    failed = run("-q", "build", workbook, "--month", "2026-07", "--json", tmp_path / "f.json")
+    assert failed.returncode == ExitCode.BAD_INPUT and "no activities in 2026-07" in failed.stderr
+    both = run("-v", "--quiet", "check", workbook)
+    assert both.returncode == ExitCode.USAGE and "contradict" in both.stderr

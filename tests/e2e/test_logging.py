@@ -1,0 +1,67 @@
+"""Logging as a user sees it on stderr: batch's worker processes log each stage once, naming the workbook;
+a send logs its time and counts, never an address or the password. stdout stays what it was."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from reportgen.base.errors import ExitCode
+from tests.builders import OCTOBER_ROWS, make_workbook
+from tests.mailserver import HOST, Authenticator, Handler, make_pdf, smtp_server
+
+AS_OF = "2026-11-03"
+PASSWORD = "n0t-in-any-l0g"
+
+
+def run(*args: str | Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "reportgen", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "COLUMNS": "400", **(env or {})},
+    )
+
+
+def test_batch_workers_log_each_stage_once_naming_the_workbook(tmp_path: Path) -> None:
+    first = make_workbook(tmp_path, OCTOBER_ROWS, name="alpha.xlsx")
+    second = make_workbook(tmp_path, OCTOBER_ROWS[:2], name="beta.xlsx")
+    out = tmp_path / "out"
+    args = ("batch", first, second, "--out", out, "--jobs", "2", "--as-of", AS_OF)
+    plain = run(*args)
+    verbose = run("-v", *args)
+    assert plain.returncode == verbose.returncode == ExitCode.OK, plain.stderr + verbose.stderr
+    assert plain.stdout == verbose.stdout  # the table of outcomes is unchanged
+    assert not re.search(r"^(INFO|WARNING|ERROR) ", plain.stderr, re.M)  # the progress bar only
+    for name in ("alpha.xlsx", "beta.xlsx"):
+        for stage in ("read", "check", "figures", "background charts", "pdf", "built"):
+            pattern = rf"^INFO reportgen\.[\w.]+: {re.escape(name)}: {stage}: \d+\.\d\d s"
+            assert len(re.findall(pattern, verbose.stderr, re.M)) == 1, (name, stage, verbose.stderr)
+
+
+def test_send_logs_its_time_and_counts_never_the_password_or_an_address(tmp_path: Path) -> None:
+    pdf = make_pdf(tmp_path / "review.pdf")
+    handler = Handler()
+    with smtp_server(handler, authenticator=Authenticator("ops", PASSWORD), auth_require_tls=False) as port:
+        config = tmp_path / "reportgen.toml"
+        config.write_text(
+            f'[email]\nhost = "{HOST}"\nport = {port}\nsecurity = "none"\nusername = "ops"\n'
+            'sender = "Ops <ops@example.com>"\nto = ["boss@example.com"]\n',
+            "utf-8",
+        )
+        env = {"REPORTGEN_SMTP_PASSWORD": PASSWORD}
+        plain = run("send", pdf, "--config", config, env=env)
+        verbose = run("-vv", "send", pdf, "--config", config, "--cc", "cfo@example.com", env=env)
+    assert plain.returncode == verbose.returncode == ExitCode.OK, plain.stderr + verbose.stderr
+    assert len(handler.received) == 2
+    assert plain.stderr == ""
+    counts = "2 recipients, 2 accepted, 0 refused, 1 attempts"
+    line = rf"^INFO reportgen\.delivery\.smtp: send: \d+\.\d\d s \({HOST}:{port}, {counts}"
+    assert re.search(line, verbose.stderr, re.M), verbose.stderr
+    for secret in (PASSWORD, "boss@example.com", "cfo@example.com", "ops@example.com"):
+        assert secret not in verbose.stderr
+    assert PASSWORD not in plain.stdout + verbose.stdout
