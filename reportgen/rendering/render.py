@@ -59,6 +59,7 @@ def review_charts(review: Review) -> dict[str, Asset]:
                 )
                 for goal in current.goals
             ],
+            percent=fmt.percent,  # the goal table's own rule: the bar says 94.1% where the table does
             target_label=words.text("review.connection.target_line"),
             no_target_label=words.text("review.connection.no_target"),
             legend=(words.text("review.connection.met"), words.text("review.connection.below")),
@@ -70,6 +71,7 @@ def review_charts(review: Review) -> dict[str, Asset]:
                 for goal in current.goals
             ],
             {channel.value: fmt.channel(channel) for channel in Channel},
+            percent=fmt.percent,
         )
     if "status_by_channel" in names:
         by_channel: dict[Channel, dict[str, int]] = {}
