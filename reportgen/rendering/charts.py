@@ -78,7 +78,6 @@ __all__ = [
     "font_paths",
     "goal_attainment",
     "month_abbr",
-    "month_zh",
     "status_by_channel",
     "trend",
 ]
@@ -439,11 +438,6 @@ _MONTH_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "O
 def month_abbr(month: str) -> str:
     """'2026-08' → 'Aug' (locale-free, for English reviews)."""
     return _MONTH_ABBR[int(month[5:7]) - 1]
-
-
-def month_zh(month: str) -> str:
-    """'2026-08' → '8月'."""
-    return f"{int(month[5:7])}月"
 
 
 def _legend_columns(fig: Figure, labels: Sequence[str], width_mm: float) -> int:
