@@ -66,42 +66,44 @@ def _repeat(attrs: dict[str, str], name: str, limit: int) -> int:
     return max(min(value, limit), 0)
 
 
-def _is_value(attrs: dict[str, str]) -> bool:
-    """Whether calamine sees a value in the cell: a value attribute, a string type, or a formula."""
-    return (
-        any(name in attrs for name in VALUES)
-        or attrs.get("office:value-type") == "string"
-        or "table:formula" in attrs
-    )
-
-
 def _external(formula: str) -> bool:
     """A formula that reads another file: ['file:///…/budget.ods'#$Sheet1.A1] or a URL in quotes."""
     return "'file:" in formula or "'http" in formula or "'ftp:" in formula
 
 
+TABLE, ROW, CELL, COVERED = "table:table", "table:table-row", "table:table-cell", "table:covered-table-cell"
+ROWS_REPEATED, COLUMNS_REPEATED = "table:number-rows-repeated", "table:number-columns-repeated"
+VALUE_TYPE, FORMULA = "office:value-type", "table:formula"
+VALUE_KEYS = frozenset(VALUES)
+
+
 class OdsScanner:
-    """Fed content.xml chunk by chunk (as the zip guard inflates it); never holds more than a chunk."""
+    """Fed content.xml chunk by chunk (as the zip guard inflates it); never holds more than a chunk.
+
+    Every element of content.xml passes through here, so the handlers are lean: names are interned by the
+    parser into the module's own strings and compared by identity."""
 
     def __init__(self, max_table_rows: int, max_total_rows: int) -> None:
         self.max_table_rows = max_table_rows
         self.max_total_rows = max_total_rows
         self.total_rows = 0
         self.tables: list[OdsTable] = []
-        self.parser = expat.ParserCreate()
+        names = (TABLE, ROW, CELL, COVERED, ROWS_REPEATED, COLUMNS_REPEATED, VALUE_TYPE, FORMULA, *VALUES)
+        self.parser = expat.ParserCreate(intern={name: name for name in names})
         self.parser.StartDoctypeDeclHandler = self._doctype
         self.parser.EntityDeclHandler = self._entity
         self.parser.StartElementHandler = self._start
         self.parser.EndElementHandler = self._end
         self.table: OdsTable | None = None
         self.nested = 0  # depth of tables inside a cell: calamine never sees them as tables
-        self.in_row = False
-        self.cell_depth = 0
+        self.in_row = False  # inside a row of a top-level table: its cells count
+        self.outer_in_row = False  # in_row when a nested table began
         self.row = 0  # 0-based index of the current row
         self.row_count = 1
         self.col = 0
         self.row_first = -1
         self.row_last = -1
+        self.head = True  # the row may be in the header area: its columns decide the data's width
         self.row_columns: list[tuple[int, int]] = []
 
     def _doctype(self, *_: object) -> None:
@@ -117,65 +119,83 @@ class OdsScanner:
             raise OdsError(f"content.xml: {exc}") from exc
 
     def _start(self, name: str, attrs: dict[str, str]) -> None:
-        table = self.table
-        if name == "table:table":
-            if table is not None:
-                self.nested += 1
-            elif "table:name" in attrs:
-                self.table = OdsTable(attrs["table:name"])
-                self.tables.append(self.table)
-                self.row = 0
-            return
-        if table is None or self.nested:
-            return
-        if name == "table:table-row" and not self.in_row:
-            self.in_row = True
-            self.row_count = min(_repeat(attrs, "table:number-rows-repeated", MAX_ROWS), MAX_ROWS - self.row)
-            self.col = 0
-            self.row_first = self.row_last = -1
-            self.row_columns = []
-        elif name in CELLS and self.in_row:
-            self.cell_depth += 1
-            if self.cell_depth > 1:
+        if name is CELL or name is COVERED:
+            if not self.in_row:
                 return
-            count = min(_repeat(attrs, "table:number-columns-repeated", MAX_COLUMNS), MAX_COLUMNS - self.col)
-            if count and _is_value(attrs):
+            repeat = attrs.get(COLUMNS_REPEATED)
+            count = 1 if repeat is None else min(_number(repeat), MAX_COLUMNS - self.col)
+            if count and (
+                not VALUE_KEYS.isdisjoint(attrs) or attrs.get(VALUE_TYPE) == "string" or FORMULA in attrs
+            ):
                 last = self.col + count - 1
                 if self.row_first < 0:
                     self.row_first = self.col
                 self.row_last = last
-                self.row_columns.append((self.col, last))
-                if _external(attrs.get("table:formula", "")):
+                if self.head:
+                    self.row_columns.append((self.col, last))
+                if FORMULA in attrs and _external(attrs[FORMULA]):
+                    table = self.table
+                    assert table is not None
                     table.external_cells += count * self.row_count
                     if table.first_external is None:
                         table.first_external = _address(self.row, self.col)
             self.col += count
+        elif name is ROW:
+            if self.table is None or self.nested or self.in_row:
+                return
+            self.in_row = True
+            repeat = attrs.get(ROWS_REPEATED)
+            self.row_count = 1 if repeat is None else min(_number(repeat), MAX_ROWS - self.row)
+            self.col = 0
+            self.row_first = self.row_last = -1
+            extent = self.table.extent
+            self.head = extent.empty or self.row + 1 <= extent.first_row + HEADER_SCAN_ROWS - 1
+            self.row_columns = []
+        elif name is TABLE:
+            if self.table is not None:
+                if not self.nested:
+                    self.outer_in_row = self.in_row
+                self.nested += 1
+                self.in_row = False
+            elif "table:name" in attrs:
+                self.table = OdsTable(attrs["table:name"])
+                self.tables.append(self.table)
+                self.row = 0
 
     def _end(self, name: str) -> None:
-        if name == "table:table":
+        if name is ROW:
+            if self.in_row:
+                self._row_done()
+        elif name is TABLE:
             if self.nested:
                 self.nested -= 1
+                self.in_row = not self.nested and self.outer_in_row
             else:
                 self.table = None
-            return
-        if self.table is None or self.nested:
-            return
-        if name in CELLS and self.in_row:
-            self.cell_depth -= 1
-        elif name == "table:table-row" and self.in_row and not self.cell_depth:
-            self.in_row = False
-            extent = self.table.extent
-            if self.row_first >= 0 and self.row_count:
-                extent.add(self.row + 1, self.row_count, self.row_first, self.row_last)
-                self.total_rows += self.row_count
-                if extent.rows > self.max_table_rows:
-                    raise OdsTooLarge(self.table.name, extent.rows, total=False)
-                if self.total_rows > self.max_total_rows:
-                    raise OdsTooLarge(self.table.name, self.total_rows, total=True)
-                if self.row + 1 <= extent.first_row + HEADER_SCAN_ROWS - 1:
-                    for first, last in self.row_columns:
-                        extent.head_columns.update(range(first, min(last, first + 16_384) + 1))
-            self.row += self.row_count
+
+    def _row_done(self) -> None:
+        self.in_row = False
+        table = self.table
+        assert table is not None
+        if self.row_first >= 0 and self.row_count:
+            extent = table.extent
+            extent.add(self.row + 1, self.row_count, self.row_first, self.row_last)
+            self.total_rows += self.row_count
+            if extent.rows > self.max_table_rows:
+                raise OdsTooLarge(table.name, extent.rows, total=False)
+            if self.total_rows > self.max_total_rows:
+                raise OdsTooLarge(table.name, self.total_rows, total=True)
+            if self.row + 1 <= extent.first_row + HEADER_SCAN_ROWS - 1:
+                for first, last in self.row_columns:
+                    extent.head_columns.update(range(first, last + 1))
+        self.row += self.row_count
+
+
+def _number(text: str) -> int:
+    try:
+        return max(int(text), 0)
+    except ValueError as exc:
+        raise OdsError(f"a repeat count of {text!r}") from exc
 
 
 def _address(row: int, col: int) -> str:
