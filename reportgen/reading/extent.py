@@ -65,6 +65,8 @@ class Extent:
     rows: int = 0  # rows that hold cells, repeats counted
     min_col: int = 1 << 30
     max_col: int = -1
+    max_col_row: int = 0  # the first row that uses max_col
+    last_row_col: int = -1  # the last column used in the last row
     head_columns: set[int] = field(default_factory=set)
 
     def add(self, row: int, count: int, first_col: int, last_col: int) -> None:
@@ -77,7 +79,9 @@ class Extent:
             self.counts.append(count)
         self.rows += count
         self.min_col = min(self.min_col, first_col)
-        self.max_col = max(self.max_col, last_col)
+        if last_col > self.max_col:
+            self.max_col, self.max_col_row = last_col, row
+        self.last_row_col = last_col
 
     @property
     def empty(self) -> bool:
@@ -116,9 +120,11 @@ class Extent:
         span = self.last_row - self.first_row + 1
         if self.cells <= max_cells and span <= max_rows + HEADER_SCAN_ROWS:
             return None
-        return Block(
-            first_row=self.first_row,
-            last_row=self.group_end(),
-            width=data_width(self.head_columns),
-            far_cell=f"{column_letter(self.max_col)}{self.last_row}",
-        )
+        last_row = self.group_end()
+        width = data_width(self.head_columns)
+        # the farthest cell left out, a real one: the last of the rows below the block, else the widest
+        if self.last_row > last_row or self.max_col < width:
+            far_cell = f"{column_letter(self.last_row_col)}{self.last_row}"
+        else:
+            far_cell = f"{column_letter(self.max_col)}{self.max_col_row}"
+        return Block(first_row=self.first_row, last_row=last_row, width=width, far_cell=far_cell)
