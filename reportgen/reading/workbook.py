@@ -21,7 +21,8 @@ import tempfile
 import zipfile
 import zlib
 from collections import Counter
-from contextlib import closing
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -111,21 +112,41 @@ def read_workbook(path: str | Path, limits: ReadLimits | None = None) -> Workboo
     limits = limits or ReadLimits()
     path = Path(path)
     kind = _sniff(path)
-    with tempfile.TemporaryDirectory(prefix="reportgen-", ignore_cleanup_errors=True) as folder:
+    with _scratch(path) as folder:
         if kind == "zip":
-            prepared = _guard_zip(path, limits, Path(folder))
+            prepared = _guard_zip(path, limits, folder)
         elif kind == "xls":
-            prepared = _guard_xls(path, limits, Path(folder))
+            prepared = _guard_xls(path, limits, folder)
         else:
             prepared = Prepared(kind, path)
         try:
-            book = _open_book(prepared.readable, prepared.kind, Path(folder))
+            book = _open_book(prepared.readable, prepared.kind, folder)
         except python_calamine.PasswordError as exc:
             raise InputError(path, "encrypted") from exc
         except Exception as exc:  # calamine raises several types for damaged files; all mean one thing
             raise InputError(path, "corrupt", detail=_short(exc)) from exc
         with closing(book):
             return _read_sheets(path, prepared, book, limits)
+
+
+@contextmanager
+def _scratch(path: Path) -> Iterator[Path]:
+    """A private temporary folder for the copies the readers may need, removed afterwards."""
+    try:
+        folder = tempfile.TemporaryDirectory(prefix="reportgen-", ignore_cleanup_errors=True)
+    except OSError as exc:
+        raise InputError(path, "scratch_unwritable", detail=exc.strerror or str(exc)) from exc
+    with folder as name:
+        yield Path(name)
+
+
+@contextmanager
+def _writing(path: Path) -> Iterator[None]:
+    """Writing a working copy: a full or read-only temporary folder is said as such, not as a damaged file."""
+    try:
+        yield
+    except OSError as exc:
+        raise InputError(path, "scratch_unwritable", detail=exc.strerror or str(exc)) from exc
 
 
 _SUFFIXES = {"xlsx": (".xlsx", ".xlsm"), "xlsb": (".xlsb",), "xls": (".xls",), "ods": (".ods",)}
@@ -282,7 +303,8 @@ def _guard_zip(path: Path, limits: ReadLimits, folder: Path) -> Prepared:
         if has_external:
             prepared.external_files = _external_files(archive, names)
     if any("\\" in entry.filename for entry in entries):
-        prepared.readable = _with_slashes(path, entries, directory_start, folder / f"slashes.{kind}")
+        with _writing(path):
+            prepared.readable = _with_slashes(path, entries, directory_start, folder / f"slashes.{kind}")
     if ods is not None:
         _plan_ods(path, ods, limits, prepared, names.get("content.xml", "content.xml"), folder)
     return prepared
@@ -521,7 +543,8 @@ def _guard_xls(path: Path, limits: ReadLimits, folder: Path) -> Prepared:
     if any(rewrite(sheet) for sheet in scan.sheets):
         prepared.readable = folder / "trimmed.xls"
         try:
-            write_compound_file(prepared.readable, patch_xls(scan, rewrite))
+            with _writing(path):
+                write_compound_file(prepared.readable, patch_xls(scan, rewrite))
         except XlsError as exc:
             raise InputError(path, "corrupt", detail=_short(exc)) from exc
     return prepared
@@ -539,8 +562,9 @@ def _plan_ods(
         prepared.readable = folder / "trimmed.ods"
         blocks = [prepared.blocks.get(index) for index in range(len(ods.tables))]
         try:
-            write_trimmed(source, prepared.readable, blocks, content)
-        except (OdsError, zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as exc:
+            with _writing(path):
+                write_trimmed(source, prepared.readable, blocks, content)
+        except (OdsError, zipfile.BadZipFile, zlib.error, EOFError, ValueError) as exc:
             raise InputError(path, "corrupt", detail=_short(exc)) from exc
 
 
