@@ -52,7 +52,6 @@ class OdsTable:
     extent: Extent = field(default_factory=Extent)
     external_cells: int = 0
     first_external: str | None = None
-    block: Block | None = None
 
 
 def _repeat(attrs: dict[str, str], name: str, limit: int) -> int:

@@ -285,7 +285,7 @@ def _guard_zip(path: Path, limits: ReadLimits, folder: Path) -> Prepared:
         sheets = 0
         for entry, name in zip(entries, canonical, strict=True):
             is_sheet = kind == "xlsx" and name.startswith("xl/worksheets/") and name.endswith(".xml")
-            scan = Scan(
+            scan = _EntryScan(
                 extent=SheetExtent() if is_sheet else None,
                 external=has_external and is_sheet,
                 ods=ods if kind == "ods" and name == "content.xml" else None,
@@ -315,7 +315,7 @@ def _canonical(name: str) -> str:
 
 
 @dataclass(slots=True)
-class Scan:
+class _EntryScan:
     """What to learn of one entry while it inflates."""
 
     extent: SheetExtent | None = None
@@ -397,7 +397,7 @@ def _inflate_entry(
     entry: zipfile.ZipInfo,
     limits: ReadLimits,
     total_so_far: int,
-    scan: Scan,
+    scan: _EntryScan,
 ) -> int:
     """Inflate one entry, counting the bytes that really come out; learn what `scan` asks on the way."""
     inflated = 0

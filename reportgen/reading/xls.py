@@ -11,6 +11,7 @@ and DIMENSIONS says what is really there. Record lengths never change, so every 
 from __future__ import annotations
 
 import struct
+import sys
 from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -96,13 +97,15 @@ class _CompoundFile:
                 self.fat.frombytes(self._sector(sector))
             if len(self.fat) > self.sectors + self.sector_size:
                 break
-        if struct.pack("<H", 1) != b"\x01\x00":  # pragma: no cover - big-endian hosts
+        if sys.byteorder == "big":  # the file's numbers are little-endian
             self.fat.byteswap()
         directory = self._chain(self.dir_start, None)
         self.entries = [directory[at : at + 128] for at in range(0, len(directory) - 127, 128)]
         if not self.entries:
             raise XlsError("no directory")
         self.mini_fat = array("I", self._chain(mini_fat_start, None)) if mini_fat_count else array("I")
+        if sys.byteorder == "big":
+            self.mini_fat.byteswap()
         root_start, root_size = self._place(self.entries[0])
         self.mini_stream = self._chain(root_start, root_size) if mini_fat_count else b""
 
