@@ -305,3 +305,5 @@ def scripted_server(server: ScriptedServer) -> Iterator[int]:
         loop.call_soon_threadsafe(holder["server"].close)
         loop.call_soon_threadsafe(loop.stop)
         thread.join(10)
+        loop.run_until_complete(holder["server"].wait_closed())
+        loop.close()
