@@ -8,6 +8,7 @@ fails mypy here or StrictUndefined there, instead of printing nothing."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -23,12 +24,13 @@ from reportgen.figures.metrics import (
     CompoundingTrend,
     GoalFigures,
     Ladder,
-    MonthFigures,
     Stage,
     shift_month,
 )
 from reportgen.figures.overlooked import Overlooked
-from reportgen.figures.review import Review, severity_counts, worst_first
+from reportgen.figures.review import Review, severity_counts, team_name, worst_first
+from reportgen.figures.trends import RATES, headline_kpis, headline_result
+from reportgen.wording.changes import FindingChange, Revision
 from reportgen.wording.format import Formatter
 from reportgen.wording.text import finding_message, source_text
 
@@ -70,6 +72,7 @@ class KpiCard:
     note: str
     tone: str = "neutral"  # good | bad | neutral: more activities or cost is neither good nor bad by itself
     remark: str = ""  # what the figure does not say by itself (work of the month still open)
+    trend: str = ""  # the chart of its twelve months, when there are two months to draw
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +92,14 @@ class OverlookedItem:
 
 
 @dataclass(frozen=True, slots=True)
+class TrendLine:
+    """One KPI over twelve months in a section: the chart's name and a caption with its first and last."""
+
+    chart: str
+    caption: str
+
+
+@dataclass(frozen=True, slots=True)
 class SectionFrame:
     """What every numbered section has around its own content: heading, lead, the lead's notes and its
     "Easily overlooked" box (the most telling items, and how many more there are)."""
@@ -100,6 +111,7 @@ class SectionFrame:
     notes: tuple[LeadNote, ...]
     overlooked: tuple[OverlookedItem, ...]
     overlooked_more: str  # "… and 3 more like these." or ""
+    trends: tuple[TrendLine, ...] = ()  # the section's KPIs over twelve months
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +127,8 @@ class CoverContext:
     notes: tuple[LeadNote, ...]
     data_quality: str
     contents: tuple[SectionFrame, ...]  # the numbered sections, in order
+    revised: str = ""  # "Revised — replaces the review sent on …", or ""
+    trend_note: str = ""  # which months of the trend lines came from the archive, or ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -302,6 +316,38 @@ class AppendixContext:
 
 
 @dataclass(frozen=True, slots=True)
+class ChangeRow:
+    """A headline figure as the sent review showed it and as it is now."""
+
+    label: str
+    before: str
+    after: str
+
+
+@dataclass(frozen=True, slots=True)
+class RowChangeRow:
+    """A row added, removed or changed since the sent review, with its cell and the fields that changed."""
+
+    change: str
+    cell: str
+    activity: str
+    fields: str
+
+
+@dataclass(frozen=True, slots=True)
+class RevisionContext:
+    """The appendix page a revision adds: what changed since the review management received."""
+
+    title: str
+    intro: str
+    figures: tuple[ChangeRow, ...]
+    findings_added: tuple[FindingRow, ...]
+    findings_removed: tuple[FindingRow, ...]
+    rows: tuple[RowChangeRow, ...]
+    rows_more: str
+
+
+@dataclass(frozen=True, slots=True)
 class ReviewContext:
     """The whole page: every section's context, already formatted; `charts` (name → image URL) is filled in by
     the caller with `dataclasses.replace` once it knows how the images travel (PDF fetcher or data: URLs)."""
@@ -321,9 +367,12 @@ class ReviewContext:
     conclusion: ConclusionContext
     appendix: AppendixContext
     charts: Mapping[str, str] = field(default_factory=dict)
+    revision: RevisionContext | None = None  # a revised review's page of changes
 
 
 # ---------------------------------------------------------------------------------------------- the helpers
+
+CHANGED_ROWS_LIMIT = 40  # rows listed on the page of changes; the archive's history has the rest
 
 
 def delta_of(
@@ -345,14 +394,6 @@ def rate_delta(current: float | None, previous: float | None, fmt: Formatter) ->
     change = (current - previous) * 100
     # under a point either way is noise for a month of work, not news
     return fmt.points(change), "up" if change >= 1 else ("down" if change <= -1 else "flat")
-
-
-def headline_metric(figures: MonthFigures) -> str:
-    """The result the cards lead with: the first of leads, signups, visits, clicks the month has."""
-    for metric in ("leads", "signups", "visits", "clicks", "followers", "impressions"):
-        if figures.totals.metrics.get(metric):
-            return metric
-    return "leads"
 
 
 def kpi_cards(review: Review, fmt: Formatter) -> tuple[KpiCard, ...]:
@@ -391,7 +432,7 @@ def kpi_cards(review: Review, fmt: Formatter) -> tuple[KpiCard, ...]:
         current.totals.cost, previous.totals.cost if previous else None, fmt, money=True
     )
     cards.append(KpiCard(words.text("review.kpi.cost"), fmt.money(current.totals.cost), delta, direction, vs))
-    metric = headline_metric(current)
+    metric = headline_result(current)
     delta, direction = delta_of(
         current.totals.metrics[metric], previous.totals.metrics[metric] if previous else None, fmt
     )
@@ -405,7 +446,80 @@ def kpi_cards(review: Review, fmt: Formatter) -> tuple[KpiCard, ...]:
             TONES[direction],
         )
     )
-    return tuple(cards)
+    names = trend_charts(review)
+    kpis = headline_kpis(metric)
+    return tuple(
+        dataclasses.replace(card, trend=names.get(kpi, "")) for card, kpi in zip(cards, kpis, strict=True)
+    )
+
+
+SECTION_TRENDS: dict[Principle, tuple[str, ...]] = {
+    Principle.CONNECTION: ("goal_coverage",),
+    Principle.EXECUTION: ("completion_rate", "on_time_rate"),
+    Principle.DEFERRED_PAYOFF: ("cost", "result"),
+}
+
+
+def trend_charts(review: Review, wide: bool = False) -> dict[str, str]:
+    """The headline KPIs that have a twelve-month chart (two months or more to draw), by KPI: the chart's
+    name (`trend_<kpi>` on the cover, `trend_wide_<kpi>` in the sections)."""
+    trends = review.kpi_trends
+    if trends is None:
+        return {}
+    prefix = "trend_wide_" if wide else "trend_"
+    return {
+        kpi: f"{prefix}{kpi}"
+        for kpi in trends.series
+        if sum(value is not None for value in trends.values(kpi)) >= 2
+    }
+
+
+def section_trends(principle: Principle, review: Review, fmt: Formatter) -> tuple[TrendLine, ...]:
+    """A section's KPIs over twelve months: each chart with the first and last values it shows."""
+    trends = review.kpi_trends
+    if trends is None:
+        return ()
+    names = trend_charts(review, wide=True)
+    result = headline_result(review.current)
+    lines = []
+    for key in SECTION_TRENDS.get(principle, ()):
+        kpi = result if key == "result" else key
+        if kpi not in names:
+            continue
+        known = [point for point in trends.series[kpi] if point.value is not None]
+        first, last = known[0], known[-1]
+        lines.append(
+            TrendLine(
+                chart=names[kpi],
+                caption=fmt.words.text(
+                    "review.trend_caption",
+                    label=fmt.kpi(kpi).capitalize() if fmt.lang == "en" else fmt.kpi(kpi),
+                    first=kpi_value(kpi, first.value, fmt),
+                    first_month=fmt.month(first.month),
+                    last=kpi_value(kpi, last.value, fmt),
+                    last_month=fmt.month(last.month),
+                ),
+            )
+        )
+    return tuple(lines)
+
+
+def kpi_value(kpi: str, value: float | None, fmt: Formatter) -> str:
+    """A KPI's value as its card shows it: a rate as a percentage, cost as money, the rest as a number."""
+    if kpi in RATES:
+        return fmt.percent(value)
+    if kpi == "cost":
+        return fmt.money(None if value is None else Decimal(str(round(value, 2))))
+    return fmt.number(value)
+
+
+def trend_note(review: Review, fmt: Formatter) -> str:
+    """Which months of the trend lines only the archive knew, or ''."""
+    trends = review.kpi_trends
+    if trends is None or not trends.from_archive:
+        return ""
+    months = fmt.words.text("where.list").join(fmt.month(month) for month in trends.from_archive)
+    return fmt.words.text("review.trend_from_archive", months=months)
 
 
 def more(total: int, shown: int, fmt: Formatter) -> str:
@@ -474,6 +588,7 @@ def section_frame(
         overlooked_more=words.text("review.overlooked_more", count=len(overlooked) - OVERLOOKED_LIMIT)
         if len(overlooked) > OVERLOOKED_LIMIT
         else "",
+        trends=section_trends(principle, review, fmt),
     )
 
 
@@ -582,7 +697,7 @@ def execution_context(review: Review, frame: SectionFrame, cells: Cells, fmt: Fo
     misses = [row for row in review.rows if row.activity.status in (Status.DELAYED, Status.CANCELLED)]
     misses.sort(key=lambda row: row.activity.decision is not None)  # the unexplained first: they need action
     # the page holds seven misses, or two fewer for each of the lead's paragraphs on it
-    shown = max(3, MISSES_LIMIT - 2 * len(frame.notes))
+    shown = max(3, MISSES_LIMIT - 2 * len(frame.notes) - (2 if frame.trends else 0))  # each takes ~2 rows
     decision_field = "decision" if "decision" in cells.columns else "activity"
     return ExecutionContext(
         frame=frame,
@@ -809,7 +924,11 @@ def appendix_context(
 
 
 def build_context(
-    review: Review, team: str | None, extra_findings: Sequence[ModelFinding] = (), stem: str = "review"
+    review: Review,
+    team: str | None,
+    extra_findings: Sequence[ModelFinding] = (),
+    stem: str = "review",
+    revision: Revision | None = None,
 ) -> ReviewContext:
     """The page's context for one review. `extra_findings` are those found while rendering (glyphs); `stem`
     names the complete activity table the appendix points to when it is cut."""
@@ -826,16 +945,73 @@ def build_context(
     return ReviewContext(
         lang=review.lang,
         words=fmt.words,
-        team=team or checked.team or checked.workbook.stem,
+        team=team_name(checked, team),
         month=review.month,
         month_label=fmt.month(review.month),
         title=fmt.words.text("review.title"),
         generator=f"reportgen {__version__}",
-        cover=cover_context(review, findings, notes["intro"], takeaways, tuple(frames.values()), fmt),
+        cover=dataclasses.replace(
+            cover_context(review, findings, notes["intro"], takeaways, tuple(frames.values()), fmt),
+            revised=fmt.words.text("review.revised", date=fmt.date(revision.replaces_sent_on.date()))
+            if revision
+            else "",
+            trend_note=trend_note(review, fmt),
+        ),
         connection=connection_context(review, frames[Principle.CONNECTION], fmt),
         execution=execution_context(review, frames[Principle.EXECUTION], cells, fmt),
         deferred_payoff=deferred_payoff_context(review, frames[Principle.DEFERRED_PAYOFF], fmt),
         layered=layered_context(review, frames[Principle.LAYERED], cells, fmt),
         conclusion=conclusion_context(review, notes["conclusion"], takeaways, cells, fmt),
         appendix=appendix_context(review, findings, table_name(stem, review.month), cells, fmt),
+        revision=revision_context(revision, fmt) if revision else None,
+    )
+
+
+def change_value(kpi: str, value: object, fmt: Formatter) -> str:
+    """A figure of a figures document (JSON) as the review writes it."""
+    if value is None:
+        return "—"
+    if kpi in RATES or kpi.startswith("goal:"):
+        return fmt.percent(float(value))  # type: ignore[arg-type]
+    if kpi in ("cost", "revenue"):
+        return fmt.money(Decimal(str(value)))
+    return fmt.number(Decimal(str(value)))
+
+
+def revision_context(revision: Revision, fmt: Formatter) -> RevisionContext:
+    words = fmt.words
+    changes = revision.changes
+    sent_on = fmt.date(revision.replaces_sent_on.date())
+
+    def finding_row(change: FindingChange) -> FindingRow:
+        cell = f"{change.sheet}!{change.cell}" if change.cell else (change.sheet or "")
+        return FindingRow(change.severity, words.text(f"severity.{change.severity}"), cell, change.message)
+
+    return RevisionContext(
+        title=words.text("review.changes.title", date=sent_on),
+        intro=words.text("review.changes.intro", date=sent_on, version=revision.version)
+        if not changes.empty
+        else words.text("review.changes.nothing", date=sent_on),
+        figures=tuple(
+            ChangeRow(
+                fmt.kpi(change.kpi.removeprefix("goal:"))
+                if not change.kpi.startswith("goal:")
+                else words.text("review.changes.goal", goal=change.kpi.removeprefix("goal:")),
+                change_value(change.kpi, change.before, fmt),
+                change_value(change.kpi, change.after, fmt),
+            )
+            for change in changes.kpis
+        ),
+        findings_added=tuple(finding_row(change) for change in changes.findings_added[:FINDINGS_LIMIT]),
+        findings_removed=tuple(finding_row(change) for change in changes.findings_removed[:FINDINGS_LIMIT]),
+        rows=tuple(
+            RowChangeRow(
+                words.text(f"review.changes.row_{change.kind}"),
+                change.cell,
+                change.activity,
+                words.text("where.list").join(words.text(f"field.{name}") for name in change.fields),
+            )
+            for change in changes.rows[:CHANGED_ROWS_LIMIT]
+        ),
+        rows_more=more(len(changes.rows), CHANGED_ROWS_LIMIT, fmt),
     )

@@ -16,6 +16,7 @@ from reportgen.rendering.background import Background, LazyCharts
 from reportgen.rendering.context import APPENDIX_LIMIT, ReviewContext, build_context, table_name
 from reportgen.rendering.pdf import Attachment
 from reportgen.rendering.templates import stylesheet, web_stylesheet
+from reportgen.wording.changes import Revision
 from reportgen.wording.documents import FIGURES_ATTACHMENT, dumps, figures_document
 
 
@@ -28,6 +29,7 @@ class RenderedReview:
     html: str | None
     warnings: list[str]
     table: Attachment | None  # the complete activity table, when the appendix is cut
+    figures: bytes | None = None  # the figures document the PDF carries (what the archive keeps)
 
 
 def render_review(
@@ -38,12 +40,13 @@ def render_review(
     *,
     with_pdf: bool = True,
     with_page: bool = False,
+    revision: Revision | None = None,
 ) -> RenderedReview:
     """build_context → charts → render_html → render_pdf (and the web page when asked); `stem` names the
-    attached table."""
+    attached table; a `revision` adds its banner and its page of changes."""
     pdf.renderer_imported()  # the early import and character map (a thread), done before the fork below
     drawable = pdf.drawable_codepoints()
-    context = build_context(review, config.team, render.glyph_findings(review, drawable), stem)
+    context = build_context(review, config.team, render.glyph_findings(review, drawable), stem, revision)
     # Made in a forked process while WeasyPrint works: the charts first (the layout asks for them), then what
     # is attached to the PDF (needed only when it is written): the figures `send` reads back, and the complete
     # activity table when the appendix is cut.
@@ -89,8 +92,9 @@ def render_review(
             drawable,
         )
     attached_table = table()
+    figures = background.get("figures").data if with_pdf else None
     background.close()
-    return RenderedReview(pdf_bytes, web_page, warnings, attached_table)
+    return RenderedReview(pdf_bytes, web_page, warnings, attached_table, figures)
 
 
 def embedded_figures(review: Review, context: ReviewContext) -> Attachment:
@@ -111,6 +115,7 @@ def embedded_figures(review: Review, context: ReviewContext) -> Attachment:
             for card in context.cover.kpis
         ],
         "takeaways": list(context.cover.takeaways),
+        "revised": context.cover.revised,  # the mail's subject says so too
     }
     description = catalogue(review.lang).text("mail.figures_description")
     return Attachment(FIGURES_ATTACHMENT, dumps(document), description)

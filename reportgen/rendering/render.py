@@ -10,8 +10,9 @@ from markupsafe import Markup
 from reportgen.base.model import CellRef, Channel, Severity, Status
 from reportgen.base.model import Finding as ModelFinding
 from reportgen.figures.review import Review
+from reportgen.figures.trends import KpiTrends
 from reportgen.rendering import charts
-from reportgen.rendering.context import ReviewContext
+from reportgen.rendering.context import ReviewContext, trend_charts
 from reportgen.rendering.pdf import Asset
 from reportgen.rendering.templates import environment
 from reportgen.wording.format import Formatter
@@ -39,6 +40,7 @@ def chart_names(review: Review) -> list[str]:
         names.append("status_by_channel")
     if review.trends:
         names.append("compounding")
+    names += [*trend_charts(review).values(), *trend_charts(review, wide=True).values()]
     return names
 
 
@@ -108,7 +110,28 @@ def review_charts(review: Review) -> dict[str, Asset]:
             month_label=fmt.month_short,
             unit_label=words.text("review.with_unit", label="{label}", unit="{unit}"),
         )
+    if review.kpi_trends is not None:
+        made.update(kpi_trend_charts(review, review.kpi_trends, fmt))
     return {name: Asset(chart.data, chart.mime) for name, chart in made.items()}
+
+
+def kpi_trend_charts(review: Review, trends: KpiTrends, fmt: Formatter) -> dict[str, charts.Chart]:
+    """Each headline KPI's twelve months: a sparkline for its cover card, a wider line for its section."""
+    made: dict[str, charts.Chart] = {}
+    known = [index for index, month in enumerate(trends.months) if any(
+        trends.series[kpi][index].value is not None for kpi in trends.series)]  # fmt: skip
+    start = known[0] if known else 0  # from the first month anything is known: no empty run on the left
+    for wide, size in ((False, (24.0, 10.0)), (True, (70.0, 12.0))):
+        for kpi, name in trend_charts(review, wide=wide).items():
+            made[name] = charts.trend(
+                list(trends.months[start:]),
+                trends.values(kpi)[start:],
+                label=fmt.kpi(kpi),
+                month_label=fmt.month_short,
+                width_mm=size[0],
+                height_mm=size[1],
+            )
+    return made
 
 
 TEXT_FIELDS = ("activity", "owner", "decision", "lesson", "initiative", "stage")
