@@ -124,3 +124,36 @@ class Event:
 def figures_bytes(document: dict[str, Any]) -> bytes:
     """The figures document as the archive stores it (compact UTF-8 JSON)."""
     return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+@dataclass(frozen=True, slots=True)
+class RunRecord:
+    """One scheduled attempt of a team's month: when it was due, who did it, how it ended."""
+
+    run_id: int
+    team: str
+    month: str
+    due_at: dt.datetime
+    holder: str
+    state: str
+    detail: dict[str, Any]
+    started_at: dt.datetime
+    finished_at: dt.datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class ApprovalRecord:
+    """A draft waiting for the lead (or decided): exactly which PDF management would get."""
+
+    approval_id: int
+    build_id: int
+    team: str
+    schedule_team: str
+    month: str
+    pdf_sha256: str
+    pdf_path: Path
+    approver: str
+    state: str
+    reason: str | None
+    created_at: dt.datetime
+    decided_at: dt.datetime | None

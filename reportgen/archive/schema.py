@@ -8,14 +8,16 @@ module is what the code reads and writes, and a test checks the two agree on bot
   lets at most one delivery of one PDF to one address be under way or done (`claimed`, `accepted`), so two
   processes can never both mail it: the second one's claim fails on the constraint, not on a check.
 - `events`: every state the cycle reached, in order, for `reportgen history`.
+- `runs`: each scheduled attempt of a team's month, claimed under a unique constraint (the lease), so two
+  schedule services never both act on one; `approvals`: a draft waiting for the lead, and the decision.
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
-SCHEMA_REVISION = "0001"  # Alembic's head: the schema this code reads and writes
-KNOWN_REVISIONS = ("0001",)  # every revision this code can upgrade from, oldest first
+SCHEMA_REVISION = "0002"  # Alembic's head: the schema this code reads and writes
+KNOWN_REVISIONS = ("0001", "0002")  # every revision this code can upgrade from, oldest first
 
 metadata = sa.MetaData(
     naming_convention={
@@ -107,4 +109,41 @@ events = sa.Table(
     sa.Column("kind", sa.String(40), nullable=False),
     sa.Column("detail", sa.JSON, nullable=False),
     sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# --- the monthly cycle (revision 0002) ---
+
+RUN_STATES = ("claimed", "reminded", "draft_errors", "awaiting_approval", "sent", "failed", "skipped")
+
+runs = sa.Table(
+    "runs",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("team", sa.String(200), nullable=False),  # the schedule's name for it: the workbook's stem
+    sa.Column("month", sa.String(7), nullable=False),  # the month reviewed
+    sa.Column("due_at", sa.DateTime(timezone=True), nullable=False),  # the moment this attempt was for
+    sa.Column("holder", sa.String(200), nullable=False),  # which service claimed it (host and process)
+    sa.Column("state", sa.String(20), nullable=False),
+    sa.Column("detail", sa.JSON, nullable=False),
+    sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
+    # the lease: one attempt per team, month and moment, however many services try (a constraint, not a check)
+    sa.UniqueConstraint("team", "month", "due_at", name="uq_runs_lease"),
+)
+
+approvals = sa.Table(
+    "approvals",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("build_id", sa.Integer, sa.ForeignKey("builds.id"), nullable=False, index=True),
+    sa.Column("team", sa.String(200), nullable=False),  # the review's team
+    sa.Column("schedule_team", sa.String(200), nullable=False),  # the schedule's name for it
+    sa.Column("month", sa.String(7), nullable=False),
+    sa.Column("pdf_sha256", sa.String(64), nullable=False),
+    sa.Column("pdf_path", sa.String(4000), nullable=False),
+    sa.Column("approver", sa.String(320), nullable=False),
+    sa.Column("state", sa.String(12), nullable=False),  # pending | approved | rejected | superseded
+    sa.Column("reason", sa.Text, nullable=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
 )

@@ -23,10 +23,12 @@ from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, SQL
 
 from reportgen import __version__
 from reportgen.archive.records import (
+    ApprovalRecord,
     BuildRecord,
     BuildSummary,
     Event,
     RecordedBuild,
+    RunRecord,
     SendPlan,
     SendSummary,
     SentVersion,
@@ -36,10 +38,12 @@ from reportgen.archive.records import (
 from reportgen.archive.schema import (
     KNOWN_REVISIONS,
     SCHEMA_REVISION,
+    approvals,
     builds,
     deliveries,
     events,
     reviews,
+    runs,
     sends,
 )
 from reportgen.base.config import ArchiveSettings
@@ -360,6 +364,146 @@ class Archive:
         log.info("archive: send %d %s (%d accepted, %d refused)", plan.send_id, result, len(accepted_keys),
                  len(refused_keys))  # fmt: skip
 
+    # --- the monthly cycle ---
+
+    def claim_run(
+        self, team: str, month: str, due_at: dt.datetime, holder: str, **detail: Any
+    ) -> RunRecord | None:
+        """Take the lease on one attempt of a team's month (None: another service has it). A unique
+        constraint decides, so two services that try at the same moment cannot both win."""
+        now = self.clock()
+        try:
+            with self._transaction() as connection:
+                run_id = _new_id(
+                    connection.execute(
+                        runs.insert().values(
+                            team=team,
+                            month=month,
+                            due_at=due_at,
+                            holder=holder,
+                            state="claimed",
+                            detail=detail,
+                            started_at=now,
+                        )  # fmt: skip
+                    )
+                )
+        except IntegrityError:
+            return None
+        return RunRecord(run_id, team, month, due_at, holder, "claimed", detail, now, None)
+
+    def finish_run(self, run: RunRecord, state: str, **detail: Any) -> None:
+        """How the attempt ended (reminded, draft sent, sent, failed...), with what the user should know."""
+        now = self.clock()
+        with self._transaction() as connection:
+            connection.execute(
+                runs.update()
+                .where(runs.c.id == run.run_id)
+                .values(state=state, detail={**run.detail, **detail}, finished_at=now)
+            )
+            self._event(connection, f"run_{state}", detail.get("review_team") or run.team, run.month,
+                        detail.get("version"), now, schedule_team=run.team, **detail)  # fmt: skip
+
+    def runs(self, team: str | None = None, month: str | None = None) -> list[RunRecord]:
+        """The attempts, newest first."""
+        with self._reading() as connection:
+            query = sa.select(runs).order_by(runs.c.due_at.desc(), runs.c.id.desc())
+            if team is not None:
+                query = query.where(runs.c.team == team)
+            if month is not None:
+                query = query.where(runs.c.month == month)
+            rows = connection.execute(query).all()
+        return [
+            RunRecord(
+                r.id,
+                r.team,
+                r.month,
+                _aware(r.due_at),
+                r.holder,
+                r.state,
+                dict(r.detail),
+                _aware(r.started_at),
+                _aware(r.finished_at) if r.finished_at else None,
+            )  # fmt: skip
+            for r in rows
+        ]
+
+    def request_approval(
+        self, build_id: int, team: str, schedule_team: str, month: str, pdf_sha256: str, pdf_path: Path,
+        approver: str,
+    ) -> ApprovalRecord:  # fmt: skip
+        """A draft now waits for the lead; an older pending draft of the month is superseded by it."""
+        now = self.clock()
+        with self._transaction() as connection:
+            connection.execute(
+                approvals.update()
+                .where(
+                    approvals.c.schedule_team == schedule_team,
+                    approvals.c.month == month,
+                    approvals.c.state == "pending",
+                )  # fmt: skip
+                .values(state="superseded", decided_at=now)
+            )
+            approval_id = _new_id(
+                connection.execute(
+                    approvals.insert().values(
+                        build_id=build_id,
+                        team=team,
+                        schedule_team=schedule_team,
+                        month=month,
+                        pdf_sha256=pdf_sha256,
+                        pdf_path=str(pdf_path),
+                        approver=approver,
+                        state="pending",
+                        created_at=now,
+                    )  # fmt: skip
+                )
+            )
+        return ApprovalRecord(approval_id, build_id, team, schedule_team, month, pdf_sha256, pdf_path,
+                              approver, "pending", None, now, None)  # fmt: skip
+
+    def approvals(self, team: str, month: str) -> list[ApprovalRecord]:
+        """A team's approvals of a month, newest first; `team` is the review's team or the schedule's name."""
+        with self._reading() as connection:
+            rows = connection.execute(
+                sa.select(approvals)
+                .where(
+                    sa.or_(approvals.c.team == team, approvals.c.schedule_team == team),
+                    approvals.c.month == month,
+                )  # fmt: skip
+                .order_by(approvals.c.id.desc())
+            ).all()
+        return [
+            ApprovalRecord(
+                r.id,
+                r.build_id,
+                r.team,
+                r.schedule_team,
+                r.month,
+                r.pdf_sha256,
+                Path(r.pdf_path),
+                r.approver,
+                r.state,
+                r.reason,
+                _aware(r.created_at),
+                _aware(r.decided_at) if r.decided_at else None,
+            )  # fmt: skip
+            for r in rows
+        ]
+
+    def decide(self, approval: ApprovalRecord, state: str, *, by: str, reason: str | None = None) -> bool:
+        """Approve or reject a pending draft; False when it was no longer pending (decided meanwhile)."""
+        now = self.clock()
+        with self._transaction() as connection:
+            changed = connection.execute(
+                approvals.update()
+                .where(approvals.c.id == approval.approval_id, approvals.c.state == "pending")
+                .values(state=state, reason=reason, decided_at=now)
+            ).rowcount
+            if changed:
+                self._event(connection, state, approval.team, approval.month, None, now, by=by,
+                            reason=reason or "", pdf_sha256=approval.pdf_sha256)  # fmt: skip
+        return bool(changed)
+
     # --- history ---
 
     def versions(self, team: str | None = None, month: str | None = None) -> list[VersionSummary]:
@@ -594,11 +738,21 @@ def _revision(connection: Connection) -> str | None:
 
 
 def upgrade(engine: Engine, label: str, revision: str = "head") -> None:
-    """Run Alembic's migrations up to `revision` on this engine (the same migrations on both back ends)."""
+    """Run Alembic's migrations up to `revision` on this engine (the same migrations on both back ends).
+    Several processes may open a new archive at once (batch's workers): the migration runs inside a write
+    lock (SQLite's BEGIN IMMEDIATE, PostgreSQL's advisory lock), and whoever comes second finds it done."""
     from alembic import command  # 0.3 s: only when the schema must be created or changed
 
     log.info("archive: migrating %s to %s", label, revision)
-    with translated_errors(label), engine.begin() as connection:
+    with (
+        translated_errors(label),
+        engine.connect() as connection,
+        connection.execution_options(writing=True).begin(),
+    ):
+        if connection.dialect.name == "postgresql":
+            connection.execute(sa.text("SELECT pg_advisory_xact_lock(7007001)"))
+        if revision == "head" and _revision(connection) == SCHEMA_REVISION:
+            return
         command.upgrade(alembic_config(connection), revision)
 
 

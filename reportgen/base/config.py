@@ -42,7 +42,7 @@ class ServeSettings:
 
 
 ARCHIVE_URL_VARIABLE = "REPORTGEN_ARCHIVE_URL"
-TIME_FORMAT = re.compile(r"(?P<hour>[01]?\d|2[0-3]):(?P<minute>[0-5]\d)")
+TIME_FORMAT = re.compile(r"(?P<hour>[01]?\d|2[0-3]):(?P<minute>[0-5]\d)(?::(?P<second>[0-5]\d))?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +52,7 @@ class ScheduleSettings:
     `cutoff_day`."""
 
     workbooks: Path  # a workbook, or a folder whose workbooks are each one team's
+    out: Path | None = None  # where the reviews go; None: a `reviews` folder beside the workbooks
     day: int = 3  # 1-31; 29-31 run on the last day of shorter months
     time: dt.time = dt.time(9, 0)
     timezone: str | None = None  # IANA name; None: this machine's zone
@@ -187,14 +188,14 @@ def _schedule_settings(data: dict[str, Any], path: Path | None) -> ScheduleSetti
     if "schedule" not in data:
         return None
     table = _table(data, "schedule", path)
-    keys = {"workbooks", "day", "time", "timezone", "approver", "remind_days", "cutoff_day"}
+    keys = {"workbooks", "out", "day", "time", "timezone", "approver", "remind_days", "cutoff_day"}
     _known_keys(table, keys, "schedule.", path)
     workbooks_text = _optional_str(table, "workbooks", path, "schedule.workbooks")
     if not workbooks_text or not workbooks_text.strip():
         raise InputError(path, "config_required", key="schedule.workbooks")
-    workbooks = Path(workbooks_text.strip()).expanduser()
-    if not workbooks.is_absolute() and path is not None:
-        workbooks = path.resolve().parent / workbooks  # relative to the config file, as ca_file is
+    workbooks = _beside(path, workbooks_text)
+    out_text = _optional_str(table, "out", path, "schedule.out")
+    out = _beside(path, out_text) if out_text and out_text.strip() else None
     numbers = {}
     for key, low, high, default in (("day", 1, 31, 3), ("remind_days", 0, 27, 2), ("cutoff_day", 1, 31, 10)):
         value = table.get(key, default)
@@ -217,13 +218,20 @@ def _schedule_settings(data: dict[str, Any], path: Path | None) -> ScheduleSetti
         raise _wrong(path, "schedule.approver", approver, "address")
     return ScheduleSettings(
         workbooks=workbooks,
+        out=out,
         day=numbers["day"],
-        time=dt.time(int(matched["hour"]), int(matched["minute"])),
+        time=dt.time(int(matched["hour"]), int(matched["minute"]), int(matched["second"] or 0)),
         timezone=zone,
         approver=approver.strip() if approver else None,
         remind_days=numbers["remind_days"],
         cutoff_day=max(numbers["cutoff_day"], numbers["day"]),
     )
+
+
+def _beside(config: Path | None, text: str) -> Path:
+    """A path from the config: relative ones are relative to the config file, as `ca_file` is."""
+    path = Path(text.strip()).expanduser()
+    return config.resolve().parent / path if not path.is_absolute() and config is not None else path
 
 
 @cache

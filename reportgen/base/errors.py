@@ -107,7 +107,7 @@ class DeliveryError(ReportgenError):
 
     def __init__(
         self,
-        pdf_path: str | Path,
+        pdf_path: str | Path | None,
         stage: str,
         server_reply: str | None = None,
         *,
@@ -115,7 +115,7 @@ class DeliveryError(ReportgenError):
         lang: str | None = None,
         **params: Any,
     ) -> None:
-        self.pdf_path = Path(pdf_path)
+        self.pdf_path = Path(pdf_path) if pdf_path is not None else None  # None: a notice, nothing kept
         self.stage = stage
         self.server_reply = server_reply
         self.refused = dict(refused or {})
@@ -125,6 +125,8 @@ class DeliveryError(ReportgenError):
 
     def message(self, lang: str | None = None) -> str:
         words = catalogue(lang or self.lang or "en")
+        if self.pdf_path is None:
+            return self.reason(lang)
         return self.reason(lang) + "\n" + words.text("delivery.kept", path=str(self.pdf_path))
 
     def reason(self, lang: str | None = None) -> str:

@@ -137,9 +137,11 @@ def compose_message(
     to: Sequence[str] | None = None,
     cc: Sequence[str] | None = None,
     subject: str | None = None,
+    preface: str | None = None,
 ) -> EmailMessage:
     """The whole message: headers, a text and an HTML summary (KPI cards and takeaways when the PDF carries
-    reportgen's figures, else a plain note) and the PDF attached under its own name."""
+    reportgen's figures, else a plain note) and the PDF attached under its own name; `preface` (lines of
+    text, e.g. a draft's findings) comes first."""
     recipients = resolve_recipients(settings, to, cc)
     data = _read_pdf(pdf_path)
     summary = read_summary(data)
@@ -166,6 +168,7 @@ def compose_message(
         "kpis": _cards(mail.get("kpis")),
         "takeaways": _texts(mail.get("takeaways")),
         "revised": revised,
+        "preface": [line for line in (preface or "").splitlines()],
         "file_name": file_name,
         "reportgen": summary is not None,
     }
@@ -195,9 +198,10 @@ def compose_message(
 
 def _plain_text(values: dict[str, Any], t: Any) -> str:
     """The text/plain alternative: the same summary, one line per card and takeaway."""
+    preface = [*values["preface"], ""] if values["preface"] else []
     if not values["reportgen"]:
-        return t("plain_body", name=values["file_name"]) + "\n\n" + t("signature") + "\n"
-    lines = [values["revised"], ""] if values["revised"] else []
+        return "\n".join([*preface, t("plain_body", name=values["file_name"]), "", t("signature")]) + "\n"
+    lines = [*preface, values["revised"], ""] if values["revised"] else list(preface)
     lines += [t("intro", team=values["team"], month=values["month"]), ""]
     for card in values["kpis"]:
         lines.append(t("card_line", label=card["label"], value=card["value"], delta=card["delta"]).rstrip())
@@ -206,3 +210,19 @@ def _plain_text(values: dict[str, Any], t: Any) -> str:
         lines += [f"{index}. {text}" for index, text in enumerate(values["takeaways"], start=1)]
     lines += ["", t("attached", name=values["file_name"]), "", t("signature")]
     return "\n".join(lines) + "\n"
+
+
+def compose_notice(settings: EmailSettings, to: Sequence[str], subject: str, text: str) -> EmailMessage:
+    """A plain-text message with no attachment (a reminder), from the configured sender."""
+    recipients = resolve_recipients(settings, to, ())
+    message = EmailMessage()
+    sender = header_address(settings.sender or "")
+    message["From"] = sender
+    message["To"] = [header_address(address) for address in recipients.to]
+    if settings.reply_to:
+        message["Reply-To"] = header_address(settings.reply_to)
+    message["Subject"] = clean_header_text(subject)
+    message["Date"] = formatdate(localtime=True)
+    message["Message-ID"] = make_msgid(domain=sender.domain)
+    message.set_content(text)
+    return message

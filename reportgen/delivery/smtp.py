@@ -16,13 +16,20 @@ import ssl
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 from pathlib import Path
 from typing import Any
 
 from reportgen.base.config import EmailSettings
 from reportgen.base.errors import DeliveryError
-from reportgen.delivery.message import clean_header_text, compose_message, header_address, resolve_recipients
+from reportgen.delivery.message import (
+    clean_header_text,
+    compose_message,
+    compose_notice,
+    header_address,
+    resolve_recipients,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -110,15 +117,40 @@ def send_review(
     cc: Sequence[str] | None = None,
     subject: str | None = None,
     only: Sequence[str] | None = None,
+    preface: str | None = None,
     sleep: Any = time.sleep,
 ) -> DeliveryReceipt:
     """Mail the review; a DeliveryError (the PDF kept and named) unless every recipient accepted it.
     Recipients refused for good are named after the message went to the others. `only` narrows the envelope
     to those addresses (compared case-folded), e.g. the ones a partial send did not reach; the headers still
-    name every recipient, as the first send's did."""
-    started = time.perf_counter()
-    message = compose_message(pdf_path, settings, to=to, cc=cc, subject=subject)
+    name every recipient, as the first send's did. `preface` is a paragraph before the summary (a draft's
+    findings and how to approve it)."""
+    message = compose_message(pdf_path, settings, to=to, cc=cc, subject=subject, preface=preface)
     recipients = resolve_recipients(settings, to, cc)
+    return transmit(message, recipients.envelope, settings, pdf_path, only=only, sleep=sleep)
+
+
+def send_notice(
+    settings: EmailSettings, to: Sequence[str], subject: str, text: str, *, sleep: Any = time.sleep
+) -> DeliveryReceipt:
+    """A short plain mail with no review attached (a reminder that the workbook is due), with the same
+    server, retries and checks as a review."""
+    message = compose_notice(settings, to, subject, text)
+    return transmit(message, resolve_recipients(settings, to, ()).envelope, settings, None, sleep=sleep)
+
+
+def transmit(
+    message: EmailMessage,
+    envelope: Sequence[str],
+    settings: EmailSettings,
+    pdf_path: Path | None,
+    *,
+    only: Sequence[str] | None = None,
+    sleep: Any = time.sleep,
+) -> DeliveryReceipt:
+    """Hand a composed message to the server for `envelope` (narrowed by `only`), retrying what may pass
+    later; a DeliveryError naming `pdf_path` (kept) unless every recipient accepted it."""
+    started = time.perf_counter()
     lang = settings.language or None
     payload = message.as_bytes(policy=SMTP_POLICY)
     if settings.max_size is not None and len(payload) > settings.max_size:
@@ -134,8 +166,8 @@ def send_review(
         raise DeliveryError(pdf_path, "no_password", variable=PASSWORD_VARIABLE, lang=lang)
     sender = header_address(settings.sender or "").addr_spec
     wanted = None if only is None else {address.casefold() for address in only}
-    envelope = [address for address in recipients.envelope if wanted is None or address.casefold() in wanted]
-    pending: dict[str, str] = dict.fromkeys(envelope, "")  # address → its last 4xx answer
+    chosen = [address for address in envelope if wanted is None or address.casefold() in wanted]
+    pending: dict[str, str] = dict.fromkeys(chosen, "")  # address → its last 4xx answer
     accepted: list[str] = []
     refused: dict[str, str] = {}
     last = _Transient("unreachable", "")
@@ -166,7 +198,7 @@ def send_review(
         time.perf_counter() - started,
         settings.host,
         settings.smtp_port,
-        len(recipients.envelope),
+        len(chosen),
         len(accepted),
         len(refused) + len(pending),
         attempts,
@@ -203,7 +235,7 @@ def _attempt(
     payload: bytes,
     accepted: list[str],
     refused: dict[str, str],
-    pdf_path: Path,
+    pdf_path: Path | None,
     lang: str | None,
 ) -> dict[str, str]:
     """One session: returns the recipients to try again with their 4xx answers; `accepted` and `refused`

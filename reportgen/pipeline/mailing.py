@@ -57,6 +57,7 @@ def send_once(
     findings: Sequence[Finding] | None = None,
     allow_errors: bool = True,
     lang: str | None = None,
+    preface: str | None = None,
 ) -> SendResult:
     """Refuse while the review's workbook has errors (unless allowed), claim each recipient in the archive,
     mail the ones claimed, record the server's answer. A DeliveryError (exit 3, the PDF kept) when somebody
@@ -75,7 +76,9 @@ def send_once(
         raise DeliveryError(pdf_path, "already_sent", addresses=sorted(plan.already),
                             at=_when(min(plan.already.values())), lang=lang)  # fmt: skip
     try:
-        receipt = send_review(pdf_path, settings, to=to, cc=cc, subject=subject, only=plan.to_send)
+        receipt = send_review(
+            pdf_path, settings, to=to, cc=cc, subject=subject, only=plan.to_send, preface=preface
+        )
     except DeliveryError as failure:
         accepted = failure.params.get("accepted", [])
         archive.finish_send(

@@ -17,6 +17,7 @@ import pytest
 import sqlalchemy as sa
 
 from reportgen.archive.records import BuildRecord, figures_bytes
+from reportgen.archive.schema import SCHEMA_REVISION
 from reportgen.archive.store import Archive, address_key, open_archive
 from reportgen.base.config import ArchiveSettings
 from reportgen.base.errors import ArchiveError, ExitCode
@@ -64,7 +65,7 @@ def test_first_use_creates_the_schema_and_a_second_open_needs_no_migration(url: 
     first.close()
     engine = sa.create_engine(url)
     with engine.connect() as connection:
-        assert connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+        assert connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == SCHEMA_REVISION
         tables = set(sa.inspect(connection).get_table_names())
     engine.dispose()
     assert {"reviews", "builds", "sends", "deliveries", "events"} <= tables
@@ -225,3 +226,20 @@ def test_the_figures_a_build_showed_come_back_as_they_were(archive: Archive) -> 
     archive.finish_send(plan, accepted=["a@x.com"], refused={}, message_id="<m>")
     sent = archive.plan_version(built.team, built.month, "other" * 12).last_sent
     assert sent is not None and sent.figures == json.loads(json.dumps(document))
+
+
+def _open_and_close(url: str) -> None:
+    open_archive(ArchiveSettings(url=url)).close()
+
+
+def test_processes_opening_a_new_archive_at_once_all_find_it_ready(url: str) -> None:
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")  # fresh processes, as batch's workers are
+    processes = [context.Process(target=_open_and_close, args=(url,)) for _ in range(4)]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join(60)
+    assert [process.exitcode for process in processes] == [0, 0, 0, 0]
+    assert open_archive(ArchiveSettings(url=url)).versions() == []

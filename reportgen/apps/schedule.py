@@ -1,0 +1,254 @@
+"""`reportgen schedule`: the monthly cycle as a service (`run`), and what it will do (`next`, `list`,
+`run-now`).
+
+The service is APScheduler 3 with its SQLAlchemy job store on the archive's database: one daily tick at the
+schedule's time of day, in its zone, kept across restarts; a tick missed while the machine was off fires once
+when the service starts again (coalesced). Each tick asks `cycle.decide` what every team needs and does it
+under the archive's lease, so two services on one archive never act twice. The config is re-read when it
+changes; one that cannot be used is logged and the last good one kept.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from reportgen.base.catalogue import catalogue
+from reportgen.base.config import Config, ScheduleSettings, load_config
+from reportgen.base.errors import ReportgenError, UsageError
+from reportgen.cycle.calendar import deadline_of, next_run, reviewed_month, zone_of
+from reportgen.cycle.decide import Decision, ahead, decide
+from reportgen.cycle.runs import digest_or_none, out_folder, perform, teams_of
+
+if TYPE_CHECKING:  # the store loads SQLAlchemy: only a command that opens the archive pays for it
+    from reportgen.archive.store import Archive
+
+logger = logging.getLogger(__name__)
+
+TICK_JOB = "reportgen-cycle"
+RELOAD_SECONDS = 30.0
+
+
+def schedule_of(config: Config) -> ScheduleSettings:
+    if config.schedule is None:
+        raise UsageError("no_schedule", config=str(config.path or "reportgen.toml"))
+    return config.schedule
+
+
+def local(moment: dt.datetime, settings: ScheduleSettings) -> str:
+    return moment.astimezone(zone_of(settings)).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def tick_teams(
+    archive: Archive, config: Config, now: dt.datetime, since: dt.datetime | None, only: str | None = None
+) -> None:
+    """One tick: for each team, the reminder before its run when due, and its run when due. A run whose
+    scheduled moment came before the service was first started (`since`) is not a missed run."""
+    settings = schedule_of(config)
+    known = archive.runs()
+    for team in teams_of(settings, known):
+        if only is not None and team.key != only:
+            continue
+        attempts = [attempt for attempt in known if attempt.team == team.key]
+        reminder = ahead(now, settings, attempts)
+        if reminder is not None and (since is None or reminder.due_at >= since):
+            perform(archive, config, team, reminder, today=now.astimezone(zone_of(settings)).date())
+        decision = decide(now, settings, attempts, digest_or_none(team.workbook))
+        if decision.kind != "run":
+            continue
+        if since is not None and decision.reason == "due" and decision.due_at < since:
+            continue  # scheduled before this service existed: nothing was missed
+        perform(archive, config, team, decision, today=now.astimezone(zone_of(settings)).date())
+
+
+@dataclass
+class Service:
+    """The running schedule: its config (the last good one), the archive, and when it was first started."""
+
+    config_path: Path | None
+    config: Config
+    archive: Archive
+    stop: threading.Event = field(default_factory=threading.Event)
+    config_stamp: float = 0.0
+    say: Callable[[str], None] = print
+
+    def reload(self) -> None:
+        """Read the config again when its file changed; keep the last good one if it cannot be used."""
+        path = self.config.path or self.config_path
+        if path is None:
+            return
+        try:
+            stamp = path.stat().st_mtime
+        except OSError:
+            return
+        if stamp == self.config_stamp:
+            return
+        self.config_stamp = stamp
+        try:
+            fresh = load_config(path, None)
+            schedule_of(fresh)
+        except ReportgenError as problem:
+            logger.warning("schedule: %s", problem.message("en"))
+            self.say(self.words.text("cycle.reload_kept", problem=problem.message(self.lang)))
+            return
+        if fresh != self.config:
+            self.config = fresh
+            logger.info("schedule: config reloaded from %s", path)
+            self.say(self.words.text("cycle.reloaded"))
+
+    @property
+    def lang(self) -> str:
+        return self.config.email.language or "en"
+
+    @property
+    def words(self) -> Any:
+        return catalogue(self.lang)
+
+
+_SERVICE: Service | None = None  # the tick job runs in this process; APScheduler stores only its name
+
+
+def tick(since: str | None = None) -> None:
+    """The daily job (APScheduler keeps a reference to it by name, and its `since` argument)."""
+    service = _SERVICE
+    if service is None:
+        return
+    service.reload()
+    started = dt.datetime.fromisoformat(since) if since else None
+    try:
+        tick_teams(service.archive, service.config, dt.datetime.now(dt.UTC), started)
+    except ReportgenError as problem:  # the archive, a config path: logged, and the next tick tries again
+        logger.error("schedule: %s", problem.message("en"))
+        service.say(problem.message(service.lang))
+
+
+def run_service(config_path: Path | None, archive: Archive, say: Callable[[str], None]) -> None:
+    """Run until SIGINT or SIGTERM; the daily tick is stored in the archive's database."""
+    global _SERVICE
+    from apscheduler.jobstores.memory import MemoryJobStore  # APScheduler: only the service loads it
+    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+    from apscheduler.schedulers.background import BackgroundScheduler
+    from apscheduler.triggers.cron import CronTrigger
+
+    config = load_config(config_path, None)
+    settings = schedule_of(config)
+    service = Service(config_path, config, archive, say=say)
+    service.config_stamp = config.path.stat().st_mtime if config.path else 0.0
+    _SERVICE = service
+    zone = zone_of(settings)
+    scheduler = BackgroundScheduler(
+        jobstores={"default": SQLAlchemyJobStore(engine=archive.engine), "memory": MemoryJobStore()},
+        timezone=zone,
+        job_defaults={"coalesce": True, "misfire_grace_time": None, "max_instances": 1},
+    )
+    trigger = CronTrigger(
+        hour=settings.time.hour, minute=settings.time.minute, second=settings.time.second, timezone=zone
+    )
+    scheduler.start(paused=True)
+    job = scheduler.get_job(TICK_JOB)
+    if job is None:  # the first start: nothing before now was missed
+        scheduler.add_job(tick, trigger, id=TICK_JOB, kwargs={"since": dt.datetime.now(dt.UTC).isoformat()})
+    elif str(job.trigger) != str(trigger):  # the time or zone changed: keep `since`, move the tick
+        scheduler.reschedule_job(TICK_JOB, trigger=trigger)
+    scheduler.add_job(service.reload, "interval", seconds=RELOAD_SECONDS, jobstore="memory")
+    previous = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM)}
+    for number in previous:
+        signal.signal(number, lambda *_: service.stop.set())
+    teams = teams_of(settings, archive.runs())
+    first = next_run(dt.datetime.now(dt.UTC), settings)
+    say(service.words.text("cycle.started", count=len(teams), when=local(first, settings)))
+    scheduler.resume()
+    try:
+        while not service.stop.wait(0.5):
+            pass
+    finally:
+        scheduler.shutdown(wait=True)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+        _SERVICE = None
+        say(service.words.text("cycle.stopped"))
+
+
+def next_lines(archive: Archive, config: Config, now: dt.datetime, lang: str) -> list[str]:
+    """Each team's next run in the schedule's local time, and where its current month stands."""
+    settings = schedule_of(config)
+    words = catalogue(lang)
+    known = archive.runs()
+    lines = []
+    if settings.shorter_months_note:
+        lines.append(words.text("cycle.note_short_months", day=settings.day))
+    coming = next_run(now, settings)
+    teams = teams_of(settings, known)
+    if not teams:
+        lines.append(words.text("cycle.no_teams", workbooks=settings.workbooks))
+    for team in teams:
+        attempts = [attempt for attempt in known if attempt.team == team.key]
+        lines.append(
+            words.text(
+                "cycle.next_line",
+                team=team.key,
+                when=local(coming, settings),
+                month=reviewed_month(coming, settings),
+                state=state_text(attempts, settings, words),
+            )
+        )
+    return lines
+
+
+def state_text(attempts: list[Any], settings: ScheduleSettings, words: Any) -> str:
+    """Where the latest month stands: waiting for approval, failed (with why), reminded, sent; or ''."""
+    if not attempts:
+        return ""
+    last = max(attempts, key=lambda attempt: (attempt.due_at, attempt.run_id))
+    when = local(last.finished_at or last.started_at, settings)
+    if last.state == "awaiting_approval":
+        return words.text("cycle.state_waiting", approver=last.detail.get("approver", ""), month=last.month)
+    if last.state == "failed":
+        return words.text("cycle.state_failed", when=when, problem=last.detail.get("problem", ""))
+    if last.state == "reminded":
+        return words.text(
+            "cycle.state_reminded",
+            month=last.month,
+            when=when,
+            deadline=deadline_of(last.due_at, settings).isoformat(),
+        )
+    if last.state == "sent":
+        return words.text("cycle.state_sent", month=last.month)
+    return ""
+
+
+def list_lines(archive: Archive, config: Config, lang: str) -> list[str]:
+    settings = schedule_of(config)
+    words = catalogue(lang)
+    zone = settings.timezone or str(zone_of(settings))
+    return [
+        words.text(
+            "cycle.list_line",
+            team=team.key,
+            workbook=team.workbook,
+            day=settings.day,
+            time=settings.time.strftime("%H:%M"),
+            zone=zone,
+            approver=settings.approver or "—",
+            out=out_folder(settings),
+        )
+        for team in teams_of(settings, archive.runs())
+    ]
+
+
+def run_now(archive: Archive, config: Config, team_key: str, now: dt.datetime) -> None:
+    """A run of the month just ended for one team, now, under its own lease (the mail guard still holds)."""
+    settings = schedule_of(config)
+    teams = {team.key: team for team in teams_of(settings, archive.runs())}
+    team = teams.get(team_key)
+    if team is None:
+        raise UsageError("unknown_team", team=team_key, teams=sorted(teams))
+    month = reviewed_month(now, settings)
+    decision = Decision("run", month, now, deadline_of(now, settings), "run-now")
+    perform(archive, config, team, decision, today=now.astimezone(zone_of(settings)).date())

@@ -1,0 +1,299 @@
+"""What a scheduled run does for one team, and the lead's approval after it.
+
+A run takes its lease in the archive first (another service holding it means this one does nothing), then:
+no workbook, or the same one as last month → a reminder to the approver (or the sender) with the deadline;
+a workbook whose check finds errors → a draft to the approver with the cells, never to management; a clean
+one → the review to management, or, with an approver, a draft that waits for `reportgen approve`. Every
+step is written to the archive before anyone is told, and every mail goes through the once-only guard.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import getpass
+import hashlib
+import logging
+import os
+import socket
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from reportgen.archive.records import ApprovalRecord, RunRecord
+from reportgen.base.catalogue import catalogue
+from reportgen.base.config import Config, EmailSettings, ScheduleSettings
+from reportgen.base.errors import DeliveryError, InputError, ReportgenError
+from reportgen.cycle.decide import REMIND_AHEAD, Decision
+from reportgen.delivery.smtp import send_notice
+from reportgen.figures.metrics import shift_month
+from reportgen.figures.review import errors_of, team_name
+from reportgen.pipeline.archiving import OpenedArchive
+from reportgen.pipeline.build import build_to_files
+from reportgen.pipeline.mailing import SendResult, send_once
+from reportgen.wording.text import finding_message
+
+if TYPE_CHECKING:  # the store loads SQLAlchemy: only a command that opens the archive pays for it
+    from reportgen.archive.store import Archive
+
+logger = logging.getLogger(__name__)
+
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
+CELLS_IN_DRAFT = 20
+
+
+@dataclass(frozen=True, slots=True)
+class Team:
+    """A team the schedule builds for: named by its workbook's stem."""
+
+    key: str
+    workbook: Path
+
+
+def holder_name() -> str:
+    """Which service took a lease: host and process."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def teams_of(settings: ScheduleSettings, known: Sequence[RunRecord] = ()) -> list[Team]:
+    """The schedule's teams: its one workbook, or each workbook in its folder; a team seen in earlier runs
+    whose workbook is gone is still a team (it gets its reminder)."""
+    if settings.workbooks.suffix.lower() in WORKBOOK_SUFFIXES or settings.workbooks.is_file():
+        return [Team(settings.workbooks.stem, settings.workbooks)]
+    found: dict[str, Team] = {}
+    if settings.workbooks.is_dir():
+        for path in sorted(settings.workbooks.iterdir()):
+            if (
+                path.is_file()
+                and path.suffix.lower() in WORKBOOK_SUFFIXES
+                and not path.name.startswith((".", "~$"))
+            ):
+                found.setdefault(path.stem, Team(path.stem, path))
+    for attempt in known:
+        workbook = attempt.detail.get("workbook")
+        if attempt.team not in found and isinstance(workbook, str):
+            found[attempt.team] = Team(attempt.team, Path(workbook))
+    return [found[key] for key in sorted(found)]
+
+
+def out_folder(settings: ScheduleSettings) -> Path:
+    if settings.out is not None:
+        return settings.out
+    base = settings.workbooks if settings.workbooks.is_dir() else settings.workbooks.parent
+    return base / "reviews"
+
+
+def digest_or_none(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def contact(config: Config) -> str | None:
+    """Who hears about drafts and reminders: the approver, else the sender."""
+    schedule = config.schedule
+    return (schedule.approver if schedule else None) or config.email.sender
+
+
+def only_to(settings: EmailSettings, address: str) -> EmailSettings:
+    """Mail settings that reach `address` alone: a draft must never reach management, not even by bcc."""
+    return dataclasses.replace(settings, to=(address,), cc=(), bcc=())
+
+
+def perform(
+    archive: Archive,
+    config: Config,
+    team: Team,
+    decision: Decision,
+    *,
+    today: dt.date,
+    holder: str | None = None,
+) -> RunRecord | None:
+    """Carry out `decision` for `team` under a lease; None when another service holds it (logged)."""
+    holder = holder or holder_name()
+    sha = digest_or_none(team.workbook)
+    detail = {"kind": decision.kind, "workbook": str(team.workbook), "workbook_sha256": sha}
+    run = archive.claim_run(team.key, decision.month, decision.due_at, holder, **detail)
+    if run is None:
+        logger.info(
+            "cycle: %s %s at %s is another service's (lease taken); skipped",
+            team.key,
+            decision.month,
+            decision.due_at.isoformat(),
+        )
+        return None
+    logger.info("cycle: %s %s: %s (%s)", team.key, decision.month, decision.kind, decision.reason or "due")
+    try:
+        if decision.kind == REMIND_AHEAD:
+            return _remind(archive, config, team, run, decision, "ahead")
+        if sha is None:
+            return _remind(archive, config, team, run, decision, "missing")
+        if sha == _last_months_workbook(archive, team, decision.month):
+            return _remind(archive, config, team, run, decision, "unchanged")
+        return _build_and_deliver(archive, config, team, run, decision, today)
+    except DeliveryError as failure:  # the server is down or refused: recorded, retried at the next tick
+        archive.finish_run(run, "failed", problem=failure.reason("en"))
+        logger.warning("cycle: %s %s: mail failed: %s", team.key, decision.month, failure.reason("en"))
+        return run
+
+
+def _last_months_workbook(archive: Archive, team: Team, month: str) -> str | None:
+    """The workbook last month's run used, when that run got as far as a review."""
+    earlier = [
+        attempt
+        for attempt in archive.runs(team.key, shift_month(month, -1))
+        if attempt.state in ("sent", "awaiting_approval", "draft_errors", "approved")
+    ]
+    return earlier[0].detail.get("workbook_sha256") if earlier else None
+
+
+def _language(config: Config) -> str:
+    return config.email.language or "en"
+
+
+def _remind(
+    archive: Archive, config: Config, team: Team, run: RunRecord, decision: Decision, why: str
+) -> RunRecord:
+    to = contact(config)
+    words = catalogue(_language(config))
+    deadline = decision.deadline.isoformat()
+    month = decision.month
+    if to is None:  # nobody to tell: the record and the log say it
+        archive.finish_run(run, "reminded", why=why, to=None)
+        return run
+    text = words.text(
+        f"cycle.remind_{why}", team=team.key, month=month, deadline=deadline, workbook=team.workbook
+    )
+    subject = words.text("cycle.remind_subject", team=team.key, month=month)
+    receipt = send_notice(config.email, [to], subject, text + "\n\n" + words.text("mail.signature"))
+    archive.finish_run(run, "reminded", why=why, to=to, message_id=receipt.message_id)
+    return run
+
+
+def _build_and_deliver(
+    archive: Archive, config: Config, team: Team, run: RunRecord, decision: Decision, today: dt.date
+) -> RunRecord:
+    schedule = config.schedule
+    assert schedule is not None  # a run exists only for a config with a schedule
+    try:
+        built = build_to_files(
+            team.workbook,
+            config,
+            today,
+            month=decision.month,
+            out_dir=out_folder(schedule),
+            archive=OpenedArchive(archive),
+        )
+    except (
+        ReportgenError
+    ) as problem:  # an unusable workbook: the team is told why, and the run waits for a fix
+        to = contact(config)
+        words = catalogue(_language(config))
+        if to is not None:
+            text = words.text(
+                "cycle.unusable",
+                team=team.key,
+                month=decision.month,
+                problem=problem.message(_language(config)),
+                deadline=decision.deadline.isoformat(),
+            )
+            send_notice(
+                config.email,
+                [to],
+                words.text("cycle.unusable_subject", team=team.key, month=decision.month),
+                text,
+            )
+        archive.finish_run(run, "draft_errors", problem=problem.message("en"))
+        return run
+    review = built.review
+    assert built.pdf is not None and built.recorded is not None
+    errors = errors_of(review.checked.findings)
+    words = catalogue(review.lang)
+    review_team = team_name(review.checked, config.team)
+    common = {"review_team": review_team, "version": built.recorded.version, "pdf": str(built.pdf)}
+    approver = schedule.approver
+    if errors:
+        to = contact(config)
+        if to is not None:
+            cells = [finding.where for finding in errors[:CELLS_IN_DRAFT]]
+            lines = [words.text("cycle.draft_errors", count=len(errors))]
+            lines += [
+                f"  {finding.where}: {finding_message(finding, words)}" for finding in errors[:CELLS_IN_DRAFT]
+            ]
+            send_once(
+                archive,
+                built.pdf,
+                only_to(config.email, to),
+                lang=review.lang,
+                subject=words.text("cycle.draft_subject", team=team.key, month=decision.month),
+                preface="\n".join(lines),
+            )
+            common["cells"] = cells
+        archive.finish_run(run, "draft_errors", to=to, errors=len(errors), **common)
+        return run
+    if approver:
+        approval = archive.request_approval(
+            built.recorded.build_id,
+            review_team,
+            team.key,
+            decision.month,
+            hashlib.sha256(built.pdf.read_bytes()).hexdigest(),
+            built.pdf,
+            approver,
+        )
+        preface = words.text("cycle.draft_approve", team=team.key, month=decision.month)
+        send_once(
+            archive,
+            built.pdf,
+            only_to(config.email, approver),
+            lang=review.lang,
+            subject=words.text("cycle.draft_subject", team=team.key, month=decision.month),
+            preface=preface,
+        )
+        archive.finish_run(
+            run, "awaiting_approval", approver=approver, approval=approval.approval_id, **common
+        )
+        return run
+    send_once(archive, built.pdf, config.email, lang=review.lang)
+    archive.finish_run(run, "sent", **common)
+    return run
+
+
+# --- the lead's decision ---
+
+
+def pending_approval(archive: Archive, team: str, month: str) -> ApprovalRecord:
+    """The draft waiting for the lead; an InputError (exit 1) naming the team and month when none is."""
+    for approval in archive.approvals(team, month):
+        if approval.state == "pending":
+            return approval
+    raise InputError(None, "nothing_to_approve", team=team, month=month)
+
+
+def approve(archive: Archive, config: Config, team: str, month: str) -> SendResult:
+    """Send exactly the approved PDF (the same SHA-256 as the draft) to management, then record the
+    approval and the run as sent."""
+    approval = pending_approval(archive, team, month)
+    if digest_or_none(approval.pdf_path) != approval.pdf_sha256:
+        raise InputError(approval.pdf_path, "approved_pdf_changed", team=team, month=month)
+    result = send_once(archive, approval.pdf_path, config.email, lang=_language(config))
+    archive.decide(approval, "approved", by=getpass.getuser())
+    _settle_run(archive, approval, "sent", approved_by=getpass.getuser())
+    return result
+
+
+def reject(archive: Archive, team: str, month: str, reason: str) -> ApprovalRecord:
+    """Record why the draft was turned down; the next run builds a new version once the workbook changes."""
+    approval = pending_approval(archive, team, month)
+    archive.decide(approval, "rejected", by=getpass.getuser(), reason=reason)
+    _settle_run(archive, approval, "rejected", reason=reason)
+    return approval
+
+
+def _settle_run(archive: Archive, approval: ApprovalRecord, state: str, **detail: object) -> None:
+    for attempt in archive.runs(approval.schedule_team, approval.month):
+        if attempt.state == "awaiting_approval":
+            archive.finish_run(attempt, state, **detail)
+            return
