@@ -6,6 +6,7 @@ loads Starlette.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,7 @@ class CheckedUpload:
     """What the page shows after the check: the findings and the months there is a review for."""
 
     sheet_lang: str
+    team: str  # the name the review and the archive know the team by
     activities: int
     months: tuple[str, ...]
     default_month: str
@@ -54,8 +56,11 @@ def _problem(exc: ReportgenError, shown_name: str) -> Problem:
     return Problem({lang: exc.message(lang) for lang in LANGUAGES})
 
 
-def check_upload(path: Path, shown_name: str, config: Config, as_of: dt.date) -> CheckedUpload | Problem:
-    """check_workbook, reduced to what the page shows."""
+def check_upload(
+    path: Path, shown_name: str, stem: str, config: Config, as_of: dt.date
+) -> CheckedUpload | Problem:
+    """check_workbook, reduced to what the page shows. The team follows the review's rule (the config's team,
+    else the sheet's, else the workbook's name) with the name the user uploaded, not the stored file's."""
     try:
         checked = check_workbook(path, config, as_of)
     except ReportgenError as exc:
@@ -63,6 +68,7 @@ def check_upload(path: Path, shown_name: str, config: Config, as_of: dt.date) ->
     months = tuple(sorted({row.activity.month for row in checked.rows}))
     return CheckedUpload(
         sheet_lang=checked.sheet_lang,
+        team=config.team or checked.team or stem,
         activities=len(checked.rows),
         months=months,
         default_month=default_month(checked.rows, as_of) or months[-1],
@@ -71,15 +77,15 @@ def check_upload(path: Path, shown_name: str, config: Config, as_of: dt.date) ->
 
 
 def build_upload(
-    path: Path, shown_name: str, stem: str, config: Config, as_of: dt.date, month: str, lang: str
+    path: Path, shown_name: str, stem: str, team: str, config: Config, as_of: dt.date, month: str, lang: str
 ) -> BuiltReview | Problem:
     """The pipeline's one build path (`build_to_files`), writing the PDF and the page into the upload's
-    folder."""
+    folder; the review names the team as the page does (the stored file is called `workbook`)."""
     page = path.with_name(f"review-{month}-{lang}.html")
     try:
         built = build_to_files(
             path,
-            config,
+            dataclasses.replace(config, team=team),
             as_of,
             month=month,
             lang=lang,
