@@ -17,6 +17,7 @@ most 10 s; the Chinese sample's PDF under 2 MB; a sample review in about 4 s fro
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import gc
 import shutil
@@ -54,6 +55,7 @@ def stages(workbook: Path, workdir: Path, repeat: int) -> dict[str, float | str]
     WeasyPrint."""
     from reportgen.base.config import load_config
     from reportgen.pipeline.build import build_review, check_workbook
+    from reportgen.rendering import context as page_context
     from reportgen.rendering import pdf, render, templates
 
     as_of = dt.date.fromisoformat(AS_OF)
@@ -62,15 +64,15 @@ def stages(workbook: Path, workdir: Path, repeat: int) -> dict[str, float | str]
     t_read, checked = best_of(repeat, lambda: check_workbook(workbook, config, as_of))
     t_compute, review = best_of(repeat, lambda: build_review(checked, MONTH, as_of, None, config))
     drawable = pdf.drawable_codepoints()
-    context = render.build_context(review, config.team, render.glyph_findings(review, drawable))
+    context = page_context.build_context(review, config.team, render.glyph_findings(review, drawable))
     t_charts, charts = best_of(repeat, lambda: render.review_charts(review))
-    context.charts.update({name: f"{pdf.SCHEME}chart/{name}" for name in charts})
+    context = dataclasses.replace(context, charts={name: f"{pdf.SCHEME}chart/{name}" for name in charts})
     stylesheet = templates.stylesheet()
     t_html, html = best_of(repeat, lambda: render.render_html(context, f"{pdf.SCHEME}review.css"))
     assets = pdf.bundled_assets(stylesheet, charts)
     t_pdf, (data, _) = best_of(repeat, lambda: pdf.render_pdf(html, assets, as_of))
     t_table = 0.0
-    if len(review.rows) > render.APPENDIX_LIMIT:  # the attached table: made in the background process
+    if len(review.rows) > page_context.APPENDIX_LIMIT:  # the attached table: made in the background process
         from reportgen.rendering import spreadsheet as export
 
         t_table, _ = best_of(

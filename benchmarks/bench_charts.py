@@ -41,6 +41,9 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent  # the tree measured, what
 sys.path.insert(0, str(PROJECT_ROOT))
 
 from reportgen.rendering import charts  # noqa: E402  (after the path line, on purpose)
+from reportgen.wording.format import Formatter  # noqa: E402
+
+CHINESE = Formatter("zh", "¥")  # month labels and percentages as the Chinese review writes them
 
 T = TypeVar("T")
 
@@ -93,7 +96,7 @@ def six_charts(fmt: str, dpi: int) -> list[charts.Chart]:
             MONTHS[-6:],
             [120, 135, None, 160, 158, 190],
             label="注册",
-            month_label=charts.month_zh,
+            month_label=CHINESE.month_short,
             fmt=fmt,
             dpi=dpi,
         ),
@@ -101,7 +104,7 @@ def six_charts(fmt: str, dpi: int) -> list[charts.Chart]:
             MONTHS[-6:],
             [0.61, 0.7, 0.66, 0.72, 0.8, 0.78],
             label="完成率",
-            month_label=charts.month_zh,
+            month_label=CHINESE.month_short,
             fmt=fmt,
             dpi=dpi,
         ),
@@ -113,6 +116,7 @@ def six_charts(fmt: str, dpi: int) -> list[charts.Chart]:
                 ("社群活跃度", None, "35 / –"),
                 ("品牌曝光", 3.4, "340万 / 100万"),
             ],
+            percent=CHINESE.percent,
             target_label="目标",
             no_target_label="未设目标",
             fmt=fmt,
@@ -127,6 +131,7 @@ def six_charts(fmt: str, dpi: int) -> list[charts.Chart]:
                 ("品牌曝光", {"sem": 3, "content": 4, "event": 1}),
             ],
             CHANNEL_LABELS,
+            percent=CHINESE.percent,
             fmt=fmt,
             dpi=dpi,
         ),
@@ -157,7 +162,7 @@ def six_charts(fmt: str, dpi: int) -> list[charts.Chart]:
             result_label="累计结果",
             cpr_label="单次结果成本",
             currency="¥",
-            month_label=charts.month_zh,
+            month_label=CHINESE.month_short,
             fmt=fmt,
             dpi=dpi,
         ),

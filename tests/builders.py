@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import zipfile
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape
 
 import openpyxl
 
@@ -77,4 +81,140 @@ def team_copy(sample: Path, target: Path, team: str) -> Path:
     sheet.cell(1, 1).value = f"{team} — Marketing Ops Log 2026"
     target.parent.mkdir(parents=True, exist_ok=True)
     book.save(target)
+    return target
+
+
+# --- an .xlsx written part by part, for tests that shape the zip itself ---
+
+
+@dataclass(frozen=True)
+class Formula:
+    """A cell holding a formula and the value Excel saved for it (what every reader shows)."""
+
+    text: str
+    cached: float | int
+
+
+def _column(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def sheet_xml(rows: Sequence[Sequence[Any]], first_row: int = 1) -> bytes:
+    """A worksheet part: numbers as numbers, booleans as booleans, dates as ISO text, the rest inline text."""
+    out = [
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        f'<worksheet xmlns="{MAIN_NS}" xmlns:r="{REL_NS}"><sheetData>'
+    ]
+    for number, row in enumerate(rows, first_row):
+        cells = []
+        for index, value in enumerate(row):
+            ref = f"{_column(index)}{number}"
+            if value is None or value == "":
+                continue
+            if isinstance(value, Formula):
+                cells.append(f'<c r="{ref}"><f>{escape(value.text)}</f><v>{value.cached}</v></c>')
+            elif isinstance(value, bool):
+                cells.append(f'<c r="{ref}" t="b"><v>{int(value)}</v></c>')
+            elif isinstance(value, int | float):
+                cells.append(f'<c r="{ref}"><v>{value}</v></c>')
+            else:
+                text = value.isoformat() if isinstance(value, dt.date) else str(value)
+                cells.append(
+                    f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{escape(text)}</t></is></c>'
+                )
+        out.append(f'<row r="{number}">{"".join(cells)}</row>')
+    out.append("</sheetData></worksheet>")
+    return "".join(out).encode()
+
+
+MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+WORKSHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+XLSX_MAIN_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
+RELS_TYPE = "application/vnd.openxmlformats-package.relationships+xml"
+XLSM_MAIN_TYPE = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
+
+
+def xlsx_parts(
+    sheets: Sequence[tuple[str, Sequence[Sequence[Any]]]], *, macros: bool = False
+) -> dict[str, bytes]:
+    """The parts of a minimal workbook (content types, relationships, workbook, one part per sheet), by name,
+    in the order a zip should hold them; `macros` makes it an .xlsm's (the VBA part is the caller's)."""
+    overrides = "".join(
+        f'<Override PartName="/xl/worksheets/sheet{index}.xml" ContentType="{WORKSHEET_TYPE}"/>'
+        for index in range(1, len(sheets) + 1)
+    )
+    main = XLSM_MAIN_TYPE if macros else XLSX_MAIN_TYPE
+    vba = '<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/>' if macros else ""
+    parts = {
+        "[Content_Types].xml": (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            f'<Default Extension="rels" ContentType="{RELS_TYPE}"/>'
+            f'<Default Extension="xml" ContentType="application/xml"/>{vba}'
+            f'<Override PartName="/xl/workbook.xml" ContentType="{main}"/>{overrides}</Types>'
+        ).encode(),
+        "_rels/.rels": (
+            f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="{PKG_REL_NS}">'
+            f'<Relationship Id="rId1" Type="{REL_NS}/officeDocument" Target="xl/workbook.xml"/>'
+            "</Relationships>"
+        ).encode(),
+        "xl/workbook.xml": (
+            f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><workbook xmlns="{MAIN_NS}" '
+            f'xmlns:r="{REL_NS}"><sheets>'
+            + "".join(
+                f'<sheet name="{escape(name, {chr(34): "&quot;"})}" sheetId="{index}" r:id="rId{index}"/>'
+                for index, (name, _) in enumerate(sheets, 1)
+            )
+            + "</sheets></workbook>"
+        ).encode(),
+        "xl/_rels/workbook.xml.rels": (
+            f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="{PKG_REL_NS}">'
+            + "".join(
+                f'<Relationship Id="rId{index}" Type="{REL_NS}/worksheet" '
+                f'Target="worksheets/sheet{index}.xml"/>'
+                for index in range(1, len(sheets) + 1)
+            )
+            + "</Relationships>"
+        ).encode(),
+    }
+    for index, (_, rows) in enumerate(sheets, 1):
+        parts[f"xl/worksheets/sheet{index}.xml"] = sheet_xml(rows)
+    return parts
+
+
+def write_parts(path: Path, parts: dict[str, bytes], *, separator: str = "/") -> Path:
+    """Zip the parts (deflated) under their names, written with `separator` between folders."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name.replace("/", separator), data)
+    return path
+
+
+def libreoffice_convert(source: Path, fmt: str, folder: Path) -> Path:
+    """`source` saved by LibreOffice as `fmt` (ods, xls) into `folder`, as a user's LibreOffice would."""
+    folder.mkdir(parents=True, exist_ok=True)
+    converted = subprocess.run(
+        [
+            "soffice",
+            f"-env:UserInstallation={(folder / 'lo-profile').as_uri()}",  # private: no clash in parallel
+            "--headless",
+            "--convert-to",
+            fmt,
+            "--outdir",
+            str(folder),
+            str(source),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    target = folder / f"{source.stem}.{fmt}"
+    assert converted.returncode == 0 and target.exists(), converted.stderr
     return target

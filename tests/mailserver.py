@@ -287,7 +287,10 @@ def scripted_server(server: ScriptedServer) -> Iterator[int]:
     holder: dict[str, Any] = {}
 
     async def serve() -> None:
-        holder["server"] = await asyncio.start_server(server.handle, HOST, 0)
+        listener = socket.socket()
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 32 * 1024)  # small: a big DATA must wait
+        listener.bind((HOST, 0))
+        holder["server"] = await asyncio.start_server(server.handle, sock=listener)
         holder["port"] = holder["server"].sockets[0].getsockname()[1]
         started.set()
 
@@ -302,3 +305,5 @@ def scripted_server(server: ScriptedServer) -> Iterator[int]:
         loop.call_soon_threadsafe(holder["server"].close)
         loop.call_soon_threadsafe(loop.stop)
         thread.join(10)
+        loop.run_until_complete(holder["server"].wait_closed())
+        loop.close()

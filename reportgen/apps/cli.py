@@ -11,27 +11,33 @@ import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from reportgen import __version__
 from reportgen.apps.batch import BatchOptions, run_batch
+from reportgen.apps.history import print_history, print_versions
 from reportgen.apps.starter import starter_workbook
 from reportgen.apps.watch import Watcher, WatchOptions
 from reportgen.base.catalogue import catalogue
-from reportgen.base.config import load_config
+from reportgen.base.config import Config, load_config
 from reportgen.base.errors import ExitCode, InputError, ReportgenError, UsageError
 from reportgen.base.files import write_atomic
 from reportgen.base.model import Severity
-from reportgen.delivery.dispatch import check_can_send, send_unless_errors
+from reportgen.delivery.dispatch import check_can_send
 from reportgen.delivery.message import compose_message, resolve_recipients
-from reportgen.delivery.smtp import DeliveryReceipt, send_review
 from reportgen.figures.review import severity_counts, worst_first
+from reportgen.pipeline.archiving import open_for_build
 from reportgen.pipeline.build import build_to_files, check_workbook
 from reportgen.pipeline.jobs import default_workers
+from reportgen.pipeline.mailing import SendResult, send_once
 from reportgen.rendering.pdf import import_renderer_early, renderer_imported
 from reportgen.wording.documents import dumps, findings_document
 from reportgen.wording.text import finding_message
+
+if TYPE_CHECKING:  # the store loads SQLAlchemy: only a command that opens the archive pays for it
+    from reportgen.archive.store import Archive
 
 CHECK_TABLE_LIMIT = 200
 SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "dim"}
@@ -198,6 +204,7 @@ def check(
     "--cc", "cc", multiple=True, metavar="ADDR", help="With --email: copies instead of the config's."
 )
 @click.option("--force", is_flag=True, help="With --email: send even when check found errors.")
+@click.option("--resend", is_flag=True, help="With --email: mail it again to those who already have it.")
 def build(
     workbook: Path,
     month: str | None,
@@ -213,8 +220,10 @@ def build(
     to: tuple[str, ...],
     cc: tuple[str, ...],
     force: bool,
+    resend: bool,
 ) -> None:
-    """Build the month's review: the PDF, and the figures as JSON or the page as HTML when asked."""
+    """Build the month's review: the PDF, and the figures as JSON or the page as HTML when asked; the archive
+    remembers it (a changed workbook is the next version)."""
     if no_pdf and json_path is None and html_path is None:
         raise UsageError("nothing_to_write")
     if email and no_pdf:
@@ -226,6 +235,7 @@ def build(
         resolve_recipients(config.email, to, cc)
     if not no_pdf:
         import_renderer_early()
+    opened = open_for_build(config.archive) if not no_pdf else None
     built = build_to_files(
         workbook,
         config,
@@ -238,26 +248,44 @@ def build(
         with_pdf=not no_pdf,
         templates=templates,
         announce=lambda path: click.echo(str(path)),
+        archive=opened,
     )
-    if email and built.pdf is not None:
+    if built.revision is not None:  # worth a word: management will see "Revised" on the cover and the mail
+        words = catalogue(lang or built.review.lang)
+        sent_on = built.revision.replaces_sent_on.astimezone().strftime("%Y-%m-%d")
+        click.echo(words.text("history.revises", version=built.revision.version, date=sent_on), err=True)
+    if email and built.pdf is not None and opened is not None and opened.archive is not None:
         review = built.review
-        receipt = send_unless_errors(
+        result = send_once(
+            opened.archive,
             built.pdf,
-            review.checked.findings,
             config.email,
-            allow_errors=force,
             to=to or None,
             cc=cc or None,
+            resend=resend,
+            findings=review.checked.findings,
+            allow_errors=force,
             lang=review.lang,
         )
-        _say_sent(built.pdf, receipt, config.email.language or review.lang)
+        _say_sent(built.pdf, result, config.email.language or review.lang)
 
 
-def _say_sent(pdf_path: Path, receipt: DeliveryReceipt, lang: str) -> None:
+def _say_sent(pdf_path: Path, result: SendResult, lang: str) -> None:
+    """Who got it now, and who already had it (never mailed twice without --resend)."""
     words = catalogue(lang)
+    receipt = result.receipt
     click.echo(
         words.text("mail.sent", path=pdf_path, count=len(receipt.accepted), message_id=receipt.message_id)
     )
+    separator = words.text("where.list")
+    if result.already:
+        when = min(result.already.values()).astimezone().strftime("%Y-%m-%d %H:%M")
+        click.echo(words.text("mail.already_had", addresses=separator.join(sorted(result.already)), at=when))
+    if result.in_doubt:
+        when = min(result.in_doubt.values()).astimezone().strftime("%Y-%m-%d %H:%M")
+        click.echo(
+            words.text("mail.in_doubt_skipped", addresses=separator.join(sorted(result.in_doubt)), at=when)
+        )
 
 
 @cli.command()
@@ -271,6 +299,7 @@ def _say_sent(pdf_path: Path, receipt: DeliveryReceipt, lang: str) -> None:
 @click.option(
     "--eml", "eml_path", type=click.Path(path_type=Path), help="Write the message here; send nothing."
 )
+@click.option("--resend", is_flag=True, help="Mail it again to those who already have this PDF.")
 def send(
     report: Path,
     to: tuple[str, ...],
@@ -278,8 +307,10 @@ def send(
     subject: str | None,
     config_path: Path | None,
     eml_path: Path | None,
+    resend: bool,
 ) -> None:
-    """Mail a review PDF: KPI cards and takeaways in the body, the PDF attached; exit 3 if not delivered."""
+    """Mail a review PDF: KPI cards and takeaways in the body, the PDF attached; exit 3 if not delivered.
+    Each address gets one PDF once: a repeat is refused with when it was sent, unless --resend."""
     config = load_config(config_path, report)
     lang = config.email.language or "en"
     if eml_path is not None:
@@ -287,8 +318,29 @@ def send(
         write_atomic(eml_path, message.as_bytes())
         click.echo(catalogue(lang).text("mail.eml_written", path=eml_path))
         return
-    receipt = send_review(report, config.email, to=to or None, cc=cc or None, subject=subject)
-    _say_sent(report, receipt, lang)
+    resolve_recipients(config.email, to, cc)  # a bad address is a usage error before the archive is opened
+    archive = _open_archive(config)
+    try:
+        result = send_once(
+            archive,
+            report,
+            config.email,
+            to=to or None,
+            cc=cc or None,
+            subject=subject,
+            resend=resend,
+            lang=lang,
+        )
+    finally:
+        archive.close()
+    _say_sent(report, result, lang)
+
+
+def _open_archive(config: Config) -> Archive:
+    """The archive, for a command that cannot go on without it (an ArchiveError, exit 4, otherwise)."""
+    from reportgen.archive.store import open_archive  # SQLAlchemy: 0.17 s that --help and check never pay
+
+    return open_archive(config.archive)
 
 
 @cli.command()
@@ -485,3 +537,44 @@ def watch(
         raise UsageError("watch_out_is_inbox")
     options = WatchOptions(inbox, out, as_of_date, config_path, lang, email, settle, poll)
     Watcher(options, lambda line: click.echo(line)).run()
+
+
+@cli.group(invoke_without_command=True)
+@click.option("--team", help="Only this team's reviews.")
+@click.option("--month", metavar="YYYY-MM", help="Only this month's reviews.")
+@click.option("--json", "as_json", is_flag=True, help="Print the history as JSON.")
+@config_option
+@lang_option
+@click.pass_context
+def history(
+    context: click.Context,
+    team: str | None,
+    month: str | None,
+    as_json: bool,
+    config_path: Path | None,
+    lang: str | None,
+) -> None:
+    """What was built and sent, newest first, from the archive."""
+    if context.invoked_subcommand is not None:
+        return
+    config = load_config(config_path, None)
+    archive = _open_archive(config)
+    try:
+        print_history(archive, team, _month(month), as_json, lang or "en")
+    finally:
+        archive.close()
+
+
+@history.command("show")
+@click.argument("team")
+@click.argument("month", metavar="YYYY-MM")
+@config_option
+@lang_option
+def history_show(team: str, month: str, config_path: Path | None, lang: str | None) -> None:
+    """The versions of one review and what was sent when."""
+    config = load_config(config_path, None)
+    archive = _open_archive(config)
+    try:
+        print_versions(archive, team, _month(month) or month, lang or "en")
+    finally:
+        archive.close()

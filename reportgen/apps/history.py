@@ -6,10 +6,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from reportgen.archive.store import Archive, BuildSummary, SendSummary, VersionSummary
+from reportgen.archive.records import BuildSummary, SendSummary, VersionSummary
 from reportgen.base.catalogue import Catalogue, catalogue
+
+if TYPE_CHECKING:  # the store loads SQLAlchemy: only a command that opens the archive pays for it
+    from reportgen.archive.store import Archive
 
 
 def local(moment: dt.datetime) -> str:

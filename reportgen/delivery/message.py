@@ -155,6 +155,9 @@ def compose_message(
         title = settings.subject.format(team=team, month=month)
     else:
         title = words.text("mail.subject" if summary else "mail.subject_plain", team=team, month=month)
+    revised = clean_header_text(mail.get("revised") or "")
+    if revised:  # a corrected review says so before anything else, in the subject and the body
+        title = words.text("mail.revised_subject", subject=title)
     file_name = clean_header_text(pdf_path.name) or "review.pdf"
     values = {
         "lang": lang,
@@ -162,6 +165,7 @@ def compose_message(
         "month": month,
         "kpis": _cards(mail.get("kpis")),
         "takeaways": _texts(mail.get("takeaways")),
+        "revised": revised,
         "file_name": file_name,
         "reportgen": summary is not None,
     }
@@ -193,7 +197,8 @@ def _plain_text(values: dict[str, Any], t: Any) -> str:
     """The text/plain alternative: the same summary, one line per card and takeaway."""
     if not values["reportgen"]:
         return t("plain_body", name=values["file_name"]) + "\n\n" + t("signature") + "\n"
-    lines = [t("intro", team=values["team"], month=values["month"]), ""]
+    lines = [values["revised"], ""] if values["revised"] else []
+    lines += [t("intro", team=values["team"], month=values["month"]), ""]
     for card in values["kpis"]:
         lines.append(t("card_line", label=card["label"], value=card["value"], delta=card["delta"]).rstrip())
     if values["takeaways"]:

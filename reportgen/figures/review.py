@@ -11,6 +11,7 @@ from pathlib import Path
 from reportgen.base.model import Commentary, Finding, Goal, Mapped, Principle, Severity
 from reportgen.figures.metrics import CompoundingTrend, Ladder, MonthFigures
 from reportgen.figures.overlooked import Overlooked, Takeaway
+from reportgen.figures.trends import KpiTrends
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +47,13 @@ class Review:
     overlooked: dict[Principle, list[Overlooked]]
     takeaways: list[Takeaway]
     commentary: list[Commentary] = field(default_factory=list)  # the lead's paragraphs for this month
+    kpi_trends: KpiTrends | None = None  # twelve months of the headline KPIs (the workbook's, the archive's)
+
+
+def team_name(checked: Checked, configured: str | None) -> str:
+    """Whose review it is: the config's `team`, else the title above the header row, else the workbook's
+    name. The cover shows it and the archive files the review under it."""
+    return configured or checked.team or checked.workbook.stem
 
 
 SEVERITY_RANK = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}

@@ -11,6 +11,7 @@ from typing import Any
 
 from reportgen.base.model import METRICS, Goal, Mapped
 from reportgen.figures.metrics import MonthFigures, month_figures, shift_month
+from reportgen.figures.overlooked import Overlooked
 
 TREND_MONTHS = 12
 HEADLINE_RESULTS = ("leads", "signups", "visits", "clicks", "followers", "impressions")
@@ -169,3 +170,12 @@ def _same(ours: float | None, theirs: float | None) -> bool:
     if ours is None or theirs is None:
         return ours is theirs
     return abs(ours - theirs) <= RATE_TOLERANCE * max(1.0, abs(ours))
+
+
+def disagreement_items(trends: KpiTrends) -> list[Overlooked]:
+    """One "easily overlooked" item per past month the archive reported differently from the workbook now:
+    the workbook's figures are the ones shown, and the reader should know an old review no longer holds."""
+    return [
+        Overlooked("archive_disagrees", {"month": item.month, "kpis": list(item.kpis)})
+        for item in trends.disagreements
+    ]

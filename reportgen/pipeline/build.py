@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from reportgen.archive.records import RecordedBuild
 from reportgen.base import vocab
 from reportgen.base.config import Config
 from reportgen.base.errors import InputError
@@ -26,12 +27,21 @@ from reportgen.figures.metrics import (
     shift_month,
 )
 from reportgen.figures.overlooked import candidate_takeaways, choose_takeaways, find_overlooked
-from reportgen.figures.review import Checked, Review, sheet_order
+from reportgen.figures.review import Checked, Review, sheet_order, team_name
+from reportgen.pipeline.archiving import (
+    ArchiveContext,
+    OpenedArchive,
+    file_digest,
+    record_build,
+    revision_of,
+    with_trends,
+)
 from reportgen.reading.mapping import map_activities
 from reportgen.reading.normalize import normalize_rows
 from reportgen.reading.workbook import ReadLimits, read_workbook
 from reportgen.rendering.document import RenderedReview, render_review
 from reportgen.rendering.pdf import UnloadableFiles
+from reportgen.wording.changes import Revision
 from reportgen.wording.documents import dumps, figures_document
 
 logger = logging.getLogger(__name__)
@@ -157,10 +167,14 @@ def build_review(
 
 @dataclass(frozen=True, slots=True)
 class BuiltFiles:
-    """What one build wrote: the review it came from and the PDF's path (None with with_pdf=False)."""
+    """What one build wrote: the review it came from and the PDF's path (None with with_pdf=False); with an
+    archive, the record of it (its version) and the revision it is, if it replaces a review that was sent."""
 
     review: Review
     pdf: Path | None
+    recorded: RecordedBuild | None = None
+    revision: Revision | None = None
+    written: tuple[Path, ...] = ()
 
 
 def build_to_files(
@@ -178,37 +192,78 @@ def build_to_files(
     with_pdf: bool = True,
     templates: Path | None = None,
     announce: Callable[[Path], None] = lambda path: None,
+    archive: OpenedArchive | None = None,
 ) -> BuiltFiles:
-    """check → build → render → write, the one path build, batch and watch share; `announce` hears each file
-    as it is written (default PDF: `<stem>-<YYYY-MM>.pdf` in `out_dir`, else beside the workbook)."""
+    """check → build → (archive: version, trends) → render → write → record, the one path build, batch,
+    watch and serve share; `announce` hears each file as it is written (default PDF: `<stem>-<YYYY-MM>.pdf`
+    in `out_dir`, else beside the workbook). An archive that fails raises its ArchiveError only after the
+    files are written, naming them."""
     started = time.perf_counter()
     stem = stem or workbook.stem
     checked = check_workbook(workbook, config, as_of)
     review = build_review(checked, month, as_of, lang, config)
+    history = ArchiveContext(
+        archive.archive if archive else None,
+        team_name(checked, config.team),
+        file_digest(workbook),
+        problem=archive.problem if archive else None,
+    )
+    history.look_up(review.month)
+    review = with_trends(review, history.archived)
+    written: list[Path] = []
+
+    def write(path: Path, data: bytes) -> None:
+        written.append(write_atomic(path, data))
+        announce(path)
+
     if json_path is not None:
-        announce(write_atomic(json_path, dumps(figures_document(review))))
+        write(json_path, dumps(figures_document(review)))
     if not with_pdf and html_path is None:
-        return BuiltFiles(review, None)
-    rendered = _render(review, config, templates, stem, with_pdf=with_pdf, with_page=html_path is not None)
+        return BuiltFiles(review, None, written=tuple(written))
+    revision = revision_of(history.plan, review) if with_pdf else None
+    rendered = _render(
+        review, config, templates, stem, with_pdf=with_pdf, with_page=html_path is not None, revision=revision
+    )
     if html_path is not None and rendered.html is not None:
-        announce(write_atomic(html_path, rendered.html.encode("utf-8")))
+        write(html_path, rendered.html.encode("utf-8"))
     target = None
+    recorded = None
     if rendered.pdf is not None:
         target = pdf_path or (out_dir or workbook.parent) / f"{stem}-{review.month}.pdf"
         if rendered.table is not None:  # the complete table travels inside the PDF and beside it
-            announce(write_atomic(target.with_name(rendered.table.name), rendered.table.data))
-        announce(write_atomic(target, rendered.pdf))
+            write(target.with_name(rendered.table.name), rendered.table.data)
+        write(target, rendered.pdf)
+        recorded = record_build(
+            history,
+            review,
+            workbook,
+            target,
+            rendered.pdf,
+            rendered.figures or b"{}",
+            config.archive.keep_workbooks,
+        )
     logger.info("built: %.2f s in all (%s, %s)", time.perf_counter() - started, workbook.name, review.month)
-    return BuiltFiles(review, target)
+    if history.problem is not None:
+        raise history.problem.keeping(*written)
+    return BuiltFiles(review, target, recorded, revision, tuple(written))
 
 
 def _render(
-    review: Review, config: Config, templates: Path | None, stem: str, *, with_pdf: bool, with_page: bool
+    review: Review,
+    config: Config,
+    templates: Path | None,
+    stem: str,
+    *,
+    with_pdf: bool,
+    with_page: bool,
+    revision: Revision | None,
 ) -> RenderedReview:
     """render_review, with a templates folder's unloadable files as the user's error, in the review's
     language, naming them."""
     try:
-        return render_review(review, config, templates, stem=stem, with_pdf=with_pdf, with_page=with_page)
+        return render_review(
+            review, config, templates, stem=stem, with_pdf=with_pdf, with_page=with_page, revision=revision
+        )
     except UnloadableFiles as exc:
         lang = review.lang
         if exc.missing:

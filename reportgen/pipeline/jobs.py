@@ -27,15 +27,17 @@ from typing import Any
 
 from reportgen.base.catalogue import catalogue
 from reportgen.base.config import load_config
-from reportgen.base.errors import ReportgenError
-from reportgen.delivery.dispatch import send_unless_errors
+from reportgen.base.errors import DeliveryError, ReportgenError
 from reportgen.figures.review import errors_of
+from reportgen.pipeline.archiving import OpenedArchive, open_for_build
 from reportgen.pipeline.build import build_to_files
+from reportgen.pipeline.mailing import send_once
 from reportgen.wording.text import finding_message
 
 BUILT = "built"
 SENT = "sent"
 NOT_SENT = "not_sent"  # built, but the delivery was refused or failed
+ALREADY_SENT = "already_sent"  # built, and this very PDF had already reached every recipient
 FAILED = "failed"  # the workbook could not be used (or its build crashed)
 PRELOAD = [  # imported once in the forkserver, so a worker costs its build and not the imports
     "reportgen.pipeline.build",
@@ -81,8 +83,10 @@ class Outcome:
 def build_job(job: Job, lang: str) -> Outcome:
     """Build one workbook to files (and mail it with `email`); a user error becomes a failed Outcome."""
     started = time.perf_counter()
+    opened: OpenedArchive | None = None
     try:
         config = load_config(job.config_path, job.workbook)
+        opened = open_for_build(config.archive)
         built = build_to_files(
             job.workbook,
             config,
@@ -91,8 +95,11 @@ def build_job(job: Job, lang: str) -> Outcome:
             lang=job.lang,
             out_dir=job.out_dir,
             stem=job.stem,
+            archive=opened,
         )
     except ReportgenError as exc:
+        if opened is not None and opened.archive is not None:
+            opened.archive.close()
         return Outcome(job.workbook, FAILED, message=exc.message(job.lang))  # as `build` prints it
     review = built.review
     findings = review.checked.findings
@@ -108,18 +115,24 @@ def build_job(job: Job, lang: str) -> Outcome:
         for finding in findings
     )
     status, message = BUILT, None
-    if job.email and built.pdf is not None:
+    if job.email and built.pdf is not None and opened.archive is not None:
         try:
-            send_unless_errors(
+            send_once(
+                opened.archive,
                 built.pdf,
-                findings,
                 config.email,
+                findings=findings,
                 allow_errors=config.email.send_with_errors,
                 lang=job.lang or review.lang,
             )
             status = SENT
-        except ReportgenError as exc:  # refused, failed, or a mail setting that cannot be used: PDF kept
+        except DeliveryError as exc:  # refused, failed, or already mailed: the PDF is kept either way
+            status = ALREADY_SENT if exc.stage == "already_sent" else NOT_SENT
+            message = exc.message(job.lang)
+        except ReportgenError as exc:  # a mail setting or the archive that cannot be used
             status, message = NOT_SENT, exc.message(job.lang)
+    if opened.archive is not None:
+        opened.archive.close()
     return Outcome(
         job.workbook,
         status,

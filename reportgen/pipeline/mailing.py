@@ -11,14 +11,17 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from reportgen.archive.store import Archive
 from reportgen.base.config import EmailSettings
 from reportgen.base.errors import DeliveryError, InputError
 from reportgen.base.model import Finding
 from reportgen.delivery.dispatch import refuse_on_errors
 from reportgen.delivery.message import resolve_recipients
 from reportgen.delivery.smtp import DeliveryReceipt, send_review
+
+if TYPE_CHECKING:  # the store loads SQLAlchemy: only a command that opens the archive pays for it
+    from reportgen.archive.store import Archive
 
 log = logging.getLogger(__name__)
 

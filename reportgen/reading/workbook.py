@@ -1,8 +1,11 @@
 """Stage 1: read a workbook safely and hand on the sheets that matter as raw cells.
 
-Nothing here trusts the file: its bytes decide its type, a zip guard of our own inflates every entry (counting
-real bytes) before any parser sees it, and each worksheet's real extent is learnt in the same pass, so a stray
-cell at XFD1048576 never makes python-calamine allocate the empty space between it and the data.
+Nothing here trusts the file: its bytes decide its type, and before python-calamine sees it every format is
+walked by a guard of our own that learns each sheet's real extent. A zip (.xlsx/.xlsm, .ods) has every entry
+inflated with hard limits (counting real bytes); an .xls has its records walked (xls.py). A stray cell at
+IV65536 or XFD1048576 therefore never makes the reader allocate the empty space between it and the data:
+an .xlsx reads only the data block, and an .xls or .ods (which calamine parses whole when it opens) is read
+from a copy without the stray cells (xls.py, ods.py).
 """
 
 from __future__ import annotations
@@ -14,10 +17,13 @@ import os
 import re
 import shutil
 import stat
+import struct
 import tempfile
 import zipfile
 import zlib
-from contextlib import closing
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,35 +33,46 @@ import python_calamine
 from reportgen.base import vocab
 from reportgen.base.errors import InputError
 from reportgen.base.model import CellRef, Finding, Severity, SheetTable, WorkbookData, column_letter
+from reportgen.reading.extent import HEADER_SCAN_ROWS, Block, Extent, data_width, group_end
+from reportgen.reading.ods import OdsError, OdsScanner, OdsTooLarge, write_trimmed
+from reportgen.reading.xls import XlsError, XlsSheet, patch_xls, scan_xls, write_compound_file
 
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
-HEADER_SCAN_ROWS = 30
 GUARD_READ = 64 * 1024  # small reads, so compressed input is consumed (and counted) as output comes out
 MAX_TAG_BYTES = 64 * 1024  # a row or cell tag is never this long; a longer run without '<' is not a tag
+MIB = 1024 * 1024
+# No workbook part declares a DTD (OPC and ODF forbid it); one that does is an entity-expansion attack
+DTD_MARKERS = (b"<!DOCTYPE", b"<!ENTITY")
+XLS_DECLARED_CELLS = 1_000_000  # an .xls DIMENSIONS declaring more than it holds past this is rewritten
 
 logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
 class ReadLimits:
-    """Bounds that keep a hostile or huge file from costing more than it should."""
+    """Bounds that keep a hostile or huge file from costing more than it should (README, "Safety")."""
 
     max_rows: int = 200_000
-    max_entries: int = 1_000
-    max_total_bytes: int = 400 * 1024 * 1024
+    max_sheets: int = 20_000
+    max_entries: int = 60_000
+    max_total_bytes: int = 400 * MIB  # inflated, all parts together; also the largest .xls read
     max_ratio: int = 100
-    ratio_grace_bytes: int = 100 * 1024
+    ratio_grace_bytes: int = 32 * MIB  # an entry may inflate at any ratio up to this (POI's grace entry size)
     max_dense_cells: int = 12_000_000  # a dense block larger than this is read block-wise, never whole
+    max_cell_chars: int = 32_767  # Excel's own limit for one cell
 
 
 @dataclass(slots=True)
 class SheetExtent:
-    """What the streaming scan learnt of one worksheet's XML: rows that hold cells and the widest column."""
+    """What the streaming scan learnt of one worksheet's XML: rows that hold cells and the widest column,
+    and the cells whose formula reads another workbook."""
 
     rows: list[int] = field(default_factory=list)
     max_col_letters: str = "A"
+    external_cells: int = 0
+    first_external: str | None = None
 
     @property
     def max_col(self) -> int:
@@ -65,6 +82,20 @@ class SheetExtent:
         return index - 1
 
 
+@dataclass(slots=True)
+class Prepared:
+    """What the guard learnt and left for the readers: the file they read (the workbook itself, or a copy
+    without what must not be read), each sheet's extent or block, and workbook-wide notes."""
+
+    kind: str
+    readable: Path
+    extents: dict[str, SheetExtent] = field(default_factory=dict)  # .xlsx: by part name, lower case
+    blocks: dict[int, Block] = field(default_factory=dict)  # .xls/.ods: by position in calamine's sheet list
+    external: dict[int, tuple[int, str]] = field(default_factory=dict)  # .ods: position → (cells, first cell)
+    external_files: list[str] = field(default_factory=list)
+    macros: bool = False
+
+
 # Rows that hold cells (a self-closing <row/> holds none; row attributes never contain '/'), with or without
 # a namespace prefix, and every reference to a column of two or three letters, in whatever element it sits.
 # Single-letter columns are not tracked: the dense-size check assumes Z. Without r= attributes calamine places
@@ -72,6 +103,11 @@ class SheetExtent:
 _ROW_NUMBER = re.compile(rb'<row\b[^>]*?\br="(\d+)"[^>/]*>')
 _PREFIXED_ROW_NUMBER = re.compile(rb'<\w+:row\b[^>]*?\br="(\d+)"[^>/]*>')
 _WIDE_REF = re.compile(rb' r="([A-Z]{2,3})\d')
+# A cell whose formula names an external workbook by its index: <c r="D5" …><f>[1]Budget!B2</f>
+_EXTERNAL_FORMULA = re.compile(
+    rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3}\d+)"[^>]*>\s*<(?:\w+:)?f\b[^>]*>[^<]*\[\d+\]'
+)
+_SHEET_TAG = (b"<sheet ", b":sheet ")
 
 
 def read_workbook(path: str | Path, limits: ReadLimits | None = None) -> WorkbookData:
@@ -79,34 +115,57 @@ def read_workbook(path: str | Path, limits: ReadLimits | None = None) -> Workboo
     limits = limits or ReadLimits()
     path = Path(path)
     kind = _sniff(path)
-    extents: dict[str, SheetExtent] = {}
-    if kind == "zip":
-        kind, extents = _guard_zip(path, limits)
+    with _scratch(path) as folder:
+        if kind == "zip":
+            prepared = _guard_zip(path, limits, folder)
+        elif kind == "xls":
+            prepared = _guard_xls(path, limits, folder)
+        else:
+            prepared = Prepared(kind, path)
+        try:
+            book = _open_book(prepared.readable, prepared.kind, folder)
+        except python_calamine.PasswordError as exc:
+            raise InputError(path, "encrypted") from exc
+        except Exception as exc:  # calamine raises several types for damaged files; all mean one thing
+            raise InputError(path, "corrupt", detail=_short(exc)) from exc
+        with closing(book):
+            return _read_sheets(path, prepared, book, limits)
+
+
+@contextmanager
+def _scratch(path: Path) -> Iterator[Path]:
+    """A private temporary folder for the copies the readers may need, removed afterwards."""
     try:
-        book = _open_book(path, kind)
-    except python_calamine.PasswordError as exc:
-        raise InputError(path, "encrypted") from exc
-    except Exception as exc:  # calamine raises several types for damaged files; all mean the same to a user
-        raise InputError(path, "corrupt", detail=_short(exc)) from exc
-    with closing(book):
-        return _read_sheets(path, kind, book, extents, limits)
+        folder = tempfile.TemporaryDirectory(prefix="reportgen-", ignore_cleanup_errors=True)
+    except OSError as exc:
+        raise InputError(path, "scratch_unwritable", detail=exc.strerror or str(exc)) from exc
+    with folder as name:
+        yield Path(name)
+
+
+@contextmanager
+def _writing(path: Path) -> Iterator[None]:
+    """Writing a working copy: a full or read-only temporary folder is said as such, not as a damaged file."""
+    try:
+        yield
+    except OSError as exc:
+        raise InputError(path, "scratch_unwritable", detail=exc.strerror or str(exc)) from exc
 
 
 _SUFFIXES = {"xlsx": (".xlsx", ".xlsm"), "xlsb": (".xlsb",), "xls": (".xls",), "ods": (".ods",)}
 
 
-def _open_book(path: Path, kind: str) -> python_calamine.CalamineWorkbook:
+def _open_book(path: Path, kind: str, folder: Path) -> python_calamine.CalamineWorkbook:
     """Open with the reader the content calls for: python-calamine picks its reader by the name's extension
     (and from_filelike loses PasswordError), so a misnamed file is opened through a correctly named alias."""
     if path.suffix.lower() in _SUFFIXES[kind]:
         return python_calamine.CalamineWorkbook.from_path(str(path))
-    with tempfile.TemporaryDirectory(prefix="reportgen-", ignore_cleanup_errors=True) as folder:
-        alias = Path(folder) / f"workbook{_SUFFIXES[kind][0]}"
-        try:
-            os.symlink(path.resolve(), alias)
-        except OSError:
-            shutil.copyfile(path, alias)
-        return python_calamine.CalamineWorkbook.from_path(str(alias))
+    alias = folder / f"alias{_SUFFIXES[kind][0]}"
+    try:
+        os.symlink(path.resolve(), alias)
+    except OSError:
+        shutil.copyfile(path, alias)
+    return python_calamine.CalamineWorkbook.from_path(str(alias))
 
 
 def _short(exc: BaseException) -> str:
@@ -183,8 +242,9 @@ def _looks_like_text(head: bytes) -> bool:
 # --- the zip guard ---
 
 
-def _guard_zip(path: Path, limits: ReadLimits) -> tuple[str, dict[str, SheetExtent]]:
-    """Inflate every entry with hard limits before any parser sees the archive; learn worksheet extents."""
+def _guard_zip(path: Path, limits: ReadLimits, folder: Path) -> Prepared:
+    """Inflate every entry with hard limits before any parser sees the archive; learn each sheet's extent."""
+    directory_start = _check_directory(path, limits)
     try:
         source = _CountingFile(path)
     except OSError as exc:
@@ -198,37 +258,119 @@ def _guard_zip(path: Path, limits: ReadLimits) -> tuple[str, dict[str, SheetExte
         entries = archive.infolist()
         if len(entries) > limits.max_entries:
             raise InputError(path, "zip_entries", count=len(entries), limit=limits.max_entries)
-        names = [entry.filename for entry in entries]
-        if len(set(names)) != len(names):
-            duplicate = next(name for name in names if names.count(name) > 1)
+        # Parts are found as Excel and calamine find them: '\' and '/' alike, any case
+        canonical = [_canonical(entry.filename) for entry in entries]
+        counts = Counter(canonical)
+        if len(counts) != len(canonical):
+            duplicate = next(entry.filename for entry in entries if counts[_canonical(entry.filename)] > 1)
             raise InputError(path, "zip_duplicate", name=duplicate)
-        name_set = set(names)
-        if "mimetype" in name_set:
-            mimetype = _read_small(archive, "mimetype", 100).strip()
+        _check_overlap(path, entries, directory_start)
+        names = dict(zip(canonical, (entry.filename for entry in entries), strict=True))
+        if "mimetype" in names:
+            mimetype = _read_small(archive, names["mimetype"], 100).strip()
             if mimetype != ODS_MIMETYPE:
                 raise InputError(path, "not_workbook_zip")
+            if b"encryption-data" in _read_small(archive, names.get("meta-inf/manifest.xml", "")):
+                raise InputError(path, "encrypted")
             kind = "ods"
-        elif "xl/workbook.xml" in name_set:
+        elif "xl/workbook.xml" in names:
             kind = "xlsx"
-        elif "xl/workbook.bin" in name_set:
+        elif "xl/workbook.bin" in names:
             kind = "xlsb"
         else:
             raise InputError(path, "not_workbook_zip")
+        prepared = Prepared(kind, path, macros=any(name.startswith("xl/vbaproject") for name in names))
+        has_external = any(name.startswith("xl/externallinks/") for name in names)
+        ods = None
+        if kind == "ods":
+            ods = OdsScanner(limits.max_rows + HEADER_SCAN_ROWS, limits.max_dense_cells)
         total = 0
-        extents: dict[str, SheetExtent] = {}
-        for entry in entries:
-            is_sheet = (
-                kind == "xlsx"
-                and entry.filename.startswith("xl/worksheets/")
-                and entry.filename.endswith(".xml")
+        sheets = 0
+        for entry, name in zip(entries, canonical, strict=True):
+            is_sheet = kind == "xlsx" and name.startswith("xl/worksheets/") and name.endswith(".xml")
+            scan = _EntryScan(
+                extent=SheetExtent() if is_sheet else None,
+                external=has_external and is_sheet,
+                ods=ods if kind == "ods" and name == "content.xml" else None,
+                xml=name.endswith((".xml", ".rels")),
+                count_sheets=name == "xl/workbook.xml",
             )
-            extent = SheetExtent() if is_sheet else None
-            total += _inflate_entry(path, archive, source, entry, limits, total, extent)
-            if extent is not None:
-                extents[entry.filename] = extent
-        if kind == "ods" and b"encryption-data" in _read_small(archive, "META-INF/manifest.xml"):
-            raise InputError(path, "encrypted")
-    return kind, extents
+            total += _inflate_entry(path, archive, source, entry, limits, total, scan)
+            sheets += scan.sheets
+            if scan.extent is not None:
+                prepared.extents[name] = scan.extent
+        if ods is not None:
+            sheets = len(ods.tables)
+        if sheets > limits.max_sheets:
+            raise InputError(path, "too_many_sheets", count=sheets, limit=limits.max_sheets)
+        if has_external:
+            prepared.external_files = _external_files(archive, names)
+    if any("\\" in entry.filename for entry in entries):
+        with _writing(path):
+            prepared.readable = _with_slashes(path, entries, directory_start, folder / f"slashes.{kind}")
+    if ods is not None:
+        _plan_ods(path, ods, limits, prepared, names.get("content.xml", "content.xml"), folder)
+    return prepared
+
+
+def _canonical(name: str) -> str:
+    return name.replace("\\", "/").lower()
+
+
+@dataclass(slots=True)
+class _EntryScan:
+    """What to learn of one entry while it inflates."""
+
+    extent: SheetExtent | None = None
+    external: bool = False
+    ods: OdsScanner | None = None
+    xml: bool = False
+    count_sheets: bool = False
+    sheets: int = 0
+
+
+def _check_directory(path: Path, limits: ReadLimits) -> int:
+    """Read the end of central directory record before zipfile does: zipfile builds an object for every
+    entry the directory holds, so a directory of millions of entries is refused here, from its size.
+    Returns where the central directory starts (zipfile finds the entries; this only bounds them)."""
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(0, 2)
+            size = handle.tell()
+            handle.seek(max(size - 65_557, 0))
+            tail = handle.read()
+            at = tail.rfind(b"PK\x05\x06")
+            if at < 0 or len(tail) - at < 22:
+                return 0  # zipfile says what is wrong
+            entries, directory_size, directory_offset = struct.unpack_from("<2xH2I", tail, at + 8)
+            end_record = size - len(tail) + at
+            if entries == 0xFFFF or directory_size == 0xFFFFFFFF or directory_offset == 0xFFFFFFFF:
+                locator = tail[at - 20 : at] if at >= 20 else b""
+                if locator[:4] == b"PK\x06\x07":
+                    end_record = struct.unpack_from("<Q", locator, 8)[0]
+                    handle.seek(end_record)
+                    record = handle.read(56)
+                    if record[:4] == b"PK\x06\x06" and len(record) == 56:
+                        entries, directory_size = struct.unpack_from("<2Q", record, 32)
+    except OSError as exc:
+        raise InputError(path, "unreadable", detail=exc.strerror or str(exc)) from exc
+    if entries > limits.max_entries:
+        raise InputError(path, "zip_entries", count=entries, limit=limits.max_entries)
+    # an entry's directory record is 46 bytes plus its name, extra field and comment: 4 KiB is generous
+    if directory_size > limits.max_entries * 4096:
+        raise InputError(path, "corrupt", detail=f"a central directory of {directory_size} bytes")
+    return max(end_record - directory_size, 0)
+
+
+def _check_overlap(path: Path, entries: list[zipfile.ZipInfo], directory_start: int) -> None:
+    """Refuse entries whose data overlap: a zip bomb's trick (one compressed kernel inflated by every
+    entry that points into it); no archiver writes them."""
+    ordered = sorted(entries, key=lambda entry: entry.header_offset)
+    ends = [entry.header_offset for entry in ordered[1:]] + [directory_start or 1 << 62]
+    for entry, following in zip(ordered, ends, strict=True):
+        name = entry.orig_filename.encode("utf-8" if entry.flag_bits & 0x800 else "cp437", "replace")
+        if entry.header_offset + 30 + len(name) + entry.compress_size > following:
+            raise InputError(path, "zip_overlap", name=entry.filename)
 
 
 def _read_small(archive: zipfile.ZipFile, name: str, size: int = 1 << 20) -> bytes:
@@ -258,35 +400,57 @@ def _inflate_entry(
     entry: zipfile.ZipInfo,
     limits: ReadLimits,
     total_so_far: int,
-    extent: SheetExtent | None,
+    scan: _EntryScan,
 ) -> int:
-    """Inflate one entry, counting the bytes that really come out; scan a worksheet's rows on the way."""
+    """Inflate one entry, counting the bytes that really come out; learn what `scan` asks on the way."""
     inflated = 0
     tail = b""
+    edge = b""  # the last bytes of the previous chunk: a marker may straddle two chunks
+    sheet_edge = b""
     try:
         with archive.open(entry) as handle:
             start = source.bytes_read
             while chunk := handle.read(GUARD_READ):
                 inflated += len(chunk)
-                # the ratio of what came out to the compressed bytes read so far, never the declared sizes
-                compressed = max(min(source.bytes_read - start, entry.compress_size), 1)
-                if inflated > limits.ratio_grace_bytes and inflated > compressed * limits.max_ratio:
-                    raise InputError(path, "zip_ratio", name=entry.filename, limit=limits.max_ratio)
                 if total_so_far + inflated > limits.max_total_bytes:
-                    raise InputError(path, "zip_total", limit_mb=limits.max_total_bytes // (1024 * 1024))
-                if extent is not None:
-                    tail = _scan_chunk(tail + chunk, extent)
+                    raise InputError(path, "zip_total", limit_mb=limits.max_total_bytes // MIB)
+                if inflated > limits.ratio_grace_bytes:
+                    # the ratio of what came out to the compressed bytes read so far, never the declared sizes
+                    compressed = max(min(source.bytes_read - start, entry.compress_size), 1)
+                    if inflated > compressed * limits.max_ratio:
+                        raise InputError(path, "zip_ratio", name=entry.filename, limit=limits.max_ratio)
+                if scan.xml:
+                    window = edge + chunk[:16] if edge else b""
+                    if any(marker in chunk or marker in window for marker in DTD_MARKERS):
+                        raise InputError(path, "zip_dtd", name=entry.filename)
+                    edge = chunk[-16:]
+                if scan.count_sheets:
+                    window = sheet_edge + chunk  # six bytes: a whole tag never fits, so none counts twice
+                    scan.sheets += sum(window.count(tag) for tag in _SHEET_TAG)
+                    sheet_edge = chunk[-6:]
+                if scan.extent is not None:
+                    tail = _scan_chunk(tail + chunk, scan.extent, scan.external)
+                if scan.ods is not None:
+                    scan.ods.feed(chunk)
+            if scan.ods is not None:
+                scan.ods.feed(b"", final=True)
     except InputError:
         raise
+    except OdsTooLarge as exc:
+        code = "too_many_cells" if exc.total else "too_many_rows"
+        limit = limits.max_dense_cells if exc.total else limits.max_rows
+        raise InputError(path, code, sheet=exc.table, count=exc.count, limit=limit) from exc
+    except OdsError as exc:
+        raise InputError(path, "corrupt", detail=_short(exc)) from exc
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError) as exc:
         # RuntimeError: an entry that needs a password (zip-level encryption)
         raise InputError(path, "corrupt", detail=_short(exc)) from exc
-    if extent is not None:
-        _scan_chunk(tail, extent, final=True)
+    if scan.extent is not None:
+        _scan_chunk(tail, scan.extent, scan.external, final=True)
     return inflated
 
 
-def _scan_chunk(data: bytes, extent: SheetExtent, final: bool = False) -> bytes:
+def _scan_chunk(data: bytes, extent: SheetExtent, external: bool = False, final: bool = False) -> bytes:
     """Record rows that hold cells and the widest column; return the unscanned tail (a tag may straddle)."""
     cut = len(data) if final else data.rfind(b"<")
     if cut < 0:
@@ -302,23 +466,150 @@ def _scan_chunk(data: bytes, extent: SheetExtent, final: bool = False) -> bytes:
         letters = widest.decode()
         if (len(letters), letters) > (len(extent.max_col_letters), extent.max_col_letters):
             extent.max_col_letters = letters
+    if external and b"[" in body:
+        cells = _EXTERNAL_FORMULA.findall(body)
+        if cells:
+            extent.external_cells += len(cells)
+            extent.first_external = extent.first_external or cells[0].decode()
     return data[cut:]
+
+
+def _external_files(archive: zipfile.ZipFile, names: dict[str, str]) -> list[str]:
+    """The workbooks an .xlsx's external links point to, by file name, as their relationships say."""
+    files: list[str] = []
+    for name, actual in sorted(names.items()):
+        if name.startswith("xl/externallinks/_rels/") and name.endswith(".rels"):
+            text = _read_small(archive, actual, 64 * 1024).decode("utf-8", "replace")
+            for tag in re.findall(r"<(?:\w+:)?Relationship\b[^>]*>", text):
+                target = _attr(tag, "Target")
+                if target:
+                    file = _unescape(target).replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
+                    if file and file not in files:
+                        files.append(file)
+    return files
+
+
+def _with_slashes(path: Path, entries: list[zipfile.ZipInfo], directory_start: int, target: Path) -> Path:
+    """A copy of the archive whose entry names use '/' where the file used '\' (some exporters do; Excel
+    and calamine read them, zipfile and openpyxl do not). A name keeps its length, so nothing moves."""
+    shutil.copyfile(path, target)
+    with open(target, "r+b") as handle:
+        for entry in entries:
+            if "\\" in entry.filename:
+                handle.seek(entry.header_offset + 26)
+                length = struct.unpack("<H", handle.read(2))[0]
+                _replace_backslashes(handle, entry.header_offset + 30, length)
+        handle.seek(directory_start)
+        for _ in entries:
+            at = handle.tell()
+            record = handle.read(46)
+            if len(record) < 46 or record[:4] != b"PK\x01\x02":
+                break
+            name, extra, comment = struct.unpack_from("<3H", record, 28)
+            _replace_backslashes(handle, at + 46, name)
+            handle.seek(at + 46 + name + extra + comment)
+    return target
+
+
+def _replace_backslashes(handle: io.BufferedRandom, at: int, length: int) -> None:
+    handle.seek(at)
+    name = handle.read(length)
+    handle.seek(at)
+    handle.write(name.replace(b"\\", b"/"))
+
+
+# --- .xls and .ods: calamine reads every sheet when it opens, so each is planned before ---
+
+
+def _guard_xls(path: Path, limits: ReadLimits, folder: Path) -> Prepared:
+    """Walk the .xls records; when a sheet holds a stray cell or declares more than it holds, hand calamine
+    a copy without the stray cells."""
+    prepared = Prepared("xls", path)
+    size = path.stat().st_size
+    if size > limits.max_total_bytes:
+        raise InputError(path, "too_large", size_mb=size // MIB, limit_mb=limits.max_total_bytes // MIB)
+    try:
+        scan = scan_xls(path)
+    except XlsError as exc:
+        raise InputError(path, "corrupt", detail=_short(exc)) from exc
+    if scan.encrypted:
+        return prepared  # calamine raises PasswordError, which is named as such
+    if len(scan.sheets) > limits.max_sheets:
+        raise InputError(path, "too_many_sheets", count=len(scan.sheets), limit=limits.max_sheets)
+    _plan_blocks(path, [(sheet.name, sheet.extent) for sheet in scan.sheets], limits, prepared)
+
+    def rewrite(sheet: XlsSheet) -> bool:
+        return sheet.block is not None or sheet.declared_cells > max(sheet.extent.cells, XLS_DECLARED_CELLS)
+
+    for index, sheet in enumerate(scan.sheets):
+        sheet.block = prepared.blocks.get(index)
+    if any(rewrite(sheet) for sheet in scan.sheets):
+        prepared.readable = folder / "trimmed.xls"
+        try:
+            with _writing(path):
+                write_compound_file(prepared.readable, patch_xls(scan, rewrite))
+        except XlsError as exc:
+            raise InputError(path, "corrupt", detail=_short(exc)) from exc
+    return prepared
+
+
+def _plan_ods(
+    path: Path, ods: OdsScanner, limits: ReadLimits, prepared: Prepared, content: str, folder: Path
+) -> None:
+    _plan_blocks(path, [(table.name, table.extent) for table in ods.tables], limits, prepared)
+    for index, table in enumerate(ods.tables):
+        if table.external_cells and table.first_external:
+            prepared.external[index] = (table.external_cells, table.first_external)
+    if prepared.blocks:
+        source = prepared.readable
+        prepared.readable = folder / "trimmed.ods"
+        blocks = [prepared.blocks.get(index) for index in range(len(ods.tables))]
+        try:
+            with _writing(path):
+                write_trimmed(source, prepared.readable, blocks, content)
+        except (OdsError, zipfile.BadZipFile, zlib.error, EOFError, ValueError) as exc:
+            raise InputError(path, "corrupt", detail=_short(exc)) from exc
+
+
+def _plan_blocks(
+    path: Path, sheets: list[tuple[str, Extent]], limits: ReadLimits, prepared: Prepared
+) -> None:
+    """Each sheet's block when a stray cell makes its used range mostly empty; refuse a sheet past the row
+    limit and a workbook whose sheets together would be allocated past the cell limit."""
+    total = 0
+    for index, (name, extent) in enumerate(sheets):
+        if extent.rows > limits.max_rows + HEADER_SCAN_ROWS:
+            raise InputError(path, "too_many_rows", sheet=name, count=extent.rows, limit=limits.max_rows)
+        block = extent.block(limits.max_dense_cells, limits.max_rows)
+        if block is not None:
+            prepared.blocks[index] = block
+            total += (block.last_row - block.first_row + 1) * block.width
+        else:
+            total += extent.cells
+        if total > limits.max_dense_cells:
+            raise InputError(path, "too_many_cells", sheet=name, count=total, limit=limits.max_dense_cells)
 
 
 # --- sheets ---
 
 
+@dataclass(slots=True)
+class _Notes:
+    """What the guard learnt of one sheet, found by the sheet's name."""
+
+    extent: SheetExtent | None = None
+    block: Block | None = None
+    external: tuple[int, str] | None = None  # cells whose formula reads another file, and the first
+
+
 def _read_sheets(
-    path: Path,
-    kind: str,
-    book: python_calamine.CalamineWorkbook,
-    extents: dict[str, SheetExtent],
-    limits: ReadLimits,
+    path: Path, prepared: Prepared, book: python_calamine.CalamineWorkbook, limits: ReadLimits
 ) -> WorkbookData:
-    metadata = [meta for meta in book.sheets_metadata if meta.typ == python_calamine.SheetTypeEnum.WorkSheet]
+    every = book.sheets_metadata
+    metadata = [meta for meta in every if meta.typ == python_calamine.SheetTypeEnum.WorkSheet]
     if not metadata:
         raise InputError(path, "no_sheets")
-    sheet_files = _sheet_files(path) if kind == "xlsx" else {}
+    notes = _sheet_notes(prepared, [meta.name for meta in every])
     findings: list[Finding] = []
 
     def named(role: str) -> str | None:
@@ -335,9 +626,14 @@ def _read_sheets(
         activity_name = candidates[0]
 
     def load(name: str, required: bool) -> SheetTable | None:
-        return _load_sheet(
-            path, book, name, extents.get(sheet_files.get(name, "")), limits, findings, required
-        )
+        sheet_notes = notes.get(name, _Notes())
+        table = _load_sheet(path, prepared, book, name, sheet_notes, limits, findings, required)
+        if sheet_notes.external is not None:
+            count, cell = sheet_notes.external
+            files = prepared.external_files or ["?"]
+            params = {"count": count, "files": ", ".join(files[:3]) + (", …" if len(files) > 3 else "")}
+            findings.append(Finding("external_formulas", Severity.WARNING, CellRef(name, cell), params))
+        return table
 
     activities = load(activity_name, True)
     assert activities is not None
@@ -348,15 +644,17 @@ def _read_sheets(
     logger.debug(
         "%s: %s; activities from sheet %r (%d rows from row %d); also %s",
         path.name,
-        kind,
+        prepared.kind,
         activity_name,
         len(activities.rows),
         activities.row_numbers[0] if activities.row_numbers else 0,
         ", ".join(f"{role} {table.name!r}" for role, table in tables.items() if table) or "no other sheet",
     )
+    if prepared.macros:
+        findings.append(Finding("macros_ignored", Severity.INFO, None, {}))
     return WorkbookData(
         path=str(path),
-        kind=kind,
+        kind=prepared.kind,
         activities=activities,
         goals=tables["goals"],
         rules=tables["rules"],
@@ -365,15 +663,31 @@ def _read_sheets(
     )
 
 
+def _sheet_notes(prepared: Prepared, names: list[str]) -> dict[str, _Notes]:
+    """The guard's notes by sheet name: an .xlsx's by its worksheet part, the others' by position."""
+    if prepared.kind == "xlsx":
+        notes: dict[str, _Notes] = {}
+        for name, part in _sheet_files(prepared.readable).items():
+            extent = prepared.extents.get(part.lower())
+            if extent is not None:
+                external = (extent.external_cells, extent.first_external) if extent.first_external else None
+                notes[name] = _Notes(extent=extent, external=external)
+        return notes
+    return {
+        name: _Notes(block=prepared.blocks.get(index), external=prepared.external.get(index))
+        for index, name in enumerate(names)
+    }
+
+
 def _sheet_files(path: Path) -> dict[str, str]:
     """Sheet name → worksheet part inside an .xlsx, from workbook.xml and its relationships (defusedxml-free:
     both files already passed the zip guard and are parsed with a regex that cannot expand entities)."""
     with zipfile.ZipFile(path) as archive:
-        workbook = archive.read("xl/workbook.xml").decode("utf-8", "replace")
-        try:
-            rels = archive.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
-        except KeyError:
+        parts = {entry.filename.lower(): entry.filename for entry in archive.infolist()}
+        workbook = archive.read(parts["xl/workbook.xml"]).decode("utf-8", "replace")
+        if "xl/_rels/workbook.xml.rels" not in parts:
             return {}
+        rels = archive.read(parts["xl/_rels/workbook.xml.rels"]).decode("utf-8", "replace")
     targets = {
         rid: target
         for rid, target in (
@@ -388,8 +702,8 @@ def _sheet_files(path: Path) -> dict[str, str]:
         rid = re.search(r'\br:id="([^"]*)"|\bid="([^"]*)"', tag)
         target = targets.get((rid.group(1) or rid.group(2)) if rid else "")
         if name and target:
-            target = target.lstrip("/")
-            files[_unescape(name)] = target if target.startswith("xl/") else f"xl/{target}"
+            target = target.replace("\\", "/").lstrip("/")
+            files[_unescape(name)] = target if target.lower().startswith("xl/") else f"xl/{target}"
     return files
 
 
@@ -410,14 +724,16 @@ def _unescape(text: str) -> str:
 
 def _load_sheet(
     path: Path,
+    prepared: Prepared,
     book: python_calamine.CalamineWorkbook,
     name: str,
-    extent: SheetExtent | None,
+    notes: _Notes,
     limits: ReadLimits,
     findings: list[Finding],
     required: bool,
 ) -> SheetTable | None:
     """Read one sheet's used block, refusing a sheet past the row limit before the memory is spent."""
+    extent = notes.extent
     if extent is not None:
         data_rows = len(extent.rows)
         if data_rows > limits.max_rows + HEADER_SCAN_ROWS:
@@ -429,7 +745,8 @@ def _load_sheet(
             # a span past the row limit while the rows that hold cells are within it: a stray cell far below
             # the data (A400000 under 100 rows), not a sheet too long to read
             if dense > limits.max_dense_cells or span > limits.max_rows + HEADER_SCAN_ROWS:
-                return _load_sparse_sheet(path, name, extent, limits, findings)
+                table = _load_sparse_sheet(path, prepared.readable, name, extent, limits, findings)
+                return _cut_long_cells(table, limits, findings)
     try:
         sheet = book.get_sheet_by_name(name)
         height = sheet.height
@@ -443,40 +760,39 @@ def _load_sheet(
         raise InputError(path, "corrupt_sheet", sheet=name, detail=_short(exc)) from exc
     if not rows and required:
         raise InputError(path, "empty_sheet", sheet=name)
-    return SheetTable(
+    if notes.block is not None:
+        params = {"cell": notes.block.far_cell, "block": notes.block.address}
+        findings.append(Finding("stray_cells", Severity.WARNING, CellRef(name, notes.block.far_cell), params))
+    table = SheetTable(
         name=name,
         first_col=start[1],
         row_numbers=list(range(start[0] + 1, start[0] + 1 + len(rows))),
         rows=rows,
     )
+    return _cut_long_cells(table, limits, findings)
 
 
 def _load_sparse_sheet(
-    path: Path, name: str, extent: SheetExtent, limits: ReadLimits, findings: list[Finding]
+    path: Path, readable: Path, name: str, extent: SheetExtent, limits: ReadLimits, findings: list[Finding]
 ) -> SheetTable:
     """A sheet whose used range is mostly empty (a stray cell far from the data): read only the data block,
     streaming, and say which cells were left out."""
     import openpyxl  # only on this rare path: streaming, bounded, and never sized from the declared dimension
 
     rows_sorted = sorted(set(extent.rows))
-    last_row = rows_sorted[0]
-    for row in rows_sorted[1:]:
-        if row - last_row > 1_000:
-            break
-        last_row = row
     first_row = rows_sorted[0]
+    last_row = group_end(rows_sorted)
     try:
         # a file object, not the path: openpyxl judges a path by its extension; the bytes decided the type
-        with open(path, "rb") as handle:
+        with open(readable, "rb") as handle:
             workbook = openpyxl.load_workbook(handle, read_only=True, data_only=True)
             try:
                 sheet = workbook[name]
                 head_end = min(last_row, first_row + HEADER_SCAN_ROWS - 1)
-                head = [
-                    list(row)
-                    for row in sheet.iter_rows(min_row=first_row, max_row=head_end, values_only=True)
-                ]
-                widest = _data_width([[_openpyxl_value(value) for value in row] for row in head])
+                head = sheet.iter_rows(min_row=first_row, max_row=head_end, values_only=True)
+                widest = data_width(
+                    index for row in head for index, value in enumerate(row) if value not in (None, "")
+                )
                 block = [
                     [_openpyxl_value(value) for value in row]
                     for row in sheet.iter_rows(
@@ -495,19 +811,18 @@ def _load_sparse_sheet(
     )
 
 
-def _data_width(block: list[list[Any]]) -> int:
-    """Columns up to the last one that the header area or most rows use; a lone far column is not data."""
-    counts: dict[int, int] = {}
-    for row in block:
+def _cut_long_cells(table: SheetTable, limits: ReadLimits, findings: list[Finding]) -> SheetTable:
+    """Cut text longer than a cell can hold in Excel (32,767 characters) and say where: no stage after this
+    one ever handles more than Excel itself would."""
+    limit = limits.max_cell_chars
+    for row_number, row in zip(table.row_numbers, table.rows, strict=True):
         for index, value in enumerate(row):
-            if value != "":
-                counts[index] = counts.get(index, 0) + 1
-    width = 0
-    for index in sorted(counts):
-        if index - width > 50:
-            break
-        width = index + 1
-    return max(width, 1)
+            if type(value) is str and len(value) > limit:
+                ref = CellRef.at(table.name, row_number, table.first_col + index)
+                params = {"count": len(value), "limit": limit}
+                findings.append(Finding("cell_too_long", Severity.WARNING, ref, params))
+                row[index] = value[:limit]
+    return table
 
 
 def _openpyxl_value(value: Any) -> Any:

@@ -1,7 +1,8 @@
 """Chart images for the review: pure functions from plain data (str labels, float values, None for no data)
 to a `Chart` (image bytes, MIME type, size in mm, alt text). No reportgen model object is needed and callers
-pass labels already translated; matplotlib is imported only when a chart is drawn (pyplot never), so `check`
-and `--json` do not pay for it.
+pass labels already translated, and the function that writes a fraction as a percentage (the tables' own,
+so a chart never says "94%" beside a table's "94.1%"); matplotlib is imported only when a chart is drawn
+(pyplot never), so `check` and `--json` do not pay for it.
 
 Every chart uses the bundled Noto Sans CJK SC (the review's text font), colour-blind-safe palettes (Okabe–Ito
 for statuses and results, Paul Tol's muted scheme for channels; exported below, so HTML legends and tables use
@@ -77,7 +78,6 @@ __all__ = [
     "font_paths",
     "goal_attainment",
     "month_abbr",
-    "month_zh",
     "status_by_channel",
     "trend",
 ]
@@ -416,16 +416,6 @@ def _label_units(width_mm: float) -> int:
     return max(10, int(width_mm * 0.28 / 1.35))
 
 
-def _pct(fraction: float) -> str:
-    """A percentage that never rounds across the target: 99.5 % is not shown as the 100 % it missed."""
-    value = fraction * 100
-    if 0 < value < 1:
-        return "<1%"
-    if 99 < value < 100:
-        return f"{math.floor(value * 10) / 10:g}%"
-    return f"{value:.0f}%"
-
-
 def _compact(value: float) -> str:
     """A short axis number: 950, 1.2k, 35k, 1.2M."""
     magnitude = abs(value)
@@ -448,11 +438,6 @@ _MONTH_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "O
 def month_abbr(month: str) -> str:
     """'2026-08' → 'Aug' (locale-free, for English reviews)."""
     return _MONTH_ABBR[int(month[5:7]) - 1]
-
-
-def month_zh(month: str) -> str:
-    """'2026-08' → '8月'."""
-    return f"{int(month[5:7])}月"
 
 
 def _legend_columns(fig: Figure, labels: Sequence[str], width_mm: float) -> int:
@@ -495,6 +480,7 @@ def _style_category_axis(ax: Axes, labels: Sequence[str]) -> None:
 def goal_attainment(
     rows: Sequence[tuple[str, float | None, str]],
     *,
+    percent: Callable[[float], str],
     target_label: str,
     no_target_label: str,
     legend: tuple[str, str] | None = None,
@@ -504,11 +490,12 @@ def goal_attainment(
 ) -> Chart:
     """One bar per goal (label, attainment fraction or None without a target, value text such as "199 / 200"),
     with a line at 100 %: the eye sees at once which goals were met (green) and which fell short (grey).
-    `legend` names the two colours (met, below target) above the plot."""
+    `percent` writes a fraction as the review's tables do (bar labels, axis, alt text); `legend` names the two
+    colours (met, below target) above the plot."""
     if not rows:
         raise ValueError("goal_attainment needs at least one goal")
     fmt = _check_format(fmt)
-    from matplotlib.ticker import MultipleLocator, PercentFormatter
+    from matplotlib.ticker import FuncFormatter, MultipleLocator
 
     labels = [_wrap(label, _label_units(width_mm)) for label, _, _ in rows]
     reached = [max(0.0, a) for _, a, _ in rows if a is not None]
@@ -525,7 +512,7 @@ def goal_attainment(
             fig.legend(handles, list(legend), loc="outside upper left", ncols=2)
         ax.set_xlim(0, x_max)
         ax.xaxis.set_major_locator(MultipleLocator(0.25 if x_max <= 1.5 else 0.5))
-        ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: percent(value)))
         ax.axvline(1.0, color=ATTAINMENT_COLORS["target"], linewidth=0.8, linestyle=(0, (3, 2)), zorder=3)
         ax.annotate(
             target_label,
@@ -570,7 +557,7 @@ def goal_attainment(
         for i, (_, attainment, _) in enumerate(rows):
             if attainment is None:
                 continue
-            text = _pct(attainment)
+            text = percent(attainment)
             bar_pt = min(max(0.0, attainment), x_max) * points_per_unit
             fill = ATTAINMENT_COLORS["win" if attainment >= 1.0 else "gap"]
             if bar_pt >= _text_width_pt(fig, text, SMALL_SIZE, "bold") + 6:
@@ -590,7 +577,7 @@ def goal_attainment(
                 zorder=4,
             )
         alt = "; ".join(
-            f"{label}: {no_target_label if a is None else _pct(a)} ({value})" for label, a, value in rows
+            f"{label}: {no_target_label if a is None else percent(a)} ({value})" for label, a, value in rows
         )
         return _save(fig, fmt, dpi, width_mm, height_mm, alt)
 
@@ -607,20 +594,22 @@ def _stacked_bars(
     colors: Mapping[str, str],
     known: Sequence[str],
     legend: Mapping[str, str],
-    shares: bool,
+    percent: Callable[[float], str] | None,
     width_mm: float,
     fmt: str,
     dpi: int,
     alt: str,
 ) -> Chart:
-    """Horizontal stacked bars with a legend on top and each segment's figure written in it where it fits."""
+    """Horizontal stacked bars with a legend on top and each segment's figure written in it where it fits:
+    shares of 100 % written by `percent`, or counts when `percent` is None."""
     from matplotlib.patches import Patch
-    from matplotlib.ticker import MaxNLocator, PercentFormatter
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
 
     keys = _ordered_keys([values for _, values in rows], known)
     totals = [sum(max(0.0, float(values.get(key, 0) or 0)) for key in keys) for _, values in rows]
     labels = [_wrap(label, _label_units(width_mm)) for label, _ in rows]
     legend_labels = [legend.get(key, key) for key in keys]
+    shares = percent is not None
     with _style():
         fig = _figure(width_mm, 10.0, fmt, dpi)
         columns = _legend_columns(fig, legend_labels, width_mm) if keys else 1
@@ -631,9 +620,9 @@ def _stacked_bars(
         _style_category_axis(ax, labels)
         x_max = 1.0 if shares else max(max(totals, default=0.0) * 1.1, 1.0)
         ax.set_xlim(0, x_max)
-        if shares:
+        if percent is not None:
             ax.xaxis.set_major_locator(MaxNLocator(nbins=4, steps=[2.5, 5, 10]))
-            ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: percent(value)))
         else:
             ax.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
         segments: list[tuple[int, float, float, str, float]] = []  # row, left, width, colour, value
@@ -655,7 +644,7 @@ def _stacked_bars(
         _freeze_layout(fig)
         points_per_unit = _axes_width_pt(fig, ax) / x_max
         for i, left, width, color, value in segments:
-            text = _pct(width) if shares else f"{value:g}"
+            text = percent(width) if percent is not None else f"{value:g}"
             if width * points_per_unit >= _text_width_pt(fig, text, SMALL_SIZE) + 4:
                 ax.text(
                     left + width / 2,
@@ -687,14 +676,14 @@ def _breakdown_alt(
     rows: Sequence[tuple[str, Mapping[str, float]]],
     names: Mapping[str, str],
     known: Sequence[str],
-    shares: bool,
+    percent: Callable[[float], str] | None,
 ) -> str:
     parts = []
     keys = _ordered_keys([values for _, values in rows], known)
     for label, values in rows:
         total = sum(max(0.0, float(values.get(key, 0) or 0)) for key in keys)
         items = [
-            f"{names.get(key, key)} {_pct(values[key] / total) if shares else _plain(values[key])}"
+            f"{names.get(key, key)} {percent(values[key] / total) if percent else _plain(values[key])}"
             for key in keys
             if values.get(key) and total
         ]
@@ -706,12 +695,13 @@ def channel_mix(
     rows: Sequence[tuple[str, Mapping[str, float]]],
     channel_labels: Mapping[str, str],
     *,
+    percent: Callable[[float], str],
     width_mm: float = FULL_WIDTH_MM,
     fmt: str = DEFAULT_FORMAT,
     dpi: int = DEFAULT_DPI,
 ) -> Chart:
     """One 100 % bar per goal split by channel (activity counts by channel key): varied work, shown serving
-    one goal. A goal with no activities keeps its row, marked "–"."""
+    one goal, each share written by `percent`. A goal with no activities keeps its row, marked "–"."""
     if not rows:
         raise ValueError("channel_mix needs at least one goal")
     fmt = _check_format(fmt)
@@ -720,11 +710,11 @@ def channel_mix(
         colors=CHANNEL_COLORS,
         known=CHANNEL_KEYS,
         legend=channel_labels,
-        shares=True,
+        percent=percent,
         width_mm=width_mm,
         fmt=fmt,
         dpi=dpi,
-        alt=_breakdown_alt(rows, channel_labels, CHANNEL_KEYS, True),
+        alt=_breakdown_alt(rows, channel_labels, CHANNEL_KEYS, percent),
     )
 
 
@@ -746,11 +736,11 @@ def status_by_channel(
         colors=STATUS_COLORS,
         known=STATUS_KEYS,
         legend=status_labels,
-        shares=False,
+        percent=None,
         width_mm=width_mm,
         fmt=fmt,
         dpi=dpi,
-        alt=_breakdown_alt(rows, status_labels, STATUS_KEYS, False),
+        alt=_breakdown_alt(rows, status_labels, STATUS_KEYS, None),
     )
 
 

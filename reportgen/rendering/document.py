@@ -4,7 +4,7 @@ what travels inside the PDF (the figures `send` reads back, the complete table w
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +13,10 @@ from reportgen.base.config import Config
 from reportgen.figures.review import Review
 from reportgen.rendering import pdf, render, spreadsheet
 from reportgen.rendering.background import Background, LazyCharts
+from reportgen.rendering.context import APPENDIX_LIMIT, ReviewContext, build_context, table_name
 from reportgen.rendering.pdf import Attachment
-from reportgen.rendering.render import Context
 from reportgen.rendering.templates import stylesheet, web_stylesheet
+from reportgen.wording.changes import Revision
 from reportgen.wording.documents import FIGURES_ATTACHMENT, dumps, figures_document
 
 
@@ -28,6 +29,7 @@ class RenderedReview:
     html: str | None
     warnings: list[str]
     table: Attachment | None  # the complete activity table, when the appendix is cut
+    figures: bytes | None = None  # the figures document the PDF carries (what the archive keeps)
 
 
 def render_review(
@@ -38,63 +40,64 @@ def render_review(
     *,
     with_pdf: bool = True,
     with_page: bool = False,
+    revision: Revision | None = None,
 ) -> RenderedReview:
     """build_context → charts → render_html → render_pdf (and the web page when asked); `stem` names the
-    attached table."""
+    attached table; a `revision` adds its banner and its page of changes."""
     pdf.renderer_imported()  # the early import and character map (a thread), done before the fork below
     drawable = pdf.drawable_codepoints()
-    context = render.build_context(review, config.team, render.glyph_findings(review, drawable))
+    context = build_context(review, config.team, render.glyph_findings(review, drawable), stem, revision)
     # Made in a forked process while WeasyPrint works: the charts first (the layout asks for them), then what
     # is attached to the PDF (needed only when it is written): the figures `send` reads back, and the complete
     # activity table when the appendix is cut.
     steps: dict[str, Callable[[], Any]] = {"charts": lambda: render.review_charts(review)}
     if with_pdf:
         steps["figures"] = lambda: embedded_figures(review, context)
-    table_name = f"{stem}-{review.month}-activities.xlsx"
-    if len(review.rows) > render.APPENDIX_LIMIT:
-        if with_pdf:
-            steps["table"] = lambda: spreadsheet.activities_workbook(
-                review.rows, review.checked.sheet, review.lang, review.as_of
-            )
-        context.values["appendix_note"] = context.words(
-            "review.appendix.truncated", shown=render.APPENDIX_LIMIT, total=len(review.rows), name=table_name
+    if with_pdf and len(review.rows) > APPENDIX_LIMIT:  # the appendix's note names this table
+        steps["table"] = lambda: spreadsheet.activities_workbook(
+            review.rows, review.checked.sheet, review.lang, review.as_of
         )
     background = Background(steps)
 
     def table() -> Attachment | None:
         if "table" not in steps:
             return None
-        description = context.words("review.section.appendix_activities")
-        return Attachment(table_name, background.get("table"), description)
+        description = context.words.text("review.section.appendix_activities")
+        return Attachment(table_name(stem, review.month), background.get("table"), description)
 
     def attachments() -> tuple[Attachment, ...]:
         complete = table()
         return (background.get("figures"), *((complete,) if complete else ()))
 
     charts = LazyCharts(background)
-    context.charts.update({name: f"{pdf.SCHEME}chart/{name}" for name in render.chart_names(review)})
     css = stylesheet(templates)
     pdf_bytes: bytes | None = None
     warnings: list[str] = []
     if with_pdf:
+        served = {name: f"{pdf.SCHEME}chart/{name}" for name in render.chart_names(review)}
         html = render.replace_undrawable(
-            render.render_html(context, f"{pdf.SCHEME}review.css", templates), drawable
+            render.render_html(replace(context, charts=served), f"{pdf.SCHEME}review.css", templates),
+            drawable,
         )
         assets = pdf.bundled_assets(css, charts, templates)
         pdf_bytes, warnings = pdf.render_pdf(html, assets, review.as_of, attachments)
     chart_assets = dict(charts)  # also joins the drawing process when no page asked for a chart
-    page = None
+    web_page = None
     if with_page:  # the same context with the stylesheet and charts inlined
-        context.charts.update({name: asset.data_uri for name, asset in chart_assets.items()})
-        page = render.replace_undrawable(
-            render.render_html(context, "", templates, inline_css=web_stylesheet(css)), drawable
+        inlined = {name: asset.data_uri for name, asset in chart_assets.items()}
+        web_page = render.replace_undrawable(
+            render.render_html(
+                replace(context, charts=inlined), "", templates, inline_css=web_stylesheet(css)
+            ),
+            drawable,
         )
     attached_table = table()
+    figures = background.get("figures").data if with_pdf else None
     background.close()
-    return RenderedReview(pdf_bytes, page, warnings, attached_table)
+    return RenderedReview(pdf_bytes, web_page, warnings, attached_table, figures)
 
 
-def embedded_figures(review: Review, context: Context) -> Attachment:
+def embedded_figures(review: Review, context: ReviewContext) -> Attachment:
     """The `--json` document plus what the mail shows (KPI cards and takeaways, already in the review's
     words), as the attachment `send` reads back from the PDF; deterministic, so rebuilds stay identical."""
     document = figures_document(review)
@@ -102,10 +105,17 @@ def embedded_figures(review: Review, context: Context) -> Attachment:
         "team": context.team,
         "month_label": context.month_label,
         "kpis": [
-            {"label": c.label, "value": c.value, "delta": c.delta, "tone": c.tone, "note": c.note}
-            for c in context.values["kpis"]
+            {
+                "label": card.label,
+                "value": card.value,
+                "delta": card.delta,
+                "tone": card.tone,
+                "note": card.note,
+            }
+            for card in context.cover.kpis
         ],
-        "takeaways": list(context.values["takeaways"]),
+        "takeaways": list(context.cover.takeaways),
+        "revised": context.cover.revised,  # the mail's subject says so too
     }
     description = catalogue(review.lang).text("mail.figures_description")
     return Attachment(FIGURES_ATTACHMENT, dumps(document), description)

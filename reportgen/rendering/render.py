@@ -1,530 +1,32 @@
-"""The review as HTML.
-
-Plain context objects: every number is formatted here,
-per locale, with Babel; every sentence comes from the catalogue. Cell text goes into the page only as escaped
-text, never into an attribute, a URL or a style."""
+"""The review as HTML: the typed context (context.py) through the one Jinja environment, and the charts the
+page places. Cell text goes into the page only as escaped text, never into an attribute, a URL or a style."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 from markupsafe import Markup
 
-from reportgen import __version__
-from reportgen.base import vocab
-from reportgen.base.model import CellRef, Channel, Mapped, Principle, Severity, Status, column_letter
+from reportgen.base.model import CellRef, Channel, Severity, Status
 from reportgen.base.model import Finding as ModelFinding
-from reportgen.figures.metrics import LAYERS, MonthFigures, shift_month
-from reportgen.figures.overlooked import Overlooked, Takeaway
-from reportgen.figures.review import Review, severity_counts, worst_first
+from reportgen.figures.review import Review
+from reportgen.figures.trends import KpiTrends
 from reportgen.rendering import charts
+from reportgen.rendering.context import ReviewContext, trend_charts
 from reportgen.rendering.pdf import Asset
 from reportgen.rendering.templates import environment
 from reportgen.wording.format import Formatter
-from reportgen.wording.text import finding_message, source_text
-
-TONES = {"up": "good", "down": "bad", "flat": "neutral", "new": "neutral", "none": "neutral"}
-APPENDIX_LIMIT = 300
-LIST_LIMIT = 20  # rows of a list inside a section; the appendix (or the attached table) has the rest
-LADDER_LIMIT = 12
-MISSES_LIMIT = 7  # section 2 must end on its page with its "easily overlooked" box
-LESSONS_LIMIT = 8  # distinct lessons in the conclusion, in sheet order
-NOTES_LIMIT = 3  # the lead's paragraphs per section (Commentary sheet)
-NOTE_CHARS = 1200  # of one paragraph; the cell has the rest
-NEXT_LIMIT = 8  # next month's plan: the conclusion stays on one page
-RUNG_LIMIT = 2  # stages drawn per layer of a ladder
-OVERLOOKED_LIMIT = 6  # items in one "easily overlooked" box, the most telling first
-FINDINGS_LIMIT = 120  # errors first; `reportgen check` lists them all
-REFS_SHOWN = 6
-SECTION_ORDER: tuple[Principle, ...] = (
-    Principle.CONNECTION,
-    Principle.EXECUTION,
-    Principle.DEFERRED_PAYOFF,
-    Principle.LAYERED,
-)
-
-
-@dataclass(frozen=True, slots=True)
-class KpiCard:
-    label: str
-    value: str
-    delta: str  # "+12 (+8%)", "+3.2 pp", "new", or ""
-    direction: str  # up | down | flat | new | none
-    note: str
-    tone: str = "neutral"  # good | bad | neutral: more activities or cost is neither good nor bad by itself
-    remark: str = ""  # what the figure does not say by itself (work of the month still open)
-
-
-@dataclass(frozen=True, slots=True)
-class Finding:
-    """An "Easily overlooked" item as the page shows it: the sentence and the cells behind it."""
-
-    text: str
-    cells: str
-
-
-@dataclass
-class Context:
-    """Everything the template shows, already formatted; charts are filled in by the caller."""
-
-    lang: str
-    words: Callable[..., str]
-    team: str
-    month: str
-    month_label: str
-    values: dict[str, Any] = field(default_factory=dict)
-    charts: dict[str, str] = field(default_factory=dict)  # name → URL served by the PDF's fetcher
-
-
-def delta_of(
-    current: Decimal | int, previous: Decimal | int | None, fmt: Formatter, money: bool = False
-) -> tuple[str, str]:
-    """A count's or amount's change: absolute and relative, with its direction."""
-    if previous is None:
-        return fmt.words.text("review.kpi_new"), "new"
-    change = Decimal(current) - Decimal(previous)
-    absolute = fmt.money(abs(change)) if money else fmt.number(abs(change))
-    sign = "+" if change > 0 else ("−" if change < 0 else "±")
-    relative = f" ({sign}{fmt.percent(abs(float(change / Decimal(previous))))})" if previous else ""
-    return f"{sign}{absolute}{relative}", "up" if change > 0 else ("down" if change < 0 else "flat")
-
-
-def rate_delta(current: float | None, previous: float | None, fmt: Formatter) -> tuple[str, str]:
-    if current is None or previous is None:
-        return ("", "none") if current is None else (fmt.words.text("review.kpi_new"), "new")
-    change = (current - previous) * 100
-    # under a point either way is noise for a month of work, not news
-    return fmt.points(change), "up" if change >= 1 else ("down" if change <= -1 else "flat")
-
-
-def headline_metric(figures: MonthFigures) -> str:
-    """The result the cards lead with: the first of leads, signups, visits, clicks the month has."""
-    for metric in ("leads", "signups", "visits", "clicks", "followers", "impressions"):
-        if figures.totals.metrics.get(metric):
-            return metric
-    return "leads"
-
-
-def kpi_cards(review: Review, fmt: Formatter) -> list[KpiCard]:
-    current, previous = review.current, review.previous
-    words = fmt.words
-    vs = words.text("review.kpi_vs", month=fmt.month(shift_month(review.month, -1))) if previous else ""
-    cards = []
-    delta, direction = delta_of(
-        current.totals.activities, previous.totals.activities if previous else None, fmt
-    )
-    cards.append(
-        KpiCard(
-            words.text("review.kpi.activities"), fmt.number(current.totals.activities), delta, direction, vs
-        )
-    )
-    totals = current.totals
-    still_open = totals.activities - totals.done - totals.cancelled
-    for key in ("completion_rate", "on_time_rate", "goal_coverage"):
-        value = getattr(current, key)
-        delta, direction = rate_delta(value, getattr(previous, key) if previous else None, fmt)
-        remark = ""
-        if key == "completion_rate" and still_open > 0:  # a low rate may be a month still under way
-            remark = words.text("review.kpi_open", count=still_open, number=fmt.number(still_open))
-        cards.append(
-            KpiCard(
-                words.text(f"review.kpi.{key}"),
-                fmt.percent(value),
-                delta,
-                direction,
-                vs,
-                TONES[direction],
-                remark,
-            )
-        )
-    delta, direction = delta_of(
-        current.totals.cost, previous.totals.cost if previous else None, fmt, money=True
-    )
-    cards.append(KpiCard(words.text("review.kpi.cost"), fmt.money(current.totals.cost), delta, direction, vs))
-    metric = headline_metric(current)
-    delta, direction = delta_of(
-        current.totals.metrics[metric], previous.totals.metrics[metric] if previous else None, fmt
-    )
-    cards.append(
-        KpiCard(
-            fmt.metric(metric).capitalize(),
-            fmt.number(current.totals.metrics[metric]),
-            delta,
-            direction,
-            vs,
-            TONES[direction],
-        )
-    )
-    return cards
-
-
-def more(total: int, shown: int, fmt: Formatter) -> str:
-    """'… and 12 more (see appendix A)' when a list was cut, else ''."""
-    return fmt.words.text("review.list_more", count=total - shown) if total > shown else ""
-
-
-def refs_text(rows: Sequence[Mapped], sheet: str, column: int, fmt: Formatter) -> str:
-    cells = [str(CellRef.at(sheet, row.activity.row, column)) for row in rows[:REFS_SHOWN]]
-    if len(rows) > REFS_SHOWN:
-        cells.append(fmt.words.text("review.and_more", count=len(rows) - REFS_SHOWN))
-    return fmt.words.text("review.cells", cells=fmt.words.text("where.list").join(cells)) if cells else ""
-
-
-def overlooked_items(items: Sequence[Overlooked], review: Review, fmt: Formatter) -> list[Finding]:
-    sheet = review.checked.sheet
-    column = review.checked.columns.get("activity", review.checked.columns["date"])
-    return [
-        Finding(fmt.say(f"overlooked.{item.code}", item.params), refs_text(item.rows, sheet, column, fmt))
-        for item in items
-    ]
-
-
-def takeaway_texts(takeaways: Sequence[Takeaway], fmt: Formatter) -> list[str]:
-    return [fmt.say(f"takeaway.{item.code}", item.params) for item in takeaways]
-
-
-@dataclass(frozen=True, slots=True)
-class LeadNote:
-    """A paragraph of the Commentary sheet as the page shows it: the lead's words and the cell they are in."""
-
-    text: str
-    cell: str
-
-
-def commentary_notes(review: Review) -> dict[str, list[LeadNote]]:
-    """The month's Commentary paragraphs by section, in sheet order; bounded, since a cell may hold a page."""
-    notes: dict[str, list[LeadNote]] = {section: [] for section in vocab.COMMENTARY_SECTIONS}
-    for note in review.commentary:
-        shown = notes[note.section]
-        if len(shown) < NOTES_LIMIT:
-            text = note.text if len(note.text) <= NOTE_CHARS else note.text[: NOTE_CHARS - 1].rstrip() + "…"
-            shown.append(LeadNote(text, str(note.ref)))
-    return notes
-
-
-def build_context(review: Review, team: str | None, extra_findings: Sequence[ModelFinding] = ()) -> Context:
-    """The template's context for one review; `extra_findings` are those found while rendering (glyphs)."""
-    fmt = Formatter(review.lang, review.checked.currency)
-    words = fmt.words
-    checked = review.checked
-    current = review.current
-    columns = checked.columns
-    activity_column = columns.get("activity", columns["date"])
-
-    def ref(row: Mapped, field_name: str = "activity") -> str:
-        return f"{column_letter(columns.get(field_name, activity_column))}{row.activity.row}"
-
-    all_findings = [*checked.findings, *extra_findings]
-    counts = severity_counts(all_findings)
-    month_label = fmt.month(review.month)
-    values: dict[str, Any] = {}
-    values["title"] = words.text("review.title")
-    values["generated"] = words.text("review.generated", date=fmt.date(review.as_of))
-    values["scope"] = words.text(
-        "review.cover_scope",
-        activities=fmt.number(current.totals.activities),
-        channels=fmt.number(len(current.channels)),
-        owners=fmt.number(len([owner for owner in current.owners if owner])),
-    )
-    values["kpis"] = kpi_cards(review, fmt)
-    values["no_previous"] = (
-        ""
-        if review.previous
-        else words.text("review.no_previous", month=fmt.month(shift_month(review.month, -1)))
-    )
-    values["data_quality"] = (
-        words.text(
-            "review.data_quality",
-            errors=counts.errors,
-            warnings=counts.warnings,
-            infos=counts.infos,
-        )
-        if all_findings
-        else words.text("review.data_quality_clean")
-    )
-    values["leads"] = {
-        "intro": words.text("review.lead.intro", month=month_label),
-        **{principle.value: words.text(f"review.lead.{principle.value}") for principle in SECTION_ORDER},
-        "conclusion": words.text("review.lead.conclusion", month=month_label),
-    }
-    values["commentary"] = commentary_notes(review)
-    values["sections"] = [
-        {"key": principle.value, "number": number, "title": words.text(f"review.section.{principle.value}")}
-        for number, principle in enumerate(SECTION_ORDER, start=1)
-    ]
-    values["overlooked"] = {
-        principle.value: overlooked_items(review.overlooked[principle][:OVERLOOKED_LIMIT], review, fmt)
-        for principle in SECTION_ORDER
-    }
-    values["overlooked_more"] = {
-        principle.value: words.text(
-            "review.overlooked_more", count=len(review.overlooked[principle]) - OVERLOOKED_LIMIT
-        )
-        if len(review.overlooked[principle]) > OVERLOOKED_LIMIT
-        else ""
-        for principle in SECTION_ORDER
-    }
-
-    # 1 connection
-    values["goals"] = [
-        {
-            "id": goal.id,
-            "name": goal.name,
-            "metric": fmt.metric(goal.metric) if goal.metric else "—",
-            "target": fmt.number(goal.target),
-            "actual": fmt.number(goal.actual),
-            "attainment": fmt.percent(goal.attainment),
-            "attainment_value": goal.attainment,
-            "activities": fmt.number(goal.activities),
-            "cost": fmt.money(goal.cost),
-            "mix": ", ".join(f"{fmt.channel(channel)} {count}" for channel, count in goal.channels.items()),
-        }
-        for goal in current.goals
-    ]
-    values["coverage"] = words.text(
-        "review.connection.coverage",
-        share_activities=fmt.percent(current.goal_coverage),
-        share_cost=fmt.percent(current.goal_cost_coverage),
-    )
-
-    # 2 execution
-    rows = review.rows
-    done = [row for row in rows if row.activity.status is Status.DONE]
-    dated = [row for row in done if row.activity.due and row.activity.done_on]
-    late = [row for row in dated if row.activity.done_on > row.activity.due]  # type: ignore[operator]
-    slips = [(row.activity.done_on - row.activity.due).days for row in late]  # type: ignore[operator]
-    planned = current.totals.activities - current.totals.cancelled
-    execution = [
-        words.text(
-            "review.execution.completion",
-            done=fmt.number(len(done)),
-            planned=fmt.number(planned),
-            rate=fmt.percent(current.completion_rate),
-        ),
-        words.text(
-            "review.execution.on_time",
-            on_time=fmt.number(len(dated) - len(late)),
-            dated=fmt.number(len(dated)),
-            rate=fmt.percent(current.on_time_rate),
-        )
-        if dated
-        else words.text("review.execution.on_time_none"),
-    ]
-    if slips:
-        execution.append(
-            words.text(
-                "review.execution.slip",
-                late=fmt.number(len(late)),
-                average=fmt.number(round(Decimal(sum(slips)) / len(slips), 1)),
-                worst=fmt.number(max(slips)),
-            )
-        )
-    elif dated:
-        execution.append(words.text("review.execution.no_slip"))
-    values["execution"] = execution
-    misses = [row for row in rows if row.activity.status in (Status.DELAYED, Status.CANCELLED)]
-    misses.sort(key=lambda row: row.activity.decision is not None)  # the unexplained first: they need action
-    # the page holds seven misses, or two fewer for each of the lead's paragraphs on it
-    misses_shown = max(3, MISSES_LIMIT - 2 * len(values["commentary"]["execution"]))
-    values["misses_more"] = more(len(misses), misses_shown, fmt)
-    values["misses"] = [
-        {
-            "activity": row.activity.activity,
-            "status": fmt.status(row.activity.status),
-            "owner": row.activity.owner or "—",
-            "decision": row.activity.decision,
-            "cell": ref(row, "decision" if "decision" in columns else "activity"),
-        }
-        for row in misses[:misses_shown]
-    ]
-
-    # 3 deferred payoff
-    values["trends"] = [
-        {
-            "channel": fmt.channel(trend.channel),
-            "metric": fmt.metric(trend.result_metric),
-            "months": [
-                {
-                    "month": fmt.month_short(entry.month),
-                    "activities": fmt.number(entry.activities),
-                    "cost": fmt.money(entry.cost),
-                    "results": fmt.number(entry.results),
-                    "cumulative_cost": fmt.money(entry.cumulative_cost),
-                    "cumulative_results": fmt.number(entry.cumulative_results),
-                    "cost_per_result": fmt.money(entry.cost_per_result.quantize(Decimal("0.01")))
-                    if entry.cost_per_result is not None
-                    else "—",
-                }
-                for entry in trend.months
-            ],
-        }
-        for trend in review.trends
-    ]
-    values["no_trends"] = words.text(
-        "review.deferred.none",
-        channels=", ".join(fmt.channel(channel) for channel in (Channel.SEO, Channel.CONTENT)),
-    )
-
-    # 4 layered
-    values["layers"] = [fmt.layer(layer) for layer in LAYERS]
-    values["ladders_more"] = more(len(review.ladders), LADDER_LIMIT, fmt)
-    values["ladders"] = [
-        {
-            "initiative": ladder.initiative,
-            "owner": ladder.owner or "—",
-            "rungs": [
-                {
-                    "layer": fmt.layer(layer),
-                    # the latest rows of a layer tell where it stands; older ones are counted, not drawn
-                    "stages": [
-                        {
-                            "stage": stage.row.activity.stage,
-                            "status": stage.status.value,
-                            "status_label": fmt.status(stage.status),
-                            "cell": ref(stage.row, "stage"),
-                        }
-                        for stage in [stage for stage in ladder.stages if stage.layer == layer][-RUNG_LIMIT:]
-                    ],
-                    "earlier": max(0, sum(1 for stage in ladder.stages if stage.layer == layer) - RUNG_LIMIT),
-                    "skipped": layer in ladder.skipped,
-                    "standing": layer == ladder.standing,
-                }
-                for layer in LAYERS
-            ],
-            "extra": [
-                {
-                    "stage": stage.row.activity.stage,
-                    "status": stage.status.value,
-                    "status_label": fmt.status(stage.status),
-                    "cell": ref(stage.row, "stage"),
-                }
-                for stage in ladder.stages
-                if stage.layer is None
-            ],
-            "standing": fmt.layer(ladder.standing)
-            if ladder.standing
-            else words.text("review.layered.nothing_done"),
-            "now": (
-                fmt.layer(ladder.current.layer) if ladder.current.layer else ladder.current.row.activity.stage
-            )
-            if ladder.current
-            else words.text("review.layered.all_done"),
-            "stalled": words.text("review.layered.stalled", days=ladder.stalled_days)
-            if ladder.stalled_days
-            else "",
-            "skipped": words.text("review.layered.skipped", layers=fmt.value("layers", ladder.skipped))
-            if ladder.skipped
-            else "",
-        }
-        for ladder in review.ladders[:LADDER_LIMIT]
-    ]
-    values["no_ladders"] = words.text("review.layered.none", month=month_label)
-
-    # conclusion
-    totals = current.totals
-    values["planned_done"] = words.text(
-        "review.conclusion.planned_done_text",
-        activities=fmt.number(totals.activities),
-        month=month_label,
-        done=fmt.number(totals.done),
-        in_progress=fmt.number(totals.in_progress),
-        delayed=fmt.number(totals.delayed),
-        cancelled=fmt.number(totals.cancelled),
-        planned=fmt.number(totals.planned),
-    )
-    other = totals.activities - (
-        totals.done + totals.in_progress + totals.planned + totals.delayed + totals.cancelled
-    )
-    if other:
-        values["planned_done"] += " " + words.text(
-            "review.conclusion.planned_done_other", other=fmt.number(other)
-        )
-    # one entry per lesson, however many activities taught it (teams copy a lesson across rows)
-    lessons: dict[str, list[Mapped]] = {}
-    for row in rows:
-        if row.activity.lesson:
-            lessons.setdefault(" ".join(row.activity.lesson.split()), []).append(row)
-    values["lessons_more"] = more(len(lessons), LESSONS_LIMIT, fmt)
-    values["lessons"] = [
-        {
-            "lesson": lesson,
-            "activities": words.text("where.list").join(
-                [row.activity.activity for row in taught[:2]]
-                + ([words.text("review.and_more", count=len(taught) - 2)] if len(taught) > 2 else [])
-            ),
-            "cells": words.text("where.list").join(ref(row, "lesson") for row in taught[:2]),
-        }
-        for lesson, taught in list(lessons.items())[:LESSONS_LIMIT]
-    ]
-    next_month = shift_month(review.month, 1)
-    values["next_month_title"] = words.text("review.conclusion.next_month", month=fmt.month(next_month))
-    values["no_next"] = words.text("review.conclusion.no_next", month=fmt.month(next_month))
-    # the conclusion holds eight planned rows on its page, five fewer for each of the lead's paragraphs
-    next_shown = max(2, NEXT_LIMIT - 5 * len(values["commentary"]["conclusion"]))
-    values["next_rows"] = [
-        {
-            "date": fmt.date(row.activity.date),
-            "channel": fmt.channel(row.activity.channel),
-            "activity": row.activity.activity,
-            "owner": row.activity.owner or "—",
-        }
-        for row in review.next_rows[:next_shown]
-    ]
-    values["next_more"] = more(len(review.next_rows), next_shown, fmt)
-    values["takeaways"] = takeaway_texts(review.takeaways, fmt)
-
-    # appendix
-    values["appendix"] = [
-        {
-            "cell": ref(row, "date"),
-            "date": fmt.day(row.activity.date),
-            "channel": fmt.channel(row.activity.channel),
-            "activity": row.activity.activity,
-            "status": fmt.status(row.activity.status),
-            "goal": row.goal_id or "—",  # the id: section 1's table names each goal once
-            "goal_source": source_text(row.goal_decided_by, words, short=True),
-            "principle": words.text(f"principle.{row.principle.value}"),
-            "principle_source": source_text(row.principle_decided_by, words, short=True),
-        }
-        for row in rows[:APPENDIX_LIMIT]
-    ]
-    values["appendix_total"] = len(rows)
-    values["appendix_note"] = ""  # set by the pipeline when the complete table is attached
-    values["findings"] = [
-        {
-            "severity": finding.severity.value,
-            "severity_label": words.text(f"severity.{finding.severity.value}"),
-            "cell": finding.where,
-            "message": finding_message(finding, words),
-        }
-        for finding in worst_first(all_findings)[:FINDINGS_LIMIT]
-    ]
-    values["findings_total"] = len(all_findings)
-    values["generator"] = f"reportgen {__version__}"
-    return Context(
-        lang=review.lang,
-        words=lambda code, **params: words.text(code, **params),
-        team=team or checked.team or checked.workbook.stem,
-        month=review.month,
-        month_label=month_label,
-        values=values,
-    )
 
 
 def render_html(
-    context: Context, stylesheet_url: str, override: Path | None = None, inline_css: str | None = None
+    context: ReviewContext, stylesheet_url: str, override: Path | None = None, inline_css: str | None = None
 ) -> str:
     """The review page. For the PDF the stylesheet and charts are URLs the PDF's fetcher serves; for the web
-    page (`inline_css` given) the stylesheet is inlined and the charts are data: URLs."""
+    page (`inline_css` given) the stylesheet is inlined and the charts are data: URLs. The template sees the
+    context as `review` and the catalogue's sentences as `text(code, **params)`."""
     template = environment(override).get_template("review.html")
     css = Markup(inline_css) if inline_css is not None else None  # our stylesheet, never cell text
-    return template.render(
-        c=context, v=context.values, t=context.words, stylesheet=stylesheet_url, inline_css=css
-    )
+    return template.render(review=context, text=context.words.text, stylesheet=stylesheet_url, inline_css=css)
 
 
 def chart_names(review: Review) -> list[str]:
@@ -538,6 +40,7 @@ def chart_names(review: Review) -> list[str]:
         names.append("status_by_channel")
     if review.trends:
         names.append("compounding")
+    names += [*trend_charts(review).values(), *trend_charts(review, wide=True).values()]
     return names
 
 
@@ -558,6 +61,7 @@ def review_charts(review: Review) -> dict[str, Asset]:
                 )
                 for goal in current.goals
             ],
+            percent=fmt.percent,  # the goal table's own rule: the bar says 94.1% where the table does
             target_label=words.text("review.connection.target_line"),
             no_target_label=words.text("review.connection.no_target"),
             legend=(words.text("review.connection.met"), words.text("review.connection.below")),
@@ -569,6 +73,7 @@ def review_charts(review: Review) -> dict[str, Asset]:
                 for goal in current.goals
             ],
             {channel.value: fmt.channel(channel) for channel in Channel},
+            percent=fmt.percent,
         )
     if "status_by_channel" in names:
         by_channel: dict[Channel, dict[str, int]] = {}
@@ -605,7 +110,28 @@ def review_charts(review: Review) -> dict[str, Asset]:
             month_label=fmt.month_short,
             unit_label=words.text("review.with_unit", label="{label}", unit="{unit}"),
         )
+    if review.kpi_trends is not None:
+        made.update(kpi_trend_charts(review, review.kpi_trends, fmt))
     return {name: Asset(chart.data, chart.mime) for name, chart in made.items()}
+
+
+def kpi_trend_charts(review: Review, trends: KpiTrends, fmt: Formatter) -> dict[str, charts.Chart]:
+    """Each headline KPI's twelve months: a sparkline for its cover card, a wider line for its section."""
+    made: dict[str, charts.Chart] = {}
+    known = [index for index, month in enumerate(trends.months) if any(
+        trends.series[kpi][index].value is not None for kpi in trends.series)]  # fmt: skip
+    start = known[0] if known else 0  # from the first month anything is known: no empty run on the left
+    for wide, size in ((False, (24.0, 10.0)), (True, (70.0, 12.0))):
+        for kpi, name in trend_charts(review, wide=wide).items():
+            made[name] = charts.trend(
+                list(trends.months[start:]),
+                trends.values(kpi)[start:],
+                label=fmt.kpi(kpi),
+                month_label=fmt.month_short,
+                width_mm=size[0],
+                height_mm=size[1],
+            )
+    return made
 
 
 TEXT_FIELDS = ("activity", "owner", "decision", "lesson", "initiative", "stage")

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -164,3 +165,13 @@ def review_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> Revie
     added, removed = finding_changes(before, after)
     return ReviewChanges(tuple(kpi_changes(before, after)), tuple(added), tuple(removed),
                          tuple(row_changes(before, after)))  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Revision:
+    """This build replaces a review that was sent: which version this is, when the one it replaces first went
+    out, and what changed since."""
+
+    version: int
+    replaces_sent_on: dt.datetime
+    changes: ReviewChanges

@@ -75,6 +75,11 @@ class Formatter:
     def status(self, status: Status) -> str:
         return self.words.text(f"review.status.{status.value}")
 
+    def kpi(self, kpi: str) -> str:
+        """A headline KPI's name: a card's label (activities, a rate, cost), else the metric's."""
+        label = self.words.templates.get(f"review.kpi.{kpi}")
+        return label if label is not None and "{" not in label else self.metric(kpi)
+
     def metric(self, metric: str) -> str:
         return self.words.templates.get(f"review.metric.{metric}", metric)
 
@@ -95,6 +100,10 @@ class Formatter:
             return self.metric(value)
         if name == "stage" and isinstance(value, str) and value in LAYERS:
             return self.layer(value)
+        if name == "kpis" and isinstance(value, list):
+            return self.words.text("where.list").join(self.kpi(kpi) for kpi in value)
+        if name == "month" and isinstance(value, str) and len(value) == 7 and value[4] == "-":
+            return self.month(value)
         if name == "layers" and isinstance(value, list):
             return ("、" if self.lang == "zh" else ", ").join(self.layer(layer) for layer in value)
         if isinstance(value, Decimal | int | float) and not isinstance(value, bool):

@@ -26,7 +26,17 @@ import pytest
 
 from reportgen.base.errors import InputError
 from reportgen.reading.workbook import ReadLimits, read_workbook
-from tests.builders import make_workbook
+from tests.builders import (
+    EN_HEADERS,
+    MAIN_NS,
+    PKG_REL_NS,
+    REL_NS,
+    Formula,
+    libreoffice_convert,
+    make_workbook,
+    write_parts,
+    xlsx_parts,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 MIB = 1 << 20
@@ -458,7 +468,7 @@ def test_declared_sizes_are_not_trusted(
     with pytest.raises(InputError) as refused:
         read_workbook(path)
     elapsed = time.perf_counter() - started
-    assert refused.value.code in ("zip_ratio", "corrupt")
+    assert refused.value.code in ("zip_ratio", "corrupt", "zip_overlap")
     assert elapsed < 1.0, f"the bomb took {elapsed:.2f} s to refuse"
 
 
@@ -492,16 +502,40 @@ def test_total_inflated_size_is_limited(tmp_path: Path, workbook: Path) -> None:
     assert str(path) in refused.value.message()
 
 
-def test_too_many_entries_are_refused(tmp_path: Path, workbook: Path) -> None:
-    path = tmp_path / "many.xlsx"
-    with zipfile.ZipFile(workbook) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            target.writestr(info.filename, source.read(info))
-        for index in range(1001):
-            target.writestr(f"customXml/item{index}.xml", "<x/>")
+def test_too_many_entries_are_refused_before_zipfile_reads_them(tmp_path: Path, workbook: Path) -> None:
+    """60,001 parts: refused from the end-of-directory record, before zipfile builds an object per entry."""
+    path = write_zip(
+        tmp_path / "many.xlsx",
+        [*members_of(workbook), *(member(f"customXml/item{index}.xml", b"<x/>") for index in range(60_000))],
+    )
+    count = len(members_of(workbook)) + 60_000
+    assert_refused(check(tmp_path, path), path, f"holds {count} parts", "more than the 60000", "unsafe")
+    with pytest.raises(InputError) as refused:
+        read_workbook(path, ReadLimits(max_entries=100))
+    assert refused.value.code == "zip_entries" and refused.value.params["count"] == count
+
+
+def test_overlapping_entries_are_refused(tmp_path: Path, workbook: Path) -> None:
+    """A non-recursive zip bomb's trick: many directory entries inflating one shared kernel. Each alone passes
+    the ratio; together they would inflate the kernel once per entry."""
+    kernel = member("xl/media/image1.png", bytes(30 * MIB))
+    path = write_zip(tmp_path / "overlap.xlsx", [*members_of(workbook), kernel])
+    data = bytearray(path.read_bytes())
+    end = data.rfind(b"PK\x05\x06")
+    entries, size, offset = struct.unpack_from("<HII", data, end + 10)
+    last = data.rfind(b"PK\x01\x02", offset, end)  # the kernel's directory record
+    record = bytes(data[last:end])
+    copies = [record.replace(b"image1.png", f"image{index:01d}.png".encode()) for index in range(2, 10)]
+    extra = b"".join(copies)
+    trailer = struct.pack(
+        "<IHHHHIIH", 0x06054B50, 0, 0, entries + 8, entries + 8, size + len(extra), offset, 0
+    )
+    path.write_bytes(bytes(data[:end]) + extra + trailer)
     with zipfile.ZipFile(path) as archive:
-        count = len(archive.infolist())
-    assert_refused(check(tmp_path, path), path, f"holds {count} parts", "more than the 1000", "unsafe")
+        assert len({info.header_offset for info in archive.infolist()}) == entries, (
+            "the copies share one kernel"
+        )
+    assert_refused(check(tmp_path, path), path, "overlap", "xl/media/image", "refused as unsafe")
 
 
 def test_duplicate_entry_names_are_refused(tmp_path: Path, workbook: Path) -> None:
@@ -592,6 +626,257 @@ def test_declared_dimension_is_not_trusted(tmp_path: Path, workbook: Path) -> No
     assert f"Activities: {len(OCTOBER)};" in result.stdout
     peak_mib = int(result.stderr.rsplit("peak-rss-kib=", 1)[1]) / 1024
     assert peak_mib < 300, f"reading a 5-row sheet peaked at {peak_mib:.0f} MiB"
+
+
+# --- the same data in every format: a stray far cell, '\' names, repetitive text (issue 19, gaps 2 and 6) ---
+
+
+def figures_of(tmp_path: Path, path: Path) -> dict[str, object]:
+    """`build --json --no-pdf`'s figures, without the workbook's own name."""
+    out = tmp_path / f"{path.name}.json"
+    result = build(tmp_path, path, out)
+    assert "Traceback" not in result.stderr, result.stderr
+    assert result.returncode == 0, (result.returncode, result.stderr[-2000:])
+    figures = json.loads(out.read_text("utf-8"))
+    figures.pop("workbook")
+    return figures
+
+
+def measured_check(tmp_path: Path, path: Path) -> tuple[dict[str, object], float]:
+    """`check --json` in a process that reports its peak memory: its document (without the workbook's name)
+    and the peak in MiB."""
+    result = run_cli(tmp_path, "check", path, "--json", "--as-of", "2026-11-03", python=("-c", MEASURED))
+    assert "Traceback" not in result.stderr, result.stderr
+    assert result.returncode == 0, (result.returncode, result.stderr[-2000:])
+    found = json.loads(result.stdout)
+    found.pop("workbook")
+    return found, int(result.stderr.rsplit("peak-rss-kib=", 1)[1]) / 1024
+
+
+def xlsx_with(tmp_path: Path, cells: dict[str, object], name: str = "book.xlsx") -> Path:
+    path = make_workbook(tmp_path, OCTOBER, name=name)
+    book = openpyxl.load_workbook(path)
+    for address, value in cells.items():
+        book["Activities"][address] = value
+    book.save(path)
+    return path
+
+
+def xlwt_copy(path: Path, rows: Sequence[Sequence[object]], extra: dict[tuple[int, int], object]) -> Path:
+    """The rows (and cells at 0-based positions) written by xlwt, as old Excel saves an .xls."""
+    import xlwt
+
+    book = xlwt.Workbook(encoding="utf-8")
+    date_style = xlwt.easyxf(num_format_str="YYYY-MM-DD")
+    sheet = book.add_sheet("Activities")
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            if isinstance(value, dt.date):
+                sheet.write(r, c, value, date_style)
+            elif value is not None:
+                sheet.write(r, c, value)
+    for (r, c), value in extra.items():
+        sheet.write(r, c, value)
+    book.save(str(path))
+    return path
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="peak memory is read from Linux's /proc")
+@pytest.mark.parametrize(
+    ("maker", "far"),
+    [
+        ("xlwt .xls", "IV65536"),
+        ("LibreOffice .xls", "IV65536"),
+        ("LibreOffice .ods", "IV65536"),
+        ("LibreOffice .ods", "XFD1048576"),
+    ],
+)
+def test_stray_far_cell_in_xls_and_ods_reads_like_the_xlsx(tmp_path: Path, maker: str, far: str) -> None:
+    """One stray cell far from five rows cost about 1.2 GB as .xls or .ods (XFD1048576 in an .ods was refused
+    as damaged): now the used range is what is read, in the memory the .xlsx needs, with the same review."""
+    twin = xlsx_with(tmp_path, {far: "stray"})
+    if maker == "xlwt .xls":
+        letters = far.rstrip("0123456789")
+        position = (int(far[len(letters) :]) - 1, openpyxl.utils.column_index_from_string(letters) - 1)
+        path = xlwt_copy(tmp_path / "book.xls", [EN_HEADERS, *OCTOBER], {position: "stray"})
+    else:
+        path = libreoffice_convert(twin, maker.rsplit(".", 1)[1], tmp_path / "converted")
+
+    expected, _ = measured_check(tmp_path, twin)
+    found, peak_mib = measured_check(tmp_path, path)
+    assert found == expected
+    stray = [finding for finding in found["findings"] if finding["cell"] == far]  # type: ignore[union-attr]
+    assert [(item["sheet"], item["severity"]) for item in stray] == [("Activities", "warning")]
+    assert peak_mib < 300, f"reading a 5-row {maker} peaked at {peak_mib:.0f} MiB"
+    assert figures_of(tmp_path, path) == figures_of(tmp_path, twin)
+
+
+def test_xls_whose_dimensions_record_lies_reads_like_the_xlsx(tmp_path: Path) -> None:
+    """DIMENSIONS declaring 4 billion rows made calamine reserve room for them and abort the process."""
+    path = xlwt_copy(tmp_path / "book.xls", [EN_HEADERS, *OCTOBER], {})
+    data = bytearray(path.read_bytes())
+    at = data.find(struct.pack("<HH", 0x0200, 14))
+    assert at > 0, "xlwt writes a 14-byte DIMENSIONS record"
+    data[at + 4 : at + 16] = struct.pack("<IIHH", 0, 0xFFFFFFF0, 0, 256)
+    path.write_bytes(bytes(data))
+    assert figures_of(tmp_path, path) == figures_of(tmp_path, make_workbook(tmp_path, OCTOBER))
+
+
+@pytest.mark.parametrize("stray", [False, True])
+def test_xlsx_with_backslash_names_reads_like_the_normal_one(tmp_path: Path, stray: bool) -> None:
+    r"""`xl\worksheets\sheet1.xml`, as some exporters write it (Excel and calamine read it). With a stray cell
+    the data block is read by openpyxl, which needs the names as zipfile knows them."""
+    normal = xlsx_with(tmp_path, {"XFD1048576": "stray"} if stray else {})
+    path = tmp_path / "exported.xlsx"
+    with zipfile.ZipFile(normal) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            target.writestr(info.filename.replace("/", "\\"), source.read(info))
+    with zipfile.ZipFile(path) as archive:
+        assert "xl\\worksheets\\sheet1.xml" in archive.namelist()
+    assert figures_of(tmp_path, path) == figures_of(tmp_path, normal)
+    checked = [run_cli(tmp_path, "check", book, "--json", "--as-of", "2026-11-03") for book in (path, normal)]
+    assert [result.returncode for result in checked] == [0, 0], checked[0].stderr
+    exported, expected = (json.loads(result.stdout) for result in checked)
+    assert exported["findings"] == expected["findings"] and exported["counts"] == expected["counts"]
+
+
+def test_sheet_of_repeated_text_that_compresses_past_100_to_1_builds(tmp_path: Path) -> None:
+    """A 2 MB sheet of the same long text in every row inflates more than 100 times its stored size, like a
+    zip bomb's ratio; below the 32 MiB grace the ratio is not held against it."""
+    text = "Weekly community Q&A, same agenda and the same answers as last week. " * 100
+    rows = [[dt.date(2026, 10, 5), "Community", text, "Ann", "", "done", None, None, 10, 1]] * 250
+    path = write_parts(tmp_path / "qa.xlsx", xlsx_parts([("Activities", [EN_HEADERS, *rows])]))
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo("xl/worksheets/sheet1.xml")
+    assert info.file_size > 1.5 * MIB and info.file_size > 100 * info.compress_size
+    figures = figures_of(tmp_path, path)
+    assert figures["totals"]["activities"] == 250  # type: ignore[index]
+    assert figures["totals"]["cost"] == 2500  # type: ignore[index]
+
+
+# --- hostile input: each gets a clear error or a correct review (issue 19, gap 11) ---
+
+
+LAUGHS = (
+    '<!DOCTYPE lolz [<!ENTITY lol "lol">'
+    + "".join(f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10 if i > 1 else "&lol;" * 10}">' for i in range(1, 10))
+    + "]>"
+)
+
+
+@pytest.mark.parametrize("part", ["xl/worksheets/sheet1.xml", "xl/workbook.xml", "[Content_Types].xml"])
+def test_billion_laughs_in_an_xlsx_part_is_refused(tmp_path: Path, part: str) -> None:
+    parts = xlsx_parts([("Activities", [EN_HEADERS, *OCTOBER])])
+    text = parts[part].decode().replace("?>", "?>" + LAUGHS, 1)
+    parts[part] = text.replace("SEO task 1", "&lol9;").encode()
+    path = write_parts(tmp_path / "laughs.xlsx", parts)
+    out = tmp_path / "out.json"
+    words = (part, "declares its own XML entities", "refused as unsafe")
+    assert_refused(check(tmp_path, path, timeout=30), path, *words)
+    assert_refused(build(tmp_path, path, out), path, *words, outputs=[out])
+
+
+def test_billion_laughs_in_an_ods_is_refused(tmp_path: Path) -> None:
+    content = (
+        f'<?xml version="1.0" encoding="UTF-8"?>{LAUGHS}'
+        '<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"><office:body><office:spreadsheet>'
+        '<table:table table:name="Activities"><table:table-row><table:table-cell office:value-type="string">'
+        "<text:p>&lol9;</text:p></table:table-cell></table:table-row></table:table>"
+        "</office:spreadsheet></office:body></office:document-content>"
+    )
+    path = tmp_path / "laughs.ods"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet", zipfile.ZIP_STORED)
+        archive.writestr("content.xml", content, zipfile.ZIP_DEFLATED)
+    assert_refused(check(tmp_path, path, timeout=30), path, "content.xml", "declares its own XML entities")
+
+
+def test_workbook_of_10000_sheets_gets_its_review(tmp_path: Path) -> None:
+    """Ten thousand sheets (the activity sheet in the middle, found by its name) read like the one sheet."""
+    sheets = [(f"Week {index}", [["Notes"], [f"week {index}"]]) for index in range(1, 10_000)]
+    sheets.insert(5_000, ("Activities", [EN_HEADERS, *OCTOBER]))
+    path = write_parts(tmp_path / "weeks.xlsx", xlsx_parts(sheets))
+    single = write_parts(tmp_path / "single.xlsx", xlsx_parts([("Activities", [EN_HEADERS, *OCTOBER])]))
+    assert figures_of(tmp_path, path) == figures_of(tmp_path, single)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="peak memory is read from Linux's /proc")
+def test_cell_of_50_mb_is_cut_to_what_excel_holds(tmp_path: Path) -> None:
+    """50 MB of text in one cell (varied words: it compresses like prose). Excel holds 32,767 characters in a
+    cell; the rest is left out and the cell named, and the review is the one of the same rows."""
+    words = [
+        f"{word}{number}" for word in ("growth", "webinar", "launch", "partner") for number in range(250)
+    ]
+    pick = random.Random(19).choice
+    text = " ".join(pick(words) for _ in range(6_000_000))[: 50 * MIB]
+    rows = [list(row) for row in OCTOBER]
+    rows[1][2] = text
+    path = write_parts(tmp_path / "long.xlsx", xlsx_parts([("Activities", [EN_HEADERS, *rows])]))
+    found, peak_mib = measured_check(tmp_path, path)
+    long = [finding for finding in found["findings"] if finding["cell"] == "C3"]  # type: ignore[union-attr]
+    assert [(item["sheet"], item["severity"]) for item in long] == [("Activities", "warning")]
+    assert "52,428,800 characters" in long[0]["message"] and "32,767" in long[0]["message"]
+    assert peak_mib < 600, f"a 50 MB cell peaked at {peak_mib:.0f} MiB"
+    figures = figures_of(tmp_path, path)
+    plain = figures_of(
+        tmp_path, write_parts(tmp_path / "plain.xlsx", xlsx_parts([("Activities", [EN_HEADERS, *OCTOBER])]))
+    )
+    assert figures["totals"] == plain["totals"]
+
+
+def test_cell_of_50_mb_of_one_repeated_phrase_is_refused_as_a_bomb(tmp_path: Path) -> None:
+    """The same 50 MB made of one phrase repeated inflates a thousand times its stored size past the 32 MiB
+    grace: that is a zip bomb's shape, and it is refused as one, the part named."""
+    rows = [list(row) for row in OCTOBER]
+    rows[1][2] = ("Weekly community Q&A " * 2_600_000)[: 50 * MIB]
+    path = write_parts(tmp_path / "long.xlsx", xlsx_parts([("Activities", [EN_HEADERS, *rows])]))
+    words = ("xl/worksheets/sheet1.xml", "inflates more than 100 times", "refused as unsafe")
+    assert_refused(check(tmp_path, path, timeout=60), path, *words)
+
+
+def test_formulas_that_read_another_workbook_use_the_saved_values(tmp_path: Path) -> None:
+    """Cost cells computed from Budget.xlsx: the values Excel saved are read, the cell and file are named,
+    and the other workbook is never opened (it does not exist here)."""
+    rows = [list(row) for row in OCTOBER]
+    rows[0][8] = Formula("[1]Budget!B2", 100)
+    rows[3][8] = Formula("'[1]Budget 2026'!B5", 100)
+    parts = xlsx_parts([("Activities", [EN_HEADERS, *rows])])
+    parts["xl/externalLinks/externalLink1.xml"] = (
+        f'<?xml version="1.0"?><externalLink xmlns="{MAIN_NS}"><externalBook xmlns:r="{REL_NS}" r:id="rId1"/>'
+        "</externalLink>"
+    ).encode()
+    parts["xl/externalLinks/_rels/externalLink1.xml.rels"] = (
+        f'<?xml version="1.0"?><Relationships xmlns="{PKG_REL_NS}"><Relationship Id="rId1" '
+        f'Type="{REL_NS}/externalLinkPath" Target="file:///C:\\Finance\\Budget.xlsx" TargetMode="External"/>'
+        "</Relationships>"
+    ).encode()
+    path = write_parts(tmp_path / "linked.xlsx", parts)
+    plain = write_parts(tmp_path / "plain.xlsx", xlsx_parts([("Activities", [EN_HEADERS, *OCTOBER])]))
+    figures = figures_of(tmp_path, path)
+    expected = figures_of(tmp_path, plain)
+    assert figures["totals"] == expected["totals"] and figures["totals"]["cost"] == 500  # type: ignore[index]
+    linked = [finding for finding in figures["findings"] if finding["code"] == "external_formulas"]  # type: ignore[union-attr]
+    assert [(item["sheet"], item["cell"], item["severity"]) for item in linked] == [
+        ("Activities", "I2", "warning")
+    ]
+    assert "2 cells" in linked[0]["message"] and "Budget.xlsx" in linked[0]["message"]
+
+
+def test_macro_enabled_workbook_gets_its_review_and_its_macros_are_not_run(tmp_path: Path) -> None:
+    parts = xlsx_parts([("Activities", [EN_HEADERS, *OCTOBER])], macros=True)
+    parts["xl/vbaProject.bin"] = ole2(
+        tmp_path / "vba.bin", {"VBA": b"Sub Auto_Open()\r\nEnd Sub\r\n"}
+    ).read_bytes()
+    path = write_parts(tmp_path / "macros.xlsm", parts)
+    plain = write_parts(tmp_path / "plain.xlsx", xlsx_parts([("Activities", [EN_HEADERS, *OCTOBER])]))
+    figures = figures_of(tmp_path, path)
+    notes = [finding for finding in figures.pop("findings") if finding["code"] == "macros_ignored"]  # type: ignore[union-attr]
+    assert len(notes) == 1 and notes[0]["severity"] == "info" and "never runs them" in notes[0]["message"]
+    expected = figures_of(tmp_path, plain)
+    expected.pop("findings")
+    assert figures == expected
 
 
 def test_no_activity_sheet_is_named(tmp_path: Path) -> None:

@@ -79,9 +79,14 @@ def test_a_killed_build_leaves_no_process_and_no_open_pipe(
         assert build.poll() is None, build.stderr.read().decode()
         assert time.monotonic() < deadline, "no background process appeared"
         time.sleep(0.01)
-    time.sleep(moment)
-    started = descendants(build.pid)
-    assert started, "the build should still be running at this moment"
+    started: set[int] = set()
+    until = time.monotonic() + moment
+    while True:  # every process the build started, even one that has already finished its work
+        started |= descendants(build.pid)
+        if time.monotonic() >= until:
+            break
+        time.sleep(0.01)
+    assert started and build.poll() is None, "the build should still be running at this moment"
     build.send_signal(signal_number)
     build.wait(timeout=GONE_WITHIN)
     assert build.returncode == -signal_number

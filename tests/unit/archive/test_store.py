@@ -16,13 +16,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from reportgen.archive.store import (
-    Archive,
-    BuildRecord,
-    address_key,
-    figures_bytes,
-    open_archive,
-)
+from reportgen.archive.records import BuildRecord, figures_bytes
+from reportgen.archive.store import Archive, address_key, open_archive
 from reportgen.base.config import ArchiveSettings
 from reportgen.base.errors import ArchiveError, ExitCode
 from tests.servers import PostgresCluster, free_port

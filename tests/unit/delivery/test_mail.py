@@ -402,7 +402,7 @@ def big_pdf(path: Path) -> Path:
 
     small = make_pdf(path, SUMMARY)
     writer = PdfWriter(clone_from=PdfReader(small))
-    writer.add_attachment("table.bin", os.urandom(3_000_000))
+    writer.add_attachment("table.bin", os.urandom(8_000_000))  # past loopback's send buffer
     with path.open("wb") as stream:
         writer.write(stream)
     return path

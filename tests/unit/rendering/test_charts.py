@@ -12,7 +12,9 @@ import pytest
 
 from reportgen.base.model import Channel, Status
 from reportgen.rendering import charts
+from reportgen.wording.format import Formatter
 
+CHINESE = Formatter("zh", "¥")  # month labels and percentages as the Chinese review writes them
 MONTHS = ["2026-05", "2026-06", "2026-07", "2026-08", "2026-09", "2026-10"]
 CHANNEL_LABELS = {"seo": "搜索优化", "sem": "SEM 投放", "content": "内容", "event": "活动", "other": "其他"}
 STATUS_LABELS = {"done": "完成", "in_progress": "进行中", "delayed": "延期", "cancelled": "取消"}
@@ -24,7 +26,9 @@ def _goal_attainment(fmt: str) -> charts.Chart:
         ("新增注册", 0.995, "199 / 200"),
         ("社群活跃度", None, "35"),
     ]
-    return charts.goal_attainment(rows, target_label="目标", no_target_label="未设目标", fmt=fmt)
+    return charts.goal_attainment(
+        rows, percent=CHINESE.percent, target_label="目标", no_target_label="未设目标", fmt=fmt
+    )
 
 
 def _channel_mix(fmt: str) -> charts.Chart:
@@ -33,7 +37,7 @@ def _channel_mix(fmt: str) -> charts.Chart:
         ("新增注册", {"sem": 4, "event": 2}),
         ("空目标", {}),
     ]
-    return charts.channel_mix(rows, CHANNEL_LABELS, fmt=fmt)
+    return charts.channel_mix(rows, CHANNEL_LABELS, percent=CHINESE.percent, fmt=fmt)
 
 
 def _status_by_channel(fmt: str) -> charts.Chart:
@@ -60,14 +64,14 @@ def _compounding(fmt: str) -> charts.Chart:
         result_label="累计结果",
         cpr_label="单次结果成本",
         currency="¥",
-        month_label=charts.month_zh,
+        month_label=CHINESE.month_short,
         fmt=fmt,
     )
 
 
 def _trend(fmt: str) -> charts.Chart:
     return charts.trend(
-        MONTHS, [120, None, 135, 160, None, 190], label="注册", month_label=charts.month_zh, fmt=fmt
+        MONTHS, [120, None, 135, 160, None, 190], label="注册", month_label=CHINESE.month_short, fmt=fmt
     )
 
 
@@ -212,14 +216,13 @@ def test_bad_requests_are_refused() -> None:
     with pytest.raises(ValueError, match="format"):
         charts.trend(MONTHS, [1.0] * 6, label="x", month_label=charts.month_abbr, fmt="jpeg")
     with pytest.raises(ValueError):
-        charts.goal_attainment([], target_label="t", no_target_label="n")
+        charts.goal_attainment([], percent=CHINESE.percent, target_label="t", no_target_label="n")
     with pytest.raises(ValueError):
         charts.CompoundingSeries("x", MONTHS, [1.0], [1.0], [1.0])
 
 
 def test_month_labels() -> None:
     assert charts.month_abbr("2026-08") == "Aug"
-    assert charts.month_zh("2026-08") == "8月"
 
 
 def test_default_format_is_one_the_charts_can_draw() -> None:
@@ -233,10 +236,42 @@ def test_channel_colours_never_reuse_a_status_colour() -> None:
 
 def test_goal_chart_names_its_two_colours_when_given_a_legend() -> None:
     rows = [("G1 Leads", 1.2, "120 / 100"), ("G2 Signups", 0.5, "50 / 100")]
-    plain = charts.goal_attainment(rows, target_label="target", no_target_label="none", fmt="svg")
+    english = Formatter("en", "$").percent
+    plain = charts.goal_attainment(
+        rows, percent=english, target_label="target", no_target_label="none", fmt="svg"
+    )
     named = charts.goal_attainment(
-        rows, target_label="target", no_target_label="none", legend=("target met", "below target"), fmt="svg"
+        rows,
+        percent=english,
+        target_label="target",
+        no_target_label="none",
+        legend=("target met", "below target"),
+        fmt="svg",
     )
     assert b"target met" in named.data and b"below target" in named.data
     assert b"target met" not in plain.data
     assert named.height_mm > plain.height_mm  # the legend gets its own row, it never overlaps a bar
+
+
+def svg_texts(chart: charts.Chart) -> list[str]:
+    return re.findall(r"<text\b[^>]*>([^<]*)</text>", chart.data.decode("utf-8"))
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_charts_write_percentages_as_the_tables_do(lang: str) -> None:
+    """A goal at 94.12 % reads "94.1%" in its bar as in the goal table beside it, not a rounded "94%"; the
+    channel mix's shares and the alt text use the same rule."""
+    percent = Formatter(lang, "$").percent
+    attainment = charts.goal_attainment(
+        [("G1 Leads", 0.9412, "160 / 170"), ("G2 Signups", 0.4, "40 / 100")],
+        percent=percent,
+        target_label="target",
+        no_target_label="none",
+        fmt="svg",
+    )
+    texts = svg_texts(attainment)
+    assert percent(0.9412) == "94.1%" and "94.1%" in texts and "94%" not in texts
+    assert percent(0.4) in texts and percent(1.0) in texts  # a bar's label and the axis' 100 % tick
+    assert "G1 Leads: 94.1% (160 / 170)" in attainment.alt
+    mix = charts.channel_mix([("G1", {"seo": 1, "content": 16})], {"seo": "SEO"}, percent=percent, fmt="svg")
+    assert percent(16 / 17) == "94.1%" and "94.1%" in svg_texts(mix) and "94.1%" in mix.alt

@@ -1,0 +1,126 @@
+"""What goes into the archive and what comes out of it, as plain dataclasses: importing them costs nothing
+(the database machinery lives in store.py, which only a command that opens the archive loads)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class BuildRecord:
+    """What a build hands the archive: who and when, the workbook's fingerprint, the PDF and its figures."""
+
+    team: str
+    month: str
+    lang: str
+    as_of: dt.date
+    workbook_name: str
+    workbook_sha256: str
+    pdf_sha256: str
+    pdf_path: Path
+    kpis: dict[str, Any]  # the month's headline figures (figures.trends.MonthKpis.as_dict)
+    figures: bytes  # the figures document (JSON), as embedded in the PDF
+    errors: int = 0
+    warnings: int = 0
+    infos: int = 0
+    workbook: bytes | None = None  # kept only with `keep_workbooks`
+
+
+@dataclass(frozen=True, slots=True)
+class SentVersion:
+    """A version of a team's month that reached someone: when it first did, and the figures it showed."""
+
+    version: int
+    sent_at: dt.datetime
+    figures: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class VersionPlan:
+    """What a build of this workbook will be: its version, whether that is new, and the version already
+    sent to someone (the one a revision replaces), if any."""
+
+    version: int
+    new: bool
+    last_sent: SentVersion | None
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedBuild:
+    build_id: int
+    review_id: int
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class SendPlan:
+    """A send under way: the addresses claimed for it, and why the others are not mailed this time (already
+    received on a date, or an earlier send whose outcome is unknown)."""
+
+    send_id: int
+    pdf_sha256: str
+    to_send: tuple[str, ...]
+    already: dict[str, dt.datetime] = field(default_factory=dict)
+    in_doubt: dict[str, dt.datetime] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class SendSummary:
+    at: dt.datetime
+    result: str
+    accepted: tuple[str, ...]
+    refused: dict[str, str]
+    subject: str | None
+    message_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class BuildSummary:
+    build_id: int
+    at: dt.datetime
+    lang: str
+    as_of: dt.date
+    pdf_path: str
+    pdf_sha256: str
+    errors: int
+    warnings: int
+    infos: int
+    sends: tuple[SendSummary, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class VersionSummary:
+    """One version of a team's month as `reportgen history` shows it."""
+
+    team: str
+    month: str
+    version: int
+    workbook_name: str
+    workbook_sha256: str
+    created_at: dt.datetime
+    builds: tuple[BuildSummary, ...]
+
+    @property
+    def sent_at(self) -> dt.datetime | None:
+        """When this version first reached someone, or None."""
+        times = [send.at for build in self.builds for send in build.sends if send.accepted]
+        return min(times) if times else None
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    at: dt.datetime
+    team: str | None
+    month: str | None
+    version: int | None
+    kind: str
+    detail: dict[str, Any]
+
+
+def figures_bytes(document: dict[str, Any]) -> bytes:
+    """The figures document as the archive stores it (compact UTF-8 JSON)."""
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")

@@ -1,0 +1,154 @@
+"""A build and the archive: what the archive tells the review before it is drawn (its version, the version
+already sent, the months the workbook no longer has), and the record of the PDF once it is written.
+
+An archive that cannot be opened, read or written never costs the user the review: the build goes on
+without what the archive would have added, the PDF is written, and the ArchiveError (exit 4) is raised
+after, naming what was kept."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from reportgen.archive.records import BuildRecord, RecordedBuild, VersionPlan
+from reportgen.base.config import ArchiveSettings
+from reportgen.base.errors import ArchiveError, InputError
+from reportgen.base.model import Principle
+from reportgen.figures.metrics import rows_by_month, shift_month
+from reportgen.figures.review import Review, severity_counts
+from reportgen.figures.trends import (
+    TREND_MONTHS,
+    MonthKpis,
+    disagreement_items,
+    headline_result,
+    kpi_trends,
+    month_kpis,
+)
+from reportgen.wording.changes import Revision, review_changes
+from reportgen.wording.documents import figures_document
+
+if TYPE_CHECKING:  # the store loads SQLAlchemy: only a command that opens the archive pays for it
+    from reportgen.archive.store import Archive
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class OpenedArchive:
+    """The archive, or why it could not be opened (the build goes on without it and says so after)."""
+
+    archive: Archive | None
+    problem: ArchiveError | None = None
+
+
+def open_for_build(settings: ArchiveSettings) -> OpenedArchive:
+    """Open the archive a build records into; a failure is kept, not raised, so the review is still made."""
+    from reportgen.archive.store import open_archive  # SQLAlchemy: 0.17 s that --help and check never pay
+
+    try:
+        return OpenedArchive(open_archive(settings))
+    except ArchiveError as problem:
+        logger.warning("archive: %s", problem.message("en"))
+        return OpenedArchive(None, problem)
+
+
+def file_digest(path: Path) -> str:
+    try:
+        with path.open("rb") as stream:
+            return hashlib.file_digest(stream, "sha256").hexdigest()
+    except OSError as exc:
+        raise InputError(path, "unreadable", detail=exc.strerror or str(exc)) from exc
+
+
+@dataclass(slots=True)
+class ArchiveContext:
+    """What a build learns from the archive and what it owes it; `problem` is the first archive failure."""
+
+    archive: Archive | None
+    team: str
+    workbook_sha256: str
+    plan: VersionPlan | None = None
+    archived: dict[str, MonthKpis] = field(default_factory=dict)
+    problem: ArchiveError | None = None
+
+    def look_up(self, month: str) -> None:
+        """This workbook's version of the month, the version sent, and the trailing months on file."""
+        if self.archive is None:
+            return
+        months = [shift_month(month, offset) for offset in range(-(TREND_MONTHS - 1), 1)]
+        try:
+            self.plan = self.archive.plan_version(self.team, month, self.workbook_sha256)
+            self.archived = {
+                each: MonthKpis.from_dict(kpis)
+                for each, kpis in self.archive.month_kpis(self.team, months).items()
+            }
+        except ArchiveError as problem:
+            self.fail(problem)
+
+    def fail(self, problem: ArchiveError) -> None:
+        logger.warning("archive: %s", problem.message("en"))
+        self.problem = self.problem or problem
+        self.archive = None
+
+
+def with_trends(review: Review, archived: dict[str, MonthKpis]) -> Review:
+    """The review with its twelve months of headline KPIs; a past month the archive reported differently is
+    an "easily overlooked" item of section 1."""
+    checked = review.checked
+    trends = kpi_trends(
+        review.month, rows_by_month(checked.rows), checked.goals, archived, headline_result(review.current)
+    )
+    overlooked = dict(review.overlooked)
+    overlooked[Principle.CONNECTION] = [*overlooked[Principle.CONNECTION], *disagreement_items(trends)]
+    return dataclasses.replace(review, kpi_trends=trends, overlooked=overlooked)
+
+
+def revision_of(plan: VersionPlan | None, review: Review) -> Revision | None:
+    """A build of a workbook other than the one whose review was sent revises it: what changed since."""
+    if plan is None or plan.last_sent is None or plan.last_sent.version == plan.version:
+        return None
+    changes = review_changes(plan.last_sent.figures, figures_document(review))
+    return Revision(plan.version, plan.last_sent.sent_at, changes)
+
+
+def record_build(
+    context: ArchiveContext,
+    review: Review,
+    workbook: Path,
+    pdf_path: Path,
+    pdf: bytes,
+    figures: bytes,
+    keep_workbook: bool,
+) -> RecordedBuild | None:
+    """Remember the PDF just written; a failure is kept on the context (the PDF stays where it is)."""
+    if context.archive is None:
+        return None
+    counts = severity_counts(review.checked.findings)
+    try:
+        recorded = context.archive.record_build(
+            BuildRecord(
+                team=context.team,
+                month=review.month,
+                lang=review.lang,
+                as_of=review.as_of,
+                workbook_name=workbook.name,
+                workbook_sha256=context.workbook_sha256,
+                pdf_sha256=hashlib.sha256(pdf).hexdigest(),
+                pdf_path=pdf_path.resolve(),
+                kpis=month_kpis(review.current).as_dict(),
+                figures=figures,
+                errors=counts.errors,
+                warnings=counts.warnings,
+                infos=counts.infos,
+                workbook=workbook.read_bytes() if keep_workbook else None,
+            )
+        )
+        logger.info("archive: recorded %s %s as version %d", context.team, review.month, recorded.version)
+        return recorded
+    except ArchiveError as problem:
+        context.fail(problem)
+        return None

@@ -1,0 +1,1017 @@
+# mypy: disallow-any-explicit, disallow-any-generics, disallow-untyped-defs
+"""What the review page shows, typed: one frozen dataclass per section, each made by one small function from
+the `Review`. Every number is formatted here, per locale, with Babel; every sentence comes from the catalogue.
+Cell text is kept as plain strings that the template escapes, never put into an attribute, a URL or a style.
+
+The template reads these attributes by name (`review.execution.misses`, `miss.decision`), so a misspelt name
+fails mypy here or StrictUndefined there, instead of printing nothing."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from reportgen import __version__
+from reportgen.base import vocab
+from reportgen.base.catalogue import Catalogue
+from reportgen.base.model import CellRef, Channel, Mapped, Principle, Status, column_letter
+from reportgen.base.model import Finding as ModelFinding
+from reportgen.figures.metrics import (
+    LAYERS,
+    ChannelMonth,
+    CompoundingTrend,
+    GoalFigures,
+    Ladder,
+    Stage,
+    shift_month,
+)
+from reportgen.figures.overlooked import Overlooked
+from reportgen.figures.review import Review, severity_counts, team_name, worst_first
+from reportgen.figures.trends import RATES, headline_kpis, headline_result
+from reportgen.wording.changes import FindingChange, Revision
+from reportgen.wording.format import Formatter
+from reportgen.wording.text import finding_message, source_text
+
+TONES = {"up": "good", "down": "bad", "flat": "neutral", "new": "neutral", "none": "neutral"}
+APPENDIX_LIMIT = 300
+LADDER_LIMIT = 12
+MISSES_LIMIT = 7  # section 2 must end on its page with its "easily overlooked" box
+LESSONS_LIMIT = 8  # distinct lessons in the conclusion, in sheet order
+NOTES_LIMIT = 3  # the lead's paragraphs per section (Commentary sheet)
+NOTE_CHARS = 1200  # of one paragraph; the cell has the rest
+NEXT_LIMIT = 8  # next month's plan: the conclusion stays on one page
+RUNG_LIMIT = 2  # stages drawn per layer of a ladder
+OVERLOOKED_LIMIT = 6  # items in one "easily overlooked" box, the most telling first
+FINDINGS_LIMIT = 120  # errors first; `reportgen check` lists them all
+REFS_SHOWN = 6
+SECTION_ORDER: tuple[Principle, ...] = (
+    Principle.CONNECTION,
+    Principle.EXECUTION,
+    Principle.DEFERRED_PAYOFF,
+    Principle.LAYERED,
+)
+
+
+def table_name(stem: str, month: str) -> str:
+    """The complete activity table's file name, attached to the PDF (and written beside it) when the appendix
+    is cut: the appendix's note names it."""
+    return f"{stem}-{month}-activities.xlsx"
+
+
+# ------------------------------------------------------------------------------------------------- the types
+
+
+@dataclass(frozen=True, slots=True)
+class KpiCard:
+    label: str
+    value: str
+    delta: str  # "+12 (+8%)", "+3.2 pp", "new", or ""
+    direction: str  # up | down | flat | new | none
+    note: str
+    tone: str = "neutral"  # good | bad | neutral: more activities or cost is neither good nor bad by itself
+    remark: str = ""  # what the figure does not say by itself (work of the month still open)
+    trend: str = ""  # the chart of its twelve months, when there are two months to draw
+
+
+@dataclass(frozen=True, slots=True)
+class LeadNote:
+    """A paragraph of the Commentary sheet as the page shows it: the lead's words and the cell they are in."""
+
+    text: str
+    cell: str
+
+
+@dataclass(frozen=True, slots=True)
+class OverlookedItem:
+    """An "Easily overlooked" item as the page shows it: the sentence and the cells behind it."""
+
+    text: str
+    cells: str
+
+
+@dataclass(frozen=True, slots=True)
+class TrendLine:
+    """One KPI over twelve months in a section: the chart's name and a caption with its first and last."""
+
+    chart: str
+    caption: str
+
+
+@dataclass(frozen=True, slots=True)
+class SectionFrame:
+    """What every numbered section has around its own content: heading, lead, the lead's notes and its
+    "Easily overlooked" box (the most telling items, and how many more there are)."""
+
+    key: str  # the principle: the section's anchor, and the table of contents' link to it
+    number: int
+    title: str
+    lead: str
+    notes: tuple[LeadNote, ...]
+    overlooked: tuple[OverlookedItem, ...]
+    overlooked_more: str  # "… and 3 more like these." or ""
+    trends: tuple[TrendLine, ...] = ()  # the section's KPIs over twelve months
+
+
+@dataclass(frozen=True, slots=True)
+class CoverContext:
+    """The cover: scope, KPI cards, takeaways, the intro's lead and notes, the data-quality line, contents."""
+
+    scope: str
+    generated: str
+    kpis: tuple[KpiCard, ...]
+    no_previous: str  # why the cards have no deltas, or ""
+    takeaways: tuple[str, ...]
+    lead: str
+    notes: tuple[LeadNote, ...]
+    data_quality: str
+    contents: tuple[SectionFrame, ...]  # the numbered sections, in order
+    revised: str = ""  # "Revised — replaces the review sent on …", or ""
+    trend_note: str = ""  # which months of the trend lines came from the archive, or ""
+
+
+@dataclass(frozen=True, slots=True)
+class GoalRow:
+    id: str
+    name: str
+    metric: str
+    target: str
+    actual: str
+    attainment: str
+    activities: str
+    cost: str
+    channel_mix: str  # "SEO 3, Content 2": the words for the mix when there is no chart
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionContext:
+    """1 Connection: each goal's attainment and channel mix, and how much of the work is tied to a goal."""
+
+    frame: SectionFrame
+    goals: tuple[GoalRow, ...]
+    coverage: str
+
+
+@dataclass(frozen=True, slots=True)
+class MissRow:
+    """A delayed or cancelled activity and the decision recorded behind it (None: no decision recorded)."""
+
+    activity: str
+    status: str
+    owner: str
+    decision: str | None
+    cell: str
+
+
+@dataclass(frozen=True, slots=True)
+class ExecutionContext:
+    """2 Execution and decisions: completion, on-time and slip sentences, then the misses."""
+
+    frame: SectionFrame
+    summary: tuple[str, ...]  # one sentence each: completion, on time, slip
+    misses: tuple[MissRow, ...]
+    misses_more: str
+
+
+@dataclass(frozen=True, slots=True)
+class TrendMonth:
+    month: str
+    activities: str
+    cost: str
+    results: str
+    cumulative_cost: str
+    cumulative_results: str
+    cost_per_result: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelTrend:
+    """A compounding channel over the trailing months; `label` names it with its result metric."""
+
+    label: str
+    months: tuple[TrendMonth, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DeferredPayoffContext:
+    """3 Deferred payoff: cumulative cost and results of the compounding channels, month by month."""
+
+    frame: SectionFrame
+    trends: tuple[ChannelTrend, ...]
+    no_trends: str
+
+
+@dataclass(frozen=True, slots=True)
+class StageMark:
+    """One stage row drawn on a rung: its status (a CSS key and its label) and the cell it is in."""
+
+    status: str
+    status_label: str
+    cell: str
+
+
+@dataclass(frozen=True, slots=True)
+class Rung:
+    """One layer of an initiative's ladder: its latest stages, how many earlier ones were not drawn."""
+
+    layer: str
+    stages: tuple[StageMark, ...]
+    earlier: int
+    skipped: bool
+    standing: bool
+
+
+@dataclass(frozen=True, slots=True)
+class LadderRow:
+    """An initiative as a ladder: where it stands, what it is on now, and whether it stalled or skipped."""
+
+    initiative: str
+    owner: str
+    rungs: tuple[Rung, ...]
+    standing: str
+    now: str
+    stalled: str
+    skipped: str
+
+
+@dataclass(frozen=True, slots=True)
+class LayeredContext:
+    """4 Layered structure: one ladder per initiative, a column per layer."""
+
+    frame: SectionFrame
+    layers: tuple[str, ...]
+    ladders: tuple[LadderRow, ...]
+    ladders_more: str
+    no_ladders: str
+
+
+@dataclass(frozen=True, slots=True)
+class Lesson:
+    """A lesson recorded once, with the activities that taught it and their cells."""
+
+    text: str
+    activities: str
+    cells: str
+
+
+@dataclass(frozen=True, slots=True)
+class NextMonthRow:
+    date: str
+    channel: str
+    activity: str
+    owner: str
+
+
+@dataclass(frozen=True, slots=True)
+class ConclusionContext:
+    """The conclusion: takeaways, planned against done, lessons, next month's plan."""
+
+    lead: str
+    notes: tuple[LeadNote, ...]
+    takeaways: tuple[str, ...]
+    planned_done: str
+    lessons: tuple[Lesson, ...]
+    lessons_more: str
+    next_month_title: str
+    next_rows: tuple[NextMonthRow, ...]
+    next_more: str
+    no_next: str
+
+
+@dataclass(frozen=True, slots=True)
+class AppendixRow:
+    """An activity of the month with the goal and principle it was mapped to, and what decided each."""
+
+    cell: str
+    date: str
+    channel: str
+    activity: str
+    status: str
+    goal: str
+    goal_source: str
+    principle: str
+    principle_source: str
+
+
+@dataclass(frozen=True, slots=True)
+class FindingRow:
+    """A data-quality finding: severity (a CSS key and its label), cell and sentence."""
+
+    severity: str
+    severity_label: str
+    cell: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class AppendixContext:
+    """The appendices: the activities that fit (the note names the attached table for the rest) and the
+    findings, worst first."""
+
+    activities: tuple[AppendixRow, ...]
+    activities_note: str  # names the attached complete table when the list was cut, else ""
+    findings: tuple[FindingRow, ...]
+    findings_note: str  # "The first 120 of 217 findings are listed…", or ""
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeRow:
+    """A headline figure as the sent review showed it and as it is now."""
+
+    label: str
+    before: str
+    after: str
+
+
+@dataclass(frozen=True, slots=True)
+class RowChangeRow:
+    """A row added, removed or changed since the sent review, with its cell and the fields that changed."""
+
+    change: str
+    cell: str
+    activity: str
+    fields: str
+
+
+@dataclass(frozen=True, slots=True)
+class RevisionContext:
+    """The appendix page a revision adds: what changed since the review management received."""
+
+    title: str
+    intro: str
+    figures: tuple[ChangeRow, ...]
+    findings_added: tuple[FindingRow, ...]
+    findings_removed: tuple[FindingRow, ...]
+    rows: tuple[RowChangeRow, ...]
+    rows_more: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewContext:
+    """The whole page: every section's context, already formatted; `charts` (name → image URL) is filled in by
+    the caller with `dataclasses.replace` once it knows how the images travel (PDF fetcher or data: URLs)."""
+
+    lang: str
+    words: Catalogue
+    team: str
+    month: str
+    month_label: str
+    title: str
+    generator: str
+    cover: CoverContext
+    connection: ConnectionContext
+    execution: ExecutionContext
+    deferred_payoff: DeferredPayoffContext
+    layered: LayeredContext
+    conclusion: ConclusionContext
+    appendix: AppendixContext
+    charts: Mapping[str, str] = field(default_factory=dict)
+    revision: RevisionContext | None = None  # a revised review's page of changes
+
+
+# ---------------------------------------------------------------------------------------------- the helpers
+
+CHANGED_ROWS_LIMIT = 40  # rows listed on the page of changes; the archive's history has the rest
+
+
+def delta_of(
+    current: Decimal | int, previous: Decimal | int | None, fmt: Formatter, money: bool = False
+) -> tuple[str, str]:
+    """A count's or amount's change: absolute and relative, with its direction."""
+    if previous is None:
+        return fmt.words.text("review.kpi_new"), "new"
+    change = Decimal(current) - Decimal(previous)
+    absolute = fmt.money(abs(change)) if money else fmt.number(abs(change))
+    sign = "+" if change > 0 else ("−" if change < 0 else "±")
+    relative = f" ({sign}{fmt.percent(abs(float(change / Decimal(previous))))})" if previous else ""
+    return f"{sign}{absolute}{relative}", "up" if change > 0 else ("down" if change < 0 else "flat")
+
+
+def rate_delta(current: float | None, previous: float | None, fmt: Formatter) -> tuple[str, str]:
+    if current is None or previous is None:
+        return ("", "none") if current is None else (fmt.words.text("review.kpi_new"), "new")
+    change = (current - previous) * 100
+    # under a point either way is noise for a month of work, not news
+    return fmt.points(change), "up" if change >= 1 else ("down" if change <= -1 else "flat")
+
+
+def kpi_cards(review: Review, fmt: Formatter) -> tuple[KpiCard, ...]:
+    current, previous = review.current, review.previous
+    words = fmt.words
+    vs = words.text("review.kpi_vs", month=fmt.month(shift_month(review.month, -1))) if previous else ""
+    cards = []
+    delta, direction = delta_of(
+        current.totals.activities, previous.totals.activities if previous else None, fmt
+    )
+    cards.append(
+        KpiCard(
+            words.text("review.kpi.activities"), fmt.number(current.totals.activities), delta, direction, vs
+        )
+    )
+    totals = current.totals
+    still_open = totals.activities - totals.done - totals.cancelled
+    for key in ("completion_rate", "on_time_rate", "goal_coverage"):
+        value = getattr(current, key)
+        delta, direction = rate_delta(value, getattr(previous, key) if previous else None, fmt)
+        remark = ""
+        if key == "completion_rate" and still_open > 0:  # a low rate may be a month still under way
+            remark = words.text("review.kpi_open", count=still_open, number=fmt.number(still_open))
+        cards.append(
+            KpiCard(
+                words.text(f"review.kpi.{key}"),
+                fmt.percent(value),
+                delta,
+                direction,
+                vs,
+                TONES[direction],
+                remark,
+            )
+        )
+    delta, direction = delta_of(
+        current.totals.cost, previous.totals.cost if previous else None, fmt, money=True
+    )
+    cards.append(KpiCard(words.text("review.kpi.cost"), fmt.money(current.totals.cost), delta, direction, vs))
+    metric = headline_result(current)
+    delta, direction = delta_of(
+        current.totals.metrics[metric], previous.totals.metrics[metric] if previous else None, fmt
+    )
+    cards.append(
+        KpiCard(
+            fmt.metric(metric).capitalize(),
+            fmt.number(current.totals.metrics[metric]),
+            delta,
+            direction,
+            vs,
+            TONES[direction],
+        )
+    )
+    names = trend_charts(review)
+    kpis = headline_kpis(metric)
+    return tuple(
+        dataclasses.replace(card, trend=names.get(kpi, "")) for card, kpi in zip(cards, kpis, strict=True)
+    )
+
+
+SECTION_TRENDS: dict[Principle, tuple[str, ...]] = {
+    Principle.CONNECTION: ("goal_coverage",),
+    Principle.EXECUTION: ("completion_rate", "on_time_rate"),
+    Principle.DEFERRED_PAYOFF: ("cost", "result"),
+}
+
+
+def trend_charts(review: Review, wide: bool = False) -> dict[str, str]:
+    """The headline KPIs that have a twelve-month chart (two months or more to draw), by KPI: the chart's
+    name (`trend_<kpi>` on the cover, `trend_wide_<kpi>` in the sections)."""
+    trends = review.kpi_trends
+    if trends is None:
+        return {}
+    prefix = "trend_wide_" if wide else "trend_"
+    return {
+        kpi: f"{prefix}{kpi}"
+        for kpi in trends.series
+        if sum(value is not None for value in trends.values(kpi)) >= 2
+    }
+
+
+def section_trends(principle: Principle, review: Review, fmt: Formatter) -> tuple[TrendLine, ...]:
+    """A section's KPIs over twelve months: each chart with the first and last values it shows."""
+    trends = review.kpi_trends
+    if trends is None:
+        return ()
+    names = trend_charts(review, wide=True)
+    result = headline_result(review.current)
+    lines = []
+    for key in SECTION_TRENDS.get(principle, ()):
+        kpi = result if key == "result" else key
+        if kpi not in names:
+            continue
+        known = [point for point in trends.series[kpi] if point.value is not None]
+        first, last = known[0], known[-1]
+        lines.append(
+            TrendLine(
+                chart=names[kpi],
+                caption=fmt.words.text(
+                    "review.trend_caption",
+                    label=fmt.kpi(kpi).capitalize() if fmt.lang == "en" else fmt.kpi(kpi),
+                    first=kpi_value(kpi, first.value, fmt),
+                    first_month=fmt.month(first.month),
+                    last=kpi_value(kpi, last.value, fmt),
+                    last_month=fmt.month(last.month),
+                ),
+            )
+        )
+    return tuple(lines)
+
+
+def kpi_value(kpi: str, value: float | None, fmt: Formatter) -> str:
+    """A KPI's value as its card shows it: a rate as a percentage, cost as money, the rest as a number."""
+    if kpi in RATES:
+        return fmt.percent(value)
+    if kpi == "cost":
+        return fmt.money(None if value is None else Decimal(str(round(value, 2))))
+    return fmt.number(value)
+
+
+def trend_note(review: Review, fmt: Formatter) -> str:
+    """Which months of the trend lines only the archive knew, or ''."""
+    trends = review.kpi_trends
+    if trends is None or not trends.from_archive:
+        return ""
+    months = fmt.words.text("where.list").join(fmt.month(month) for month in trends.from_archive)
+    return fmt.words.text("review.trend_from_archive", months=months)
+
+
+def more(total: int, shown: int, fmt: Formatter) -> str:
+    """'… and 12 more (see appendix A)' when a list was cut, else ''."""
+    return fmt.words.text("review.list_more", count=total - shown) if total > shown else ""
+
+
+class Cells:
+    """Where a row's value is on the activity sheet: "C7" for the page's cell columns."""
+
+    def __init__(self, review: Review) -> None:
+        self.columns = review.checked.columns
+        self.activity_column = self.columns.get("activity", self.columns["date"])
+
+    def of(self, row: Mapped, field_name: str = "activity") -> str:
+        """The row's cell of `field_name`, or of its activity when the sheet has no such column."""
+        return f"{column_letter(self.columns.get(field_name, self.activity_column))}{row.activity.row}"
+
+
+def refs_text(rows: Sequence[Mapped], sheet: str, column: int, fmt: Formatter) -> str:
+    cells = [str(CellRef.at(sheet, row.activity.row, column)) for row in rows[:REFS_SHOWN]]
+    if len(rows) > REFS_SHOWN:
+        cells.append(fmt.words.text("review.and_more", count=len(rows) - REFS_SHOWN))
+    return fmt.words.text("review.cells", cells=fmt.words.text("where.list").join(cells)) if cells else ""
+
+
+def overlooked_items(
+    items: Sequence[Overlooked], review: Review, fmt: Formatter
+) -> tuple[OverlookedItem, ...]:
+    sheet = review.checked.sheet
+    column = review.checked.columns.get("activity", review.checked.columns["date"])
+    return tuple(
+        OverlookedItem(
+            fmt.say(f"overlooked.{item.code}", item.params), refs_text(item.rows, sheet, column, fmt)
+        )
+        for item in items
+    )
+
+
+def commentary_notes(review: Review) -> dict[str, tuple[LeadNote, ...]]:
+    """The month's Commentary paragraphs by section, in sheet order; bounded, since a cell may hold a page."""
+    notes: dict[str, list[LeadNote]] = {section: [] for section in vocab.COMMENTARY_SECTIONS}
+    for note in review.commentary:
+        shown = notes[note.section]
+        if len(shown) < NOTES_LIMIT:
+            text = note.text if len(note.text) <= NOTE_CHARS else note.text[: NOTE_CHARS - 1].rstrip() + "…"
+            shown.append(LeadNote(text, str(note.ref)))
+    return {section: tuple(shown) for section, shown in notes.items()}
+
+
+# ------------------------------------------------------------------------------------------ the sections
+
+
+def section_frame(
+    principle: Principle, number: int, review: Review, notes: tuple[LeadNote, ...], fmt: Formatter
+) -> SectionFrame:
+    words = fmt.words
+    overlooked = review.overlooked[principle]
+    return SectionFrame(
+        key=principle.value,
+        number=number,
+        title=words.text(f"review.section.{principle.value}"),
+        lead=words.text(f"review.lead.{principle.value}"),
+        notes=notes,
+        overlooked=overlooked_items(overlooked[:OVERLOOKED_LIMIT], review, fmt),
+        overlooked_more=words.text("review.overlooked_more", count=len(overlooked) - OVERLOOKED_LIMIT)
+        if len(overlooked) > OVERLOOKED_LIMIT
+        else "",
+        trends=section_trends(principle, review, fmt),
+    )
+
+
+def cover_context(
+    review: Review,
+    findings: Sequence[ModelFinding],
+    notes: tuple[LeadNote, ...],
+    takeaways: tuple[str, ...],
+    contents: tuple[SectionFrame, ...],
+    fmt: Formatter,
+) -> CoverContext:
+    words = fmt.words
+    current = review.current
+    counts = severity_counts(findings)
+    return CoverContext(
+        scope=words.text(
+            "review.cover_scope",
+            activities=fmt.number(current.totals.activities),
+            channels=fmt.number(len(current.channels)),
+            owners=fmt.number(len([owner for owner in current.owners if owner])),
+        ),
+        generated=words.text("review.generated", date=fmt.date(review.as_of)),
+        kpis=kpi_cards(review, fmt),
+        no_previous=""
+        if review.previous
+        else words.text("review.no_previous", month=fmt.month(shift_month(review.month, -1))),
+        takeaways=takeaways,
+        lead=words.text("review.lead.intro", month=fmt.month(review.month)),
+        notes=notes,
+        data_quality=words.text(
+            "review.data_quality", errors=counts.errors, warnings=counts.warnings, infos=counts.infos
+        )
+        if findings
+        else words.text("review.data_quality_clean"),
+        contents=contents,
+    )
+
+
+def goal_row(goal: GoalFigures, fmt: Formatter) -> GoalRow:
+    return GoalRow(
+        id=goal.id,
+        name=goal.name,
+        metric=fmt.metric(goal.metric) if goal.metric else "—",
+        target=fmt.number(goal.target),
+        actual=fmt.number(goal.actual),
+        attainment=fmt.percent(goal.attainment),
+        activities=fmt.number(goal.activities),
+        cost=fmt.money(goal.cost),
+        channel_mix=", ".join(f"{fmt.channel(channel)} {count}" for channel, count in goal.channels.items()),
+    )
+
+
+def connection_context(review: Review, frame: SectionFrame, fmt: Formatter) -> ConnectionContext:
+    current = review.current
+    return ConnectionContext(
+        frame=frame,
+        goals=tuple(goal_row(goal, fmt) for goal in current.goals),
+        coverage=fmt.words.text(
+            "review.connection.coverage",
+            share_activities=fmt.percent(current.goal_coverage),
+            share_cost=fmt.percent(current.goal_cost_coverage),
+        ),
+    )
+
+
+def execution_summary(review: Review, fmt: Formatter) -> tuple[str, ...]:
+    """Completion, on time, and how far the late ones slipped, as sentences."""
+    words = fmt.words
+    current = review.current
+    done = [row for row in review.rows if row.activity.status is Status.DONE]
+    dated = [row for row in done if row.activity.due and row.activity.done_on]
+    late = [row for row in dated if row.activity.done_on > row.activity.due]  # type: ignore[operator]
+    slips = [(row.activity.done_on - row.activity.due).days for row in late]  # type: ignore[operator]
+    planned = current.totals.activities - current.totals.cancelled
+    sentences = [
+        words.text(
+            "review.execution.completion",
+            done=fmt.number(len(done)),
+            planned=fmt.number(planned),
+            rate=fmt.percent(current.completion_rate),
+        ),
+        words.text(
+            "review.execution.on_time",
+            on_time=fmt.number(len(dated) - len(late)),
+            dated=fmt.number(len(dated)),
+            rate=fmt.percent(current.on_time_rate),
+        )
+        if dated
+        else words.text("review.execution.on_time_none"),
+    ]
+    if slips:
+        sentences.append(
+            words.text(
+                "review.execution.slip",
+                late=fmt.number(len(late)),
+                average=fmt.number(round(Decimal(sum(slips)) / len(slips), 1)),
+                worst=fmt.number(max(slips)),
+            )
+        )
+    elif dated:
+        sentences.append(words.text("review.execution.no_slip"))
+    return tuple(sentences)
+
+
+def execution_context(review: Review, frame: SectionFrame, cells: Cells, fmt: Formatter) -> ExecutionContext:
+    misses = [row for row in review.rows if row.activity.status in (Status.DELAYED, Status.CANCELLED)]
+    misses.sort(key=lambda row: row.activity.decision is not None)  # the unexplained first: they need action
+    # the page holds seven misses, or two fewer for each of the lead's paragraphs on it
+    shown = max(3, MISSES_LIMIT - 2 * len(frame.notes) - (2 if frame.trends else 0))  # each takes ~2 rows
+    decision_field = "decision" if "decision" in cells.columns else "activity"
+    return ExecutionContext(
+        frame=frame,
+        summary=execution_summary(review, fmt),
+        misses=tuple(
+            MissRow(
+                activity=row.activity.activity,
+                status=fmt.status(row.activity.status),
+                owner=row.activity.owner or "—",
+                decision=row.activity.decision,
+                cell=cells.of(row, decision_field),
+            )
+            for row in misses[:shown]
+        ),
+        misses_more=more(len(misses), shown, fmt),
+    )
+
+
+def trend_month(entry: ChannelMonth, fmt: Formatter) -> TrendMonth:
+    return TrendMonth(
+        month=fmt.month_short(entry.month),
+        activities=fmt.number(entry.activities),
+        cost=fmt.money(entry.cost),
+        results=fmt.number(entry.results),
+        cumulative_cost=fmt.money(entry.cumulative_cost),
+        cumulative_results=fmt.number(entry.cumulative_results),
+        cost_per_result=fmt.money(entry.cost_per_result.quantize(Decimal("0.01")))
+        if entry.cost_per_result is not None
+        else "—",
+    )
+
+
+def channel_trend(trend: CompoundingTrend, fmt: Formatter) -> ChannelTrend:
+    return ChannelTrend(
+        label=fmt.words.text(
+            "review.with_unit", label=fmt.channel(trend.channel), unit=fmt.metric(trend.result_metric)
+        ),
+        months=tuple(trend_month(entry, fmt) for entry in trend.months),
+    )
+
+
+def deferred_payoff_context(review: Review, frame: SectionFrame, fmt: Formatter) -> DeferredPayoffContext:
+    return DeferredPayoffContext(
+        frame=frame,
+        trends=tuple(channel_trend(trend, fmt) for trend in review.trends),
+        no_trends=fmt.words.text(
+            "review.deferred.none",
+            channels=", ".join(fmt.channel(channel) for channel in (Channel.SEO, Channel.CONTENT)),
+        ),
+    )
+
+
+def stage_mark(stage: Stage, cells: Cells, fmt: Formatter) -> StageMark:
+    return StageMark(
+        status=stage.status.value, status_label=fmt.status(stage.status), cell=cells.of(stage.row, "stage")
+    )
+
+
+def rung(ladder: Ladder, layer: str, cells: Cells, fmt: Formatter) -> Rung:
+    on_layer = [stage for stage in ladder.stages if stage.layer == layer]
+    return Rung(
+        layer=fmt.layer(layer),
+        # the latest rows of a layer tell where it stands; older ones are counted, not drawn
+        stages=tuple(stage_mark(stage, cells, fmt) for stage in on_layer[-RUNG_LIMIT:]),
+        earlier=max(0, len(on_layer) - RUNG_LIMIT),
+        skipped=layer in ladder.skipped,
+        standing=layer == ladder.standing,
+    )
+
+
+def ladder_row(ladder: Ladder, cells: Cells, fmt: Formatter) -> LadderRow:
+    words = fmt.words
+    if ladder.current is None:
+        now = words.text("review.layered.all_done")
+    elif ladder.current.layer:
+        now = fmt.layer(ladder.current.layer)
+    else:
+        now = ladder.current.row.activity.stage or ""
+    return LadderRow(
+        initiative=ladder.initiative,
+        owner=ladder.owner or "—",
+        rungs=tuple(rung(ladder, layer, cells, fmt) for layer in LAYERS),
+        standing=fmt.layer(ladder.standing) if ladder.standing else words.text("review.layered.nothing_done"),
+        now=now,
+        stalled=words.text("review.layered.stalled", days=ladder.stalled_days) if ladder.stalled_days else "",
+        skipped=words.text("review.layered.skipped", layers=fmt.value("layers", ladder.skipped))
+        if ladder.skipped
+        else "",
+    )
+
+
+def layered_context(review: Review, frame: SectionFrame, cells: Cells, fmt: Formatter) -> LayeredContext:
+    return LayeredContext(
+        frame=frame,
+        layers=tuple(fmt.layer(layer) for layer in LAYERS),
+        ladders=tuple(ladder_row(ladder, cells, fmt) for ladder in review.ladders[:LADDER_LIMIT]),
+        ladders_more=more(len(review.ladders), LADDER_LIMIT, fmt),
+        no_ladders=fmt.words.text("review.layered.none", month=fmt.month(review.month)),
+    )
+
+
+def takeaway_texts(review: Review, fmt: Formatter) -> tuple[str, ...]:
+    return tuple(fmt.say(f"takeaway.{item.code}", item.params) for item in review.takeaways)
+
+
+def planned_done(review: Review, fmt: Formatter) -> str:
+    """The month's activities by status, in one or two sentences."""
+    words = fmt.words
+    totals = review.current.totals
+    text = words.text(
+        "review.conclusion.planned_done_text",
+        activities=fmt.number(totals.activities),
+        month=fmt.month(review.month),
+        done=fmt.number(totals.done),
+        in_progress=fmt.number(totals.in_progress),
+        delayed=fmt.number(totals.delayed),
+        cancelled=fmt.number(totals.cancelled),
+        planned=fmt.number(totals.planned),
+    )
+    other = totals.activities - (
+        totals.done + totals.in_progress + totals.planned + totals.delayed + totals.cancelled
+    )
+    if other:
+        text += " " + words.text("review.conclusion.planned_done_other", other=fmt.number(other))
+    return text
+
+
+def lessons(review: Review, cells: Cells, fmt: Formatter) -> tuple[tuple[Lesson, ...], str]:
+    """One entry per lesson, however many activities taught it (teams copy a lesson across rows), and the
+    note on how many more there are."""
+    words = fmt.words
+    taught_by: dict[str, list[Mapped]] = {}
+    for row in review.rows:
+        if row.activity.lesson:
+            taught_by.setdefault(" ".join(row.activity.lesson.split()), []).append(row)
+    shown = tuple(
+        Lesson(
+            text=lesson,
+            activities=words.text("where.list").join(
+                [row.activity.activity for row in taught[:2]]
+                + ([words.text("review.and_more", count=len(taught) - 2)] if len(taught) > 2 else [])
+            ),
+            cells=words.text("where.list").join(cells.of(row, "lesson") for row in taught[:2]),
+        )
+        for lesson, taught in list(taught_by.items())[:LESSONS_LIMIT]
+    )
+    return shown, more(len(taught_by), LESSONS_LIMIT, fmt)
+
+
+def next_month_row(row: Mapped, fmt: Formatter) -> NextMonthRow:
+    return NextMonthRow(
+        date=fmt.date(row.activity.date),
+        channel=fmt.channel(row.activity.channel),
+        activity=row.activity.activity,
+        owner=row.activity.owner or "—",
+    )
+
+
+def conclusion_context(
+    review: Review, notes: tuple[LeadNote, ...], takeaways: tuple[str, ...], cells: Cells, fmt: Formatter
+) -> ConclusionContext:
+    words = fmt.words
+    next_month = fmt.month(shift_month(review.month, 1))
+    # the conclusion holds eight planned rows on its page, five fewer for each of the lead's paragraphs
+    next_shown = max(2, NEXT_LIMIT - 5 * len(notes))
+    shown_lessons, lessons_more = lessons(review, cells, fmt)
+    return ConclusionContext(
+        lead=words.text("review.lead.conclusion", month=fmt.month(review.month)),
+        notes=notes,
+        takeaways=takeaways,
+        planned_done=planned_done(review, fmt),
+        lessons=shown_lessons,
+        lessons_more=lessons_more,
+        next_month_title=words.text("review.conclusion.next_month", month=next_month),
+        next_rows=tuple(next_month_row(row, fmt) for row in review.next_rows[:next_shown]),
+        next_more=more(len(review.next_rows), next_shown, fmt),
+        no_next=words.text("review.conclusion.no_next", month=next_month),
+    )
+
+
+def appendix_row(row: Mapped, cells: Cells, fmt: Formatter) -> AppendixRow:
+    words = fmt.words
+    return AppendixRow(
+        cell=cells.of(row, "date"),
+        date=fmt.day(row.activity.date),
+        channel=fmt.channel(row.activity.channel),
+        activity=row.activity.activity,
+        status=fmt.status(row.activity.status),
+        goal=row.goal_id or "—",  # the id: section 1's table names each goal once
+        goal_source=source_text(row.goal_decided_by, words, short=True),
+        principle=words.text(f"principle.{row.principle.value}"),
+        principle_source=source_text(row.principle_decided_by, words, short=True),
+    )
+
+
+def finding_row(finding: ModelFinding, words: Catalogue) -> FindingRow:
+    return FindingRow(
+        severity=finding.severity.value,
+        severity_label=words.text(f"severity.{finding.severity.value}"),
+        cell=finding.where,
+        message=finding_message(finding, words),
+    )
+
+
+def appendix_context(
+    review: Review, findings: Sequence[ModelFinding], table: str, cells: Cells, fmt: Formatter
+) -> AppendixContext:
+    """`table` names the complete activity table, attached when the list is cut at APPENDIX_LIMIT."""
+    words = fmt.words
+    rows = review.rows
+    listed = worst_first(findings)[:FINDINGS_LIMIT]
+    return AppendixContext(
+        activities=tuple(appendix_row(row, cells, fmt) for row in rows[:APPENDIX_LIMIT]),
+        activities_note=words.text(
+            "review.appendix.truncated", shown=APPENDIX_LIMIT, total=len(rows), name=table
+        )
+        if len(rows) > APPENDIX_LIMIT
+        else "",
+        findings=tuple(finding_row(finding, words) for finding in listed),
+        findings_note=words.text("review.appendix.findings_truncated", shown=len(listed), total=len(findings))
+        if len(findings) > len(listed)
+        else "",
+    )
+
+
+def build_context(
+    review: Review,
+    team: str | None,
+    extra_findings: Sequence[ModelFinding] = (),
+    stem: str = "review",
+    revision: Revision | None = None,
+) -> ReviewContext:
+    """The page's context for one review. `extra_findings` are those found while rendering (glyphs); `stem`
+    names the complete activity table the appendix points to when it is cut."""
+    fmt = Formatter(review.lang, review.checked.currency)
+    checked = review.checked
+    findings = [*checked.findings, *extra_findings]
+    notes = commentary_notes(review)
+    cells = Cells(review)
+    takeaways = takeaway_texts(review, fmt)  # on the cover and in the conclusion
+    frames = {
+        principle: section_frame(principle, number, review, notes[principle.value], fmt)
+        for number, principle in enumerate(SECTION_ORDER, start=1)
+    }
+    return ReviewContext(
+        lang=review.lang,
+        words=fmt.words,
+        team=team_name(checked, team),
+        month=review.month,
+        month_label=fmt.month(review.month),
+        title=fmt.words.text("review.title"),
+        generator=f"reportgen {__version__}",
+        cover=dataclasses.replace(
+            cover_context(review, findings, notes["intro"], takeaways, tuple(frames.values()), fmt),
+            revised=fmt.words.text("review.revised", date=fmt.date(revision.replaces_sent_on.date()))
+            if revision
+            else "",
+            trend_note=trend_note(review, fmt),
+        ),
+        connection=connection_context(review, frames[Principle.CONNECTION], fmt),
+        execution=execution_context(review, frames[Principle.EXECUTION], cells, fmt),
+        deferred_payoff=deferred_payoff_context(review, frames[Principle.DEFERRED_PAYOFF], fmt),
+        layered=layered_context(review, frames[Principle.LAYERED], cells, fmt),
+        conclusion=conclusion_context(review, notes["conclusion"], takeaways, cells, fmt),
+        appendix=appendix_context(review, findings, table_name(stem, review.month), cells, fmt),
+        revision=revision_context(revision, fmt) if revision else None,
+    )
+
+
+def change_value(kpi: str, value: object, fmt: Formatter) -> str:
+    """A figure of a figures document (JSON) as the review writes it."""
+    if value is None:
+        return "—"
+    if kpi in RATES or kpi.startswith("goal:"):
+        return fmt.percent(float(value))  # type: ignore[arg-type]
+    if kpi in ("cost", "revenue"):
+        return fmt.money(Decimal(str(value)))
+    return fmt.number(Decimal(str(value)))
+
+
+def revision_context(revision: Revision, fmt: Formatter) -> RevisionContext:
+    words = fmt.words
+    changes = revision.changes
+    sent_on = fmt.date(revision.replaces_sent_on.date())
+
+    def finding_row(change: FindingChange) -> FindingRow:
+        cell = f"{change.sheet}!{change.cell}" if change.cell else (change.sheet or "")
+        return FindingRow(change.severity, words.text(f"severity.{change.severity}"), cell, change.message)
+
+    return RevisionContext(
+        title=words.text("review.changes.title", date=sent_on),
+        intro=words.text("review.changes.intro", date=sent_on, version=revision.version)
+        if not changes.empty
+        else words.text("review.changes.nothing", date=sent_on),
+        figures=tuple(
+            ChangeRow(
+                fmt.kpi(change.kpi.removeprefix("goal:"))
+                if not change.kpi.startswith("goal:")
+                else words.text("review.changes.goal", goal=change.kpi.removeprefix("goal:")),
+                change_value(change.kpi, change.before, fmt),
+                change_value(change.kpi, change.after, fmt),
+            )
+            for change in changes.kpis
+        ),
+        findings_added=tuple(finding_row(change) for change in changes.findings_added[:FINDINGS_LIMIT]),
+        findings_removed=tuple(finding_row(change) for change in changes.findings_removed[:FINDINGS_LIMIT]),
+        rows=tuple(
+            RowChangeRow(
+                words.text(f"review.changes.row_{change.kind}"),
+                change.cell,
+                change.activity,
+                words.text("where.list").join(words.text(f"field.{name}") for name in change.fields),
+            )
+            for change in changes.rows[:CHANGED_ROWS_LIMIT]
+        ),
+        rows_more=more(len(changes.rows), CHANGED_ROWS_LIMIT, fmt),
+    )
