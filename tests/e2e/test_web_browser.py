@@ -17,10 +17,12 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from pypdf import PdfReader
 
-from reportgen.archive.store import Archive, BuildRecord, open_archive
+from reportgen.archive.records import BuildRecord
+from reportgen.archive.store import Archive, open_archive
 from reportgen.base.catalogue import catalogue
 from reportgen.base.config import ArchiveSettings, load_config
 from reportgen.pipeline.build import check_workbook
+from tests.builders import team_copy
 from tests.e2e.webserver import ROOT, SAMPLES, running_server
 from tests.mailserver import HOST, Handler, parts, smtp_server
 
@@ -267,24 +269,28 @@ def test_send_from_the_page_in_both_languages(
     context.close()
 
 
-def test_the_history_panel_in_both_languages(browser: Browser, server: str, archive_url: str) -> None:
+def test_the_history_panel_in_both_languages(
+    browser: Browser, server: str, archive_url: str, tmp_path: Path
+) -> None:
     """The team's past months from the archive (filled with its own API, as builds and sends record
-    themselves), newest first, read in English and in Chinese; screenshots to look at."""
+    themselves), newest first, read in English and in Chinese; screenshots to look at. Teams of their own,
+    so the other tests' builds of the samples stay out of the picture."""
     archive = open_archive(ArchiveSettings(url=archive_url))
     try:
-        for team in ("Northwind Growth Team", "星河增长团队"):
+        for team in ("Harbor Growth Team", "远航增长团队"):
             fill_history(archive, team)
     finally:
         archive.close()
-    for lang, locale, workbook, team in (
-        ("en", "en-US", "northwind-en.xlsx", "Northwind Growth Team"),
-        ("zh", "zh-CN", "xinghe-zh.xlsx", "星河增长团队"),
+    for lang, locale, sample, team in (
+        ("en", "en-US", "northwind-en.xlsx", "Harbor Growth Team"),
+        ("zh", "zh-CN", "xinghe-zh.xlsx", "远航增长团队"),
     ):
         words = catalogue(lang)
+        workbook = team_copy(SAMPLES / sample, tmp_path / f"harbor-{lang}.xlsx", team)
         context = browser.new_context(viewport={"width": 1280, "height": 900}, locale=locale)
         page = context.new_page()
         page.goto(server + "/")
-        page.set_input_files("#workbook", str(SAMPLES / workbook))
+        page.set_input_files("#workbook", str(workbook))
         page.click("#upload-form button[type=submit]")
         expect(page.locator("#history-title")).to_have_text(words.text("web.history_title", team=team))
         months = page.locator("#history-table tbody").evaluate_all(

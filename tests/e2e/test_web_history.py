@@ -18,11 +18,13 @@ from starlette.testclient import TestClient
 
 from reportgen.apps.serve.app import ServeOptions, Server
 from reportgen.apps.serve.builds import CheckedUpload, check_upload
-from reportgen.archive.store import Archive, BuildRecord, open_archive
+from reportgen.archive.records import BuildRecord
+from reportgen.archive.store import Archive, open_archive
 from reportgen.base.catalogue import catalogue
-from reportgen.base.config import ArchiveSettings, Config
+from reportgen.base.config import ArchiveSettings, Config, EmailSettings
 from tests.builders import OCTOBER_ROWS, make_workbook, team_copy
 from tests.e2e.test_web import AS_OF, BASE, SAMPLE, sample_config, token, upload
+from tests.mailserver import free_port
 
 TEAM = "Northwind Growth Team"  # the title above the sample's header row
 UTC = dt.UTC
@@ -182,23 +184,27 @@ def test_the_panel_is_bounded(client: TestClient, archive: Archive, tmp_path: Pa
 def test_a_team_with_no_history_says_so_under_the_file_name(
     client: TestClient, tmp_path: Path, lang: str
 ) -> None:
-    """No title and no config team: the team is the workbook's name, as the review names it."""
-    workbook = make_workbook(tmp_path, OCTOBER_ROWS, name="acme-ops.xlsx")
+    """No title and no config team: the team is the workbook's name, as the review names it; once built
+    here, the review is in the archive under that name."""
+    team = f"acme-ops-{lang}"
+    workbook = make_workbook(tmp_path, OCTOBER_ROWS, name=f"{team}.xlsx")
     location = upload(client, workbook.name, workbook.read_bytes()).headers["location"]  # type: ignore[attr-defined]
     page = client.get(location, headers={"Accept-Language": lang}).text
     words = catalogue(lang)
-    assert words.text("web.history_title", team="acme-ops") in unescape(page)
-    assert words.text("web.history_empty", team="acme-ops") in unescape(page)
+    assert words.text("web.history_title", team=team) in unescape(page)
+    assert words.text("web.history_empty", team=team) in unescape(page)
     assert 'id="history-table"' not in page
-    if lang == "en":  # the review says the same name, not the stored file's
-        built = client.post(
-            f"{location}/build",
-            data={"token": token(client, location), "month": "2026-10", "lang": "en"},
-            follow_redirects=False,
-        )
-        assert built.status_code == 303
-        preview = client.get(f"{location}/preview").text
-        assert '<h1 class="cover-title">acme-ops</h1>' in preview and ">workbook<" not in preview
+    built = client.post(
+        f"{location}/build",
+        data={"token": token(client, location), "month": "2026-10", "lang": lang},
+        follow_redirects=False,
+    )
+    assert built.status_code == 303
+    preview = client.get(f"{location}/preview").text
+    assert f'<h1 class="cover-title">{team}</h1>' in preview and ">workbook<" not in preview
+    page = client.get(location, headers={"Accept-Language": lang}).text
+    assert words.text("web.recorded", version=1) in unescape(page)
+    assert [row[0] for row in panel(page)["2026-10"]] == [words.text("web.history_version", version=1)]
 
 
 def test_the_team_follows_the_reviews_rule(tmp_path: Path) -> None:
@@ -232,8 +238,9 @@ def test_team_names_and_history_are_text(client: TestClient, archive: Archive, t
 def test_an_archive_that_cannot_be_opened_is_named_not_a_trace(tmp_path: Path) -> None:
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where the archive's folder should be")
+    email = EmailSettings(host="127.0.0.1", port=free_port(), security="none", sender="ops@example.com")
     config = dataclasses.replace(
-        sample_config(), archive=ArchiveSettings(url=f"sqlite:///{blocker}/archive.sqlite3")
+        sample_config(), archive=ArchiveSettings(url=f"sqlite:///{blocker}/archive.sqlite3"), email=email
     )
     with TestClient(Server(ServeOptions(as_of=AS_OF), config).app(), base_url=BASE) as running:
         location = upload(running, SAMPLE.name, SAMPLE.read_bytes()).headers["location"]  # type: ignore[attr-defined]
@@ -247,3 +254,28 @@ def test_an_archive_that_cannot_be_opened_is_named_not_a_trace(tmp_path: Path) -
             opening = words.text("archive.unopenable", archive="\0", detail="").split("\0")[0]
             assert unescape(shown.group(1)).startswith(opening)
             assert "Traceback" not in page.text
+        # the review is still built and downloadable; the page says the archive did not record it
+        built = running.post(
+            f"{location}/build",
+            data={"token": token(running, location), "month": "2026-10", "lang": "en"},
+            follow_redirects=False,
+        )
+        assert built.status_code == 303
+        page = running.get(location).text
+        words = catalogue("en")
+        assert words.text("web.not_recorded") in unescape(page)
+        problem = re.search(r'id="archive-problem">.*?<p class="lines">(.*?)</p>', page, re.S)
+        assert problem and unescape(problem.group(1)).startswith(
+            words.text("archive.unopenable", archive="\0", detail="").split("\0")[0]
+        )
+        assert "reportgen-serve-" not in page  # the upload's folder is not named
+        assert running.get(f"{location}/review.pdf").content.startswith(b"%PDF-")
+        # a send cannot claim its addresses: nothing goes out, and the page says why
+        sent = running.post(
+            f"{location}/send",
+            data={"token": token(running, location), "to": "ann@example.com"},
+            follow_redirects=False,
+        )
+        assert sent.status_code == 503
+        assert words.text("web.send_kept") in unescape(sent.text) and "Traceback" not in sent.text
+        assert words.text("archive.unopenable", archive="\0", detail="").split("\0")[0] in unescape(sent.text)

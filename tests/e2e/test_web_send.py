@@ -24,6 +24,7 @@ from reportgen.base.config import ArchiveSettings, EmailSettings, load_config
 from reportgen.base.model import Severity
 from reportgen.pipeline.build import check_workbook
 from tests.e2e.test_web import AS_OF, BASE, SAMPLE, sample_config, token, upload
+from tests.e2e.test_web_history import panel
 from tests.e2e.webserver import SAMPLES
 from tests.mailserver import HOST, Authenticator, Handler, free_port, parts, smtp_server
 
@@ -362,3 +363,29 @@ def test_a_send_without_an_answer_is_not_repeated_unless_sent_again(
     at = sent_at(shown).strftime("%Y-%m-%d %H:%M")
     assert shown == words.text("web.send_in_doubt", addresses="dora@example.com", at=at)
     assert forced.status_code == 303 and after == before + 1
+
+
+def test_a_review_built_and_sent_here_shows_in_the_history(client: TestClient, server: Server) -> None:
+    """The page's own build is recorded (version 1) and its send with it: the panel says sent, to whom."""
+    handler = Handler()
+    words = catalogue("en")
+    with smtp_server(handler) as port, mail_settings(server, port, send_with_errors=True):
+        location: str = upload(client, SAMPLE.name, SAMPLE.read_bytes()).headers["location"]  # type: ignore[attr-defined]
+        built = client.post(
+            f"{location}/build",
+            data={"token": token(client, location), "month": "2026-10", "lang": "en"},
+            follow_redirects=False,
+        )
+        before = client.get(location).text
+        sent = send(client, location, "ann@example.com, bob@example.com")
+        after = client.get(location).text
+        chinese = client.get(location, headers={"Accept-Language": "zh-CN"}).text
+    assert built.status_code == 303 and sent.status_code == 303
+    assert words.text("web.recorded", version=1) in unescape(before)
+    assert panel(before)["2026-10"][0][-1] == words.text("web.history_not_sent")
+    row = panel(after)["2026-10"][0]
+    assert row[0] == words.text("web.history_version", version=1)
+    when = sent_at(row[-1]).strftime("%Y-%m-%d %H:%M")
+    assert row[-1] == words.text("web.history_sent", at=when, count=2)
+    assert panel(chinese)["2026-10"][0][-1] == catalogue("zh").text("web.history_sent", at=when, count=2)
+    assert [received.rcpt_tos for received in handler.received] == [("ann@example.com", "bob@example.com")]

@@ -6,7 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from reportgen.archive.store import Archive, VersionSummary
+from reportgen.archive.records import VersionSummary
+from reportgen.archive.store import Archive
 from reportgen.base.catalogue import LANGUAGES, Catalogue
 from reportgen.base.errors import ArchiveError
 from reportgen.wording.format import Formatter

@@ -16,7 +16,7 @@ from reportgen.apps.serve.errors import PageError
 from reportgen.apps.serve.history import TeamHistory, local, read_versions, team_history
 from reportgen.apps.serve.state import ServeState
 from reportgen.apps.serve.uploads import Upload, download_name
-from reportgen.archive.store import VersionSummary
+from reportgen.archive.records import VersionSummary
 from reportgen.base.catalogue import LANGUAGES, Catalogue, catalogue
 from reportgen.base.errors import ArchiveError
 from reportgen.figures.review import severity_counts, worst_first
@@ -121,17 +121,20 @@ class Pages:
             "pdf_name": download_name(upload.shown_name, built.month) if built else "",
             "recipients": ", ".join(self.state.config.email.to),  # the form starts from [email] to
             "sent": upload.sent,
-            "sent_already": self.sent_already(upload, words),
+            "sent_already": self.left_out(upload, "already", words),
+            "sent_in_doubt": self.left_out(upload, "in_doubt", words),
         }
 
     @staticmethod
-    def sent_already(upload: Upload, words: Catalogue) -> str | None:
-        """Who the last send left out because they had this PDF already, and since when."""
-        already = upload.sent.already if upload.sent is not None else {}
-        if not already:
+    def left_out(upload: Upload, why: str, words: Catalogue) -> str | None:
+        """Who the last send left out, and since when: they had this PDF already (`already`), or an earlier
+        send to them got no answer (`in_doubt`)."""
+        sent = upload.sent
+        who = (sent.already if why == "already" else sent.in_doubt) if sent is not None else {}
+        if not who:
             return None
-        addresses = words.text("where.list").join(sorted(already))
-        return words.text("web.sent_already", addresses=addresses, at=local(min(already.values())))
+        addresses = words.text("where.list").join(sorted(who))
+        return words.text(f"web.sent_{why}", addresses=addresses, at=local(min(who.values())))
 
     async def history(self, team: str, words: Catalogue) -> TeamHistory:
         """The team's history panel, or why the archive could not be read."""
