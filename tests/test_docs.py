@@ -70,3 +70,13 @@ def test_watch_section_names_what_the_code_ignores_and_keeps() -> None:
         assert f"`{folder}/`" in section, folder
     documented = set(re.findall(r"`(\.[a-z]+)`", section))
     assert {".tmp", ".part", ".crdownload", ".download", ".swp"} <= documented & set(TEMP_SUFFIXES)
+
+
+def test_how_the_code_is_laid_out_names_every_layer_and_module() -> None:
+    section = README.split("## How the code is laid out", 1)[1].split("\n## ", 1)[0]
+    package = Path(__file__).resolve().parent.parent / "reportgen"
+    for folder in sorted(path for path in package.iterdir() if (path / "__init__.py").is_file()):
+        assert f"`{folder.name}/`" in section, folder.name
+        for module in folder.glob("*.py"):
+            if module.name != "__init__.py":
+                assert f"`{module.name}`" in section, f"{folder.name}/{module.name}"
