@@ -11,6 +11,7 @@ import time
 import zipfile
 from collections.abc import Iterator
 from html import unescape
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
@@ -22,7 +23,7 @@ from reportgen.apps.serve.app import ServeOptions, Server
 from reportgen.apps.serve.guards import PREVIEW_POLICY, allowed_hosts, is_loopback
 from reportgen.apps.serve.uploads import content_disposition, download_name, shown_file_name
 from reportgen.base.catalogue import catalogue
-from reportgen.base.config import Config, ServeSettings, load_config
+from reportgen.base.config import ArchiveSettings, Config, ServeSettings, load_config
 from reportgen.pipeline.build import check_workbook
 from tests.e2e.webserver import SAMPLES
 
@@ -32,14 +33,21 @@ SAMPLE = SAMPLES / "northwind-en.xlsx"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def sample_config(**serve: Any) -> Config:
+def sample_config(archive: Path | None = None, **serve: Any) -> Config:
+    """The samples' config; with `archive`, that SQLite file as the archive (a module's server starts before
+    the per-test data folder is set, so it is given its own)."""
     config = load_config(SAMPLES / "reportgen.toml")
-    return dataclasses.replace(config, serve=ServeSettings(**serve)) if serve else config
+    if serve:
+        config = dataclasses.replace(config, serve=ServeSettings(**serve))
+    if archive is not None:
+        config = dataclasses.replace(config, archive=ArchiveSettings(url=f"sqlite:///{archive}"))
+    return config
 
 
 @pytest.fixture(scope="module")
-def server() -> Server:
-    return Server(ServeOptions(as_of=AS_OF), sample_config())
+def server(tmp_path_factory: pytest.TempPathFactory) -> Server:
+    archive = tmp_path_factory.mktemp("archive") / "archive.sqlite3"
+    return Server(ServeOptions(as_of=AS_OF), sample_config(archive))
 
 
 @pytest.fixture(scope="module")
@@ -370,9 +378,48 @@ def test_uploads_are_removed_after_the_retention_time(client: TestClient, server
     assert upload_id in removed and not folder.exists()
     gone = client.get(location)
     assert gone.status_code == 404
-    assert catalogue("en").text("web.expired", minutes=server.settings.retention_minutes) in unescape(
+    assert catalogue("en").text("web.expired_unused", minutes=server.settings.retention_minutes) in unescape(
         gone.text
     )
+
+
+def test_retention_counts_from_the_last_use_not_the_upload() -> None:
+    """A reader in the middle of a review keeps it: every request that touches an upload (its page, a build,
+    the preview, the download) starts its retention again; an untouched one goes at its time."""
+    kept = Server(ServeOptions(as_of=AS_OF), sample_config())
+    now = [1000.0]
+    kept.clock = lambda: now[0]  # the server's clock for its uploads' last use
+    limit = kept.settings.retention_minutes * 60
+    with TestClient(kept.app(), base_url=BASE) as running:
+        used = upload(running, SAMPLE.name, SAMPLE.read_bytes()).headers["location"]
+        idle = upload(running, SAMPLE.name, SAMPLE.read_bytes()).headers["location"]
+        used_id, idle_id = used.rsplit("/", 1)[1], idle.rsplit("/", 1)[1]
+        now[0] += limit - 60  # a minute before both would expire, the reader comes back
+        assert running.get(used).status_code == 200
+        last_use = now[0]
+        now[0] += 120  # the retention time has passed since both uploads, not since the page
+        assert kept.remove_expired(now[0]) == [idle_id]
+        assert running.get(idle).status_code == 404
+        steps = [
+            lambda: running.post(
+                f"{used}/build",
+                data={"token": token(running, "/"), "month": "2026-10", "lang": "en"},
+                follow_redirects=False,
+            ),
+            lambda: running.get(f"{used}/preview"),
+            lambda: running.get(f"{used}/review.pdf"),
+        ]
+        for step in steps:  # each a second before the upload would expire: it starts the time again
+            now[0] = last_use + limit - 1
+            assert kept.remove_expired(now[0]) == []
+            assert step().status_code in (200, 303)
+            last_use = now[0]
+        assert kept.remove_expired(last_use + limit - 1) == []
+        folder = kept.uploads[used_id].folder
+        with kept.using(kept.uploads[used_id]):  # a build or a send under way is never swept
+            assert kept.remove_expired(last_use + 10 * limit) == []
+            now[0] = last_use  # it ends now
+        assert kept.remove_expired(last_use + limit) == [used_id] and not folder.exists()
 
 
 def test_shutdown_removes_every_upload() -> None:

@@ -6,18 +6,23 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
 import io
+import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from pypdf import PdfReader
 
+from reportgen.archive.records import BuildRecord
+from reportgen.archive.store import Archive, open_archive
 from reportgen.base.catalogue import catalogue
-from reportgen.base.config import load_config
+from reportgen.base.config import ArchiveSettings, load_config
 from reportgen.pipeline.build import check_workbook
+from tests.builders import team_copy
 from tests.e2e.webserver import ROOT, SAMPLES, running_server
 from tests.mailserver import HOST, Handler, parts, smtp_server
 
@@ -36,9 +41,23 @@ AS_OF = dt.date(2026, 11, 3)  # the --as-of the server runs with
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
+    """Chromium, with the package's Noto Sans SC among its fonts: this machine has no CJK font, and every
+    reader of the Chinese page has one (the page asks for the system's), so the screenshots show what they
+    see rather than empty boxes."""
+    folder = tmp_path_factory.mktemp("fonts")
+    fonts_conf = folder / "fonts.conf"
+    fonts_conf.write_text(
+        '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>\n'
+        '  <include ignore_missing="yes">/etc/fonts/fonts.conf</include>\n'
+        f"  <dir>{ROOT / 'reportgen' / 'assets' / 'fonts'}</dir>\n"
+        f"  <cachedir>{folder / 'cache'}</cachedir>\n</fontconfig>\n",
+        "utf-8",
+    )
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        launched = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=ARGS, env={**os.environ, "FONTCONFIG_FILE": str(fonts_conf)}
+        )
         yield launched
         launched.close()
 
@@ -52,13 +71,22 @@ def mailbox() -> Iterator[tuple[Handler, int]]:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, mailbox: tuple[Handler, int]) -> Iterator[str]:
+def archive_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The server's archive, which the history test fills through the archive's own API."""
+    return f"sqlite:///{tmp_path_factory.mktemp('archive') / 'archive.sqlite3'}"
+
+
+@pytest.fixture(scope="module")
+def server(
+    tmp_path_factory: pytest.TempPathFactory, mailbox: tuple[Handler, int], archive_url: str
+) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("serve")
     config = folder / "reportgen.toml"
     email = (
         f'\n[email]\nhost = "{HOST}"\nport = {mailbox[1]}\nsecurity = "none"\n'
         'sender = "Ops <ops@example.com>"\n'
         'to = ["boss@example.com"]\nattempts = 1\ntimeout = 10\nsend_with_errors = true\n'
+        f'\n[archive]\nurl = "{archive_url}"\n'
     )
     config.write_text((SAMPLES / "reportgen.toml").read_text("utf-8") + email, "utf-8")
     with running_server(folder, config=config) as base:
@@ -213,16 +241,109 @@ def test_send_from_the_page_in_both_languages(
     )
     shot(page, "zh-6-sent")
 
-    page.fill("#to", "ann@example.com, nobody@example.com")
+    page.fill("#to", "cara@example.com, nobody@example.com")
     page.click("#send-form button[type=submit]")
     expect(page.locator("#send-error")).to_be_visible(timeout=30_000)
     expect(page.locator("#send-error")).to_be_in_viewport()
     expect(page.locator("#send-error strong")).to_have_text(zh.text("web.send_partial"))
     shown = page.locator("#send-error p").inner_text()
-    assert zh.text("delivery.partial", accepted="ann@example.com") in shown
+    assert zh.text("delivery.partial", accepted="cara@example.com") in shown
     assert "nobody@example.com" in shown and "550 5.1.1 No such user here" in shown
     assert zh.text("web.send_kept") in shown
-    expect(page.locator("#to")).to_have_value("ann@example.com, nobody@example.com")
+    expect(page.locator("#to")).to_have_value("cara@example.com, nobody@example.com")
     assert "Traceback" not in page.content()
     shot(page, "zh-7-send-refused")
+
+    # the archive remembers: the same PDF to ann again is refused with when, unless "send again" is ticked
+    before = len(handler.received)
+    page.fill("#to", "ann@example.com")
+    page.click("#send-form button[type=submit]")
+    expect(page.locator("#send-error strong")).to_have_text(zh.text("web.send_not_again"), timeout=30_000)
+    assert "ann@example.com" in page.locator("#send-error p").inner_text()
+    assert len(handler.received) == before
+    shot(page, "zh-8-not-sent-again")
+    page.check("#resend")
+    page.click("#send-form button[type=submit]")
+    expect(page.locator("#send-result")).to_have_text(zh.text("web.sent", accepted="ann@example.com"))
+    assert [message.rcpt_tos for message in handler.received[before:]] == [("ann@example.com",)]
     context.close()
+
+
+def test_the_history_panel_in_both_languages(
+    browser: Browser, server: str, archive_url: str, tmp_path: Path
+) -> None:
+    """The team's past months from the archive (filled with its own API, as builds and sends record
+    themselves), newest first, read in English and in Chinese; screenshots to look at. Teams of their own,
+    so the other tests' builds of the samples stay out of the picture."""
+    archive = open_archive(ArchiveSettings(url=archive_url))
+    try:
+        for team in ("Harbor Growth Team", "远航增长团队"):
+            fill_history(archive, team)
+    finally:
+        archive.close()
+    for lang, locale, sample, team in (
+        ("en", "en-US", "northwind-en.xlsx", "Harbor Growth Team"),
+        ("zh", "zh-CN", "xinghe-zh.xlsx", "远航增长团队"),
+    ):
+        words = catalogue(lang)
+        workbook = team_copy(SAMPLES / sample, tmp_path / f"harbor-{lang}.xlsx", team)
+        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale=locale)
+        page = context.new_page()
+        page.goto(server + "/")
+        page.set_input_files("#workbook", str(workbook))
+        page.click("#upload-form button[type=submit]")
+        expect(page.locator("#history-title")).to_have_text(words.text("web.history_title", team=team))
+        months = page.locator("#history-table tbody").evaluate_all(
+            "bodies => bodies.map(body => body.dataset.month)"
+        )
+        assert months == ["2026-10", "2026-09", "2026-08", "2026-07"]
+        first = page.locator("#history-table tbody").first
+        expect(first.locator("td").nth(2)).to_have_text(words.text("web.history_not_sent"))
+        sent = first.locator("tr").nth(1).locator("td").nth(2)
+        expect(sent).to_contain_text(words.text("web.history_sent", at="\0", count=3).split("\0")[0].strip())
+        page.locator("#history").scroll_into_view_if_needed()
+        shot(page, f"{lang}-9-history")
+        page.locator("#history").screenshot(path=str(SHOTS / f"{lang}-9-history-panel.png"))
+        context.close()
+
+
+def fill_history(archive: Archive, team: str) -> None:
+    """Four months of one team: versions built, sent to some, one delivery refused, one not sent yet."""
+    plan: list[tuple[str, str, str, tuple[str, ...], tuple[str, ...]]] = [
+        ("2026-07", "a", "en", ("boss@example.com",), ()),
+        ("2026-08", "b", "en", ("boss@example.com", "cfo@example.com"), ()),
+        ("2026-09", "c", "zh", (), ("gone@example.com",)),
+        ("2026-09", "d", "zh", ("boss@example.com",), ()),
+        ("2026-10", "e", "en", ("boss@example.com", "cfo@example.com", "lead@example.com"), ()),
+        ("2026-10", "f", "en", (), ()),
+    ]
+    for index, (month, workbook, lang, to, refused) in enumerate(plan):
+        # built in the first days after its month ends, a revision a day after the version before
+        year, number = int(month[:4]), int(month[5:])
+        built = dt.datetime(year, number + 1, 2, 9, 30, tzinfo=dt.UTC) + dt.timedelta(days=index % 2)
+        pdf = hashlib.sha256(f"{team}{month}{workbook}".encode()).hexdigest()
+        archive.clock = at(built)
+        archive.record_build(
+            BuildRecord(
+                team=team,
+                month=month,
+                lang=lang,
+                as_of=AS_OF,
+                workbook_name=f"{workbook}.xlsx",
+                workbook_sha256=hashlib.sha256(f"{team}{month}{workbook}".encode()).hexdigest(),
+                pdf_sha256=pdf,
+                pdf_path=Path(f"/reviews/{month}.pdf"),
+                kpis={},
+                figures=b"{}",
+            )
+        )
+        if to or refused:
+            archive.clock = at(built + dt.timedelta(hours=2))
+            send = archive.begin_send(pdf, f"{month}.pdf", [*to, *refused])
+            replies = {address: "550 5.1.1 No such user here" for address in refused}
+            archive.finish_send(send, accepted=list(to), refused=replies, message_id=None)
+
+
+def at(moment: dt.datetime) -> Callable[[], dt.datetime]:
+    """A clock stopped at `moment` (the archive's, while the test writes its history)."""
+    return lambda: moment

@@ -5,7 +5,9 @@ addresses, no sender, a server that is down, a refused login, and a send that ne
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import re
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -18,10 +20,11 @@ from starlette.testclient import TestClient
 
 from reportgen.apps.serve.app import ServeOptions, Server
 from reportgen.base.catalogue import catalogue
-from reportgen.base.config import EmailSettings, load_config
+from reportgen.base.config import ArchiveSettings, EmailSettings, load_config
 from reportgen.base.model import Severity
 from reportgen.pipeline.build import check_workbook
-from tests.e2e.test_web import AS_OF, BASE, SAMPLE, token, upload
+from tests.e2e.test_web import AS_OF, BASE, SAMPLE, sample_config, token, upload
+from tests.e2e.test_web_history import panel
 from tests.e2e.webserver import SAMPLES
 from tests.mailserver import HOST, Authenticator, Handler, free_port, parts, smtp_server
 
@@ -29,8 +32,9 @@ PASSWORD = "n0t-on-the-page"
 
 
 @pytest.fixture(scope="module")
-def server() -> Server:
-    return Server(ServeOptions(as_of=AS_OF), load_config(SAMPLES / "reportgen.toml"))
+def server(tmp_path_factory: pytest.TempPathFactory) -> Server:
+    archive = tmp_path_factory.mktemp("archive") / "archive.sqlite3"
+    return Server(ServeOptions(as_of=AS_OF), sample_config(archive))
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +59,8 @@ def built(client: TestClient) -> str:
 
 @contextmanager
 def mail_settings(server: Server, port: int, **changes: Any) -> Iterator[None]:
-    """The server's [email] for one test: the test SMTP server, no TLS, quick retries."""
+    """The server's [email] for one test: the test SMTP server, no TLS, quick retries; and an archive of its
+    own, so what one test sent is not refused as a repeat in the next."""
     email = EmailSettings(
         host=HOST,
         port=port,
@@ -67,11 +72,16 @@ def mail_settings(server: Server, port: int, **changes: Any) -> Iterator[None]:
         timeout=5,
     )
     before = server.config
-    server.config = dataclasses.replace(before, email=dataclasses.replace(email, **changes))
-    try:
-        yield
-    finally:
-        server.config = before
+    with tempfile.TemporaryDirectory() as folder:
+        archive = ArchiveSettings(url=f"sqlite:///{folder}/archive.sqlite3")
+        email = dataclasses.replace(email, **changes)
+        server.close_archive()  # the next use opens this test's
+        server.config = dataclasses.replace(before, email=email, archive=archive)
+        try:
+            yield
+        finally:
+            server.close_archive()
+            server.config = before
 
 
 def send(client: TestClient, built: str, to: str, **headers: str) -> Any:
@@ -255,3 +265,127 @@ def test_a_slow_send_does_not_block_the_page(client: TestClient, server: Server,
         sending.join(timeout=30)
     assert still_sending and answered < 1.0, answered
     assert outcome == [200] and len(handler.received) == 1  # the redirect followed to the page
+
+
+def send_again(client: TestClient, built: str, to: str, **headers: str) -> Any:
+    """The send form with its "send again" box ticked."""
+    return client.post(
+        f"{built}/send",
+        data={"token": token(client, built), "to": to, "resend": "1"},
+        headers=headers,
+        follow_redirects=False,
+    )
+
+
+def sent_at(text: str) -> dt.datetime:
+    """The moment a refusal says the PDF was sent (local time, to the minute)."""
+    found = re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d", text)
+    assert found, text
+    return dt.datetime.strptime(found.group(0), "%Y-%m-%d %H:%M")
+
+
+def test_a_second_send_of_the_same_pdf_is_refused_with_its_date_unless_sent_again(
+    client: TestClient, server: Server, built: str
+) -> None:
+    handler = Handler()
+    with smtp_server(handler) as port, mail_settings(server, port, send_with_errors=True):
+        first = send(client, built, "ann@example.com")
+        again = send(client, built, "ann@example.com")
+        chinese = send(client, built, "Ann <ann@example.com>", **{"Accept-Language": "zh-CN"})
+        after_refusals = len(handler.received)
+        mixed = send(client, built, "ann@example.com, bob@example.com")
+        mixed_page = client.get(built).text
+        forced = send_again(client, built, "ann@example.com")
+        forced_page = client.get(built).text
+    assert first.status_code == 303 and after_refusals == 1  # the repeats reached no server
+    assert again.status_code == 409 and chinese.status_code == 409
+    for lang, response in (("en", again), ("zh", chinese)):
+        words = catalogue(lang)
+        shown = send_error(response.text)
+        when = sent_at(shown)
+        assert abs(dt.datetime.now() - when) < dt.timedelta(minutes=2)
+        at = when.strftime("%Y-%m-%d %H:%M")
+        assert shown == words.text("web.send_already_sent", addresses="ann@example.com", at=at)
+        assert words.text("web.send_not_again") in unescape(response.text)
+        assert words.text("web.resend_label") in unescape(response.text)
+    assert 'value="Ann &lt;ann@example.com&gt;"' in chinese.text  # what was typed stays in the field
+    # ann had it: only bob is mailed, and the page says who was left out and since when
+    assert mixed.status_code == 303
+    words = catalogue("en")
+    assert words.text("web.sent", accepted="bob@example.com") in unescape(mixed_page)
+    left_out = re.search(r'id="send-already">(.*?)</p>', mixed_page, re.S)
+    assert left_out and "ann@example.com" in unescape(left_out.group(1))
+    # ticked: ann gets it once more
+    assert forced.status_code == 303
+    assert words.text("web.sent", accepted="ann@example.com") in unescape(forced_page)
+    assert [received.rcpt_tos for received in handler.received] == [
+        ("ann@example.com",),
+        ("bob@example.com",),
+        ("ann@example.com",),
+    ]
+    attachment = parts(handler.received[-1].message)[2][0]
+    assert attachment.get_content() == client.get(f"{built}/review.pdf").content
+
+
+def test_the_error_guard_still_comes_first_and_claims_nobody(
+    client: TestClient, server: Server, built: str
+) -> None:
+    """A send refused for the workbook's errors claims no address: once allowed, it goes out."""
+    handler = Handler()
+    with smtp_server(handler) as port, mail_settings(server, port, send_with_errors=False):
+        refused = send(client, built, "cara@example.com")
+        email = dataclasses.replace(server.config.email, send_with_errors=True)
+        server.config = dataclasses.replace(server.config, email=email)  # the same archive
+        allowed = send(client, built, "cara@example.com")
+    assert refused.status_code == 422 and allowed.status_code == 303
+    assert [received.rcpt_tos for received in handler.received] == [("cara@example.com",)]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_send_without_an_answer_is_not_repeated_unless_sent_again(
+    client: TestClient, server: Server, built: str, lang: str
+) -> None:
+    """The server took the message but its answer never came: it may have arrived, so the page does not
+    mail it again on its own; it says when, and the ticked box sends it."""
+    handler = Handler(data_sleep=1.5)
+    words = catalogue(lang)
+    header = {"Accept-Language": lang}
+    with smtp_server(handler) as port, mail_settings(server, port, send_with_errors=True, timeout=0.5):
+        lost = send(client, built, "dora@example.com", **header)
+        doubted = send(client, built, "dora@example.com", **header)
+        handler.data_sleep = 0.0
+        before = len(handler.received)  # the slow message may or may not have been taken by now
+        forced = send_again(client, built, "dora@example.com", **header)
+        after = len(handler.received)
+    assert lost.status_code == 502
+    assert doubted.status_code == 409
+    shown = send_error(doubted.text)
+    at = sent_at(shown).strftime("%Y-%m-%d %H:%M")
+    assert shown == words.text("web.send_in_doubt", addresses="dora@example.com", at=at)
+    assert forced.status_code == 303 and after == before + 1
+
+
+def test_a_review_built_and_sent_here_shows_in_the_history(client: TestClient, server: Server) -> None:
+    """The page's own build is recorded (version 1) and its send with it: the panel says sent, to whom."""
+    handler = Handler()
+    words = catalogue("en")
+    with smtp_server(handler) as port, mail_settings(server, port, send_with_errors=True):
+        location: str = upload(client, SAMPLE.name, SAMPLE.read_bytes()).headers["location"]  # type: ignore[attr-defined]
+        built = client.post(
+            f"{location}/build",
+            data={"token": token(client, location), "month": "2026-10", "lang": "en"},
+            follow_redirects=False,
+        )
+        before = client.get(location).text
+        sent = send(client, location, "ann@example.com, bob@example.com")
+        after = client.get(location).text
+        chinese = client.get(location, headers={"Accept-Language": "zh-CN"}).text
+    assert built.status_code == 303 and sent.status_code == 303
+    assert words.text("web.recorded", version=1) in unescape(before)
+    assert panel(before)["2026-10"][0][-1] == words.text("web.history_not_sent")
+    row = panel(after)["2026-10"][0]
+    assert row[0] == words.text("web.history_version", version=1)
+    when = sent_at(row[-1]).strftime("%Y-%m-%d %H:%M")
+    assert row[-1] == words.text("web.history_sent", at=when, count=2)
+    assert panel(chinese)["2026-10"][0][-1] == catalogue("zh").text("web.history_sent", at=when, count=2)
+    assert [received.rcpt_tos for received in handler.received] == [("ann@example.com", "bob@example.com")]

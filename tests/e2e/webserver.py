@@ -27,7 +27,9 @@ def free_port() -> int:
 def running_server(tmp_path: Path, *args: str, config: Path = SAMPLES / "reportgen.toml") -> Iterator[str]:
     """Start the server, wait until it answers, yield its base URL; stop it (and check it stopped) after."""
     port = free_port()
-    env = {**os.environ, "TMPDIR": str(tmp_path)}  # its upload folders land here, so the test can look
+    # its upload folders land in tmp_path, so the test can look; its archive in tmp_path/data (a module's
+    # server starts before the per-test data folder is set)
+    env = {**os.environ, "TMPDIR": str(tmp_path), "XDG_DATA_HOME": str(tmp_path / "data")}
     process = subprocess.Popen(
         [
             sys.executable,

@@ -3,7 +3,7 @@
 No logic of its own: the pipeline checks and builds (in a process pool, off the event loop), the catalogue
 says every sentence, the templates under templates/web/ draw the page. This module builds the Starlette app
 (routes.py) inside the Host and header middleware (guards.py), runs its life (a temporary root for the
-uploads, the pool, the retention sweeper; all gone at shutdown) and listens.
+uploads, the pool, the retention sweeper, the archive; all gone or closed at shutdown) and listens.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from reportgen.apps.serve.routes import Routes
 from reportgen.apps.serve.state import ServeOptions, ServeState
 from reportgen.base.catalogue import catalogue
 from reportgen.base.config import Config
-from reportgen.base.errors import InputError
+from reportgen.base.errors import ArchiveError, InputError
 
 __all__ = ["ServeOptions", "Server", "bind", "serve"]
 
@@ -51,17 +51,25 @@ class Server(ServeState):
 
     @contextlib.asynccontextmanager
     async def lifespan(self, app: Starlette) -> AsyncIterator[None]:
-        """A temporary root, the pool, the sweeper; all gone at shutdown."""
+        """A temporary root, the pool, the sweeper, the archive (opened now, so the first page does not wait
+        for a migration); all gone or closed at shutdown."""
         self.root = Path(tempfile.mkdtemp(prefix="reportgen-serve-"))
         if self.executor is None:
             self.executor = ProcessPoolExecutor(WORKERS, mp_context=multiprocessing.get_context("spawn"))
             for _ in range(WORKERS):
                 self.executor.submit(warm)
-        sweeper = asyncio.create_task(sweep_forever(self.uploads, self.settings.retention_minutes))
+        try:
+            await asyncio.to_thread(self.archive)
+        except ArchiveError as exc:  # the page still checks and builds; history and sends say why not
+            print(f"reportgen serve: {exc.message('en')}", file=sys.stderr, flush=True)
+        sweeper = asyncio.create_task(
+            sweep_forever(self.uploads, self.settings.retention_minutes, lambda: self.clock())
+        )
         try:
             yield
         finally:
             sweeper.cancel()
+            await asyncio.to_thread(self.close_archive)
             if self.own_executor and self.executor is not None:
                 self.executor.shutdown(wait=False, cancel_futures=True)
                 self.executor = None

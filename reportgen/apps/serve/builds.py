@@ -1,21 +1,26 @@
 """The work done in the pool's processes: plain data in, plain data out (an exception would not unpickle).
 
 Only the pipeline and what it needs are imported here, so a worker that unpickles these functions never
-loads Starlette.
+loads Starlette. Each worker opens the archive once (a database connection does not cross processes) and
+records every review it builds there, as `reportgen build` does.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
 from reportgen.base.catalogue import LANGUAGES
-from reportgen.base.config import Config
-from reportgen.base.errors import InputError, ReportgenError
+from reportgen.base.config import ArchiveSettings, Config
+from reportgen.base.errors import ArchiveError, InputError, ReportgenError
 from reportgen.base.model import Finding
 from reportgen.figures.metrics import default_month
+from reportgen.pipeline.archiving import OpenedArchive, open_for_build
 from reportgen.pipeline.build import build_to_files, check_workbook
+
+_archives: dict[ArchiveSettings, OpenedArchive] = {}  # this worker's archive, opened on its first build
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +36,7 @@ class CheckedUpload:
     """What the page shows after the check: the findings and the months there is a review for."""
 
     sheet_lang: str
+    team: str  # the name the review and the archive know the team by
     activities: int
     months: tuple[str, ...]
     default_month: str
@@ -39,12 +45,15 @@ class CheckedUpload:
 
 @dataclass(frozen=True, slots=True)
 class BuiltReview:
-    """A review built for one month and language: its PDF and its web page, inside the upload's folder."""
+    """A review built for one month and language: its PDF and its web page, inside the upload's folder; its
+    version in the archive, or why the archive could not record it (in each language)."""
 
     month: str
     lang: str
     pdf: Path
     page: Path
+    version: int | None = None
+    archive_problem: dict[str, str] | None = None
 
 
 def _problem(exc: ReportgenError, shown_name: str) -> Problem:
@@ -54,8 +63,11 @@ def _problem(exc: ReportgenError, shown_name: str) -> Problem:
     return Problem({lang: exc.message(lang) for lang in LANGUAGES})
 
 
-def check_upload(path: Path, shown_name: str, config: Config, as_of: dt.date) -> CheckedUpload | Problem:
-    """check_workbook, reduced to what the page shows."""
+def check_upload(
+    path: Path, shown_name: str, stem: str, config: Config, as_of: dt.date
+) -> CheckedUpload | Problem:
+    """check_workbook, reduced to what the page shows. The team follows the review's rule (the config's team,
+    else the sheet's, else the workbook's name) with the name the user uploaded, not the stored file's."""
     try:
         checked = check_workbook(path, config, as_of)
     except ReportgenError as exc:
@@ -63,6 +75,7 @@ def check_upload(path: Path, shown_name: str, config: Config, as_of: dt.date) ->
     months = tuple(sorted({row.activity.month for row in checked.rows}))
     return CheckedUpload(
         sheet_lang=checked.sheet_lang,
+        team=config.team or checked.team or stem,
         activities=len(checked.rows),
         months=months,
         default_month=default_month(checked.rows, as_of) or months[-1],
@@ -71,26 +84,45 @@ def check_upload(path: Path, shown_name: str, config: Config, as_of: dt.date) ->
 
 
 def build_upload(
-    path: Path, shown_name: str, stem: str, config: Config, as_of: dt.date, month: str, lang: str
+    path: Path, shown_name: str, stem: str, team: str, config: Config, as_of: dt.date, month: str, lang: str
 ) -> BuiltReview | Problem:
     """The pipeline's one build path (`build_to_files`), writing the PDF and the page into the upload's
-    folder."""
+    folder; the review names the team as the page does (the stored file is called `workbook`)."""
     page = path.with_name(f"review-{month}-{lang}.html")
+    pdf = pdf_path(path.parent, stem, month)
     try:
         built = build_to_files(
             path,
-            config,
+            dataclasses.replace(config, team=team),
             as_of,
             month=month,
             lang=lang,
-            pdf_path=pdf_path(path.parent, stem, month),
+            pdf_path=pdf,
             stem=stem,
             html_path=page,
+            archive=worker_archive(config.archive),
         )
+    except ArchiveError as exc:  # raised after the files were written: the review is there, unrecorded
+        if not (pdf.is_file() and page.is_file()):
+            return _problem(exc, shown_name)
+        plain = ArchiveError(exc.code, archive=exc.archive, detail=exc.detail)  # no server paths on the page
+        return BuiltReview(month, lang, pdf, page, None, {each: plain.message(each) for each in LANGUAGES})
     except ReportgenError as exc:
         return _problem(exc, shown_name)
     assert built.pdf is not None  # a PDF was asked for
-    return BuiltReview(built.review.month, built.review.lang, built.pdf, page)
+    version = built.recorded.version if built.recorded is not None else None
+    return BuiltReview(built.review.month, built.review.lang, built.pdf, page, version)
+
+
+def worker_archive(settings: ArchiveSettings) -> OpenedArchive:
+    """The archive this worker records into, opened once; one that could not be opened is tried again at
+    the next build (a lock may have gone), and meanwhile the build goes on without it."""
+    opened = _archives.get(settings)
+    if opened is None or opened.archive is None:
+        opened = open_for_build(settings)
+        if opened.archive is not None:
+            _archives[settings] = opened
+    return opened
 
 
 def pdf_path(folder: Path, stem: str, month: str) -> Path:

@@ -1,8 +1,10 @@
 """Drawing the one page (templates/web/page.html) in the request's language, in whatever state the upload
-is, and every refusal as that page with its message: never a trace."""
+is, with the history of its team from the archive, and every refusal as that page with its message: never a
+trace."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from starlette.requests import Request
@@ -11,9 +13,12 @@ from starlette.responses import HTMLResponse
 from reportgen import __version__
 from reportgen.apps.serve.builds import Problem
 from reportgen.apps.serve.errors import PageError
+from reportgen.apps.serve.history import TeamHistory, local, read_versions, team_history
 from reportgen.apps.serve.state import ServeState
 from reportgen.apps.serve.uploads import Upload, download_name
+from reportgen.archive.records import VersionSummary
 from reportgen.base.catalogue import LANGUAGES, Catalogue, catalogue
+from reportgen.base.errors import ArchiveError
 from reportgen.figures.review import severity_counts, worst_first
 from reportgen.rendering.templates import environment
 from reportgen.wording.text import finding_message
@@ -49,10 +54,11 @@ class Pages:
         self.state = state
         self.environment = environment()  # the one Jinja environment, shared with the review and the mail
 
-    def render(
+    async def render(
         self, request: Request, status: int = 200, upload: Upload | None = None, **values: Any
     ) -> HTMLResponse:
-        """The one page in the request's language, in whatever state the upload is."""
+        """The one page in the request's language, in whatever state the upload is (with its team's history
+        from the archive, read in a thread: the page never waits on the database in the event loop)."""
         lang = ui_language(request)
         words = catalogue(lang)
         settings = self.state.settings
@@ -71,9 +77,12 @@ class Pages:
             "send_error": None,
             "send_title": "web.send_failed",
             "here": f"/u/{upload.id}" if upload is not None else "/",
+            "history": None,
+            "resend": False,
         }
         if upload is not None:
             context.update(self.upload_context(upload, words))
+            context["history"] = await self.history(upload.checked.team, words)
         context.update(values)
         html = self.environment.get_template(PAGE_TEMPLATE).render(**context)
         response = HTMLResponse(html, status_code=status)
@@ -112,13 +121,40 @@ class Pages:
             "pdf_name": download_name(upload.shown_name, built.month) if built else "",
             "recipients": ", ".join(self.state.config.email.to),  # the form starts from [email] to
             "sent": upload.sent,
+            "sent_already": self.left_out(upload, "already", words),
+            "sent_in_doubt": self.left_out(upload, "in_doubt", words),
         }
 
-    def error(self, request: Request, error: PageError, upload: Upload | None = None) -> HTMLResponse:
+    @staticmethod
+    def left_out(upload: Upload, why: str, words: Catalogue) -> str | None:
+        """Who the last send left out, and since when: they had this PDF already (`already`), or an earlier
+        send to them got no answer (`in_doubt`)."""
+        sent = upload.sent
+        who = (sent.already if why == "already" else sent.in_doubt) if sent is not None else {}
+        if not who:
+            return None
+        addresses = words.text("where.list").join(sorted(who))
+        return words.text(f"web.sent_{why}", addresses=addresses, at=local(min(who.values())))
+
+    async def history(self, team: str, words: Catalogue) -> TeamHistory:
+        """The team's history panel, or why the archive could not be read."""
+        versions: list[VersionSummary] | ArchiveError
+        try:
+            versions = await asyncio.to_thread(self._versions, team)
+        except ArchiveError as exc:
+            versions = exc
+        return team_history(team, versions, words)
+
+    def _versions(self, team: str) -> list[VersionSummary]:
+        return read_versions(self.state.archive(), team)
+
+    async def error(self, request: Request, error: PageError, upload: Upload | None = None) -> HTMLResponse:
         """The page with a refusal's catalogue message, under its status."""
         message = catalogue(ui_language(request)).text(f"web.{error.code}", **error.params)
-        return self.render(request, error.status, upload, error=message)
+        return await self.render(request, error.status, upload, error=message)
 
-    def problem(self, request: Request, problem: Problem, upload: Upload | None = None) -> HTMLResponse:
+    async def problem(self, request: Request, problem: Problem, upload: Upload | None = None) -> HTMLResponse:
         """The page with a workbook's problem (from the pool) in the page's language."""
-        return self.render(request, problem.status, upload, error=problem.messages[ui_language(request)])
+        return await self.render(
+            request, problem.status, upload, error=problem.messages[ui_language(request)]
+        )

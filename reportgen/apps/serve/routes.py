@@ -11,7 +11,6 @@ import hmac
 import secrets
 import shutil
 import sys
-import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures.process import BrokenProcessPool
 
@@ -21,7 +20,13 @@ from starlette.routing import Route
 
 from reportgen.apps.serve.builds import Problem, build_upload, check_upload
 from reportgen.apps.serve.errors import PageError
-from reportgen.apps.serve.forms import receive_workbook, small_form
+from reportgen.apps.serve.forms import (
+    DrainingResponse,
+    body_reader,
+    drain_bound,
+    receive_workbook,
+    small_form,
+)
 from reportgen.apps.serve.guards import (
     ACCESS_COOKIE,
     PREVIEW_POLICY,
@@ -32,7 +37,13 @@ from reportgen.apps.serve.guards import (
 from reportgen.apps.serve.pages import Pages
 from reportgen.apps.serve.sending import send_built
 from reportgen.apps.serve.state import ServeState
-from reportgen.apps.serve.uploads import Upload, content_disposition, download_name, shown_file_name
+from reportgen.apps.serve.uploads import (
+    Upload,
+    content_disposition,
+    download_name,
+    shown_file_name,
+    shown_stem,
+)
 from reportgen.base.catalogue import LANGUAGES
 from reportgen.rendering.templates import templates_folder
 
@@ -42,7 +53,8 @@ Handler = Callable[["Routes", Request], Awaitable[Response]]
 
 def guarded(handler: Handler) -> Handler:
     """Run a route; a PageError becomes the page with its message (and the upload, unless the refusal is
-    that the upload is not the requester's or not there), never a stack trace."""
+    that the upload is not the requester's or not there), never a stack trace. A body too large is answered
+    at once and the rest of it drained after, so the browser shows the answer instead of a reset."""
 
     @functools.wraps(handler)
     async def run(self: Routes, request: Request) -> Response:
@@ -50,8 +62,12 @@ def guarded(handler: Handler) -> Handler:
             return await handler(self, request)
         except PageError as error:
             upload = self.state.uploads.get(request.path_params.get("upload_id", ""))
-            shown = upload if error.code not in ("access", "expired") else None
-            return self.pages.error(request, error, shown)
+            shown = upload if error.code not in ("access", "expired_unused") else None
+            page = await self.pages.error(request, error, shown)
+            if error.status != 413:
+                return page
+            limit = self.state.settings.max_upload_mb * 1024 * 1024
+            return DrainingResponse(page, body_reader(request), drain_bound(limit))
 
     return run
 
@@ -83,11 +99,11 @@ class Routes:
         access, given = self.state.access, request.query_params.get("access")
         if access is not None and given is not None:
             if not hmac.compare_digest(given, access):
-                return self.pages.error(request, PageError(403, "access"))
+                return await self.pages.error(request, PageError(403, "access"))
             response = RedirectResponse("/", status_code=303)
             response.set_cookie(ACCESS_COOKIE, access, httponly=True, samesite="strict")
             return response
-        return self.pages.render(request)
+        return await self.pages.render(request)
 
     async def static(self, request: Request) -> Response:
         name = request.path_params["name"]
@@ -114,20 +130,21 @@ class Routes:
                 raise PageError(400, "no_file")
             shown = shown_file_name(raw_name)
             as_of = state.as_of()
-            outcome = await state.in_pool(check_upload, folder / "workbook", shown, state.config, as_of)
+            work = (folder / "workbook", shown, shown_stem(shown), state.config, as_of)
+            outcome = await state.in_pool(check_upload, *work)
         except BaseException:
             shutil.rmtree(folder, ignore_errors=True)
             raise
         if isinstance(outcome, Problem):
             shutil.rmtree(folder, ignore_errors=True)
-            return self.pages.problem(request, outcome)
-        state.uploads[upload_id] = Upload(upload_id, folder, shown, time.monotonic(), outcome)
+            return await self.pages.problem(request, outcome)
+        state.uploads[upload_id] = Upload(upload_id, folder, shown, state.clock(), outcome)
         return RedirectResponse(f"/u/{upload_id}", status_code=303)
 
     @guarded
     async def show(self, request: Request) -> Response:
         require_access(request, self.state.access)
-        return self.pages.render(request, upload=self.find(request))
+        return await self.pages.render(request, upload=self.find(request))
 
     @guarded
     async def build(self, request: Request) -> Response:
@@ -142,12 +159,13 @@ class Routes:
             raise PageError(400, "bad_month")
         if lang not in LANGUAGES:
             raise PageError(400, "bad_lang")
-        stem = download_name(upload.shown_name, month)[: -len(f"-{month}.pdf")]
+        stem = shown_stem(upload.shown_name)
         config, as_of = self.state.config, self.state.as_of()
-        work = (upload.workbook, upload.shown_name, stem, config, as_of, month, lang)
-        outcome = await self.state.in_pool(build_upload, *work)
+        work = (upload.workbook, upload.shown_name, stem, upload.checked.team, config, as_of, month, lang)
+        with self.state.using(upload):
+            outcome = await self.state.in_pool(build_upload, *work)
         if isinstance(outcome, Problem):
-            return self.pages.problem(request, outcome, upload)
+            return await self.pages.problem(request, outcome, upload)
         upload.built = outcome
         upload.sent = None
         return RedirectResponse(f"/u/{upload.id}#review", status_code=303)
@@ -180,17 +198,18 @@ class Routes:
         upload = self.find(request)
         if upload.built is None:
             raise PageError(409, "not_built")
-        return await send_built(request, upload, fields.get("to", ""), self.state.config.email, self.pages)
+        resend = fields.get("resend") == "1"
+        return await send_built(request, self.state, upload, fields.get("to", ""), resend, self.pages)
 
     # --- errors Starlette raises itself: the page with a message, never a trace ---
 
     async def not_found(self, request: Request, exc: Exception | None) -> Response:
-        return self.pages.error(request, PageError(404, "not_found"))
+        return await self.pages.error(request, PageError(404, "not_found"))
 
     async def not_allowed(self, request: Request, exc: Exception | None) -> Response:
-        return self.pages.error(request, PageError(405, "not_allowed"))
+        return await self.pages.error(request, PageError(405, "not_allowed"))
 
     async def internal(self, request: Request, exc: Exception) -> Response:
         print(f"reportgen serve: {type(exc).__name__}: {exc}", file=sys.stderr)
         code = "busy" if isinstance(exc, BrokenProcessPool) else "internal"
-        return self.pages.error(request, PageError(500, code))
+        return await self.pages.error(request, PageError(500, code))

@@ -1,13 +1,16 @@
 """What the routes share while the server runs: the config, the uploads by id under their root folder, the
-process pool, the page tokens' secret and the access token."""
+process pool, the archive, the page tokens' secret, the access token and the clock uploads are kept by."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import functools
 import secrets
-from collections.abc import Callable
+import threading
+import time
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +20,7 @@ from reportgen.apps.serve.errors import PageError
 from reportgen.apps.serve.guards import PageTokens, allowed_hosts, is_loopback
 from reportgen.apps.serve.retention import remove_expired
 from reportgen.apps.serve.uploads import Upload
+from reportgen.archive.store import Archive, open_archive
 from reportgen.base.config import Config
 
 T = TypeVar("T")
@@ -33,7 +37,7 @@ class ServeOptions:
 
 
 class ServeState:
-    """The app's state: uploads by id, the pool, the signing secret, the access token."""
+    """The app's state: uploads by id, the pool, the archive, the signing secret, the access token."""
 
     def __init__(self, options: ServeOptions, config: Config, executor: Executor | None = None) -> None:
         self.options = options
@@ -48,6 +52,9 @@ class ServeState:
         self.hosts = allowed_hosts(
             options.host, options.port, [*options.allow_hosts, *self.settings.allow_hosts]
         )
+        self.clock: Callable[[], float] = time.monotonic  # uploads' last use; a test may set its own
+        self._archive: Archive | None = None
+        self._archive_lock = threading.Lock()
 
     @property
     def url(self) -> str:
@@ -59,15 +66,40 @@ class ServeState:
         return self.options.as_of or dt.date.today()
 
     def find(self, upload_id: str) -> Upload:
-        """The upload by its id; one unknown or already removed is the `expired` message."""
+        """The upload by its id, its last use now; one unknown or already removed is the `expired` message."""
         upload = self.uploads.get(upload_id)
         if upload is None:
-            raise PageError(404, "expired", minutes=self.settings.retention_minutes)
+            raise PageError(404, "expired_unused", minutes=self.settings.retention_minutes)
+        upload.last_used = self.clock()
         return upload
 
+    @contextlib.contextmanager
+    def using(self, upload: Upload) -> Iterator[Upload]:
+        """A build or a send under way: the sweeper keeps the upload, and its last use is when it ends."""
+        upload.busy += 1
+        try:
+            yield upload
+        finally:
+            upload.busy -= 1
+            upload.last_used = self.clock()
+
     def remove_expired(self, now: float) -> list[str]:
-        """Delete every upload older than the retention time, folder and all; returns their ids."""
+        """Delete every upload unused for the retention time, folder and all; returns their ids."""
         return remove_expired(self.uploads, self.settings.retention_minutes, now)
+
+    def archive(self) -> Archive:
+        """The archive ([archive] of the config), opened on first use and kept; blocking (call it in a
+        thread). A failure is an ArchiveError and the next call tries again (a lock may have gone)."""
+        with self._archive_lock:
+            if self._archive is None:
+                self._archive = open_archive(self.config.archive)
+            return self._archive
+
+    def close_archive(self) -> None:
+        with self._archive_lock:
+            if self._archive is not None:
+                self._archive.close()
+                self._archive = None
 
     async def in_pool(self, work: Callable[..., T], *args: Any) -> T:
         """Run a pipeline call in the pool: the event loop keeps serving while it builds."""

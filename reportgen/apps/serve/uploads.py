@@ -8,7 +8,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from reportgen.apps.serve.builds import BuiltReview, CheckedUpload
-from reportgen.delivery.smtp import DeliveryReceipt
+from reportgen.pipeline.mailing import SendResult
 
 NAME_LIMIT = 120
 
@@ -20,10 +20,11 @@ class Upload:
     id: str
     folder: Path
     shown_name: str
-    created: float
+    last_used: float  # the server's clock at the last request that touched it: retention counts from here
     checked: CheckedUpload
     built: BuiltReview | None = None
-    sent: DeliveryReceipt | None = None  # the last send of the review built now
+    sent: SendResult | None = None  # the last send of the review built now
+    busy: int = 0  # builds and sends under way: the sweeper leaves it alone meanwhile
 
     @property
     def workbook(self) -> Path:
@@ -39,10 +40,15 @@ def shown_file_name(raw: str) -> str:
     return name or "workbook"
 
 
+def shown_stem(shown_name: str) -> str:
+    """The uploaded file's name without its extension: `build`'s stem for the PDF, the team's name when
+    neither the config nor the sheet gives one."""
+    return shown_name.rsplit(".", 1)[0] if "." in shown_name[1:] else shown_name
+
+
 def download_name(shown_name: str, month: str) -> str:
     """`<stem>-<YYYY-MM>.pdf`, the name `build` would give the PDF."""
-    stem = shown_name.rsplit(".", 1)[0] if "." in shown_name[1:] else shown_name
-    return f"{stem}-{month}.pdf"
+    return f"{shown_stem(shown_name)}-{month}.pdf"
 
 
 def content_disposition(name: str) -> str:

@@ -1,0 +1,105 @@
+"""The history panel: what the archive holds for the upload's team, month by month, newest first; each
+version with when it was built and whether (and to how many) it was sent. Read-only, bounded, plain text."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from reportgen.archive.records import VersionSummary
+from reportgen.archive.store import Archive
+from reportgen.base.catalogue import LANGUAGES, Catalogue
+from reportgen.base.errors import ArchiveError
+from reportgen.wording.format import Formatter
+
+MONTHS_SHOWN = 12  # the team's latest months in the archive
+VERSIONS_SHOWN = 5  # per month, newest first; older ones are counted
+
+
+@dataclass(frozen=True, slots=True)
+class VersionLine:
+    """One version of a month as the panel shows it: every field already text."""
+
+    version: int
+    built: str  # the latest build's time, or the version's own
+    langs: str  # the languages it was built in
+    sent: str  # sent when and to how many, or not sent
+    state: str  # sent | not_sent | failed: the line's mark
+
+
+@dataclass(frozen=True, slots=True)
+class MonthLines:
+    month: str  # YYYY-MM
+    title: str  # October 2026 / 2026年10月
+    versions: tuple[VersionLine, ...]
+    more: int  # older versions not shown
+
+
+@dataclass(frozen=True, slots=True)
+class TeamHistory:
+    """The panel: the team's months, or why the archive could not be read."""
+
+    team: str
+    months: tuple[MonthLines, ...] = ()
+    more_months: int = 0  # months older than those shown
+    unavailable: str | None = None
+
+
+def read_versions(archive: Archive, team: str) -> list[VersionSummary]:
+    """Every version of the team's reviews, newest month first (blocking: call it in a thread)."""
+    return archive.versions(team)
+
+
+def local(moment: dt.datetime) -> str:
+    """A moment in this machine's time zone, to the minute (as `reportgen history` prints it)."""
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def team_history(team: str, versions: list[VersionSummary] | ArchiveError, words: Catalogue) -> TeamHistory:
+    """The panel in `words`' language: the latest MONTHS_SHOWN months, VERSIONS_SHOWN versions each."""
+    if isinstance(versions, ArchiveError):
+        return TeamHistory(team, unavailable=versions.message(words.lang))
+    by_month: dict[str, list[VersionSummary]] = {}
+    for version in versions:
+        by_month.setdefault(version.month, []).append(version)
+    months = sorted(by_month, reverse=True)
+    formatter = Formatter(words.lang, "")
+    shown = tuple(
+        MonthLines(
+            month=month,
+            title=formatter.month(month),
+            versions=tuple(
+                version_line(version, words)
+                for version in sorted(by_month[month], key=lambda item: -item.version)[:VERSIONS_SHOWN]
+            ),
+            more=max(0, len(by_month[month]) - VERSIONS_SHOWN),
+        )
+        for month in months[:MONTHS_SHOWN]
+    )
+    return TeamHistory(team, shown, max(0, len(months) - MONTHS_SHOWN))
+
+
+def version_line(version: VersionSummary, words: Catalogue) -> VersionLine:
+    latest = version.builds[0] if version.builds else None
+    langs = sorted({build.lang for build in version.builds})
+    names = words.text("where.list").join(
+        words.text(f"web.lang_{lang}") for lang in langs if lang in LANGUAGES
+    )
+    sends = [send for build in version.builds for send in build.sends]
+    reached = {address for send in sends for address in send.accepted}
+    if reached:
+        first = version.sent_at
+        assert first is not None
+        code = "web.history_sent_one" if len(reached) == 1 else "web.history_sent"
+        sent, state = words.text(code, at=local(first), count=len(reached)), "sent"
+    elif any(send.result in ("failed", "partial", "in_doubt") for send in sends):
+        sent, state = words.text("web.history_not_delivered"), "failed"
+    else:
+        sent, state = words.text("web.history_not_sent"), "not_sent"
+    return VersionLine(
+        version=version.version,
+        built=local(latest.at if latest else version.created_at),
+        langs=names,
+        sent=sent,
+        state=state,
+    )
