@@ -55,7 +55,7 @@ def test_send_logs_its_time_and_counts_never_the_password_or_an_address(tmp_path
         )
         env = {"REPORTGEN_SMTP_PASSWORD": PASSWORD}
         plain = run("send", pdf, "--config", config, env=env)
-        verbose = run("-vv", "send", pdf, "--config", config, "--cc", "cfo@example.com", env=env)
+        verbose = run("-vv", "send", pdf, "--config", config, "--cc", "cfo@example.com", "--resend", env=env)
     assert plain.returncode == verbose.returncode == ExitCode.OK, plain.stderr + verbose.stderr
     assert len(handler.received) == 2
     assert plain.stderr == ""

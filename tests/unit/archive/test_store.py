@@ -65,7 +65,8 @@ def test_first_use_creates_the_schema_and_a_second_open_needs_no_migration(url: 
     first.close()
     engine = sa.create_engine(url)
     with engine.connect() as connection:
-        assert connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == SCHEMA_REVISION
+        revision = connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+        assert revision == SCHEMA_REVISION
         tables = set(sa.inspect(connection).get_table_names())
     engine.dispose()
     assert {"reviews", "builds", "sends", "deliveries", "events"} <= tables
