@@ -18,6 +18,7 @@ import click
 from reportgen import __version__
 from reportgen.apps.batch import BatchOptions, run_batch
 from reportgen.apps.history import print_history, print_versions
+from reportgen.apps.schedule import list_lines, next_lines, run_now, run_service, schedule_of
 from reportgen.apps.starter import starter_workbook
 from reportgen.apps.watch import Watcher, WatchOptions
 from reportgen.base.catalogue import catalogue
@@ -25,6 +26,8 @@ from reportgen.base.config import Config, load_config
 from reportgen.base.errors import ExitCode, InputError, ReportgenError, UsageError
 from reportgen.base.files import write_atomic
 from reportgen.base.model import Severity
+from reportgen.cycle.runs import approve as approve_draft
+from reportgen.cycle.runs import reject as reject_draft
 from reportgen.delivery.dispatch import check_can_send
 from reportgen.delivery.message import compose_message, resolve_recipients
 from reportgen.figures.review import severity_counts, worst_first
@@ -380,7 +383,7 @@ def _language_of(argv: Sequence[str]) -> str | None:
 
 
 # Commands that end when their outputs are written: their objects need no tearing down.
-SHORT_COMMANDS = frozenset({"build", "check", "init", "send"})
+SHORT_COMMANDS = frozenset({"build", "check", "init", "send", "approve", "reject"})
 
 
 def run() -> None:
@@ -578,3 +581,102 @@ def history_show(team: str, month: str, config_path: Path | None, lang: str | No
         print_versions(archive, team, _month(month) or month, lang or "en")
     finally:
         archive.close()
+
+
+@cli.group()
+def schedule() -> None:
+    """The monthly cycle: build on its day, the lead approves, then management gets it ([schedule])."""
+
+
+@schedule.command("run")
+@config_option
+def schedule_run(config_path: Path | None) -> None:
+    """Run the schedule in the foreground until Ctrl-C (a systemd unit or Task Scheduler keeps it up)."""
+    gc.enable()  # a service lives long: the pause that suits a short command would let cycles pile up
+    config = load_config(config_path, None)
+    schedule_of(config)
+    archive = _open_archive(config)
+    try:
+        run_service(config.path or config_path, archive, lambda line: click.echo(line))
+    finally:
+        archive.close()
+
+
+@schedule.command("next")
+@config_option
+@lang_option
+def schedule_next(config_path: Path | None, lang: str | None) -> None:
+    """When each team's next run is (local time), and where its last month stands."""
+    config = load_config(config_path, None)
+    schedule_of(config)
+    archive = _open_archive(config)
+    try:
+        lines = next_lines(archive, config, dt.datetime.now(dt.UTC), lang or config.email.language or "en")
+    finally:
+        archive.close()
+    for line in lines:
+        click.echo(line)
+
+
+@schedule.command("list")
+@config_option
+@lang_option
+def schedule_list(config_path: Path | None, lang: str | None) -> None:
+    """The teams the schedule builds for, with their workbook and when."""
+    config = load_config(config_path, None)
+    schedule_of(config)
+    archive = _open_archive(config)
+    try:
+        lines = list_lines(archive, config, lang or config.email.language or "en")
+    finally:
+        archive.close()
+    for line in lines:
+        click.echo(line)
+
+
+@schedule.command("run-now")
+@click.argument("team")
+@config_option
+def schedule_run_now(team: str, config_path: Path | None) -> None:
+    """Run one team's month now (the month just ended), as the schedule would."""
+    config = load_config(config_path, None)
+    schedule_of(config)
+    archive = _open_archive(config)
+    try:
+        run_now(archive, config, team, dt.datetime.now(dt.UTC))
+        for line in next_lines(archive, config, dt.datetime.now(dt.UTC), config.email.language or "en"):
+            click.echo(line)
+    finally:
+        archive.close()
+
+
+@cli.command()
+@click.argument("team")
+@click.argument("month", metavar="YYYY-MM")
+@config_option
+def approve(team: str, month: str, config_path: Path | None) -> None:
+    """Send the draft waiting for approval, exactly as drafted, to management."""
+    config = load_config(config_path, None)
+    archive = _open_archive(config)
+    try:
+        result = approve_draft(archive, config, team, _month(month) or month)
+    finally:
+        archive.close()
+    words = catalogue(config.email.language or "en")
+    click.echo(words.text("cycle.approved", team=team, month=month, count=len(result.receipt.accepted)))
+
+
+@cli.command()
+@click.argument("team")
+@click.argument("month", metavar="YYYY-MM")
+@click.option("--reason", required=True, help="Why the draft is turned down (recorded).")
+@config_option
+def reject(team: str, month: str, reason: str, config_path: Path | None) -> None:
+    """Turn the draft down, with the reason; the next run builds a new version."""
+    config = load_config(config_path, None)
+    archive = _open_archive(config)
+    try:
+        reject_draft(archive, team, _month(month) or month, reason)
+    finally:
+        archive.close()
+    click.echo(catalogue(config.email.language or "en").text("cycle.rejected", team=team, month=month))

@@ -89,7 +89,8 @@ def print_versions(archive: Archive, team: str, month: str, lang: str) -> None:
         print(words.text("history.events"))
         for event in events:
             number = f" v{event.version}" if event.version is not None else ""
-            print(f"  {local(event.at)}{number}  {words.text(f'history.event_{event.kind}')}")
+            label = words.templates.get(f"history.event_{event.kind}", event.kind)  # a newer kind: its name
+            print(f"  {local(event.at)}{number}  {label}")
 
 
 def send_line(send: SendSummary, words: Catalogue) -> str:

@@ -400,8 +400,10 @@ class Archive:
                 .where(runs.c.id == run.run_id)
                 .values(state=state, detail={**run.detail, **detail}, finished_at=now)
             )
-            self._event(connection, f"run_{state}", detail.get("review_team") or run.team, run.month,
-                        detail.get("version"), now, schedule_team=run.team, **detail)  # fmt: skip
+            merged = {**run.detail, **detail}
+            facts = {name: value for name, value in detail.items() if name not in ("review_team", "version")}
+            self._event(connection, f"run_{state}", merged.get("review_team") or run.team, run.month,
+                        merged.get("version"), now, schedule_team=run.team, **facts)  # fmt: skip
 
     def runs(self, team: str | None = None, month: str | None = None) -> list[RunRecord]:
         """The attempts, newest first."""

@@ -137,6 +137,9 @@ def perform(
         archive.finish_run(run, "failed", problem=failure.reason("en"))
         logger.warning("cycle: %s %s: mail failed: %s", team.key, decision.month, failure.reason("en"))
         return run
+    except Exception as bug:  # a bug: the attempt is recorded as failed (retried next tick), then it surfaces
+        archive.finish_run(run, "failed", problem=f"{type(bug).__name__}: {bug}")
+        raise
 
 
 def _last_months_workbook(archive: Archive, team: Team, month: str) -> str | None:
@@ -178,12 +181,17 @@ def _build_and_deliver(
     schedule = config.schedule
     assert schedule is not None  # a run exists only for a config with a schedule
     try:
+        out = out_folder(schedule)
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise InputError(out, "output_unwritable", detail=exc.strerror or str(exc)) from exc
         built = build_to_files(
             team.workbook,
             config,
             today,
             month=decision.month,
-            out_dir=out_folder(schedule),
+            out_dir=out,
             archive=OpenedArchive(archive),
         )
     except (
