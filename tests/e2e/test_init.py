@@ -46,7 +46,9 @@ def test_round_trip_init_check_build(tmp_path: Path, lang: str) -> None:
     workbook = tmp_path / f"starter-{lang}.xlsx"
     result = run("init", workbook, "--lang", lang, "--as-of", AS_OF, cwd=tmp_path)
     assert result.returncode == ExitCode.OK, result.stderr
-    assert result.stdout.strip() == str(workbook) and workbook.is_file()
+    config = workbook.with_name("reportgen.toml")
+    assert result.stdout.splitlines() == [str(workbook), str(config)] and workbook.is_file()
+    assert "[schedule]" in config.read_text("utf-8")  # the starter config documents the monthly cycle
 
     checked = run("check", workbook, "--json", "--as-of", AS_OF, cwd=tmp_path)
     assert checked.returncode == ExitCode.OK, checked.stderr
