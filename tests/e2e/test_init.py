@@ -6,9 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import openpyxl
@@ -19,22 +17,10 @@ from reportgen.apps.starter import example_rows
 from reportgen.base import vocab
 from reportgen.base.catalogue import catalogue
 from reportgen.base.errors import ExitCode
+from tests.commands import run
 
 AS_OF = "2026-11-03"
 LANG_INDEX = {"en": 0, "zh": 1}
-
-
-def run(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
-    """The CLI in a fresh process, away from any reportgen.toml (cwd and the user's config folder)."""
-    env = {**os.environ, "XDG_CONFIG_HOME": str(cwd / "no-config")}
-    return subprocess.run(
-        [sys.executable, "-m", "reportgen", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=cwd,
-        env=env,
-    )
 
 
 def pdf_text(path: Path) -> str:
