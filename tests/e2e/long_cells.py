@@ -1,6 +1,7 @@
-"""A workbook whose cells hold Excel's maximum of 32,767 characters wherever the review quotes cell text (issue
-19, item 8): a long Chinese activity, one unbroken word, a 2,000-line cell, and the same in the owner, decision,
-initiative, stage, lesson, goal name, team title and commentary. Made at test time (a few KB: the text repeats)."""
+"""A workbook whose cells hold Excel's maximum of 32,767 characters wherever the review quotes cell text
+(issue 19, item 8): a long Chinese activity, one unbroken word, a 2,000-line cell, and the same in the owner,
+decision, initiative, stage, lesson, goal name, team title, commentary and unreadable date and cost cells.
+Made at test time (about 190 KB; the 2,000 numbered lines compress least)."""
 
 from __future__ import annotations
 
@@ -49,7 +50,9 @@ def long_cells_workbook(folder: Path, name: str = "long-cells.xlsx") -> Path:
              "方案", None],
         ]  # fmt: skip
     # a due date and a cost that cannot be read: their findings quote the cells' text
-    rows.append([dt.date(2026, 10, 4), "SEO", "Audit", "Ann", "G1", "Done", CHINESE, None, WORD, 1] + [None] * 4)
+    rows.append(
+        [dt.date(2026, 10, 4), "SEO", "Audit", "Ann", "G1", "Done", CHINESE, None, WORD, 1] + [None] * 4
+    )
     rows.append([dt.date(2026, 9, 10), "SEO", CHINESE, "Ann", "G1", "Done", None, None, 20, 1] + [None] * 4)
     rows.append([dt.date(2026, 11, 3), "SEO", LINES, WORD, "G1", "Planned", None, None, 0, 0] + [None] * 4)
     for row in rows:
