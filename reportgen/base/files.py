@@ -15,8 +15,8 @@ def write_atomic(path: str | Path, data: bytes) -> Path:
     """Write `data` to `path` via a temp file beside it; a failure leaves the old file (or nothing) behind."""
     target = Path(path)
     try:
-        handle, temp_name = tempfile.mkstemp(
-            prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or "."
+        handle, temp_name = tempfile.mkstemp(  # a bounded prefix: a name near the file system's limit fits
+            prefix=f".{target.name[:32]}.", suffix=".tmp", dir=target.parent or "."
         )
     except OSError as exc:
         raise InputError(target, "output_unwritable", detail=exc.strerror or str(exc)) from exc

@@ -5,7 +5,9 @@ write (`build_to_files`), the path build, batch, watch and serve share."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,6 +15,7 @@ from pathlib import Path
 
 from reportgen.archive.records import RecordedBuild
 from reportgen.base import vocab
+from reportgen.base.catalogue import catalogue
 from reportgen.base.config import Config
 from reportgen.base.errors import InputError
 from reportgen.base.files import write_atomic
@@ -39,6 +42,7 @@ from reportgen.pipeline.archiving import (
 from reportgen.reading.mapping import map_activities
 from reportgen.reading.normalize import normalize_rows
 from reportgen.reading.workbook import ReadLimits, read_workbook
+from reportgen.rendering.context import table_name
 from reportgen.rendering.document import RenderedReview, render_review
 from reportgen.rendering.pdf import UnloadableFiles
 from reportgen.wording.changes import Revision
@@ -200,6 +204,9 @@ def build_to_files(
     files are written, naming them."""
     started = time.perf_counter()
     stem = stem or workbook.stem
+    for explicit in (pdf_path, html_path, json_path):  # the user's own names: refused before the work
+        if explicit is not None:
+            check_name_fits(explicit)
     checked = check_workbook(workbook, config, as_of)
     review = build_review(checked, month, as_of, lang, config)
     history = ArchiveContext(
@@ -221,6 +228,8 @@ def build_to_files(
     if not with_pdf and html_path is None:
         return BuiltFiles(review, None, written=tuple(written))
     revision = revision_of(history.plan, review) if with_pdf else None
+    folder = pdf_path.parent if pdf_path is not None else (out_dir or workbook.parent)
+    stem = fitting_stem(workbook, stem, review.month, folder)  # before the attached table is named
     rendered = _render(
         review, config, templates, stem, with_pdf=with_pdf, with_page=html_path is not None, revision=revision
     )
@@ -229,7 +238,7 @@ def build_to_files(
     target = None
     recorded = None
     if rendered.pdf is not None:
-        target = pdf_path or (out_dir or workbook.parent) / f"{stem}-{review.month}.pdf"
+        target = pdf_path or folder / f"{stem}-{review.month}.pdf"
         if rendered.table is not None:  # the complete table travels inside the PDF and beside it
             write(target.with_name(rendered.table.name), rendered.table.data)
         write(target, rendered.pdf)
@@ -246,6 +255,56 @@ def build_to_files(
     if history.problem is not None:
         raise history.problem.keeping(*written)
     return BuiltFiles(review, target, recorded, revision, tuple(written))
+
+
+def name_limit(folder: Path) -> int:
+    """The longest file name, in bytes, the folder's file system takes (its nearest existing folder's; 255,
+    the common limit, when it cannot say)."""
+    for candidate in (folder, *folder.parents):
+        try:
+            return os.pathconf(candidate, "PC_NAME_MAX")
+        except (OSError, ValueError):
+            continue
+    return 255
+
+
+def check_name_fits(path: Path) -> None:
+    """An output the user named stays their choice: one too long for its file system is refused, by name and
+    with the limit, before the review is built."""
+    size = len(os.fsencode(path.name))
+    limit = name_limit(path.parent)
+    if size > limit:
+        raise InputError(path, "output_name_too_long", size=size, limit=limit)
+
+
+def fitting_stem(workbook: Path, stem: str, month: str, folder: Path) -> str:
+    """The stem the review's default file names use in `folder`: `stem` when its longest name (the attached
+    table's, `<stem>-<YYYY-MM>-activities.xlsx`) fits the file system's limit, else as much of it as fits,
+    cut between characters, with `~` and six hex digits of its hash, so that two long names cut alike still
+    name different files. The shortening is logged as a warning naming the file."""
+    limit = name_limit(folder)
+    if len(os.fsencode(table_name(stem, month))) <= limit:
+        return stem
+    digest = "~" + hashlib.sha256(os.fsencode(stem)).hexdigest()[:6]
+    room = limit - len(os.fsencode(table_name(digest, month)))
+    kept, size = 0, 0
+    for char in stem:  # whole characters only: a name is never cut inside a UTF-8 sequence
+        size += len(os.fsencode(char))
+        if size > room:
+            break
+        kept += 1
+    shortened = stem[:kept].rstrip(" .-") + digest
+    logger.warning(
+        "output: %s",
+        catalogue("en").text(
+            "output.name_shortened",
+            workbook=workbook.name,
+            folder=folder,
+            limit=limit,
+            name=f"{shortened}-{month}.pdf",
+        ),
+    )
+    return shortened
 
 
 def _render(

@@ -9,6 +9,7 @@ fails mypy here or StrictUndefined there, instead of printing nothing."""
 from __future__ import annotations
 
 import dataclasses
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -40,7 +41,6 @@ LADDER_LIMIT = 12
 MISSES_LIMIT = 7  # section 2 must end on its page with its "easily overlooked" box
 LESSONS_LIMIT = 8  # distinct lessons in the conclusion, in sheet order
 NOTES_LIMIT = 3  # the lead's paragraphs per section (Commentary sheet)
-NOTE_CHARS = 1200  # of one paragraph; the cell has the rest
 NEXT_LIMIT = 8  # next month's plan: the conclusion stays on one page
 RUNG_LIMIT = 2  # stages drawn per layer of a ladder
 OVERLOOKED_LIMIT = 6  # items in one "easily overlooked" box, the most telling first
@@ -52,6 +52,20 @@ SECTION_ORDER: tuple[Principle, ...] = (
     Principle.DEFERRED_PAYOFF,
     Principle.LAYERED,
 )
+
+
+# Cell text is bounded before layout: a pasted paragraph of 32,767 characters, one unbroken word or a
+# 2,000-line cell kept WeasyPrint measuring one table for over 15 minutes (issue 19). Widths count units: a
+# character is one, a wide (Chinese) character two, so a bound reads about as long in either language.
+CELL_WIDTH = 300  # a table cell's text: 300 letters or 150 Chinese characters
+CELL_LINES = 6  # lines of a cell's text (a 2,000-line cell shows its first six)
+PHRASE_WIDTH = 120  # a name quoted in a sentence or a narrow column: a goal, an initiative, an owner
+PHRASE_LINES = 2
+TEAM_WIDTH = 60  # the team (the title cell when the config names none): the cover's title, atop every page
+NOTE_WIDTH = 1200  # one paragraph of the lead's (Commentary sheet)
+NOTE_LINES = 12
+MESSAGE_WIDTH = 600  # a finding's sentence as the archive kept it (the page of changes)
+CUT_MARK = "…"
 
 
 def table_name(stem: str, month: str) -> str:
@@ -112,6 +126,7 @@ class SectionFrame:
     overlooked: tuple[OverlookedItem, ...]
     overlooked_more: str  # "… and 3 more like these." or ""
     trends: tuple[TrendLine, ...] = ()  # the section's KPIs over twelve months
+    cut: bool = False  # a cell's text in it was cut: it says where the full text is (review.cut_note)
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +144,7 @@ class CoverContext:
     contents: tuple[SectionFrame, ...]  # the numbered sections, in order
     revised: str = ""  # "Revised — replaces the review sent on …", or ""
     trend_note: str = ""  # which months of the trend lines came from the archive, or ""
+    cut: bool = False  # a cell's text on it (the team, a takeaway, a note) was cut
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,6 +293,7 @@ class ConclusionContext:
     next_rows: tuple[NextMonthRow, ...]
     next_more: str
     no_next: str
+    cut: bool = False  # a cell's text in it was cut
 
 
 @dataclass(frozen=True, slots=True)
@@ -313,6 +330,9 @@ class AppendixContext:
     activities_note: str  # names the attached complete table when the list was cut, else ""
     findings: tuple[FindingRow, ...]
     findings_note: str  # "The first 120 of 217 findings are listed…", or ""
+    table_attached: bool = False  # the complete activity table travels inside the PDF (and beside it)
+    activities_cut: bool = False  # a cell's text in appendix A was cut
+    findings_cut: bool = False  # a value quoted in appendix B was cut
 
 
 @dataclass(frozen=True, slots=True)
@@ -345,6 +365,7 @@ class RevisionContext:
     findings_removed: tuple[FindingRow, ...]
     rows: tuple[RowChangeRow, ...]
     rows_more: str
+    cut: bool = False  # a cell's text in it was cut
 
 
 @dataclass(frozen=True, slots=True)
@@ -368,11 +389,56 @@ class ReviewContext:
     appendix: AppendixContext
     charts: Mapping[str, str] = field(default_factory=dict)
     revision: RevisionContext | None = None  # a revised review's page of changes
+    cut_note: str = ""  # where the full text of a cut cell is; each part that cut one shows it
 
 
 # ---------------------------------------------------------------------------------------------- the helpers
 
 CHANGED_ROWS_LIMIT = 40  # rows listed on the page of changes; the archive's history has the rest
+
+
+def bounded(text: str, width: int = CELL_WIDTH, lines: int = CELL_LINES) -> str:
+    """`text` as the page shows it: itself when it fits in `width` units (a wide character counts two) and
+    `lines` lines, else cut before the first unit or line past the bound and marked "…" (within the width).
+    Only as much of the text is read as the bound needs, whatever the cell holds."""
+    units = 0
+    breaks = 0
+    fits = 0  # how many characters fit with room for the mark
+    for index, char in enumerate(text):
+        if char == "\n":
+            breaks += 1
+            if breaks >= lines:
+                return text[:index].rstrip() + CUT_MARK
+        units += 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+        if units > width:
+            return text[:fits].rstrip() + CUT_MARK
+        if units < width:  # the mark takes one unit
+            fits = index + 1
+    return text
+
+
+class Clip:
+    """Bounds the cell text of one part of the page and remembers whether it cut any, so that part can say
+    where the full text is. Made afresh for each part by `build_context`, never kept."""
+
+    def __init__(self) -> None:
+        self.cut = False
+
+    def __call__(self, text: str, width: int = CELL_WIDTH, lines: int = CELL_LINES) -> str:
+        shown = bounded(text, width, lines)
+        if shown is not text:
+            self.cut = True
+        return shown
+
+    def phrase(self, text: str) -> str:
+        """A name in a sentence or a narrow column."""
+        return self(text, PHRASE_WIDTH, PHRASE_LINES)
+
+    def params(self, params: Mapping[str, object]) -> dict[str, object]:
+        """A sentence's parameters with their text (names from cells, a cell's value) bounded as phrases."""
+        return {
+            name: self.phrase(value) if isinstance(value, str) else value for name, value in params.items()
+        }
 
 
 def delta_of(
@@ -547,26 +613,27 @@ def refs_text(rows: Sequence[Mapped], sheet: str, column: int, fmt: Formatter) -
 
 
 def overlooked_items(
-    items: Sequence[Overlooked], review: Review, fmt: Formatter
+    items: Sequence[Overlooked], review: Review, fmt: Formatter, clip: Clip
 ) -> tuple[OverlookedItem, ...]:
     sheet = review.checked.sheet
     column = review.checked.columns.get("activity", review.checked.columns["date"])
     return tuple(
         OverlookedItem(
-            fmt.say(f"overlooked.{item.code}", item.params), refs_text(item.rows, sheet, column, fmt)
+            fmt.say(f"overlooked.{item.code}", clip.params(item.params)),
+            refs_text(item.rows, sheet, column, fmt),
         )
         for item in items
     )
 
 
-def commentary_notes(review: Review) -> dict[str, tuple[LeadNote, ...]]:
-    """The month's Commentary paragraphs by section, in sheet order; bounded, since a cell may hold a page."""
+def commentary_notes(review: Review, clips: Mapping[str, Clip]) -> dict[str, tuple[LeadNote, ...]]:
+    """The month's Commentary paragraphs by section, in sheet order; bounded, since a cell may hold a page
+    (each by the clip of the part it stands in)."""
     notes: dict[str, list[LeadNote]] = {section: [] for section in vocab.COMMENTARY_SECTIONS}
     for note in review.commentary:
         shown = notes[note.section]
         if len(shown) < NOTES_LIMIT:
-            text = note.text if len(note.text) <= NOTE_CHARS else note.text[: NOTE_CHARS - 1].rstrip() + "…"
-            shown.append(LeadNote(text, str(note.ref)))
+            shown.append(LeadNote(clips[note.section](note.text, NOTE_WIDTH, NOTE_LINES), str(note.ref)))
     return {section: tuple(shown) for section, shown in notes.items()}
 
 
@@ -574,7 +641,7 @@ def commentary_notes(review: Review) -> dict[str, tuple[LeadNote, ...]]:
 
 
 def section_frame(
-    principle: Principle, number: int, review: Review, notes: tuple[LeadNote, ...], fmt: Formatter
+    principle: Principle, number: int, review: Review, notes: tuple[LeadNote, ...], fmt: Formatter, clip: Clip
 ) -> SectionFrame:
     words = fmt.words
     overlooked = review.overlooked[principle]
@@ -584,7 +651,7 @@ def section_frame(
         title=words.text(f"review.section.{principle.value}"),
         lead=words.text(f"review.lead.{principle.value}"),
         notes=notes,
-        overlooked=overlooked_items(overlooked[:OVERLOOKED_LIMIT], review, fmt),
+        overlooked=overlooked_items(overlooked[:OVERLOOKED_LIMIT], review, fmt, clip),
         overlooked_more=words.text("review.overlooked_more", count=len(overlooked) - OVERLOOKED_LIMIT)
         if len(overlooked) > OVERLOOKED_LIMIT
         else "",
@@ -627,10 +694,10 @@ def cover_context(
     )
 
 
-def goal_row(goal: GoalFigures, fmt: Formatter) -> GoalRow:
+def goal_row(goal: GoalFigures, fmt: Formatter, clip: Clip) -> GoalRow:
     return GoalRow(
-        id=goal.id,
-        name=goal.name,
+        id=clip.phrase(goal.id),
+        name=clip(goal.name),
         metric=fmt.metric(goal.metric) if goal.metric else "—",
         target=fmt.number(goal.target),
         actual=fmt.number(goal.actual),
@@ -641,11 +708,11 @@ def goal_row(goal: GoalFigures, fmt: Formatter) -> GoalRow:
     )
 
 
-def connection_context(review: Review, frame: SectionFrame, fmt: Formatter) -> ConnectionContext:
+def connection_context(review: Review, frame: SectionFrame, fmt: Formatter, clip: Clip) -> ConnectionContext:
     current = review.current
     return ConnectionContext(
         frame=frame,
-        goals=tuple(goal_row(goal, fmt) for goal in current.goals),
+        goals=tuple(goal_row(goal, fmt, clip) for goal in current.goals),
         coverage=fmt.words.text(
             "review.connection.coverage",
             share_activities=fmt.percent(current.goal_coverage),
@@ -693,7 +760,9 @@ def execution_summary(review: Review, fmt: Formatter) -> tuple[str, ...]:
     return tuple(sentences)
 
 
-def execution_context(review: Review, frame: SectionFrame, cells: Cells, fmt: Formatter) -> ExecutionContext:
+def execution_context(
+    review: Review, frame: SectionFrame, cells: Cells, fmt: Formatter, clip: Clip
+) -> ExecutionContext:
     misses = [row for row in review.rows if row.activity.status in (Status.DELAYED, Status.CANCELLED)]
     misses.sort(key=lambda row: row.activity.decision is not None)  # the unexplained first: they need action
     # the page holds seven misses, or two fewer for each of the lead's paragraphs on it
@@ -704,10 +773,10 @@ def execution_context(review: Review, frame: SectionFrame, cells: Cells, fmt: Fo
         summary=execution_summary(review, fmt),
         misses=tuple(
             MissRow(
-                activity=row.activity.activity,
+                activity=clip(row.activity.activity),
                 status=fmt.status(row.activity.status),
-                owner=row.activity.owner or "—",
-                decision=row.activity.decision,
+                owner=clip.phrase(row.activity.owner or "—"),
+                decision=clip(row.activity.decision) if row.activity.decision is not None else None,
                 cell=cells.of(row, decision_field),
             )
             for row in misses[:shown]
@@ -768,17 +837,17 @@ def rung(ladder: Ladder, layer: str, cells: Cells, fmt: Formatter) -> Rung:
     )
 
 
-def ladder_row(ladder: Ladder, cells: Cells, fmt: Formatter) -> LadderRow:
+def ladder_row(ladder: Ladder, cells: Cells, fmt: Formatter, clip: Clip) -> LadderRow:
     words = fmt.words
     if ladder.current is None:
         now = words.text("review.layered.all_done")
     elif ladder.current.layer:
         now = fmt.layer(ladder.current.layer)
     else:
-        now = ladder.current.row.activity.stage or ""
+        now = clip.phrase(ladder.current.row.activity.stage or "")
     return LadderRow(
-        initiative=ladder.initiative,
-        owner=ladder.owner or "—",
+        initiative=clip(ladder.initiative),
+        owner=clip.phrase(ladder.owner or "—"),
         rungs=tuple(rung(ladder, layer, cells, fmt) for layer in LAYERS),
         standing=fmt.layer(ladder.standing) if ladder.standing else words.text("review.layered.nothing_done"),
         now=now,
@@ -789,18 +858,20 @@ def ladder_row(ladder: Ladder, cells: Cells, fmt: Formatter) -> LadderRow:
     )
 
 
-def layered_context(review: Review, frame: SectionFrame, cells: Cells, fmt: Formatter) -> LayeredContext:
+def layered_context(
+    review: Review, frame: SectionFrame, cells: Cells, fmt: Formatter, clip: Clip
+) -> LayeredContext:
     return LayeredContext(
         frame=frame,
         layers=tuple(fmt.layer(layer) for layer in LAYERS),
-        ladders=tuple(ladder_row(ladder, cells, fmt) for ladder in review.ladders[:LADDER_LIMIT]),
+        ladders=tuple(ladder_row(ladder, cells, fmt, clip) for ladder in review.ladders[:LADDER_LIMIT]),
         ladders_more=more(len(review.ladders), LADDER_LIMIT, fmt),
         no_ladders=fmt.words.text("review.layered.none", month=fmt.month(review.month)),
     )
 
 
-def takeaway_texts(review: Review, fmt: Formatter) -> tuple[str, ...]:
-    return tuple(fmt.say(f"takeaway.{item.code}", item.params) for item in review.takeaways)
+def takeaway_texts(review: Review, fmt: Formatter, clip: Clip) -> tuple[str, ...]:
+    return tuple(fmt.say(f"takeaway.{item.code}", clip.params(item.params)) for item in review.takeaways)
 
 
 def planned_done(review: Review, fmt: Formatter) -> str:
@@ -825,7 +896,7 @@ def planned_done(review: Review, fmt: Formatter) -> str:
     return text
 
 
-def lessons(review: Review, cells: Cells, fmt: Formatter) -> tuple[tuple[Lesson, ...], str]:
+def lessons(review: Review, cells: Cells, fmt: Formatter, clip: Clip) -> tuple[tuple[Lesson, ...], str]:
     """One entry per lesson, however many activities taught it (teams copy a lesson across rows), and the
     note on how many more there are."""
     words = fmt.words
@@ -835,9 +906,9 @@ def lessons(review: Review, cells: Cells, fmt: Formatter) -> tuple[tuple[Lesson,
             taught_by.setdefault(" ".join(row.activity.lesson.split()), []).append(row)
     shown = tuple(
         Lesson(
-            text=lesson,
+            text=clip(lesson),
             activities=words.text("where.list").join(
-                [row.activity.activity for row in taught[:2]]
+                [clip.phrase(row.activity.activity) for row in taught[:2]]
                 + ([words.text("review.and_more", count=len(taught) - 2)] if len(taught) > 2 else [])
             ),
             cells=words.text("where.list").join(cells.of(row, "lesson") for row in taught[:2]),
@@ -847,23 +918,28 @@ def lessons(review: Review, cells: Cells, fmt: Formatter) -> tuple[tuple[Lesson,
     return shown, more(len(taught_by), LESSONS_LIMIT, fmt)
 
 
-def next_month_row(row: Mapped, fmt: Formatter) -> NextMonthRow:
+def next_month_row(row: Mapped, fmt: Formatter, clip: Clip) -> NextMonthRow:
     return NextMonthRow(
         date=fmt.date(row.activity.date),
         channel=fmt.channel(row.activity.channel),
-        activity=row.activity.activity,
-        owner=row.activity.owner or "—",
+        activity=clip(row.activity.activity),
+        owner=clip.phrase(row.activity.owner or "—"),
     )
 
 
 def conclusion_context(
-    review: Review, notes: tuple[LeadNote, ...], takeaways: tuple[str, ...], cells: Cells, fmt: Formatter
+    review: Review,
+    notes: tuple[LeadNote, ...],
+    takeaways: tuple[str, ...],
+    cells: Cells,
+    fmt: Formatter,
+    clip: Clip,
 ) -> ConclusionContext:
     words = fmt.words
     next_month = fmt.month(shift_month(review.month, 1))
     # the conclusion holds eight planned rows on its page, five fewer for each of the lead's paragraphs
     next_shown = max(2, NEXT_LIMIT - 5 * len(notes))
-    shown_lessons, lessons_more = lessons(review, cells, fmt)
+    shown_lessons, lessons_more = lessons(review, cells, fmt, clip)
     return ConclusionContext(
         lead=words.text("review.lead.conclusion", month=fmt.month(review.month)),
         notes=notes,
@@ -872,54 +948,68 @@ def conclusion_context(
         lessons=shown_lessons,
         lessons_more=lessons_more,
         next_month_title=words.text("review.conclusion.next_month", month=next_month),
-        next_rows=tuple(next_month_row(row, fmt) for row in review.next_rows[:next_shown]),
+        next_rows=tuple(next_month_row(row, fmt, clip) for row in review.next_rows[:next_shown]),
         next_more=more(len(review.next_rows), next_shown, fmt),
         no_next=words.text("review.conclusion.no_next", month=next_month),
     )
 
 
-def appendix_row(row: Mapped, cells: Cells, fmt: Formatter) -> AppendixRow:
+def appendix_row(row: Mapped, cells: Cells, fmt: Formatter, clip: Clip) -> AppendixRow:
     words = fmt.words
     return AppendixRow(
         cell=cells.of(row, "date"),
         date=fmt.day(row.activity.date),
         channel=fmt.channel(row.activity.channel),
-        activity=row.activity.activity,
+        activity=clip(row.activity.activity),
         status=fmt.status(row.activity.status),
-        goal=row.goal_id or "—",  # the id: section 1's table names each goal once
-        goal_source=source_text(row.goal_decided_by, words, short=True),
+        goal=clip.phrase(row.goal_id or "—"),  # the id: section 1's table names each goal once
+        goal_source=clip.phrase(source_text(row.goal_decided_by, words, short=True)),
         principle=words.text(f"principle.{row.principle.value}"),
-        principle_source=source_text(row.principle_decided_by, words, short=True),
+        principle_source=clip.phrase(source_text(row.principle_decided_by, words, short=True)),
     )
 
 
-def finding_row(finding: ModelFinding, words: Catalogue) -> FindingRow:
+def finding_row(finding: ModelFinding, words: Catalogue, clip: Clip) -> FindingRow:
+    """A finding's sentence with the cell text it quotes (a 32,767-character value that is not a date)
+    bounded; `reportgen check` and the JSON keep it whole."""
     return FindingRow(
         severity=finding.severity.value,
         severity_label=words.text(f"severity.{finding.severity.value}"),
-        cell=finding.where,
-        message=finding_message(finding, words),
+        cell=clip.phrase(finding.where),
+        message=finding_message(dataclasses.replace(finding, params=clip.params(finding.params)), words),
     )
 
 
 def appendix_context(
-    review: Review, findings: Sequence[ModelFinding], table: str, cells: Cells, fmt: Formatter
+    review: Review,
+    findings: Sequence[ModelFinding],
+    table: str,
+    cells: Cells,
+    fmt: Formatter,
+    clip: Clip,
+    findings_clip: Clip,
 ) -> AppendixContext:
-    """`table` names the complete activity table, attached when the list is cut at APPENDIX_LIMIT."""
+    """`table` names the complete activity table, attached when the list is cut at APPENDIX_LIMIT (or, see
+    build_context, when a cell's text was cut anywhere)."""
     words = fmt.words
     rows = review.rows
     listed = worst_first(findings)[:FINDINGS_LIMIT]
+    activities = tuple(appendix_row(row, cells, fmt, clip) for row in rows[:APPENDIX_LIMIT])
+    shown_findings = tuple(finding_row(finding, words, findings_clip) for finding in listed)
     return AppendixContext(
-        activities=tuple(appendix_row(row, cells, fmt) for row in rows[:APPENDIX_LIMIT]),
+        activities=activities,
         activities_note=words.text(
             "review.appendix.truncated", shown=APPENDIX_LIMIT, total=len(rows), name=table
         )
         if len(rows) > APPENDIX_LIMIT
         else "",
-        findings=tuple(finding_row(finding, words) for finding in listed),
+        findings=shown_findings,
         findings_note=words.text("review.appendix.findings_truncated", shown=len(listed), total=len(findings))
         if len(findings) > len(listed)
         else "",
+        table_attached=len(rows) > APPENDIX_LIMIT,
+        activities_cut=clip.cut,
+        findings_cut=findings_clip.cut,
     )
 
 
@@ -935,36 +1025,62 @@ def build_context(
     fmt = Formatter(review.lang, review.checked.currency)
     checked = review.checked
     findings = [*checked.findings, *extra_findings]
-    notes = commentary_notes(review)
+    # one clip per part of the page: a part that cut a cell's text says where the full text is
+    clips = {part: Clip() for part in (*vocab.COMMENTARY_SECTIONS, "takeaways", "appendix", "findings")}
+    notes = commentary_notes(review, clips)
     cells = Cells(review)
-    takeaways = takeaway_texts(review, fmt)  # on the cover and in the conclusion
+    takeaways = takeaway_texts(review, fmt, clips["takeaways"])  # on the cover and in the conclusion
     frames = {
-        principle: section_frame(principle, number, review, notes[principle.value], fmt)
+        principle: section_frame(
+            principle, number, review, notes[principle.value], fmt, clips[principle.value]
+        )
         for number, principle in enumerate(SECTION_ORDER, start=1)
     }
+    cover = dataclasses.replace(
+        cover_context(review, findings, notes["intro"], takeaways, tuple(frames.values()), fmt),
+        revised=fmt.words.text("review.revised", date=fmt.date(revision.replaces_sent_on.date()))
+        if revision
+        else "",
+        trend_note=trend_note(review, fmt),
+    )
+    team_shown = clips["intro"](team_name(checked, team), TEAM_WIDTH, 1)  # the cover's title, atop every page
+    connection = connection_context(review, frames[Principle.CONNECTION], fmt, clips["connection"])
+    execution = execution_context(review, frames[Principle.EXECUTION], cells, fmt, clips["execution"])
+    deferred_payoff = deferred_payoff_context(review, frames[Principle.DEFERRED_PAYOFF], fmt)
+    layered = layered_context(review, frames[Principle.LAYERED], cells, fmt, clips["layered"])
+    conclusion = conclusion_context(review, notes["conclusion"], takeaways, cells, fmt, clips["conclusion"])
+    table = table_name(stem, review.month)
+    appendix = appendix_context(review, findings, table, cells, fmt, clips["appendix"], clips["findings"])
+    changes = revision_context(revision, fmt) if revision else None
+    cut = any(clip.cut for clip in clips.values()) or (changes is not None and changes.cut)
     return ReviewContext(
         lang=review.lang,
         words=fmt.words,
-        team=team_name(checked, team),
+        team=team_shown,
         month=review.month,
         month_label=fmt.month(review.month),
         title=fmt.words.text("review.title"),
         generator=f"reportgen {__version__}",
-        cover=dataclasses.replace(
-            cover_context(review, findings, notes["intro"], takeaways, tuple(frames.values()), fmt),
-            revised=fmt.words.text("review.revised", date=fmt.date(revision.replaces_sent_on.date()))
-            if revision
-            else "",
-            trend_note=trend_note(review, fmt),
-        ),
-        connection=connection_context(review, frames[Principle.CONNECTION], fmt),
-        execution=execution_context(review, frames[Principle.EXECUTION], cells, fmt),
-        deferred_payoff=deferred_payoff_context(review, frames[Principle.DEFERRED_PAYOFF], fmt),
-        layered=layered_context(review, frames[Principle.LAYERED], cells, fmt),
-        conclusion=conclusion_context(review, notes["conclusion"], takeaways, cells, fmt),
-        appendix=appendix_context(review, findings, table_name(stem, review.month), cells, fmt),
-        revision=revision_context(revision, fmt) if revision else None,
+        cover=dataclasses.replace(cover, cut=clips["intro"].cut or clips["takeaways"].cut),
+        connection=dataclasses.replace(connection, frame=with_cut(connection.frame, clips)),
+        execution=dataclasses.replace(execution, frame=with_cut(execution.frame, clips)),
+        deferred_payoff=dataclasses.replace(deferred_payoff, frame=with_cut(deferred_payoff.frame, clips)),
+        layered=dataclasses.replace(layered, frame=with_cut(layered.frame, clips)),
+        conclusion=dataclasses.replace(conclusion, cut=clips["conclusion"].cut or clips["takeaways"].cut),
+        # a cut text also makes the complete table travel with the PDF, whatever the number of rows
+        appendix=dataclasses.replace(appendix, table_attached=appendix.table_attached or cut),
+        revision=changes,
+        cut_note=fmt.words.text(
+            "review.cut_note", width=CELL_WIDTH, wide=CELL_WIDTH // 2, lines=CELL_LINES, name=table
+        )
+        if cut
+        else "",
     )
+
+
+def with_cut(frame: SectionFrame, clips: Mapping[str, Clip]) -> SectionFrame:
+    """A section's frame, marked when its clip cut a cell's text (in its table, notes or overlooked box)."""
+    return dataclasses.replace(frame, cut=clips[frame.key].cut)
 
 
 def change_value(kpi: str, value: object, fmt: Formatter) -> str:
@@ -982,12 +1098,17 @@ def revision_context(revision: Revision, fmt: Formatter) -> RevisionContext:
     words = fmt.words
     changes = revision.changes
     sent_on = fmt.date(revision.replaces_sent_on.date())
+    clip = Clip()
 
     def finding_row(change: FindingChange) -> FindingRow:
         cell = f"{change.sheet}!{change.cell}" if change.cell else (change.sheet or "")
-        return FindingRow(change.severity, words.text(f"severity.{change.severity}"), cell, change.message)
+        # the sentence as the archive kept it, with whatever cell text it quotes
+        message = clip(change.message, MESSAGE_WIDTH)
+        return FindingRow(
+            change.severity, words.text(f"severity.{change.severity}"), clip.phrase(cell), message
+        )
 
-    return RevisionContext(
+    context = RevisionContext(
         title=words.text("review.changes.title", date=sent_on),
         intro=words.text("review.changes.intro", date=sent_on, version=revision.version)
         if not changes.empty
@@ -996,7 +1117,7 @@ def revision_context(revision: Revision, fmt: Formatter) -> RevisionContext:
             ChangeRow(
                 fmt.kpi(change.kpi.removeprefix("goal:"))
                 if not change.kpi.startswith("goal:")
-                else words.text("review.changes.goal", goal=change.kpi.removeprefix("goal:")),
+                else words.text("review.changes.goal", goal=clip.phrase(change.kpi.removeprefix("goal:"))),
                 change_value(change.kpi, change.before, fmt),
                 change_value(change.kpi, change.after, fmt),
             )
@@ -1008,10 +1129,11 @@ def revision_context(revision: Revision, fmt: Formatter) -> RevisionContext:
             RowChangeRow(
                 words.text(f"review.changes.row_{change.kind}"),
                 change.cell,
-                change.activity,
+                clip(change.activity),
                 words.text("where.list").join(words.text(f"field.{name}") for name in change.fields),
             )
             for change in changes.rows[:CHANGED_ROWS_LIMIT]
         ),
         rows_more=more(len(changes.rows), CHANGED_ROWS_LIMIT, fmt),
     )
+    return dataclasses.replace(context, cut=clip.cut)

@@ -13,7 +13,7 @@ from reportgen.base.config import Config
 from reportgen.figures.review import Review
 from reportgen.rendering import pdf, render, spreadsheet
 from reportgen.rendering.background import Background, LazyCharts
-from reportgen.rendering.context import APPENDIX_LIMIT, ReviewContext, build_context, table_name
+from reportgen.rendering.context import ReviewContext, build_context, table_name
 from reportgen.rendering.pdf import Attachment
 from reportgen.rendering.templates import stylesheet, web_stylesheet
 from reportgen.wording.changes import Revision
@@ -53,7 +53,7 @@ def render_review(
     steps: dict[str, Callable[[], Any]] = {"charts": lambda: render.review_charts(review)}
     if with_pdf:
         steps["figures"] = lambda: embedded_figures(review, context)
-    if with_pdf and len(review.rows) > APPENDIX_LIMIT:  # the appendix's note names this table
+    if with_pdf and context.appendix.table_attached:  # past APPENDIX_LIMIT rows, or a cell's text was cut
         steps["table"] = lambda: spreadsheet.activities_workbook(
             review.rows, review.checked.sheet, review.lang, review.as_of
         )

@@ -12,7 +12,7 @@ from reportgen.base.model import Finding as ModelFinding
 from reportgen.figures.review import Review
 from reportgen.figures.trends import KpiTrends
 from reportgen.rendering import charts
-from reportgen.rendering.context import ReviewContext, trend_charts
+from reportgen.rendering.context import PHRASE_LINES, PHRASE_WIDTH, ReviewContext, bounded, trend_charts
 from reportgen.rendering.pdf import Asset
 from reportgen.rendering.templates import environment
 from reportgen.wording.format import Formatter
@@ -44,6 +44,12 @@ def chart_names(review: Review) -> list[str]:
     return names
 
 
+def goal_label(goal_id: str, name: str) -> str:
+    """A goal as a chart labels it: its id and name, bounded like a name in a sentence (the chart wraps it
+    to two lines; a Goals cell of 32,767 characters must not reach matplotlib's layout or the alt text)."""
+    return bounded(f"{goal_id} {name}", PHRASE_WIDTH, PHRASE_LINES)
+
+
 def review_charts(review: Review) -> dict[str, Asset]:
     """The charts the template places, as assets by name (exactly `chart_names(review)`)."""
     fmt = Formatter(review.lang, review.checked.currency)
@@ -55,7 +61,7 @@ def review_charts(review: Review) -> dict[str, Asset]:
         made["goal_attainment"] = charts.goal_attainment(
             [
                 (
-                    f"{goal.id} {goal.name}",
+                    goal_label(goal.id, goal.name),
                     goal.attainment,
                     f"{fmt.number(goal.actual)} / {fmt.number(goal.target)}",
                 )
@@ -69,7 +75,7 @@ def review_charts(review: Review) -> dict[str, Asset]:
     if "channel_mix" in names:
         made["channel_mix"] = charts.channel_mix(
             [
-                (f"{goal.id} {goal.name}", {c.value: n for c, n in goal.channels.items()})
+                (goal_label(goal.id, goal.name), {c.value: n for c, n in goal.channels.items()})
                 for goal in current.goals
             ],
             {channel.value: fmt.channel(channel) for channel in Channel},
