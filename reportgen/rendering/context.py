@@ -1043,7 +1043,8 @@ def build_context(
         else "",
         trend_note=trend_note(review, fmt),
     )
-    team_shown = clips["intro"](team_name(checked, team), TEAM_WIDTH, 1)  # the cover's title, atop every page
+    # one line: the cover's title and atop every page (a title cell's line breaks are spaces there anyway)
+    team_shown = clips["intro"](" ".join(team_name(checked, team).split()), TEAM_WIDTH, 1)
     connection = connection_context(review, frames[Principle.CONNECTION], fmt, clips["connection"])
     execution = execution_context(review, frames[Principle.EXECUTION], cells, fmt, clips["execution"])
     deferred_payoff = deferred_payoff_context(review, frames[Principle.DEFERRED_PAYOFF], fmt)

@@ -91,5 +91,6 @@ def test_only_the_parts_that_cut_a_cell_say_so_and_the_table_then_travels(tmp_pa
 
     plain = make_workbook(tmp_path, rows[:1], HEADERS, name="plain.xlsx")
     review = build_review(check_workbook(plain, Config(), AS_OF), "2026-10", AS_OF, "zh", Config())
-    context = build_context(review, None)
+    context = build_context(review, "Northwind\nGrowth")
     assert context.cut_note == "" and not context.appendix.table_attached and not context.cover.cut
+    assert context.team == "Northwind Growth"  # one line, as the cover and the running header show it
