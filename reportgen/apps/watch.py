@@ -24,7 +24,7 @@ from typing import Any
 
 from reportgen.base.catalogue import catalogue
 from reportgen.base.errors import InputError
-from reportgen.base.files import write_atomic
+from reportgen.base.files import fitted_stem, name_limit, write_atomic
 from reportgen.pipeline.jobs import FAILED, NOT_SENT, SENT, Job, Outcome, run_jobs
 
 STATE_NAME = ".reportgen-watch.json"
@@ -283,7 +283,10 @@ class Watcher:
         self.state.record(path.name, digest, outcome.status, outcome.pdf)
         moved = self._move(path, "failed" if outcome.status == FAILED else "done")
         kept = moved or path  # a workbook that could not be moved stays where it is, and is not built again
-        log_path = (moved or self.options.out_dir / path.name).with_name((moved or path).name + ".log")
+        beside = moved or self.options.out_dir / path.name
+        log_path = beside.with_name(
+            fitted_stem((moved or path).name, ".log", name_limit(beside.parent)) + ".log"
+        )
         try:
             write_atomic(log_path, self._log_text(path, outcome).encode("utf-8"))
         except OSError as exc:

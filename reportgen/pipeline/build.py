@@ -5,7 +5,6 @@ write (`build_to_files`), the path build, batch, watch and serve share."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 import os
 import time
@@ -18,7 +17,7 @@ from reportgen.base import vocab
 from reportgen.base.catalogue import catalogue
 from reportgen.base.config import Config
 from reportgen.base.errors import InputError
-from reportgen.base.files import write_atomic
+from reportgen.base.files import fitted_stem, name_limit, write_atomic
 from reportgen.base.model import Mapped, Severity, column_letter
 from reportgen.figures.metrics import (
     compounding_trends,
@@ -257,17 +256,6 @@ def build_to_files(
     return BuiltFiles(review, target, recorded, revision, tuple(written))
 
 
-def name_limit(folder: Path) -> int:
-    """The longest file name, in bytes, the folder's file system takes (its nearest existing folder's; 255,
-    the common limit, when it cannot say)."""
-    for candidate in (folder, *folder.parents):
-        try:
-            return os.pathconf(candidate, "PC_NAME_MAX")
-        except (OSError, ValueError):
-            continue
-    return 255
-
-
 def check_name_fits(path: Path) -> None:
     """An output the user named stays their choice: one too long for its file system is refused, by name and
     with the limit, before the review is built."""
@@ -283,17 +271,10 @@ def fitting_stem(workbook: Path, stem: str, month: str, folder: Path) -> str:
     cut between characters, with `~` and six hex digits of its hash, so that two long names cut alike still
     name different files. The shortening is logged as a warning naming the file."""
     limit = name_limit(folder)
-    if len(os.fsencode(table_name(stem, month))) <= limit:
+    suffix = table_name("", month)  # the longest default name: the attached table's
+    shortened = fitted_stem(stem, suffix, limit)
+    if shortened == stem:
         return stem
-    digest = "~" + hashlib.sha256(os.fsencode(stem)).hexdigest()[:6]
-    room = limit - len(os.fsencode(table_name(digest, month)))
-    kept, size = 0, 0
-    for char in stem:  # whole characters only: a name is never cut inside a UTF-8 sequence
-        size += len(os.fsencode(char))
-        if size > room:
-            break
-        kept += 1
-    shortened = stem[:kept].rstrip(" .-") + digest
     logger.warning(
         "output: %s",
         catalogue("en").text(

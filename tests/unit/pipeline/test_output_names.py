@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from reportgen.base.errors import InputError
-from reportgen.pipeline.build import check_name_fits, fitting_stem, name_limit
+from reportgen.base.files import name_limit
+from reportgen.pipeline.build import check_name_fits, fitting_stem
 from reportgen.rendering.context import table_name
 
 MONTH = "2026-10"
