@@ -210,12 +210,11 @@ def build_task(task: Task, message: dict[str, Any]) -> dict[str, Any]:
     the build, stored under its key before it is returned."""
     request = BuildRequest.from_message(message)
     key = request.key()
+    logger.info("build %s: started (task %s, key %s)", request.workbook_name, task.request.id, key[:12])
     client = task.app.backend.client
     stored = client.get(BUILT_KEY + key)
     if stored is not None:
-        logger.info(
-            "build %s: already built (delivered again); its result is returned", request.workbook_name
-        )
+        logger.info("build %s: built before (delivered again): its stored result", request.workbook_name)
         return dict(json.loads(stored))
     result = run_build(request, _hostname(task)).to_message()
     client.set(BUILT_KEY + key, json.dumps(result), ex=task.app.conf.result_expires)
@@ -226,6 +225,9 @@ def send_task(task: Task, message: dict[str, Any]) -> dict[str, Any]:
     """The send task: a mail refused for good fails once; trouble that may pass is retried later, with a
     doubling delay (the archive released the claims of the ones not reached, so a retry mails only them)."""
     request = SendRequest.from_message(message)
+    logger.info(
+        "send %s: started (task %s, try %d)", request.pdf_name, task.request.id, task.request.retries + 1
+    )
     try:
         return run_send(request)
     except DeliveryError as exc:
