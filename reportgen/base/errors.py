@@ -193,3 +193,16 @@ class QueueError(ReportgenError):
     def message(self, lang: str | None = None) -> str:
         words = catalogue(lang or "en")
         return words.text(f"queue.{self.code}", url=self.url, detail=self.detail, **self.params)
+
+
+class RemoteError(ReportgenError):
+    """A user's error met on a queue's worker (a bad workbook, a mail refused), carried back as its sentence
+    in each language ("" for the error's own) with its exit code."""
+
+    def __init__(self, messages: dict[str, str], exit_code: int) -> None:
+        self.messages = dict(messages)
+        self.exit_code = ExitCode(exit_code)
+        super().__init__(self.message("en"))
+
+    def message(self, lang: str | None = None) -> str:
+        return self.messages.get(lang or "", self.messages.get("", self.messages.get("en", "")))

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from reportgen.base.catalogue import LANGUAGES
-from reportgen.base.errors import ReportgenError
+from reportgen.base.errors import RemoteError, ReportgenError
 
 
 def encode(data: bytes) -> str:
@@ -151,6 +151,10 @@ class Refusal:
 
     def message(self, lang: str | None) -> str:
         return self.messages.get(lang or "", self.messages.get("", self.messages.get("en", "")))
+
+    def error(self) -> RemoteError:
+        """The refusal as the error a front end raises or prints."""
+        return RemoteError(self.messages, self.exit_code)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False)
