@@ -289,7 +289,7 @@ def _queue_settings(data: dict[str, Any], path: Path | None) -> QueueSettings:
 
 def hidden_password(url: str) -> str:
     """A url as it may be shown: its password (`redis://:secret@host`, `redis://user:secret@host`) as ***."""
-    return re.sub(r"^([a-z+]+://[^:/@]*:)[^@/]*@", r"\1***@", url.strip())
+    return re.sub(r"^([a-z+]+://[^:/@]*:)[^/]*@", r"\1***@", url.strip())  # up to the last @
 
 
 def _serve_settings(data: dict[str, Any], path: Path | None) -> ServeSettings:

@@ -18,6 +18,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from aiosmtpd.controller import Controller
+
 from reportgen.base.config import QueueSettings
 from reportgen.base.errors import ExitCode
 from reportgen.queue.client import QueueClient
@@ -25,7 +27,7 @@ from reportgen.queue.status import queue_status
 from tests.builders import OCTOBER_ROWS, make_workbook
 from tests.e2e.test_batch_watch_mail import pdf_attachment
 from tests.e2e.test_send import write_config
-from tests.mailserver import Handler, smtp_server
+from tests.mailserver import HOST, Handler, smtp_server
 from tests.queueing import WorkerProcess, wait_until, workers
 from tests.servers import RedisServer, free_port
 
@@ -201,3 +203,49 @@ def test_worker_output_names_itself(tmp_path: Path, redis: RedisServer) -> None:
     finally:
         worker.stop()
     assert worker.process.returncode == 0  # SIGTERM: a warm shutdown, exit 0
+
+
+def test_a_send_that_cannot_connect_yet_is_retried_and_arrives_once(
+    tmp_path: Path, redis: RedisServer
+) -> None:
+    redis.flush()
+    (book,) = team_workbooks(tmp_path / "in", 1)
+    port = free_port()  # no mail server there yet: the send's first try cannot connect
+    config = queue_config(tmp_path / "reportgen.toml", redis, port)
+    out = tmp_path / "out"
+    handler = Handler()
+    with workers(tmp_path, 1, "--concurrency", "1", "--config", str(config)) as (worker,):
+        batch = reportgen("batch", book, "--out", out, "--queue", "--email", "--config", config,
+                          "--as-of", AS_OF, cwd=tmp_path)  # fmt: skip
+        wait_until(lambda: "again in" in worker.output(), 120, "the send's first try failing")
+        controller = Controller(handler, hostname=HOST, port=port)
+        controller.start()
+        try:
+            code, stdout, stderr = finished(batch)
+        finally:
+            controller.stop()
+        assert code == ExitCode.OK, stdout + stderr
+        assert "send team01-2026-10.pdf: started (task" in worker.output()
+        assert "try 2)" in worker.output()
+    (message,) = handler.received
+    assert pdf_attachment(message)[1] == (out / "team01-2026-10.pdf").read_bytes()
+
+
+def test_a_send_refused_for_good_fails_once(tmp_path: Path, redis: RedisServer) -> None:
+    redis.flush()
+    (book,) = team_workbooks(tmp_path / "in", 1)
+    handler = Handler(rcpt_always="550 5.1.1 no such mailbox")
+    out = tmp_path / "out"
+    with smtp_server(handler) as port:
+        config = queue_config(tmp_path / "reportgen.toml", redis, port)
+        with workers(tmp_path, 1, "--concurrency", "1", "--config", str(config)) as (worker,):
+            batch = reportgen("batch", book, "--out", out, "--queue", "--email", "--config", config,
+                              "--as-of", AS_OF, cwd=tmp_path)  # fmt: skip
+            code, stdout, stderr = finished(batch)
+            time.sleep(3)  # a retry would have come by now
+            assert worker.output().count("send team01-2026-10.pdf: started") == 1
+    assert code == ExitCode.DELIVERY_FAILED, stdout + stderr
+    said = " ".join(stderr.split())
+    assert "550 5.1.1 no such mailbox" in said
+    assert str(out / "team01-2026-10.pdf") in said  # the front end's copy is named as kept
+    assert not handler.received
