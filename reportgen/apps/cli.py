@@ -19,11 +19,11 @@ from reportgen import __version__
 from reportgen.apps.batch import BatchOptions, run_batch
 from reportgen.apps.history import print_history, print_versions
 from reportgen.apps.schedule import list_lines, next_lines, run_now, run_service, schedule_of
-from reportgen.apps.starter import starter_workbook
+from reportgen.apps.starter import starter_config, starter_workbook
 from reportgen.apps.watch import Watcher, WatchOptions
 from reportgen.apps.worker import print_status, run_worker
 from reportgen.base.catalogue import catalogue
-from reportgen.base.config import Config, load_config
+from reportgen.base.config import CONFIG_NAME, Config, load_config
 from reportgen.base.errors import ExitCode, InputError, ReportgenError, UsageError
 from reportgen.base.files import write_atomic
 from reportgen.base.model import Severity
@@ -364,7 +364,8 @@ def _open_archive(config: Config) -> Archive:
     help="The example rows sit in this date's month (default: today).",
 )
 def init(output: Path, lang: str, force: bool, as_of: str | None) -> None:
-    """Write a starter workbook: canonical headers, dropdowns, Goals and Rules sheets, examples, a how-to."""
+    """Write a starter workbook (headers, dropdowns, Goals and Rules sheets, examples, a how-to) and, when
+    the folder has none, a commented reportgen.toml (mail, archive, the monthly schedule)."""
     if output.suffix.lower() != ".xlsx":
         raise UsageError("init_suffix", path=str(output))
     as_of_date = _as_of(as_of)
@@ -372,6 +373,10 @@ def init(output: Path, lang: str, force: bool, as_of: str | None) -> None:
         raise InputError(output, "output_exists", lang=lang)
     write_atomic(output, starter_workbook(lang, as_of_date))
     click.echo(str(output))
+    config = output.with_name(CONFIG_NAME)
+    if not config.exists():  # a team's own settings are never replaced
+        write_atomic(config, starter_config(lang).encode("utf-8"))
+        click.echo(str(config))
 
 
 def _language_of(argv: Sequence[str]) -> str | None:

@@ -14,6 +14,7 @@ from reportgen.base import vocab
 from reportgen.base.catalogue import Catalogue, catalogue
 from reportgen.base.model import METRICS, Channel, Principle, Status, month_key
 from reportgen.rendering.spreadsheet import workbook_bytes
+from reportgen.rendering.templates import templates_folder
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
@@ -481,3 +482,9 @@ def _fit(contents: list[Any], number_format: str | None) -> float:
         else:
             shown.append(_display_width(str(value)))
     return min(max([8, *shown]) + 3, 40)
+
+
+def starter_config(lang: str) -> str:
+    """The commented reportgen.toml `init` writes beside the workbook: every setting a team starts with,
+    [schedule] included, explained in the starter's language."""
+    return (templates_folder() / "starter" / f"reportgen.{lang}.toml").read_text("utf-8")

@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import sqlite3
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +18,7 @@ import sqlalchemy as sa
 
 from reportgen.base.catalogue import catalogue
 from reportgen.base.errors import ExitCode
+from tests.commands import run
 from tests.mailserver import HOST, Handler, free_port, smtp_server
 from tests.servers import PostgresCluster
 
@@ -27,16 +26,6 @@ ROOT = Path(__file__).resolve().parents[2]
 AS_OF = "2026-11-03"
 TEAM = "Northwind Growth Team"
 EN = catalogue("en")
-
-
-def run(*args: str | Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "reportgen", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, **(env or {})},
-    )
 
 
 def pages(pdf: Path) -> list[str]:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,22 +13,13 @@ from reportgen import __version__
 from reportgen.base.errors import ExitCode
 from reportgen.rendering.templates import templates_folder
 from tests.builders import OCTOBER_ROWS, make_workbook
+from tests.commands import run
 
 ROWS = [
     [dt.date(2026, 9, 28), "SEO", "September page", "Ann", "", "Done", None, None, 10, 1],
     *OCTOBER_ROWS[:2],
     [dt.date(2026, 11, 20), "Content", "Next month's article", "Bo", "", "Planned", None, None, None, None],
 ]
-
-
-def run(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "reportgen", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=cwd,
-    )
 
 
 @pytest.fixture

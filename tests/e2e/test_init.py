@@ -6,9 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import openpyxl
@@ -19,22 +17,10 @@ from reportgen.apps.starter import example_rows
 from reportgen.base import vocab
 from reportgen.base.catalogue import catalogue
 from reportgen.base.errors import ExitCode
+from tests.commands import run
 
 AS_OF = "2026-11-03"
 LANG_INDEX = {"en": 0, "zh": 1}
-
-
-def run(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
-    """The CLI in a fresh process, away from any reportgen.toml (cwd and the user's config folder)."""
-    env = {**os.environ, "XDG_CONFIG_HOME": str(cwd / "no-config")}
-    return subprocess.run(
-        [sys.executable, "-m", "reportgen", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=cwd,
-        env=env,
-    )
 
 
 def pdf_text(path: Path) -> str:
@@ -46,7 +32,9 @@ def test_round_trip_init_check_build(tmp_path: Path, lang: str) -> None:
     workbook = tmp_path / f"starter-{lang}.xlsx"
     result = run("init", workbook, "--lang", lang, "--as-of", AS_OF, cwd=tmp_path)
     assert result.returncode == ExitCode.OK, result.stderr
-    assert result.stdout.strip() == str(workbook) and workbook.is_file()
+    config = workbook.with_name("reportgen.toml")
+    assert result.stdout.splitlines() == [str(workbook), str(config)] and workbook.is_file()
+    assert "[schedule]" in config.read_text("utf-8")  # the starter config documents the monthly cycle
 
     checked = run("check", workbook, "--json", "--as-of", AS_OF, cwd=tmp_path)
     assert checked.returncode == ExitCode.OK, checked.stderr

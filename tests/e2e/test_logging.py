@@ -3,28 +3,16 @@ a send logs its time and counts, never an address or the password. stdout stays 
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 from reportgen.base.errors import ExitCode
 from tests.builders import OCTOBER_ROWS, make_workbook
+from tests.commands import run
 from tests.mailserver import HOST, Authenticator, Handler, make_pdf, smtp_server
 
 AS_OF = "2026-11-03"
 PASSWORD = "n0t-in-any-l0g"
-
-
-def run(*args: str | Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "reportgen", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, "COLUMNS": "400", **(env or {})},
-    )
 
 
 def test_batch_workers_log_each_stage_once_naming_the_workbook(tmp_path: Path) -> None:

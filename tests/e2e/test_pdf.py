@@ -19,21 +19,12 @@ from reportgen.base.catalogue import catalogue
 from reportgen.base.config import Config
 from reportgen.pipeline.build import build_review, check_workbook, render_review
 from tests.builders import make_workbook
+from tests.commands import run
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = {"en": "northwind-en.xlsx", "zh": "xinghe-zh.xlsx"}
 MONTH = "2026-10"
 AS_OF = "2026-11-03"
-
-
-def run(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "reportgen", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=cwd,
-    )
 
 
 @pytest.fixture(scope="module")

@@ -18,6 +18,7 @@ import pytest
 
 from reportgen.base.errors import ExitCode
 from tests.builders import make_workbook
+from tests.commands import run
 from tests.mailserver import HOST, Handler, Received, smtp_server
 from tests.servers import PostgresCluster
 
@@ -25,16 +26,6 @@ APPROVER = "lead@example.com"
 MANAGEMENT = "boss@example.com"
 LEAD_SECONDS = 8  # the tick this far ahead of the service's start
 WAIT = 120.0
-
-
-def run(*args: str | Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "reportgen", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, **(env or {})},
-    )
 
 
 def previous_month(today: dt.date) -> dt.date:

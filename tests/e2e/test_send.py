@@ -6,10 +6,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,22 +16,13 @@ import pytest
 from reportgen.base.errors import ExitCode
 from reportgen.delivery.message import REVIEW_HEADER
 from reportgen.wording.documents import FIGURES_ATTACHMENT
+from tests.commands import run
 from tests.mailserver import HOST, Authenticator, Handler, free_port, parts, smtp_server
 
 ROOT = Path(__file__).resolve().parents[2]
 MONTH = "2026-10"
 AS_OF = "2026-11-03"
 PASSWORD = "n0t-in-any-0utput"
-
-
-def run(*args: str | Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "reportgen", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, **(env or {})},
-    )
 
 
 def write_config(path: Path, port: int, extra: str = "", email: str = "") -> Path:

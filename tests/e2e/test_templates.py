@@ -5,8 +5,6 @@ folder loads. Real builds through the command line, PDFs read back with pypdf.""
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pypdf
@@ -16,21 +14,13 @@ from PIL import Image
 from reportgen.base.errors import ExitCode
 from reportgen.rendering.templates import templates_folder
 from tests.builders import OCTOBER_ROWS, make_workbook
+from tests.commands import run
 
 ROOT = Path(__file__).resolve().parents[2]
 AS_OF = "2026-11-03"
 ZH_HEADERS = ["日期", "渠道", "活动", "负责人", "目标", "状态", "截止日期", "完成日期", "成本", "线索"]
 LOGO_SIZE = (37, 23)  # sizes no chart or font has, so the PDF's images can be told apart
 MARK_SIZE = (19, 41)
-
-
-def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "reportgen", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
 
 
 def bundled(name: str) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 import re
 import tempfile
 import threading
@@ -13,6 +14,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from html import unescape
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -389,3 +391,57 @@ def test_a_review_built_and_sent_here_shows_in_the_history(client: TestClient, s
     assert row[-1] == words.text("web.history_sent", at=when, count=2)
     assert panel(chinese)["2026-10"][0][-1] == catalogue("zh").text("web.history_sent", at=when, count=2)
     assert [received.rcpt_tos for received in handler.received] == [("ann@example.com", "bob@example.com")]
+
+
+def test_the_lead_approves_a_waiting_draft_from_the_page(client: TestClient, server: Server) -> None:
+    """A draft the schedule sent for approval shows with an Approve button; pressing it sends exactly that PDF
+    to management (once), with the guards of every other POST."""
+    handler = Handler()
+    words = catalogue("en")
+    with smtp_server(handler) as port, mail_settings(server, port, send_with_errors=True):
+        location: str = upload(client, SAMPLE.name, SAMPLE.read_bytes()).headers["location"]  # type: ignore[attr-defined]
+        client.post(
+            f"{location}/build",
+            data={"token": token(client, location), "month": "2026-10", "lang": "en"},
+            follow_redirects=False,
+        )
+        archive = server.archive()
+        (version,) = archive.versions(month="2026-10")
+        build = version.builds[0]
+        archive.request_approval(
+            build.build_id,
+            version.team,
+            "northwind-en",
+            "2026-10",
+            build.pdf_sha256,
+            Path(build.pdf_path),
+            "lead@example.com",
+        )  # as the schedule's run does
+        waiting = unescape(client.get(location).text)
+        assert (
+            "A draft waits for lead@example.com since" in waiting
+            and words.text("web.approve_button") in waiting
+        )
+        refused = client.post(f"{location}/approve", data={"month": "2026-10"}, follow_redirects=False)
+        cross_site = client.post(
+            f"{location}/approve",
+            data={"token": token(client, location), "month": "2026-10"},
+            headers={"Origin": "https://evil.example"},
+            follow_redirects=False,
+        )
+        assert refused.status_code == 403 and cross_site.status_code == 403 and not handler.received
+        approved = client.post(
+            f"{location}/approve", data={"token": token(client, location), "month": "2026-10"},
+            follow_redirects=False,
+        )  # fmt: skip
+        assert approved.status_code == 303, approved.text
+        again = client.post(
+            f"{location}/approve", data={"token": token(client, location), "month": "2026-10"},
+            follow_redirects=False,
+        )  # fmt: skip
+        after = unescape(client.get(location).text)
+    assert again.status_code == 409 and "No draft of 2026-10" in unescape(again.text)
+    assert [received.rcpt_tos for received in handler.received] == [("boss@example.com",)]
+    attached = next(iter(handler.received[0].message.iter_attachments())).get_content()
+    assert hashlib.sha256(attached).hexdigest() == build.pdf_sha256  # exactly the drafted PDF
+    assert "A draft waits" not in after

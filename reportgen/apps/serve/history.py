@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from reportgen.archive.records import VersionSummary
+from reportgen.archive.records import ApprovalRecord, VersionSummary
 from reportgen.archive.store import Archive
 from reportgen.base.catalogue import LANGUAGES, Catalogue
 from reportgen.base.errors import ArchiveError
@@ -33,6 +33,7 @@ class MonthLines:
     title: str  # October 2026 / 2026年10月
     versions: tuple[VersionLine, ...]
     more: int  # older versions not shown
+    awaiting: str = ""  # "a draft waits for lead@… since …": the month's Approve button shows with it
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,9 +46,25 @@ class TeamHistory:
     unavailable: str | None = None
 
 
-def read_versions(archive: Archive, team: str) -> list[VersionSummary]:
-    """Every version of the team's reviews, newest month first (blocking: call it in a thread)."""
-    return archive.versions(team)
+@dataclass(frozen=True, slots=True)
+class ArchivedTeam:
+    """What the archive holds for a team: its versions, and the drafts waiting for approval by month."""
+
+    versions: list[VersionSummary]
+    pending: dict[str, ApprovalRecord]
+
+
+def read_versions(archive: Archive, team: str) -> ArchivedTeam:
+    """Every version of the team's reviews, newest month first, and the pending drafts of the months shown
+    (blocking: call it in a thread)."""
+    versions = archive.versions(team)
+    months = sorted({version.month for version in versions}, reverse=True)[:MONTHS_SHOWN]
+    pending = {}
+    for month in months:
+        waiting = [approval for approval in archive.approvals(team, month) if approval.state == "pending"]
+        if waiting:
+            pending[month] = waiting[0]
+    return ArchivedTeam(versions, pending)
 
 
 def local(moment: dt.datetime) -> str:
@@ -55,10 +72,11 @@ def local(moment: dt.datetime) -> str:
     return moment.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
-def team_history(team: str, versions: list[VersionSummary] | ArchiveError, words: Catalogue) -> TeamHistory:
+def team_history(team: str, archived: ArchivedTeam | ArchiveError, words: Catalogue) -> TeamHistory:
     """The panel in `words`' language: the latest MONTHS_SHOWN months, VERSIONS_SHOWN versions each."""
-    if isinstance(versions, ArchiveError):
-        return TeamHistory(team, unavailable=versions.message(words.lang))
+    if isinstance(archived, ArchiveError):
+        return TeamHistory(team, unavailable=archived.message(words.lang))
+    versions = archived.versions
     by_month: dict[str, list[VersionSummary]] = {}
     for version in versions:
         by_month.setdefault(version.month, []).append(version)
@@ -73,6 +91,13 @@ def team_history(team: str, versions: list[VersionSummary] | ArchiveError, words
                 for version in sorted(by_month[month], key=lambda item: -item.version)[:VERSIONS_SHOWN]
             ),
             more=max(0, len(by_month[month]) - VERSIONS_SHOWN),
+            awaiting=words.text(
+                "web.history_awaiting",
+                approver=archived.pending[month].approver,
+                at=local(archived.pending[month].created_at),
+            )
+            if month in archived.pending
+            else "",
         )
         for month in months[:MONTHS_SHOWN]
     )

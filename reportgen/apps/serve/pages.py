@@ -13,10 +13,9 @@ from starlette.responses import HTMLResponse
 from reportgen import __version__
 from reportgen.apps.serve.builds import Problem
 from reportgen.apps.serve.errors import PageError
-from reportgen.apps.serve.history import TeamHistory, local, read_versions, team_history
+from reportgen.apps.serve.history import ArchivedTeam, TeamHistory, local, read_versions, team_history
 from reportgen.apps.serve.state import ServeState
 from reportgen.apps.serve.uploads import Upload, download_name
-from reportgen.archive.records import VersionSummary
 from reportgen.base.catalogue import LANGUAGES, Catalogue, catalogue
 from reportgen.base.errors import ArchiveError
 from reportgen.figures.review import severity_counts, worst_first
@@ -79,6 +78,7 @@ class Pages:
             "here": f"/u/{upload.id}" if upload is not None else "/",
             "history": None,
             "resend": False,
+            "approve_error": None,
         }
         if upload is not None:
             context.update(self.upload_context(upload, words))
@@ -138,14 +138,14 @@ class Pages:
 
     async def history(self, team: str, words: Catalogue) -> TeamHistory:
         """The team's history panel, or why the archive could not be read."""
-        versions: list[VersionSummary] | ArchiveError
+        archived: ArchivedTeam | ArchiveError
         try:
-            versions = await asyncio.to_thread(self._versions, team)
+            archived = await asyncio.to_thread(self._versions, team)
         except ArchiveError as exc:
-            versions = exc
-        return team_history(team, versions, words)
+            archived = exc
+        return team_history(team, archived, words)
 
-    def _versions(self, team: str) -> list[VersionSummary]:
+    def _versions(self, team: str) -> ArchivedTeam:
         return read_versions(self.state.archive(), team)
 
     async def error(self, request: Request, error: PageError, upload: Upload | None = None) -> HTMLResponse:

@@ -35,7 +35,7 @@ from reportgen.apps.serve.guards import (
     require_token,
 )
 from reportgen.apps.serve.pages import Pages
-from reportgen.apps.serve.sending import send_built
+from reportgen.apps.serve.sending import approve_draft, send_built
 from reportgen.apps.serve.state import ServeState
 from reportgen.apps.serve.uploads import (
     Upload,
@@ -89,6 +89,7 @@ class Routes:
             Route("/u/{upload_id}/preview", self.preview, methods=["GET"]),
             Route("/u/{upload_id}/review.pdf", self.download, methods=["GET"]),
             Route("/u/{upload_id}/send", self.send, methods=["POST"]),
+            Route("/u/{upload_id}/approve", self.approve, methods=["POST"]),
         ]
 
     def find(self, request: Request) -> Upload:
@@ -200,6 +201,17 @@ class Routes:
             raise PageError(409, "not_built")
         resend = fields.get("resend") == "1"
         return await send_built(request, self.state, upload, fields.get("to", ""), resend, self.pages)
+
+    @guarded
+    async def approve(self, request: Request) -> Response:
+        """The lead's Approve button: the draft of the month waiting in the archive goes to management,
+        exactly as drafted (`reportgen approve`), with the guards of every other POST."""
+        require_access(request, self.state.access)
+        require_origin(request)
+        fields = await small_form(request)
+        require_token(self.state.tokens, fields.get("token"))
+        upload = self.find(request)
+        return await approve_draft(request, self.state, upload, fields.get("month", ""), self.pages)
 
     # --- errors Starlette raises itself: the page with a message, never a trace ---
 

@@ -16,6 +16,7 @@ from reportgen.apps.serve.state import ServeState
 from reportgen.apps.serve.uploads import Upload
 from reportgen.base.catalogue import catalogue
 from reportgen.base.errors import ArchiveError, DeliveryError, ReportgenError, UsageError
+from reportgen.cycle.runs import approve
 from reportgen.delivery.message import resolve_recipients
 from reportgen.pipeline.mailing import SendResult, send_once
 
@@ -81,3 +82,24 @@ async def send_built(
         return await not_sent(422, exc.message(lang))
     upload.sent = result
     return RedirectResponse(f"/u/{upload.id}#send", status_code=303)  # a reload does not send again
+
+
+async def approve_draft(
+    request: Request, state: ServeState, upload: Upload, month: str, pages: Pages
+) -> Response:
+    """Send the month's draft that waits for approval to management (the same PDF), then back to the page
+    with the history panel saying so; why not, beside the panel, when it cannot go."""
+    lang = ui_language(request)
+    team = upload.checked.team
+
+    def approved() -> SendResult:
+        return approve(state.archive(), state.config, team, month)
+
+    try:
+        with state.using(upload):
+            await asyncio.to_thread(approved)
+    except DeliveryError as exc:
+        return await pages.render(request, 502, upload, approve_error=exc.reason(lang))
+    except ReportgenError as exc:  # nothing waits (decided meanwhile), or the drafted PDF changed
+        return await pages.render(request, 409, upload, approve_error=exc.message(lang))
+    return RedirectResponse(f"/u/{upload.id}#history", status_code=303)

@@ -14,10 +14,10 @@ from openpyxl.utils import range_boundaries
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from reportgen.apps.starter import GOAL_ROWS, VALIDATED_ROWS, starter_workbook
+from reportgen.apps.starter import GOAL_ROWS, VALIDATED_ROWS, starter_config, starter_workbook
 from reportgen.base import vocab
 from reportgen.base.catalogue import catalogue
-from reportgen.base.config import Config
+from reportgen.base.config import Config, load_config
 from reportgen.base.model import METRICS, Channel, Principle, Severity, Status
 from reportgen.pipeline.build import check_workbook
 from tests.builders import make_workbook
@@ -222,3 +222,21 @@ def test_same_inputs_give_the_same_bytes() -> None:
     assert starter_workbook("en", AS_OF) != first
     props = load(first).properties
     assert props.created == props.modified == dt.datetime(2026, 11, 3)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_starter_config_documents_a_schedule_that_loads_once_uncommented(
+    lang: str, tmp_path: Path
+) -> None:
+    text = starter_config(lang)
+    assert load_config(_written(tmp_path / "commented.toml", text)).schedule is None  # all of it is comments
+    schedule_block = text.split("# [schedule]", 1)[1]
+    uncommented = "[schedule]\n" + "\n".join(line.removeprefix("# ") for line in schedule_block.splitlines())
+    loaded = load_config(_written(tmp_path / "reportgen.toml", uncommented)).schedule
+    assert loaded is not None and loaded.day == 3 and loaded.timezone == "Asia/Shanghai"
+    assert loaded.approver == "lead@example.com" and loaded.cutoff_day == 10
+
+
+def _written(path: Path, text: str) -> Path:
+    path.write_text(text, "utf-8")
+    return path

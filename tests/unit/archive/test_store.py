@@ -133,9 +133,7 @@ def test_a_send_without_an_answer_keeps_its_claim_until_resend(archive: Archive)
     forced = archive.begin_send("p" * 64, "r.pdf", ["a@x.com"], resend=True)
     assert forced.to_send == ("a@x.com",)
     archive.finish_send(forced, accepted=["a@x.com"], refused={}, message_id="<m>")
-    assert archive.begin_send("p" * 64, "r.pdf", ["a@x.com"], resend=True).to_send == (
-        "a@x.com",
-    )
+    assert archive.begin_send("p" * 64, "r.pdf", ["a@x.com"], resend=True).to_send == ("a@x.com",)
 
 
 def test_two_processes_claiming_one_address_at_once_claim_it_once(url: str) -> None:

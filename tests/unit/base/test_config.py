@@ -242,7 +242,9 @@ def test_archive_settings_take_the_environment_over_the_file(
     assert load_config(path).archive.url == "postgresql+psycopg://ops@db/reviews"
     monkeypatch.chdir(tmp_path / "..")  # no file anywhere: the defaults, and still the environment
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
-    assert load_config(None, tmp_path / "none" / "a.xlsx").archive.url == "postgresql+psycopg://ops@db/reviews"
+    assert (
+        load_config(None, tmp_path / "none" / "a.xlsx").archive.url == "postgresql+psycopg://ops@db/reviews"
+    )
 
 
 @pytest.mark.parametrize(
