@@ -15,6 +15,7 @@ import dataclasses
 import datetime as dt
 import json
 import logging
+import os
 import socket
 import tempfile
 import time
@@ -35,6 +36,7 @@ from reportgen.queue.app import (
     FAILURES_KEPT,
     FAILURES_KEY,
     MAX_RESULT_BYTES,
+    MAX_WORKBOOK_BYTES,
     SEND_TASK,
 )
 from reportgen.queue.messages import (
@@ -83,6 +85,12 @@ def request_config(text: str | None, path: str | None) -> Config:
         raise InputError(where, "config_syntax", detail=str(exc)) from exc
 
 
+def plain_name(name: str, fallback: str) -> str:
+    """A file name from a message, as a plain name inside the task's folder: no folder part, no `..`."""
+    plain = name.rsplit("/", 1)[-1].rsplit(os.sep, 1)[-1]
+    return plain if plain and plain not in (".", "..") else fallback
+
+
 def refuse(exc: ReportgenError, *, stage: str | None = None, workbook: str | None = None) -> TaskRefused:
     return TaskRefused(Refusal.of(exc, stage=stage, workbook=workbook).to_json())
 
@@ -92,8 +100,12 @@ def run_build(request: BuildRequest, worker: str = "") -> BuildResult:
     of the workbook under its own name, in a folder of its own removed afterwards."""
     started = time.perf_counter()
     key = request.key()
+    if len(request.workbook) > MAX_WORKBOOK_BYTES:  # a front end refuses it first; a worker never trusts that
+        too_large = InputError(request.shown_path, "queue_too_large", size=_mb(len(request.workbook)),
+                               limit=_mb(MAX_WORKBOOK_BYTES))  # fmt: skip
+        raise refuse(too_large, workbook=request.shown_path)
     with tempfile.TemporaryDirectory(prefix="reportgen-task-") as folder:
-        workbook = Path(folder) / request.workbook_name
+        workbook = Path(folder) / plain_name(request.workbook_name, "workbook")
         workbook.write_bytes(request.workbook)
         out = Path(folder) / "out"
         out.mkdir()
@@ -112,7 +124,7 @@ def run_build(request: BuildRequest, worker: str = "") -> BuildResult:
                     month=request.month,
                     lang=request.lang,
                     out_dir=out,
-                    stem=request.stem,
+                    stem=plain_name(request.stem, "review"),
                     html_path=page,
                     archive=opened,
                 )
@@ -171,7 +183,7 @@ def _unrecorded(
         key=key,
         team="",
         review_team="",
-        month=pdf.stem[len(request.stem) + 1 :],  # <stem>-<YYYY-MM>.pdf
+        month=pdf.stem[len(plain_name(request.stem, "review")) + 1 :],  # <stem>-<YYYY-MM>.pdf
         lang=request.lang or "",
         pdf=OutputFile(pdf.name, pdf.read_bytes()),
         figures="{}",
@@ -190,7 +202,7 @@ def _mb(size: int) -> str:
 def run_send(request: SendRequest) -> dict[str, Any]:
     """Mail the PDF (under its own name) through the archive's once-only guard, as `send` does."""
     with tempfile.TemporaryDirectory(prefix="reportgen-send-") as folder:
-        pdf = Path(folder) / request.pdf_name
+        pdf = Path(folder) / plain_name(request.pdf_name, "review.pdf")
         pdf.write_bytes(request.pdf)
         config = request_config(request.config_text, request.config_path)
         opened = worker_archive(config.archive)

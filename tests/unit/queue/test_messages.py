@@ -114,3 +114,12 @@ def test_hidden_password() -> None:
     assert hidden_password("rediss://user:s3:cr@et@host/0") == "rediss://user:***@host/0"
     assert hidden_password("redis://host:6379/0") == "redis://host:6379/0"
     assert hidden_password("redis://user@host/0") == "redis://user@host/0"
+
+
+def test_a_name_from_the_queue_stays_inside_the_task_folder() -> None:
+    from reportgen.queue.tasks import plain_name
+
+    assert plain_name("星河 月报.xlsx", "workbook") == "星河 月报.xlsx"  # a local build's name, unchanged
+    assert plain_name("../../etc/cron.d/x", "workbook") == "x"
+    for hostile in ("..", ".", "", "folder/"):
+        assert plain_name(hostile, "workbook") == "workbook"
