@@ -14,7 +14,12 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests.servers import PostgresCluster, postgres_cluster  # noqa: E402  (after the path line, on purpose)
+from tests.servers import (  # noqa: E402  (after the path line, on purpose)
+    PostgresCluster,
+    RedisServer,
+    postgres_cluster,
+    redis_server,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -23,6 +28,7 @@ def own_data_folder(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytes
     folder = tmp_path_factory.mktemp("data")
     monkeypatch.setenv("XDG_DATA_HOME", str(folder))
     monkeypatch.delenv("REPORTGEN_ARCHIVE_URL", raising=False)
+    monkeypatch.delenv("REPORTGEN_QUEUE_URL", raising=False)
     return folder
 
 
@@ -31,3 +37,10 @@ def postgres() -> Iterator[PostgresCluster]:
     """One throwaway PostgreSQL cluster for the session; `postgres.new_database()` gives a test its own."""
     with postgres_cluster() as cluster:
         yield cluster
+
+
+@pytest.fixture(scope="session")
+def redis() -> Iterator[RedisServer]:
+    """One throwaway Redis for the session (the queue's broker and result store); tests flush it."""
+    with redis_server() as server:
+        yield server

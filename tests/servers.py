@@ -1,5 +1,6 @@
 """Real servers the tests start and stop themselves, each on a free port of 127.0.0.1 with its own temporary
-folder: a throwaway PostgreSQL cluster (Debian's `postgresql`, installed by `tools/system-deps.sh --test`).
+folder: a throwaway PostgreSQL cluster (Debian's `postgresql`) and a Redis server for the queue (Debian's
+`redis-server`), both installed by `tools/system-deps.sh --test`.
 
 Where a server's program is missing, its tests skip with the reason, except in CI (`CI` set), where a missing
 program fails them: CI installs everything the tests need, so a skip there would hide a broken set-up.
@@ -153,3 +154,74 @@ def postgres_cluster() -> Iterator[PostgresCluster]:
         yield cluster
     finally:
         cluster.stop()
+
+
+REDIS_SERVER = Path("/usr/bin/redis-server")
+
+
+class RedisServer:
+    """A throwaway Redis: `redis-server` on a free port of 127.0.0.1, its files in a temporary folder, nothing
+    saved to disk, no unix socket. `stop()` and `start()` again on the same port (a broker that goes away)."""
+
+    def __init__(self, program: Path = REDIS_SERVER) -> None:
+        self.program = program
+        self.folder = Path(tempfile.mkdtemp(prefix="reportgen-redis-"))
+        self.port = free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        log = self.folder / "server.log"
+        command = [
+            str(self.program),
+            "--bind", "127.0.0.1",
+            "--port", str(self.port),
+            "--dir", str(self.folder),
+            "--save", "",
+            "--appendonly", "no",
+            "--daemonize", "no",
+            "--protected-mode", "yes",
+            "--logfile", str(log),
+        ]  # fmt: skip
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        log.touch()
+        _wait_for_port(self.port, self.process, log)
+
+    def flush(self) -> None:
+        """Empty every database: a test starts from an empty queue."""
+        import redis
+
+        client = redis.Redis(host="127.0.0.1", port=self.port)
+        try:
+            client.flushall()
+        finally:
+            client.close()
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+
+    def remove(self) -> None:
+        self.stop()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def redis_server() -> Iterator[RedisServer]:
+    if not REDIS_SERVER.is_file():
+        missing("redis-server", "redis-server")
+    server = RedisServer()
+    try:
+        server.start()
+        yield server
+    finally:
+        server.remove()

@@ -4,8 +4,9 @@
 # the serve page). Other arguments are more packages. Installs what is missing when run as root; otherwise prints the command to run.
 set -euo pipefail
 packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0)
-# soffice opens the workbook `init` writes; chromium runs the serve page; postgresql's server runs the archive tests
-test_packages=(poppler-utils libreoffice-calc-nogui chromium postgresql)
+# soffice opens the workbook `init` writes; chromium runs the serve page; postgresql's server runs the archive tests;
+# redis-server is the queue's broker in the worker tests
+test_packages=(poppler-utils libreoffice-calc-nogui chromium postgresql redis-server)
 for argument in "$@"; do
     if [ "$argument" = --test ]; then
         packages+=("${test_packages[@]}")

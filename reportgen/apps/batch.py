@@ -1,5 +1,5 @@
-"""`reportgen batch`: many teams' workbooks at once, each in its own worker process, with a progress bar and a
-table of what became of each."""
+"""`reportgen batch`: many teams' workbooks at once, each in its own worker process (or, with `--queue`, on
+the queue's workers), with a progress bar and a table of what became of each."""
 
 from __future__ import annotations
 
@@ -13,6 +13,9 @@ from reportgen.base.config import load_config
 from reportgen.base.errors import BatchIncomplete, ExitCode, InputError
 from reportgen.delivery.dispatch import check_can_send
 from reportgen.pipeline.jobs import FAILED, NOT_SENT, Job, Outcome, run_jobs
+from reportgen.queue.batches import Progress as QueueProgress
+from reportgen.queue.batches import run_queued_jobs
+from reportgen.queue.client import QueueClient
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,18 +30,30 @@ class BatchOptions:
     config_path: Path | None
     lang: str | None
     email: bool
+    queue: bool = False  # through the queue's workers ([queue] url) instead of this machine's processes
 
 
 def run_batch(options: BatchOptions) -> None:
     """Build every workbook, then print the table; BatchIncomplete (exit 1 or 3) after all were tried."""
     # rich's progress and table cost 80 ms to import: only batch draws them
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        ProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
     from rich.table import Table
 
     lang = options.lang
     if options.email:  # no sender or no recipients: refused before any build
         check_can_send(load_config(options.config_path, options.workbooks[0]).email)
+    client = None
+    if options.queue:  # no url, no extra, or a Redis that does not answer: said before anything is built
+        client = QueueClient(load_config(options.config_path, options.workbooks[0]).queue)
+        client.check()
     words = catalogue(lang or "en")
     try:
         options.out_dir.mkdir(parents=True, exist_ok=True)
@@ -64,12 +79,28 @@ def run_batch(options: BatchOptions) -> None:
         )
         for workbook in unique
     ]
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    columns: tuple[ProgressColumn, ...] = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    if client is not None:
+        columns = (*columns, TextColumn("{task.fields[counts]}"))
     with Progress(*columns, console=errors) as progress:
-        task = progress.add_task(words.text("batch.progress"), total=len(planned))
-        outcomes = run_jobs(
-            planned, options.workers, lang or "en", on_done=lambda outcome: progress.advance(task)
-        )
+        task = progress.add_task(words.text("batch.progress"), total=len(planned), counts="")
+        if client is None:
+            outcomes = run_jobs(
+                planned, options.workers, lang or "en", on_done=lambda outcome: progress.advance(task)
+            )
+        else:
+
+            def show(state: QueueProgress) -> None:
+                counts = words.text("batch.queue_counts", done=state.done, failed=state.failed,
+                                    running=state.running)  # fmt: skip
+                progress.update(task, completed=state.done + state.failed, counts=counts)
+
+            outcomes = run_queued_jobs(planned, client, lang or "en", on_progress=show)
     table = Table(title=words.text("batch.title", total=len(outcomes)), title_justify="left")
     for column in ("workbook", "team", "month", "status", "findings", "output"):
         table.add_column(words.text(f"batch.col_{column}"), overflow="fold")

@@ -21,6 +21,7 @@ from reportgen.apps.history import print_history, print_versions
 from reportgen.apps.schedule import list_lines, next_lines, run_now, run_service, schedule_of
 from reportgen.apps.starter import starter_config, starter_workbook
 from reportgen.apps.watch import Watcher, WatchOptions
+from reportgen.apps.worker import print_status, run_worker
 from reportgen.base.catalogue import catalogue
 from reportgen.base.config import CONFIG_NAME, Config, load_config
 from reportgen.base.errors import ExitCode, InputError, ReportgenError, UsageError
@@ -475,6 +476,7 @@ def serve(
 @config_option
 @lang_option
 @click.option("--email", is_flag=True, help="Mail each review (as build --email does).")
+@click.option("--queue", "use_queue", is_flag=True, help="Build on the queue's workers ([queue] url).")
 def batch(
     workbooks: tuple[Path, ...],
     out_dir: Path,
@@ -484,6 +486,7 @@ def batch(
     config_path: Path | None,
     lang: str | None,
     email: bool,
+    use_queue: bool,
 ) -> None:
     """Build many workbooks in parallel worker processes; exit 1 if any failed, after all the others."""
     try:
@@ -497,6 +500,7 @@ def batch(
                 config_path,
                 lang,
                 email,
+                use_queue,
             )
         )
     except KeyboardInterrupt:  # the workers are stopped; no traceback for Ctrl-C
@@ -586,6 +590,32 @@ def history_show(team: str, month: str, config_path: Path | None, lang: str | No
         print_versions(archive, team, _month(month) or month, lang or "en")
     finally:
         archive.close()
+
+
+@cli.command()
+@click.option("--concurrency", type=click.IntRange(min=1), help="Builds run at once (default: one per CPU).")
+@config_option
+def worker(concurrency: int | None, config_path: Path | None) -> None:
+    """Run builds and sends from the queue ([queue] url) until Ctrl-C or SIGTERM."""
+    gc.enable()  # a service lives long: the pause that suits a short command would let cycles pile up
+    config = load_config(config_path, None)
+    code = run_worker(config, concurrency or default_workers(), lambda line: click.echo(line))
+    if code:
+        raise click.exceptions.Exit(code)
+
+
+@cli.group()
+def queue() -> None:
+    """The queue of builds and sends that `reportgen worker`s run ([queue] url)."""
+
+
+@queue.command("status")
+@config_option
+@lang_option
+def queue_status(config_path: Path | None, lang: str | None) -> None:
+    """The workers, the tasks waiting and running, and the latest failures with their reason."""
+    config = load_config(config_path, None)
+    print_status(config, lang or config.email.language or "en", lambda line: click.echo(line))
 
 
 @cli.group()

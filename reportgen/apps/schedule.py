@@ -14,6 +14,7 @@ import datetime as dt
 import logging
 import signal
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -128,6 +129,21 @@ def tick(since: str | None = None) -> None:
         service.say(problem.message(service.lang))
 
 
+def _make_job_table(archive: Archive, store: Any) -> None:
+    """APScheduler's table, made before the scheduler starts: under SQLite's write lock (two services starting
+    at once would both read, then both write, and one be refused at once: "database is locked"), and on
+    PostgreSQL tried again when another service made it at the same moment (a duplicate type name)."""
+    from sqlalchemy.exc import DBAPIError  # loaded with the archive already
+
+    for _ in range(5):
+        try:
+            with archive.engine.connect() as connection, connection.execution_options(writing=True).begin():
+                store.jobs_t.create(connection, checkfirst=True)
+            return
+        except DBAPIError:
+            time.sleep(0.2)
+
+
 def run_service(config_path: Path | None, archive: Archive, say: Callable[[str], None]) -> None:
     """Run until SIGINT or SIGTERM; the daily tick is stored in the archive's database."""
     global _SERVICE
@@ -142,8 +158,10 @@ def run_service(config_path: Path | None, archive: Archive, say: Callable[[str],
     service.config_stamp = config.path.stat().st_mtime if config.path else 0.0
     _SERVICE = service
     zone = zone_of(settings)
+    store = SQLAlchemyJobStore(engine=archive.engine)
+    _make_job_table(archive, store)
     scheduler = BackgroundScheduler(
-        jobstores={"default": SQLAlchemyJobStore(engine=archive.engine), "memory": MemoryJobStore()},
+        jobstores={"default": store, "memory": MemoryJobStore()},
         timezone=zone,
         job_defaults={"coalesce": True, "misfire_grace_time": None, "max_instances": 1},
     )

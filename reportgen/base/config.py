@@ -75,6 +75,19 @@ class ArchiveSettings:
     keep_workbooks: bool = False  # the workbook's bytes too, not only its SHA-256 and name
 
 
+QUEUE_URL_VARIABLE = "REPORTGEN_QUEUE_URL"
+
+
+@dataclass(frozen=True, slots=True)
+class QueueSettings:
+    """`[queue]`: the Redis that carries builds and sends to `reportgen worker`s. No url: everything runs on
+    this machine, as without the queue; REPORTGEN_QUEUE_URL, when set, wins over the file."""
+
+    url: str | None = None
+    visibility_timeout: int = 3600  # seconds a task may run before Redis hands it to another worker
+    wait_minutes: int = 60  # how long a front end waits for one task's answer before it gives up
+
+
 @dataclass(frozen=True, slots=True)
 class Config:
     """Validated settings; defaults are what SPEC promises when the file says nothing."""
@@ -91,6 +104,7 @@ class Config:
     serve: ServeSettings = field(default_factory=ServeSettings)
     archive: ArchiveSettings = field(default_factory=ArchiveSettings)
     schedule: ScheduleSettings | None = None
+    queue: QueueSettings = field(default_factory=QueueSettings)
 
 
 def find_config(explicit: str | Path | None, workbook: Path | None) -> Path | None:
@@ -129,7 +143,7 @@ def parse_config(data: dict[str, Any], path: Path | None = None) -> Config:
     _known_keys(
         data,
         {"team", "currency", "date_order", "limits", "channels", "rules", "email", "review", "serve"}
-        | {"archive", "schedule"},
+        | {"archive", "schedule", "queue"},
         "",
         path,
     )
@@ -180,6 +194,7 @@ def parse_config(data: dict[str, Any], path: Path | None = None) -> Config:
         serve=_serve_settings(data, path),
         archive=_archive_settings(data, path),
         schedule=_schedule_settings(data, path),
+        queue=_queue_settings(data, path),
     )
 
 
@@ -251,6 +266,30 @@ def _archive_settings(data: dict[str, Any], path: Path | None) -> ArchiveSetting
         raise _wrong(path, "archive.keep_workbooks", keep, "boolean")
     from_environment = os.environ.get(ARCHIVE_URL_VARIABLE, "").strip()
     return ArchiveSettings(url=from_environment or (url.strip() if url else None), keep_workbooks=keep)
+
+
+def _queue_settings(data: dict[str, Any], path: Path | None) -> QueueSettings:
+    """`[queue]`, with REPORTGEN_QUEUE_URL over its url; a url that is not Redis's is refused here."""
+    queue = _table(data, "queue", path)
+    _known_keys(queue, {"url", "visibility_timeout", "wait_minutes"}, "queue.", path)
+    url = _optional_str(queue, "url", path, "queue.url")
+    from_environment = os.environ.get(QUEUE_URL_VARIABLE, "").strip()
+    chosen = from_environment or (url.strip() if url and url.strip() else None)
+    if chosen is not None and not chosen.startswith(("redis://", "rediss://", "redis+socket://")):
+        where = QUEUE_URL_VARIABLE if from_environment else "queue.url"
+        raise _wrong(path, where, hidden_password(chosen), "redis_url")
+    numbers = {}
+    for key, default in (("visibility_timeout", 3600), ("wait_minutes", 60)):
+        value = queue.get(key, default)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise _wrong(path, f"queue.{key}", value, "positive_integer")
+        numbers[key] = value
+    return QueueSettings(chosen, numbers["visibility_timeout"], numbers["wait_minutes"])
+
+
+def hidden_password(url: str) -> str:
+    """A url as it may be shown: its password (`redis://:secret@host`, `redis://user:secret@host`) as ***."""
+    return re.sub(r"^([a-z+]+://[^:/@]*:)[^/]*@", r"\1***@", url.strip())  # up to the last @
 
 
 def _serve_settings(data: dict[str, Any], path: Path | None) -> ServeSettings:

@@ -18,6 +18,7 @@ class ExitCode(IntEnum):
     USAGE = 2
     DELIVERY_FAILED = 3
     ARCHIVE_FAILED = 4  # the archive could not be read or written; what was built is kept
+    QUEUE_FAILED = 5  # the queue (Redis, reportgen[queue]) could not be used; nothing was enqueued
 
 
 def joined_lists(params: dict[str, Any], words: Catalogue) -> dict[str, Any]:
@@ -174,3 +175,34 @@ class ArchiveError(ReportgenError):
     def keeping(self, *paths: Path) -> ArchiveError:
         """The same error, naming outputs already written that the archive could not record."""
         return ArchiveError(self.code, archive=self.archive, detail=self.detail, kept=(*self.kept, *paths))
+
+
+class QueueError(ReportgenError):
+    """The queue could not be used (`queue.<code>` of the catalogue): Redis unreachable, the optional extra
+    missing, or an answer that did not come in time. It names the url with its password hidden."""
+
+    exit_code = ExitCode.QUEUE_FAILED
+
+    def __init__(self, code: str, *, url: str = "", detail: str = "", **params: Any) -> None:
+        self.code = code
+        self.url = url
+        self.detail = detail
+        self.params = params
+        super().__init__(self.message("en"))
+
+    def message(self, lang: str | None = None) -> str:
+        words = catalogue(lang or "en")
+        return words.text(f"queue.{self.code}", url=self.url, detail=self.detail, **self.params)
+
+
+class RemoteError(ReportgenError):
+    """A user's error met on a queue's worker (a bad workbook, a mail refused), carried back as its sentence
+    in each language ("" for the error's own) with its exit code."""
+
+    def __init__(self, messages: dict[str, str], exit_code: int) -> None:
+        self.messages = dict(messages)
+        self.exit_code = ExitCode(exit_code)
+        super().__init__(self.message("en"))
+
+    def message(self, lang: str | None = None) -> str:
+        return self.messages.get(lang or "", self.messages.get("", self.messages.get("en", "")))

@@ -13,6 +13,7 @@ import dataclasses
 import datetime as dt
 import getpass
 import hashlib
+import json
 import logging
 import os
 import socket
@@ -24,14 +25,18 @@ from typing import TYPE_CHECKING
 from reportgen.archive.records import ApprovalRecord, RunRecord
 from reportgen.base.catalogue import catalogue
 from reportgen.base.config import Config, EmailSettings, ScheduleSettings
-from reportgen.base.errors import DeliveryError, InputError, ReportgenError
+from reportgen.base.errors import DeliveryError, ExitCode, InputError, RemoteError, ReportgenError
 from reportgen.cycle.decide import REMIND_AHEAD, Decision
 from reportgen.delivery.smtp import send_notice
 from reportgen.figures.metrics import shift_month
 from reportgen.figures.review import errors_of, team_name
 from reportgen.pipeline.archiving import OpenedArchive
 from reportgen.pipeline.build import build_to_files
+from reportgen.pipeline.jobs import Job
 from reportgen.pipeline.mailing import SendResult, send_once
+from reportgen.queue.batches import build_and_wait, build_request, config_for, write_outputs
+from reportgen.queue.client import QueueClient
+from reportgen.queue.messages import BuildResult
 from reportgen.wording.text import finding_message
 
 if TYPE_CHECKING:  # the store loads SQLAlchemy: only a command that opens the archive pays for it
@@ -186,13 +191,10 @@ def _build_and_deliver(
             out.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise InputError(out, "output_unwritable", detail=exc.strerror or str(exc)) from exc
-        built = build_to_files(
-            team.workbook,
-            config,
-            today,
-            month=decision.month,
-            out_dir=out,
-            archive=OpenedArchive(archive),
+        built = (
+            _built_on_queue(config, team, decision.month, today, out)
+            if config.queue.url
+            else _built_here(archive, config, team, decision.month, today, out)
         )
     except (
         ReportgenError
@@ -215,26 +217,22 @@ def _build_and_deliver(
             )
         archive.finish_run(run, "draft_errors", problem=problem.message("en"))
         return run
-    review = built.review
-    assert built.pdf is not None and built.recorded is not None
-    errors = errors_of(review.checked.findings)
-    words = catalogue(review.lang)
-    review_team = team_name(review.checked, config.team)
-    common = {"review_team": review_team, "version": built.recorded.version, "pdf": str(built.pdf)}
+    errors = built.errors
+    words = catalogue(built.lang)
+    review_team = built.team
+    common = {"review_team": review_team, "version": built.version, "pdf": str(built.pdf)}
     approver = schedule.approver
     if errors:
         to = contact(config)
         if to is not None:
-            cells = [finding.where for finding in errors[:CELLS_IN_DRAFT]]
+            cells = [where for where, _ in errors[:CELLS_IN_DRAFT]]
             lines = [words.text("cycle.draft_errors", count=len(errors))]
-            lines += [
-                f"  {finding.where}: {finding_message(finding, words)}" for finding in errors[:CELLS_IN_DRAFT]
-            ]
+            lines += [f"  {where}: {message}" for where, message in errors[:CELLS_IN_DRAFT]]
             send_once(
                 archive,
                 built.pdf,
                 only_to(config.email, to),
-                lang=review.lang,
+                lang=built.lang,
                 subject=words.text("cycle.draft_subject", team=team.key, month=decision.month),
                 preface="\n".join(lines),
             )
@@ -243,7 +241,7 @@ def _build_and_deliver(
         return run
     if approver:
         approval = archive.request_approval(
-            built.recorded.build_id,
+            built.build_id,
             review_team,
             team.key,
             decision.month,
@@ -256,7 +254,7 @@ def _build_and_deliver(
             archive,
             built.pdf,
             only_to(config.email, approver),
-            lang=review.lang,
+            lang=built.lang,
             subject=words.text("cycle.draft_subject", team=team.key, month=decision.month),
             preface=preface,
         )
@@ -264,9 +262,61 @@ def _build_and_deliver(
             run, "awaiting_approval", approver=approver, approval=approval.approval_id, **common
         )
         return run
-    send_once(archive, built.pdf, config.email, lang=review.lang)
+    send_once(archive, built.pdf, config.email, lang=built.lang)
     archive.finish_run(run, "sent", **common)
     return run
+
+
+@dataclass(frozen=True, slots=True)
+class TeamReview:
+    """What a run needs of the review it built, here or on a queue's worker: the PDF in the out folder, its
+    version and build in the archive, its language and team, and each error finding (cell, sentence)."""
+
+    pdf: Path
+    version: int
+    build_id: int
+    lang: str
+    team: str
+    errors: tuple[tuple[str, str], ...]
+
+
+def _built_here(
+    archive: Archive, config: Config, team: Team, month: str, today: dt.date, out: Path
+) -> TeamReview:
+    built = build_to_files(
+        team.workbook, config, today, month=month, out_dir=out, archive=OpenedArchive(archive)
+    )
+    assert built.pdf is not None and built.recorded is not None
+    review = built.review
+    words = catalogue(review.lang)
+    errors = tuple(
+        (finding.where, finding_message(finding, words)) for finding in errors_of(review.checked.findings)
+    )
+    return TeamReview(built.pdf, built.recorded.version, built.recorded.build_id, review.lang,
+                      team_name(review.checked, config.team), errors)  # fmt: skip
+
+
+def _built_on_queue(config: Config, team: Team, month: str, today: dt.date, out: Path) -> TeamReview:
+    """The team's build as one task on the queue (its worker records it in the archive, which the schedule
+    and the workers must share); its files written to the out folder."""
+    found = config_for(config.path, team.workbook)
+    job = Job(team.workbook, out, team.workbook.stem, today, config.path, month)
+    answer = build_and_wait(QueueClient(config.queue), build_request(job, found))
+    if answer.refusal is not None:
+        raise answer.refusal.error()
+    result = answer.value
+    assert isinstance(result, BuildResult)
+    if result.archive_problem is not None or result.version is None or result.build_id is None:
+        raise RemoteError(result.archive_problem or {}, ExitCode.ARCHIVE_FAILED)
+    pdf = write_outputs(result, out)
+    findings = json.loads(result.figures).get("findings", [])
+    errors = tuple(
+        (f"{finding['sheet']}!{finding['cell']}" if finding.get("cell") else str(finding["sheet"]),
+         str(finding["message"]))
+        for finding in findings
+        if finding.get("severity") == "error"
+    )  # fmt: skip
+    return TeamReview(pdf, result.version, result.build_id, result.lang, result.review_team, errors)
 
 
 # --- the lead's decision ---

@@ -2,7 +2,8 @@
 
 Only the pipeline and what it needs are imported here, so a worker that unpickles these functions never
 loads Starlette. Each worker opens the archive once (a database connection does not cross processes) and
-records every review it builds there, as `reportgen build` does.
+records every review it builds there, as `reportgen build` does. With a queue configured ([queue] url), a
+build is enqueued for the `reportgen worker`s instead (they record it), and its files are written here.
 """
 
 from __future__ import annotations
@@ -13,14 +14,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reportgen.base.catalogue import LANGUAGES
-from reportgen.base.config import ArchiveSettings, Config
+from reportgen.base.config import ArchiveSettings, Config, QueueSettings
 from reportgen.base.errors import ArchiveError, InputError, ReportgenError
+from reportgen.base.files import write_atomic
 from reportgen.base.model import Finding
 from reportgen.figures.metrics import default_month
 from reportgen.pipeline.archiving import OpenedArchive, open_for_build
 from reportgen.pipeline.build import build_to_files, check_workbook
+from reportgen.queue.batches import build_and_wait, read_for_queue
+from reportgen.queue.client import QueueClient
+from reportgen.queue.messages import BuildRequest, BuildResult
 
 _archives: dict[ArchiveSettings, OpenedArchive] = {}  # this worker's archive, opened on its first build
+_queues: dict[QueueSettings, QueueClient] = {}  # this worker's queue, when one is configured
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +96,9 @@ def build_upload(
     folder; the review names the team as the page does (the stored file is called `workbook`)."""
     page = path.with_name(f"review-{month}-{lang}.html")
     pdf = pdf_path(path.parent, stem, month)
+    if config.queue.url:
+        short_stem = pdf.stem[: -len(month) - 1]  # as pdf_path shortened it
+        return _build_on_queue(path, shown_name, short_stem, team, config, as_of, month, lang)
     try:
         built = build_to_files(
             path,
@@ -112,6 +121,49 @@ def build_upload(
     assert built.pdf is not None  # a PDF was asked for
     version = built.recorded.version if built.recorded is not None else None
     return BuiltReview(built.review.month, built.review.lang, built.pdf, page, version)
+
+
+def _build_on_queue(
+    path: Path, shown_name: str, stem: str, team: str, config: Config, as_of: dt.date, month: str, lang: str
+) -> BuiltReview | Problem:
+    """The same build on a `reportgen worker`: the upload's bytes and the config's text go, the PDF (and its
+    table) and the page come back into the upload's folder."""
+    page = path.with_name(f"review-{month}-{lang}.html")
+    try:
+        client = _queues.get(config.queue) or _queues.setdefault(config.queue, QueueClient(config.queue))
+        text = config.path.read_text("utf-8") if config.path is not None else None
+        request = BuildRequest(
+            workbook_name=path.name,
+            shown_path=shown_name,
+            workbook=read_for_queue(path),
+            as_of=as_of,
+            stem=stem,
+            config_text=text,
+            config_path=str(config.path.resolve()) if config.path is not None else None,
+            month=month,
+            lang=lang,
+            team=team,
+            page=True,
+        )
+        answer = build_and_wait(client, request)
+    except ReportgenError as exc:
+        return _problem(exc, shown_name) if isinstance(exc, InputError) else Problem(_messages(exc), 503)
+    except OSError as exc:  # the config could not be read again
+        return _problem(InputError(config.path, "config_unreadable", detail=str(exc)), shown_name)
+    if answer.refusal is not None or not isinstance(answer.value, BuildResult):
+        messages = answer.refusal.messages if answer.refusal else {}
+        return Problem({each: messages.get(each, messages.get("en", "")) for each in LANGUAGES})
+    result = answer.value
+    pdf = path.parent / Path(result.pdf.name).name
+    if result.table is not None:
+        write_atomic(pdf.with_name(Path(result.table.name).name), result.table.data)
+    write_atomic(pdf, result.pdf.data)
+    write_atomic(page, result.page or b"")
+    return BuiltReview(result.month, result.lang, pdf, page, result.version, result.archive_problem)
+
+
+def _messages(exc: ReportgenError) -> dict[str, str]:
+    return {lang: exc.message(lang) for lang in LANGUAGES}
 
 
 def worker_archive(settings: ArchiveSettings) -> OpenedArchive:

@@ -1,0 +1,72 @@
+"""`reportgen worker` as a real subprocess for the queue tests: in a process group of its own (so the test
+can kill it and every pool process with one SIGKILL, as a machine that dies would), its output in a file."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+STOP_SECONDS = 30
+
+
+class WorkerProcess:
+    def __init__(self, log: Path, *args: str, env: dict[str, str] | None = None) -> None:
+        self.log = log
+        self._stream = log.open("wb")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "reportgen", "worker", *args],
+            stdout=self._stream,
+            stderr=subprocess.STDOUT,
+            env=env,
+            start_new_session=True,  # its own process group: the test can kill it with its pool
+        )
+
+    @property
+    def name(self) -> str:
+        """The name the worker gives itself (reportgen-<pid>@<host>)."""
+        return f"reportgen-{self.process.pid}@{socket.gethostname()}"
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def kill(self) -> None:
+        """SIGKILL to the worker and its pool processes at once."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+
+    def stop(self) -> None:
+        """SIGTERM (a warm shutdown), then SIGKILL if it does not end."""
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=STOP_SECONDS)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        self._stream.close()
+
+
+@contextmanager
+def workers(folder: Path, count: int, *args: str) -> Iterator[list[WorkerProcess]]:
+    started = [WorkerProcess(folder / f"worker-{index}.log", *args) for index in range(count)]
+    try:
+        yield started
+    finally:
+        for worker in started:
+            worker.stop()
+
+
+def wait_until(condition: object, seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if callable(condition) and condition():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"not within {seconds} s: {what}")
