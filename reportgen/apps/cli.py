@@ -10,6 +10,7 @@ import os
 import sys
 import traceback
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -193,6 +194,15 @@ def check(
 @click.option("--json", "json_path", type=click.Path(path_type=Path), help="Also write the figures as JSON.")
 @click.option("--no-pdf", is_flag=True, help="Skip the PDF (with --json or --html).")
 @click.option(
+    "--pdfa", is_flag=True, help="Write an archival PDF/A-3b, the figures inside as associated data."
+)
+@click.option(
+    "--pdfua", is_flag=True, help="Write an accessible PDF/UA-1: tagged, every chart's data in words."
+)
+@click.option(
+    "--embed-source", is_flag=True, help="Carry the workbook inside the PDF (with --pdfa: as Source)."
+)
+@click.option(
     "--templates",
     "templates",
     type=click.Path(path_type=Path, file_okay=False, exists=True),
@@ -217,6 +227,9 @@ def build(
     html_path: Path | None,
     json_path: Path | None,
     no_pdf: bool,
+    pdfa: bool,
+    pdfua: bool,
+    embed_source: bool,
     templates: Path | None,
     config_path: Path | None,
     lang: str | None,
@@ -235,6 +248,17 @@ def build(
     chosen_month = _month(month)
     as_of_date = _as_of(as_of)
     config = load_config(config_path, workbook)
+    if pdfa or pdfua or embed_source:  # the options add to what [pdf] in reportgen.toml asks for
+        chosen = config.pdf
+        config = replace(
+            config,
+            pdf=replace(
+                chosen,
+                archival=chosen.archival or pdfa,
+                accessible=chosen.accessible or pdfua,
+                embed_source=chosen.embed_source or embed_source,
+            ),
+        )
     if email:  # bad recipients or no sender are refused before the review is built
         resolve_recipients(config.email, to, cc)
     if not no_pdf:

@@ -88,6 +88,20 @@ class QueueSettings:
     wait_minutes: int = 60  # how long a front end waits for one task's answer before it gives up
 
 
+PDF_STANDARDS = ("pdf/a-3b", "pdf/ua-1")  # what `[pdf] standard` may name
+
+
+@dataclass(frozen=True, slots=True)
+class PdfSettings:
+    """`[pdf]`: which standards the review's PDF keeps (`build --pdfa` / `--pdfua` turn them on too). The
+    default is the plain PDF of before: an archival or tagged PDF costs time and size (README, "The archival
+    and accessible PDF")."""
+
+    archival: bool = False  # PDF/A-3b, the figures (and the workbook) as associated files
+    accessible: bool = False  # PDF/UA-1: tagged, with the language, the title and every chart in words
+    embed_source: bool = False  # the workbook itself travels inside the PDF (AFRelationship Source)
+
+
 @dataclass(frozen=True, slots=True)
 class Config:
     """Validated settings; defaults are what SPEC promises when the file says nothing."""
@@ -105,6 +119,7 @@ class Config:
     archive: ArchiveSettings = field(default_factory=ArchiveSettings)
     schedule: ScheduleSettings | None = None
     queue: QueueSettings = field(default_factory=QueueSettings)
+    pdf: PdfSettings = field(default_factory=PdfSettings)
 
 
 def find_config(explicit: str | Path | None, workbook: Path | None) -> Path | None:
@@ -143,7 +158,7 @@ def parse_config(data: dict[str, Any], path: Path | None = None) -> Config:
     _known_keys(
         data,
         {"team", "currency", "date_order", "limits", "channels", "rules", "email", "review", "serve"}
-        | {"archive", "schedule", "queue"},
+        | {"archive", "schedule", "queue", "pdf"},
         "",
         path,
     )
@@ -195,7 +210,25 @@ def parse_config(data: dict[str, Any], path: Path | None = None) -> Config:
         archive=_archive_settings(data, path),
         schedule=_schedule_settings(data, path),
         queue=_queue_settings(data, path),
+        pdf=_pdf_settings(data, path),
     )
+
+
+def _pdf_settings(data: dict[str, Any], path: Path | None) -> PdfSettings:
+    """`[pdf]`: `standard` names one standard or a list of them; `embed_source` is true or false."""
+    table = _table(data, "pdf", path)
+    _known_keys(table, {"standard", "embed_source"}, "pdf.", path)
+    standard = table.get("standard", [])
+    names = [standard] if isinstance(standard, str) else standard
+    if not isinstance(names, list) or not all(
+        isinstance(name, str) and name.strip().lower() in PDF_STANDARDS for name in names
+    ):
+        raise _wrong(path, "pdf.standard", standard, "one_of", values=PDF_STANDARDS)
+    chosen = {name.strip().lower() for name in names}
+    embed = table.get("embed_source", False)
+    if not isinstance(embed, bool):
+        raise _wrong(path, "pdf.embed_source", embed, "boolean")
+    return PdfSettings(archival="pdf/a-3b" in chosen, accessible="pdf/ua-1" in chosen, embed_source=embed)
 
 
 def _schedule_settings(data: dict[str, Any], path: Path | None) -> ScheduleSettings | None:

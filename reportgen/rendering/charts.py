@@ -73,13 +73,18 @@ __all__ = [
     "Chart",
     "CompoundingSeries",
     "channel_mix",
+    "channel_mix_alt",
     "compounding",
+    "compounding_alt",
     "font_family",
     "font_paths",
     "goal_attainment",
+    "goal_attainment_alt",
     "month_abbr",
     "status_by_channel",
+    "status_by_channel_alt",
     "trend",
+    "trend_alt",
 ]
 
 FORMATS: Mapping[str, str] = MappingProxyType({"png": "image/png", "svg": "image/svg+xml"})
@@ -576,10 +581,17 @@ def goal_attainment(
                 color=color,
                 zorder=4,
             )
-        alt = "; ".join(
-            f"{label}: {no_target_label if a is None else percent(a)} ({value})" for label, a, value in rows
-        )
+        alt = goal_attainment_alt(rows, percent=percent, no_target_label=no_target_label)
         return _save(fig, fmt, dpi, width_mm, height_mm, alt)
+
+
+def goal_attainment_alt(
+    rows: Sequence[tuple[str, float | None, str]], *, percent: Callable[[float], str], no_target_label: str
+) -> str:
+    """goal_attainment's data in words (its alt text), without drawing it."""
+    return "; ".join(
+        f"{label}: {no_target_label if a is None else percent(a)} ({value})" for label, a, value in rows
+    )
 
 
 def _ordered_keys(rows: Sequence[Mapping[str, float]], known: Sequence[str]) -> list[str]:
@@ -714,8 +726,18 @@ def channel_mix(
         width_mm=width_mm,
         fmt=fmt,
         dpi=dpi,
-        alt=_breakdown_alt(rows, channel_labels, CHANNEL_KEYS, percent),
+        alt=channel_mix_alt(rows, channel_labels, percent=percent),
     )
+
+
+def channel_mix_alt(
+    rows: Sequence[tuple[str, Mapping[str, float]]],
+    channel_labels: Mapping[str, str],
+    *,
+    percent: Callable[[float], str],
+) -> str:
+    """channel_mix's data in words (its alt text), without drawing it."""
+    return _breakdown_alt(rows, channel_labels, CHANNEL_KEYS, percent)
 
 
 def status_by_channel(
@@ -740,8 +762,15 @@ def status_by_channel(
         width_mm=width_mm,
         fmt=fmt,
         dpi=dpi,
-        alt=_breakdown_alt(rows, status_labels, STATUS_KEYS, None),
+        alt=status_by_channel_alt(rows, status_labels),
     )
+
+
+def status_by_channel_alt(
+    rows: Sequence[tuple[str, Mapping[str, int]]], status_labels: Mapping[str, str]
+) -> str:
+    """status_by_channel's data in words (its alt text), without drawing it."""
+    return _breakdown_alt(rows, status_labels, STATUS_KEYS, None)
 
 
 def _nan(values: Sequence[float | None]) -> list[float]:
@@ -875,10 +904,17 @@ def compounding(
             loc="outside upper left",
             ncols=3,
         )
-        alt = "; ".join(
-            _compounding_alt(one, cost_label, result_label, cpr_label, currency) for one in series
+        alt = compounding_alt(
+            series, cost_label=cost_label, result_label=result_label, cpr_label=cpr_label, currency=currency
         )
         return _save(fig, fmt, dpi, width_mm, height_mm, alt)
+
+
+def compounding_alt(
+    series: Sequence[CompoundingSeries], *, cost_label: str, result_label: str, cpr_label: str, currency: str
+) -> str:
+    """compounding's data in words (its alt text), without drawing it."""
+    return "; ".join(_compounding_alt(one, cost_label, result_label, cpr_label, currency) for one in series)
 
 
 def _last(values: Sequence[float | None]) -> float | None:
@@ -960,11 +996,24 @@ def trend(
                 fontsize=SMALL_SIZE,
                 color=INK_SOFT,
             )
-        alt = f"{label}: " + (
-            ", ".join(
-                f"{month_label(m)} {'–' if v is None else _plain(v)}"
-                for m, v in zip(months, values, strict=True)
-            )
-            or "–"
-        )
+        alt = trend_alt(months, values, label=label, month_label=month_label)
         return _save(fig, fmt, dpi, width_mm, height_mm, alt)
+
+
+def trend_alt(
+    months: Sequence[str],
+    values: Sequence[float | None],
+    *,
+    label: str,
+    month_label: Callable[[str], str],
+    value_text: Callable[[float], str] = _plain,
+) -> str:
+    """trend's data in words (its alt text), without drawing it; `value_text` writes a value as the review
+    does (a rate as a percentage, money with its currency)."""
+    return f"{label}: " + (
+        ", ".join(
+            f"{month_label(m)} {'–' if v is None else value_text(v)}"
+            for m, v in zip(months, values, strict=True)
+        )
+        or "–"
+    )

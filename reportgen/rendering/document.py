@@ -3,6 +3,8 @@ what travels inside the PDF (the figures `send` reads back, the complete table w
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -11,13 +13,15 @@ from typing import Any
 from reportgen.base.catalogue import catalogue
 from reportgen.base.config import Config
 from reportgen.figures.review import Review
-from reportgen.rendering import pdf, render, spreadsheet
+from reportgen.rendering import pdf, render, spreadsheet, webfonts
 from reportgen.rendering.background import Background, LazyCharts
 from reportgen.rendering.context import ReviewContext, build_context, table_name
 from reportgen.rendering.pdf import Attachment
-from reportgen.rendering.templates import stylesheet, web_stylesheet
+from reportgen.rendering.templates import stylesheet
 from reportgen.wording.changes import Revision
 from reportgen.wording.documents import FIGURES_ATTACHMENT, dumps, figures_document
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +47,8 @@ def render_review(
     revision: Revision | None = None,
 ) -> RenderedReview:
     """build_context → charts → render_html → render_pdf (and the web page when asked); `stem` names the
-    attached table; a `revision` adds its banner and its page of changes."""
+    attached table; a `revision` adds its banner and its page of changes. `config.pdf` chooses PDF/A-3b
+    and/or PDF/UA-1 and whether the workbook travels inside the PDF."""
     pdf.renderer_imported()  # the early import and character map (a thread), done before the fork below
     drawable = pdf.drawable_codepoints()
     context = build_context(review, config.team, render.glyph_findings(review, drawable), stem, revision)
@@ -63,38 +68,87 @@ def render_review(
         if "table" not in steps:
             return None
         description = context.words.text("review.section.appendix_activities")
-        return Attachment(table_name(stem, review.month), background.get("table"), description)
+        return Attachment(table_name(stem, review.month), background.get("table"), description, "Supplement")
 
     def attachments() -> tuple[Attachment, ...]:
         complete = table()
-        return (background.get("figures"), *((complete,) if complete else ()))
+        source = source_workbook(review, stem) if config.pdf.embed_source else None
+        return tuple(item for item in (background.get("figures"), complete, source) if item is not None)
 
     charts = LazyCharts(background)
+    alts = render.chart_alts(review)  # the charts' data in words: known before they are drawn
     css = stylesheet(templates)
     pdf_bytes: bytes | None = None
     warnings: list[str] = []
     if with_pdf:
         served = {name: f"{pdf.SCHEME}chart/{name}" for name in render.chart_names(review)}
         html = render.replace_undrawable(
-            render.render_html(replace(context, charts=served), f"{pdf.SCHEME}review.css", templates),
-            drawable,
-        )
-        assets = pdf.bundled_assets(css, charts, templates)
-        pdf_bytes, warnings = pdf.render_pdf(html, assets, review.as_of, attachments)
-    chart_assets = dict(charts)  # also joins the drawing process when no page asked for a chart
-    web_page = None
-    if with_page:  # the same context with the stylesheet and charts inlined
-        inlined = {name: asset.data_uri for name, asset in chart_assets.items()}
-        web_page = render.replace_undrawable(
             render.render_html(
-                replace(context, charts=inlined), "", templates, inline_css=web_stylesheet(css)
+                replace(context, charts=served), f"{pdf.SCHEME}review.css", templates, chart_alts=alts
             ),
             drawable,
         )
+        assets = pdf.bundled_assets(css, charts, templates)
+        pdf_bytes, warnings = pdf.render_pdf(html, assets, review.as_of, attachments, config.pdf)
+    chart_assets = dict(charts)  # also joins the drawing process when no page asked for a chart
+    web_page = None
+    if with_page:  # the same context with the stylesheet, its fonts and the charts inlined
+        web_page = web_review(context, css, chart_assets, alts, templates, drawable)
     attached_table = table()
     figures = background.get("figures").data if with_pdf else None
     background.close()
     return RenderedReview(pdf_bytes, web_page, warnings, attached_table, figures)
+
+
+STYLESHEET_MARK = "/* reportgen: the stylesheet and its fonts go here */"
+
+
+def web_review(
+    context: ReviewContext,
+    css: str,
+    charts: dict[str, pdf.Asset],
+    alts: dict[str, str],
+    templates: Path | None,
+    drawable: frozenset[int],
+) -> str:
+    """The review as one self-contained web page: the stylesheet inlined with the bundled fonts cut to the
+    page's own characters (data: URLs), and each chart inlined carrying the fonts of its own text, so it
+    reads the same on a machine without any Chinese font."""
+    started = time.perf_counter()
+    inlined = {
+        name: (
+            pdf.Asset(webfonts.svg_with_fonts(asset.data), asset.mime)
+            if asset.mime == pdf.MIME[".svg"]
+            else asset
+        ).data_uri
+        for name, asset in charts.items()
+    }
+    page = render.replace_undrawable(
+        render.render_html(
+            replace(context, charts=inlined), "", templates, inline_css=STYLESHEET_MARK, chart_alts=alts
+        ),
+        drawable,
+    )
+    # The characters the page draws: its text (the charts' data: URLs add only ASCII) and the stylesheet's
+    # generated content (page numbers' " / ", arrows).
+    fonts = webfonts.page_fonts(set(page) | set(css))
+    page = page.replace(STYLESHEET_MARK, webfonts.inline_fonts(css, fonts), 1)
+    logger.info(
+        "web page: %.2f s with its fonts (%d KB, of it the page's fonts %d KB)",
+        time.perf_counter() - started,
+        len(page.encode()) // 1024,
+        sum(len(font.data) for font in fonts.values()) * 4 // 3 // 1024,
+    )
+    return page
+
+
+def source_workbook(review: Review, stem: str) -> Attachment:
+    """The workbook the review was computed from, to travel inside the PDF (`embed_source`) under the review's
+    stem and the workbook's suffix: PDF/A-3 names it the review's Source."""
+    workbook = review.checked.workbook
+    name = f"{stem}{workbook.suffix}"  # serve stores the upload as `workbook`: its name is then the stem
+    description = catalogue(review.lang).text("mail.source_description")
+    return Attachment(name, workbook.read_bytes(), description, "Source")
 
 
 def embedded_figures(review: Review, context: ReviewContext) -> Attachment:
@@ -118,4 +172,4 @@ def embedded_figures(review: Review, context: ReviewContext) -> Attachment:
         "revised": context.cover.revised,  # the mail's subject says so too
     }
     description = catalogue(review.lang).text("mail.figures_description")
-    return Attachment(FIGURES_ATTACHMENT, dumps(document), description)
+    return Attachment(FIGURES_ATTACHMENT, dumps(document), description, "Data")

@@ -25,6 +25,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
+from reportgen.base.config import PdfSettings
 from reportgen.base.files import data_uri
 
 logger = logging.getLogger(__name__)
@@ -76,6 +77,7 @@ class Attachment:
     name: str
     data: bytes
     description: str
+    relationship: str = "Unspecified"  # PDF/A-3's AFRelationship: Data, Source, Supplement
 
 
 @cache
@@ -260,16 +262,56 @@ def captured_warnings() -> Iterator[list[str]]:
         weasyprint_logger.propagate = previous_propagate
 
 
+PDFUA_XMP = (
+    b'<rdf:Description rdf:about="" xmlns:pdfuaid="http://www.aiim.org/pdfua/ns/id/" pdfuaid:part="1"/>'
+)
+
+
+def standard_options(settings: PdfSettings) -> dict[str, Any]:
+    """WeasyPrint's options for the standards asked for; none for the plain PDF, which stays as it was.
+    PDF/A-3b and PDF/UA-1 together are WeasyPrint's PDF/A-3b variant, tagged, with PDF/UA's identification
+    added to the XMP by `finish_standards` (WeasyPrint takes one variant at a time)."""
+    if settings.archival:
+        return {"pdf_variant": "pdf/a-3b", "pdf_tags": settings.accessible}
+    if settings.accessible:
+        return {"pdf_variant": "pdf/ua-1"}
+    return {}
+
+
+def finish_standards(settings: PdfSettings) -> Callable[[Any, Any], None] | None:
+    """A write_pdf finisher for PDF/A (each associated file listed once in the catalogue's /AF, which
+    WeasyPrint fills from two places) and, with PDF/UA on top of it, `pdfuaid:part="1"` added to the XMP
+    WeasyPrint's PDF/A variant wrote; None for a PDF that keeps no standard or PDF/UA alone."""
+    if not settings.archival:
+        return None
+
+    def finish(document: Any, pdf: Any) -> None:
+        if "AF" in pdf.catalog:
+            associated = list(dict.fromkeys(pdf.catalog["AF"]))
+            pdf.catalog["AF"].clear()
+            pdf.catalog["AF"].extend(associated)
+        if settings.accessible:
+            reference = pdf.catalog["Metadata"]  # b"12 0 R"
+            number = int((reference.decode() if isinstance(reference, bytes) else str(reference)).split()[0])
+            stream = pdf.objects[number]
+            xmp = b"".join(part if isinstance(part, bytes) else str(part).encode() for part in stream.stream)
+            stream.stream = [xmp.replace(b"</rdf:RDF>", PDFUA_XMP + b"</rdf:RDF>", 1)]
+
+    return finish
+
+
 def render_pdf(
     html: str,
     assets: Assets,
     created: dt.date,
     attachments: Callable[[], Sequence[Attachment]] = tuple,
+    settings: PdfSettings = PdfSettings(),  # noqa: B008 (frozen, so one shared default is safe)
 ) -> tuple[bytes, list[str]]:
     """The PDF's bytes and WeasyPrint's warnings. Dates are the review's as-of date, so the same inputs give
     the same bytes. The attachments are asked for after the layout, so they can be made meanwhile.
-    UnloadableFiles, before anything is written, when a templates folder's templates name a file that
-    cannot be loaded."""
+    `settings` chooses PDF/A-3b (the attachments become associated files with their relationship) and/or
+    PDF/UA-1 (tagged). UnloadableFiles, before anything is written, when a templates folder's templates name
+    a file that cannot be loaded."""
     renderer_imported()
     import weasyprint
 
@@ -284,10 +326,11 @@ def render_pdf(
     # relative names in an overriding review.html (<img src="logo.png">) are files of its folder
     base_url = f"{assets.folder.as_uri()}/" if assets.folder is not None else SCHEME
     unloaded = Unloaded()
+    options = standard_options(settings)
     with captured_warnings() as warnings:
         document = weasyprint.HTML(
             string=html, base_url=base_url, url_fetcher=make_fetcher(assets, unloaded)
-        ).render()
+        ).render(**options)
         laid_out = time.perf_counter()
         if assets.folder is not None and (unloaded.missing or unloaded.refused):
             raise UnloadableFiles(
@@ -300,11 +343,16 @@ def render_pdf(
                 description=attachment.description,
                 created=dt.datetime.fromisoformat(stamp),  # not "now": rebuilds stay byte-identical
                 modified=dt.datetime.fromisoformat(stamp),
+                relationship=attachment.relationship,
             )
             for attachment in attachments()
         ]
         data = document.write_pdf(
-            attachments=pdf_attachments, pdf_identifier=b"reportgen", uncompressed_pdf=False
+            attachments=pdf_attachments,
+            pdf_identifier=b"reportgen",
+            uncompressed_pdf=False,
+            finisher=finish_standards(settings),
+            **options,
         )
     finished = time.perf_counter()
     logger.info(

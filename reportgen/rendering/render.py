@@ -3,6 +3,8 @@ page places. Cell text goes into the page only as escaped text, never into an at
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from decimal import Decimal
 from pathlib import Path
 
 from markupsafe import Markup
@@ -10,7 +12,7 @@ from markupsafe import Markup
 from reportgen.base.model import CellRef, Channel, Severity, Status
 from reportgen.base.model import Finding as ModelFinding
 from reportgen.figures.review import Review
-from reportgen.figures.trends import KpiTrends
+from reportgen.figures.trends import RATES, KpiTrends
 from reportgen.rendering import charts
 from reportgen.rendering.context import PHRASE_LINES, PHRASE_WIDTH, ReviewContext, bounded, trend_charts
 from reportgen.rendering.pdf import Asset
@@ -19,14 +21,25 @@ from reportgen.wording.format import Formatter
 
 
 def render_html(
-    context: ReviewContext, stylesheet_url: str, override: Path | None = None, inline_css: str | None = None
+    context: ReviewContext,
+    stylesheet_url: str,
+    override: Path | None = None,
+    inline_css: str | None = None,
+    chart_alts: Mapping[str, str] | None = None,
 ) -> str:
     """The review page. For the PDF the stylesheet and charts are URLs the PDF's fetcher serves; for the web
     page (`inline_css` given) the stylesheet is inlined and the charts are data: URLs. The template sees the
-    context as `review` and the catalogue's sentences as `text(code, **params)`."""
+    context as `review`, the catalogue's sentences as `text(code, **params)` and each chart's alt text (its
+    data in words, `chart_alts(review)`) as `chart_alts[name]`."""
     template = environment(override).get_template("review.html")
     css = Markup(inline_css) if inline_css is not None else None  # our stylesheet, never cell text
-    return template.render(review=context, text=context.words.text, stylesheet=stylesheet_url, inline_css=css)
+    return template.render(
+        review=context,
+        text=context.words.text,
+        stylesheet=stylesheet_url,
+        inline_css=css,
+        chart_alts=chart_alts or {},
+    )
 
 
 def chart_names(review: Review) -> list[str]:
@@ -50,23 +63,58 @@ def goal_label(goal_id: str, name: str) -> str:
     return bounded(f"{goal_id} {name}", PHRASE_WIDTH, PHRASE_LINES)
 
 
+def _goal_rows(review: Review, fmt: Formatter) -> list[tuple[str, float | None, str]]:
+    return [
+        (
+            goal_label(goal.id, goal.name),
+            goal.attainment,
+            f"{fmt.number(goal.actual)} / {fmt.number(goal.target)}",
+        )
+        for goal in review.current.goals
+    ]
+
+
+def _mix_rows(review: Review) -> list[tuple[str, dict[str, float]]]:
+    return [
+        (goal_label(goal.id, goal.name), {c.value: n for c, n in goal.channels.items()})
+        for goal in review.current.goals
+    ]
+
+
+def _status_rows(review: Review, fmt: Formatter) -> list[tuple[str, dict[str, int]]]:
+    by_channel: dict[Channel, dict[str, int]] = {}
+    for row in review.rows:
+        counts = by_channel.setdefault(row.activity.channel, {})
+        counts[row.activity.status.value] = counts.get(row.activity.status.value, 0) + 1
+    ordered = sorted(by_channel.items(), key=lambda item: -sum(item[1].values()))
+    return [(fmt.channel(channel), counts) for channel, counts in ordered]
+
+
+def _compounding_series(review: Review, fmt: Formatter) -> list[charts.CompoundingSeries]:
+    return [
+        charts.CompoundingSeries(
+            channel=f"{fmt.channel(trend.channel)} · {fmt.metric(trend.result_metric)}",
+            months=[entry.month for entry in trend.months],
+            cumulative_cost=[float(entry.cumulative_cost) for entry in trend.months],
+            cumulative_results=[float(entry.cumulative_results) for entry in trend.months],
+            cost_per_result=[
+                float(entry.cost_per_result) if entry.cost_per_result is not None else None
+                for entry in trend.months
+            ],
+        )
+        for trend in review.trends
+    ]
+
+
 def review_charts(review: Review) -> dict[str, Asset]:
     """The charts the template places, as assets by name (exactly `chart_names(review)`)."""
     fmt = Formatter(review.lang, review.checked.currency)
     words = fmt.words
-    current = review.current
     names = chart_names(review)
     made: dict[str, charts.Chart] = {}
     if "goal_attainment" in names:
         made["goal_attainment"] = charts.goal_attainment(
-            [
-                (
-                    goal_label(goal.id, goal.name),
-                    goal.attainment,
-                    f"{fmt.number(goal.actual)} / {fmt.number(goal.target)}",
-                )
-                for goal in current.goals
-            ],
+            _goal_rows(review, fmt),
             percent=fmt.percent,  # the goal table's own rule: the bar says 94.1% where the table does
             target_label=words.text("review.connection.target_line"),
             no_target_label=words.text("review.connection.no_target"),
@@ -74,41 +122,17 @@ def review_charts(review: Review) -> dict[str, Asset]:
         )
     if "channel_mix" in names:
         made["channel_mix"] = charts.channel_mix(
-            [
-                (goal_label(goal.id, goal.name), {c.value: n for c, n in goal.channels.items()})
-                for goal in current.goals
-            ],
+            _mix_rows(review),
             {channel.value: fmt.channel(channel) for channel in Channel},
             percent=fmt.percent,
         )
     if "status_by_channel" in names:
-        by_channel: dict[Channel, dict[str, int]] = {}
-        for row in review.rows:
-            counts = by_channel.setdefault(row.activity.channel, {})
-            counts[row.activity.status.value] = counts.get(row.activity.status.value, 0) + 1
         made["status_by_channel"] = charts.status_by_channel(
-            [
-                (fmt.channel(channel), counts)
-                for channel, counts in sorted(by_channel.items(), key=lambda item: -sum(item[1].values()))
-            ],
-            {status.value: fmt.status(status) for status in Status},
-            width_mm=170,
+            _status_rows(review, fmt), {status.value: fmt.status(status) for status in Status}, width_mm=170
         )
     if "compounding" in names:
         made["compounding"] = charts.compounding(
-            [
-                charts.CompoundingSeries(
-                    channel=f"{fmt.channel(trend.channel)} · {fmt.metric(trend.result_metric)}",
-                    months=[entry.month for entry in trend.months],
-                    cumulative_cost=[float(entry.cumulative_cost) for entry in trend.months],
-                    cumulative_results=[float(entry.cumulative_results) for entry in trend.months],
-                    cost_per_result=[
-                        float(entry.cost_per_result) if entry.cost_per_result is not None else None
-                        for entry in trend.months
-                    ],
-                )
-                for trend in review.trends
-            ],
+            _compounding_series(review, fmt),
             cost_label=words.text("review.deferred.cost_label"),
             result_label=words.text("review.deferred.result_label"),
             cpr_label=words.text("review.deferred.cpr_label"),
@@ -121,12 +145,71 @@ def review_charts(review: Review) -> dict[str, Asset]:
     return {name: Asset(chart.data, chart.mime) for name, chart in made.items()}
 
 
+def chart_alts(review: Review) -> dict[str, str]:
+    """Each chart's data in words, in the review's language, by chart name: the alt text of its <img> (a
+    tagged PDF's /Alt, what a screen reader says), computed from the same rows the chart is drawn from but
+    without drawing it, so the page can be written while the charts are still being drawn."""
+    fmt = Formatter(review.lang, review.checked.currency)
+    words = fmt.words
+    names = chart_names(review)
+    data: dict[str, str] = {}
+    if "goal_attainment" in names:
+        data["goal_attainment"] = charts.goal_attainment_alt(
+            _goal_rows(review, fmt),
+            percent=fmt.percent,
+            no_target_label=words.text("review.connection.no_target"),
+        )
+    if "channel_mix" in names:
+        labels = {channel.value: fmt.channel(channel) for channel in Channel}
+        data["channel_mix"] = charts.channel_mix_alt(_mix_rows(review), labels, percent=fmt.percent)
+    if "status_by_channel" in names:
+        labels = {status.value: fmt.status(status) for status in Status}
+        data["status_by_channel"] = charts.status_by_channel_alt(_status_rows(review, fmt), labels)
+    if "compounding" in names:
+        data["compounding"] = charts.compounding_alt(
+            _compounding_series(review, fmt),
+            cost_label=words.text("review.deferred.cost_label"),
+            result_label=words.text("review.deferred.result_label"),
+            cpr_label=words.text("review.deferred.cpr_label"),
+            currency=review.checked.currency,
+        )
+    alts = {name: words.text(f"review.chart_alt.{name}", data=text) for name, text in data.items()}
+    if review.kpi_trends is not None:
+        trends = review.kpi_trends
+        start = _first_known(trends)
+        for wide in (False, True):
+            for kpi, name in trend_charts(review, wide=wide).items():
+                text = charts.trend_alt(
+                    list(trends.months[start:]),
+                    trends.values(kpi)[start:],
+                    label=fmt.kpi(kpi),
+                    month_label=fmt.month_short,
+                    value_text=_kpi_value_text(kpi, fmt),
+                )
+                alts[name] = words.text("review.chart_alt.trend", data=text)
+    return alts
+
+
+def _kpi_value_text(kpi: str, fmt: Formatter) -> Callable[[float], str]:
+    """How the review writes a KPI's value: a rate as a percentage, cost as money, the rest as numbers."""
+    if kpi in RATES:
+        return fmt.percent
+    if kpi == "cost":
+        return lambda value: fmt.money(Decimal(str(round(value, 2))))
+    return fmt.number
+
+
+def _first_known(trends: KpiTrends) -> int:
+    """The first month anything is known: the trend charts start there (no empty run on the left)."""
+    known = [index for index, month in enumerate(trends.months) if any(
+        trends.series[kpi][index].value is not None for kpi in trends.series)]  # fmt: skip
+    return known[0] if known else 0
+
+
 def kpi_trend_charts(review: Review, trends: KpiTrends, fmt: Formatter) -> dict[str, charts.Chart]:
     """Each headline KPI's twelve months: a sparkline for its cover card, a wider line for its section."""
     made: dict[str, charts.Chart] = {}
-    known = [index for index, month in enumerate(trends.months) if any(
-        trends.series[kpi][index].value is not None for kpi in trends.series)]  # fmt: skip
-    start = known[0] if known else 0  # from the first month anything is known: no empty run on the left
+    start = _first_known(trends)
     for wide, size in ((False, (24.0, 10.0)), (True, (70.0, 12.0))):
         for kpi, name in trend_charts(review, wide=wide).items():
             made[name] = charts.trend(

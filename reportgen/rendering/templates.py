@@ -3,7 +3,6 @@ and where their templates and stylesheets are found."""
 
 from __future__ import annotations
 
-import re
 from importlib import resources
 from pathlib import Path
 
@@ -27,17 +26,6 @@ def environment(override: Path | None = None) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-
-
-WEB_FONTS = (
-    'local("Noto Sans SC"), local("Noto Sans CJK SC"), local("Source Han Sans SC"), local("PingFang SC"), '
-    'local("Microsoft YaHei")'
-)
-
-
-def web_stylesheet(css: str) -> str:
-    """The stylesheet for the web page: the reader's own CJK fonts instead of 18 MB of embedded ones."""
-    return re.sub(r'url\("reportgen:fonts/[^"]+"\)', WEB_FONTS, css)
 
 
 def stylesheet(override: Path | None = None) -> str:

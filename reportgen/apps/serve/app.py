@@ -30,6 +30,7 @@ from reportgen.apps.serve.state import ServeOptions, ServeState
 from reportgen.base.catalogue import catalogue
 from reportgen.base.config import Config
 from reportgen.base.errors import ArchiveError, InputError
+from reportgen.rendering.webfonts import interface_fonts
 
 __all__ = ["ServeOptions", "Server", "bind", "serve"]
 
@@ -58,6 +59,7 @@ class Server(ServeState):
             self.executor = ProcessPoolExecutor(WORKERS, mp_context=multiprocessing.get_context("spawn"))
             for _ in range(WORKERS):
                 self.executor.submit(warm)
+        fonts = asyncio.create_task(asyncio.to_thread(interface_fonts))  # made beside the first page
         try:
             await asyncio.to_thread(self.archive)
         except ArchiveError as exc:  # the page still checks and builds; history and sends say why not
@@ -69,6 +71,7 @@ class Server(ServeState):
             yield
         finally:
             sweeper.cancel()
+            fonts.cancel()
             await asyncio.to_thread(self.close_archive)
             if self.own_executor and self.executor is not None:
                 self.executor.shutdown(wait=False, cancel_futures=True)

@@ -25,7 +25,8 @@ from reportgen.base.catalogue import catalogue
 ACCESS_COOKIE = "reportgen_access"
 TOKEN_AGE = 12 * 3600  # seconds a page's token stays valid
 PAGE_POLICY = (
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-src 'self'; "
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "frame-src 'self'; "
     "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 )
 # the review page: its own inline stylesheet and data: charts, no script, no fetch, and a sandbox of its own

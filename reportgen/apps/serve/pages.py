@@ -20,6 +20,7 @@ from reportgen.base.catalogue import LANGUAGES, Catalogue, catalogue
 from reportgen.base.errors import ArchiveError
 from reportgen.figures.review import severity_counts, worst_first
 from reportgen.rendering.templates import environment
+from reportgen.rendering.webfonts import PageFonts
 from reportgen.wording.text import finding_message
 
 FINDINGS_SHOWN = 200
@@ -52,6 +53,7 @@ class Pages:
     def __init__(self, state: ServeState) -> None:
         self.state = state
         self.environment = environment()  # the one Jinja environment, shared with the review and the mail
+        self.fonts = PageFonts()  # the Chinese a page shows beyond its own words (a sheet's name, a team)
 
     async def render(
         self, request: Request, status: int = 200, upload: Upload | None = None, **values: Any
@@ -84,7 +86,7 @@ class Pages:
             context.update(self.upload_context(upload, words))
             context["history"] = await self.history(upload.checked.team, words)
         context.update(values)
-        html = self.environment.get_template(PAGE_TEMPLATE).render(**context)
+        html = self.fonts.link(self.environment.get_template(PAGE_TEMPLATE).render(**context))
         response = HTMLResponse(html, status_code=status)
         if request.query_params.get("lang") in LANGUAGES:
             response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, httponly=True, samesite="strict")

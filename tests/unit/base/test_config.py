@@ -257,3 +257,27 @@ def test_bad_archive_settings_are_named(tmp_path: Path, text: str, named: str) -
     with pytest.raises(InputError) as caught:
         load_config(path)
     assert named in caught.value.message("en") and str(path) in caught.value.message("en")
+
+
+def test_pdf_settings_name_standards_one_or_many(tmp_path: Path) -> None:
+    path = tmp_path / "reportgen.toml"
+    path.write_text("", "utf-8")
+    plain = load_config(path).pdf
+    assert (plain.archival, plain.accessible, plain.embed_source) == (False, False, False)
+    path.write_text('[pdf]\nstandard = "PDF/A-3b"\n', "utf-8")
+    assert (load_config(path).pdf.archival, load_config(path).pdf.accessible) == (True, False)
+    path.write_text('[pdf]\nstandard = ["pdf/a-3b", "pdf/ua-1"]\nembed_source = true\n', "utf-8")
+    both = load_config(path).pdf
+    assert (both.archival, both.accessible, both.embed_source) == (True, True, True)
+    path.write_text('[pdf]\nstandard = "pdf/ua-1"\n', "utf-8")
+    assert (load_config(path).pdf.archival, load_config(path).pdf.accessible) == (False, True)
+    for text, named in (
+        ('[pdf]\nstandard = "pdf/a-1b"\n', "'pdf.standard'"),
+        ("[pdf]\nstandard = [3]\n", "'pdf.standard'"),
+        ('[pdf]\nembed_source = "yes"\n', "'pdf.embed_source'"),
+        ("[pdf]\nvariant = 1\n", "pdf.variant"),
+    ):
+        path.write_text(text, "utf-8")
+        with pytest.raises(InputError) as caught:
+            load_config(path)
+        assert named in caught.value.message("en") and str(path) in caught.value.message("en")
