@@ -15,7 +15,10 @@ README = (Path(__file__).resolve().parent.parent / "README.md").read_text("utf-8
 
 def test_every_command_and_option_is_documented() -> None:
     assert isinstance(cli, click.Group)
-    for name, command in cli.commands.items():
+    with click.Context(cli) as context:
+        commands = {name: cli.get_command(context, name) for name in cli.list_commands(context)}
+    for name, command in commands.items():
+        assert command is not None, name
         assert f"reportgen {name}" in README, name
         for parameter in command.params:
             if isinstance(parameter, click.Option):

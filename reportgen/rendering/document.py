@@ -49,13 +49,16 @@ def render_review(
     """build_context → charts → render_html → render_pdf (and the web page when asked); `stem` names the
     attached table; a `revision` adds its banner and its page of changes. `config.pdf` chooses PDF/A-3b
     and/or PDF/UA-1 and whether the workbook travels inside the PDF."""
-    pdf.renderer_imported()  # the early import and character map (a thread), done before the fork below
+    pdf.renderer_imported()  # the early import and character map (a thread), done before the forks below
+    # The charts need only the review and the layout asks for them first: their process is forked before
+    # anything else, so they are drawn (matplotlib imported, fonts loaded) on the other core while this one
+    # imports WeasyPrint, reads the fonts' character map and writes the page.
+    drawing = Background({"charts": lambda: render.review_charts(review)})
     drawable = pdf.drawable_codepoints()
     context = build_context(review, config.team, render.glyph_findings(review, drawable), stem, revision)
-    # Made in a forked process while WeasyPrint works: the charts first (the layout asks for them), then what
-    # is attached to the PDF (needed only when it is written): the figures `send` reads back, and the complete
-    # activity table when the appendix is cut.
-    steps: dict[str, Callable[[], Any]] = {"charts": lambda: render.review_charts(review)}
+    # What is attached to the PDF, needed only when it is written, made in a second forked process: the
+    # figures `send` reads back, and the complete activity table when the appendix is cut.
+    steps: dict[str, Callable[[], Any]] = {}
     if with_pdf:
         steps["figures"] = lambda: embedded_figures(review, context)
     if with_pdf and context.appendix.table_attached:  # past APPENDIX_LIMIT rows, or a cell's text was cut
@@ -75,7 +78,7 @@ def render_review(
         source = source_workbook(review, stem) if config.pdf.embed_source else None
         return tuple(item for item in (background.get("figures"), complete, source) if item is not None)
 
-    charts = LazyCharts(background)
+    charts = LazyCharts(drawing)
     alts = render.chart_alts(review)  # the charts' data in words: known before they are drawn
     css = stylesheet(templates)
     pdf_bytes: bytes | None = None
@@ -97,6 +100,7 @@ def render_review(
     attached_table = table()
     figures = background.get("figures").data if with_pdf else None
     background.close()
+    drawing.close()
     return RenderedReview(pdf_bytes, web_page, warnings, attached_table, figures)
 
 

@@ -35,11 +35,20 @@ STYLESHEET_URL = f"{SCHEME}review.css"
 _IMPORTING: list[threading.Thread] = []  # at most one: WeasyPrint being imported alongside the workbook read
 
 
-def import_renderer_early() -> None:
+EARLY_IMPORT_BYTES = 1_000_000  # about 15,000 activities: from here on, the read hides the import
+
+
+def import_renderer_early(workbook: Path) -> None:
     """Start importing WeasyPrint (and its Pango, HarfBuzz and cffi set-up, about 0.6 s) and reading the
-    fonts' character map (0.2 s) in a thread while the workbook is read: calamine parses with the GIL
-    released, so this work gets the idle interpreter."""
-    if not _IMPORTING and "weasyprint" not in sys.modules:
+    fonts' character map (0.2 s) in a thread while a large workbook is read: calamine parses with the GIL
+    released, so this work gets the idle interpreter. A smaller workbook is read in less time than that, and
+    the thread would only hold back the charts' process (a fork waits for the thread): the import then runs
+    in the main thread while that process draws."""
+    try:
+        large = workbook.stat().st_size >= EARLY_IMPORT_BYTES
+    except OSError:  # the read will say what is wrong with it
+        return
+    if large and not _IMPORTING and "weasyprint" not in sys.modules:
         thread = threading.Thread(target=_prepare_renderer, daemon=True)
         thread.start()
         _IMPORTING.append(thread)

@@ -1,0 +1,297 @@
+"""One workbook's commands: check it, build its review, mail a review, and write a starter workbook."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import click
+
+from reportgen.apps.cli.listing import summary
+from reportgen.apps.cli.options import (
+    as_of_option,
+    config_option,
+    lang_option,
+    open_archive,
+    parse_as_of,
+    parse_month,
+    say_sent,
+    workbook_argument,
+)
+from reportgen.apps.starter import starter_config, starter_workbook
+from reportgen.base.catalogue import catalogue
+from reportgen.base.config import CONFIG_NAME, load_config
+from reportgen.base.errors import InputError, UsageError
+from reportgen.base.files import write_atomic
+from reportgen.base.model import Severity
+from reportgen.delivery.message import compose_message, resolve_recipients
+from reportgen.figures.review import severity_counts, worst_first
+from reportgen.pipeline.archiving import open_for_build
+from reportgen.pipeline.build import build_to_files, check_workbook
+from reportgen.pipeline.mailing import send_once
+from reportgen.rendering.pdf import import_renderer_early, renderer_imported
+from reportgen.wording.documents import dumps, findings_document
+from reportgen.wording.text import finding_message
+
+CHECK_TABLE_LIMIT = 200
+SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "dim"}
+
+
+@click.command(short_help=summary("check"))
+@workbook_argument
+@config_option
+@as_of_option
+@lang_option
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+def check(
+    workbook: Path, config_path: Path | None, as_of: str | None, lang: str | None, as_json: bool
+) -> None:
+    """Report data-quality findings with sheet!cell references; exit 0 when the workbook is usable."""
+    config = load_config(config_path, workbook)
+    checked = check_workbook(workbook, config, parse_as_of(as_of))
+    lang = lang or checked.sheet_lang
+    if as_json:
+        sys.stdout.buffer.write(dumps(findings_document(checked, lang), pretty=True))
+        return
+    # rich's tables cost 50 ms to import: only `check` draws them
+    from rich.console import Console
+    from rich.table import Table
+
+    words = catalogue(lang)
+    counts = severity_counts(checked.findings)
+    console = Console(highlight=False, soft_wrap=False)
+    table = Table(
+        title=words.text(
+            "check.title",
+            workbook=workbook.name,
+            errors=counts.errors,
+            warnings=counts.warnings,
+            infos=counts.infos,
+        ),
+        title_justify="left",
+        show_lines=False,
+    )
+    table.add_column(words.text("check.col_severity"), no_wrap=True)
+    table.add_column(words.text("check.col_cell"), no_wrap=True)
+    table.add_column(words.text("check.col_message"), overflow="fold")
+    ordered = worst_first(checked.findings)
+    for finding in ordered[:CHECK_TABLE_LIMIT]:
+        table.add_row(
+            f"[{SEVERITY_STYLE[finding.severity]}]{words.text(f'severity.{finding.severity.value}')}[/]",
+            finding.where,
+            finding_message(finding, words),
+        )
+    if checked.findings:
+        console.print(table)
+    if len(ordered) > CHECK_TABLE_LIMIT:
+        console.print(words.text("check.shown", shown=CHECK_TABLE_LIMIT, total=len(ordered)))
+    months = sorted({row.activity.month for row in checked.rows})
+    console.print(
+        words.text(
+            "check.usable", activities=len(checked.rows), months=len(months), first=months[0], last=months[-1]
+        )
+    )
+
+
+@click.command(short_help=summary("build"))
+@workbook_argument
+@click.option("--month", metavar="YYYY-MM", help="Month to review (default: the latest with activities).")
+@as_of_option
+@click.option(
+    "-o",
+    "--output",
+    "pdf_path",
+    type=click.Path(path_type=Path),
+    help="PDF to write (default: <workbook stem>-<YYYY-MM>.pdf beside the workbook).",
+)
+@click.option(
+    "--html", "html_path", type=click.Path(path_type=Path), help="Also write the review as a web page."
+)
+@click.option("--json", "json_path", type=click.Path(path_type=Path), help="Also write the figures as JSON.")
+@click.option("--no-pdf", is_flag=True, help="Skip the PDF (with --json or --html).")
+@click.option(
+    "--pdfa", is_flag=True, help="Write an archival PDF/A-3b, the figures inside as associated data."
+)
+@click.option(
+    "--pdfua", is_flag=True, help="Write an accessible PDF/UA-1: tagged, every chart's data in words."
+)
+@click.option(
+    "--embed-source", is_flag=True, help="Carry the workbook inside the PDF (with --pdfa: as Source)."
+)
+@click.option(
+    "--templates",
+    "templates",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    help="Folder with review.html / review.css overriding the bundled ones (branding).",
+)
+@config_option
+@lang_option
+@click.option("--email", is_flag=True, help="Mail the PDF as [email] in reportgen.toml says.")
+@click.option(
+    "--to", "to", multiple=True, metavar="ADDR", help="With --email: recipients instead of the config's."
+)
+@click.option(
+    "--cc", "cc", multiple=True, metavar="ADDR", help="With --email: copies instead of the config's."
+)
+@click.option("--force", is_flag=True, help="With --email: send even when check found errors.")
+@click.option("--resend", is_flag=True, help="With --email: mail it again to those who already have it.")
+def build(
+    workbook: Path,
+    month: str | None,
+    as_of: str | None,
+    pdf_path: Path | None,
+    html_path: Path | None,
+    json_path: Path | None,
+    no_pdf: bool,
+    pdfa: bool,
+    pdfua: bool,
+    embed_source: bool,
+    templates: Path | None,
+    config_path: Path | None,
+    lang: str | None,
+    email: bool,
+    to: tuple[str, ...],
+    cc: tuple[str, ...],
+    force: bool,
+    resend: bool,
+) -> None:
+    """Build the month's review: the PDF, and the figures as JSON or the page as HTML when asked; the archive
+    remembers it (a changed workbook is the next version)."""
+    if no_pdf and json_path is None and html_path is None:
+        raise UsageError("nothing_to_write")
+    if email and no_pdf:
+        raise UsageError("email_without_pdf")
+    chosen_month = parse_month(month)
+    as_of_date = parse_as_of(as_of)
+    config = load_config(config_path, workbook)
+    if pdfa or pdfua or embed_source:  # the options add to what [pdf] in reportgen.toml asks for
+        chosen = config.pdf
+        config = replace(
+            config,
+            pdf=replace(
+                chosen,
+                archival=chosen.archival or pdfa,
+                accessible=chosen.accessible or pdfua,
+                embed_source=chosen.embed_source or embed_source,
+            ),
+        )
+    if email:  # bad recipients or no sender are refused before the review is built
+        resolve_recipients(config.email, to, cc)
+    if not no_pdf:
+        import_renderer_early(workbook)
+        # a build that fails early may still be importing WeasyPrint in a thread: it ends before the process
+        click.get_current_context().call_on_close(renderer_imported)
+    opened = open_for_build(config.archive) if not no_pdf else None
+    built = build_to_files(
+        workbook,
+        config,
+        as_of_date,
+        month=chosen_month,
+        lang=lang,
+        pdf_path=pdf_path,
+        html_path=html_path,
+        json_path=json_path,
+        with_pdf=not no_pdf,
+        templates=templates,
+        announce=lambda path: click.echo(str(path)),
+        archive=opened,
+    )
+    if built.revision is not None:  # worth a word: management will see "Revised" on the cover and the mail
+        words = catalogue(lang or built.review.lang)
+        sent_on = built.revision.replaces_sent_on.astimezone().strftime("%Y-%m-%d")
+        click.echo(words.text("history.revises", version=built.revision.version, date=sent_on), err=True)
+    if email and built.pdf is not None and opened is not None and opened.archive is not None:
+        review = built.review
+        result = send_once(
+            opened.archive,
+            built.pdf,
+            config.email,
+            to=to or None,
+            cc=cc or None,
+            resend=resend,
+            findings=review.checked.findings,
+            allow_errors=force,
+            lang=review.lang,
+        )
+        say_sent(built.pdf, result, config.email.language or review.lang)
+
+
+@click.command(short_help=summary("send"))
+@click.argument("report", type=click.Path(path_type=Path, dir_okay=True, exists=False))
+@click.option(
+    "--to", "to", multiple=True, metavar="ADDR", help="Recipient (repeat, or separate with commas)."
+)
+@click.option("--cc", "cc", multiple=True, metavar="ADDR", help="Copy to (repeat, or separate with commas).")
+@click.option("--subject", help="Subject instead of the config's template.")
+@config_option
+@click.option(
+    "--eml", "eml_path", type=click.Path(path_type=Path), help="Write the message here; send nothing."
+)
+@click.option("--resend", is_flag=True, help="Mail it again to those who already have this PDF.")
+def send(
+    report: Path,
+    to: tuple[str, ...],
+    cc: tuple[str, ...],
+    subject: str | None,
+    config_path: Path | None,
+    eml_path: Path | None,
+    resend: bool,
+) -> None:
+    """Mail a review PDF: KPI cards and takeaways in the body, the PDF attached; exit 3 if not delivered.
+    Each address gets one PDF once: a repeat is refused with when it was sent, unless --resend."""
+    config = load_config(config_path, report)
+    lang = config.email.language or "en"
+    if eml_path is not None:
+        message = compose_message(report, config.email, to=to or None, cc=cc or None, subject=subject)
+        write_atomic(eml_path, message.as_bytes())
+        click.echo(catalogue(lang).text("mail.eml_written", path=eml_path))
+        return
+    resolve_recipients(config.email, to, cc)  # a bad address is a usage error before the archive is opened
+    archive = open_archive(config)
+    try:
+        result = send_once(
+            archive,
+            report,
+            config.email,
+            to=to or None,
+            cc=cc or None,
+            subject=subject,
+            resend=resend,
+            lang=lang,
+        )
+    finally:
+        archive.close()
+    say_sent(report, result, lang)
+
+
+@click.command(short_help=summary("init"))
+@click.argument("output", type=click.Path(path_type=Path))
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "zh"]),
+    default="en",
+    show_default=True,
+    help="Language of the sheets, headers, dropdowns and examples.",
+)
+@click.option("--force", is_flag=True, help="Replace OUTPUT if it exists.")
+@click.option(
+    "--as-of",
+    "as_of",
+    metavar="YYYY-MM-DD",
+    help="The example rows sit in this date's month (default: today).",
+)
+def init(output: Path, lang: str, force: bool, as_of: str | None) -> None:
+    """Write a starter workbook (headers, dropdowns, Goals and Rules sheets, examples, a how-to) and, when
+    the folder has none, a commented reportgen.toml (mail, archive, the monthly schedule)."""
+    if output.suffix.lower() != ".xlsx":
+        raise UsageError("init_suffix", path=str(output))
+    as_of_date = parse_as_of(as_of)
+    if not force and (output.exists() or output.is_symlink()):
+        raise InputError(output, "output_exists", lang=lang)
+    write_atomic(output, starter_workbook(lang, as_of_date))
+    click.echo(str(output))
+    config = output.with_name(CONFIG_NAME)
+    if not config.exists():  # a team's own settings are never replaced
+        write_atomic(config, starter_config(lang).encode("utf-8"))
+        click.echo(str(config))
