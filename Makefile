@@ -40,7 +40,8 @@ test: $(VENV)/.installed lint
 	$(BIN)/pytest
 
 bench: $(VENV)/.installed
-	$(BIN)/python benchmarks/bench_figures.py
+	bash tools/system-deps.sh --test
+	$(BIN)/python benchmarks/bench_all.py
 
 clean:
 	rm -rf $(OUT) .pytest_cache .ruff_cache .mypy_cache

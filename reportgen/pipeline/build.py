@@ -53,7 +53,7 @@ logger = logging.getLogger(__name__)
 def check_workbook(path: Path, config: Config, as_of: dt.date) -> Checked:
     """read_workbook → normalize_rows → map_activities, with every finding in sheet order."""
     started = time.perf_counter()
-    book = read_workbook(path, ReadLimits(max_rows=config.max_rows))
+    book = read_workbook(path, ReadLimits.for_rows(config.max_rows))
     read = time.perf_counter()
     logger.info(
         "read: %.2f s (%s, %s, sheet %s: %d rows)",

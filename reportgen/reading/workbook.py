@@ -43,6 +43,10 @@ ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 GUARD_READ = 64 * 1024  # small reads, so compressed input is consumed (and counted) as output comes out
 MAX_TAG_BYTES = 64 * 1024  # a row or cell tag is never this long; a longer run without '<' is not a tag
 MIB = 1024 * 1024
+DEFAULT_TOTAL_BYTES = 400 * MIB
+DEFAULT_DENSE_CELLS = 12_000_000
+CELLS_PER_ROW = 60  # the dense block read whole grows with max_rows: 12 million cells at 200,000 rows
+BYTES_PER_ROW = 2 * 1024  # inflated sheet XML a row may take, for the byte limit that follows max_rows
 # No workbook part declares a DTD (OPC and ODF forbid it); one that does is an entity-expansion attack
 DTD_MARKERS = (b"<!DOCTYPE", b"<!ENTITY")
 XLS_DECLARED_CELLS = 1_000_000  # an .xls DIMENSIONS declaring more than it holds past this is rewritten
@@ -57,11 +61,23 @@ class ReadLimits:
     max_rows: int = 200_000
     max_sheets: int = 20_000
     max_entries: int = 60_000
-    max_total_bytes: int = 400 * MIB  # inflated, all parts together; also the largest .xls read
+    max_total_bytes: int = DEFAULT_TOTAL_BYTES  # inflated, all parts together; also the largest .xls read
     max_ratio: int = 100
     ratio_grace_bytes: int = 32 * MIB  # an entry may inflate at any ratio up to this (POI's grace entry size)
-    max_dense_cells: int = 12_000_000  # a dense block larger than this is read block-wise, never whole
+    max_dense_cells: int = DEFAULT_DENSE_CELLS  # a dense block larger than this is read block-wise, never whole
     max_cell_chars: int = 32_767  # Excel's own limit for one cell
+
+    @classmethod
+    def for_rows(cls, max_rows: int) -> ReadLimits:
+        """The limits for a sheet of up to `max_rows` rows ([limits] max_rows): the inflated size allowed
+        grows with it, 2 KiB a row (400 MiB at the default 200,000), and so does the dense block read whole,
+        60 cells a row, so a team that raises the row limit for a million-row log is neither stopped by a
+        byte limit made for a fifth of it nor sent down the slow block-wise path meant for stray cells."""
+        return cls(
+            max_rows=max_rows,
+            max_total_bytes=max(DEFAULT_TOTAL_BYTES, max_rows * BYTES_PER_ROW),
+            max_dense_cells=max(DEFAULT_DENSE_CELLS, max_rows * CELLS_PER_ROW),
+        )
 
 
 @dataclass(slots=True)

@@ -246,7 +246,7 @@ def test_html_is_one_self_contained_page_with_the_same_content(sample_dir: Path,
     html = page.read_text("utf-8")
     import re
 
-    urls = re.findall(r'(?:src|href)="([^"#][^"]*)"', html) + re.findall(r"url\(([^)]*)\)", html)
+    urls = re.findall(r'(?:src|href)="([^"#][^"]*)"', html) + re.findall(r"url\([\"']?([^)\"']*)", html)
     assert all(url.startswith("data:") for url in urls), urls  # nothing to fetch: charts and styles inlined
     assert "<style>" in html and "reportgen:" not in html
     _, figures = built[("zh", "zh")]

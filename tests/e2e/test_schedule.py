@@ -162,7 +162,7 @@ def test_two_services_on_one_archive_send_one_draft(
         wait_for(lambda: to(handler, APPROVER), "no draft reached the approver", logs)
         time.sleep(6)  # time for a second draft, were there one
         for service in services:
-            assert service.stop() == ExitCode.OK
+            assert service.stop() == ExitCode.OK, service.log.read_text()
     assert len(to(handler, APPROVER)) == 1 and not to(handler, MANAGEMENT)
     said = "".join(log.read_text() for log in logs)
     assert "lease taken" in said or said.count("cycle: harbor") == 1

@@ -14,7 +14,7 @@ import pytest
 from reportgen.base.errors import InputError
 from reportgen.reading.extent import Block
 from reportgen.reading.ods import _Cutter
-from reportgen.reading.workbook import GUARD_READ, ReadLimits, read_workbook
+from reportgen.reading.workbook import BYTES_PER_ROW, CELLS_PER_ROW, GUARD_READ, ReadLimits, read_workbook
 from reportgen.reading.xls import END_OF_CHAIN, FREE_SECTOR, scan_xls
 from tests.builders import EN_HEADERS, OCTOBER_ROWS, make_workbook, write_parts, xlsx_parts
 from tests.unit.reading.test_workbook import HEADERS, ROWS, cell, make_xls
@@ -358,3 +358,15 @@ def test_ods_cut_is_the_same_whatever_the_chunks(tmp_path: Path) -> None:
     for cut in (row(empty(5), repeat=2_000_000), row(text("stray")), row(text("more"), empty(3))):
         expected = expected.replace(cut, "", 1)
     assert outputs[0] == expected
+
+
+def test_the_inflated_size_allowed_follows_the_row_limit() -> None:
+    """A team that raises [limits] max_rows for a million-row log is not stopped by the byte limit set for
+    the default 200,000 rows; a lower row limit never lowers the byte limit below the default."""
+    default = ReadLimits()
+    assert ReadLimits.for_rows(default.max_rows) == default
+    assert ReadLimits.for_rows(10).max_total_bytes == default.max_total_bytes
+    million = ReadLimits.for_rows(1_000_000)
+    assert million.max_rows == 1_000_000
+    assert million.max_total_bytes == 1_000_000 * BYTES_PER_ROW > default.max_total_bytes
+    assert million.max_dense_cells == 1_000_000 * CELLS_PER_ROW > default.max_dense_cells
