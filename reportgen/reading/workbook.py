@@ -64,7 +64,7 @@ class ReadLimits:
     max_total_bytes: int = DEFAULT_TOTAL_BYTES  # inflated, all parts together; also the largest .xls read
     max_ratio: int = 100
     ratio_grace_bytes: int = 32 * MIB  # an entry may inflate at any ratio up to this (POI's grace entry size)
-    max_dense_cells: int = DEFAULT_DENSE_CELLS  # a dense block larger than this is read block-wise, never whole
+    max_dense_cells: int = DEFAULT_DENSE_CELLS  # a dense block past this is read block-wise, never whole
     max_cell_chars: int = 32_767  # Excel's own limit for one cell
 
     @classmethod
