@@ -205,6 +205,7 @@ def queue_cases(workdir: Path, count: int) -> list[Case]:
 
     books = make_teams(workdir / "queue-in", count)
     local = run_batch(books, workdir / "queue-local", workdir / "queue-local-data", "--jobs", "1")
+    (workdir / "queue").mkdir()
     redis = RedisServer()
     redis.start()
     try:
