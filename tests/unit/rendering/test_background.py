@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import threading
+import time
+from pathlib import Path
 
 import pytest
 
@@ -46,3 +48,24 @@ def test_lazy_charts_is_a_mapping_of_the_charts_step() -> None:
     assert charts["goals"].data == b"<svg/>"
     with pytest.raises(KeyError):
         Background({}).get("charts")
+
+
+def test_a_large_result_waiting_in_the_pipe_does_not_hold_back_the_next_step(tmp_path: Path) -> None:
+    """The figures of 100,000 rows wait in the pipe until the PDF is written; the table after them must be
+    made meanwhile, not once the parent has asked for the figures."""
+    renderer_imported()
+    assert background.can_fork(), [thread.name for thread in threading.enumerate()]
+    marker = tmp_path / "second-step-ran"
+    job = Background({"large": lambda: b"x" * 8_000_000, "second": lambda: marker.write_text("ran")})
+    deadline = time.monotonic() + 60
+    while not marker.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert marker.exists()  # before anything was asked of the child
+    assert len(job.get("large")) == 8_000_000 and job.get("second") == 3
+
+
+def test_a_result_that_cannot_be_sent_is_that_steps_failure() -> None:
+    renderer_imported()
+    job = Background({"unpicklable": lambda: threading.Lock()})
+    with pytest.raises(RuntimeError, match="unpicklable"):
+        job.get("unpicklable")
