@@ -1,8 +1,9 @@
-"""Work done in a forked process while the PDF renderer runs: the charts, then the attached table.
+"""Work done in forked processes while the PDF renderer runs: the charts in one, what the PDF carries (the
+figures, the attached table) in another (rendering.document forks both).
 
 matplotlib's import and drawing (about a second cold) overlap WeasyPrint's import, font loading and the start
 of the layout on the second core; the complete activity table (openpyxl, a second or more for thousands of
-rows) is written there too, since the PDF needs it only when it is written, after the layout. Where fork is
+rows) is written beside the layout too, since the PDF needs it only when it is written. Where fork is
 not available (Windows, macOS's default), or another thread runs (a fork would copy its held locks), the steps
 run in-process when first asked: same order, same bytes.
 
