@@ -147,7 +147,8 @@ def _make_job_table(archive: Archive, store: Any) -> None:
 def run_service(config_path: Path | None, archive: Archive, say: Callable[[str], None]) -> None:
     """Run until SIGINT or SIGTERM; the daily tick is stored in the archive's database."""
     global _SERVICE
-    from apscheduler.jobstores.memory import MemoryJobStore  # APScheduler: only the service loads it
+    from apscheduler.jobstores.base import ConflictingIdError  # APScheduler: only the service loads it
+    from apscheduler.jobstores.memory import MemoryJobStore
     from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
     from apscheduler.schedulers.background import BackgroundScheduler
     from apscheduler.triggers.cron import CronTrigger
@@ -171,7 +172,11 @@ def run_service(config_path: Path | None, archive: Archive, say: Callable[[str],
     scheduler.start(paused=True)
     job = scheduler.get_job(TICK_JOB)
     if job is None:  # the first start: nothing before now was missed
-        scheduler.add_job(tick, trigger, id=TICK_JOB, kwargs={"since": dt.datetime.now(dt.UTC).isoformat()})
+        since = dt.datetime.now(dt.UTC).isoformat()
+        try:
+            scheduler.add_job(tick, trigger, id=TICK_JOB, kwargs={"since": since})
+        except ConflictingIdError:  # a second service on this archive, started at the same moment, added it
+            logger.info("schedule: the daily tick was just added by another service on this archive; kept")
     elif str(job.trigger) != str(trigger):  # the time or zone changed: keep `since`, move the tick
         scheduler.reschedule_job(TICK_JOB, trigger=trigger)
     scheduler.add_job(service.reload, "interval", seconds=RELOAD_SECONDS, jobstore="memory")
