@@ -79,10 +79,10 @@ def ratio_at_most(limit: float) -> Callable[[Case], bool]:
     return lambda case: case.ratio <= limit
 
 
-def build_pdf_argv(workbook: Path, out: Path, *extra: str) -> list[str]:
+def build_pdf_argv(workbook: Path, out: Path) -> list[str]:
     return [
         sys.executable, "-m", "reportgen", "build", str(workbook),
-        "--month", MONTH, "--as-of", AS_OF, "-o", str(out), *extra,
+        "--month", MONTH, "--as-of", AS_OF, "-o", str(out),
     ]  # fmt: skip
 
 

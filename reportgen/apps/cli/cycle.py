@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from reportgen.apps.cli.listing import summary
-from reportgen.apps.cli.options import config_option, lang_option, open_archive, parse_month
+from reportgen.apps.cli.options import config_option, lang_option, opened_archive, parse_month
 from reportgen.apps.history import print_history, print_versions
 from reportgen.apps.schedule import list_lines, next_lines, run_now, run_service, schedule_of
 from reportgen.base.catalogue import catalogue
@@ -37,11 +37,8 @@ def history(
     if context.invoked_subcommand is not None:
         return
     config = load_config(config_path, None)
-    archive = open_archive(config)
-    try:
+    with opened_archive(config) as archive:
         print_history(archive, team, parse_month(month), as_json, lang or "en")
-    finally:
-        archive.close()
 
 
 @history.command("show")
@@ -52,11 +49,8 @@ def history(
 def history_show(team: str, month: str, config_path: Path | None, lang: str | None) -> None:
     """The versions of one review and what was sent when."""
     config = load_config(config_path, None)
-    archive = open_archive(config)
-    try:
+    with opened_archive(config) as archive:
         print_versions(archive, team, parse_month(month) or month, lang or "en")
-    finally:
-        archive.close()
 
 
 @click.group(
@@ -73,11 +67,8 @@ def schedule_run(config_path: Path | None) -> None:
     gc.enable()  # a service lives long: the pause that suits a short command would let cycles pile up
     config = load_config(config_path, None)
     schedule_of(config)
-    archive = open_archive(config)
-    try:
+    with opened_archive(config) as archive:
         run_service(config.path or config_path, archive, lambda line: click.echo(line))
-    finally:
-        archive.close()
 
 
 @schedule.command("next")
@@ -87,11 +78,8 @@ def schedule_next(config_path: Path | None, lang: str | None) -> None:
     """When each team's next run is (local time), and where its last month stands."""
     config = load_config(config_path, None)
     schedule_of(config)
-    archive = open_archive(config)
-    try:
+    with opened_archive(config) as archive:
         lines = next_lines(archive, config, dt.datetime.now(dt.UTC), lang or config.email.language or "en")
-    finally:
-        archive.close()
     for line in lines:
         click.echo(line)
 
@@ -103,11 +91,8 @@ def schedule_list(config_path: Path | None, lang: str | None) -> None:
     """The teams the schedule builds for, with their workbook and when."""
     config = load_config(config_path, None)
     schedule_of(config)
-    archive = open_archive(config)
-    try:
+    with opened_archive(config) as archive:
         lines = list_lines(archive, config, lang or config.email.language or "en")
-    finally:
-        archive.close()
     for line in lines:
         click.echo(line)
 
@@ -119,13 +104,10 @@ def schedule_run_now(team: str, config_path: Path | None) -> None:
     """Run one team's month now (the month just ended), as the schedule would."""
     config = load_config(config_path, None)
     schedule_of(config)
-    archive = open_archive(config)
-    try:
+    with opened_archive(config) as archive:
         run_now(archive, config, team, dt.datetime.now(dt.UTC))
         for line in next_lines(archive, config, dt.datetime.now(dt.UTC), config.email.language or "en"):
             click.echo(line)
-    finally:
-        archive.close()
 
 
 @click.command(short_help=summary("approve"))
@@ -135,11 +117,8 @@ def schedule_run_now(team: str, config_path: Path | None) -> None:
 def approve(team: str, month: str, config_path: Path | None) -> None:
     """Send the draft waiting for approval, exactly as drafted, to management."""
     config = load_config(config_path, None)
-    archive = open_archive(config)
-    try:
+    with opened_archive(config) as archive:
         result = approve_draft(archive, config, team, parse_month(month) or month)
-    finally:
-        archive.close()
     words = catalogue(config.email.language or "en")
     click.echo(words.text("cycle.approved", team=team, month=month, count=len(result.receipt.accepted)))
 
@@ -152,9 +131,6 @@ def approve(team: str, month: str, config_path: Path | None) -> None:
 def reject(team: str, month: str, reason: str, config_path: Path | None) -> None:
     """Turn the draft down, with the reason; the next run builds a new version."""
     config = load_config(config_path, None)
-    archive = open_archive(config)
-    try:
+    with opened_archive(config) as archive:
         reject_draft(archive, team, parse_month(month) or month, reason)
-    finally:
-        archive.close()
     click.echo(catalogue(config.email.language or "en").text("cycle.rejected", team=team, month=month))

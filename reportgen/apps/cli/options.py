@@ -1,21 +1,21 @@
-"""What the commands share: their common options, the edge where --as-of and --month are read, the archive a
-command cannot go on without, and the words after a send."""
+"""What the commands share: their common options, the edge where --as-of and --month are read, and the
+archive a command cannot go on without."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
-from reportgen.base.catalogue import catalogue
 from reportgen.base.config import Config
 from reportgen.base.errors import UsageError
 
-if TYPE_CHECKING:  # the store loads SQLAlchemy and the send result the mail stack: only their commands pay
+if TYPE_CHECKING:  # the store loads SQLAlchemy: only the commands that open it pay
     from reportgen.archive.store import Archive
-    from reportgen.pipeline.mailing import SendResult
 
 workbook_argument = click.argument("workbook", type=click.Path(path_type=Path, dir_okay=True, exists=False))
 config_option = click.option(
@@ -45,26 +45,14 @@ def parse_month(value: str | None) -> str | None:
     return f"{parsed.year:04d}-{parsed.month:02d}"
 
 
-def open_archive(config: Config) -> Archive:
-    """The archive, for a command that cannot go on without it (an ArchiveError, exit 4, otherwise)."""
-    from reportgen.archive.store import open_archive as open_store  # SQLAlchemy: 0.17 s --help never pays
+@contextmanager
+def opened_archive(config: Config) -> Iterator[Archive]:
+    """The archive, for a command that cannot go on without it (an ArchiveError, exit 4, otherwise), closed
+    when the command is done with it."""
+    from reportgen.archive.store import open_archive  # SQLAlchemy: 0.17 s --help never pays
 
-    return open_store(config.archive)
-
-
-def say_sent(pdf_path: Path, result: SendResult, lang: str) -> None:
-    """Who got it now, and who already had it (never mailed twice without --resend)."""
-    words = catalogue(lang)
-    receipt = result.receipt
-    click.echo(
-        words.text("mail.sent", path=pdf_path, count=len(receipt.accepted), message_id=receipt.message_id)
-    )
-    separator = words.text("where.list")
-    if result.already:
-        when = min(result.already.values()).astimezone().strftime("%Y-%m-%d %H:%M")
-        click.echo(words.text("mail.already_had", addresses=separator.join(sorted(result.already)), at=when))
-    if result.in_doubt:
-        when = min(result.in_doubt.values()).astimezone().strftime("%Y-%m-%d %H:%M")
-        click.echo(
-            words.text("mail.in_doubt_skipped", addresses=separator.join(sorted(result.in_doubt)), at=when)
-        )
+    archive = open_archive(config.archive)
+    try:
+        yield archive
+    finally:
+        archive.close()

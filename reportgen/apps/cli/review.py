@@ -13,10 +13,9 @@ from reportgen.apps.cli.options import (
     as_of_option,
     config_option,
     lang_option,
-    open_archive,
+    opened_archive,
     parse_as_of,
     parse_month,
-    say_sent,
     workbook_argument,
 )
 from reportgen.apps.starter import starter_config, starter_workbook
@@ -29,7 +28,7 @@ from reportgen.delivery.message import compose_message, resolve_recipients
 from reportgen.figures.review import severity_counts, worst_first
 from reportgen.pipeline.archiving import open_for_build
 from reportgen.pipeline.build import build_to_files, check_workbook
-from reportgen.pipeline.mailing import send_once
+from reportgen.pipeline.mailing import SendResult, send_once
 from reportgen.rendering.pdf import import_renderer_early, renderer_imported
 from reportgen.wording.documents import dumps, findings_document
 from reportgen.wording.text import finding_message
@@ -248,8 +247,7 @@ def send(
         click.echo(catalogue(lang).text("mail.eml_written", path=eml_path))
         return
     resolve_recipients(config.email, to, cc)  # a bad address is a usage error before the archive is opened
-    archive = open_archive(config)
-    try:
+    with opened_archive(config) as archive:
         result = send_once(
             archive,
             report,
@@ -260,8 +258,6 @@ def send(
             resend=resend,
             lang=lang,
         )
-    finally:
-        archive.close()
     say_sent(report, result, lang)
 
 
@@ -295,3 +291,21 @@ def init(output: Path, lang: str, force: bool, as_of: str | None) -> None:
     if not config.exists():  # a team's own settings are never replaced
         write_atomic(config, starter_config(lang).encode("utf-8"))
         click.echo(str(config))
+
+
+def say_sent(pdf_path: Path, result: SendResult, lang: str) -> None:
+    """Who got it now, and who already had it (never mailed twice without --resend)."""
+    words = catalogue(lang)
+    receipt = result.receipt
+    click.echo(
+        words.text("mail.sent", path=pdf_path, count=len(receipt.accepted), message_id=receipt.message_id)
+    )
+    separator = words.text("where.list")
+    if result.already:
+        when = min(result.already.values()).astimezone().strftime("%Y-%m-%d %H:%M")
+        click.echo(words.text("mail.already_had", addresses=separator.join(sorted(result.already)), at=when))
+    if result.in_doubt:
+        when = min(result.in_doubt.values()).astimezone().strftime("%Y-%m-%d %H:%M")
+        click.echo(
+            words.text("mail.in_doubt_skipped", addresses=separator.join(sorted(result.in_doubt)), at=when)
+        )
