@@ -19,9 +19,14 @@ GONE_WITHIN = 5.0
 
 
 def children(pid: int) -> list[int]:
-    """The direct children of `pid` (Linux's /proc)."""
+    """The direct children of `pid` (Linux's /proc); none once it has ended (the charts' process ends as soon
+    as it has sent them, maybe between being listed and being read here)."""
     found: list[int] = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
+    try:
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+    except OSError:
+        return found
+    for task in tasks:
         try:
             found += [int(child) for child in (task / "children").read_text().split()]
         except OSError:
