@@ -8,7 +8,7 @@ import datetime as dt
 import logging
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -102,13 +102,24 @@ def check_workbook(path: Path, config: Config, as_of: dt.date) -> Checked:
 
 
 def build_review(
-    checked: Checked, month: str | None, as_of: dt.date, lang: str | None, config: Config | None = None
+    checked: Checked,
+    month: str | None,
+    as_of: dt.date,
+    lang: str | None,
+    config: Config | None = None,
+    earlier: Sequence[Mapped] = (),
 ) -> Review:
-    """Figures for the chosen month (default: SPEC's) and the month before, then what is easily overlooked."""
+    """Figures for the chosen month (default: SPEC's) and the month before, then what is easily overlooked.
+    `earlier` are rows of months the workbook no longer has, as the archive kept them: they stand in for
+    those months (the previous month's figures, an initiative's earlier stages), never for a month the
+    workbook has."""
     started = time.perf_counter()
     config = config or Config()
     chosen = month or default_month(checked.rows, as_of)
     by_month = rows_by_month(checked.rows)
+    kept = [row for row in earlier if row.activity.month not in by_month]
+    all_rows = [*kept, *checked.rows]
+    by_month = {**rows_by_month(kept), **by_month}
     if chosen is None:
         raise InputError(
             checked.workbook,
@@ -141,7 +152,7 @@ def build_review(
     trends = compounding_trends(
         by_month, chosen, config.compounding_channels, config.result_metric, unreadable
     )
-    ladders = initiative_ladders(checked.rows, last_day_of(chosen), as_of, vocab.LAYER_WORDS)
+    ladders = initiative_ladders(all_rows, last_day_of(chosen), as_of, vocab.LAYER_WORDS)
     overlooked = find_overlooked(by_month[chosen], current, trends, ladders)
     review = Review(
         checked=checked,
