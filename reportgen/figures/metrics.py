@@ -313,16 +313,14 @@ def compounding_trends(
         ]
         falling = len(ratios) >= 2 and ratios[-1] < ratios[-2]
         recent = window[-MATURING_MONTHS:]
+        # done, and no result on its row yet; open or planned work is not "maturing" (it is not done)
         maturing = [
             row
             for candidate in recent
             for row in channel_rows[candidate]
-            if (
-                row.activity.status is Status.DONE
-                and not row.activity.metrics.get(metric)
-                and not unreadable(row, metric)
-            )
-            or (candidate == month and row.activity.status in (Status.IN_PROGRESS, Status.PLANNED))
+            if row.activity.status is Status.DONE
+            and not row.activity.metrics.get(metric)
+            and not unreadable(row, metric)
         ]
         trends.append(CompoundingTrend(channel, metric, months, paused, falling, maturing))
     return trends
@@ -372,7 +370,10 @@ def initiative_ladders(
     rows: Sequence[Mapped], month_end: dt.date, as_of: dt.date, words: Sequence[tuple[str, Sequence[str]]]
 ) -> list[Ladder]:
     """Every initiative with a row dated up to the end of the month, its stages ordered by layer (stages that
-    name no layer keep their sheet order after the stage before them)."""
+    name no layer keep their sheet order after the stage before them). A stall is counted to the month's
+    end, or to the as-of date inside the month: a review speaks of its month, so a re-issue built a week
+    later says the same."""
+    until = min(as_of, month_end)
     by_initiative: dict[str, list[Mapped]] = {}
     for row in rows:
         activity = row.activity
@@ -395,7 +396,7 @@ def initiative_ladders(
         )
         stalled_days = None
         if current is not None and current.status in (Status.IN_PROGRESS, Status.DELAYED):
-            days = (as_of - current.row.activity.date).days
+            days = (until - current.row.activity.date).days
             stalled_days = days if days > STALL_DAYS else None
         present = {stage.layer for stage in ordered if stage.layer}
         highest_done = LAYERS.index(standing) if standing else -1

@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 from reportgen.base.model import CellRef, Mapped, Principle, Status
-from reportgen.figures.metrics import CompoundingTrend, Ladder, MonthFigures, total_cost
+from reportgen.figures.metrics import ZERO, CompoundingTrend, Ladder, MonthFigures, total_cost
 
 SECTIONS: tuple[Principle, ...] = tuple(Principle)
 MISSES = (Status.DELAYED, Status.CANCELLED)
@@ -183,75 +184,120 @@ def find_overlooked(
 # --- the conclusion's takeaways ---
 
 
+class Kind(StrEnum):
+    """What a takeaway reports: a shortfall, a success, or a change against last month."""
+
+    GAP = "gap"
+    WIN = "win"
+    DROP = "drop"  # a rate that fell against last month
+    RISE = "rise"  # a rate that rose against last month
+
+
 @dataclass(frozen=True, slots=True)
 class Takeaway:
-    """A sentence for the conclusion, with the weight that ranked it and whether it is good news."""
+    """A sentence for the conclusion and the cover, with the size that ranked it.
+
+    `size` is one measure for every kind, so that unlike things are never weighed against each other by
+    hand-set weights: the share of what the item is measured against that it concerns, as a fraction. A goal
+    gap: the share of its target missed; a win: the share by which its target was exceeded; a change: the
+    rate's change in points over 100; cost with no goal: its share of the month's cost; misses with no
+    decision: their share of the month's activities; stalled or skipped-layer initiatives: their share of the
+    month's initiatives; a paused channel: its share of last month's cost."""
 
     code: str
     params: dict[str, Any]
-    weight: float
-    win: bool
+    kind: Kind
+    size: float
+
+    @property
+    def win(self) -> bool:
+        return self.kind in (Kind.WIN, Kind.RISE)
+
+
+RATE_CHANGES: tuple[tuple[str, str], ...] = (("completion_rate", "completion"), ("on_time_rate", "on_time"))
+
+
+def _goal_params(goal: Any) -> dict[str, Any]:
+    return {
+        "goal": goal.name,
+        "attainment": Rate(goal.attainment or 0.0),
+        "actual": goal.actual,
+        "target": goal.target,
+        "metric": goal.metric,
+    }
 
 
 def candidate_takeaways(
     figures: MonthFigures,
     previous: MonthFigures | None,
     overlooked: dict[Principle, list[Overlooked]],
+    ladders: Sequence[Ladder] = (),
 ) -> list[Takeaway]:
-    """Every takeaway the data supports, each weighted by how large its gap or win is."""
+    """Every takeaway the data supports, each sized by the one measure `Takeaway` documents."""
     candidates: list[Takeaway] = []
     measured = [goal for goal in figures.goals if goal.attainment is not None]
-    gaps = [goal for goal in measured if goal.attainment is not None and goal.attainment < 1]
-    wins = [goal for goal in measured if goal.attainment is not None and goal.attainment >= 1]
+    gaps = [goal for goal in measured if (goal.attainment or 0.0) < 1]
+    wins = [goal for goal in measured if (goal.attainment or 0.0) >= 1]
     if gaps:
         worst = min(gaps, key=lambda goal: goal.attainment or 0.0)
-        params = {
-            "goal": worst.name,
-            "attainment": Rate(worst.attainment or 0.0),
-            "actual": worst.actual,
-            "target": worst.target,
-            "metric": worst.metric,
-        }
-        candidates.append(Takeaway("goal_gap", params, (1 - (worst.attainment or 0.0)) * 100, False))
+        candidates.append(Takeaway("goal_gap", _goal_params(worst), Kind.GAP, 1 - (worst.attainment or 0.0)))
     if wins:
         best = max(wins, key=lambda goal: goal.attainment or 0.0)
-        params = {
-            "goal": best.name,
-            "attainment": Rate(best.attainment or 0.0),
-            "actual": best.actual,
-            "target": best.target,
-            "metric": best.metric,
-        }
-        candidates.append(Takeaway("goal_win", params, 20 + ((best.attainment or 1.0) - 1) * 50, True))
-    if previous is not None and figures.completion_rate is not None and previous.completion_rate is not None:
-        change = figures.completion_rate - previous.completion_rate
-        params = {"rate": Rate(figures.completion_rate), "change": Points(change * 100)}
-        code = "completion_up" if change >= 0 else "completion_down"
-        candidates.append(Takeaway(code, params, abs(change) * 100, change >= 0))
+        candidates.append(Takeaway("goal_win", _goal_params(best), Kind.WIN, (best.attainment or 1.0) - 1))
+    if previous is not None:
+        for field_name, stem in RATE_CHANGES:
+            now, before = getattr(figures, field_name), getattr(previous, field_name)
+            if now is None or before is None or now == before:
+                continue
+            change = now - before
+            params = {"rate": Rate(now), "previous": Rate(before), "change": Points(change * 100)}
+            up = change > 0
+            candidates.append(
+                Takeaway(
+                    f"{stem}_{'up' if up else 'down'}", params, Kind.RISE if up else Kind.DROP, abs(change)
+                )
+            )
     if figures.goal_cost_coverage is not None and 1 - figures.goal_cost_coverage > UNASSIGNED_COST_SHARE:
         share = 1 - figures.goal_cost_coverage
         params = {"share": Rate(share), "cost": Money(figures.totals.cost * Decimal(str(share)))}
-        candidates.append(Takeaway("cost_without_goal", params, share * 100, False))
-    for principle, weight_each in (
-        (Principle.EXECUTION, 8.0),
-        (Principle.DEFERRED_PAYOFF, 30.0),
-        (Principle.LAYERED, 25.0),
-    ):
-        for item in overlooked[principle]:
-            if item.code in ("miss_no_decision", "paused_while_improving", "stalled", "skipped_layer"):
-                count = item.params.get("count", 1)
-                candidates.append(Takeaway(item.code, item.params, weight_each * min(count, 5), False))
+        candidates.append(Takeaway("cost_without_goal", params, Kind.GAP, share))
+    activities = figures.totals.activities
+    initiatives = len(ladders)
+    last_cost = previous.totals.cost if previous is not None else ZERO
+    for items in overlooked.values():
+        for item in items:
+            if item.code == "miss_no_decision" and activities:
+                candidates.append(
+                    Takeaway(item.code, item.params, Kind.GAP, item.params["count"] / activities)
+                )
+            elif item.code == "stalled" and initiatives:
+                stalled = sum(1 for entry in items if entry.code == "stalled")
+                params = {**item.params, "count": stalled}
+                candidates.append(Takeaway(item.code, params, Kind.GAP, stalled / initiatives))
+            elif item.code == "skipped_layer" and initiatives:
+                skipped = sum(1 for entry in items if entry.code == "skipped_layer")
+                candidates.append(Takeaway(item.code, item.params, Kind.GAP, skipped / initiatives))
+            elif item.code == "paused_while_improving" and previous is not None and last_cost:
+                channel = previous.channels.get(item.params["channel"])
+                share = float(channel.cost / last_cost) if channel is not None else 0.0
+                candidates.append(Takeaway(item.code, item.params, Kind.GAP, share))
     return candidates
 
 
 def choose_takeaways(candidates: Sequence[Takeaway], count: int = 3) -> list[Takeaway]:
-    """The heaviest `count` takeaways, one per code, keeping the largest win when the rest are all gaps."""
-    ranked: list[Takeaway] = []
-    for candidate in sorted(candidates, key=lambda item: -item.weight):
-        if all(candidate.code != chosen.code for chosen in ranked):
-            ranked.append(candidate)
-    chosen = ranked[:count]
-    wins = [item for item in ranked if item.win]
-    if wins and not any(item.win for item in chosen) and len(chosen) == count:
-        chosen[-1] = wins[0]
+    """Three takeaways by rule: the largest drop against last month (so the cover and the mail never hide
+    it), the largest gap, the largest win; then the largest of the rest. One per code; a stall or a skipped
+    layer names the first (the longest stuck) of its kind. Shown gap first, then the drop, then the win."""
+    ranked = sorted(candidates, key=lambda item: -item.size)  # stable: ties keep the order found
+    chosen: list[Takeaway] = []
+
+    def take(item: Takeaway | None) -> None:
+        if item is not None and len(chosen) < count and all(item.code != other.code for other in chosen):
+            chosen.append(item)
+
+    take(next((item for item in ranked if item.kind is Kind.GAP), None))
+    take(next((item for item in ranked if item.kind is Kind.DROP), None))
+    take(next((item for item in ranked if item.kind is Kind.WIN), None))
+    for item in ranked:
+        take(item)
     return chosen

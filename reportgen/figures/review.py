@@ -3,12 +3,13 @@ one order and count of data-quality findings every front end and renderer shows.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from reportgen.base.model import Commentary, Finding, Goal, Mapped, Principle, Severity
+from reportgen.base.model import Channel, Commentary, Finding, Goal, Mapped, Principle, Severity
 from reportgen.figures.metrics import CompoundingTrend, Ladder, MonthFigures
 from reportgen.figures.overlooked import Overlooked, Takeaway
 from reportgen.figures.trends import KpiTrends
@@ -48,6 +49,11 @@ class Review:
     takeaways: list[Takeaway]
     commentary: list[Commentary] = field(default_factory=list)  # the lead's paragraphs for this month
     kpi_trends: KpiTrends | None = None  # twelve months of the headline KPIs (the workbook's, the archive's)
+    findings: list[Finding] = field(
+        default_factory=list
+    )  # this month's rows' and the sheet-wide
+    findings_elsewhere: int = 0  # findings on other months' rows: counted, never this month's problem
+    compounding: tuple[Channel, ...] = ()  # the channels whose value accumulates (config `compounding`)
 
 
 def team_name(checked: Checked, configured: str | None) -> str:
@@ -100,3 +106,36 @@ def sheet_order(finding: Finding) -> tuple[str, int, str]:
     letters = finding.ref.cell.rstrip("0123456789")
     row = int(finding.ref.cell[len(letters) :] or 0)
     return (finding.ref.sheet, row, f"{len(letters):02d}{letters}")
+
+
+def month_findings(checked: Checked, month: str) -> tuple[list[Finding], int]:
+    """The findings a month's review reports, and how many belong to other months.
+
+    A finding on an activity row belongs to that row's month. A row that could not be used (its date is
+    unreadable, say) belongs to the month of the usable rows around it: both neighbours' months when they
+    differ, so an error on the border is never hidden. Findings on the other sheets, in the configuration,
+    above the first activity row or on no row concern the whole workbook and belong to every month."""
+    months = {row.activity.row: row.activity.month for row in checked.rows}
+    numbers = sorted(months)
+    ours: list[Finding] = []
+    elsewhere = 0
+    for finding in checked.findings:
+        if finding.ref is None or finding.ref.sheet != checked.sheet:
+            ours.append(finding)
+            continue
+        row = int(finding.ref.cell.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ") or 0)
+        if row in months:
+            owners = {months[row]}
+        elif not numbers or row < numbers[0]:
+            ours.append(finding)
+            continue
+        else:
+            place = bisect.bisect_left(numbers, row)
+            owners = {months[numbers[place - 1]]}
+            if place < len(numbers):
+                owners.add(months[numbers[place]])
+        if month in owners:
+            ours.append(finding)
+        else:
+            elsewhere += 1
+    return ours, elsewhere

@@ -29,7 +29,7 @@ from reportgen.figures.metrics import (
     shift_month,
 )
 from reportgen.figures.overlooked import candidate_takeaways, choose_takeaways, find_overlooked
-from reportgen.figures.review import Checked, Review, sheet_order, team_name
+from reportgen.figures.review import Checked, Review, month_findings, sheet_order, team_name
 from reportgen.pipeline.archiving import (
     ArchiveContext,
     OpenedArchive,
@@ -154,6 +154,9 @@ def build_review(
     )
     ladders = initiative_ladders(all_rows, last_day_of(chosen), as_of, vocab.LAYER_WORDS)
     overlooked = find_overlooked(by_month[chosen], current, trends, ladders)
+    findings, elsewhere = month_findings(checked, chosen)
+    # a note written without a month is the lead's word on the workbook's latest month, not on every month
+    latest = chosen == (default_month(checked.rows, as_of) or max(by_month))
     review = Review(
         checked=checked,
         month=chosen,
@@ -166,8 +169,13 @@ def build_review(
         trends=trends,
         ladders=ladders,
         overlooked=overlooked,
-        takeaways=choose_takeaways(candidate_takeaways(current, previous, overlooked)),
-        commentary=[note for note in checked.commentary if note.month in ("", chosen)],
+        takeaways=choose_takeaways(candidate_takeaways(current, previous, overlooked, ladders)),
+        commentary=[
+            note for note in checked.commentary if note.month == chosen or (not note.month and latest)
+        ],
+        findings=findings,
+        findings_elsewhere=elsewhere,
+        compounding=tuple(config.compounding_channels),
     )
     logger.info(
         "figures: %.2f s (%s: %d activities, %d easily overlooked)",
@@ -208,24 +216,27 @@ def build_to_files(
     announce: Callable[[Path], None] = lambda path: None,
     archive: OpenedArchive | None = None,
 ) -> BuiltFiles:
-    """check → build → (archive: version, trends) → render → write → record, the one path build, batch,
-    watch and serve share; `announce` hears each file as it is written (default PDF: `<stem>-<YYYY-MM>.pdf`
-    in `out_dir`, else beside the workbook). An archive that fails raises its ArchiveError only after the
-    files are written, naming them."""
+    """check → (archive: version, trends, the rows of earlier months the workbook lacks) → build → render →
+    write → record, the one path build, batch, watch and serve share; `announce` hears each file as it is
+    written (default PDF: `<stem>-<YYYY-MM>.pdf` in `out_dir`, else beside the workbook). An archive that
+    fails raises its ArchiveError only after the files are written, naming them."""
     started = time.perf_counter()
     stem = stem or workbook.stem
     for explicit in (pdf_path, html_path, json_path):  # the user's own names: refused before the work
         if explicit is not None:
             check_name_fits(explicit)
     checked = check_workbook(workbook, config, as_of)
-    review = build_review(checked, month, as_of, lang, config)
     history = ArchiveContext(
         archive.archive if archive else None,
         team_name(checked, config.team),
         file_digest(workbook),
         problem=archive.problem if archive else None,
     )
-    history.look_up(review.month)
+    chosen = month or default_month(checked.rows, as_of)
+    if chosen is not None:  # else build_review says why there is no month to review
+        # before the review: the rows of the months the workbook no longer has stand in for them
+        history.look_up(chosen, rows_by_month(checked.rows))
+    review = build_review(checked, chosen, as_of, lang, config, history.earlier)
     review = with_trends(review, history.archived)
     written: list[Path] = []
 

@@ -17,8 +17,9 @@ from decimal import Decimal
 from reportgen import __version__
 from reportgen.base import vocab
 from reportgen.base.catalogue import Catalogue
-from reportgen.base.model import CellRef, Channel, Mapped, Principle, Status, column_letter
+from reportgen.base.model import CellRef, Mapped, Principle, Status, column_letter
 from reportgen.base.model import Finding as ModelFinding
+from reportgen.figures import claims
 from reportgen.figures.metrics import (
     LAYERS,
     ChannelMonth,
@@ -31,7 +32,7 @@ from reportgen.figures.metrics import (
 from reportgen.figures.overlooked import Overlooked
 from reportgen.figures.review import Review, severity_counts, team_name, worst_first
 from reportgen.figures.trends import RATES, headline_kpis, headline_result
-from reportgen.wording.changes import FindingChange, Revision
+from reportgen.wording.changes import FindingChange, Revision, RowChange, iso_date
 from reportgen.wording.format import Formatter
 from reportgen.wording.text import finding_message, source_text
 
@@ -588,6 +589,18 @@ def trend_note(review: Review, fmt: Formatter) -> str:
     return fmt.words.text("review.trend_from_archive", months=months)
 
 
+def counted(words: Catalogue, code: str, count: int, **params: object) -> str:
+    """A sentence about `count` things: the `<code>_one` form for exactly one, where the catalogue has it."""
+    if count == 1 and f"{code}_one" in words.templates:
+        return words.text(f"{code}_one", count=count, **params)
+    return words.text(code, count=count, **params)
+
+
+def words_list(fmt: Formatter, items: Sequence[str]) -> str:
+    """Names joined as the review's language lists them."""
+    return fmt.words.text("where.list").join(items)
+
+
 def more(total: int, shown: int, fmt: Formatter) -> str:
     """'… and 12 more (see appendix A)' when a list was cut, else ''."""
     return fmt.words.text("review.list_more", count=total - shown) if total > shown else ""
@@ -668,15 +681,32 @@ def cover_context(
     fmt: Formatter,
 ) -> CoverContext:
     words = fmt.words
-    current = review.current
+    reach = claims.scope(review)
     counts = severity_counts(findings)
+    scope_text = words.text(
+        "review.cover_scope",
+        activities=fmt.number(reach.activities),
+        channels=fmt.number(reach.channels),
+        owners=fmt.number(reach.owners),
+    )
+    if reach.unowned:
+        scope_text += counted(
+            words, "review.unowned", len(reach.unowned), cost=fmt.money(reach.unowned_cost)
+        )
+    quality = (
+        words.text(
+            "review.data_quality_month",
+            errors=counted(words, "review.count_error", counts.errors),
+            warnings=counted(words, "review.count_warning", counts.warnings),
+            infos=counted(words, "review.count_info", counts.infos),
+        )
+        if findings
+        else words.text("review.data_quality_month_clean")
+    )
+    if review.findings_elsewhere:
+        quality += " " + counted(words, "review.data_quality_elsewhere", review.findings_elsewhere)
     return CoverContext(
-        scope=words.text(
-            "review.cover_scope",
-            activities=fmt.number(current.totals.activities),
-            channels=fmt.number(len(current.channels)),
-            owners=fmt.number(len([owner for owner in current.owners if owner])),
-        ),
+        scope=scope_text,
         generated=words.text("review.generated", date=fmt.date(review.as_of)),
         kpis=kpi_cards(review, fmt),
         no_previous=""
@@ -685,11 +715,7 @@ def cover_context(
         takeaways=takeaways,
         lead=words.text("review.lead.intro", month=fmt.month(review.month)),
         notes=notes,
-        data_quality=words.text(
-            "review.data_quality", errors=counts.errors, warnings=counts.warnings, infos=counts.infos
-        )
-        if findings
-        else words.text("review.data_quality_clean"),
+        data_quality=quality,
         contents=contents,
     )
 
@@ -722,40 +748,35 @@ def connection_context(review: Review, frame: SectionFrame, fmt: Formatter, clip
 
 
 def execution_summary(review: Review, fmt: Formatter) -> tuple[str, ...]:
-    """Completion, on time, and how far the late ones slipped, as sentences."""
+    """Completion, on time, and how far the late ones slipped, as sentences (figures: claims.execution)."""
     words = fmt.words
-    current = review.current
-    done = [row for row in review.rows if row.activity.status is Status.DONE]
-    dated = [row for row in done if row.activity.due and row.activity.done_on]
-    late = [row for row in dated if row.activity.done_on > row.activity.due]  # type: ignore[operator]
-    slips = [(row.activity.done_on - row.activity.due).days for row in late]  # type: ignore[operator]
-    planned = current.totals.activities - current.totals.cancelled
+    run = claims.execution(review)
     sentences = [
         words.text(
             "review.execution.completion",
-            done=fmt.number(len(done)),
-            planned=fmt.number(planned),
-            rate=fmt.percent(current.completion_rate),
+            done=fmt.number(run.done),
+            planned=fmt.number(run.planned),
+            rate=fmt.percent(run.completion),
         ),
         words.text(
             "review.execution.on_time",
-            on_time=fmt.number(len(dated) - len(late)),
-            dated=fmt.number(len(dated)),
-            rate=fmt.percent(current.on_time_rate),
+            on_time=fmt.number(run.on_time),
+            dated=fmt.number(run.dated),
+            rate=fmt.percent(run.on_time_rate),
         )
-        if dated
+        if run.dated
         else words.text("review.execution.on_time_none"),
     ]
-    if slips:
+    if run.slips:
         sentences.append(
             words.text(
                 "review.execution.slip",
-                late=fmt.number(len(late)),
-                average=fmt.number(round(Decimal(sum(slips)) / len(slips), 1)),
-                worst=fmt.number(max(slips)),
+                late=fmt.number(len(run.late)),
+                average=fmt.number(run.average_slip),
+                worst=fmt.number(max(run.slips)),
             )
         )
-    elif dated:
+    elif run.dated:
         sentences.append(words.text("review.execution.no_slip"))
     return tuple(sentences)
 
@@ -814,7 +835,7 @@ def deferred_payoff_context(review: Review, frame: SectionFrame, fmt: Formatter)
         trends=tuple(channel_trend(trend, fmt) for trend in review.trends),
         no_trends=fmt.words.text(
             "review.deferred.none",
-            channels=", ".join(fmt.channel(channel) for channel in (Channel.SEO, Channel.CONTENT)),
+            channels=words_list(fmt, [fmt.channel(channel) for channel in review.compounding]),
         ),
     )
 
@@ -1024,7 +1045,7 @@ def build_context(
     names the complete activity table the appendix points to when it is cut."""
     fmt = Formatter(review.lang, review.checked.currency)
     checked = review.checked
-    findings = [*checked.findings, *extra_findings]
+    findings = [*review.findings, *extra_findings]
     # one clip per part of the page: a part that cut a cell's text says where the full text is
     clips = {part: Clip() for part in (*vocab.COMMENTARY_SECTIONS, "takeaways", "appendix", "findings")}
     notes = commentary_notes(review, clips)
@@ -1084,18 +1105,30 @@ def with_cut(frame: SectionFrame, clips: Mapping[str, Clip]) -> SectionFrame:
     return dataclasses.replace(frame, cut=clips[frame.key].cut)
 
 
-def change_value(kpi: str, value: object, fmt: Formatter) -> str:
-    """A figure of a figures document (JSON) as the review writes it."""
-    if value is None:
+def change_value(name: str, value: object, fmt: Formatter) -> str:
+    """A figure (a KPI, "goal:<id>" for a goal's attainment) or a row's field (ROW_FIELDS) of a figures
+    document (JSON) as the review writes it: rates as percentages, money with the currency, dates as dates,
+    channels, statuses and principles in the review's words."""
+    words = fmt.words
+    if value is None or value == "":
         return "—"
-    if kpi in RATES or kpi.startswith("goal:"):
+    if name in RATES or name.startswith("goal:"):
         return fmt.percent(float(value))  # type: ignore[arg-type]
-    if kpi in ("cost", "revenue"):
+    if name in ("cost", "revenue"):
         return fmt.money(Decimal(str(value)))
+    if name == "date":
+        return fmt.date(iso_date(value)) if iso_date(value) else str(value)
+    if name in ("channel", "principle") or name == "status":
+        code = f"review.status.{value}" if name == "status" else f"{name}.{value}"
+        return words.text(code) if code in words.templates else str(value)
+    if name in ("activity", "owner", "goal"):
+        return str(value)
     return fmt.number(Decimal(str(value)))
 
 
 def revision_context(revision: Revision, fmt: Formatter) -> RevisionContext:
+    """The page of changes: only what reads differently on the page (a rate that moved 0.3 points still
+    reads 62%, so it is not listed), each changed field of a row as it was and is now."""
     words = fmt.words
     changes = revision.changes
     sent_on = fmt.date(revision.replaces_sent_on.date())
@@ -1109,32 +1142,46 @@ def revision_context(revision: Revision, fmt: Formatter) -> RevisionContext:
             change.severity, words.text(f"severity.{change.severity}"), clip.phrase(cell), message
         )
 
+    def figure_label(kpi: str) -> str:
+        if kpi.startswith("goal:"):
+            return words.text("review.changes.goal", goal=clip.phrase(kpi.removeprefix("goal:")))
+        return fmt.kpi(kpi)
+
+    def row_fields(change: RowChange) -> str:
+        shown = [
+            (field.name, change_value(field.name, field.before, fmt), change_value(field.name, field.after, fmt))
+            for field in change.fields
+        ]
+        return words.text("review.changes.field_separator").join(
+            words.text("review.changes.field", field=words.text(f"field.{name}"),
+                       before=clip.phrase(before), after=clip.phrase(after))  # fmt: skip
+            for name, before, after in shown
+            if before != after
+        )
+
+    figures = [
+        (change.kpi, change_value(change.kpi, change.before, fmt), change_value(change.kpi, change.after, fmt))
+        for change in changes.kpis
+    ]
+    # a changed row whose fields all read as before (a value equal once formatted) is not a change to show
+    rows = [(change, row_fields(change)) for change in changes.rows]
+    rows = [(change, fields) for change, fields in rows if change.kind != "changed" or fields]
+    shown_figures = tuple(ChangeRow(figure_label(kpi), before, after) for kpi, before, after in figures
+                          if before != after)  # fmt: skip
+    nothing = not (shown_figures or changes.findings_added or changes.findings_removed or rows)
     context = RevisionContext(
         title=words.text("review.changes.title", date=sent_on),
-        intro=words.text("review.changes.intro", date=sent_on, version=revision.version)
-        if not changes.empty
-        else words.text("review.changes.nothing", date=sent_on),
-        figures=tuple(
-            ChangeRow(
-                fmt.kpi(change.kpi.removeprefix("goal:"))
-                if not change.kpi.startswith("goal:")
-                else words.text("review.changes.goal", goal=clip.phrase(change.kpi.removeprefix("goal:"))),
-                change_value(change.kpi, change.before, fmt),
-                change_value(change.kpi, change.after, fmt),
-            )
-            for change in changes.kpis
-        ),
+        intro=words.text("review.changes.nothing", date=sent_on)
+        if nothing
+        else words.text("review.changes.intro", date=sent_on, version=revision.version),
+        figures=shown_figures,
         findings_added=tuple(finding_row(change) for change in changes.findings_added[:FINDINGS_LIMIT]),
         findings_removed=tuple(finding_row(change) for change in changes.findings_removed[:FINDINGS_LIMIT]),
         rows=tuple(
-            RowChangeRow(
-                words.text(f"review.changes.row_{change.kind}"),
-                change.cell,
-                clip(change.activity),
-                words.text("where.list").join(words.text(f"field.{name}") for name in change.fields),
-            )
-            for change in changes.rows[:CHANGED_ROWS_LIMIT]
+            RowChangeRow(words.text(f"review.changes.row_{change.kind}"), change.cell, clip(change.activity),
+                         fields)  # fmt: skip
+            for change, fields in rows[:CHANGED_ROWS_LIMIT]
         ),
-        rows_more=more(len(changes.rows), CHANGED_ROWS_LIMIT, fmt),
+        rows_more=more(len(rows), CHANGED_ROWS_LIMIT, fmt),
     )
     return dataclasses.replace(context, cut=clip.cut)
