@@ -1117,9 +1117,10 @@ def change_value(name: str, value: object, fmt: Formatter) -> str:
     if name in ("cost", "revenue"):
         return fmt.money(Decimal(str(value)))
     if name == "date":
-        return fmt.date(iso_date(value)) if iso_date(value) else str(value)
-    if name in ("channel", "principle") or name == "status":
-        code = f"review.status.{value}" if name == "status" else f"{name}.{value}"
+        day = iso_date(value)
+        return fmt.date(day) if day else str(value)
+    if name in ("channel", "status", "principle"):
+        code = {"status": "review.status"}.get(name, name) + f".{value}"  # channel.sem, review.status.done
         return words.text(code) if code in words.templates else str(value)
     if name in ("activity", "owner", "goal"):
         return str(value)
@@ -1147,39 +1148,43 @@ def revision_context(revision: Revision, fmt: Formatter) -> RevisionContext:
             return words.text("review.changes.goal", goal=clip.phrase(kpi.removeprefix("goal:")))
         return fmt.kpi(kpi)
 
+    def shown(name: str, before: object, after: object) -> tuple[str, str]:
+        return change_value(name, before, fmt), change_value(name, after, fmt)
+
     def row_fields(change: RowChange) -> str:
-        shown = [
-            (field.name, change_value(field.name, field.before, fmt), change_value(field.name, field.after, fmt))
-            for field in change.fields
-        ]
+        texts = [(field.name, *shown(field.name, field.before, field.after)) for field in change.fields]
         return words.text("review.changes.field_separator").join(
-            words.text("review.changes.field", field=words.text(f"field.{name}"),
-                       before=clip.phrase(before), after=clip.phrase(after))  # fmt: skip
-            for name, before, after in shown
+            words.text(
+                "review.changes.field",
+                field=words.text(f"field.{name}"),
+                before=clip.phrase(before),
+                after=clip.phrase(after),
+            )
+            for name, before, after in texts
             if before != after
         )
 
-    figures = [
-        (change.kpi, change_value(change.kpi, change.before, fmt), change_value(change.kpi, change.after, fmt))
+    # listed only when it reads differently: never "62% → 62%", nor a changed row whose values all read alike
+    figures = tuple(
+        ChangeRow(figure_label(change.kpi), *texts)
         for change in changes.kpis
-    ]
-    # a changed row whose fields all read as before (a value equal once formatted) is not a change to show
+        if (texts := shown(change.kpi, change.before, change.after))[0] != texts[1]
+    )
     rows = [(change, row_fields(change)) for change in changes.rows]
     rows = [(change, fields) for change, fields in rows if change.kind != "changed" or fields]
-    shown_figures = tuple(ChangeRow(figure_label(kpi), before, after) for kpi, before, after in figures
-                          if before != after)  # fmt: skip
-    nothing = not (shown_figures or changes.findings_added or changes.findings_removed or rows)
+    nothing = not (figures or changes.findings_added or changes.findings_removed or rows)
     context = RevisionContext(
         title=words.text("review.changes.title", date=sent_on),
         intro=words.text("review.changes.nothing", date=sent_on)
         if nothing
         else words.text("review.changes.intro", date=sent_on, version=revision.version),
-        figures=shown_figures,
+        figures=figures,
         findings_added=tuple(finding_row(change) for change in changes.findings_added[:FINDINGS_LIMIT]),
         findings_removed=tuple(finding_row(change) for change in changes.findings_removed[:FINDINGS_LIMIT]),
         rows=tuple(
-            RowChangeRow(words.text(f"review.changes.row_{change.kind}"), change.cell, clip(change.activity),
-                         fields)  # fmt: skip
+            RowChangeRow(
+                words.text(f"review.changes.row_{change.kind}"), change.cell, clip(change.activity), fields
+            )
             for change, fields in rows[:CHANGED_ROWS_LIMIT]
         ),
         rows_more=more(len(rows), CHANGED_ROWS_LIMIT, fmt),

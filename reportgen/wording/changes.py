@@ -1,12 +1,16 @@
 """What changed between the review management received and its revision: both as figures documents (the
-`--json` shape the PDF embeds and the archive keeps), compared KPI by KPI, finding by finding and row by row
-(rows matched in sheet order, so one inserted row reads as one added row, not as every later row changed)."""
+`--json` shape the PDF embeds and the archive keeps), compared KPI by KPI, finding by finding and row by row.
+
+Rows and findings are matched by what they are, never by where they are: a row by its date, channel and
+activity text, a finding by its code, column and the row it is on (or, off the month's rows, its sentence).
+So one row inserted mid-month reads as one added row, not as every later row and finding moved."""
 
 from __future__ import annotations
 
 import datetime as dt
-import difflib
-from collections.abc import Mapping, Sequence
+import re
+from collections import defaultdict
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +32,9 @@ KPI_PATHS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("revenue", ("totals", "revenue")),
 )
 ROW_FIELDS = ("date", "channel", "activity", "owner", "status", "cost", "goal", "principle")
+ROW_IDENTITY = ("date", "channel", "activity")  # what a row is, wherever it stands on the sheet
+CELL = re.compile(r"([A-Za-z]+)([0-9]+)")
+NUMBER = re.compile(r"\b[0-9]+\b")  # a standalone number in a finding's sentence ("repeats row 204")
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,13 +53,22 @@ class FindingChange:
 
 
 @dataclass(frozen=True, slots=True)
+class FieldChange:
+    """One field of a changed row, as the figures documents hold it (ISO date, channel and status keys)."""
+
+    name: str  # a ROW_FIELDS name
+    before: Any
+    after: Any
+
+
+@dataclass(frozen=True, slots=True)
 class RowChange:
     """A row added, removed, or changed in some fields; `cell` is where it is now (or was, when removed)."""
 
     kind: str  # added | removed | changed
     cell: str
     activity: str
-    fields: tuple[str, ...] = ()
+    fields: tuple[FieldChange, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +91,7 @@ def _at(document: Mapping[str, Any], path: Sequence[str]) -> Any:
 
 
 def kpi_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[KpiChange]:
+    """Every KPI whose value differs at all; the page lists those that differ as it writes them."""
     changes = [
         KpiChange(name, _at(before, path), _at(after, path))
         for name, path in KPI_PATHS
@@ -89,25 +106,73 @@ def kpi_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[Kpi
     return changes
 
 
-def _finding(entry: Mapping[str, Any]) -> FindingChange:
-    return FindingChange(
-        entry.get("sheet"), entry.get("cell"), str(entry.get("severity")), str(entry.get("message"))
+# --- rows ---
+
+
+def _identity(row: Mapping[str, Any]) -> tuple[Any, ...]:
+    return tuple(row.get(name) for name in ROW_IDENTITY)
+
+
+def _content(row: Mapping[str, Any]) -> tuple[Any, ...]:
+    return tuple(row.get(name) for name in ROW_FIELDS)
+
+
+def _pair_in_order(
+    old: Sequence[int], new: Sequence[int], key: Callable[[int], Hashable], new_key: Callable[[int], Hashable]
+) -> tuple[dict[int, int], list[int], list[int]]:
+    """Pairs old and new indexes with equal keys, the first with the first; (pairs, old left, new left)."""
+    waiting: dict[Hashable, list[int]] = defaultdict(list)
+    for index in new:
+        waiting[new_key(index)].append(index)
+    pairs: dict[int, int] = {}
+    for index in old:
+        candidates = waiting.get(key(index))
+        if candidates:
+            pairs[index] = candidates.pop(0)
+    taken = set(pairs.values())
+    return pairs, [i for i in old if i not in pairs], [j for j in new if j not in taken]
+
+
+def match_rows(
+    old_rows: Sequence[Mapping[str, Any]], new_rows: Sequence[Mapping[str, Any]]
+) -> dict[int, int]:
+    """Which old row (by index) is which new row. The same date, channel and activity text is the same row:
+    rows equal in every field pair first, then the rest of those in sheet order (duplicates keep their
+    order). A row left over pairs with one left over at the same place among the matched rows (its date or
+    text was edited): by activity text, or in order when both sides left the same number there."""
+    everything = range(len(old_rows)), range(len(new_rows))
+    pairs, old_left, new_left = _pair_in_order(
+        *everything, lambda i: _content(old_rows[i]), lambda j: _content(new_rows[j])
     )
-
-
-def _finding_key(entry: Mapping[str, Any]) -> tuple[Any, ...]:
-    return (entry.get("sheet"), entry.get("cell"), entry.get("code"), entry.get("severity"))
-
-
-def finding_changes(
-    before: Mapping[str, Any], after: Mapping[str, Any]
-) -> tuple[list[FindingChange], list[FindingChange]]:
-    """(added, removed): a finding is the same when its sheet, cell, code and severity are."""
-    old = {_finding_key(entry): entry for entry in before.get("findings") or []}
-    new = {_finding_key(entry): entry for entry in after.get("findings") or []}
-    added = [_finding(entry) for key, entry in new.items() if key not in old]
-    removed = [_finding(entry) for key, entry in old.items() if key not in new]
-    return added, removed
+    more, old_left, new_left = _pair_in_order(
+        old_left, new_left, lambda i: _identity(old_rows[i]), lambda j: _identity(new_rows[j])
+    )
+    pairs.update(more)
+    # the rows left over, grouped by the matched row above them (the old one's partner, for new rows)
+    old_of_new = {j: i for i, j in pairs.items()}
+    gaps_old: dict[int, list[int]] = defaultdict(list)
+    gaps_new: dict[int, list[int]] = defaultdict(list)
+    above = -1
+    for i in range(len(old_rows)):
+        if i in pairs:
+            above = i
+        else:
+            gaps_old[above].append(i)
+    above = -1
+    for j in range(len(new_rows)):
+        if j in old_of_new:
+            above = old_of_new[j]
+        else:
+            gaps_new[above].append(j)
+    for gap, olds in gaps_old.items():
+        news = gaps_new.get(gap, [])
+        by_text, olds, news = _pair_in_order(
+            olds, news, lambda i: old_rows[i].get("activity"), lambda j: new_rows[j].get("activity")
+        )
+        pairs.update(by_text)
+        if len(olds) == len(news):
+            pairs.update(zip(olds, news, strict=True))
+    return pairs
 
 
 def _row_cell(row: Mapping[str, Any]) -> str:
@@ -119,52 +184,125 @@ def _activity(row: Mapping[str, Any]) -> str:
 
 
 def _changed(old: Mapping[str, Any], new: Mapping[str, Any]) -> RowChange:
-    fields = tuple(name for name in ROW_FIELDS if old.get(name) != new.get(name))
+    fields = tuple(
+        FieldChange(name, old.get(name), new.get(name))
+        for name in ROW_FIELDS
+        if old.get(name) != new.get(name)
+    )
     return RowChange("changed", _row_cell(new), _activity(new), fields)
 
 
-def row_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[RowChange]:
-    """The month's rows compared in sheet order: runs that are equal in every field are skipped; what is
-    left is matched again by date and activity, so an edited row reads as changed (with its fields) and an
-    inserted one as added, whatever moved around them."""
+def row_changes(
+    before: Mapping[str, Any], after: Mapping[str, Any], pairs: Mapping[int, int] | None = None
+) -> list[RowChange]:
+    """The month's rows added, removed or changed (with each field's old and new value), in the revised
+    sheet's order; a removed row stands where it was, after the row that was above it. `pairs`: the rows
+    as `match_rows` matched them, when known."""
     old_rows = list(before.get("activities") or [])
     new_rows = list(after.get("activities") or [])
-    exact = difflib.SequenceMatcher(
-        a=[tuple(row.get(name) for name in ROW_FIELDS) for row in old_rows],
-        b=[tuple(row.get(name) for name in ROW_FIELDS) for row in new_rows],
-        autojunk=False,
-    )
-    changes: list[RowChange] = []
-    for tag, a0, a1, b0, b1 in exact.get_opcodes():
-        if tag != "equal":
-            changes += _unequal_run(old_rows[a0:a1], new_rows[b0:b1])
-    return changes
+    pairs = match_rows(old_rows, new_rows) if pairs is None else pairs
+    old_of_new = {j: i for i, j in pairs.items()}
+    placed: list[tuple[tuple[int, int, int], RowChange]] = []
+    for j, row in enumerate(new_rows):
+        if j not in old_of_new:
+            placed.append(((j, 0, 0), RowChange("added", _row_cell(row), _activity(row))))
+        elif _content(old_rows[old_of_new[j]]) != _content(row):
+            placed.append(((j, 0, 0), _changed(old_rows[old_of_new[j]], row)))
+    above = -1
+    for i, row in enumerate(old_rows):
+        if i in pairs:
+            above = pairs[i]
+        else:
+            placed.append(((above, 1, i), RowChange("removed", _row_cell(row), _activity(row))))
+    return [change for _, change in sorted(placed, key=lambda item: item[0])]
 
 
-def _unequal_run(
-    old_rows: Sequence[Mapping[str, Any]], new_rows: Sequence[Mapping[str, Any]]
-) -> list[RowChange]:
-    by_identity = difflib.SequenceMatcher(
-        a=[(row.get("date"), row.get("activity")) for row in old_rows],
-        b=[(row.get("date"), row.get("activity")) for row in new_rows],
-        autojunk=False,
+# --- findings ---
+
+
+def _finding(entry: Mapping[str, Any]) -> FindingChange:
+    return FindingChange(
+        entry.get("sheet"), entry.get("cell"), str(entry.get("severity")), str(entry.get("message"))
     )
-    changes: list[RowChange] = []
-    for tag, a0, a1, b0, b1 in by_identity.get_opcodes():
-        if tag == "equal" or (tag == "replace" and a1 - a0 == b1 - b0):
-            pairs = zip(old_rows[a0:a1], new_rows[b0:b1], strict=True)
-            changes += [_changed(old, new) for old, new in pairs]
-            continue
-        changes += [RowChange("removed", _row_cell(row), _activity(row)) for row in old_rows[a0:a1]]
-        changes += [RowChange("added", _row_cell(row), _activity(row)) for row in new_rows[b0:b1]]
-    return changes
+
+
+def _where(entry: Mapping[str, Any]) -> tuple[str, int | None]:
+    """A finding's column letters and row number; ("", None) for a finding on no cell."""
+    found = CELL.fullmatch(str(entry.get("cell") or ""))
+    return (found.group(1).upper(), int(found.group(2))) if found else ("", None)
+
+
+def _rows_by_number(document: Mapping[str, Any]) -> dict[tuple[Any, Any], int]:
+    """(sheet, row number) → index in the document's activities."""
+    return {
+        (row.get("sheet"), row.get("row")): index
+        for index, row in enumerate(document.get("activities") or [])
+    }
+
+
+def finding_changes(
+    before: Mapping[str, Any], after: Mapping[str, Any], pairs: Mapping[int, int] | None = None
+) -> tuple[list[FindingChange], list[FindingChange]]:
+    """(added, removed). A finding is the same when its sheet, code, severity and column are and it is on
+    the same row, the row known by what it holds: on one of the month's rows, the row matched as the rows
+    are; elsewhere (another month's row, a skipped row, another sheet), by its sentence, then by its
+    sentence with numbers left out (a duplicate row's "repeats row 204" once a row was inserted above)."""
+    old_entries = list(before.get("findings") or [])
+    new_entries = list(after.get("findings") or [])
+    if pairs is None:
+        pairs = match_rows(before.get("activities") or [], after.get("activities") or [])
+    old_rows, new_rows = _rows_by_number(before), _rows_by_number(after)
+    old_of_new = {j: i for i, j in pairs.items()}
+
+    def key(entry: Mapping[str, Any], row: object) -> tuple[Any, ...]:
+        return (entry.get("sheet"), entry.get("code"), entry.get("severity"), _where(entry)[0], row)
+
+    def old_row(index: int) -> object:
+        entry = old_entries[index]
+        at = old_rows.get((entry.get("sheet"), _where(entry)[1]))
+        return None if at is None else ("row", at if at in pairs else ("removed", at))
+
+    def new_row(index: int) -> object:
+        entry = new_entries[index]
+        at = new_rows.get((entry.get("sheet"), _where(entry)[1]))
+        return None if at is None else ("row", old_of_new.get(at, ("added", at)))
+
+    def keyed(
+        entries: Sequence[Mapping[str, Any]], row_of: Callable[[int], object], masked: bool
+    ) -> Callable[[int], Hashable]:
+        def at(index: int) -> Hashable:
+            row = row_of(index)
+            if row is None:
+                text = str(entries[index].get("message"))
+                row = ("message", NUMBER.sub("#", text) if masked else text)
+            return key(entries[index], row)
+
+        return at
+
+    old_left, new_left = list(range(len(old_entries))), list(range(len(new_entries)))
+    for masked in (False, True):
+        _, old_left, new_left = _pair_in_order(
+            old_left, new_left, keyed(old_entries, old_row, masked), keyed(new_entries, new_row, masked)
+        )
+    added = [_finding(new_entries[j]) for j in new_left]
+    removed = [_finding(old_entries[i]) for i in old_left]
+    return added, removed
 
 
 def review_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> ReviewChanges:
     """Everything a revision changed, from the sent version's figures document to the new one."""
-    added, removed = finding_changes(before, after)
+    pairs = match_rows(before.get("activities") or [], after.get("activities") or [])
+    added, removed = finding_changes(before, after, pairs)
     return ReviewChanges(tuple(kpi_changes(before, after)), tuple(added), tuple(removed),
-                         tuple(row_changes(before, after)))  # fmt: skip
+                         tuple(row_changes(before, after, pairs)))  # fmt: skip
+
+
+def iso_date(value: object) -> dt.date | None:
+    """A row's date as the figures document writes it (ISO), back as a date; None if it is not one."""
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True, slots=True)
