@@ -1,5 +1,5 @@
-"""What a revision changed: KPIs, findings added and removed, rows matched by content, and the page that lists them, computed from two figures
-documents made from real workbooks."""
+"""What a revision changed: KPIs, findings added and removed, rows matched by content, and the page that
+lists them, computed from two figures documents made from real workbooks."""
 
 from __future__ import annotations
 
