@@ -290,7 +290,7 @@ def _built_here(
     review = built.review
     words = catalogue(review.lang)
     errors = tuple(
-        (finding.where, finding_message(finding, words)) for finding in errors_of(review.checked.findings)
+        (finding.where, finding_message(finding, words)) for finding in errors_of(review.findings)
     )
     return TeamReview(built.pdf, built.recorded.version, built.recorded.build_id, review.lang,
                       team_name(review.checked, config.team), errors)  # fmt: skip

@@ -312,7 +312,7 @@ def compounding_trends(
             if entry.activities and entry.cost_per_result is not None
         ]
         falling = len(ratios) >= 2 and ratios[-1] < ratios[-2]
-        recent = window[-MATURING_MONTHS:]
+        recent = [candidate for candidate in window if candidate >= shift_month(month, 1 - MATURING_MONTHS)]
         # done, and no result on its row yet; open or planned work is not "maturing" (it is not done)
         maturing = [
             row

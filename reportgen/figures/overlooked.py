@@ -160,7 +160,11 @@ def stalled_initiatives(ladders: Sequence[Ladder]) -> list[Overlooked]:
 def skipped_layers(ladders: Sequence[Ladder]) -> list[Overlooked]:
     """An initiative that went past a layer without working it: that team can still say no later."""
     return [
-        Overlooked("skipped_layer", {"initiative": ladder.initiative, "layers": ladder.skipped})
+        Overlooked(
+            "skipped_layer",
+            {"initiative": ladder.initiative, "layers": ladder.skipped},
+            tuple(stage.row for stage in ladder.stages),
+        )
         for ladder in ladders
         if ladder.skipped
     ]

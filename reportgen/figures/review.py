@@ -114,7 +114,8 @@ def month_findings(checked: Checked, month: str) -> tuple[list[Finding], int]:
     A finding on an activity row belongs to that row's month. A row that could not be used (its date is
     unreadable, say) belongs to the month of the usable rows around it: both neighbours' months when they
     differ, so an error on the border is never hidden. Findings on the other sheets, in the configuration,
-    above the first activity row or on no row concern the whole workbook and belong to every month."""
+    above the first activity row, under the last or on no row concern the whole workbook and belong to
+    every month."""
     months = {row.activity.row: row.activity.month for row in checked.rows}
     numbers = sorted(months)
     ours: list[Finding] = []
@@ -126,14 +127,12 @@ def month_findings(checked: Checked, month: str) -> tuple[list[Finding], int]:
         row = int(finding.ref.cell.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ") or 0)
         if row in months:
             owners = {months[row]}
-        elif not numbers or row < numbers[0]:
-            ours.append(finding)
+        elif not numbers or not numbers[0] < row < numbers[-1]:
+            ours.append(finding)  # above the first activity or under the last (a totals row): sheet-wide
             continue
         else:
             place = bisect.bisect_left(numbers, row)
-            owners = {months[numbers[place - 1]]}
-            if place < len(numbers):
-                owners.add(months[numbers[place]])
+            owners = {months[numbers[place - 1]], months[numbers[place]]}
         if month in owners:
             ours.append(finding)
         else:

@@ -102,7 +102,7 @@ def build_job(job: Job, lang: str) -> Outcome:
             opened.archive.close()
         return Outcome(job.workbook, FAILED, message=exc.message(job.lang))  # as `build` prints it
     review = built.review
-    findings = review.checked.findings
+    findings = review.findings
     words = catalogue(job.lang or lang)
     lines = tuple(
         "\t".join(

@@ -143,7 +143,7 @@ def run_build(request: BuildRequest, worker: str = "") -> BuildResult:
             return _unrecorded(request, key, out, problem, worker, started)
         assert built.pdf is not None
         review = built.review
-        errors = errors_of(review.checked.findings)
+        errors = errors_of(review.findings)
         cells = [finding.where or "?" for finding in errors]
         tables = [path for path in built.written if path.suffix == ".xlsx"]
         result = BuildResult(
@@ -154,7 +154,7 @@ def run_build(request: BuildRequest, worker: str = "") -> BuildResult:
             lang=review.lang,
             pdf=OutputFile(built.pdf.name, built.pdf.read_bytes()),
             figures=dumps(figures_document(review)).decode("utf-8"),
-            findings=len(review.checked.findings),
+            findings=len(review.findings),
             errors=len(errors),
             error_cells=tuple(cells[:CELLS_SHOWN] + (["…"] if len(cells) > CELLS_SHOWN else [])),
             table=OutputFile(tables[0].name, tables[0].read_bytes()) if tables else None,

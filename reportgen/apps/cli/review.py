@@ -209,7 +209,7 @@ def build(
             to=to or None,
             cc=cc or None,
             resend=resend,
-            findings=review.checked.findings,
+            findings=review.findings,
             allow_errors=force,
             lang=review.lang,
         )

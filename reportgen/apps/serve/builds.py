@@ -19,6 +19,7 @@ from reportgen.base.errors import ArchiveError, InputError, ReportgenError
 from reportgen.base.files import write_atomic
 from reportgen.base.model import Finding
 from reportgen.figures.metrics import default_month
+from reportgen.figures.review import month_findings
 from reportgen.pipeline.archiving import OpenedArchive, open_for_build
 from reportgen.pipeline.build import build_to_files, check_workbook
 from reportgen.queue.batches import build_and_wait, read_for_queue
@@ -47,6 +48,7 @@ class CheckedUpload:
     months: tuple[str, ...]
     default_month: str
     findings: tuple[Finding, ...]
+    by_month: dict[str, tuple[Finding, ...]]  # what each month's review reports (and its send gate counts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +88,7 @@ def check_upload(
         months=months,
         default_month=default_month(checked.rows, as_of) or months[-1],
         findings=tuple(checked.findings),
+        by_month={month: tuple(month_findings(checked, month)[0]) for month in months},
     )
 
 

@@ -46,7 +46,8 @@ async def send_built(
         resolve_recipients(settings, to, [])
     except UsageError as exc:  # an address refused, or no sender in [email]
         return await not_sent(400, exc.message(lang))
-    pdf, findings = upload.built.pdf, upload.checked.findings
+    pdf = upload.built.pdf
+    findings = upload.checked.by_month.get(upload.built.month, upload.checked.findings)
 
     def mail() -> SendResult:
         """In a thread: the archive's claims and smtplib's retries block and sleep; the page answers on."""

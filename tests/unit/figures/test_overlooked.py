@@ -10,6 +10,7 @@ from reportgen.base import vocab
 from reportgen.base.model import Activity, Channel, Mapped, Principle, Source, Status
 from reportgen.figures.metrics import compounding_trends, initiative_ladders, month_figures, rows_by_month
 from reportgen.figures.overlooked import (
+    Kind,
     Rate,
     Takeaway,
     choose_takeaways,
@@ -74,7 +75,7 @@ def test_ladder_orders_layers_and_finds_stalls_and_skips() -> None:
     assert acme.standing == "tech"
     assert acme.skipped == ["business", "product"]  # a later layer is done and these have no row
     assert acme.current is not None and acme.current.row.activity.stage == "老板拍板"
-    assert acme.stalled_days == (as_of - D(2026, 9, 1)).days
+    assert acme.stalled_days == (D(2026, 10, 31) - D(2026, 9, 1)).days  # to the month's end, not the build
     assert beta.stalled_days is None and beta.standing is None and beta.skipped == []
 
 
@@ -91,21 +92,33 @@ def test_goal_and_decision_checks() -> None:
     assert silent.params["count"] == 1 and silent.rows[0].activity.channel is Channel.SEM
 
 
-def test_takeaways_are_the_heaviest_distinct_and_keep_a_win() -> None:
+def test_takeaways_are_the_largest_gap_drop_and_win_then_the_largest_rest() -> None:
     candidates = [
-        Takeaway("goal_gap", {}, 60, False),
-        Takeaway("stalled", {}, 50, False),
-        Takeaway("stalled", {}, 45, False),
-        Takeaway("cost_without_goal", {}, 40, False),
-        Takeaway("goal_win", {}, 20, True),
+        Takeaway("goal_gap", {}, Kind.GAP, 0.60),
+        Takeaway("stalled", {}, Kind.GAP, 0.50),
+        Takeaway("stalled", {}, Kind.GAP, 0.45),
+        Takeaway("cost_without_goal", {}, Kind.GAP, 0.40),
+        Takeaway("goal_win", {}, Kind.WIN, 0.20),
+        Takeaway("completion_down", {}, Kind.DROP, 0.10),
     ]
-    chosen = choose_takeaways(candidates)
-    assert [item.code for item in chosen] == ["goal_gap", "stalled", "goal_win"]
+    assert [item.code for item in choose_takeaways(candidates)] == ["goal_gap", "completion_down", "goal_win"]
     assert [item.code for item in choose_takeaways(candidates[:4])] == [
         "goal_gap",
         "stalled",
         "cost_without_goal",
     ]
+
+
+def test_the_months_largest_drop_is_never_outranked() -> None:
+    """October's completion fell 22 points: a stall or a skipped layer must not push it off the cover."""
+    candidates = [
+        Takeaway("stalled", {}, Kind.GAP, 1.0),
+        Takeaway("skipped_layer", {}, Kind.GAP, 1.0),
+        Takeaway("goal_win", {}, Kind.WIN, 0.51),
+        Takeaway("on_time_down", {}, Kind.DROP, 0.05),
+        Takeaway("completion_down", {}, Kind.DROP, 0.222),
+    ]
+    assert "completion_down" in [item.code for item in choose_takeaways(candidates)]
 
 
 def test_stalled_initiatives_are_listed_longest_stuck_first() -> None:
@@ -120,7 +133,7 @@ def test_stalled_initiatives_are_listed_longest_stuck_first() -> None:
     items = stalled_initiatives(initiative_ladders(rows, D(2026, 10, 31), as_of, vocab.LAYER_WORDS))
     assert [item.params["initiative"] for item in items] == ["Longest", "Middle", "Short"]
     assert [item.params["days"] for item in items] == [
-        (as_of - starts[name]).days for name in ("Longest", "Middle", "Short")
+        (D(2026, 10, 31) - starts[name]).days for name in ("Longest", "Middle", "Short")
     ]
 
 
