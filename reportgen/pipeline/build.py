@@ -155,8 +155,7 @@ def build_review(
     ladders = initiative_ladders(all_rows, last_day_of(chosen), as_of, vocab.LAYER_WORDS)
     overlooked = find_overlooked(by_month[chosen], current, trends, ladders)
     findings, elsewhere = month_findings(checked, chosen)
-    # a note written without a month is the lead's word on the workbook's latest month, not on every month
-    latest = chosen == (default_month(checked.rows, as_of) or max(by_month))
+    latest = chosen == undated_notes_month(checked, as_of)
     review = Review(
         checked=checked,
         month=chosen,
@@ -185,6 +184,15 @@ def build_review(
         sum(len(items) for items in overlooked.values()),
     )
     return review
+
+
+def undated_notes_month(checked: Checked, as_of: dt.date) -> str:
+    """The month a lead's note written without a month speaks of: the latest month of the workbook that
+    has ended by the as-of date (what a month-end review is for), else its earliest month. Not every month:
+    a note is one month's word."""
+    months = sorted({row.activity.month for row in checked.rows})
+    ended = [month for month in months if last_day_of(month) <= as_of]
+    return ended[-1] if ended else months[0]
 
 
 @dataclass(frozen=True, slots=True)
