@@ -946,14 +946,17 @@ def trend(
     *,
     label: str,
     month_label: Callable[[str], str],
+    value_text: Callable[[float], str] = _plain,
     width_mm: float = 40.0,
     height_mm: float = 12.0,
     color: str = OKABE_ITO["blue"],
     fmt: str = DEFAULT_FORMAT,
     dpi: int = DEFAULT_DPI,
 ) -> Chart:
-    """A sparkline of one KPI over the trailing months for a headline card: the shape, the latest point
-    marked, first and last month named; the card itself states the value."""
+    """A sparkline of one KPI over the trailing months: the shape, the latest point marked, first and last
+    month named beneath it, and its scale: the lowest and the highest value written at the right, each on a
+    faint line at its height, by `value_text` (as the review writes the KPI: a rate as a percentage, cost
+    as money), so the line's rise or fall has a size."""
     if len(months) != len(values):
         raise ValueError("trend needs one value per month")
     fmt = _check_format(fmt)
@@ -963,7 +966,16 @@ def trend(
         # Fixed margins, not constrained layout: a 12 mm figure is too small for it to solve reliably.
         fig = _figure(width_mm, height_mm, fmt, dpi, constrained=False)
         label_mm = SMALL_SIZE / PT_PER_INCH * MM_PER_INCH * 1.45 if months else 0.0
-        left, right, top, bottom = 1.2, 2.0, 1.2, 0.8 + label_mm
+        low, high = (min(known), max(known)) if known else (0.0, 0.0)
+        scale = [(low, value_text(low))] + ([(high, value_text(high))] if high != low else [])
+        scale_mm = (
+            max(_text_width_pt(fig, text, SMALL_SIZE) for _, text in scale) / PT_PER_INCH * MM_PER_INCH + 1.0
+            if known
+            else 0.0
+        )
+        # half a line of type above the highest label and below the lowest, so neither is cut
+        half_mm = SMALL_SIZE / PT_PER_INCH * MM_PER_INCH * 0.6
+        left, right, top, bottom = 1.2, 1.2 + scale_mm, max(1.2, half_mm), 0.8 + label_mm
         ax = fig.add_axes(
             (
                 left / width_mm,
@@ -972,17 +984,31 @@ def trend(
                 1 - (top + bottom) / height_mm,
             )
         )
-        ax.set_axis_off()
+        for spine in ax.spines.values():
+            spine.set_visible(False)
+        ax.set_xticks([])
+        ax.set_yticks([])
         if months:
             ax.set_xlim(-0.15, max(len(months) - 1, 0) + 0.15)
         if known:
-            low, high = min(known), max(known)
-            pad = (high - low) * 0.08 or max(abs(high) * 0.1, 1.0)
+            pad = (high - low) * 0.04 or max(abs(high) * 0.1, 1.0)
             ax.set_ylim(low - pad, high + pad)
-            ax.axhline(low - pad, color=GRID, linewidth=0.6)
-            _plot_gappy(ax, values, color=color, linewidth=1.1)
+            for value, text in scale:
+                ax.axhline(value, color=GRID, linewidth=0.6, zorder=1)
+                ax.annotate(
+                    text,
+                    xy=(1.0, value),
+                    xycoords=("axes fraction", "data"),
+                    xytext=(2.5, 0),
+                    textcoords="offset points",
+                    ha="left",
+                    va="center",
+                    fontsize=SMALL_SIZE,
+                    color=INK_SOFT,
+                )
+            _plot_gappy(ax, values, color=color, linewidth=1.1, zorder=3)
             last = max(i for i, y in enumerate(ys) if not math.isnan(y))
-            ax.plot([last], [ys[last]], linestyle="none", marker="o", markersize=2.6, color=color)
+            ax.plot([last], [ys[last]], linestyle="none", marker="o", markersize=2.6, color=color, zorder=4)
         ends = [(0.0, "left", months[0])] if months else []
         if len(months) > 1:
             ends.append((1.0, "right", months[-1]))
@@ -996,7 +1022,7 @@ def trend(
                 fontsize=SMALL_SIZE,
                 color=INK_SOFT,
             )
-        alt = trend_alt(months, values, label=label, month_label=month_label)
+        alt = trend_alt(months, values, label=label, month_label=month_label, value_text=value_text)
         return _save(fig, fmt, dpi, width_mm, height_mm, alt)
 
 

@@ -542,29 +542,36 @@ def trend_charts(review: Review, wide: bool = False) -> dict[str, str]:
 
 
 def section_trends(principle: Principle, review: Review, fmt: Formatter) -> tuple[TrendLine, ...]:
-    """A section's KPIs over twelve months: each chart with the first and last values it shows."""
+    """A section's KPIs over twelve months: each chart with a caption naming the months it covers and its
+    latest value (the chart itself labels its lowest and highest), written as the chart writes them."""
     trends = review.kpi_trends
     if trends is None:
         return ()
     names = trend_charts(review, wide=True)
     result = headline_result(review.current)
+    # the charts start at the first month any KPI is known (render.kpi_trend_charts), so every caption does
+    known_at = [i for i in range(len(trends.months)) if any(
+        trends.series[kpi][i].value is not None for kpi in trends.series)]  # fmt: skip
+    months = trends.months[known_at[0] if known_at else 0 :]
     lines = []
     for key in SECTION_TRENDS.get(principle, ()):
         kpi = result if key == "result" else key
         if kpi not in names:
             continue
-        known = [point for point in trends.series[kpi] if point.value is not None]
-        first, last = known[0], known[-1]
+        values = trends.values(kpi)
+        last = [point for point in trends.series[kpi] if point.value is not None][-1]
+        written = fmt.percents(values) if kpi in RATES else None  # one precision for the whole chart
         lines.append(
             TrendLine(
                 chart=names[kpi],
                 caption=fmt.words.text(
                     "review.trend_caption",
                     label=fmt.kpi(kpi).capitalize() if fmt.lang == "en" else fmt.kpi(kpi),
-                    first=kpi_value(kpi, first.value, fmt),
-                    first_month=fmt.month(first.month),
-                    last=kpi_value(kpi, last.value, fmt),
-                    last_month=fmt.month(last.month),
+                    first_month=fmt.month(months[0]),
+                    last_month=fmt.month(months[-1]),
+                    months=len(months),
+                    last=written(last.value) if written else kpi_value(kpi, last.value, fmt),
+                    latest_month=fmt.month(last.month),
                 ),
             )
         )
@@ -601,9 +608,12 @@ def words_list(fmt: Formatter, items: Sequence[str]) -> str:
     return fmt.words.text("where.list").join(items)
 
 
-def more(total: int, shown: int, fmt: Formatter) -> str:
-    """'… and 12 more (see appendix A)' when a list was cut, else ''."""
-    return fmt.words.text("review.list_more", count=total - shown) if total > shown else ""
+def more(total: int, shown: int, fmt: Formatter, *, planned: bool = False) -> str:
+    """'… and 12 more; appendix A of this review lists every activity of the month.' when a list was cut,
+    else '': management reads the PDF, not the workbook, so the note points into the PDF. Next month's plan
+    (`planned`) is in no appendix of this one: next month's review lists it."""
+    code = "review.list_more_next" if planned else "review.list_more"
+    return fmt.words.text(code, count=total - shown) if total > shown else ""
 
 
 class Cells:
@@ -736,9 +746,13 @@ def goal_row(goal: GoalFigures, fmt: Formatter, clip: Clip) -> GoalRow:
 
 def connection_context(review: Review, frame: SectionFrame, fmt: Formatter, clip: Clip) -> ConnectionContext:
     current = review.current
+    attainment = fmt.percents(goal.attainment for goal in current.goals)  # one precision for the column
     return ConnectionContext(
         frame=frame,
-        goals=tuple(goal_row(goal, fmt, clip) for goal in current.goals),
+        goals=tuple(
+            dataclasses.replace(goal_row(goal, fmt, clip), attainment=attainment(goal.attainment))
+            for goal in current.goals
+        ),
         coverage=fmt.words.text(
             "review.connection.coverage",
             share_activities=fmt.percent(current.goal_coverage),
@@ -970,7 +984,7 @@ def conclusion_context(
         lessons_more=lessons_more,
         next_month_title=words.text("review.conclusion.next_month", month=next_month),
         next_rows=tuple(next_month_row(row, fmt, clip) for row in review.next_rows[:next_shown]),
-        next_more=more(len(review.next_rows), next_shown, fmt),
+        next_more=more(len(review.next_rows), next_shown, fmt, planned=True),
         no_next=words.text("review.conclusion.no_next", month=next_month),
     )
 

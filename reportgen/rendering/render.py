@@ -3,7 +3,7 @@ page places. Cell text goes into the page only as escaped text, never into an at
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 
@@ -63,6 +63,23 @@ def goal_label(goal_id: str, name: str) -> str:
     return bounded(f"{goal_id} {name}", PHRASE_WIDTH, PHRASE_LINES)
 
 
+def _goal_percent(review: Review, fmt: Formatter) -> Callable[[float], str]:
+    """The goal chart's percentages: the goal table's one precision (connection_context), which the whole
+    chart keeps, axis included (100.0% beside 94.1%, never 100% beside 94.1%)."""
+    return fmt.percents(goal.attainment for goal in review.current.goals)
+
+
+def _mix_percent(review: Review, fmt: Formatter) -> Callable[[float], str]:
+    """The channel-mix chart's percentages: every share of every goal, and the axis, with one precision."""
+    shares = [
+        count / total
+        for goal in review.current.goals
+        if (total := sum(goal.channels.values()))
+        for count in goal.channels.values()
+    ]
+    return fmt.percents(shares)
+
+
 def _goal_rows(review: Review, fmt: Formatter) -> list[tuple[str, float | None, str]]:
     return [
         (
@@ -115,7 +132,7 @@ def review_charts(review: Review) -> dict[str, Asset]:
     if "goal_attainment" in names:
         made["goal_attainment"] = charts.goal_attainment(
             _goal_rows(review, fmt),
-            percent=fmt.percent,  # the goal table's own rule: the bar says 94.1% where the table does
+            percent=_goal_percent(review, fmt),  # the goal table's: the bar says 94.1% where the table does
             target_label=words.text("review.connection.target_line"),
             no_target_label=words.text("review.connection.no_target"),
             legend=(words.text("review.connection.met"), words.text("review.connection.below")),
@@ -124,7 +141,7 @@ def review_charts(review: Review) -> dict[str, Asset]:
         made["channel_mix"] = charts.channel_mix(
             _mix_rows(review),
             {channel.value: fmt.channel(channel) for channel in Channel},
-            percent=fmt.percent,
+            percent=_mix_percent(review, fmt),
         )
     if "status_by_channel" in names:
         made["status_by_channel"] = charts.status_by_channel(
@@ -156,12 +173,14 @@ def chart_alts(review: Review) -> dict[str, str]:
     if "goal_attainment" in names:
         data["goal_attainment"] = charts.goal_attainment_alt(
             _goal_rows(review, fmt),
-            percent=fmt.percent,
+            percent=_goal_percent(review, fmt),
             no_target_label=words.text("review.connection.no_target"),
         )
     if "channel_mix" in names:
         labels = {channel.value: fmt.channel(channel) for channel in Channel}
-        data["channel_mix"] = charts.channel_mix_alt(_mix_rows(review), labels, percent=fmt.percent)
+        data["channel_mix"] = charts.channel_mix_alt(
+            _mix_rows(review), labels, percent=_mix_percent(review, fmt)
+        )
     if "status_by_channel" in names:
         labels = {status.value: fmt.status(status) for status in Status}
         data["status_by_channel"] = charts.status_by_channel_alt(_status_rows(review, fmt), labels)
@@ -184,16 +203,17 @@ def chart_alts(review: Review) -> dict[str, str]:
                     trends.values(kpi)[start:],
                     label=fmt.kpi(kpi),
                     month_label=fmt.month_short,
-                    value_text=_kpi_value_text(kpi, fmt),
+                    value_text=_kpi_value_text(kpi, fmt, trends.values(kpi)),
                 )
                 alts[name] = words.text("review.chart_alt.trend", data=text)
     return alts
 
 
-def _kpi_value_text(kpi: str, fmt: Formatter) -> Callable[[float], str]:
-    """How the review writes a KPI's value: a rate as a percentage, cost as money, the rest as numbers."""
+def _kpi_value_text(kpi: str, fmt: Formatter, values: Sequence[float | None]) -> Callable[[float], str]:
+    """How the review writes a KPI's `values` in one chart: rates as percentages, all with the same decimals
+    (as the section's caption writes the latest), cost as money, the rest as numbers."""
     if kpi in RATES:
-        return fmt.percent
+        return fmt.percents(values)
     if kpi == "cost":
         return lambda value: fmt.money(Decimal(str(round(value, 2))))
     return fmt.number
@@ -206,17 +226,22 @@ def _first_known(trends: KpiTrends) -> int:
     return known[0] if known else 0
 
 
+CARD_TREND_MM = (24.0, 12.0)  # a cover card's sparkline (review.css: figure.kpi-trend img)
+SECTION_TREND_MM = (70.0, 12.0)  # a section's trend line (review.css: figure.trend-chart img)
+
+
 def kpi_trend_charts(review: Review, trends: KpiTrends, fmt: Formatter) -> dict[str, charts.Chart]:
     """Each headline KPI's twelve months: a sparkline for its cover card, a wider line for its section."""
     made: dict[str, charts.Chart] = {}
     start = _first_known(trends)
-    for wide, size in ((False, (24.0, 10.0)), (True, (70.0, 12.0))):
+    for wide, size in ((False, CARD_TREND_MM), (True, SECTION_TREND_MM)):
         for kpi, name in trend_charts(review, wide=wide).items():
             made[name] = charts.trend(
                 list(trends.months[start:]),
                 trends.values(kpi)[start:],
                 label=fmt.kpi(kpi),
                 month_label=fmt.month_short,
+                value_text=_kpi_value_text(kpi, fmt, trends.values(kpi)),
                 width_mm=size[0],
                 height_mm=size[1],
             )

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from reportgen.base.catalogue import catalogue
-from reportgen.base.model import Mapped
+from reportgen.base.model import Mapped, column_letter
 from reportgen.wording.documents import source_text
 
 if TYPE_CHECKING:
@@ -19,8 +19,12 @@ if TYPE_CHECKING:
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
-def activities_workbook(rows: Sequence[Mapped], sheet: str, lang: str, as_of: dt.date) -> bytes:
-    """One row per activity with the goal and principle it was mapped to and what decided each."""
+def activities_workbook(
+    rows: Sequence[Mapped], sheet: str, lang: str, as_of: dt.date, *, date_column: int = 0
+) -> bytes:
+    """One row per activity with the goal and principle it was mapped to and what decided each. Its Cell
+    column names each row's date cell, in `date_column` (0-based, the sheet's: `Checked.columns["date"]`),
+    as appendix A and the JSON do."""
     import openpyxl
     from openpyxl.styles import Font
 
@@ -39,10 +43,11 @@ def activities_workbook(rows: Sequence[Mapped], sheet: str, lang: str, as_of: dt
     table.append(headers)
     for cell in table[1]:
         cell.font = Font(bold=True)
+    letter = column_letter(date_column)
     for row in rows:
         activity = row.activity
         table.append([
-            f"{sheet}!A{activity.row}", activity.date, words.text(f"channel.{activity.channel.value}"),
+            f"{sheet}!{letter}{activity.row}", activity.date, words.text(f"channel.{activity.channel.value}"),
             activity.activity, activity.owner or "", words.text(f"review.status.{activity.status.value}"),
             row.goal_id or "", source_text(row.goal_decided_by, words),
             words.text(f"principle.{row.principle.value}"), source_text(row.principle_decided_by, words),

@@ -4,6 +4,7 @@ surface: the PDF's tables and prose, the charts' labels, the mail's cards."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -16,6 +17,24 @@ from reportgen.figures.metrics import LAYERS
 from reportgen.figures.overlooked import Money, Points, Rate
 
 LOCALES = {"en": "en_US", "zh": "zh_CN"}
+MAX_PLACES = 3  # a percentage smaller than 0.001% reads "<0.001%"
+
+
+def percent_places(value: float) -> int:
+    """The decimals a percentage needs alone: one near either end (under 10%, over 90%), where rounding
+    would mislead, else none."""
+    return 1 if 0.9 < abs(value) < 1 or 0 < abs(value) < 0.1 else 0
+
+
+def nonzero_places(value: float) -> int:
+    """The fewest decimals with which a percentage that is not zero does not read as 0% (0.04% needs two);
+    MAX_PLACES + 1 when even MAX_PLACES is not enough."""
+    if value == 0:
+        return 0
+    for places in range(MAX_PLACES + 1):
+        if round(abs(value) * 100, places) != 0:
+            return places
+    return MAX_PLACES + 1
 
 
 class Formatter:
@@ -40,19 +59,46 @@ class Formatter:
         sign = "-" if amount < 0 else ""
         return f"{sign}{self.currency}{format_decimal(abs(amount), pattern, locale=self.locale)}"
 
-    def percent(self, value: float | None) -> str:
-        """Whole percentages, with one decimal where rounding would mislead: 99.5% is not 100%, and a 92.5% /
-        7.5% split must not read as 92% / 7.5%, so both ends (under 10%, over 90%) keep a decimal."""
+    def percent(self, value: float | None, places: int | None = None) -> str:
+        """A fraction as a percentage. Alone (`places` None): whole, with one decimal where rounding would
+        mislead: 99.5% is not 100%, and a 92.5% / 7.5% split must not read as 92% / 7.5%, so both ends (under
+        10%, over 90%) keep a decimal. With `places`, exactly that many decimals (what `percents` chose for a
+        table or a chart). Either way a value that is not zero never reads as 0%: it gets the decimals it
+        needs (0.04%), or reads "<0.001%"."""
         if value is None:
             return "—"
         if 0.995 <= value < 1:
             value = min(value, 0.999)  # a target missed by a hair must not read as met
-        near_edge = 0.9 < abs(value) < 1 or 0 < abs(value) < 0.1
-        return format_percent(value, "#,##0.#%" if near_edge else "#,##0%", locale=self.locale)
+        fixed = places is not None  # a table's decimals are all written (94.0%); alone, 95% stays 95%
+        wanted = max(percent_places(value) if places is None else places, nonzero_places(value))
+        if wanted > MAX_PLACES:
+            sign = "-" if value < 0 else ""
+            smallest = format_percent(
+                10 ** -(MAX_PLACES + 2), "0." + "0" * MAX_PLACES + "%", locale=self.locale
+            )
+            return f"{sign}<{smallest}"
+        digit = "0" if fixed else "#"
+        pattern = f"#,##0.{digit * wanted}%" if wanted else "#,##0%"
+        return format_percent(value, pattern, locale=self.locale)
+
+    def percents(self, values: Iterable[float | None]) -> Callable[[float | None], str]:
+        """One way of writing every percentage of a table or a chart: the decimals the most demanding of
+        `values` needs (one for all if any needs one), so a column never reads "151%", "94.1%", "77%"."""
+        places = min(
+            MAX_PLACES,
+            max(
+                (max(percent_places(value), nonzero_places(value)) for value in values if value is not None),
+                default=0,
+            ),
+        )
+        return lambda value: self.percent(value, places)
 
     def points(self, value: float) -> str:
+        """A change in percentage points, signed; one that is not zero never reads as ±0 or −0."""
         text = format_decimal(abs(value), "#,##0.#", locale=self.locale)
-        sign = "+" if value > 0 else ("−" if value < 0 else "±")
+        if value and text == "0":
+            text = format_decimal(abs(value), "#,##0.##", locale=self.locale)
+        sign = "±" if text == "0" else ("+" if value > 0 else "−")
         return f"{sign}{text} pp" if self.lang == "en" else f"{sign}{text} 个百分点"
 
     def date(self, value: dt.date | None) -> str:
@@ -110,5 +156,13 @@ class Formatter:
             return self.number(value)
         return "—" if value is None else str(value)
 
+    def plural(self, code: str, count: object) -> str:
+        """The catalogue's plural mechanism: a sentence about exactly one thing is its `<code>_one` form
+        ("1 activity has"), where the catalogue has one; any other count keeps `code`."""
+        one = f"{code}_one"
+        return one if count == 1 and one in self.words.templates else code
+
     def say(self, code: str, params: dict[str, Any]) -> str:
+        """A sentence with its parameters formatted; the singular form when its `count` is 1."""
+        code = self.plural(code, params.get("count"))
         return self.words.text(code, **{name: self.value(name, value) for name, value in params.items()})
