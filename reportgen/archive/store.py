@@ -243,6 +243,36 @@ class Archive:
             ).all()
         return {row.month: dict(row.kpis) for row in rows}  # later rows (newer) win
 
+    def month_rows(self, team: str, months: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+        """The activity rows of each month asked for that the archive has, as its figures document listed
+        them: those of the newest build of its newest version (like `month_kpis`). Only that build's figures
+        are read and unpacked."""
+        with self._reading() as connection:
+            latest = connection.execute(
+                sa.select(reviews.c.month, builds.c.id)
+                .join(builds, builds.c.review_id == reviews.c.id)
+                .where(reviews.c.team == team, reviews.c.month.in_(list(months)))
+                .order_by(reviews.c.month, reviews.c.version, builds.c.id)
+            ).all()
+            chosen = {row.month: row.id for row in latest}  # later rows (newer) win
+            if not chosen:
+                return {}
+            stored = connection.execute(
+                sa.select(builds.c.id, builds.c.figures).where(builds.c.id.in_(list(chosen.values())))
+            ).all()
+        figures = {row.id: row.figures for row in stored}
+        found: dict[str, list[dict[str, Any]]] = {}
+        for month, build_id in sorted(chosen.items()):
+            try:
+                document = json.loads(zlib.decompress(figures[build_id]))
+            except (zlib.error, ValueError) as exc:
+                log.warning("archive: the figures of %s %s cannot be read (%s)", team, month, exc)
+                continue
+            activities = document.get("activities") if isinstance(document, dict) else None
+            if isinstance(activities, list):
+                found[month] = [row for row in activities if isinstance(row, dict)]
+        return found
+
     # --- sends ---
 
     def begin_send(

@@ -8,16 +8,19 @@ after, naming what was kept."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import hashlib
 import logging
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from reportgen.archive.records import BuildRecord, RecordedBuild, VersionPlan
 from reportgen.base.config import ArchiveSettings
 from reportgen.base.errors import ArchiveError, InputError
-from reportgen.base.model import Principle
+from reportgen.base.model import Activity, Channel, Mapped, Number, Principle, Source, Status
 from reportgen.figures.metrics import rows_by_month, shift_month
 from reportgen.figures.review import Review, severity_counts
 from reportgen.figures.trends import (
@@ -35,6 +38,10 @@ if TYPE_CHECKING:  # the store loads SQLAlchemy: only a command that opens the a
     from reportgen.archive.store import Archive
 
 logger = logging.getLogger(__name__)
+
+EARLIER_MONTHS = 24
+"""How far back a build looks in the archive for the months its workbook no longer has: the previous month
+and section 3's six trailing months, and two years of an initiative's earlier stages."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,19 +80,29 @@ class ArchiveContext:
     workbook_sha256: str
     plan: VersionPlan | None = None
     archived: dict[str, MonthKpis] = field(default_factory=dict)
+    earlier: list[Mapped] = field(default_factory=list)
     problem: ArchiveError | None = None
 
-    def look_up(self, month: str) -> None:
-        """This workbook's version of the month, the version sent, and the trailing months on file."""
+    def look_up(self, month: str, workbook_months: Collection[str] = ()) -> None:
+        """This workbook's version of the month, the version sent, the trailing months on file, and the rows
+        of the months before it that the workbook lacks (`earlier`, for build_review: the previous month,
+        section 3's trailing months, the earlier stages of section 4's initiatives)."""
         if self.archive is None:
             return
         months = [shift_month(month, offset) for offset in range(-(TREND_MONTHS - 1), 1)]
+        missing = [
+            each
+            for each in (shift_month(month, -offset) for offset in range(1, EARLIER_MONTHS + 1))
+            if each not in workbook_months
+        ]
         try:
             self.plan = self.archive.plan_version(self.team, month, self.workbook_sha256)
             self.archived = {
                 each: MonthKpis.from_dict(kpis)
                 for each, kpis in self.archive.month_kpis(self.team, months).items()
             }
+            if missing:
+                self.earlier = archived_rows(self.archive.month_rows(self.team, missing))
         except ArchiveError as problem:
             self.fail(problem)
 
@@ -152,3 +169,73 @@ def record_build(
     except ArchiveError as problem:
         context.fail(problem)
         return None
+
+
+def archived_rows(months: Mapping[str, list[dict[str, Any]]]) -> list[Mapped]:
+    """The rows the archive kept of each month (its latest build's figures document: `activities`), rebuilt
+    as the workbook once gave them, months in order and each in sheet order. A month recorded by a reportgen
+    that did not keep whole rows yet (no metrics), or whose rows cannot be read back, gives none: better no
+    previous month than one with wrong figures."""
+    rows: list[Mapped] = []
+    for month in sorted(months):
+        try:
+            rebuilt = [_row(entry) for entry in months[month]]
+        except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
+            logger.info("archive: the rows of %s were not kept whole (%s); not used", month, exc)
+            continue
+        if any(row.activity.month != month for row in rebuilt):
+            logger.info("archive: the rows of %s are not all dated in it; not used", month)
+            continue
+        rows.extend(rebuilt)
+    return rows
+
+
+def _row(entry: Mapping[str, Any]) -> Mapped:
+    """One activity of a figures document back as the Mapped row it was written from."""
+    activity = Activity(
+        row=int(entry["row"]),
+        date=dt.date.fromisoformat(entry["date"]),
+        channel=Channel(entry["channel"]),
+        activity=str(entry["activity"]),
+        owner=_text(entry.get("owner")),
+        goal_text=_text(entry.get("goal_text")),
+        principle_text=_text(entry.get("principle_text")),
+        status=Status(entry["status"]),
+        due=_date(entry.get("due")),
+        done_on=_date(entry.get("done_on")),
+        cost=_number(entry["cost_unrounded"]),
+        metrics={str(name): _number(value) for name, value in dict(entry["metrics"]).items()},
+        decision=_text(entry.get("decision")),
+        initiative=_text(entry.get("initiative")),
+        stage=_text(entry.get("stage")),
+        lesson=_text(entry.get("lesson")),
+        channel_text=str(entry.get("channel_text") or ""),
+    )
+    return Mapped(
+        activity,
+        _text(entry.get("goal")),
+        _source(entry["goal_source"]),
+        Principle(entry["principle"]),
+        _source(entry["principle_source"]),
+    )
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _date(value: Any) -> dt.date | None:
+    return None if value is None else dt.date.fromisoformat(value)
+
+
+def _number(value: Any) -> Number | None:
+    """A number as the workbook gave it: an int, else the Decimal the JSON float was written from."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"not a number: {value!r}")
+    return value if isinstance(value, int) else Decimal(repr(value))
+
+
+def _source(value: Mapping[str, Any]) -> Source:
+    return Source(str(value["kind"]), str(value.get("detail") or ""), int(value.get("number") or 0))

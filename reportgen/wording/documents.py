@@ -10,7 +10,7 @@ from typing import Any
 
 from reportgen import __version__
 from reportgen.base.catalogue import Catalogue, catalogue
-from reportgen.base.model import METRICS, Finding, Mapped, column_letter
+from reportgen.base.model import METRICS, Finding, Mapped, Number, Source, column_letter
 from reportgen.base.vocab import MONEY_METRICS
 from reportgen.figures.metrics import GoalFigures, GroupFigures, MonthFigures, Totals
 from reportgen.figures.review import Checked, Review, severity_counts
@@ -101,7 +101,18 @@ def month_json(figures: MonthFigures) -> dict[str, Any]:
     }
 
 
+def _exact(value: Number | None) -> int | float | None:
+    """A row's number as written: an int, or a float that reads back as the same Decimal."""
+    return value if value is None or isinstance(value, int) else number(value)
+
+
+def _source(source: Source) -> dict[str, Any]:
+    return {"kind": source.kind, "detail": source.detail, "number": source.number}
+
+
 def _activity(row: Mapped, sheet: str, date_column: str, words: Catalogue) -> dict[str, Any]:
+    """One row of the month, with all a later build needs to rebuild it from the archive once the workbook
+    no longer has it: its numbers as written (not rounded), dates, stage, and what decided its mapping."""
     activity = row.activity
     return {
         "sheet": sheet,
@@ -117,6 +128,19 @@ def _activity(row: Mapped, sheet: str, date_column: str, words: Catalogue) -> di
         "goal_decided_by": source_text(row.goal_decided_by, words),
         "principle": row.principle.value,
         "principle_decided_by": source_text(row.principle_decided_by, words),
+        "due": activity.due.isoformat() if activity.due is not None else None,
+        "done_on": activity.done_on.isoformat() if activity.done_on is not None else None,
+        "metrics": {name: _exact(value) for name, value in activity.metrics.items()},
+        "initiative": activity.initiative,
+        "stage": activity.stage,
+        "decision": activity.decision,
+        "lesson": activity.lesson,
+        "goal_text": activity.goal_text,
+        "principle_text": activity.principle_text,
+        "channel_text": activity.channel_text,
+        "cost_unrounded": _exact(activity.cost),
+        "goal_source": _source(row.goal_decided_by),
+        "principle_source": _source(row.principle_decided_by),
     }
 
 
