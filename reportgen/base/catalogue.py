@@ -22,6 +22,11 @@ class Catalogue:
     templates: dict[str, str]
 
     def text(self, code: str, **params: Any) -> str:
+        """The sentence `code` with its fields filled; about exactly one thing (`count` == 1) it is the
+        `<code>_one` form where the catalogue has one ("1 recipient"), the one plural rule of both languages
+        (Chinese needs none)."""
+        if params.get("count") == 1 and f"{code}_one" in self.templates:
+            code = f"{code}_one"
         template = self.templates.get(code)
         if template is None:
             raise KeyError(f"message {code!r} is missing from messages/{self.lang}.toml")

@@ -144,7 +144,7 @@ def record_build(
     """Remember the PDF just written; a failure is kept on the context (the PDF stays where it is)."""
     if context.archive is None:
         return None
-    counts = severity_counts(review.checked.findings)
+    counts = severity_counts(review.findings)
     try:
         recorded = context.archive.record_build(
             BuildRecord(

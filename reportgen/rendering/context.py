@@ -597,9 +597,7 @@ def trend_note(review: Review, fmt: Formatter) -> str:
 
 
 def counted(words: Catalogue, code: str, count: int, **params: object) -> str:
-    """A sentence about `count` things: the `<code>_one` form for exactly one, where the catalogue has it."""
-    if count == 1 and f"{code}_one" in words.templates:
-        return words.text(f"{code}_one", count=count, **params)
+    """A sentence about `count` things (the catalogue picks the singular form for one)."""
     return words.text(code, count=count, **params)
 
 

@@ -63,7 +63,11 @@ def render_review(
         steps["figures"] = lambda: embedded_figures(review, context)
     if with_pdf and context.appendix.table_attached:  # past APPENDIX_LIMIT rows, or a cell's text was cut
         steps["table"] = lambda: spreadsheet.activities_workbook(
-            review.rows, review.checked.sheet, review.lang, review.as_of
+            review.rows,
+            review.checked.sheet,
+            review.lang,
+            review.as_of,
+            date_column=review.checked.columns["date"],
         )
     background = Background(steps)
 

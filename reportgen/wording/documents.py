@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import json
 from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
 from typing import Any
 
 from reportgen import __version__
 from reportgen.base.catalogue import Catalogue, catalogue
 from reportgen.base.model import METRICS, Finding, Mapped, Number, Source, column_letter
 from reportgen.base.vocab import MONEY_METRICS
+from reportgen.figures.claims import Claim, review_claims
 from reportgen.figures.metrics import GoalFigures, GroupFigures, MonthFigures, Totals
+from reportgen.figures.overlooked import Money, Points, Rate
 from reportgen.figures.review import Checked, Review, severity_counts
 from reportgen.wording.text import finding_message, source_text
 
@@ -175,7 +178,33 @@ def figures_document(review: Review) -> dict[str, Any]:
         **month_json(review.current),
         "previous": month_json(review.previous) if review.previous else None,
         "activities": [_activity(row, checked.sheet, date_column, words) for row in review.rows],
-        "findings": [finding_json(finding, words) for finding in checked.findings],
+        "findings": [finding_json(finding, words) for finding in review.findings],
+        "findings_elsewhere": review.findings_elsewhere,
+        "claims": [claim_json(claim) for claim in review_claims(review)],
+    }
+
+
+def claim_value(value: Any) -> Any:
+    """A claim's value as JSON: money rounded to cents, rates and points as numbers (fractions and points),
+    a channel by its code."""
+    if isinstance(value, Money):
+        return money(value.value)
+    if isinstance(value, Rate | Points):
+        return value.value
+    if isinstance(value, Decimal):
+        return number(value)
+    if isinstance(value, StrEnum):
+        return value.value
+    if isinstance(value, list | tuple):
+        return [claim_value(item) for item in value]
+    return value
+
+
+def claim_json(claim: Claim) -> dict[str, Any]:
+    return {
+        "code": claim.code,
+        "cells": list(claim.cells),
+        "numbers": {key: claim_value(value) for key, value in claim.values.items()},
     }
 
 

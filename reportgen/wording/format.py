@@ -156,13 +156,10 @@ class Formatter:
             return self.number(value)
         return "—" if value is None else str(value)
 
-    def plural(self, code: str, count: object) -> str:
-        """The catalogue's plural mechanism: a sentence about exactly one thing is its `<code>_one` form
-        ("1 activity has"), where the catalogue has one; any other count keeps `code`."""
-        one = f"{code}_one"
-        return one if count == 1 and one in self.words.templates else code
-
     def say(self, code: str, params: dict[str, Any]) -> str:
-        """A sentence with its parameters formatted; the singular form when its `count` is 1."""
-        code = self.plural(code, params.get("count"))
-        return self.words.text(code, **{name: self.value(name, value) for name, value in params.items()})
+        """A sentence with its parameters formatted (the singular form when its `count` is 1: the catalogue
+        decides on the raw count, before it is formatted)."""
+        formatted: dict[str, Any] = {name: self.value(name, value) for name, value in params.items()}
+        if params.get("count") == 1:
+            formatted["count"] = 1
+        return self.words.text(code, **formatted)

@@ -39,11 +39,6 @@ def test_no_page_begins_with_an_easily_overlooked_box(sample: str, lang: str, tm
     assert not alone, f"pages {alone} begin with the box: {[pages[n - 1][:200] for n in alone]}"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rendering/document.py (not this change's file) calls activities_workbook without "
-    "date_column=review.checked.columns['date']; remove this mark once it passes it",
-)
 def test_attached_table_cites_the_sheets_date_column(tmp_path: Path) -> None:
     """Date in column B, and a cell's text cut on the page, so the complete table travels with the PDF."""
     headers = ["Channel", "Date", "Activity", "Owner", "Goal", "Status", "Due", "Done on", "Cost", "Leads"]

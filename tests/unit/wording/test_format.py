@@ -27,4 +27,6 @@ def test_sentence_parameters_are_formatted_by_type() -> None:
     zh = Formatter("zh", "¥")
     text = zh.say("overlooked.no_goal", {"count": 7, "cost": Money(Decimal("26557.2")), "share": Rate(0.075)})
     assert text == "7 项工作没有关联任何目标，花费 ¥26,557（占本月费用的 7.5%）。"
-    assert "−3 个百分点" in zh.say("takeaway.completion_down", {"rate": Rate(0.6), "change": Points(-3)})
+    assert "−3 个百分点" in zh.say(
+        "takeaway.completion_down", {"rate": Rate(0.6), "previous": Rate(0.63), "change": Points(-3)}
+    )
