@@ -129,6 +129,8 @@ def raw_rows(draw: st.DrawFn) -> list[dict[str, Any]]:
             }
         )
     rows.sort(key=lambda row: row["date"])
+    for number, row in enumerate(rows, start=1):
+        row["activity"] = f"Activity {number}"  # its name stays when a trimmed copy numbers rows anew
     return rows
 
 
@@ -144,7 +146,7 @@ def write_generated(folder: Path, rows: Sequence[dict[str, Any]], name: str = "g
             [
                 row["date"],
                 CHANNEL_WORDS[row["channel"]],
-                f"Activity {number + 1}",
+                row["activity"],
                 row["owner"],
                 row["goal"],
                 STATUS_WORDS[row["status"]],
@@ -176,7 +178,7 @@ def generated_book(rows: Sequence[dict[str, Any]], as_of: dt.date) -> Book:
                 row=FIRST_ROW + number,
                 date=row["date"],
                 channel=row["channel"],
-                activity=f"Activity {number + 1}",
+                activity=row["activity"],
                 owner=row["owner"],
                 goal=row["goal"],
                 status=row["status"],

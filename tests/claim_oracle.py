@@ -51,6 +51,7 @@ class Row:
     initiative: str | None = None
     stage: str | None = None
     unreadable: frozenset[str] = frozenset()  # fields written as something reportgen cannot read
+    archived: bool = False  # a row of a month the workbook no longer has: the archive supplied it
 
     @property
     def month(self) -> str:
@@ -117,10 +118,17 @@ class Oracle:
         self.month = month
         self.rows = [row for row in book.rows if row.month == month]
         self.by_row = {row.row: row for row in book.rows}
-        self.cell_of = {f"{book.sheet}!{book.activity_column}{row.row}": row for row in book.rows}
+        self.by_row = {row.row: row for row in book.rows if not row.archived}
+        self.cell_of = {self.cite(row): row for row in book.rows}
+
+    def cite(self, row: Row) -> str:
+        """`Activities!C7`; a row the archive supplied carries its month (`Activities!C7@2026-09`), since
+        that cell of today's workbook holds something else."""
+        cell = f"{self.book.sheet}!{self.book.activity_column}{row.row}"
+        return f"{cell}@{row.month}" if row.archived else cell
 
     def cells(self, rows: Iterable[Row]) -> list[str]:
-        return [f"{self.book.sheet}!{self.book.activity_column}{row.row}" for row in rows]
+        return [self.cite(row) for row in rows]
 
     def of_month(self, month: str) -> list[Row]:
         return [row for row in self.book.rows if row.month == month]

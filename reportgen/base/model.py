@@ -164,6 +164,7 @@ class Activity:
     lesson: str | None = None
     channel_text: str = ""
     month: str = ""  # filled from `date` when not given
+    unreadable: frozenset[str] = frozenset()  # fields whose cell could not be read (an error names it)
 
     def __post_init__(self) -> None:
         if not self.month:

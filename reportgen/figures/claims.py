@@ -88,17 +88,26 @@ def scope(review: Review) -> Scope:
     )
 
 
+ARCHIVED = "@"  # `Activities!C91@2026-09`: a row of a month the workbook no longer has, kept by the archive
+
+
 class Citer:
     """The cell a claim cites for a row: its activity cell (its date cell when the sheet has no activity
-    column), on the activity sheet."""
+    column), on the activity sheet. A row the archive supplied is cited with the month whose review kept
+    it, since that cell now holds something else (or nothing) in the workbook."""
 
     def __init__(self, review: Review) -> None:
         columns = review.checked.columns
         self.sheet = review.checked.sheet
         self.column = columns.get("activity", columns["date"])
+        self.workbook_rows = {id(row) for row in review.checked.rows}
+
+    def cell(self, row: Mapped) -> str:
+        cell = str(CellRef.at(self.sheet, row.activity.row, self.column))
+        return cell if id(row) in self.workbook_rows else f"{cell}{ARCHIVED}{row.activity.month}"
 
     def __call__(self, rows: Iterable[Mapped]) -> tuple[str, ...]:
-        return tuple(str(CellRef.at(self.sheet, row.activity.row, self.column)) for row in rows)
+        return tuple(self.cell(row) for row in rows)
 
 
 def _overlooked(item: Overlooked, cite: Citer) -> Claim:

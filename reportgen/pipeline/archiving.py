@@ -210,6 +210,7 @@ def _row(entry: Mapping[str, Any]) -> Mapped:
         stage=_text(entry.get("stage")),
         lesson=_text(entry.get("lesson")),
         channel_text=str(entry.get("channel_text") or ""),
+        unreadable=frozenset(str(name) for name in entry.get("unreadable") or ()),
     )
     return Mapped(
         activity,

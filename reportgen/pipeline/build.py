@@ -18,7 +18,7 @@ from reportgen.base.catalogue import catalogue
 from reportgen.base.config import Config
 from reportgen.base.errors import InputError
 from reportgen.base.files import fitted_stem, name_limit, write_atomic
-from reportgen.base.model import Mapped, Severity, column_letter
+from reportgen.base.model import Finding, Mapped, Severity, column_letter
 from reportgen.figures.metrics import (
     compounding_trends,
     default_month,
@@ -75,6 +75,7 @@ def check_workbook(path: Path, config: Config, as_of: dt.date) -> Checked:
         len(rows),
         len(findings),
     )
+    mark_unreadable(rows, normalized.columns, findings, normalized.activity_sheet)
     if not rows:
         sheet = normalized.activity_sheet
         problems = [
@@ -99,6 +100,23 @@ def check_workbook(path: Path, config: Config, as_of: dt.date) -> Checked:
         findings=findings,
         commentary=normalized.commentary,
     )
+
+
+def mark_unreadable(
+    rows: Sequence[Mapped], columns: dict[str, int], findings: Sequence[Finding], sheet: str
+) -> None:
+    """Each row learns which of its fields an error finding says could not be read, so that a missing
+    result there is unknown, not zero, wherever the row goes (the archive keeps it too)."""
+    fields = {column_letter(column): name for name, column in columns.items()}
+    bad: dict[int, set[str]] = {}
+    for finding in findings:
+        if finding.severity is Severity.ERROR and finding.ref is not None and finding.ref.sheet == sheet:
+            letters = finding.ref.cell.rstrip("0123456789")
+            if letters in fields:
+                bad.setdefault(int(finding.ref.cell[len(letters) :]), set()).add(fields[letters])
+    for row in rows:
+        if row.activity.row in bad:
+            row.activity.unreadable = frozenset(bad[row.activity.row])
 
 
 def build_review(
@@ -137,17 +155,8 @@ def build_review(
     previous_rows = by_month.get(previous_month)
     current = month_figures(by_month[chosen], checked.goals, chosen)
     previous = month_figures(previous_rows, checked.goals, previous_month) if previous_rows else None
-    error_cells = {
-        finding.ref.cell
-        for finding in checked.findings
-        if finding.severity is Severity.ERROR
-        and finding.ref is not None
-        and finding.ref.sheet == checked.sheet
-    }
-
     def unreadable(row: Mapped, metric: str) -> bool:
-        column = checked.columns.get(metric)
-        return column is not None and f"{column_letter(column)}{row.activity.row}" in error_cells
+        return metric in row.activity.unreadable
 
     trends = compounding_trends(
         by_month, chosen, config.compounding_channels, config.result_metric, unreadable

@@ -17,8 +17,8 @@ from decimal import Decimal
 from reportgen import __version__
 from reportgen.base import vocab
 from reportgen.base.catalogue import Catalogue
-from reportgen.base.model import CellRef, Mapped, Principle, Status, column_letter
 from reportgen.base.model import Finding as ModelFinding
+from reportgen.base.model import Mapped, Principle, Status, column_letter
 from reportgen.figures import claims
 from reportgen.figures.metrics import (
     LAYERS,
@@ -620,14 +620,22 @@ class Cells:
     def __init__(self, review: Review) -> None:
         self.columns = review.checked.columns
         self.activity_column = self.columns.get("activity", self.columns["date"])
+        self.workbook_rows = {id(row) for row in review.checked.rows}  # the others came from the archive
 
     def of(self, row: Mapped, field_name: str = "activity") -> str:
         """The row's cell of `field_name`, or of its activity when the sheet has no such column."""
         return f"{column_letter(self.columns.get(field_name, self.activity_column))}{row.activity.row}"
 
 
-def refs_text(rows: Sequence[Mapped], sheet: str, column: int, fmt: Formatter) -> str:
-    cells = [str(CellRef.at(sheet, row.activity.row, column)) for row in rows[:REFS_SHOWN]]
+def cell_text(cell: str, fmt: Formatter) -> str:
+    """A cited cell as the page shows it: an archived row's with the review that kept it."""
+    place, _, month = cell.partition(claims.ARCHIVED)
+    return fmt.words.text("review.archived_cell", cell=place, month=fmt.month(month)) if month else place
+
+
+def refs_text(cited: Sequence[str], fmt: Formatter) -> str:
+    cells = [cell_text(cell, fmt) for cell in cited[:REFS_SHOWN]]
+    rows = cited
     if len(rows) > REFS_SHOWN:
         cells.append(fmt.words.text("review.and_more", count=len(rows) - REFS_SHOWN))
     return fmt.words.text("review.cells", cells=fmt.words.text("where.list").join(cells)) if cells else ""
@@ -636,12 +644,11 @@ def refs_text(rows: Sequence[Mapped], sheet: str, column: int, fmt: Formatter) -
 def overlooked_items(
     items: Sequence[Overlooked], review: Review, fmt: Formatter, clip: Clip
 ) -> tuple[OverlookedItem, ...]:
-    sheet = review.checked.sheet
-    column = review.checked.columns.get("activity", review.checked.columns["date"])
+    cite = claims.Citer(review)
     return tuple(
         OverlookedItem(
             fmt.say(f"overlooked.{item.code}", clip.params(item.params)),
-            refs_text(item.rows, sheet, column, fmt),
+            refs_text(cite(item.rows), fmt),
         )
         for item in items
     )
@@ -698,9 +705,7 @@ def cover_context(
         owners=fmt.number(reach.owners),
     )
     if reach.unowned:
-        scope_text += counted(
-            words, "review.unowned", len(reach.unowned), cost=fmt.money(reach.unowned_cost)
-        )
+        scope_text += counted(words, "review.unowned", len(reach.unowned), cost=fmt.money(reach.unowned_cost))
     quality = (
         words.text(
             "review.data_quality_month",
@@ -853,9 +858,12 @@ def deferred_payoff_context(review: Review, frame: SectionFrame, fmt: Formatter)
 
 
 def stage_mark(stage: Stage, cells: Cells, fmt: Formatter) -> StageMark:
-    return StageMark(
-        status=stage.status.value, status_label=fmt.status(stage.status), cell=cells.of(stage.row, "stage")
-    )
+    cell = cells.of(stage.row, "stage")
+    if id(stage.row) not in cells.workbook_rows:  # that cell holds something else in today's workbook
+        cell = fmt.words.text(
+            "review.archived_cell_short", cell=cell, month=fmt.month_short(stage.row.activity.month)
+        )
+    return StageMark(status=stage.status.value, status_label=fmt.status(stage.status), cell=cell)
 
 
 def rung(ladder: Ladder, layer: str, cells: Cells, fmt: Formatter) -> Rung:

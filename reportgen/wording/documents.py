@@ -144,6 +144,7 @@ def _activity(row: Mapped, sheet: str, date_column: str, words: Catalogue) -> di
         "cost_unrounded": _exact(activity.cost),
         "goal_source": _source(row.goal_decided_by),
         "principle_source": _source(row.principle_decided_by),
+        "unreadable": sorted(activity.unreadable),
     }
 
 

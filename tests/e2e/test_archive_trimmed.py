@@ -95,10 +95,10 @@ def ladders_of(review: Review) -> list[dict[str, Any]]:
 
 
 def trends_of(review: Review) -> list[dict[str, Any]]:
-    """Section 3's compounding channels: their trailing months, paused, cost per result falling. Not the
-    work still maturing: a row of an archived month whose result cell could not be read (an error in the
-    workbook then) reads back as an empty result, so it would count as maturing where the full workbook
-    leaves it out (build_review knows an unreadable cell only by the workbook's own findings)."""
+    """Section 3's compounding channels: their trailing months, paused, cost per result falling, and the
+    work still maturing (by date and activity: the trimmed workbook numbers its rows anew). A row of an
+    archived month whose result cell could not be read keeps that fact in the archive, so it is not
+    "maturing" there either."""
     return [
         {
             "channel": trend.channel.value,
@@ -109,6 +109,7 @@ def trends_of(review: Review) -> list[dict[str, Any]]:
             ],
             "paused": trend.paused,
             "falling": trend.cost_per_result_falling,
+            "maturing": [(row.activity.date, row.activity.activity) for row in trend.maturing],
         }
         for trend in review.trends
     ]
@@ -175,3 +176,19 @@ def test_a_workbook_trimmed_to_its_last_month_gives_the_same_review_with_the_arc
     globex = next(ladder for ladder in full_review.ladders if ladder.initiative == "Globex co-marketing")
     assert globex.stalled_days is not None and globex.stalled_days > 50  # in progress since September 3
     assert trends_of(trimmed_review) == trends_of(full_review)
+    assert claims_of(cut) == claims_of(whole)  # the same sentences, citing the same activities
+
+
+def claims_of(document: dict[str, Any]) -> list[tuple[str, dict[str, Any], list[str]]]:
+    """Each claim with its numbers and the activities behind its cells (this month's by their text; an
+    archived month's row by its cell, as the archive kept it)."""
+    texts = {f"{a['sheet']}!C{a['row']}": a["activity"] for a in document["activities"]}
+    return [
+        (
+            claim["code"],
+            claim["numbers"],
+            sorted(texts.get(cell, cell.partition("@")[0]) for cell in claim["cells"]),
+        )
+        for claim in document["claims"]
+        if claim["code"] != "quality"  # the trimmed workbook's findings are its own rows'
+    ]

@@ -5,15 +5,17 @@ CI runs 300 with a fixed seed; `make test-deep` runs 5,000."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import tempfile
 from pathlib import Path
 from typing import Any
 
-from hypothesis import given
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from reportgen.base.config import Config
+from reportgen.pipeline.archiving import archived_rows
 from reportgen.pipeline.build import build_review, check_workbook
 from reportgen.wording.documents import figures_document
 from tests.claim_books import MONTHS, generated_book, raw_rows, write_generated
@@ -31,3 +33,60 @@ def test_generated_claims_hold(rows: list[dict[str, Any]], month: str, as_of_day
         review = build_review(checked, month, as_of, "en", Config())
         document = figures_document(review)
     assert check_claims(document, generated_book(rows, as_of)) == []
+
+
+MONTH_KEYS = ("month", "totals", "completion_rate", "on_time_rate", "goal_coverage", "goal_cost_coverage",
+              "goals", "principles", "channels", "owners", "previous")  # fmt: skip
+
+
+def cited(document: dict[str, Any]) -> list[tuple[str, Any, list[str]]]:
+    """The claims with the activities behind their cells: this month's rows by their text (a trimmed
+    workbook numbers them anew), an archived row by the cell the archive kept."""
+    texts = {f"{a['sheet']}!C{a['row']}": a["activity"] for a in document["activities"]}
+    return [
+        (
+            claim["code"],
+            claim["numbers"],
+            sorted(texts.get(cell, cell.partition("@")[0]) for cell in claim["cells"]),
+        )
+        for claim in document["claims"]
+        if claim["code"] != "quality"
+    ]
+
+
+@settings(max_examples=100)
+@given(rows=raw_rows(), as_of_day=st.integers(min_value=1, max_value=40))
+def test_a_trimmed_workbook_with_the_archive_behind_it_says_the_same(
+    rows: list[dict[str, Any]], as_of_day: int
+) -> None:
+    """The earlier months' reviews are in the archive (their figures documents, as a build records them);
+    the workbook keeps only the month and what follows. Its review has the same figures and claims, and
+    every claim holds against the rows, the archived ones cited with their month."""
+    months = sorted({f"{row['date']:%Y-%m}" for row in rows})
+    assume(len(months) >= 2)
+    month = months[-1] if len(months) == 2 else months[-2]
+    as_of = dt.date(int(month[:4]), int(month[5:]), 1) + dt.timedelta(days=as_of_day)
+    kept = [row for row in rows if f"{row['date']:%Y-%m}" >= month]
+    with tempfile.TemporaryDirectory() as folder:
+        full_checked = check_workbook(write_generated(Path(folder), rows, "full.xlsx"), Config(), as_of)
+        whole = figures_document(build_review(full_checked, month, as_of, "en", Config()))
+        archived = {
+            earlier: figures_document(build_review(full_checked, earlier, as_of, "en", Config()))[
+                "activities"
+            ]
+            for earlier in months
+            if earlier < month
+        }
+        trimmed_checked = check_workbook(write_generated(Path(folder), kept, "trimmed.xlsx"), Config(), as_of)
+        earlier_rows = archived_rows(archived)
+        cut = figures_document(build_review(trimmed_checked, month, as_of, "en", Config(), earlier_rows))
+    assert {key: cut[key] for key in MONTH_KEYS} == {key: whole[key] for key in MONTH_KEYS}
+    assert cited(cut) == cited(whole)
+    full_book = generated_book(rows, as_of)
+    trimmed_book = generated_book(kept, as_of)
+    book = dataclasses.replace(
+        trimmed_book,
+        rows=[dataclasses.replace(row, archived=True) for row in full_book.rows if row.month < month]
+        + trimmed_book.rows,
+    )
+    assert check_claims(cut, book) == []
