@@ -141,7 +141,7 @@ def write_generated(folder: Path, rows: Sequence[dict[str, Any]], name: str = "g
     assert sheet is not None
     sheet.title = "Activities"
     sheet.append(HEADERS)
-    for number, row in enumerate(rows):
+    for row in rows:
         sheet.append(
             [
                 row["date"],
