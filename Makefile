@@ -8,7 +8,7 @@ OUT := out
 AS_OF := 2026-11-03
 MONTH := 2026-10
 
-.PHONY: sample test test-deep lint samples clean bench
+.PHONY: sample test test-deep lint samples clean bench docs
 
 $(VENV)/.installed: pyproject.toml tools/system-deps.sh
 	bash tools/system-deps.sh
@@ -34,6 +34,11 @@ lint: $(VENV)/.installed
 	$(BIN)/ruff format --check reportgen
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+
+# the documentation site (mkdocs.yml, docs/) into site/; tests/test_docs.py builds it too, so `make test` fails
+# on any warning
+docs: $(VENV)/.installed
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
 test: $(VENV)/.installed lint
 	bash tools/system-deps.sh --test
