@@ -16,7 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 LAYERS = ("plan", "business", "product", "tech", "decision_maker")
-LAYER_WORDS = (  # what a stage cell must contain to name a layer (SPEC "Layered pushing"), either language
+LAYER_WORDS = (  # what a stage cell must contain to name a layer (docs/metrics.md), either language
     ("plan", ("plan", "proposal", "方案")),
     ("business", ("business", "商务")),
     ("product", ("product", "产品")),

@@ -1,8 +1,8 @@
 """Independent oracle for the sample workbooks.
 
 Computes, from the clean data ``samples/make_samples.py`` writes (``sample_rows``, ``sample_goals``,
-``sample_rules``) and the ``[[rules]]`` of ``samples/reportgen.toml``, the figures SPEC.md's "Metric
-definitions" and "Settled questions" promise for a month. Deliberately naive and written without reportgen:
+``sample_rules``) and the ``[[rules]]`` of ``samples/reportgen.toml``, the figures docs/metrics.md's "Metric
+definitions" and "Edge figures" promise for a month. Deliberately naive and written without reportgen:
 it imports only the standard library and the sample generator, so a bug in reportgen cannot hide in here.
 
 ``figures(lang, month)`` mirrors the ``--json`` document of ``reportgen build`` (month, totals, rates, goals,

@@ -147,7 +147,7 @@ def output_stems(workbooks: Sequence[Path]) -> tuple[list[Path], dict[Path, str]
 
 
 def raise_for_outcomes(outcomes: Sequence[Outcome]) -> None:
-    """SPEC: exit 1 when any workbook was unusable, else 3 when any delivery failed, else 0."""
+    """docs/batch.md: exit 1 when any workbook was unusable, else 3 when any delivery failed, else 0."""
     failed = sum(outcome.status == FAILED for outcome in outcomes)
     not_sent = sum(outcome.status == NOT_SENT for outcome in outcomes)
     if failed or not_sent:

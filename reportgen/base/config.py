@@ -104,7 +104,7 @@ class PdfSettings:
 
 @dataclass(frozen=True, slots=True)
 class Config:
-    """Validated settings; defaults are what SPEC promises when the file says nothing."""
+    """Validated settings; defaults are what docs/configuration.md promises when the file says nothing."""
 
     path: Path | None = None
     team: str | None = None
@@ -123,7 +123,8 @@ class Config:
 
 
 def find_config(explicit: str | Path | None, workbook: Path | None) -> Path | None:
-    """SPEC's discovery order: --config, beside the workbook, the current folder, the user's config folder."""
+    """docs/configuration.md's discovery order: --config, beside the workbook, the current folder, the user's
+    config folder."""
     if explicit is not None:
         path = Path(explicit)
         if not path.is_file():
@@ -168,7 +169,7 @@ def parse_config(data: dict[str, Any], path: Path | None = None) -> Config:
         currency = vocab.CURRENCY_SYMBOLS.get(currency.strip().casefold(), currency.strip())
     date_order = _optional_str(data, "date_order", path)
     if date_order is not None and date_order.strip().upper() not in DATE_ORDERS:
-        # 2026/10/5 is always year-month-day (SPEC "Dates"): the setting only orders 10/5/2026
+        # 2026/10/5 is always year-month-day (docs/workbook.md): the setting only orders 10/5/2026
         raise _wrong(path, "date_order", date_order, "one_of", values=DATE_ORDERS)
     for later in ("email", "review"):  # read by the commands that send or render; here only their type
         _table(data, later, path)

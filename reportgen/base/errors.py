@@ -11,7 +11,7 @@ from reportgen.base.catalogue import Catalogue, catalogue
 
 
 class ExitCode(IntEnum):
-    """Process exit statuses promised by SPEC's command-line contract."""
+    """Process exit statuses promised by docs/cli.md ("Exit status")."""
 
     OK = 0
     BAD_INPUT = 1

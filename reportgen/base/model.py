@@ -18,7 +18,7 @@ METRICS: tuple[str, ...] = (
     "followers",
     "revenue",
 )
-"""The metric fields SPEC names, in display order."""
+"""The metric fields docs/workbook.md names, in display order."""
 
 
 class Channel(StrEnum):

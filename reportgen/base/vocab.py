@@ -15,9 +15,9 @@ def key(text: str) -> str:
 
 
 # Activity-sheet headers. The first tuple of each field holds its canonical headers, which beat the synonyms
-# in the second tuple when both are present (SPEC: 渠道 beats 类型, 活动 beats 标题, Cost beats Spend).
-# The first canonical header of each field is written as messages name it ("Done on", "ID"); `key` ignores
-# case.
+# in the second tuple when both are present (docs/workbook.md: 渠道 beats 类型, 活动 beats 标题, Cost beats
+# Spend). The first canonical header of each field is written as messages name it ("Done on", "ID"); `key`
+# ignores case.
 ACTIVITY_HEADERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "date": (
         ("Date", "日期"),
@@ -272,7 +272,7 @@ TOTAL_WORDS: frozenset[str] = frozenset(
     for word in ("total", "totals", "sum", "grand total", "subtotal", "合计", "总计", "小计", "汇总")
 )
 
-# Layers of a partnership push, in order (SPEC "Sections 3 and 4").
+# Layers of a partnership push, in order (docs/metrics.md "Sections 3 and 4").
 LAYER_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("plan", ("plan", "proposal", "方案")),
     ("business", ("business", "商务")),

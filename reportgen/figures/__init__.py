@@ -1,2 +1,3 @@
-"""Figures: SPEC's metrics for a month, what is easily overlooked, the takeaways, and the checked/review
-results that every renderer and front end starts from. Pure functions over the reading layer's rows."""
+"""Figures: docs/metrics.md's metrics for a month, what is easily overlooked, the takeaways, and the
+checked/review results that every renderer and front end starts from. Pure functions over the reading
+layer's rows."""

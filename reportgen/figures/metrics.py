@@ -1,4 +1,4 @@
-"""Stage 4: the month's figures exactly as SPEC's "Metric definitions" say, one small pure function each."""
+"""Stage 4: the month's figures exactly as docs/metrics.md says, one small pure function each."""
 
 from __future__ import annotations
 
@@ -56,7 +56,7 @@ class GoalFigures:
 
 @dataclass(frozen=True, slots=True)
 class MonthFigures:
-    """Everything SPEC defines for one month; `previous` in the review has this same shape."""
+    """Everything docs/metrics.md defines for one month; `previous` in the review has this same shape."""
 
     month: str
     totals: Totals
@@ -77,7 +77,7 @@ def shift_month(month: str, delta: int) -> str:
 
 
 def default_month(rows: Iterable[Mapped], as_of: dt.date) -> str | None:
-    """The latest month with activities that does not start after the as-of date (SPEC "Command line")."""
+    """The latest month with activities that does not start after the as-of date (docs/cli.md)."""
     limit = month_key(as_of)
     months = {row.activity.month for row in rows}
     eligible = [month for month in months if month <= limit]
@@ -196,7 +196,7 @@ def grouped(rows: Sequence[Mapped], key_of: Callable[[Mapped], K]) -> dict[K, li
 
 
 def month_figures(current: Sequence[Mapped], goals: Sequence[Goal], month: str) -> MonthFigures:
-    """All of SPEC's figures for `month` from that month's mapped rows."""
+    """All of docs/metrics.md's figures for `month` from that month's mapped rows."""
     by_principle = grouped(current, lambda row: row.principle)
     by_channel = grouped(current, lambda row: row.activity.channel)
     by_owner = grouped(current, lambda row: row.activity.owner)
@@ -249,7 +249,7 @@ class ChannelMonth:
 
 @dataclass(frozen=True, slots=True)
 class CompoundingTrend:
-    """A channel whose value accumulates (SPEC section 3): trailing months, whether it was paused this month,
+    """A channel whose value accumulates (docs/metrics.md): trailing months, whether it was paused this month,
     whether its cost per result was falling, and the work that has not paid back yet."""
 
     channel: Channel
@@ -358,7 +358,7 @@ class Ladder:
 
 
 def layer_of(stage_text: str, words: Sequence[tuple[str, Sequence[str]]]) -> str | None:
-    """Match a stage cell to a layer by the words SPEC lists, in either language."""
+    """Match a stage cell to a layer by the words docs/metrics.md lists, in either language."""
     text = stage_text.casefold()
     for layer, layer_words in reversed(words):  # decision-maker before business: "business decision-maker"
         if any(word.casefold() in text for word in layer_words):

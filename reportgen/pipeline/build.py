@@ -127,9 +127,9 @@ def build_review(
     config: Config | None = None,
     earlier: Sequence[Mapped] = (),
 ) -> Review:
-    """Figures for the chosen month (default: SPEC's) and the month before, then what is easily overlooked.
-    `earlier` are rows of months the workbook no longer has, as the archive kept them: they stand in for
-    those months (the previous month's figures, an initiative's earlier stages), never for a month the
+    """Figures for the chosen month (default: docs/cli.md's) and the month before, then what is easily
+    overlooked. `earlier` are rows of months the workbook no longer has, as the archive kept them: they stand
+    in for those months (the previous month's figures, an initiative's earlier stages), never for a month the
     workbook has."""
     started = time.perf_counter()
     config = config or Config()

@@ -1,4 +1,4 @@
-"""Stage 3: give every activity a goal and a principle and say what decided each (SPEC "Mapping of a row")."""
+"""Stage 3: give every activity a goal and a principle and say what decided each (docs/workbook.md)."""
 
 from __future__ import annotations
 

@@ -316,7 +316,7 @@ class _ActivityColumns:
 
 
 def _dominant_currency(sheet: _ActivityColumns) -> str | None:
-    """The currency most money cells (cost, revenue) name (SPEC: the symbol most cells use)."""
+    """The currency most money cells (cost, revenue) name (docs/workbook.md: the symbol most cells use)."""
     counts = Counter(
         named
         for field in ("cost", *sorted(vocab.MONEY_METRICS))
@@ -327,7 +327,7 @@ def _dominant_currency(sheet: _ActivityColumns) -> str | None:
 
 
 def _slashed_order(sheet: _ActivityColumns, field: str, config: Config, findings: list[Finding]) -> str:
-    """Decide day/month order for `10/5/2026` text once per column (SPEC "Dates")."""
+    """Decide day/month order for `10/5/2026` text once per column (docs/workbook.md "Values")."""
     first_ambiguous: int | None = None
     for index, value in enumerate(sheet.cells[field]):
         if value.__class__ is not str or (parts := slashed_parts(value)) is None:
@@ -607,7 +607,7 @@ def _is_totals_row(row: list[Any]) -> bool:
 def _check_activities(
     sheet: _ActivityColumns, activities: list[Activity], as_of: dt.date, findings: list[Finding]
 ) -> None:
-    """Warnings about values that were used but look wrong (SPEC "Severity")."""
+    """Warnings about values that were used but look wrong (docs/workbook.md "Findings")."""
     columns = sheet.positions
     name, first_col = sheet.name, sheet.first_col
 

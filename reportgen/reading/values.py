@@ -60,8 +60,8 @@ def slashed_parts(text: str) -> tuple[int, int] | None:
 
 
 def parse_date(value: Any, slashed_order: str = "MDY") -> dt.date:
-    """A date from an Excel date, a serial number, or text in SPEC's forms. `slashed_order` (MDY or DMY) reads
-    10/5/2026; 2026/10/5 is always year-month-day."""
+    """A date from an Excel date, a serial number, or text in docs/workbook.md's forms. `slashed_order` (MDY
+    or DMY) reads 10/5/2026; 2026/10/5 is always year-month-day."""
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):

@@ -1,4 +1,4 @@
-"""The JSON documents: `build --json` (SPEC's figures: rates as fractions, money rounded to 2 decimals) and
+"""The JSON documents: `build --json` (docs/metrics.md: rates as fractions, money rounded to 2 decimals) and
 `check --json` (the findings). The figures document also travels inside the PDF, where `send` reads it
 back."""
 

@@ -1,5 +1,5 @@
 """Bad input, end to end: every class of unusable file gets its own message naming the file, exit 1, no
-traceback and no output written (SPEC "Promises"; the zip-guard issue). Each file is made at test time.
+traceback and no output written (docs/safety.md; the zip-guard issue). Each file is made at test time.
 
 Most tests run the real CLI in a subprocess; the zip-bomb timings call `read_workbook` in-process, where the
 wall time of the refusal itself can be measured.

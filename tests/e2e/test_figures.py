@@ -2,7 +2,7 @@
 
 The workbooks are generated into a temporary folder by samples/make_samples.py (never the committed copies)
 with samples/reportgen.toml beside them. Every expected figure comes from tests/oracle.py, which computes it
-from the generator's clean data as SPEC.md defines it; nothing here is hard-coded.
+from the generator's clean data as docs/metrics.md defines it; nothing here is hard-coded.
 """
 
 from __future__ import annotations
@@ -412,7 +412,7 @@ def _strip(findings) -> list:
 
 # -------------------------------------------------------------------------- the workbook holds what we think
 
-CHANNEL_WORDS = {  # what people type -> channel key (SPEC "Channels normalise to")
+CHANNEL_WORDS = {  # what people type -> channel key (docs/workbook.md "Channels normalise to")
     "seo": "seo",
     "sem": "sem",
     "content": "content",

@@ -1,4 +1,4 @@
-"""batch's own rules: output names that never clobber each other, and SPEC's exit codes."""
+"""batch's own rules: output names that never clobber each other, and docs/batch.md's exit codes."""
 
 from __future__ import annotations
 

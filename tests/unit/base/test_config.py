@@ -141,7 +141,7 @@ def test_values_of_the_wrong_type_are_named_never_a_traceback(
 
 
 def test_date_order_only_orders_day_and_month(tmp_path: Path) -> None:
-    """SPEC: 2026/10/5 is always year-month-day; the setting chooses how 10/5/2026 is read."""
+    """docs/workbook.md: 2026/10/5 is always year-month-day; the setting chooses how 10/5/2026 is read."""
     path = tmp_path / "reportgen.toml"
     path.write_text('date_order = "YMD"\n')
     with pytest.raises(InputError) as error:

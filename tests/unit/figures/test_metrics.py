@@ -1,4 +1,4 @@
-"""SPEC's metric definitions on hand-made mapped rows; expectations are recomputed from the rows here."""
+"""docs/metrics.md's definitions on hand-made mapped rows; expectations are recomputed from the rows here."""
 
 from __future__ import annotations
 
