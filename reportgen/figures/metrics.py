@@ -355,6 +355,7 @@ class Ladder:
     current: Stage | None  # the first stage not yet done (cancelled stages are passed over)
     stalled_days: int | None  # days the current stage has been in progress or delayed, when over STALL_DAYS
     skipped: list[str]
+    counted_to: dt.date  # the day stalls are counted to: the month's end, or the as-of date inside it
 
 
 def layer_of(stage_text: str, words: Sequence[tuple[str, Sequence[str]]]) -> str | None:
@@ -404,7 +405,14 @@ def initiative_ladders(
         owners = [stage.row.activity.owner for stage in ordered if stage.row.activity.owner]
         ladders.append(
             Ladder(
-                initiative, owners[-1] if owners else None, ordered, standing, current, stalled_days, skipped
+                initiative,
+                owners[-1] if owners else None,
+                ordered,
+                standing,
+                current,
+                stalled_days,
+                skipped,
+                until,
             )
         )
     return sorted(ladders, key=lambda ladder: ladder.initiative)

@@ -149,6 +149,8 @@ def stalled_initiatives(ladders: Sequence[Ladder]) -> list[Overlooked]:
                 "initiative": ladder.initiative,
                 "stage": ladder.current.layer or ladder.current.row.activity.stage,
                 "days": ladder.stalled_days,
+                "until": ladder.counted_to,
+                "decided": bool(ladder.current.row.activity.decision),
             },
             (ladder.current.row,),
         )

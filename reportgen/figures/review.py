@@ -42,17 +42,16 @@ class Review:
     current: MonthFigures
     previous: MonthFigures | None
     rows: list[Mapped]  # the month's activities, in sheet order
-    next_rows: list[Mapped]  # next month's activities: what is planned
+    next_rows: list[Mapped]  # next month's activities still open (not done or cancelled): what is planned
     trends: list[CompoundingTrend]
     ladders: list[Ladder]
     overlooked: dict[Principle, list[Overlooked]]
     takeaways: list[Takeaway]
     commentary: list[Commentary] = field(default_factory=list)  # the lead's paragraphs for this month
     kpi_trends: KpiTrends | None = None  # twelve months of the headline KPIs (the workbook's, the archive's)
-    findings: list[Finding] = field(
-        default_factory=list
-    )  # this month's rows' and the sheet-wide
+    findings: list[Finding] = field(default_factory=list)  # this month's rows' and the sheet-wide
     findings_elsewhere: int = 0  # findings on other months' rows: counted, never this month's problem
+    next_done: int = 0  # next month's activities already done when the review is built
     compounding: tuple[Channel, ...] = ()  # the channels whose value accumulates (config `compounding`)
 
 

@@ -18,7 +18,7 @@ from reportgen.base.catalogue import catalogue
 from reportgen.base.config import Config
 from reportgen.base.errors import InputError
 from reportgen.base.files import fitted_stem, name_limit, write_atomic
-from reportgen.base.model import Finding, Mapped, Severity, column_letter
+from reportgen.base.model import Finding, Mapped, Severity, Status, column_letter
 from reportgen.figures.metrics import (
     compounding_trends,
     default_month,
@@ -155,6 +155,7 @@ def build_review(
     previous_rows = by_month.get(previous_month)
     current = month_figures(by_month[chosen], checked.goals, chosen)
     previous = month_figures(previous_rows, checked.goals, previous_month) if previous_rows else None
+
     def unreadable(row: Mapped, metric: str) -> bool:
         return metric in row.activity.unreadable
 
@@ -164,6 +165,7 @@ def build_review(
     ladders = initiative_ladders(all_rows, last_day_of(chosen), as_of, vocab.LAYER_WORDS)
     overlooked = find_overlooked(by_month[chosen], current, trends, ladders)
     findings, elsewhere = month_findings(checked, chosen)
+    following = by_month.get(shift_month(chosen, 1), [])  # next month: what is still open is its plan
     latest = chosen == undated_notes_month(checked, as_of)
     review = Review(
         checked=checked,
@@ -173,7 +175,8 @@ def build_review(
         current=current,
         previous=previous,
         rows=by_month[chosen],
-        next_rows=by_month.get(shift_month(chosen, 1), []),
+        next_rows=[row for row in following if row.activity.status not in (Status.DONE, Status.CANCELLED)],
+        next_done=sum(1 for row in following if row.activity.status is Status.DONE),
         trends=trends,
         ladders=ladders,
         overlooked=overlooked,

@@ -294,6 +294,7 @@ class ConclusionContext:
     next_rows: tuple[NextMonthRow, ...]
     next_more: str
     no_next: str
+    next_done: str  # "12 activities of November are already done; November's review tells them."
     cut: bool = False  # a cell's text in it was cut
 
 
@@ -606,11 +607,12 @@ def words_list(fmt: Formatter, items: Sequence[str]) -> str:
     return fmt.words.text("where.list").join(items)
 
 
-def more(total: int, shown: int, fmt: Formatter, *, planned: bool = False) -> str:
+def more(total: int, shown: int, fmt: Formatter, *, planned: bool = False, listed: bool = True) -> str:
     """'… and 12 more; appendix A of this review lists every activity of the month.' when a list was cut,
     else '': management reads the PDF, not the workbook, so the note points into the PDF. Next month's plan
-    (`planned`) is in no appendix of this one: next month's review lists it."""
-    code = "review.list_more_next" if planned else "review.list_more"
+    (`planned`) is in no appendix of this one: next month's review lists it; what appendix A does not list
+    (lessons, initiatives: not `listed`) is only counted."""
+    code = "review.list_more_next" if planned else "review.list_more" if listed else "review.list_more_plain"
     return fmt.words.text(code, count=total - shown) if total > shown else ""
 
 
@@ -880,8 +882,11 @@ def rung(ladder: Ladder, layer: str, cells: Cells, fmt: Formatter) -> Rung:
 
 def ladder_row(ladder: Ladder, cells: Cells, fmt: Formatter, clip: Clip) -> LadderRow:
     words = fmt.words
-    if ladder.current is None:
+    if ladder.current is None and ladder.standing == LAYERS[-1]:
         now = words.text("review.layered.all_done")
+    elif ladder.current is None:  # every stage so far is done or cancelled; the next layer has no row yet
+        following = LAYERS[LAYERS.index(ladder.standing) + 1] if ladder.standing else LAYERS[0]
+        now = words.text("review.layered.next_open", layer=fmt.layer(following))
     elif ladder.current.layer:
         now = fmt.layer(ladder.current.layer)
     else:
@@ -906,13 +911,20 @@ def layered_context(
         frame=frame,
         layers=tuple(fmt.layer(layer) for layer in LAYERS),
         ladders=tuple(ladder_row(ladder, cells, fmt, clip) for ladder in review.ladders[:LADDER_LIMIT]),
-        ladders_more=more(len(review.ladders), LADDER_LIMIT, fmt),
+        ladders_more=more(len(review.ladders), LADDER_LIMIT, fmt, listed=False),
         no_ladders=fmt.words.text("review.layered.none", month=fmt.month(review.month)),
     )
 
 
 def takeaway_texts(review: Review, fmt: Formatter, clip: Clip) -> tuple[str, ...]:
-    return tuple(fmt.say(f"takeaway.{item.code}", clip.params(item.params)) for item in review.takeaways)
+    """Each takeaway's sentence; a stall with a decision on record asks to confirm it, not to make one."""
+    return tuple(
+        fmt.say(
+            f"takeaway.{item.code}{'_decided' if item.params.get('decided') else ''}",
+            clip.params(item.params),
+        )
+        for item in review.takeaways
+    )
 
 
 def planned_done(review: Review, fmt: Formatter) -> str:
@@ -956,7 +968,7 @@ def lessons(review: Review, cells: Cells, fmt: Formatter, clip: Clip) -> tuple[t
         )
         for lesson, taught in list(taught_by.items())[:LESSONS_LIMIT]
     )
-    return shown, more(len(taught_by), LESSONS_LIMIT, fmt)
+    return shown, more(len(taught_by), LESSONS_LIMIT, fmt, listed=False)
 
 
 def next_month_row(row: Mapped, fmt: Formatter, clip: Clip) -> NextMonthRow:
@@ -991,7 +1003,12 @@ def conclusion_context(
         next_month_title=words.text("review.conclusion.next_month", month=next_month),
         next_rows=tuple(next_month_row(row, fmt, clip) for row in review.next_rows[:next_shown]),
         next_more=more(len(review.next_rows), next_shown, fmt, planned=True),
-        no_next=words.text("review.conclusion.no_next", month=next_month),
+        no_next=words.text(
+            "review.conclusion.no_open" if review.next_done else "review.conclusion.no_next", month=next_month
+        ),
+        next_done=words.text("review.conclusion.next_done", count=review.next_done, month=next_month)
+        if review.next_done
+        else "",
     )
 
 

@@ -4,6 +4,7 @@ back."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
@@ -196,6 +197,8 @@ def claim_value(value: Any) -> Any:
         return number(value)
     if isinstance(value, StrEnum):
         return value.value
+    if isinstance(value, dt.date):
+        return value.isoformat()
     if isinstance(value, list | tuple):
         return [claim_value(item) for item in value]
     return value

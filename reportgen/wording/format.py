@@ -154,6 +154,8 @@ class Formatter:
             return ("、" if self.lang == "zh" else ", ").join(self.layer(layer) for layer in value)
         if isinstance(value, Decimal | int | float) and not isinstance(value, bool):
             return self.number(value)
+        if isinstance(value, dt.date):
+            return self.date(value)
         return "—" if value is None else str(value)
 
     def say(self, code: str, params: dict[str, Any]) -> str:

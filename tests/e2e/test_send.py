@@ -174,11 +174,21 @@ def test_a_refused_login_never_prints_the_password(
 def test_build_email_refuses_on_error_findings_and_force_sends(tmp_path: Path) -> None:
     workbook = tmp_path / "northwind-en.xlsx"
     shutil.copy(ROOT / "samples" / "northwind-en.xlsx", workbook)
+    figures = tmp_path / "figures.json"
+    assert (
+        run("build", workbook, "--month", MONTH, "--as-of", AS_OF, "--no-pdf", "--json", figures).returncode
+        == 0
+    )
+    month_errors = [f for f in json.loads(figures.read_text("utf-8"))["findings"] if f["severity"] == "error"]
+    error_cells = [f"{f['sheet']}!{f['cell']}" for f in month_errors]
+    assert error_cells  # the sample's month has error findings
     check = run("check", workbook, "--as-of", AS_OF, "--json")
-    error_cells = [
-        f"{f['sheet']}!{f['cell']}" for f in json.loads(check.stdout)["findings"] if f["severity"] == "error"
+    elsewhere = [
+        f"{f['sheet']}!{f['cell']}"
+        for f in json.loads(check.stdout)["findings"]
+        if f["severity"] == "error" and f"{f['sheet']}!{f['cell']}" not in error_cells
     ]
-    assert error_cells  # the sample has error findings
+    assert elsewhere  # and errors on other months' rows, which do not hold this month's review back
     rules = (ROOT / "samples" / "reportgen.toml").read_text("utf-8")
     team = 'team = "Northwind\\r\\nBcc: evil@example.com"\n'  # a team name trying to add a header
     handler = Handler()
@@ -201,6 +211,7 @@ def test_build_email_refuses_on_error_findings_and_force_sends(tmp_path: Path) -
         refused = run(*common)
         assert refused.returncode == ExitCode.DELIVERY_FAILED
         assert all(cell in refused.stderr for cell in error_cells) and str(pdf) in refused.stderr
+        assert not any(f"{cell}," in refused.stderr or f"{cell})" in refused.stderr for cell in elsewhere)
         assert pdf.exists() and handler.mail_calls == 0
         forced = run(*common, "--force", "--to", "ceo@example.com")
     assert forced.returncode == ExitCode.OK, forced.stderr

@@ -99,7 +99,7 @@ def test_the_cover_names_the_work_nobody_owns() -> None:
     assert unowned, "the sample's October has work with no owner"
     scope = build_context(review, None).cover.scope
     cost = Formatter("en", review.checked.currency).money(sum(row.activity.cost or 0 for row in unowned))
-    assert f"{len(unowned)} of them ({cost}) have no owner" in scope
+    assert f"{len(unowned)} activities ({cost}) have no owner" in scope
 
 
 def test_a_cover_with_every_owner_named_says_nothing_of_owners() -> None:
