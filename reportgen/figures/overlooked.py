@@ -150,7 +150,12 @@ def stalled_initiatives(ladders: Sequence[Ladder]) -> list[Overlooked]:
                 "stage": ladder.current.layer or ladder.current.row.activity.stage,
                 "days": ladder.stalled_days,
                 "until": ladder.counted_to,
-                "decided": bool(ladder.current.row.activity.decision),
+                "decided": any(  # a decision on record for the stuck layer: on any of its open rows
+                    stage.row.activity.decision
+                    for stage in ladder.stages
+                    if stage.layer == ladder.current.layer
+                    and stage.status not in (Status.DONE, Status.CANCELLED)
+                ),
             },
             (ladder.current.row,),
         )
