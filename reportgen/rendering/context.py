@@ -949,7 +949,9 @@ def planned_done(review: Review, fmt: Formatter) -> str:
     return text
 
 
-def lessons(review: Review, cells: Cells, fmt: Formatter, clip: Clip) -> tuple[tuple[Lesson, ...], str]:
+def lessons(
+    review: Review, cells: Cells, fmt: Formatter, clip: Clip, limit: int = LESSONS_LIMIT
+) -> tuple[tuple[Lesson, ...], str]:
     """One entry per lesson, however many activities taught it (teams copy a lesson across rows), and the
     note on how many more there are."""
     words = fmt.words
@@ -966,9 +968,9 @@ def lessons(review: Review, cells: Cells, fmt: Formatter, clip: Clip) -> tuple[t
             ),
             cells=words.text("where.list").join(cells.of(row, "lesson") for row in taught[:2]),
         )
-        for lesson, taught in list(taught_by.items())[:LESSONS_LIMIT]
+        for lesson, taught in list(taught_by.items())[:limit]
     )
-    return shown, more(len(taught_by), LESSONS_LIMIT, fmt, listed=False)
+    return shown, more(len(taught_by), limit, fmt, listed=False)
 
 
 def next_month_row(row: Mapped, fmt: Formatter, clip: Clip) -> NextMonthRow:
@@ -990,9 +992,10 @@ def conclusion_context(
 ) -> ConclusionContext:
     words = fmt.words
     next_month = fmt.month(shift_month(review.month, 1))
-    # the conclusion holds eight planned rows on its page, five fewer for each of the lead's paragraphs
+    # the conclusion stays on one page: eight lessons and eight planned rows, and for each of the lead's
+    # paragraphs three lessons and five planned rows fewer
     next_shown = max(2, NEXT_LIMIT - 5 * len(notes))
-    shown_lessons, lessons_more = lessons(review, cells, fmt, clip)
+    shown_lessons, lessons_more = lessons(review, cells, fmt, clip, max(3, LESSONS_LIMIT - 3 * len(notes)))
     return ConclusionContext(
         lead=words.text("review.lead.conclusion", month=fmt.month(review.month)),
         notes=notes,
