@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from reportgen.base import vocab
+from reportgen.base.channels import COMPOUNDING as DEFAULT_COMPOUNDING
 from reportgen.base.errors import InputError
 from reportgen.base.model import METRICS, Channel, Principle
 
@@ -111,7 +112,7 @@ class Config:
     currency: str | None = None
     date_order: str | None = None
     max_rows: int = 200_000
-    compounding_channels: tuple[Channel, ...] = (Channel.SEO, Channel.CONTENT)
+    compounding_channels: tuple[Channel, ...] = DEFAULT_COMPOUNDING
     result_metric: dict[Channel, str] = field(default_factory=dict)
     rules: tuple[ConfigRule, ...] = ()
     email: EmailSettings = field(default_factory=lambda: EmailSettings())
@@ -158,7 +159,7 @@ def parse_config(data: dict[str, Any], path: Path | None = None) -> Config:
     the wrong type is an InputError naming the file and the key, never a traceback."""
     _known_keys(
         data,
-        {"team", "currency", "date_order", "limits", "channels", "rules", "email", "review", "serve"}
+        {"team", "currency", "date_order", "limits", "channels", "rules", "email", "serve"}
         | {"archive", "schedule", "queue", "pdf"},
         "",
         path,
@@ -171,8 +172,6 @@ def parse_config(data: dict[str, Any], path: Path | None = None) -> Config:
     if date_order is not None and date_order.strip().upper() not in DATE_ORDERS:
         # 2026/10/5 is always year-month-day (docs/workbook.md): the setting only orders 10/5/2026
         raise _wrong(path, "date_order", date_order, "one_of", values=DATE_ORDERS)
-    for later in ("email", "review"):  # read by the commands that send or render; here only their type
-        _table(data, later, path)
     email = parse_email(_table(data, "email", path), path)
     limits = _table(data, "limits", path)
     _known_keys(limits, {"max_rows"}, "limits.", path)
@@ -185,7 +184,7 @@ def parse_config(data: dict[str, Any], path: Path | None = None) -> Config:
     compounding = (
         tuple(_channel(word, "channels.compounding", path) for word in compounding_words)
         if compounding_words is not None
-        else (Channel.SEO, Channel.CONTENT)
+        else DEFAULT_COMPOUNDING
     )
     result_metric: dict[Channel, str] = {}
     for channel_key, metric in _table(channels, "result_metric", path, "channels.result_metric").items():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from reportgen.base.channels import CHANNELS
 from reportgen.base.model import Channel, Principle, Status
 
 _NOISE = re.compile(r"[\s_\-./:：·,，()（）\[\]【】#*'\"]+")
@@ -179,62 +180,7 @@ STATUS_WORDS: dict[str, Status] = {
 }
 
 CHANNEL_WORDS: dict[str, Channel] = {
-    key(word): channel
-    for channel, words in {
-        Channel.SEO: ("seo", "organic search", "搜索优化", "自然搜索"),
-        Channel.SEM: ("sem", "ppc", "paid search", "ads", "paid", "投放", "竞价", "广告", "信息流"),
-        Channel.CONTENT: (
-            "content",
-            "article",
-            "articles",
-            "blog",
-            "soft article",
-            "文章",
-            "内容",
-            "公众号",
-            "软文",
-            "公众号文章",
-        ),
-        Channel.EVENT: (
-            "event",
-            "events",
-            "webinar",
-            "conference",
-            "meetup",
-            "live",
-            "livestream",
-            "会议",
-            "活动",  # a channel cell, never a header: the activity column's header 活动 is matched elsewhere
-            "直播",
-            "线下活动",
-            "沙龙",
-            "展会",
-            "活动/会议",  # the review's own name for the channel
-        ),
-        Channel.COMMUNITY: ("community", "wechat group", "group", "groups", "微信群", "社群", "社区"),
-        Channel.USER_OPS: (
-            "user ops",
-            "user operations",
-            "userops",
-            "crm",
-            "lifecycle",
-            "用户运营",
-            "会员运营",
-        ),
-        Channel.PARTNERSHIP: (
-            "partnership",
-            "partnerships",
-            "partner",
-            "bd",
-            "business development",
-            "商务",
-            "合作",
-            "渠道合作",
-            "商务合作",  # the review's own name for the channel
-        ),
-        Channel.OTHER: ("other", "其他"),
-    }.items()
-    for word in words
+    key(word): facts.channel for facts in CHANNELS for word in (facts.channel.value, *facts.words)
 }
 
 PRINCIPLE_WORDS: dict[str, Principle] = {

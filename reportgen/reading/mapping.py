@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from reportgen.base import vocab
+from reportgen.base.channels import FACTS
 from reportgen.base.config import Config
 from reportgen.base.model import (
     Activity,
@@ -17,14 +18,6 @@ from reportgen.base.model import (
     Severity,
     Source,
 )
-
-CHANNEL_PRINCIPLES: dict[Channel, Principle] = {
-    Channel.SEO: Principle.DEFERRED_PAYOFF,
-    Channel.CONTENT: Principle.DEFERRED_PAYOFF,
-    Channel.EVENT: Principle.EXECUTION,
-    Channel.SEM: Principle.EXECUTION,
-}
-
 
 INITIATIVE_SOURCE = Source("initiative")
 CHANNEL_SOURCES = {channel: Source("channel_default", channel.value) for channel in Channel}
@@ -152,4 +145,4 @@ def _principle(
             return rule.principle, rule.source
     if activity.initiative and activity.stage:
         return Principle.LAYERED, INITIATIVE_SOURCE
-    return CHANNEL_PRINCIPLES.get(activity.channel, Principle.CONNECTION), CHANNEL_SOURCES[activity.channel]
+    return FACTS[activity.channel].principle, CHANNEL_SOURCES[activity.channel]

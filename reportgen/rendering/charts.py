@@ -48,6 +48,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
+from reportgen.base.channels import CHANNELS, TOL_MUTED
 from reportgen.base.files import data_uri
 
 if TYPE_CHECKING:  # matplotlib is imported lazily: these names are for the type checker only
@@ -109,52 +110,20 @@ OKABE_ITO: Mapping[str, str] = MappingProxyType(
         "reddish_purple": "#CC79A7",
     }
 )
-# Paul Tol's "muted" qualitative scheme, also safe for colour-vision deficiencies: the channels' colours,
-# kept apart from the Okabe–Ito hues that carry meaning elsewhere (done green, delayed orange, cancelled
-# vermillion), so a channel never reads as a status.
-TOL_MUTED: Mapping[str, str] = MappingProxyType(
-    {
-        "indigo": "#332288",
-        "cyan": "#88CCEE",
-        "teal": "#44AA99",
-        "green": "#117733",
-        "olive": "#999933",
-        "sand": "#DDCC77",
-        "rose": "#CC6677",
-        "wine": "#882255",
-        "purple": "#AA4499",
-    }
-)
-GREY = "#999999"
+# The channels' colours are Paul Tol's "muted" scheme (base/channels.py), also safe for colour-vision
+# deficiencies and kept apart from the Okabe–Ito hues that carry meaning here (done green, delayed orange,
+# cancelled vermillion), so a channel never reads as a status.
 LIGHT_GREY = "#C8C8C8"
 INK = "#222222"
 INK_SOFT = "#5F5F5F"
 GRID = "#E6E6E6"
 SPINE = "#9A9A9A"
 
-CHANNEL_KEYS: tuple[str, ...] = (
-    "seo",
-    "sem",
-    "content",
-    "event",
-    "community",
-    "user_ops",
-    "partnership",
-    "other",
-)
+CHANNEL_KEYS: tuple[str, ...] = tuple(facts.channel.value for facts in CHANNELS)
 STATUS_KEYS: tuple[str, ...] = ("done", "in_progress", "planned", "delayed", "cancelled", "other")
 
 CHANNEL_COLORS: Mapping[str, str] = MappingProxyType(
-    {
-        "seo": TOL_MUTED["indigo"],
-        "sem": TOL_MUTED["rose"],
-        "content": TOL_MUTED["olive"],
-        "event": TOL_MUTED["wine"],
-        "community": TOL_MUTED["cyan"],
-        "user_ops": TOL_MUTED["purple"],
-        "partnership": TOL_MUTED["sand"],
-        "other": GREY,
-    }
+    {facts.channel.value: facts.colour for facts in CHANNELS}
 )
 # Good news green, work in motion blue, not started light grey, trouble orange/vermillion; unknown mid grey.
 STATUS_COLORS: Mapping[str, str] = MappingProxyType(

@@ -55,6 +55,7 @@ def test_rules_and_channels_are_validated(tmp_path: Path) -> None:
     ("text", "words"),
     [
         ("tema = 'x'\n", "unknown key 'tema'"),
+        ("[review]\nlogo = 'x.png'\n", "unknown key 'review'"),  # a table nothing reads is refused too
         ("date_order = 'YDM'\n", "'date_order'"),
         ("[[rules]]\ngoal = 'G1'\n", "rules[1] has neither channel nor keyword"),
         ("[[rules]]\nchannel = 'seo'\n", "rules[1] has neither goal nor principle"),

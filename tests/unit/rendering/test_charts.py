@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from reportgen.base.model import Channel, Status
+from reportgen.base.channels import GREY
 from reportgen.rendering import charts
 from reportgen.wording.format import Formatter
 
@@ -231,7 +232,7 @@ def test_default_format_is_one_the_charts_can_draw() -> None:
 
 
 def test_channel_colours_never_reuse_a_status_colour() -> None:
-    assert not set(charts.CHANNEL_COLORS.values()) & set(charts.STATUS_COLORS.values()) - {charts.GREY}
+    assert not set(charts.CHANNEL_COLORS.values()) & set(charts.STATUS_COLORS.values()) - {GREY}
 
 
 def test_goal_chart_names_its_two_colours_when_given_a_legend() -> None:
