@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -119,11 +118,6 @@ class Event:
     version: int | None
     kind: str
     detail: dict[str, Any]
-
-
-def figures_bytes(document: dict[str, Any]) -> bytes:
-    """The figures document as the archive stores it (compact UTF-8 JSON)."""
-    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 @dataclass(frozen=True, slots=True)

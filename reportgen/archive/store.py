@@ -631,12 +631,6 @@ class Archive:
             rows = connection.execute(query).all()
         return [Event(_aware(r.at), r.team, r.month, r.version, r.kind, dict(r.detail)) for r in rows]
 
-    def record_event(
-        self, kind: str, team: str | None, month: str | None, version: int | None, **detail: Any
-    ) -> None:
-        with self._transaction() as connection:
-            self._event(connection, kind, team, month, version, self.clock(), **detail)
-
     def _event(
         self,
         connection: Connection,

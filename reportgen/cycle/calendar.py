@@ -1,7 +1,7 @@
 """When the cycle acts, as pure functions of the schedule and a moment passed in (never the clock): the run
 of a month (its day, or the month's last day when shorter; its time in the configured zone, across DST), the
-month a run reviews (the one just ended), the reminder before it and the daily retries after it until the
-cut-off."""
+month a run reviews (the one just ended), the reminder before it and its cut-off (the daily retries up to
+it are `decide.py`'s)."""
 
 from __future__ import annotations
 
@@ -81,31 +81,7 @@ def reminder_of(run: dt.datetime, settings: ScheduleSettings) -> dt.datetime | N
     return local_moment(day, settings.time, zone_of(settings))
 
 
-def retries_of(run: dt.datetime, settings: ScheduleSettings) -> list[dt.datetime]:
-    """The daily retries after a run that found no new workbook: the same time each day up to the cut-off
-    day of the run's month (the cut-off, too, is the last day in shorter months)."""
-    zone = zone_of(settings)
-    local = run.astimezone(zone)
-    cutoff = day_in(local.year, local.month, settings.cutoff_day)
-    days = (cutoff - local.date()).days
-    return [
-        local_moment(local.date() + dt.timedelta(days=offset), settings.time, zone)
-        for offset in range(1, days + 1)
-    ]
-
-
 def deadline_of(run: dt.datetime, settings: ScheduleSettings) -> dt.date:
     """The last day a reminder tells the team: the cut-off day of the run's month."""
     local = run.astimezone(zone_of(settings))
     return day_in(local.year, local.month, settings.cutoff_day)
-
-
-def due_runs(
-    last_done: dt.datetime | None, now: dt.datetime, settings: ScheduleSettings
-) -> list[dt.datetime]:
-    """The runs to do now: the latest scheduled run that passed since `last_done` (once, however many were
-    missed while the machine was off: older months are not built again), or none."""
-    latest = previous_run(now, settings)
-    if last_done is not None and latest <= last_done:
-        return []
-    return [latest]

@@ -1,5 +1,5 @@
-"""Whether a built review goes out: refused while its workbook has error findings (the cells named) unless the
-sender insists, else mailed. The one decision `build --email`, batch, watch and serve share."""
+"""Whether a built review may go out: refused while its workbook has error findings (the cells named) unless
+the sender insists. The one decision `build --email`, batch, watch and serve share before they mail."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from reportgen.base.config import EmailSettings
 from reportgen.base.errors import DeliveryError
 from reportgen.base.model import Finding
 from reportgen.delivery.message import resolve_recipients
-from reportgen.delivery.smtp import DeliveryReceipt, send_review
 from reportgen.figures.review import errors_of
 
 CELLS_SHOWN = 10
@@ -26,23 +25,6 @@ def refuse_on_errors(
     cells = [finding.where or "?" for finding in errors]
     shown = cells[:CELLS_SHOWN] + (["…"] if len(cells) > CELLS_SHOWN else [])
     raise DeliveryError(pdf_path, "check_errors", count=len(errors), cells=shown, lang=lang)
-
-
-def send_unless_errors(
-    pdf_path: Path,
-    findings: Sequence[Finding],
-    settings: EmailSettings,
-    *,
-    allow_errors: bool,
-    to: Sequence[str] | None = None,
-    cc: Sequence[str] | None = None,
-    subject: str | None = None,
-    lang: str | None = None,
-) -> DeliveryReceipt:
-    """Refuse while errors remain (unless `allow_errors`: `--force` or `email.send_with_errors`), else send;
-    a DeliveryError (exit 3, the PDF kept) either way it does not go out."""
-    refuse_on_errors(pdf_path, findings, force=allow_errors, lang=lang)
-    return send_review(pdf_path, settings, to=to, cc=cc, subject=subject)
 
 
 def check_can_send(settings: EmailSettings) -> None:

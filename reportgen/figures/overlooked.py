@@ -7,12 +7,12 @@ the catalogue (`overlooked.<code>`, `takeaway.<code>`) in the review's language.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from reportgen.base.model import CellRef, Mapped, Principle, Status
+from reportgen.base.model import Mapped, Principle, Status
 from reportgen.figures.metrics import ZERO, CompoundingTrend, Ladder, MonthFigures, total_cost
 
 SECTIONS: tuple[Principle, ...] = tuple(Principle)
@@ -48,11 +48,6 @@ class Overlooked:
     code: str
     params: dict[str, Any]
     rows: tuple[Mapped, ...] = ()
-    refs: tuple[CellRef, ...] = field(default=())
-
-
-def activity_ref(row: Mapped, sheet: str, column: int) -> CellRef:
-    return CellRef.at(sheet, row.activity.row, column)
 
 
 # --- section 1: connection ---

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from reportgen.archive.records import BuildRecord, figures_bytes
+from reportgen.archive.records import BuildRecord
 from reportgen.archive.store import Archive, open_archive
 from reportgen.base.config import ArchiveSettings, Config
 from reportgen.base.model import Status
@@ -51,7 +51,7 @@ def record(month: str, activities: list[dict[str, Any]], workbook_sha: str, pdf_
         pdf_sha256=pdf_sha,
         pdf_path=Path(f"/reviews/northwind-{month}.pdf"),
         kpis={"month": month},
-        figures=figures_bytes({"month": month, "activities": activities}),
+        figures=dumps({"month": month, "activities": activities}),
     )
 
 

@@ -16,11 +16,12 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from reportgen.archive.records import BuildRecord, figures_bytes
+from reportgen.archive.records import BuildRecord
 from reportgen.archive.schema import SCHEMA_REVISION
 from reportgen.archive.store import Archive, address_key, open_archive
 from reportgen.base.config import ArchiveSettings
 from reportgen.base.errors import ArchiveError, ExitCode
+from reportgen.wording.documents import dumps
 from tests.servers import PostgresCluster, free_port
 
 NOW = dt.datetime(2026, 11, 3, 9, 0, tzinfo=dt.UTC)
@@ -54,7 +55,7 @@ def record(workbook_sha: str = "a" * 64, pdf_sha: str = "p" * 64, *, month: str 
         pdf_sha256=pdf_sha,
         pdf_path=Path("/reviews/northwind-2026-10.pdf"),
         kpis={"month": month, "leads": leads},
-        figures=figures_bytes(document),
+        figures=dumps(document),
         errors=1,
     )
 
@@ -219,7 +220,7 @@ def test_the_error_names_what_was_kept() -> None:
 
 def test_the_figures_a_build_showed_come_back_as_they_were(archive: Archive) -> None:
     document = {"month": "2026-10", "activities": [{"cell": "活动!A7", "activity": "长文" * 2000}]}
-    built = dataclasses.replace(record(), figures=figures_bytes(document))
+    built = dataclasses.replace(record(), figures=dumps(document))
     archive.record_build(built)
     plan = archive.begin_send(built.pdf_sha256, "r.pdf", ["a@x.com"])
     archive.finish_send(plan, accepted=["a@x.com"], refused={}, message_id="<m>")

@@ -12,11 +12,10 @@ import pytest
 from reportgen.base.config import ScheduleSettings
 from reportgen.cycle.calendar import (
     day_in,
-    due_runs,
+    deadline_of,
     next_run,
     previous_run,
     reminder_of,
-    retries_of,
     reviewed_month,
     run_of,
 )
@@ -111,44 +110,14 @@ def test_a_run_reviews_the_month_just_ended_in_the_schedules_zone(run: dt.dateti
     assert reviewed_month(run, schedule(day=1)) == month
 
 
-@pytest.mark.parametrize(
-    ("last_done", "now", "expected"),
-    [
-        # the machine was off from October to December: one catch-up, for December's run, not three
-        (dt.datetime(2026, 9, 3, 9, 0, tzinfo=SHANGHAI), dt.datetime(2026, 12, 10, 8, 0, tzinfo=SHANGHAI),
-         [dt.datetime(2026, 12, 3, 9, 0, tzinfo=SHANGHAI)]),
-        # this month's run is done: nothing
-        (dt.datetime(2026, 12, 3, 9, 0, tzinfo=SHANGHAI),
-         dt.datetime(2026, 12, 10, 8, 0, tzinfo=SHANGHAI), []),
-        # never ran: the latest passed run
-        (None, dt.datetime(2026, 12, 2, 8, 0, tzinfo=SHANGHAI),
-         [dt.datetime(2026, 11, 3, 9, 0, tzinfo=SHANGHAI)]),
-    ],
-)  # fmt: skip
-def test_missed_runs_are_caught_up_once(
-    last_done: dt.datetime | None, now: dt.datetime, expected: list[dt.datetime]
-) -> None:
-    assert due_runs(last_done, now, schedule()) == expected
-
-
-def test_retries_run_daily_until_the_cutoff_and_the_reminder_comes_before() -> None:
+def test_the_reminder_comes_before_the_run_and_the_cutoff_shrinks_with_the_month() -> None:
     settings = schedule(day=3, cutoff_day=6, remind_days=2)
     run = run_of(2026, 11, settings)
-    assert [moment.day for moment in retries_of(run, settings)] == [4, 5, 6]
+    assert deadline_of(run, settings) == dt.date(2026, 11, 6)
     assert reminder_of(run, settings) == dt.datetime(2026, 11, 1, 9, 0, tzinfo=SHANGHAI)
     assert reminder_of(run, schedule(remind_days=0)) is None
-    february = run_of(2027, 2, schedule(day=31, cutoff_day=31))  # the cut-off shrinks with the month
-    assert february.day == 28 and retries_of(february, schedule(day=31, cutoff_day=31)) == []
-
-
-def test_retries_keep_their_wall_time_across_a_dst_change() -> None:
-    settings = schedule(timezone="America/New_York", day=12, cutoff_day=15, time=dt.time(9, 0))
-    retries = retries_of(run_of(2027, 3, settings), settings)
-    assert [(moment.day, moment.hour, moment.utcoffset()) for moment in retries] == [
-        (13, 9, dt.timedelta(hours=-5)),
-        (14, 9, dt.timedelta(hours=-4)),  # after the change: still nine o'clock on the wall
-        (15, 9, dt.timedelta(hours=-4)),
-    ]
+    february = run_of(2027, 2, schedule(day=31, cutoff_day=31))
+    assert february.day == 28 and deadline_of(february, schedule(day=31, cutoff_day=31)) == february.date()
 
 
 def test_previous_run_is_at_or_before() -> None:
