@@ -552,3 +552,19 @@ def _missing(oracle: Oracle, seen: set[str], document: dict[str, Any]) -> list[s
         if f"takeaway.{largest}_down" not in seen:
             problems.append(f"takeaway.{largest}_down: the month's largest drop is not among the takeaways")
     return problems
+
+
+def claims_by_activity(document: dict[str, Any]) -> list[tuple[str, Any, list[str]]]:
+    """The claims with the activities behind their cells, to compare a trimmed workbook's review with the
+    full one's: this month's rows by their text (a trimmed workbook numbers them anew), an archived row by
+    the cell the archive kept. Not `quality`: a trimmed workbook's findings are its own rows'."""
+    texts = {f"{a['sheet']}!C{a['row']}": a["activity"] for a in document["activities"]}
+    return [
+        (
+            claim["code"],
+            claim["numbers"],
+            sorted(texts.get(cell, cell.partition("@")[0]) for cell in claim["cells"]),
+        )
+        for claim in document["claims"]
+        if claim["code"] != "quality"
+    ]

@@ -18,6 +18,7 @@ from reportgen.base.config import ArchiveSettings, Config
 from reportgen.figures.review import Review
 from reportgen.pipeline.archiving import open_for_build
 from reportgen.pipeline.build import build_to_files
+from tests.claim_oracle import claims_by_activity
 from tests.commands import run
 from tests.e2e.test_archive import AS_OF, ROOT, pages, words
 from tests.servers import PostgresCluster
@@ -176,19 +177,6 @@ def test_a_workbook_trimmed_to_its_last_month_gives_the_same_review_with_the_arc
     globex = next(ladder for ladder in full_review.ladders if ladder.initiative == "Globex co-marketing")
     assert globex.stalled_days is not None and globex.stalled_days > 50  # in progress since September 3
     assert trends_of(trimmed_review) == trends_of(full_review)
-    assert claims_of(cut) == claims_of(whole)  # the same sentences, citing the same activities
-
-
-def claims_of(document: dict[str, Any]) -> list[tuple[str, dict[str, Any], list[str]]]:
-    """Each claim with its numbers and the activities behind its cells (this month's by their text; an
-    archived month's row by its cell, as the archive kept it)."""
-    texts = {f"{a['sheet']}!C{a['row']}": a["activity"] for a in document["activities"]}
-    return [
-        (
-            claim["code"],
-            claim["numbers"],
-            sorted(texts.get(cell, cell.partition("@")[0]) for cell in claim["cells"]),
-        )
-        for claim in document["claims"]
-        if claim["code"] != "quality"  # the trimmed workbook's findings are its own rows'
-    ]
+    assert claims_by_activity(cut) == claims_by_activity(
+        whole
+    )  # the same sentences, citing the same activities

@@ -19,7 +19,7 @@ from reportgen.pipeline.archiving import archived_rows
 from reportgen.pipeline.build import build_review, check_workbook
 from reportgen.wording.documents import figures_document
 from tests.claim_books import MONTHS, generated_book, raw_rows, write_generated
-from tests.claim_oracle import check_claims
+from tests.claim_oracle import check_claims, claims_by_activity
 
 
 @given(rows=raw_rows(), month=st.sampled_from(MONTHS[1:4]), as_of_day=st.integers(min_value=1, max_value=40))
@@ -37,21 +37,6 @@ def test_generated_claims_hold(rows: list[dict[str, Any]], month: str, as_of_day
 
 MONTH_KEYS = ("month", "totals", "completion_rate", "on_time_rate", "goal_coverage", "goal_cost_coverage",
               "goals", "principles", "channels", "owners", "previous")  # fmt: skip
-
-
-def cited(document: dict[str, Any]) -> list[tuple[str, Any, list[str]]]:
-    """The claims with the activities behind their cells: this month's rows by their text (a trimmed
-    workbook numbers them anew), an archived row by the cell the archive kept."""
-    texts = {f"{a['sheet']}!C{a['row']}": a["activity"] for a in document["activities"]}
-    return [
-        (
-            claim["code"],
-            claim["numbers"],
-            sorted(texts.get(cell, cell.partition("@")[0]) for cell in claim["cells"]),
-        )
-        for claim in document["claims"]
-        if claim["code"] != "quality"
-    ]
 
 
 @settings(max_examples=100)
@@ -81,7 +66,7 @@ def test_a_trimmed_workbook_with_the_archive_behind_it_says_the_same(
         earlier_rows = archived_rows(archived)
         cut = figures_document(build_review(trimmed_checked, month, as_of, "en", Config(), earlier_rows))
     assert {key: cut[key] for key in MONTH_KEYS} == {key: whole[key] for key in MONTH_KEYS}
-    assert cited(cut) == cited(whole)
+    assert claims_by_activity(cut) == claims_by_activity(whole)
     full_book = generated_book(rows, as_of)
     trimmed_book = generated_book(kept, as_of)
     book = dataclasses.replace(
