@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from reportgen.base.model import Channel, Status
 from reportgen.base.channels import GREY
+from reportgen.base.model import Channel, Status
 from reportgen.rendering import charts
 from reportgen.wording.format import Formatter
 
