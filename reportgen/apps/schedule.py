@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from reportgen.base.catalogue import catalogue
 from reportgen.base.config import Config, ScheduleSettings, load_config
 from reportgen.base.errors import ReportgenError, UsageError
+from reportgen.base.states import RunState
 from reportgen.cycle.calendar import deadline_of, next_run, reviewed_month, zone_of
 from reportgen.cycle.decide import Decision, ahead, decide
 from reportgen.cycle.runs import digest_or_none, out_folder, perform, teams_of
@@ -230,18 +231,18 @@ def state_text(attempts: list[Any], settings: ScheduleSettings, words: Any) -> s
         return ""
     last = max(attempts, key=lambda attempt: (attempt.due_at, attempt.run_id))
     when = local(last.finished_at or last.started_at, settings)
-    if last.state == "awaiting_approval":
+    if last.state == RunState.AWAITING_APPROVAL:
         return words.text("cycle.state_waiting", approver=last.detail.get("approver", ""), month=last.month)
-    if last.state == "failed":
+    if last.state == RunState.FAILED:
         return words.text("cycle.state_failed", when=when, problem=last.detail.get("problem", ""))
-    if last.state == "reminded":
+    if last.state == RunState.REMINDED:
         return words.text(
             "cycle.state_reminded",
             month=last.month,
             when=when,
             deadline=deadline_of(last.due_at, settings).isoformat(),
         )
-    if last.state == "sent":
+    if last.state == RunState.SENT:
         return words.text("cycle.state_sent", month=last.month)
     return ""
 

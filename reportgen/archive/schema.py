@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from reportgen.base.states import LIVE_DELIVERIES, DeliveryState, RunState
+
 SCHEMA_REVISION = "0002"  # Alembic's head: the schema this code reads and writes
 KNOWN_REVISIONS = ("0001", "0002")  # every revision this code can upgrade from, oldest first
 
@@ -70,13 +72,13 @@ sends = sa.Table(
     sa.Column("subject", sa.String(2000), nullable=True),
     sa.Column("message_id", sa.String(500), nullable=True),
     sa.Column("recipients", sa.JSON, nullable=False),  # the envelope this send was asked to reach
-    sa.Column("result", sa.String(20), nullable=False),  # sending | sent | partial | failed
+    sa.Column("result", sa.String(20), nullable=False),  # a SendOutcome
     sa.Column("detail", sa.Text, nullable=True),  # the failure, as the user was told it
     sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
 )
 
-DELIVERY_STATES = ("claimed", "accepted", "refused", "failed", "superseded")
+DELIVERY_STATES = tuple(DeliveryState)
 
 deliveries = sa.Table(
     "deliveries",
@@ -95,8 +97,8 @@ sa.Index(
     deliveries.c.pdf_sha256,
     deliveries.c.address,
     unique=True,
-    sqlite_where=deliveries.c.state.in_(("claimed", "accepted")),
-    postgresql_where=deliveries.c.state.in_(("claimed", "accepted")),
+    sqlite_where=deliveries.c.state.in_(LIVE_DELIVERIES),
+    postgresql_where=deliveries.c.state.in_(LIVE_DELIVERIES),
 )
 
 events = sa.Table(
@@ -113,7 +115,7 @@ events = sa.Table(
 
 # --- the monthly cycle (revision 0002) ---
 
-RUN_STATES = ("claimed", "reminded", "draft_errors", "awaiting_approval", "sent", "failed", "skipped")
+RUN_STATES = tuple(RunState)
 
 runs = sa.Table(
     "runs",
@@ -142,7 +144,7 @@ approvals = sa.Table(
     sa.Column("pdf_sha256", sa.String(64), nullable=False),
     sa.Column("pdf_path", sa.String(4000), nullable=False),
     sa.Column("approver", sa.String(320), nullable=False),
-    sa.Column("state", sa.String(12), nullable=False),  # pending | approved | rejected | superseded
+    sa.Column("state", sa.String(12), nullable=False),  # an ApprovalState
     sa.Column("reason", sa.Text, nullable=True),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),

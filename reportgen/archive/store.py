@@ -48,6 +48,14 @@ from reportgen.archive.schema import (
 )
 from reportgen.base.config import ArchiveSettings
 from reportgen.base.errors import ArchiveError
+from reportgen.base.states import (
+    LIVE_DELIVERIES,
+    REACHED,
+    ApprovalState,
+    DeliveryState,
+    RunState,
+    SendOutcome,
+)
 
 log = logging.getLogger(__name__)
 
@@ -139,7 +147,7 @@ class Archive:
             .where(
                 reviews.c.team == team,
                 reviews.c.month == month,
-                deliveries.c.state.in_(("accepted", "superseded")),
+                deliveries.c.state.in_(REACHED),
             )
             .order_by(reviews.c.version.desc(), sends.c.started_at)
         )
@@ -155,7 +163,7 @@ class Archive:
                 reviews.c.team == team,
                 reviews.c.month == month,
                 reviews.c.version == row.version,
-                deliveries.c.state.in_(("accepted", "superseded")),
+                deliveries.c.state.in_(REACHED),
             )
         ).scalar_one()
         return SentVersion(row.version, _aware(first_send), json.loads(zlib.decompress(row.figures)))
@@ -297,7 +305,7 @@ class Archive:
                         pdf_sha256=pdf_sha256,
                         pdf_name=pdf_name,
                         recipients=keys,
-                        result="sending",
+                        result=SendOutcome.SENDING,
                         started_at=now,
                     )
                 )
@@ -313,9 +321,9 @@ class Archive:
                         .where(
                             deliveries.c.pdf_sha256 == pdf_sha256,
                             deliveries.c.address == key,
-                            deliveries.c.state.in_(("claimed", "accepted")),
+                            deliveries.c.state.in_(LIVE_DELIVERIES),
                         )
-                        .values(state="superseded", updated_at=now)
+                        .values(state=DeliveryState.SUPERSEDED, updated_at=now)
                     )
                 try:
                     with connection.begin_nested():
@@ -324,7 +332,7 @@ class Archive:
                                 send_id=send_id,
                                 pdf_sha256=pdf_sha256,
                                 address=key,
-                                state="claimed",
+                                state=DeliveryState.CLAIMED,
                                 updated_at=now,
                             )  # fmt: skip
                         )
@@ -334,10 +342,10 @@ class Archive:
                         sa.select(deliveries.c.state, deliveries.c.updated_at).where(
                             deliveries.c.pdf_sha256 == pdf_sha256,
                             deliveries.c.address == key,
-                            deliveries.c.state.in_(("claimed", "accepted")),
+                            deliveries.c.state.in_(LIVE_DELIVERIES),
                         )
                     ).first()
-                    if holder is not None and holder.state == "accepted":
+                    if holder is not None and holder.state == DeliveryState.ACCEPTED:
                         already[key] = _aware(holder.updated_at)
                     else:
                         in_doubt[key] = _aware(holder.updated_at) if holder is not None else now
@@ -364,18 +372,22 @@ class Archive:
             for key in plan.to_send:
                 where = (deliveries.c.send_id == plan.send_id, deliveries.c.address == key)
                 if key in accepted_keys:
-                    values: dict[str, Any] = {"state": "accepted"}
+                    values: dict[str, Any] = {"state": DeliveryState.ACCEPTED}
                 elif key in refused_keys:
-                    values = {"state": "refused", "reply": refused_keys[key][:1000]}
+                    values = {"state": DeliveryState.REFUSED, "reply": refused_keys[key][:1000]}
                 elif in_doubt:
                     continue
                 else:
-                    values = {"state": "failed", "reply": (detail or "")[:1000]}
+                    values = {"state": DeliveryState.FAILED, "reply": (detail or "")[:1000]}
                 connection.execute(deliveries.update().where(*where).values(updated_at=now, **values))
             result = (
-                "sent"
+                SendOutcome.SENT
                 if plan.to_send and not refused_keys and len(accepted_keys) == len(plan.to_send)
-                else ("partial" if accepted_keys else ("in_doubt" if in_doubt else "failed"))
+                else (
+                    SendOutcome.PARTIAL
+                    if accepted_keys
+                    else (SendOutcome.IN_DOUBT if in_doubt else SendOutcome.FAILED)
+                )
             )
             connection.execute(
                 sends.update()
@@ -411,7 +423,7 @@ class Archive:
                             month=month,
                             due_at=due_at,
                             holder=holder,
-                            state="claimed",
+                            state=RunState.CLAIMED,
                             detail=detail,
                             started_at=now,
                         )  # fmt: skip
@@ -419,7 +431,7 @@ class Archive:
                 )
         except IntegrityError:
             return None
-        return RunRecord(run_id, team, month, due_at, holder, "claimed", detail, now, None)
+        return RunRecord(run_id, team, month, due_at, holder, RunState.CLAIMED, detail, now, None)
 
     def finish_run(self, run: RunRecord, state: str, **detail: Any) -> None:
         """How the attempt ended (reminded, draft sent, sent, failed...), with what the user should know."""
@@ -471,9 +483,9 @@ class Archive:
                 .where(
                     approvals.c.schedule_team == schedule_team,
                     approvals.c.month == month,
-                    approvals.c.state == "pending",
+                    approvals.c.state == ApprovalState.PENDING,
                 )  # fmt: skip
-                .values(state="superseded", decided_at=now)
+                .values(state=ApprovalState.SUPERSEDED, decided_at=now)
             )
             approval_id = _new_id(
                 connection.execute(
@@ -485,13 +497,13 @@ class Archive:
                         pdf_sha256=pdf_sha256,
                         pdf_path=str(pdf_path),
                         approver=approver,
-                        state="pending",
+                        state=ApprovalState.PENDING,
                         created_at=now,
                     )  # fmt: skip
                 )
             )
         return ApprovalRecord(approval_id, build_id, team, schedule_team, month, pdf_sha256, pdf_path,
-                              approver, "pending", None, now, None)  # fmt: skip
+                              approver, ApprovalState.PENDING, None, now, None)  # fmt: skip
 
     def approvals(self, team: str, month: str) -> list[ApprovalRecord]:
         """A team's approvals of a month, newest first; `team` is the review's team or the schedule's name."""
@@ -528,7 +540,7 @@ class Archive:
         with self._transaction() as connection:
             changed = connection.execute(
                 approvals.update()
-                .where(approvals.c.id == approval.approval_id, approvals.c.state == "pending")
+                .where(approvals.c.id == approval.approval_id, approvals.c.state == ApprovalState.PENDING)
                 .values(state=state, reason=reason, decided_at=now)
             ).rowcount
             if changed:
@@ -585,8 +597,8 @@ class Archive:
                 SendSummary(
                     at=_aware(send.started_at),
                     result=send.result,
-                    accepted=tuple(r.address for r in reached if r.state in ("accepted", "superseded")),
-                    refused={r.address: r.reply or "" for r in reached if r.state == "refused"},
+                    accepted=tuple(r.address for r in reached if r.state in REACHED),
+                    refused={r.address: r.reply or "" for r in reached if r.state == DeliveryState.REFUSED},
                     subject=send.subject,
                     message_id=send.message_id,
                 )

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from reportgen.archive.records import RunRecord
 from reportgen.base.config import ScheduleSettings
+from reportgen.base.states import RunState
 from reportgen.cycle.calendar import (
     deadline_of,
     local_moment,
@@ -21,8 +22,8 @@ from reportgen.cycle.calendar import (
     zone_of,
 )
 
-DONE = ("sent", "awaiting_approval")  # the month needs nothing more from the schedule
-RETRIED = ("failed",)  # tried again at the next tick, whatever the workbook
+DONE = (RunState.SENT, RunState.AWAITING_APPROVAL)  # the month needs nothing more from the schedule
+RETRIED = (RunState.FAILED,)  # tried again at the next tick, whatever the workbook
 REMIND_AHEAD = "remind_ahead"
 
 

@@ -26,6 +26,7 @@ from reportgen.archive.records import ApprovalRecord, RunRecord
 from reportgen.base.catalogue import catalogue
 from reportgen.base.config import Config, EmailSettings, ScheduleSettings
 from reportgen.base.errors import DeliveryError, ExitCode, InputError, RemoteError, ReportgenError
+from reportgen.base.states import ApprovalState, RunState
 from reportgen.cycle.decide import REMIND_AHEAD, Decision
 from reportgen.delivery.smtp import send_notice
 from reportgen.figures.metrics import shift_month
@@ -139,11 +140,11 @@ def perform(
             return _remind(archive, config, team, run, decision, "unchanged")
         return _build_and_deliver(archive, config, team, run, decision, today)
     except DeliveryError as failure:  # the server is down or refused: recorded, retried at the next tick
-        archive.finish_run(run, "failed", problem=failure.reason("en"))
+        archive.finish_run(run, RunState.FAILED, problem=failure.reason("en"))
         logger.warning("cycle: %s %s: mail failed: %s", team.key, decision.month, failure.reason("en"))
         return run
     except Exception as bug:  # a bug: the attempt is recorded as failed (retried next tick), then it surfaces
-        archive.finish_run(run, "failed", problem=f"{type(bug).__name__}: {bug}")
+        archive.finish_run(run, RunState.FAILED, problem=f"{type(bug).__name__}: {bug}")
         raise
 
 
@@ -152,7 +153,7 @@ def _last_months_workbook(archive: Archive, team: Team, month: str) -> str | Non
     earlier = [
         attempt
         for attempt in archive.runs(team.key, shift_month(month, -1))
-        if attempt.state in ("sent", "awaiting_approval", "draft_errors", "approved")
+        if attempt.state in (RunState.SENT, RunState.AWAITING_APPROVAL, RunState.DRAFT_ERRORS)
     ]
     return earlier[0].detail.get("workbook_sha256") if earlier else None
 
@@ -169,14 +170,14 @@ def _remind(
     deadline = decision.deadline.isoformat()
     month = decision.month
     if to is None:  # nobody to tell: the record and the log say it
-        archive.finish_run(run, "reminded", why=why, to=None)
+        archive.finish_run(run, RunState.REMINDED, why=why, to=None)
         return run
     text = words.text(
         f"cycle.remind_{why}", team=team.key, month=month, deadline=deadline, workbook=team.workbook
     )
     subject = words.text("cycle.remind_subject", team=team.key, month=month)
     receipt = send_notice(config.email, [to], subject, text + "\n\n" + words.text("mail.signature"))
-    archive.finish_run(run, "reminded", why=why, to=to, message_id=receipt.message_id)
+    archive.finish_run(run, RunState.REMINDED, why=why, to=to, message_id=receipt.message_id)
     return run
 
 
@@ -215,7 +216,7 @@ def _build_and_deliver(
                 words.text("cycle.unusable_subject", team=team.key, month=decision.month),
                 text,
             )
-        archive.finish_run(run, "draft_errors", problem=problem.message("en"))
+        archive.finish_run(run, RunState.DRAFT_ERRORS, problem=problem.message("en"))
         return run
     errors = built.errors
     words = catalogue(built.lang)
@@ -237,7 +238,7 @@ def _build_and_deliver(
                 preface="\n".join(lines),
             )
             common["cells"] = cells
-        archive.finish_run(run, "draft_errors", to=to, errors=len(errors), **common)
+        archive.finish_run(run, RunState.DRAFT_ERRORS, to=to, errors=len(errors), **common)
         return run
     if approver:
         approval = archive.request_approval(
@@ -259,11 +260,11 @@ def _build_and_deliver(
             preface=preface,
         )
         archive.finish_run(
-            run, "awaiting_approval", approver=approver, approval=approval.approval_id, **common
+            run, RunState.AWAITING_APPROVAL, approver=approver, approval=approval.approval_id, **common
         )
         return run
     send_once(archive, built.pdf, config.email, lang=built.lang)
-    archive.finish_run(run, "sent", **common)
+    archive.finish_run(run, RunState.SENT, **common)
     return run
 
 
@@ -289,9 +290,7 @@ def _built_here(
     assert built.pdf is not None and built.recorded is not None
     review = built.review
     words = catalogue(review.lang)
-    errors = tuple(
-        (finding.where, finding_message(finding, words)) for finding in errors_of(review.findings)
-    )
+    errors = tuple((finding.where, finding_message(finding, words)) for finding in errors_of(review.findings))
     return TeamReview(built.pdf, built.recorded.version, built.recorded.build_id, review.lang,
                       team_name(review.checked, config.team), errors)  # fmt: skip
 
@@ -325,7 +324,7 @@ def _built_on_queue(config: Config, team: Team, month: str, today: dt.date, out:
 def pending_approval(archive: Archive, team: str, month: str) -> ApprovalRecord:
     """The draft waiting for the lead; an InputError (exit 1) naming the team and month when none is."""
     for approval in archive.approvals(team, month):
-        if approval.state == "pending":
+        if approval.state == ApprovalState.PENDING:
             return approval
     raise InputError(None, "nothing_to_approve", team=team, month=month)
 
@@ -337,21 +336,21 @@ def approve(archive: Archive, config: Config, team: str, month: str) -> SendResu
     if digest_or_none(approval.pdf_path) != approval.pdf_sha256:
         raise InputError(approval.pdf_path, "approved_pdf_changed", team=team, month=month)
     result = send_once(archive, approval.pdf_path, config.email, lang=_language(config))
-    archive.decide(approval, "approved", by=getpass.getuser())
-    _settle_run(archive, approval, "sent", approved_by=getpass.getuser())
+    archive.decide(approval, ApprovalState.APPROVED, by=getpass.getuser())
+    _settle_run(archive, approval, RunState.SENT, approved_by=getpass.getuser())
     return result
 
 
 def reject(archive: Archive, team: str, month: str, reason: str) -> ApprovalRecord:
     """Record why the draft was turned down; the next run builds a new version once the workbook changes."""
     approval = pending_approval(archive, team, month)
-    archive.decide(approval, "rejected", by=getpass.getuser(), reason=reason)
-    _settle_run(archive, approval, "rejected", reason=reason)
+    archive.decide(approval, ApprovalState.REJECTED, by=getpass.getuser(), reason=reason)
+    _settle_run(archive, approval, RunState.REJECTED, reason=reason)
     return approval
 
 
 def _settle_run(archive: Archive, approval: ApprovalRecord, state: str, **detail: object) -> None:
     for attempt in archive.runs(approval.schedule_team, approval.month):
-        if attempt.state == "awaiting_approval":
+        if attempt.state == RunState.AWAITING_APPROVAL:
             archive.finish_run(attempt, state, **detail)
             return

@@ -1,0 +1,53 @@
+"""The states the archive records, one `StrEnum` per family: a scheduled run's, a draft's approval, a send's
+outcome and each address's delivery. A member equals its string, so the values stored in the database are
+the strings below, unchanged; the archive hands them back as plain strings, which compare equal to these.
+Here, in the bottom layer, because the archive writes them and the cycle and the front ends read them."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class RunState(StrEnum):
+    """`runs.state`: how one scheduled attempt of a team's month ended (or that it is under way)."""
+
+    CLAIMED = "claimed"  # the lease is taken, the attempt under way (or its service died)
+    REMINDED = "reminded"  # no usable new workbook: the team was reminded of the deadline
+    DRAFT_ERRORS = "draft_errors"  # the workbook has errors (or cannot be used): a draft to the approver
+    AWAITING_APPROVAL = "awaiting_approval"  # a clean draft waits for `reportgen approve`
+    SENT = "sent"  # the review went to management
+    FAILED = "failed"  # the mail or a bug stopped it: tried again at the next tick
+    REJECTED = "rejected"  # the lead turned the draft down (`reportgen reject`)
+
+
+class ApprovalState(StrEnum):
+    """`approvals.state`: a draft waiting for the lead, or what became of it."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    SUPERSEDED = "superseded"  # a newer draft of the month replaced it before it was decided
+
+
+class SendOutcome(StrEnum):
+    """`sends.result`: how one send ended, over all the addresses it claimed."""
+
+    SENDING = "sending"  # under way (or its process died before the answer was recorded)
+    SENT = "sent"  # every claimed address accepted
+    PARTIAL = "partial"  # some accepted, some not
+    IN_DOUBT = "in_doubt"  # no answer after the message went out: it may have arrived
+    FAILED = "failed"  # nobody was reached
+
+
+class DeliveryState(StrEnum):
+    """`deliveries.state`: one address's claim on one PDF (the duplicate guard holds `LIVE` ones)."""
+
+    CLAIMED = "claimed"  # claimed by a send, no answer recorded yet
+    ACCEPTED = "accepted"
+    REFUSED = "refused"  # refused for good by the server
+    FAILED = "failed"  # not reached: the claim is released, a re-run tries it
+    SUPERSEDED = "superseded"  # accepted earlier, then sent again with --resend
+
+
+LIVE_DELIVERIES = (DeliveryState.CLAIMED, DeliveryState.ACCEPTED)  # at most one per PDF and address
+REACHED = (DeliveryState.ACCEPTED, DeliveryState.SUPERSEDED)  # the address got the PDF
