@@ -65,6 +65,7 @@ class SendPlan:
     to_send: tuple[str, ...]
     already: dict[str, dt.datetime] = field(default_factory=dict)
     in_doubt: dict[str, dt.datetime] = field(default_factory=dict)
+    target: str = "mail"  # the kind of target the addresses are of
 
 
 @dataclass(frozen=True, slots=True)

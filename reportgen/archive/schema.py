@@ -18,8 +18,8 @@ import sqlalchemy as sa
 
 from reportgen.base.states import LIVE_DELIVERIES, DeliveryState, RunState
 
-SCHEMA_REVISION = "0002"  # Alembic's head: the schema this code reads and writes
-KNOWN_REVISIONS = ("0001", "0002")  # every revision this code can upgrade from, oldest first
+SCHEMA_REVISION = "0003"  # Alembic's head: the schema this code reads and writes
+KNOWN_REVISIONS = ("0001", "0002", "0003")  # every revision this code can upgrade from, oldest first
 
 metadata = sa.MetaData(
     naming_convention={
@@ -86,15 +86,18 @@ deliveries = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("send_id", sa.Integer, sa.ForeignKey("sends.id"), nullable=False, index=True),
     sa.Column("pdf_sha256", sa.String(64), nullable=False),
-    sa.Column("address", sa.String(320), nullable=False),  # the addr-spec, case-folded
+    sa.Column("target", sa.String(20), nullable=False, server_default="mail"),  # a Target's kind
+    sa.Column("address", sa.String(320), nullable=False),  # the target's key: a mail's addr-spec, case-folded
     sa.Column("state", sa.String(12), nullable=False),
     sa.Column("reply", sa.String(1000), nullable=True),  # the server's answer for a refused address
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
 )
-# at most one delivery of a PDF to an address under way or done: the duplicate guard, kept by the database
+# at most one delivery of a PDF to an address of a target kind under way or done: the duplicate guard, kept
+# by the database
 sa.Index(
     "uq_deliveries_once",
     deliveries.c.pdf_sha256,
+    deliveries.c.target,
     deliveries.c.address,
     unique=True,
     sqlite_where=deliveries.c.state.in_(LIVE_DELIVERIES),

@@ -88,6 +88,9 @@ def _new_id(result: sa.CursorResult[Any]) -> int:
     return int(key[0])
 
 
+MAIL = "mail"  # the target kind of every mail (delivery/targets.py); the ledger's default
+
+
 def address_key(address: str) -> str:
     """The form an address is compared in: the addr-spec, case-folded."""
     return address.strip().casefold()
@@ -290,13 +293,17 @@ class Archive:
         addresses: Sequence[str],
         *,
         resend: bool = False,
+        target: str = MAIL,
     ) -> SendPlan:
-        """Record a send and claim each address for it. An address that already received this PDF, or that an
-        earlier send claimed and never finished, is not claimed (unless `resend`): the partial unique index
-        decides, so two processes sending at once never both claim one address."""
+        """Record a send and claim each address (of the `target` kind: a mail's address, a chat's endpoint
+        key) for it. An address that already received this PDF, or that an earlier send claimed and never
+        finished, is not claimed (unless `resend`): the partial unique index decides, so two processes
+        sending at once never both claim one address."""
         now = self.clock()
         build = self.build_for_pdf(pdf_sha256)
-        keys = list(dict.fromkeys(address_key(address) for address in addresses))
+        keys = list(
+            dict.fromkeys(address_key(address) if target == MAIL else address for address in addresses)
+        )
         with self._transaction() as connection:
             send_id = _new_id(
                 connection.execute(
@@ -320,6 +327,7 @@ class Archive:
                         deliveries.update()
                         .where(
                             deliveries.c.pdf_sha256 == pdf_sha256,
+                            deliveries.c.target == target,
                             deliveries.c.address == key,
                             deliveries.c.state.in_(LIVE_DELIVERIES),
                         )
@@ -331,6 +339,7 @@ class Archive:
                             deliveries.insert().values(
                                 send_id=send_id,
                                 pdf_sha256=pdf_sha256,
+                                target=target,
                                 address=key,
                                 state=DeliveryState.CLAIMED,
                                 updated_at=now,
@@ -341,6 +350,7 @@ class Archive:
                     holder = connection.execute(
                         sa.select(deliveries.c.state, deliveries.c.updated_at).where(
                             deliveries.c.pdf_sha256 == pdf_sha256,
+                            deliveries.c.target == target,
                             deliveries.c.address == key,
                             deliveries.c.state.in_(LIVE_DELIVERIES),
                         )
@@ -349,7 +359,7 @@ class Archive:
                         already[key] = _aware(holder.updated_at)
                     else:
                         in_doubt[key] = _aware(holder.updated_at) if holder is not None else now
-        return SendPlan(send_id, pdf_sha256, tuple(to_send), already, in_doubt)
+        return SendPlan(send_id, pdf_sha256, tuple(to_send), already, in_doubt, target)
 
     def finish_send(
         self,
@@ -366,8 +376,9 @@ class Archive:
         (claim released, so a re-run tries it). `in_doubt` (no answer after the message went out) keeps
         the claims: nobody is mailed again without --resend."""
         now = self.clock()
-        accepted_keys = {address_key(address) for address in accepted}
-        refused_keys = {address_key(address): reply for address, reply in refused.items()}
+        key_of = address_key if plan.target == MAIL else str
+        accepted_keys = {key_of(address) for address in accepted}
+        refused_keys = {key_of(address): reply for address, reply in refused.items()}
         with self._transaction() as connection:
             for key in plan.to_send:
                 where = (deliveries.c.send_id == plan.send_id, deliveries.c.address == key)

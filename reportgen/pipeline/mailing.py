@@ -1,7 +1,8 @@
 """Mailing a review at most once per recipient: the archive claims each address before the mail goes out
 and records what the server answered, so a repeated send is refused (and says when it was sent), a partial
 send is completed by a re-run that mails only the ones not reached, and two processes never both mail one
-address. `send`, `build --email`, batch, watch and serve all send through here."""
+address. `send`, `build --email`, batch, watch and serve all send through here, whatever the target's kind
+(delivery/targets.py)."""
 
 from __future__ import annotations
 
@@ -17,8 +18,8 @@ from reportgen.base.config import EmailSettings
 from reportgen.base.errors import DeliveryError, InputError
 from reportgen.base.model import Finding
 from reportgen.delivery.dispatch import refuse_on_errors
-from reportgen.delivery.message import resolve_recipients
-from reportgen.delivery.smtp import DeliveryReceipt, send_review
+from reportgen.delivery.smtp import DeliveryReceipt
+from reportgen.delivery.targets import MailTarget, Target
 
 if TYPE_CHECKING:  # the store loads SQLAlchemy: only a command that opens the archive pays for it
     from reportgen.archive.store import Archive
@@ -59,15 +60,32 @@ def send_once(
     lang: str | None = None,
     preface: str | None = None,
 ) -> SendResult:
-    """Refuse while the review's workbook has errors (unless allowed), claim each recipient in the archive,
-    mail the ones claimed, record the server's answer. A DeliveryError (exit 3, the PDF kept) when somebody
-    was not reached, or when nobody was left to mail (all had it already, or an earlier send's outcome is
-    unknown): it says when."""
+    """The review by mail, at most once to each address (`deliver_once` to a MailTarget)."""
+    target = MailTarget(settings, to=to, cc=cc, subject=subject, preface=preface)
+    return deliver_once(
+        archive, pdf_path, target, resend=resend, findings=findings, allow_errors=allow_errors, lang=lang
+    )
+
+
+def deliver_once(
+    archive: Archive,
+    pdf_path: Path,
+    target: Target,
+    *,
+    resend: bool = False,
+    findings: Sequence[Finding] | None = None,
+    allow_errors: bool = True,
+    lang: str | None = None,
+) -> SendResult:
+    """Refuse while the review's month has errors (unless allowed), claim each of the target's addresses in
+    the archive, deliver to the ones claimed, record the answer. A DeliveryError (exit 3, the PDF kept) when
+    somebody was not reached, or when nobody was left to deliver to (all had it already, or an earlier
+    delivery's outcome is unknown): it says when."""
     if findings is not None:
         refuse_on_errors(pdf_path, findings, force=allow_errors, lang=lang)
-    recipients = resolve_recipients(settings, to, cc)
+    addresses = target.addresses()
     digest = pdf_digest(pdf_path)
-    plan = archive.begin_send(digest, pdf_path.name, recipients.envelope, resend=resend)
+    plan = archive.begin_send(digest, pdf_path.name, addresses, resend=resend, target=target.kind)
     if not plan.to_send:
         archive.finish_send(plan, accepted=[], refused={}, message_id=None, detail="nothing to send")
         if plan.in_doubt:  # an earlier send stopped without an answer: it may have arrived
@@ -76,9 +94,7 @@ def send_once(
         raise DeliveryError(pdf_path, "already_sent", addresses=sorted(plan.already),
                             at=_when(min(plan.already.values())), lang=lang)  # fmt: skip
     try:
-        receipt = send_review(
-            pdf_path, settings, to=to, cc=cc, subject=subject, only=plan.to_send, preface=preface
-        )
+        receipt = target.deliver(pdf_path, plan.to_send)
     except DeliveryError as failure:
         accepted = failure.params.get("accepted", [])
         archive.finish_send(
@@ -93,7 +109,13 @@ def send_once(
     archive.finish_send(
         plan, accepted=receipt.accepted, refused={}, message_id=receipt.message_id, subject=receipt.subject
     )
-    log.info("sent %s to %d (%d had it already)", pdf_path.name, len(receipt.accepted), len(plan.already))
+    log.info(
+        "sent %s by %s to %d (%d had it already)",
+        pdf_path.name,
+        target.kind,
+        len(receipt.accepted),
+        len(plan.already),
+    )
     return SendResult(receipt, dict(plan.already), dict(plan.in_doubt))
 
 

@@ -77,3 +77,37 @@ def test_opening_an_archive_at_an_older_revision_migrates_it(engine: sa.Engine, 
     url = engine.url.render_as_string(hide_password=False)
     store.open_archive(ArchiveSettings(url=url)).close()
     assert revision(engine) == SCHEMA_REVISION
+
+
+def test_the_delivery_ledger_keeps_todays_mail_rows_and_claims_per_target_kind(engine: sa.Engine) -> None:
+    """0003: every delivery recorded before is a mail; an address is claimed once per PDF and target kind, so
+    a chat endpoint and a mail address never stand in each other's way, and a mail is still once only."""
+    store.upgrade(engine, "test", "0002")
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "INSERT INTO sends (id, pdf_sha256, pdf_name, recipients, result, started_at) "
+                "VALUES (1, 'abc', 'r.pdf', '[]', 'sent', CURRENT_TIMESTAMP)"
+            )
+        )
+        connection.execute(
+            sa.text(
+                "INSERT INTO deliveries (send_id, pdf_sha256, address, state, updated_at) "
+                "VALUES (1, 'abc', 'boss@example.com', 'accepted', CURRENT_TIMESTAMP)"
+            )
+        )
+    store.upgrade(engine, "test")
+    with engine.begin() as connection:
+        assert connection.execute(sa.text("SELECT target FROM deliveries")).scalars().all() == ["mail"]
+        insert = sa.text(
+            "INSERT INTO deliveries (send_id, pdf_sha256, target, address, state, updated_at) "
+            "VALUES (1, 'abc', :target, 'boss@example.com', 'claimed', CURRENT_TIMESTAMP)"
+        )
+        connection.execute(insert, {"target": "feishu"})  # another kind: its own claim
+    with pytest.raises(sa.exc.IntegrityError), engine.begin() as connection:
+        connection.execute(insert, {"target": "mail"})  # the same mail again: the guard refuses
+    store.downgrade(engine, "test", "0002")  # down again: the mail row stays, the other kind's goes
+    with engine.connect() as connection:
+        assert connection.execute(sa.text("SELECT address FROM deliveries")).scalars().all() == [
+            "boss@example.com"
+        ]

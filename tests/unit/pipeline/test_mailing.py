@@ -5,15 +5,17 @@ without --resend, and aiosmtpd counts who received what."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
 from reportgen.archive.store import Archive, open_archive
 from reportgen.base.config import ArchiveSettings, EmailSettings
 from reportgen.base.errors import DeliveryError, ExitCode
-from reportgen.pipeline.mailing import send_once
+from reportgen.delivery.smtp import DeliveryReceipt
+from reportgen.pipeline.mailing import deliver_once, send_once
 from tests.mailserver import HOST, Handler, make_pdf, smtp_server
 
 RECIPIENTS = ("boss@example.com", "cfo@example.com", "cto@example.com")
@@ -86,3 +88,38 @@ def test_a_send_whose_answer_was_lost_is_not_repeated_without_resend(
         before = len(deliveries(handler))  # the slow message may or may not have been taken by now
         send_once(archive, pdf, settings(port), to=["boss@example.com"], resend=True)
         assert len(deliveries(handler)) == before + 1  # --resend mails it once more, and only then
+
+
+@dataclasses.dataclass
+class NotebookTarget:
+    """A delivery target of another kind than mail (as a chat webhook will be): it writes down who got what,
+    so the test sees the ledger, not a mail server, decide who is delivered to."""
+
+    kind: ClassVar[str] = "notebook"
+    keys: tuple[str, ...]
+    got: list[str] = dataclasses.field(default_factory=list)
+
+    def addresses(self) -> tuple[str, ...]:
+        return self.keys
+
+    def deliver(self, pdf: Path, only: Sequence[str]) -> DeliveryReceipt:
+        self.got.extend(only)
+        return DeliveryReceipt(message_id=f"<{len(self.got)}@notebook>", accepted=tuple(only))
+
+
+def test_every_target_kind_is_delivered_once_per_address_and_kinds_do_not_block_each_other(
+    archive: Archive, tmp_path: Path
+) -> None:
+    pdf = make_pdf(tmp_path / "review.pdf")
+    notebook = NotebookTarget(("Boss@Example.com", "room-7"))
+    deliver_once(archive, pdf, notebook)
+    with pytest.raises(DeliveryError) as again:
+        deliver_once(archive, pdf, notebook)
+    assert again.value.stage == "already_sent"
+    assert notebook.got == ["Boss@Example.com", "room-7"]  # a chat's key is kept as it is, not case-folded
+    handler = Handler()
+    with smtp_server(handler) as port:  # the same address by mail: the notebook's delivery does not count
+        mailed = send_once(archive, pdf, settings(port), to=["boss@example.com"])
+    assert mailed.receipt.accepted == ("boss@example.com",) and deliveries(handler) == ["boss@example.com"]
+    deliver_once(archive, pdf, notebook, resend=True)
+    assert notebook.got == ["Boss@Example.com", "room-7"] * 2
