@@ -1,86 +1,21 @@
 """Twelve months of the headline KPIs: from the workbook's own rows where it has the month, else from what
 the archive remembers of an earlier review. Where both know a past month and disagree, the workbook wins and
-the disagreement is an "easily overlooked" item: someone changed history after it was reported."""
+the disagreement is an "easily overlooked" item: someone changed history after it was reported. Which KPIs,
+and how each is read from a month's figures or the archive's: figures/kpis.py."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
-from typing import Any
 
-from reportgen.base.model import METRICS, Goal, Mapped
-from reportgen.figures.metrics import MonthFigures, month_figures, shift_month
+from reportgen.base.model import Goal, Mapped
+from reportgen.figures.kpis import MonthKpis, headline_kpis, month_kpis
+from reportgen.figures.kpis import headline_result as headline_result  # the pipeline asks trends for it
+from reportgen.figures.metrics import month_figures, shift_month
 from reportgen.figures.overlooked import Overlooked
 
 TREND_MONTHS = 12
-HEADLINE_RESULTS = ("leads", "signups", "visits", "clicks", "followers", "impressions")
-RATES = ("completion_rate", "on_time_rate", "goal_coverage")
 RATE_TOLERANCE = 1e-9
-
-
-@dataclass(frozen=True, slots=True)
-class MonthKpis:
-    """One month's headline figures, as the archive keeps them for later months' trends."""
-
-    month: str
-    activities: int
-    completion_rate: float | None
-    on_time_rate: float | None
-    goal_coverage: float | None
-    cost: Decimal
-    metrics: dict[str, Decimal]
-
-    def value(self, kpi: str) -> float | None:
-        """The KPI by name (`activities`, a rate, `cost` or a metric), as a float for a chart."""
-        if kpi == "activities":
-            return float(self.activities)
-        if kpi in RATES:
-            rate: float | None = getattr(self, kpi)
-            return rate
-        if kpi == "cost":
-            return float(self.cost)
-        return float(self.metrics[kpi]) if kpi in self.metrics else None
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-ready: money and metrics as strings, so nothing is rounded on the way to the archive."""
-        return {
-            "month": self.month,
-            "activities": self.activities,
-            "completion_rate": self.completion_rate,
-            "on_time_rate": self.on_time_rate,
-            "goal_coverage": self.goal_coverage,
-            "cost": str(self.cost),
-            "metrics": {name: str(value) for name, value in self.metrics.items()},
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> MonthKpis:
-        return cls(
-            month=str(data["month"]),
-            activities=int(data["activities"]),
-            completion_rate=_rate(data.get("completion_rate")),
-            on_time_rate=_rate(data.get("on_time_rate")),
-            goal_coverage=_rate(data.get("goal_coverage")),
-            cost=Decimal(str(data.get("cost", "0"))),
-            metrics={name: Decimal(str(value)) for name, value in dict(data.get("metrics", {})).items()},
-        )
-
-
-def _rate(value: Any) -> float | None:
-    return None if value is None else float(value)
-
-
-def month_kpis(figures: MonthFigures) -> MonthKpis:
-    return MonthKpis(
-        month=figures.month,
-        activities=figures.totals.activities,
-        completion_rate=figures.completion_rate,
-        on_time_rate=figures.on_time_rate,
-        goal_coverage=figures.goal_coverage,
-        cost=figures.totals.cost,
-        metrics={name: figures.totals.metrics[name] for name in METRICS},
-    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,19 +51,6 @@ class KpiTrends:
         return tuple(point.month for point in first if point.source == "archive")
 
 
-def headline_result(figures: MonthFigures) -> str:
-    """The result the cards lead with: the first of leads, signups, visits, clicks... the month has."""
-    for metric in HEADLINE_RESULTS:
-        if figures.totals.metrics.get(metric):
-            return metric
-    return HEADLINE_RESULTS[0]
-
-
-def headline_kpis(result_metric: str) -> tuple[str, ...]:
-    """The cover's cards, in their order."""
-    return ("activities", "completion_rate", "on_time_rate", "goal_coverage", "cost", result_metric)
-
-
 def kpi_trends(
     month: str,
     by_month: Mapping[str, Sequence[Mapped]],
@@ -139,7 +61,7 @@ def kpi_trends(
     """The trailing twelve months ending with `month`: the workbook's figures where it has rows for a month,
     the archive's where only it has the month; past months both know and disagree on are listed."""
     months = tuple(shift_month(month, offset) for offset in range(-(TREND_MONTHS - 1), 1))
-    kpis = headline_kpis(result_metric)
+    kpis = [kpi.name for kpi in headline_kpis(result_metric)]
     known: dict[str, tuple[MonthKpis, str]] = {}
     disagreements: list[Disagreement] = []
     for each in months:

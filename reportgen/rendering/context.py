@@ -20,6 +20,7 @@ from reportgen.base.catalogue import Catalogue
 from reportgen.base.model import Finding as ModelFinding
 from reportgen.base.model import Mapped, Principle, Status, column_letter
 from reportgen.figures import claims
+from reportgen.figures.kpis import Figure, Kind, Kpi, headline_kpis, headline_result, is_kpi, named
 from reportgen.figures.metrics import (
     LAYERS,
     ChannelMonth,
@@ -31,12 +32,10 @@ from reportgen.figures.metrics import (
 )
 from reportgen.figures.overlooked import Overlooked
 from reportgen.figures.review import Review, severity_counts, team_name, worst_first
-from reportgen.figures.trends import RATES, headline_kpis, headline_result
 from reportgen.wording.changes import FindingChange, Revision, RowChange, iso_date
 from reportgen.wording.format import Formatter
 from reportgen.wording.text import finding_message, source_text
 
-TONES = {"up": "good", "down": "bad", "flat": "neutral", "new": "neutral", "none": "neutral"}
 APPENDIX_LIMIT = 300
 LADDER_LIMIT = 12
 MISSES_LIMIT = 7  # section 2 must end on its page with its "easily overlooked" box
@@ -444,7 +443,10 @@ class Clip:
 
 
 def delta_of(
-    current: Decimal | int, previous: Decimal | int | None, fmt: Formatter, money: bool = False
+    current: Decimal | int | float,
+    previous: Decimal | int | float | None,
+    fmt: Formatter,
+    money: bool = False,
 ) -> tuple[str, str]:
     """A count's or amount's change: absolute and relative, with its direction."""
     if previous is None:
@@ -456,76 +458,49 @@ def delta_of(
     return f"{sign}{absolute}{relative}", "up" if change > 0 else ("down" if change < 0 else "flat")
 
 
-def rate_delta(current: float | None, previous: float | None, fmt: Formatter) -> tuple[str, str]:
+def rate_delta(current: Figure, previous: Figure, fmt: Formatter) -> tuple[str, str]:
     if current is None or previous is None:
         return ("", "none") if current is None else (fmt.words.text("review.kpi_new"), "new")
-    change = (current - previous) * 100
+    change = (float(current) - float(previous)) * 100
     # under a point either way is noise for a month of work, not news
     return fmt.points(change), "up" if change >= 1 else ("down" if change <= -1 else "flat")
 
 
+def kpi_delta(kpi: Kpi, current: Figure, previous: Figure, fmt: Formatter) -> tuple[str, str]:
+    """A KPI's change from last month (`previous` None: not known then), measured as its kind says."""
+    if kpi.kind is Kind.RATE:
+        return rate_delta(current, previous, fmt)
+    if current is None:
+        return "", "none"
+    return delta_of(current, previous, fmt, money=kpi.kind is Kind.MONEY)
+
+
 def kpi_cards(review: Review, fmt: Formatter) -> tuple[KpiCard, ...]:
+    """The cover's cards: the registry's (figures/kpis.py), in its order."""
     current, previous = review.current, review.previous
     words = fmt.words
     vs = words.text("review.kpi_vs", month=fmt.month(shift_month(review.month, -1))) if previous else ""
+    names = trend_charts(review)
     cards = []
-    delta, direction = delta_of(
-        current.totals.activities, previous.totals.activities if previous else None, fmt
-    )
-    cards.append(
-        KpiCard(
-            words.text("review.kpi.activities"), fmt.number(current.totals.activities), delta, direction, vs
-        )
-    )
-    totals = current.totals
-    still_open = totals.activities - totals.done - totals.cancelled
-    for key in ("completion_rate", "on_time_rate", "goal_coverage"):
-        value = getattr(current, key)
-        delta, direction = rate_delta(value, getattr(previous, key) if previous else None, fmt)
+    for kpi in headline_kpis(headline_result(current)):
+        value = kpi.of(current)
+        delta, direction = kpi_delta(kpi, value, kpi.of(previous) if previous else None, fmt)
         remark = ""
-        if key == "completion_rate" and still_open > 0:  # a low rate may be a month still under way
-            remark = words.text("review.kpi_open", count=still_open, number=fmt.number(still_open))
+        if kpi.remark is not None and (count := kpi.remark.count(current)) > 0:
+            remark = words.text(kpi.remark.key, count=count, number=fmt.number(count))
         cards.append(
             KpiCard(
-                words.text(f"review.kpi.{key}"),
-                fmt.percent(value),
+                fmt.kpi(kpi.name, capital=True),
+                fmt.kpi_value(kpi, value),
                 delta,
                 direction,
                 vs,
-                TONES[direction],
+                kpi.tone(direction),
                 remark,
+                names.get(kpi.name, ""),
             )
         )
-    delta, direction = delta_of(
-        current.totals.cost, previous.totals.cost if previous else None, fmt, money=True
-    )
-    cards.append(KpiCard(words.text("review.kpi.cost"), fmt.money(current.totals.cost), delta, direction, vs))
-    metric = headline_result(current)
-    delta, direction = delta_of(
-        current.totals.metrics[metric], previous.totals.metrics[metric] if previous else None, fmt
-    )
-    cards.append(
-        KpiCard(
-            fmt.metric(metric).capitalize(),
-            fmt.number(current.totals.metrics[metric]),
-            delta,
-            direction,
-            vs,
-            TONES[direction],
-        )
-    )
-    names = trend_charts(review)
-    kpis = headline_kpis(metric)
-    return tuple(
-        dataclasses.replace(card, trend=names.get(kpi, "")) for card, kpi in zip(cards, kpis, strict=True)
-    )
-
-
-SECTION_TRENDS: dict[Principle, tuple[str, ...]] = {
-    Principle.CONNECTION: ("goal_coverage",),
-    Principle.EXECUTION: ("completion_rate", "on_time_rate"),
-    Principle.DEFERRED_PAYOFF: ("cost", "result"),
-}
+    return tuple(cards)
 
 
 def trend_charts(review: Review, wide: bool = False) -> dict[str, str]:
@@ -543,49 +518,39 @@ def trend_charts(review: Review, wide: bool = False) -> dict[str, str]:
 
 
 def section_trends(principle: Principle, review: Review, fmt: Formatter) -> tuple[TrendLine, ...]:
-    """A section's KPIs over twelve months: each chart with a caption naming the months it covers and its
-    latest value (the chart itself labels its lowest and highest), written as the chart writes them."""
+    """A section's KPIs over twelve months (those the registry places in it, in its order): each chart with a
+    caption naming the months it covers and its latest value (the chart itself labels its lowest and
+    highest), written as the chart writes them."""
     trends = review.kpi_trends
     if trends is None:
         return ()
     names = trend_charts(review, wide=True)
-    result = headline_result(review.current)
     # the charts start at the first month any KPI is known (render.kpi_trend_charts), so every caption does
     known_at = [i for i in range(len(trends.months)) if any(
         trends.series[kpi][i].value is not None for kpi in trends.series)]  # fmt: skip
     months = trends.months[known_at[0] if known_at else 0 :]
     lines = []
-    for key in SECTION_TRENDS.get(principle, ()):
-        kpi = result if key == "result" else key
-        if kpi not in names:
+    for kpi in headline_kpis(headline_result(review.current)):
+        if kpi.section is not principle or kpi.name not in names:
             continue
-        values = trends.values(kpi)
-        last = [point for point in trends.series[kpi] if point.value is not None][-1]
-        written = fmt.percents(values) if kpi in RATES else None  # one precision for the whole chart
+        values = trends.values(kpi.name)
+        last = [point for point in trends.series[kpi.name] if point.value is not None][-1]
+        written = fmt.kpi_values(kpi, values)  # one precision for the whole chart
         lines.append(
             TrendLine(
-                chart=names[kpi],
+                chart=names[kpi.name],
                 caption=fmt.words.text(
                     "review.trend_caption",
-                    label=fmt.kpi(kpi).capitalize() if fmt.lang == "en" else fmt.kpi(kpi),
+                    label=fmt.kpi(kpi.name, capital=True),
                     first_month=fmt.month(months[0]),
                     last_month=fmt.month(months[-1]),
                     months=len(months),
-                    last=written(last.value) if written else kpi_value(kpi, last.value, fmt),
+                    last=written(last.value),
                     latest_month=fmt.month(last.month),
                 ),
             )
         )
     return tuple(lines)
-
-
-def kpi_value(kpi: str, value: float | None, fmt: Formatter) -> str:
-    """A KPI's value as its card shows it: a rate as a percentage, cost as money, the rest as a number."""
-    if kpi in RATES:
-        return fmt.percent(value)
-    if kpi == "cost":
-        return fmt.money(None if value is None else Decimal(str(round(value, 2))))
-    return fmt.number(value)
 
 
 def trend_note(review: Review, fmt: Formatter) -> str:
@@ -1152,10 +1117,10 @@ def change_value(name: str, value: object, fmt: Formatter) -> str:
     words = fmt.words
     if value is None or value == "":
         return "—"
-    if name in RATES or name.startswith("goal:"):
+    if name.startswith("goal:"):
         return fmt.percent(float(value))  # type: ignore[arg-type]
-    if name in ("cost", "revenue"):
-        return fmt.money(Decimal(str(value)))
+    if is_kpi(name):  # a row's cost is money as the KPI is
+        return fmt.kpi_value(named(name), Decimal(str(value)))
     if name == "date":
         day = iso_date(value)
         return fmt.date(day) if day else str(value)

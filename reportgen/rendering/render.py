@@ -3,16 +3,16 @@ page places. Cell text goes into the page only as escaped text, never into an at
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from decimal import Decimal
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from markupsafe import Markup
 
 from reportgen.base.model import CellRef, Channel, Severity, Status
 from reportgen.base.model import Finding as ModelFinding
+from reportgen.figures.kpis import named
 from reportgen.figures.review import Review
-from reportgen.figures.trends import RATES, KpiTrends
+from reportgen.figures.trends import KpiTrends
 from reportgen.rendering import charts
 from reportgen.rendering.context import PHRASE_LINES, PHRASE_WIDTH, ReviewContext, bounded, trend_charts
 from reportgen.rendering.pdf import Asset
@@ -203,20 +203,10 @@ def chart_alts(review: Review) -> dict[str, str]:
                     trends.values(kpi)[start:],
                     label=fmt.kpi(kpi),
                     month_label=fmt.month_short,
-                    value_text=_kpi_value_text(kpi, fmt, trends.values(kpi)),
+                    value_text=fmt.kpi_values(named(kpi), trends.values(kpi)),
                 )
                 alts[name] = words.text("review.chart_alt.trend", data=text)
     return alts
-
-
-def _kpi_value_text(kpi: str, fmt: Formatter, values: Sequence[float | None]) -> Callable[[float], str]:
-    """How the review writes a KPI's `values` in one chart: rates as percentages, all with the same decimals
-    (as the section's caption writes the latest), cost as money, the rest as numbers."""
-    if kpi in RATES:
-        return fmt.percents(values)
-    if kpi == "cost":
-        return lambda value: fmt.money(Decimal(str(round(value, 2))))
-    return fmt.number
 
 
 def _first_known(trends: KpiTrends) -> int:
@@ -241,7 +231,7 @@ def kpi_trend_charts(review: Review, trends: KpiTrends, fmt: Formatter) -> dict[
                 trends.values(kpi)[start:],
                 label=fmt.kpi(kpi),
                 month_label=fmt.month_short,
-                value_text=_kpi_value_text(kpi, fmt, trends.values(kpi)),
+                value_text=fmt.kpi_values(named(kpi), trends.values(kpi)),
                 width_mm=size[0],
                 height_mm=size[1],
             )

@@ -14,23 +14,10 @@ from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-KPI_PATHS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("activities", ("totals", "activities")),
-    ("done", ("totals", "done")),
-    ("cancelled", ("totals", "cancelled")),
-    ("completion_rate", ("completion_rate",)),
-    ("on_time_rate", ("on_time_rate",)),
-    ("goal_coverage", ("goal_coverage",)),
-    ("cost", ("totals", "cost")),
-    ("impressions", ("totals", "impressions")),
-    ("clicks", ("totals", "clicks")),
-    ("visits", ("totals", "visits")),
-    ("signups", ("totals", "signups")),
-    ("leads", ("totals", "leads")),
-    ("conversions", ("totals", "conversions")),
-    ("followers", ("totals", "followers")),
-    ("revenue", ("totals", "revenue")),
-)
+from reportgen.figures.kpis import KPIS
+
+KPI_PATHS: tuple[tuple[str, tuple[str, ...]], ...] = tuple((kpi.name, kpi.path) for kpi in KPIS if kpi.path)
+"""Each KPI the figures document has, by name and where (figures/kpis.py), in the registry's order."""
 ROW_FIELDS = ("date", "channel", "activity", "owner", "status", "cost", "goal", "principle")
 ROW_IDENTITY = ("date", "channel", "activity")  # what a row is, wherever it stands on the sheet
 CELL = re.compile(r"([A-Za-z]+)([0-9]+)")

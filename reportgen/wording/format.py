@@ -4,7 +4,7 @@ surface: the PDF's tables and prose, the charts' labels, the mail's cards."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -13,6 +13,7 @@ from babel.numbers import format_decimal, format_percent
 
 from reportgen.base.catalogue import catalogue
 from reportgen.base.model import Channel, Status
+from reportgen.figures.kpis import Figure, Kind, Kpi, named
 from reportgen.figures.metrics import LAYERS
 from reportgen.figures.overlooked import Money, Points, Rate
 
@@ -121,10 +122,31 @@ class Formatter:
     def status(self, status: Status) -> str:
         return self.words.text(f"review.status.{status.value}")
 
-    def kpi(self, kpi: str) -> str:
-        """A headline KPI's name: a card's label (activities, a rate, cost), else the metric's."""
-        label = self.words.templates.get(f"review.kpi.{kpi}")
-        return label if label is not None and "{" not in label else self.metric(kpi)
+    def kpi(self, kpi: str, capital: bool = False) -> str:
+        """A headline KPI's name (its catalogue label in figures/kpis.py); `capital` for a card or a caption,
+        which starts with it. KeyError for a name that is not a KPI's."""
+        label = self.words.text(named(kpi).label)
+        return label[:1].upper() + label[1:] if capital else label
+
+    def kpi_value(self, kpi: Kpi, value: Figure) -> str:
+        """A KPI's exact value as its card writes it: a rate as a percentage, money with the currency, a
+        count as a number."""
+        if value is None:
+            return "—"
+        if kpi.kind is Kind.RATE:
+            return self.percent(float(value))
+        if kpi.kind is Kind.MONEY:
+            return self.money(Decimal(str(value)) if isinstance(value, float) else value)
+        return self.number(value)
+
+    def kpi_values(self, kpi: Kpi, values: Sequence[float | None]) -> Callable[[float | None], str]:
+        """How one chart (or its caption) writes a KPI's twelve `values`: rates as percentages all with the
+        same decimals, money rounded to the cent, counts as numbers."""
+        if kpi.kind is Kind.RATE:
+            return self.percents(values)
+        if kpi.kind is Kind.MONEY:
+            return lambda value: self.money(None if value is None else Decimal(str(round(value, 2))))
+        return self.number
 
     def metric(self, metric: str) -> str:
         return self.words.templates.get(f"review.metric.{metric}", metric)
