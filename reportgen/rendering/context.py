@@ -684,7 +684,9 @@ def cover_context(
         else words.text("review.data_quality_month_clean")
     )
     if review.findings_elsewhere:
-        quality += " " + counted(words, "review.data_quality_elsewhere", review.findings_elsewhere)
+        quality += words.text("where.sentence_gap") + counted(
+            words, "review.data_quality_elsewhere", review.findings_elsewhere
+        )
     return CoverContext(
         scope=scope_text,
         generated=words.text("review.generated", date=fmt.date(review.as_of)),
@@ -910,7 +912,9 @@ def planned_done(review: Review, fmt: Formatter) -> str:
         totals.done + totals.in_progress + totals.planned + totals.delayed + totals.cancelled
     )
     if other:
-        text += " " + words.text("review.conclusion.planned_done_other", other=fmt.number(other))
+        text += words.text("where.sentence_gap") + words.text(
+            "review.conclusion.planned_done_other", other=fmt.number(other)
+        )
     return text
 
 
