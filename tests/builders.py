@@ -38,7 +38,7 @@ OCTOBER_ROWS: list[list[Any]] = [
 def make_workbook(
     tmp_path: Path,
     rows: Sequence[Sequence[Any]],
-    headers: Sequence[str] = EN_HEADERS,
+    headers: Sequence[str | None] = EN_HEADERS,  # None: an empty header cell (the first of two header rows)
     *,
     name: str = "book.xlsx",
     sheet: str = "Activities",

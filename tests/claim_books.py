@@ -101,7 +101,7 @@ def _day(month: str, day: int) -> dt.date:
 def raw_rows(draw: st.DrawFn) -> list[dict[str, Any]]:
     """Activity rows across five months in sheet order (by date), as a team might write them."""
     count = draw(st.integers(min_value=1, max_value=28))
-    rows = []
+    rows: list[dict[str, Any]] = []
     for _ in range(count):
         month = draw(st.sampled_from(MONTHS))
         date = _day(month, draw(st.integers(min_value=1, max_value=28)))

@@ -58,6 +58,18 @@ class Row:
         return f"{self.date:%Y-%m}"
 
 
+def _on_time(row: Row) -> bool:
+    """A row Oracle.dated kept (both dates set) done on or before its due date."""
+    assert row.done_on is not None and row.due is not None
+    return row.done_on <= row.due
+
+
+def _slip_days(row: Row) -> int:
+    """Days a row Oracle.dated kept was done after its due date."""
+    assert row.done_on is not None and row.due is not None
+    return (row.done_on - row.due).days
+
+
 @dataclass(frozen=True)
 class GoalDef:
     id: str
@@ -146,7 +158,7 @@ class Oracle:
 
     def on_time(self, rows: list[Row]) -> float | None:
         dated = self.dated(rows)
-        return ratio(sum(1 for row in dated if row.done_on <= row.due), len(dated))  # type: ignore[operator]
+        return ratio(sum(1 for row in dated if _on_time(row)), len(dated))
 
     # --- goals
 
@@ -312,13 +324,13 @@ def _execution_completion(
 def _execution_on_time(oracle: Oracle, claim: dict, expect: Any, expect_cells: Any, problems: list) -> None:
     dated = oracle.dated(oracle.rows)
     expect(claim, "dated", len(dated))
-    expect(claim, "on_time", sum(1 for row in dated if row.done_on <= row.due))  # type: ignore[operator]
+    expect(claim, "on_time", sum(1 for row in dated if _on_time(row)))
     expect(claim, "rate", oracle.on_time(oracle.rows))
 
 
 def _execution_slip(oracle: Oracle, claim: dict, expect: Any, expect_cells: Any, problems: list) -> None:
-    late = [row for row in oracle.dated(oracle.rows) if row.done_on > row.due]  # type: ignore[operator]
-    slips = [(row.done_on - row.due).days for row in late]  # type: ignore[operator]
+    late = [row for row in oracle.dated(oracle.rows) if not _on_time(row)]
+    slips = [_slip_days(row) for row in late]
     expect_cells(claim, late)
     expect(claim, "late", len(late))
     if slips:

@@ -11,7 +11,7 @@ import ipaddress
 import json
 import socket
 import ssl
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import EmailMessage
@@ -190,7 +190,7 @@ def make_certificates(folder: Path) -> Certificates:
     return certificates
 
 
-def make_pdf(path: Path, summary: dict[str, Any] | None = None) -> Path:
+def make_pdf(path: Path, summary: Mapping[str, object] | None = None) -> Path:
     """A one-page PDF; with `summary`, carrying it as the figures attachment build embeds."""
     from pypdf import PdfWriter
 
@@ -201,6 +201,13 @@ def make_pdf(path: Path, summary: dict[str, Any] | None = None) -> Path:
     with path.open("wb") as stream:
         writer.write(stream)
     return path
+
+
+def plain_text(message: EmailMessage) -> str:
+    """The text body of a received message."""
+    text = message.get_body(("plain",))
+    assert text is not None
+    return str(text.get_content())
 
 
 def parts(message: EmailMessage) -> tuple[str, str, list[EmailMessage]]:
@@ -240,7 +247,8 @@ class ScriptedServer:
             await say(script.greeting)
             if not script.greeting.startswith("220"):
                 return
-            mail_from, rcpts = "", []
+            mail_from = ""
+            rcpts: list[str] = []
             while line := (await reader.readline()).decode("ascii", "replace").strip():
                 verb = line.split(" ", 1)[0].upper()
                 if verb in ("EHLO", "HELO"):

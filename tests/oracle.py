@@ -121,7 +121,7 @@ def map_row(lang: str, row) -> dict:
         goal, goal_by = lookup.get(_norm(cell)), "cell"  # an undefined goal stays unresolved, no fall-through
     else:
         for rule in rules:
-            if not _blank(rule.goal) and _rule_matches(rule, row):
+            if rule.goal is not None and not _blank(rule.goal) and _rule_matches(rule, row):
                 goal, goal_by = lookup[_norm(rule.goal)], f"{rule.source}:{rule.name}"
                 break
 
@@ -131,7 +131,7 @@ def map_row(lang: str, row) -> dict:
         principle, principle_by = PRINCIPLE_WORDS[_norm(cell)], "cell"
     else:
         for rule in rules:
-            if not _blank(rule.principle) and _rule_matches(rule, row):
+            if rule.principle is not None and not _blank(rule.principle) and _rule_matches(rule, row):
                 principle, principle_by = PRINCIPLE_WORDS[_norm(rule.principle)], f"{rule.source}:{rule.name}"
                 break
     if principle is None:
@@ -214,9 +214,9 @@ def figures(lang: str, month: str, with_previous: bool = True) -> dict:
             actual = Decimal(len(mine))
         else:
             actual = sum((_num(r, base.metric) for r in mine), ZERO)
-        channels: dict[str, int] = defaultdict(int)
+        goal_channels: dict[str, int] = defaultdict(int)
         for r in mine:
-            channels[r.channel] += 1
+            goal_channels[r.channel] += 1
         goals.append(
             {
                 "id": gid,
@@ -228,13 +228,15 @@ def figures(lang: str, month: str, with_previous: bool = True) -> dict:
                 "owner": base.owner,
                 "activities": len(mine),
                 "cost": sum((_num(r, "cost") for r in mine), ZERO),
-                "channels": dict(channels),
+                "channels": dict(goal_channels),
             }
         )
 
-    principles = {key: {"activities": 0, "done": 0, "cost": ZERO} for key in PRINCIPLES}
-    channels: dict[str, dict] = {}
-    owners: dict[str | None, dict] = {}
+    principles: dict[str, dict[str, int | Decimal]] = {
+        key: {"activities": 0, "done": 0, "cost": ZERO} for key in PRINCIPLES
+    }
+    channels: dict[str, dict[str, int | Decimal]] = {}
+    owners: dict[str | None, dict[str, int | Decimal]] = {}
     for r, m in mapped:
         for bucket in (
             principles[m["principle"]],

@@ -20,6 +20,7 @@ import zipfile
 import zlib
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -47,6 +48,8 @@ OCTOBER = [
 
 
 # --- running the CLI ---
+
+JsonDocument = dict[str, Any]  # what `check --json` or `build --json` wrote, as json.loads reads it
 
 
 def run_cli(
@@ -80,8 +83,8 @@ def assert_refused(
         assert not list(output.parent.glob(f".{output.name}.*")), "a temporary output was left behind"
 
 
-def check(tmp_path: Path, path: Path | str, **kwargs: float) -> subprocess.CompletedProcess[str]:
-    return run_cli(tmp_path, "check", path, **kwargs)
+def check(tmp_path: Path, path: Path | str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return run_cli(tmp_path, "check", path, timeout=timeout)
 
 
 def build(tmp_path: Path, path: Path | str, out: Path) -> subprocess.CompletedProcess[str]:
@@ -631,7 +634,7 @@ def test_declared_dimension_is_not_trusted(tmp_path: Path, workbook: Path) -> No
 # --- the same data in every format: a stray far cell, '\' names, repetitive text (issue 19, gaps 2 and 6) ---
 
 
-def figures_of(tmp_path: Path, path: Path) -> dict[str, object]:
+def figures_of(tmp_path: Path, path: Path) -> JsonDocument:
     """`build --json --no-pdf`'s figures, without the workbook's own name."""
     out = tmp_path / f"{path.name}.json"
     result = build(tmp_path, path, out)
@@ -642,7 +645,7 @@ def figures_of(tmp_path: Path, path: Path) -> dict[str, object]:
     return figures
 
 
-def measured_check(tmp_path: Path, path: Path) -> tuple[dict[str, object], float]:
+def measured_check(tmp_path: Path, path: Path) -> tuple[JsonDocument, float]:
     """`check --json` in a process that reports its peak memory: its document (without the workbook's name)
     and the peak in MiB."""
     result = run_cli(tmp_path, "check", path, "--json", "--as-of", "2026-11-03", python=("-c", MEASURED))
@@ -705,7 +708,7 @@ def test_stray_far_cell_in_xls_and_ods_reads_like_the_xlsx(tmp_path: Path, maker
     expected, _ = measured_check(tmp_path, twin)
     found, peak_mib = measured_check(tmp_path, path)
     assert found == expected
-    stray = [finding for finding in found["findings"] if finding["cell"] == far]  # type: ignore[union-attr]
+    stray = [finding for finding in found["findings"] if finding["cell"] == far]
     assert [(item["sheet"], item["severity"]) for item in stray] == [("Activities", "warning")]
     assert peak_mib < 300, f"reading a 5-row {maker} peaked at {peak_mib:.0f} MiB"
     assert figures_of(tmp_path, path) == figures_of(tmp_path, twin)
@@ -750,8 +753,8 @@ def test_sheet_of_repeated_text_that_compresses_past_100_to_1_builds(tmp_path: P
         info = archive.getinfo("xl/worksheets/sheet1.xml")
     assert info.file_size > 1.5 * MIB and info.file_size > 100 * info.compress_size
     figures = figures_of(tmp_path, path)
-    assert figures["totals"]["activities"] == 250  # type: ignore[index]
-    assert figures["totals"]["cost"] == 2500  # type: ignore[index]
+    assert figures["totals"]["activities"] == 250
+    assert figures["totals"]["cost"] == 2500
 
 
 # --- hostile input: each gets a clear error or a correct review (issue 19, gap 11) ---
@@ -795,7 +798,9 @@ def test_billion_laughs_in_an_ods_is_refused(tmp_path: Path) -> None:
 
 def test_workbook_of_10000_sheets_gets_its_review(tmp_path: Path) -> None:
     """Ten thousand sheets (the activity sheet in the middle, found by its name) read like the one sheet."""
-    sheets = [(f"Week {index}", [["Notes"], [f"week {index}"]]) for index in range(1, 10_000)]
+    sheets: list[tuple[str, Sequence[Sequence[object]]]] = [
+        (f"Week {index}", [["Notes"], [f"week {index}"]]) for index in range(1, 10_000)
+    ]
     sheets.insert(5_000, ("Activities", [EN_HEADERS, *OCTOBER]))
     path = write_parts(tmp_path / "weeks.xlsx", xlsx_parts(sheets))
     single = write_parts(tmp_path / "single.xlsx", xlsx_parts([("Activities", [EN_HEADERS, *OCTOBER])]))
@@ -815,7 +820,7 @@ def test_cell_of_50_mb_is_cut_to_what_excel_holds(tmp_path: Path) -> None:
     rows[1][2] = text
     path = write_parts(tmp_path / "long.xlsx", xlsx_parts([("Activities", [EN_HEADERS, *rows])]))
     found, peak_mib = measured_check(tmp_path, path)
-    long = [finding for finding in found["findings"] if finding["cell"] == "C3"]  # type: ignore[union-attr]
+    long = [finding for finding in found["findings"] if finding["cell"] == "C3"]
     assert [(item["sheet"], item["severity"]) for item in long] == [("Activities", "warning")]
     assert "52,428,800 characters" in long[0]["message"] and "32,767" in long[0]["message"]
     assert peak_mib < 600, f"a 50 MB cell peaked at {peak_mib:.0f} MiB"
@@ -839,7 +844,7 @@ def test_cell_of_50_mb_of_one_repeated_phrase_is_refused_as_a_bomb(tmp_path: Pat
 def test_formulas_that_read_another_workbook_use_the_saved_values(tmp_path: Path) -> None:
     """Cost cells computed from Budget.xlsx: the values Excel saved are read, the cell and file are named,
     and the other workbook is never opened (it does not exist here)."""
-    rows = [list(row) for row in OCTOBER]
+    rows: list[list[object]] = [list(row) for row in OCTOBER]
     rows[0][8] = Formula("[1]Budget!B2", 100)
     rows[3][8] = Formula("'[1]Budget 2026'!B5", 100)
     parts = xlsx_parts([("Activities", [EN_HEADERS, *rows])])
@@ -856,8 +861,8 @@ def test_formulas_that_read_another_workbook_use_the_saved_values(tmp_path: Path
     plain = write_parts(tmp_path / "plain.xlsx", xlsx_parts([("Activities", [EN_HEADERS, *OCTOBER])]))
     figures = figures_of(tmp_path, path)
     expected = figures_of(tmp_path, plain)
-    assert figures["totals"] == expected["totals"] and figures["totals"]["cost"] == 500  # type: ignore[index]
-    linked = [finding for finding in figures["findings"] if finding["code"] == "external_formulas"]  # type: ignore[union-attr]
+    assert figures["totals"] == expected["totals"] and figures["totals"]["cost"] == 500
+    linked = [finding for finding in figures["findings"] if finding["code"] == "external_formulas"]
     assert [(item["sheet"], item["cell"], item["severity"]) for item in linked] == [
         ("Activities", "I2", "warning")
     ]
@@ -872,7 +877,7 @@ def test_macro_enabled_workbook_gets_its_review_and_its_macros_are_not_run(tmp_p
     path = write_parts(tmp_path / "macros.xlsm", parts)
     plain = write_parts(tmp_path / "plain.xlsx", xlsx_parts([("Activities", [EN_HEADERS, *OCTOBER])]))
     figures = figures_of(tmp_path, path)
-    notes = [finding for finding in figures.pop("findings") if finding["code"] == "macros_ignored"]  # type: ignore[union-attr]
+    notes = [finding for finding in figures.pop("findings") if finding["code"] == "macros_ignored"]
     assert len(notes) == 1 and notes[0]["severity"] == "info" and "never runs them" in notes[0]["message"]
     expected = figures_of(tmp_path, plain)
     expected.pop("findings")

@@ -20,6 +20,7 @@ from reportgen.base.config import Config
 from reportgen.pipeline.build import build_review, check_workbook, render_review
 from tests.builders import make_workbook
 from tests.commands import run
+from tests.pdfobjects import pdf_array, pdf_dict
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = {"en": "northwind-en.xlsx", "zh": "xinghe-zh.xlsx"}
@@ -131,9 +132,9 @@ def test_chinese_is_text_and_the_fonts_are_embedded_subsets(built) -> None:
     reader = pypdf.PdfReader(pdf)
     fonts = {}
     for page in reader.pages:
-        for font in page["/Resources"]["/Font"].values():
-            font = font.get_object()
-            descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"].get_object()
+        for reference in pdf_dict(pdf_dict(page["/Resources"])["/Font"]).values():
+            font = pdf_dict(reference)
+            descriptor = pdf_dict(pdf_dict(pdf_array(font["/DescendantFonts"])[0])["/FontDescriptor"])
             fonts[str(font["/BaseFont"])] = any(
                 key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3")
             )

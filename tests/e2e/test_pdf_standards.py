@@ -27,6 +27,7 @@ from reportgen.pipeline.build import build_review, check_workbook
 from reportgen.rendering.render import chart_alts
 from reportgen.wording.documents import FIGURES_ATTACHMENT
 from tests.golden import page_texts
+from tests.pdfobjects import pdf_array, pdf_dict, pdf_stream
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "samples"
@@ -66,7 +67,7 @@ BOTH = "--pdfa --pdfua --embed-source"
 
 
 def xmp(reader: pypdf.PdfReader) -> str:
-    metadata = reader.trailer["/Root"].get("/Metadata")
+    metadata = pdf_dict(reader.trailer["/Root"]).get("/Metadata")
     return metadata.get_object().get_data().decode("utf-8") if metadata is not None else ""
 
 
@@ -96,17 +97,17 @@ def fonts_of(resources: Any, seen: set[int]) -> Iterator[DictionaryObject]:
 def embedded(font: DictionaryObject) -> bool:
     if font.get("/Subtype") == "/Type3":
         return True  # drawn from content streams, nothing to embed
-    described = font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font
-    descriptor = described["/FontDescriptor"].get_object()
+    described = pdf_dict(pdf_array(font["/DescendantFonts"])[0]) if "/DescendantFonts" in font else font
+    descriptor = pdf_dict(described["/FontDescriptor"])
     return any(key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3"))
 
 
 def associated(reader: pypdf.PdfReader) -> list[tuple[str, str, str, bytes]]:
     """The catalogue's associated files: name, AFRelationship, MIME type, bytes."""
     files = []
-    for reference in reader.trailer["/Root"].get("/AF", ArrayObject()):
-        spec = reference.get_object()
-        stream = spec["/EF"]["/F"].get_object()
+    for reference in pdf_array(pdf_dict(reader.trailer["/Root"]).get("/AF", ArrayObject())):
+        spec = pdf_dict(reference)
+        stream = pdf_stream(pdf_dict(spec["/EF"])["/F"])
         files.append(
             (str(spec["/UF"]), str(spec["/AFRelationship"]), str(stream["/Subtype"]), stream.get_data())
         )
@@ -128,7 +129,7 @@ def structure(reader: pypdf.PdfReader) -> list[DictionaryObject]:
             if isinstance(kid, IndirectObject):
                 walk(kid)
 
-    walk(reader.trailer["/Root"]["/StructTreeRoot"])
+    walk(pdf_dict(reader.trailer["/Root"])["/StructTreeRoot"])
     return elements
 
 
@@ -139,7 +140,7 @@ def figures_json(reader: pypdf.PdfReader) -> Any:
 def test_the_default_pdf_keeps_no_standard(pdfs: dict[tuple[str, str], Path]) -> None:
     for sample in ("northwind-en", "xinghe-zh"):
         reader = pypdf.PdfReader(pdfs[(sample, "")])
-        root = reader.trailer["/Root"]
+        root = pdf_dict(reader.trailer["/Root"])
         assert "/StructTreeRoot" not in root and "/OutputIntents" not in root and "/AF" not in root
         assert not xmp_ids(reader)
         assert list(reader.attachments) == [FIGURES_ATTACHMENT]
@@ -154,9 +155,9 @@ def test_pdfa_3b_identification_output_intent_and_embedded_fonts(
         ids = xmp_ids(reader)
         assert (ids["pdfaid:part"], ids["pdfaid:conformance"]) == ("3", "B")
         assert reader.pdf_header == "%PDF-1.7"
-        intents = reader.trailer["/Root"]["/OutputIntents"]
-        assert len(intents) == 1 and intents[0].get_object()["/S"] == "/GTS_PDFA1"
-        profile = intents[0].get_object()["/DestOutputProfile"].get_object()
+        intents = pdf_array(pdf_dict(reader.trailer["/Root"])["/OutputIntents"])
+        assert len(intents) == 1 and pdf_dict(intents[0])["/S"] == "/GTS_PDFA1"
+        profile = pdf_stream(pdf_dict(intents[0])["/DestOutputProfile"])
         assert profile["/N"] == 3 and profile.get_data()[36:40] == b"acsp"  # an ICC profile, RGB
         assert reader.trailer.get("/ID") is not None and "/Encrypt" not in reader.trailer
         seen: set[int] = set()
@@ -199,10 +200,10 @@ def test_pdfua_tags_language_title_headings_tables_and_figures(
     pdfs: dict[tuple[str, str], Path], sample: str, options: str, lang: str
 ) -> None:
     reader = pypdf.PdfReader(pdfs[(sample, options)])
-    root = reader.trailer["/Root"]
+    root = pdf_dict(reader.trailer["/Root"])
     assert xmp_ids(reader)["pdfuaid:part"] == "1"
-    assert root["/Lang"] == lang and bool(root["/MarkInfo"]["/Marked"])
-    assert bool(root["/ViewerPreferences"]["/DisplayDocTitle"])
+    assert root["/Lang"] == lang and bool(pdf_dict(root["/MarkInfo"])["/Marked"])
+    assert bool(pdf_dict(root["/ViewerPreferences"])["/DisplayDocTitle"])
     title = reader.metadata.title if reader.metadata else None
     assert title and f">{title}<" in xmp(reader).replace("&amp;", "&")  # dc:title, what a reader announces
     elements = structure(reader)
@@ -213,11 +214,13 @@ def test_pdfua_tags_language_title_headings_tables_and_figures(
     headers = {str(element["/ID"]) for element in elements if element["/S"] == "/TH"}
     cells = [element for element in elements if element["/S"] == "/TD"]
     assert cells and all(
-        {str(header) for header in cell["/A"]["/Headers"]} <= headers
+        {str(header) for header in pdf_array(pdf_dict(cell["/A"])["/Headers"])} <= headers
         for cell in cells
-        if "/Headers" in cell["/A"]
+        if "/Headers" in pdf_dict(cell["/A"])
     )
-    assert sum(1 for cell in cells if cell["/A"].get("/Headers")) > len(cells) / 2  # data cells name headers
+    assert (
+        sum(1 for cell in cells if pdf_dict(cell["/A"]).get("/Headers")) > len(cells) / 2
+    )  # data cells name headers
     alts = [str(element.get("/Alt", "")) for element in elements if element["/S"] == "/Figure"]
     expected = chart_alts(review_of(sample, "zh" if lang == "zh-CN" else "en"))
     assert alts and all(alts) and set(alts) <= set(expected.values()), alts

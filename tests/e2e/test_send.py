@@ -133,7 +133,7 @@ def test_eml_writes_the_message_and_sends_nothing(
 
     message = email.message_from_bytes(out.read_bytes(), policy=email.policy.default)
     assert message["To"] == "a@example.com, b@example.com" and message["Bcc"] is None
-    attachments = list(message.iter_attachments())  # type: ignore[attr-defined]
+    attachments = list(message.iter_attachments())
     assert attachments[0].get_content() == pdf.read_bytes()
 
 

@@ -42,7 +42,12 @@ def png(path: Path, size: tuple[int, int]) -> Path:
 
 
 def image_sizes(pdf: Path) -> list[tuple[int, int]]:
-    return [image.image.size for page in pypdf.PdfReader(pdf).pages for image in page.images]
+    sizes = []
+    for page in pypdf.PdfReader(pdf).pages:
+        for image in page.images:
+            assert image.image is not None, image.name  # pypdf decoded it
+            sizes.append(image.image.size)
+    return sizes
 
 
 @pytest.fixture

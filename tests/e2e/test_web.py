@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import unquote
 
 import pytest
+from httpx2 import Response
 from pypdf import PdfReader
 from starlette.testclient import TestClient
 
@@ -63,7 +64,7 @@ def token(client: TestClient, path: str = "/") -> str:
     return found.group(1)
 
 
-def upload(client: TestClient, name: str, data: bytes, **headers: str) -> object:
+def upload(client: TestClient, name: str, data: bytes, **headers: str) -> Response:
     return client.post(
         "/upload",
         data={"token": token(client)},

@@ -8,13 +8,12 @@ import base64
 import datetime as dt
 import hashlib
 import io
-import os
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 from pypdf import PdfReader
 
 from reportgen.archive.records import BuildRecord
@@ -26,40 +25,16 @@ from tests.builders import team_copy
 from tests.e2e.webserver import ROOT, SAMPLES, running_server
 from tests.mailserver import HOST, Handler, parts, smtp_server
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SHOTS = ROOT / "out" / "screenshots"
 AS_OF = dt.date(2026, 11, 3)  # the --as-of the server runs with
 
 
 @pytest.fixture(scope="module")
-def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
-    """Chromium, with the package's Noto Sans SC among its fonts: this machine has no CJK font, and every
-    reader of the Chinese page has one (the page asks for the system's), so the screenshots show what they
-    see rather than empty boxes."""
-    folder = tmp_path_factory.mktemp("fonts")
-    fonts_conf = folder / "fonts.conf"
-    fonts_conf.write_text(
-        '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>\n'
-        '  <include ignore_missing="yes">/etc/fonts/fonts.conf</include>\n'
-        f"  <dir>{ROOT / 'reportgen' / 'assets' / 'fonts'}</dir>\n"
-        f"  <cachedir>{folder / 'cache'}</cachedir>\n</fontconfig>\n",
-        "utf-8",
-    )
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=ARGS, env={**os.environ, "FONTCONFIG_FILE": str(fonts_conf)}
-        )
-        yield launched
-        launched.close()
+def font_rules() -> str:
+    """The package's Noto Sans SC among Chromium's fonts (the `browser` fixture, tests/e2e/conftest.py): this
+    machine has no CJK font, and every reader of the Chinese page has one (the page asks for the system's), so
+    the screenshots show what they see rather than empty boxes."""
+    return f"  <dir>{ROOT / 'reportgen' / 'assets' / 'fonts'}</dir>\n"
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,6 @@ drawn in the system's fonts they are the same empty box."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -18,24 +17,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from reportgen.base.catalogue import catalogue
 from reportgen.rendering.webfonts import FAMILY
 from tests.e2e.webserver import ROOT, SAMPLES, running_server
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 SHOTS = ROOT / "out" / "screenshots"
-NO_CJK_CONF = """<?xml version="1.0"?>
-<!DOCTYPE fontconfig SYSTEM "fonts.dtd">
-<fontconfig>
-  <include ignore_missing="yes">/etc/fonts/fonts.conf</include>
-  <selectfont><rejectfont><pattern>
+NO_CJK_RULES = """  <selectfont><rejectfont><pattern>
     <patelt name="charset"><charset><int>0x4e00</int></charset></patelt>
   </pattern></rejectfont></selectfont>
-  <cachedir>{cache}</cachedir>
-</fontconfig>
 """
 
 # Draws two characters in a font on canvases and says whether the pictures differ: a font that has both
@@ -65,17 +56,10 @@ FONT_STATE = """async ([family, text]) => {
 
 
 @pytest.fixture(scope="module")
-def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
-    """Chromium that sees the machine's fonts except any that can draw Chinese."""
-    folder = tmp_path_factory.mktemp("no-cjk-fonts")
-    conf = folder / "fonts.conf"
-    conf.write_text(NO_CJK_CONF.format(cache=folder / "cache"), "utf-8")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=ARGS, env={**os.environ, "FONTCONFIG_FILE": str(conf)}
-        )
-        yield launched
-        launched.close()
+def font_rules() -> str:
+    """The `browser` fixture's Chromium (tests/e2e/conftest.py) sees the machine's fonts except any that can
+    draw Chinese."""
+    return NO_CJK_RULES
 
 
 @pytest.fixture(scope="module")

@@ -123,7 +123,7 @@ def test_the_panel_lists_the_teams_months_newest_first(client: TestClient, archi
     record(archive, TEAM, "2026-10", "d", october_2 - dt.timedelta(minutes=5))
     record(archive, TEAM, "2026-10", "d", october_2, lang="zh")  # the same version again, in Chinese
     record(archive, "Another Team", "2026-10", "e", october_2, sent=october_2, to=["x@example.com"])
-    location = upload(client, SAMPLE.name, SAMPLE.read_bytes()).headers["location"]  # type: ignore[attr-defined]
+    location = upload(client, SAMPLE.name, SAMPLE.read_bytes()).headers["location"]
 
     english = client.get(location, headers={"Accept-Language": "en"}).text
     words = catalogue("en")
@@ -167,7 +167,7 @@ def test_the_panel_is_bounded(client: TestClient, archive: Archive, tmp_path: Pa
     for number in range(2, 8):  # October 2026 has seven versions
         record(archive, team, "2026-10", f"v{number}", built + dt.timedelta(minutes=number))
     workbook = team_copy(SAMPLE, tmp_path / "bounded.xlsx", team)
-    location = upload(client, workbook.name, workbook.read_bytes()).headers["location"]  # type: ignore[attr-defined]
+    location = upload(client, workbook.name, workbook.read_bytes()).headers["location"]
     page = client.get(location).text
     shown = panel(page)
     words = catalogue("en")
@@ -188,7 +188,7 @@ def test_a_team_with_no_history_says_so_under_the_file_name(
     here, the review is in the archive under that name."""
     team = f"acme-ops-{lang}"
     workbook = make_workbook(tmp_path, OCTOBER_ROWS, name=f"{team}.xlsx")
-    location = upload(client, workbook.name, workbook.read_bytes()).headers["location"]  # type: ignore[attr-defined]
+    location = upload(client, workbook.name, workbook.read_bytes()).headers["location"]
     page = client.get(location, headers={"Accept-Language": lang}).text
     words = catalogue(lang)
     assert words.text("web.history_title", team=team) in unescape(page)
@@ -228,7 +228,7 @@ def test_team_names_and_history_are_text(client: TestClient, archive: Archive, t
     team = '<img src=x onerror=alert(1)> & "Co"'
     record(archive, team, "2026-10", "x", dt.datetime(2026, 11, 1, tzinfo=UTC))
     workbook = team_copy(SAMPLE, tmp_path / "hostile.xlsx", team)
-    location = upload(client, workbook.name, workbook.read_bytes()).headers["location"]  # type: ignore[attr-defined]
+    location = upload(client, workbook.name, workbook.read_bytes()).headers["location"]
     page = client.get(location).text
     assert "<img src=x" not in page
     assert "&lt;img src=x onerror=alert(1)&gt; &amp; &#34;Co&#34;" in page
@@ -243,7 +243,7 @@ def test_an_archive_that_cannot_be_opened_is_named_not_a_trace(tmp_path: Path) -
         sample_config(), archive=ArchiveSettings(url=f"sqlite:///{blocker}/archive.sqlite3"), email=email
     )
     with TestClient(Server(ServeOptions(as_of=AS_OF), config).app(), base_url=BASE) as running:
-        location = upload(running, SAMPLE.name, SAMPLE.read_bytes()).headers["location"]  # type: ignore[attr-defined]
+        location = upload(running, SAMPLE.name, SAMPLE.read_bytes()).headers["location"]
         for lang in ("en", "zh"):
             page = running.get(location, headers={"Accept-Language": lang})
             assert page.status_code == 200  # the check, build and download still work
@@ -261,14 +261,14 @@ def test_an_archive_that_cannot_be_opened_is_named_not_a_trace(tmp_path: Path) -
             follow_redirects=False,
         )
         assert built.status_code == 303
-        page = running.get(location).text
+        html = running.get(location).text
         words = catalogue("en")
-        assert words.text("web.not_recorded") in unescape(page)
-        problem = re.search(r'id="archive-problem">.*?<p class="lines">(.*?)</p>', page, re.S)
+        assert words.text("web.not_recorded") in unescape(html)
+        problem = re.search(r'id="archive-problem">.*?<p class="lines">(.*?)</p>', html, re.S)
         assert problem and unescape(problem.group(1)).startswith(
             words.text("archive.unopenable", archive="\0", detail="").split("\0")[0]
         )
-        assert "reportgen-serve-" not in page  # the upload's folder is not named
+        assert "reportgen-serve-" not in html  # the upload's folder is not named
         assert running.get(f"{location}/review.pdf").content.startswith(b"%PDF-")
         # a send cannot claim its addresses: nothing goes out, and the page says why
         sent = running.post(

@@ -375,7 +375,7 @@ def test_a_review_built_and_sent_here_shows_in_the_history(client: TestClient, s
     handler = Handler()
     words = catalogue("en")
     with smtp_server(handler) as port, mail_settings(server, port, send_with_errors=True):
-        location: str = upload(client, SAMPLE.name, SAMPLE.read_bytes()).headers["location"]  # type: ignore[attr-defined]
+        location: str = upload(client, SAMPLE.name, SAMPLE.read_bytes()).headers["location"]
         built = client.post(
             f"{location}/build",
             data={"token": token(client, location), "month": "2026-10", "lang": "en"},
@@ -402,7 +402,7 @@ def test_the_lead_approves_a_waiting_draft_from_the_page(client: TestClient, ser
     handler = Handler()
     words = catalogue("en")
     with smtp_server(handler) as port, mail_settings(server, port, send_with_errors=True):
-        location: str = upload(client, SAMPLE.name, SAMPLE.read_bytes()).headers["location"]  # type: ignore[attr-defined]
+        location: str = upload(client, SAMPLE.name, SAMPLE.read_bytes()).headers["location"]
         client.post(
             f"{location}/build",
             data={"token": token(client, location), "month": "2026-10", "lang": "en"},

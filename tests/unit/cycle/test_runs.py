@@ -22,7 +22,7 @@ from reportgen.archive.store import Archive, open_archive
 from reportgen.base.config import ArchiveSettings, Config, EmailSettings, ScheduleSettings, load_config
 from reportgen.cycle.runs import approve, reject
 from tests.builders import OCTOBER_ROWS, make_workbook
-from tests.mailserver import HOST, Handler, free_port, smtp_server
+from tests.mailserver import HOST, Handler, free_port, plain_text, smtp_server
 
 UTC = dt.UTC
 RUN = dt.datetime(2026, 11, 3, 9, 0, tzinfo=UTC)  # the November run reviews October
@@ -67,7 +67,7 @@ def test_a_missing_workbook_is_reminded_once_with_its_deadline_then_built_when_i
         tick_teams(archive, config, RUN, SINCE)  # the schedule names team.xlsx, which is not there yet
         reminders = received_by(handler, LEAD)
         assert reminders == ["team: the workbook for 2026-10 is needed"]
-        assert "2026-11-06" in handler.received[-1].message.get_body(("plain",)).get_content()  # the deadline
+        assert "2026-11-06" in plain_text(handler.received[-1].message)  # the deadline
         tick_teams(archive, config, RUN + dt.timedelta(hours=2), SINCE)  # the same day: nothing new
         tick_teams(archive, config, RUN + dt.timedelta(days=1), SINCE)  # the next day, still missing: no spam
         assert len(received_by(handler, LEAD)) == 1
@@ -92,7 +92,7 @@ def test_a_workbook_with_errors_goes_to_the_approver_as_a_draft_never_to_managem
         tick_teams(archive, config, RUN, SINCE)
     (draft,) = [received for received in handler.received]
     assert draft.rcpt_tos == ("ops@example.com",)
-    body = draft.message.get_body(("plain",)).get_content()
+    body = plain_text(draft.message)
     assert "NOT sent to management" in body and "Activities!I3" in body
     assert states(archive) == ["draft_errors"]
 

@@ -4,7 +4,9 @@ raise, injected by its handler."""
 from __future__ import annotations
 
 import dataclasses
+from email.message import Message
 from pathlib import Path
+from typing import TypedDict
 
 import pytest
 
@@ -29,7 +31,31 @@ from tests.mailserver import (
     smtp_server,
 )
 
-SUMMARY = {
+
+class MailKpi(TypedDict):
+    label: str
+    value: str
+    delta: str
+    tone: str
+    note: str
+
+
+class Mail(TypedDict):
+    team: str
+    month_label: str
+    kpis: list[MailKpi]
+    takeaways: list[str]
+
+
+class Summary(TypedDict):
+    """The part of the figures JSON embedded in the PDF that the mail is written from."""
+
+    lang: str
+    month: str
+    mail: Mail
+
+
+SUMMARY: Summary = {
     "lang": "en",
     "month": "2026-10",
     "mail": {
@@ -131,11 +157,11 @@ def test_a_pdf_reportgen_did_not_make_goes_with_a_plain_body(tmp_path: Path) -> 
 
 
 def test_header_injection_through_subject_team_or_cell_text_adds_nothing(tmp_path: Path) -> None:
-    evil = {
+    evil: Summary = {
         **SUMMARY,
         "mail": {**SUMMARY["mail"], "team": "Northwind" + INJECTION, "month_label": "Oct" + INJECTION},
     }
-    evil["mail"]["takeaways"] = ["Cell" + INJECTION + "\r\n\r\nbody"]  # type: ignore[index]
+    evil["mail"]["takeaways"] = ["Cell" + INJECTION + "\r\n\r\nbody"]
     pdf = make_pdf(tmp_path / ("review" + "\nBcc: evil@example.com.pdf"), evil)
     handler = Handler()
     with smtp_server(handler) as port:
@@ -151,7 +177,9 @@ def test_header_injection_through_subject_team_or_cell_text_adds_nothing(tmp_pat
         header_names = [name.lower() for name in message]
         assert header_names.count("bcc") == 0 and header_names.count("subject") == 1
         assert "evil@example.com" not in "".join(f"{k}:{v}" for k, v in message.items() if k != "Subject")
-        assert "\n" not in (message.get_payload()[1].get_filename() or "")  # type: ignore[index]
+        payload = message.get_payload()
+        assert isinstance(payload, list) and isinstance(payload[1], Message)
+        assert "\n" not in (payload[1].get_filename() or "")
 
 
 @pytest.mark.parametrize(

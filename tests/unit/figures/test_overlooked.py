@@ -7,7 +7,7 @@ import datetime as dt
 from decimal import Decimal
 
 from reportgen.base import vocab
-from reportgen.base.model import Activity, Channel, Mapped, Principle, Source, Status
+from reportgen.base.model import Activity, Channel, Mapped, Number, Principle, Source, Status
 from reportgen.figures.metrics import compounding_trends, initiative_ladders, month_figures, rows_by_month
 from reportgen.figures.overlooked import (
     Kind,
@@ -22,12 +22,32 @@ from reportgen.figures.overlooked import (
 D = dt.date
 
 
-def mapped(day: dt.date, channel: Channel, status: Status, **fields: object) -> Mapped:
-    goal = fields.pop("goal", None)
+def mapped(
+    day: dt.date,
+    channel: Channel,
+    status: Status,
+    *,
+    row: int = 2,
+    goal: str | None = None,
+    cost: Number | None = None,
+    metrics: dict[str, Number | None] | None = None,
+    decision: str | None = None,
+    initiative: str | None = None,
+    stage: str | None = None,
+) -> Mapped:
     activity = Activity(
-        row=int(fields.pop("row", 2)), date=day, channel=channel, activity="x", status=status, **fields
-    )  # type: ignore[arg-type]
-    return Mapped(activity, goal, Source("cell"), Principle.CONNECTION, Source("cell"))  # type: ignore[arg-type]
+        row=row,
+        date=day,
+        channel=channel,
+        activity="x",
+        status=status,
+        cost=cost,
+        metrics={} if metrics is None else metrics,
+        decision=decision,
+        initiative=initiative,
+        stage=stage,
+    )
+    return Mapped(activity, goal, Source("cell"), Principle.CONNECTION, Source("cell"))
 
 
 def test_compounding_trend_is_cumulative_and_notices_a_pause_while_improving() -> None:
@@ -40,7 +60,8 @@ def test_compounding_trend_is_cumulative_and_notices_a_pause_while_improving() -
     seo, content = compounding_trends(by_month, "2026-10", (Channel.SEO, Channel.CONTENT), {})
     assert [entry.cumulative_cost for entry in seo.months] == [300, 600, 600]
     assert [entry.cumulative_results for entry in seo.months] == [1, 6, 6]
-    assert seo.months[1].cost_per_result == Decimal(600) / 6 < seo.months[0].cost_per_result  # type: ignore[operator]
+    first = seo.months[0].cost_per_result
+    assert first is not None and seo.months[1].cost_per_result == Decimal(600) / 6 < first
     assert seo.paused and seo.cost_per_result_falling and not content.paused
     assert [row.activity.channel for row in content.maturing] == [Channel.CONTENT]  # done, no leads yet
     figures = month_figures(by_month["2026-10"], [], "2026-10")

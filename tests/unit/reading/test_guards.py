@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import struct
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -213,7 +214,7 @@ def workbook_stream(xls: Path) -> bytes:
 @pytest.mark.parametrize("stray", [False, True])
 def test_xls_read_from_a_mini_stream(tmp_path: Path, stray: bool) -> None:
     """A Workbook stream under 4096 bytes is kept in the compound file's mini stream; read it there too."""
-    rows: list[list[object]] = [HEADERS, *ROWS]
+    rows: list[Sequence[object]] = [HEADERS, *ROWS]
     plain = make_xls(tmp_path / "plain.xls", {"Activities": rows})
     if stray:
         import xlwt
@@ -246,7 +247,8 @@ def test_xls_stray_cell_on_another_sheet_costs_nothing(tmp_path: Path) -> None:
     notes.write(0, 0, "note")
     notes.write(65_535, 255, "far")
     activities = book.add_sheet("Activities")
-    for r, values in enumerate([HEADERS, ["2026-10-05", "SEO", "Keyword research", 120.5]]):
+    rows: list[Sequence[object]] = [HEADERS, ["2026-10-05", "SEO", "Keyword research", 120.5]]
+    for r, values in enumerate(rows):
         for c, value in enumerate(values):
             activities.write(r, c, value)
     path = tmp_path / "two.xls"
@@ -270,7 +272,11 @@ def test_xls_with_a_broken_sector_chain_is_named_as_damaged(tmp_path: Path) -> N
 
 @pytest.mark.parametrize("kind", ["xlsx", "xls", "ods"])
 def test_more_sheets_than_the_limit_are_refused(tmp_path: Path, kind: str) -> None:
-    sheets = {"Activities": [HEADERS, *ROWS], "Goals": [["ID"], ["G1"]], "Notes": [["a note"]]}
+    sheets: dict[str, Sequence[Sequence[object]]] = {
+        "Activities": [HEADERS, *ROWS],
+        "Goals": [["ID"], ["G1"]],
+        "Notes": [["a note"]],
+    }
     if kind == "xlsx":
         path = write_parts(tmp_path / "book.xlsx", xlsx_parts(list(sheets.items())))
     elif kind == "xls":

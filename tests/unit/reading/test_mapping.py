@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from pathlib import Path
 
 from reportgen.base.config import Config, parse_config
@@ -17,7 +18,7 @@ OCT = dt.date(2026, 10, 1)
 
 
 def mapped(
-    tmp_path: Path, rows: list[list[object]], rules: list[list[object]], config: Config
+    tmp_path: Path, rows: Sequence[Sequence[object]], rules: Sequence[Sequence[object]], config: Config
 ) -> list[Mapped]:
     path = make_workbook(
         tmp_path,

@@ -46,7 +46,7 @@ def test_chinese_headers_statuses_and_channels(tmp_path: Path) -> None:
         "决策依据",
         "复盘",
     ]
-    rows = [
+    rows: list[list[object]] = [
         [
             dt.date(2026, 10, 5),
             "公众号",
@@ -91,7 +91,7 @@ def test_canonical_header_beats_synonym_and_budget_is_not_cost(tmp_path: Path) -
 
 
 def test_every_bad_cell_is_a_finding_and_the_rest_still_reads(tmp_path: Path) -> None:
-    rows = [
+    rows: list[list[object]] = [
         [
             dt.date(2026, 10, 1),
             "SEO",
@@ -326,12 +326,12 @@ def test_two_row_header_under_a_merged_group_label(tmp_path: Path) -> None:
 
 
 def test_two_row_header_whose_second_row_names_more_fields(tmp_path: Path) -> None:
+    headers = ["Date", "Channel", "Activity", "Results", None, None, None]
     rows: list[list[object]] = [
-        ["Date", "Channel", "Activity", "Results", None, None, None],
         [None, None, None, "Impressions", "Clicks", "Leads", "Signups"],
         [dt.date(2026, 10, 1), "SEO", "Page", 100, 10, 2, 1],
     ]
-    path = make_workbook(tmp_path, rows, rows.pop(0), title="Northwind — Ops log")
+    path = make_workbook(tmp_path, rows, headers, title="Northwind — Ops log")
     result = normalized(path)
     assert result.team == "Northwind"
     assert [(a.row, a.channel, a.metrics["clicks"]) for a in result.activities] == [(5, Channel.SEO, 10)]

@@ -23,7 +23,7 @@ from reportgen.reading.workbook import ReadLimits, read_workbook
 from tests.builders import make_workbook
 
 HEADERS = ["Date", "Channel", "Activity", "Cost"]
-ROWS = [
+ROWS: list[list[object]] = [
     [dt.date(2026, 10, 5), "SEO", "Keyword research", 120.5],
     [dt.date(2026, 10, 6), "SEM", "Brand campaign", 80],
 ]
@@ -227,7 +227,8 @@ def test_table_away_from_a1_keeps_sheet_positions(tmp_path: Path) -> None:
     sheet = book.active
     assert sheet is not None
     sheet.title = "Activities"
-    for offset, row in enumerate([HEADERS, *ROWS]):
+    table_rows: list[Sequence[object]] = [HEADERS, *ROWS]
+    for offset, row in enumerate(table_rows):
         for col, value in enumerate(row):
             sheet.cell(row=4 + offset, column=3 + col, value=value)
     path = tmp_path / "book.xlsx"
@@ -242,7 +243,8 @@ def test_table_away_from_a1_keeps_sheet_positions(tmp_path: Path) -> None:
 
 
 def test_blank_rows_inside_the_table_keep_their_row_numbers(tmp_path: Path) -> None:
-    path = make_workbook(tmp_path, [ROWS[0], [], [], ROWS[1]], HEADERS)
+    rows: list[list[object]] = [ROWS[0], [], [], ROWS[1]]
+    path = make_workbook(tmp_path, rows, HEADERS)
     table = read_workbook(path).activities
     assert table.row_numbers == [1, 2, 3, 4, 5]
     assert all(value == "" for value in table.rows[2])
@@ -253,7 +255,7 @@ def test_blank_rows_inside_the_table_keep_their_row_numbers(tmp_path: Path) -> N
 
 
 def test_values_come_back_typed(tmp_path: Path) -> None:
-    rows = [
+    rows: list[list[object]] = [
         [dt.date(2026, 10, 5), "SEO", "Post", 1200.5, dt.datetime(2026, 10, 6, 14, 30), True],
         [dt.date(2026, 10, 6), "SEM", "Ads", 80, None, "¥1,200.50"],
         ["2026/10/5", "活动", "线下沙龙", "1200元", "", ""],

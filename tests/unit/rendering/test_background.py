@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -34,7 +35,15 @@ def test_a_failing_step_is_raised_in_the_parent_with_its_cause() -> None:
 def test_without_fork_the_steps_run_in_this_process_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(background.multiprocessing, "get_all_start_methods", lambda: ["spawn"])
     calls: list[str] = []
-    job = Background({"a": lambda: calls.append("a") or os.getpid(), "b": lambda: calls.append("b") or 2})
+
+    def step(name: str, value: Callable[[], int]) -> Callable[[], int]:
+        def run() -> int:
+            calls.append(name)
+            return value()  # os.getpid: the pid of the process the step runs in
+
+        return run
+
+    job = Background({"a": step("a", os.getpid), "b": step("b", lambda: 2)})
     assert calls == []
     assert job.get("a") == os.getpid()
     assert calls == ["a"]
