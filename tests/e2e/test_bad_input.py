@@ -881,6 +881,8 @@ def test_macro_enabled_workbook_gets_its_review_and_its_macros_are_not_run(tmp_p
     assert len(notes) == 1 and notes[0]["severity"] == "info" and "never runs them" in notes[0]["message"]
     expected = figures_of(tmp_path, plain)
     expected.pop("findings")
+    for document in (figures, expected):  # the note is the one finding more: the quality claim counts it
+        document["claims"] = [claim for claim in document["claims"] if claim["code"] != "quality"]
     assert figures == expected
 
 
