@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from reportgen.base.catalogue import catalogue
+from reportgen.base.catalogue import catalogue, language
 from reportgen.base.config import load_config
 from reportgen.base.errors import BatchIncomplete, ExitCode, InputError
 from reportgen.delivery.dispatch import check_can_send
@@ -54,7 +54,7 @@ def run_batch(options: BatchOptions) -> None:
     if options.queue:  # no url, no extra, or a Redis that does not answer: said before anything is built
         client = QueueClient(load_config(options.config_path, options.workbooks[0]).queue)
         client.check()
-    words = catalogue(lang or "en")
+    words = catalogue(language(lang))
     try:
         options.out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -91,7 +91,7 @@ def run_batch(options: BatchOptions) -> None:
         task = progress.add_task(words.text("batch.progress"), total=len(planned), counts="")
         if client is None:
             outcomes = run_jobs(
-                planned, options.workers, lang or "en", on_done=lambda outcome: progress.advance(task)
+                planned, options.workers, language(lang), on_done=lambda outcome: progress.advance(task)
             )
         else:
 
@@ -100,7 +100,7 @@ def run_batch(options: BatchOptions) -> None:
                                     running=state.running)  # fmt: skip
                 progress.update(task, completed=state.done + state.failed, counts=counts)
 
-            outcomes = run_queued_jobs(planned, client, lang or "en", on_progress=show)
+            outcomes = run_queued_jobs(planned, client, language(lang), on_progress=show)
     table = Table(title=words.text("batch.title", total=len(outcomes)), title_justify="left")
     for column in ("workbook", "team", "month", "status", "findings", "output"):
         table.add_column(words.text(f"batch.col_{column}"), overflow="fold")

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from reportgen.base.catalogue import catalogue
+from reportgen.base.catalogue import catalogue, language
 from reportgen.base.config import Config, ScheduleSettings, load_config
 from reportgen.base.errors import ReportgenError, UsageError
 from reportgen.base.states import RunState
@@ -106,7 +106,7 @@ class Service:
 
     @property
     def lang(self) -> str:
-        return self.config.email.language or "en"
+        return language(self.config.email.language)
 
     @property
     def words(self) -> Any:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from reportgen.base.catalogue import catalogue
+from reportgen.base.catalogue import catalogue, language
 from reportgen.base.errors import InputError
 from reportgen.base.files import fitted_stem, name_limit, write_atomic
 from reportgen.pipeline.jobs import FAILED, NOT_SENT, SENT, Job, Outcome, run_jobs
@@ -169,7 +169,7 @@ class Watcher:
 
     def __init__(self, options: WatchOptions, log: Callable[[str], None]) -> None:
         self.options = options
-        self.words = catalogue(options.lang or "en")
+        self.words = catalogue(language(options.lang))
         self.log_line = log
         self.state = StateStore(options.inbox / STATE_NAME)
         self.settler = Settler(options.settle)
@@ -279,7 +279,7 @@ class Watcher:
             lang=self.options.lang,
             email=self.options.email,
         )
-        (outcome,) = run_jobs([job], 1, self.options.lang or "en")
+        (outcome,) = run_jobs([job], 1, language(self.options.lang))
         self.state.record(path.name, digest, outcome.status, outcome.pdf)
         moved = self._move(path, "failed" if outcome.status == FAILED else "done")
         kept = moved or path  # a workbook that could not be moved stays where it is, and is not built again

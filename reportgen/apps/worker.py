@@ -17,7 +17,7 @@ import socket
 from collections.abc import Callable
 from typing import Any
 
-from reportgen.base.catalogue import catalogue
+from reportgen.base.catalogue import catalogue, language
 from reportgen.base.config import Config
 from reportgen.pipeline.jobs import PRELOAD
 from reportgen.queue.app import QUEUE_NAME, celery_app
@@ -59,7 +59,7 @@ def run_worker(config: Config, concurrency: int, say: Callable[[str], None] = pr
     ):
         reportgen_logger.setLevel(logging.INFO)  # a service: a line per task unless --quiet
     name = worker_name()
-    words = catalogue(config.email.language or "en")
+    words = catalogue(language(config.email.language))
     worker = app.Worker(
         hostname=name,
         concurrency=concurrency,

@@ -9,9 +9,20 @@ import tomllib
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, Literal, cast
 
-LANGUAGES = ("en", "zh")
+Lang = Literal["en", "zh"]
+LANGUAGES: tuple[str, ...] = ("en", "zh")
+DEFAULT_LANG: Lang = "en"
+
+
+def language(*choices: str | None) -> Lang:
+    """The first of `choices` that is a language reportgen speaks, else English: the one fallback rule for
+    the command line's --lang, a config's `[email] language`, a workbook's headers and a job's setting."""
+    for choice in choices:
+        if choice in LANGUAGES:
+            return cast(Lang, choice)
+    return DEFAULT_LANG
 
 
 @dataclass(frozen=True, slots=True)

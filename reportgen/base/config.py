@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from reportgen.base import vocab
+from reportgen.base.catalogue import LANGUAGES
 from reportgen.base.channels import COMPOUNDING as DEFAULT_COMPOUNDING
 from reportgen.base.errors import InputError
 from reportgen.base.model import METRICS, Channel, Principle
@@ -502,8 +503,8 @@ def parse_email(table: dict[str, Any], path: Path | None) -> EmailSettings:
     if security not in SECURITIES:
         raise _wrong(path, "email.security", texts["security"], "one_of", values=SECURITIES)
     language = texts["language"].strip() if texts["language"] else None
-    if language is not None and language not in ("en", "zh"):
-        raise _wrong(path, "email.language", language, "one_of", values=("en", "zh"))
+    if language is not None and language not in LANGUAGES:
+        raise _wrong(path, "email.language", language, "one_of", values=LANGUAGES)
     for key in ("sender", "reply_to"):
         if texts[key] is not None and parse_address(texts[key] or "") is None:
             raise _wrong(path, f"email.{key}", texts[key], "address")

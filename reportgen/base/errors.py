@@ -7,7 +7,7 @@ from enum import IntEnum
 from pathlib import Path
 from typing import Any
 
-from reportgen.base.catalogue import Catalogue, catalogue
+from reportgen.base.catalogue import Catalogue, catalogue, language
 
 
 class ExitCode(IntEnum):
@@ -69,7 +69,7 @@ class InputError(ReportgenError):
         super().__init__(self.message("en"))
 
     def message(self, lang: str | None = None) -> str:
-        words = catalogue(lang or self.lang or "en")
+        words = catalogue(language(lang, self.lang))
         params = joined_lists(self.params, words)
         if "expect" in params:
             params["expected"] = words.text(f"expect.{params.pop('expect')}", **params)
@@ -95,7 +95,7 @@ class UsageError(ReportgenError):
         super().__init__(self.message())
 
     def message(self, lang: str | None = None) -> str:
-        return catalogue(lang or "en").text(f"usage.{self.code}", **self.params)
+        return catalogue(language(lang)).text(f"usage.{self.code}", **self.params)
 
 
 class DeliveryError(ReportgenError):
@@ -125,14 +125,14 @@ class DeliveryError(ReportgenError):
         super().__init__(self.message("en"))
 
     def message(self, lang: str | None = None) -> str:
-        words = catalogue(lang or self.lang or "en")
+        words = catalogue(language(lang, self.lang))
         if self.pdf_path is None:
             return self.reason(lang)
         return self.reason(lang) + "\n" + words.text("delivery.kept", path=str(self.pdf_path))
 
     def reason(self, lang: str | None = None) -> str:
         """What went wrong and each refused address, without where the PDF is (serve offers its download)."""
-        words = catalogue(lang or self.lang or "en")
+        words = catalogue(language(lang, self.lang))
         params = joined_lists(self.params, words)
         lines = [words.text(f"delivery.{self.stage}", reply=self.server_reply or "", **params)]
         lines += [words.text("delivery.refused_address", address=a, reply=r) for a, r in self.refused.items()]
@@ -149,7 +149,7 @@ class BatchIncomplete(ReportgenError):
 
     def message(self, lang: str | None = None) -> str:
         code = "batch.summary_failed" if self.exit_code == ExitCode.BAD_INPUT else "batch.summary_not_sent"
-        return catalogue(lang or "en").text(code, **self.counts)
+        return catalogue(language(lang)).text(code, **self.counts)
 
 
 class ArchiveError(ReportgenError):
@@ -167,7 +167,7 @@ class ArchiveError(ReportgenError):
         super().__init__(self.message("en"))
 
     def message(self, lang: str | None = None) -> str:
-        words = catalogue(lang or "en")
+        words = catalogue(language(lang))
         lines = [words.text(f"archive.{self.code}", archive=self.archive, detail=self.detail)]
         lines += [words.text("archive.kept", path=str(path)) for path in self.kept]
         return "\n".join(lines)
@@ -191,7 +191,7 @@ class QueueError(ReportgenError):
         super().__init__(self.message("en"))
 
     def message(self, lang: str | None = None) -> str:
-        words = catalogue(lang or "en")
+        words = catalogue(language(lang))
         return words.text(f"queue.{self.code}", url=self.url, detail=self.detail, **self.params)
 
 

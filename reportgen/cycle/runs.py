@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reportgen.archive.records import ApprovalRecord, RunRecord
-from reportgen.base.catalogue import catalogue
+from reportgen.base.catalogue import catalogue, language
 from reportgen.base.config import Config, EmailSettings, ScheduleSettings
 from reportgen.base.errors import DeliveryError, ExitCode, InputError, RemoteError, ReportgenError
 from reportgen.base.states import ApprovalState, RunState
@@ -159,7 +159,7 @@ def _last_months_workbook(archive: Archive, team: Team, month: str) -> str | Non
 
 
 def _language(config: Config) -> str:
-    return config.email.language or "en"
+    return language(config.email.language)
 
 
 def _remind(

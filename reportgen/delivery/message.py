@@ -16,7 +16,7 @@ from email.utils import formatdate, make_msgid
 from pathlib import Path
 from typing import Any
 
-from reportgen.base.catalogue import catalogue
+from reportgen.base.catalogue import catalogue, language
 from reportgen.base.config import EmailSettings, parse_address
 from reportgen.base.errors import InputError, UsageError
 from reportgen.rendering.templates import environment
@@ -146,8 +146,7 @@ def compose_message(
     data = _read_pdf(pdf_path)
     summary = read_summary(data)
     mail = summary["mail"] if summary else {}
-    lang = settings.language or (summary.get("lang") if summary else None) or "en"
-    lang = lang if lang in ("en", "zh") else "en"
+    lang = language(settings.language, summary.get("lang") if summary else None)
     words = catalogue(lang)
     team = clean_header_text(mail.get("team") or pdf_path.stem)
     month = clean_header_text(mail.get("month_label") or "")

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from reportgen.base.catalogue import catalogue
+from reportgen.base.catalogue import catalogue, language
 from reportgen.base.config import Config, find_config, load_config
 from reportgen.base.errors import DeliveryError, InputError, QueueError, ReportgenError
 from reportgen.base.files import write_atomic
@@ -196,8 +196,8 @@ def _built(job: Job, waiting: _Pending, answer: Answer, started: float) -> tuple
         seconds=time.perf_counter() - started,
     )
     if result.archive_problem is not None:  # built and written, but not recorded: as a local build says
-        kept = catalogue(job.lang or "en").text("archive.kept", path=str(pdf))
-        problem = result.archive_problem.get(job.lang or "en", "")
+        kept = catalogue(language(job.lang)).text("archive.kept", path=str(pdf))
+        problem = result.archive_problem.get(language(job.lang), "")
         return Outcome(job.workbook, FAILED, message=f"{problem}\n{kept}", pdf=pdf), None
     if not job.email:
         return outcome, None

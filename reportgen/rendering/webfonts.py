@@ -27,6 +27,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from reportgen.base.catalogue import LANGUAGES
 from reportgen.base.files import data_uri
 from reportgen.rendering.pdf import FONTS, drawable_codepoints, font_bytes
 from reportgen.rendering.templates import templates_folder
@@ -276,7 +277,7 @@ def svg_with_fonts(svg: bytes) -> bytes:
 def interface_text() -> str:
     """Every character serve's page can say on its own: both catalogues and the web templates."""
     messages = resources.files("reportgen").joinpath("messages")
-    parts = [messages.joinpath(f"{lang}.toml").read_text("utf-8") for lang in ("en", "zh")]
+    parts = [messages.joinpath(f"{lang}.toml").read_text("utf-8") for lang in LANGUAGES]
     web = templates_folder() / "web"
     parts += [
         path.read_text("utf-8") for path in sorted(web.iterdir()) if path.suffix in (".html", ".css", ".js")

@@ -12,7 +12,7 @@ from reportgen.apps.cli.listing import summary
 from reportgen.apps.cli.options import config_option, lang_option, opened_archive, parse_month
 from reportgen.apps.history import print_history, print_versions
 from reportgen.apps.schedule import list_lines, next_lines, run_now, run_service, schedule_of
-from reportgen.base.catalogue import catalogue
+from reportgen.base.catalogue import catalogue, language
 from reportgen.base.config import load_config
 from reportgen.cycle.runs import approve as approve_draft
 from reportgen.cycle.runs import reject as reject_draft
@@ -38,7 +38,7 @@ def history(
         return
     config = load_config(config_path, None)
     with opened_archive(config) as archive:
-        print_history(archive, team, parse_month(month), as_json, lang or "en")
+        print_history(archive, team, parse_month(month), as_json, language(lang))
 
 
 @history.command("show")
@@ -50,7 +50,7 @@ def history_show(team: str, month: str, config_path: Path | None, lang: str | No
     """The versions of one review and what was sent when."""
     config = load_config(config_path, None)
     with opened_archive(config) as archive:
-        print_versions(archive, team, parse_month(month) or month, lang or "en")
+        print_versions(archive, team, parse_month(month) or month, language(lang))
 
 
 @click.group(
@@ -79,7 +79,7 @@ def schedule_next(config_path: Path | None, lang: str | None) -> None:
     config = load_config(config_path, None)
     schedule_of(config)
     with opened_archive(config) as archive:
-        lines = next_lines(archive, config, dt.datetime.now(dt.UTC), lang or config.email.language or "en")
+        lines = next_lines(archive, config, dt.datetime.now(dt.UTC), language(lang, config.email.language))
     for line in lines:
         click.echo(line)
 
@@ -92,7 +92,7 @@ def schedule_list(config_path: Path | None, lang: str | None) -> None:
     config = load_config(config_path, None)
     schedule_of(config)
     with opened_archive(config) as archive:
-        lines = list_lines(archive, config, lang or config.email.language or "en")
+        lines = list_lines(archive, config, language(lang, config.email.language))
     for line in lines:
         click.echo(line)
 
@@ -106,7 +106,7 @@ def schedule_run_now(team: str, config_path: Path | None) -> None:
     schedule_of(config)
     with opened_archive(config) as archive:
         run_now(archive, config, team, dt.datetime.now(dt.UTC))
-        for line in next_lines(archive, config, dt.datetime.now(dt.UTC), config.email.language or "en"):
+        for line in next_lines(archive, config, dt.datetime.now(dt.UTC), language(config.email.language)):
             click.echo(line)
 
 
@@ -119,7 +119,7 @@ def approve(team: str, month: str, config_path: Path | None) -> None:
     config = load_config(config_path, None)
     with opened_archive(config) as archive:
         result = approve_draft(archive, config, team, parse_month(month) or month)
-    words = catalogue(config.email.language or "en")
+    words = catalogue(language(config.email.language))
     click.echo(words.text("cycle.approved", team=team, month=month, count=len(result.receipt.accepted)))
 
 
@@ -133,4 +133,4 @@ def reject(team: str, month: str, reason: str, config_path: Path | None) -> None
     config = load_config(config_path, None)
     with opened_archive(config) as archive:
         reject_draft(archive, team, parse_month(month) or month, reason)
-    click.echo(catalogue(config.email.language or "en").text("cycle.rejected", team=team, month=month))
+    click.echo(catalogue(language(config.email.language)).text("cycle.rejected", team=team, month=month))

@@ -19,6 +19,7 @@ import click
 
 from reportgen import __version__
 from reportgen.apps.cli.listing import COMMANDS
+from reportgen.base.catalogue import language
 from reportgen.base.errors import ExitCode, ReportgenError, UsageError
 
 LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"
@@ -91,9 +92,9 @@ def cli(debug: bool, verbose: int, quiet: bool) -> None:
 def _language_of(argv: Sequence[str]) -> str | None:
     for index, arg in enumerate(argv):
         if arg == "--lang" and index + 1 < len(argv):
-            return argv[index + 1] if argv[index + 1] in ("en", "zh") else "en"
+            return language(argv[index + 1])
         if arg.startswith("--lang="):
-            return arg.split("=", 1)[1] if arg.split("=", 1)[1] in ("en", "zh") else "en"
+            return language(arg.split("=", 1)[1])
     return None
 
 

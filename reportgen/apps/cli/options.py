@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from reportgen.base.catalogue import LANGUAGES
 from reportgen.base.config import Config
 from reportgen.base.errors import UsageError
 
@@ -22,7 +23,7 @@ config_option = click.option(
     "--config", "config_path", type=click.Path(path_type=Path), help="reportgen.toml to use (default: found)."
 )
 as_of_option = click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="Review date (default: today).")
-lang_option = click.option("--lang", type=click.Choice(["en", "zh"]), help="Language (default: the sheet's).")
+lang_option = click.option("--lang", type=click.Choice(LANGUAGES), help="Language (default: the sheet's).")
 
 
 def parse_as_of(value: str | None) -> dt.date:

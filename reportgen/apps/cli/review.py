@@ -19,7 +19,7 @@ from reportgen.apps.cli.options import (
     workbook_argument,
 )
 from reportgen.apps.starter import starter_config, starter_workbook
-from reportgen.base.catalogue import catalogue
+from reportgen.base.catalogue import LANGUAGES, catalogue, language
 from reportgen.base.config import CONFIG_NAME, load_config
 from reportgen.base.errors import InputError, UsageError
 from reportgen.base.files import write_atomic
@@ -240,7 +240,7 @@ def send(
     """Mail a review PDF: KPI cards and takeaways in the body, the PDF attached; exit 3 if not delivered.
     Each address gets one PDF once: a repeat is refused with when it was sent, unless --resend."""
     config = load_config(config_path, report)
-    lang = config.email.language or "en"
+    lang = language(config.email.language)
     if eml_path is not None:
         message = compose_message(report, config.email, to=to or None, cc=cc or None, subject=subject)
         write_atomic(eml_path, message.as_bytes())
@@ -265,7 +265,7 @@ def send(
 @click.argument("output", type=click.Path(path_type=Path))
 @click.option(
     "--lang",
-    type=click.Choice(["en", "zh"]),
+    type=click.Choice(LANGUAGES),
     default="en",
     show_default=True,
     help="Language of the sheets, headers, dropdowns and examples.",

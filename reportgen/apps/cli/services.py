@@ -13,6 +13,7 @@ from reportgen.apps.cli.listing import summary
 from reportgen.apps.cli.options import as_of_option, config_option, lang_option, parse_as_of, parse_month
 from reportgen.apps.watch import Watcher, WatchOptions
 from reportgen.apps.worker import print_status, run_worker
+from reportgen.base.catalogue import language
 from reportgen.base.config import load_config
 from reportgen.base.errors import InputError, UsageError
 from reportgen.delivery.dispatch import check_can_send
@@ -163,4 +164,4 @@ def queue() -> None:
 def queue_status(config_path: Path | None, lang: str | None) -> None:
     """The workers, the tasks waiting and running, and the latest failures with their reason."""
     config = load_config(config_path, None)
-    print_status(config, lang or config.email.language or "en", lambda line: click.echo(line))
+    print_status(config, language(lang, config.email.language), lambda line: click.echo(line))

@@ -7,7 +7,7 @@ import string
 from pathlib import Path
 
 from reportgen.base import vocab
-from reportgen.base.catalogue import LANGUAGES, catalogue
+from reportgen.base.catalogue import LANGUAGES, catalogue, language
 from reportgen.base.errors import InputError
 from reportgen.base.model import Channel
 
@@ -91,3 +91,10 @@ def test_error_messages_are_built_in_the_language_of_the_error() -> None:
         InputError("book.xlsx", "missing").message()
         == "book.xlsx: no such file. Check the path and the file name."
     )
+
+
+def test_one_fallback_rule_for_the_language() -> None:
+    """The first choice reportgen speaks wins; nothing usable is English, whatever the call site."""
+    assert language("zh", "en") == "zh"
+    assert language(None, "", "fr", "zh") == "zh"
+    assert language(None) == language() == language("de") == "en"
