@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
-import pytest
 
 from reportgen.base.config import ArchiveSettings, Config
 from reportgen.figures.review import Review
@@ -21,7 +20,6 @@ from reportgen.pipeline.build import build_to_files
 from tests.claim_oracle import claims_by_activity
 from tests.commands import run
 from tests.e2e.test_archive import AS_OF, ROOT, pages, words
-from tests.servers import PostgresCluster
 
 MONTHS = ("2026-08", "2026-09", "2026-10")
 MONTH_KEYS = (
@@ -36,14 +34,6 @@ MONTH_KEYS = (
     "channels",
     "owners",
 )
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def archive_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'archive.sqlite3'}"
-    cluster: PostgresCluster = request.getfixturevalue("postgres")
-    return cluster.new_database()
 
 
 def row_month(value: object) -> str | None:

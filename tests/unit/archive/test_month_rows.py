@@ -21,21 +21,15 @@ from reportgen.base.model import Status
 from reportgen.pipeline.archiving import archived_rows
 from reportgen.pipeline.build import build_review, check_workbook
 from reportgen.wording.documents import dumps, figures_document
-from tests.servers import PostgresCluster
 
 ROOT = Path(__file__).resolve().parents[3]
 AS_OF = dt.date(2026, 11, 3)
 NOW = dt.datetime(2026, 11, 3, 9, 0, tzinfo=dt.UTC)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def archive(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Archive]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'archive.sqlite3'}"
-    else:
-        cluster: PostgresCluster = request.getfixturevalue("postgres")
-        url = cluster.new_database()
-    opened = open_archive(ArchiveSettings(url=url), clock=lambda: NOW)
+@pytest.fixture
+def archive(archive_url: str) -> Iterator[Archive]:
+    opened = open_archive(ArchiveSettings(url=archive_url), clock=lambda: NOW)
     yield opened
     opened.close()
 

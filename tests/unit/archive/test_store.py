@@ -22,17 +22,14 @@ from reportgen.archive.store import Archive, address_key, open_archive
 from reportgen.base.config import ArchiveSettings
 from reportgen.base.errors import ArchiveError, ExitCode
 from reportgen.wording.documents import dumps
-from tests.servers import PostgresCluster, free_port
+from tests.servers import free_port
 
 NOW = dt.datetime(2026, 11, 3, 9, 0, tzinfo=dt.UTC)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'archive.sqlite3'}"
-    cluster: PostgresCluster = request.getfixturevalue("postgres")
-    return cluster.new_database()
+@pytest.fixture
+def url(archive_url: str) -> str:
+    return archive_url
 
 
 @pytest.fixture
