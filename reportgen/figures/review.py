@@ -53,6 +53,7 @@ class Review:
     findings_elsewhere: int = 0  # findings on other months' rows: counted, never this month's problem
     next_done: int = 0  # next month's activities already done when the review is built
     compounding: tuple[Channel, ...] = ()  # the channels whose value accumulates (config `compounding`)
+    months: dict[str, list[Mapped]] = field(default_factory=dict)  # every month's rows, archive's included
 
 
 def team_name(checked: Checked, configured: str | None) -> str:

@@ -90,11 +90,9 @@ class ArchiveContext:
         if self.archive is None:
             return
         months = [shift_month(month, offset) for offset in range(-(TREND_MONTHS - 1), 1)]
-        missing = [
-            each
-            for each in (shift_month(month, -offset) for offset in range(1, EARLIER_MONTHS + 1))
-            if each not in workbook_months
-        ]
+        # every earlier month the archive has: it stands in for a month the workbook lacks or has kept only
+        # part of (build.months_with_archive decides)
+        missing = [shift_month(month, -offset) for offset in range(1, EARLIER_MONTHS + 1)]
         try:
             self.plan = self.archive.plan_version(self.team, month, self.workbook_sha256)
             self.archived = {
@@ -116,9 +114,14 @@ def with_trends(review: Review, archived: dict[str, MonthKpis]) -> Review:
     """The review with its twelve months of headline KPIs; a past month the archive reported differently is
     an "easily overlooked" item of section 1."""
     checked = review.checked
-    trends = kpi_trends(
-        review.month, rows_by_month(checked.rows), checked.goals, archived, headline_result(review.current)
-    )
+    # the workbook's own months; a month the archive stood in for is the archive's (its review's figures)
+    ours = {id(row) for row in checked.rows}
+    months = {
+        month: rows
+        for month, rows in (review.months or rows_by_month(checked.rows)).items()
+        if all(id(row) in ours for row in rows)
+    }
+    trends = kpi_trends(review.month, months, checked.goals, archived, headline_result(review.current))
     overlooked = dict(review.overlooked)
     overlooked[Principle.CONNECTION] = [*overlooked[Principle.CONNECTION], *disagreement_items(trends)]
     return dataclasses.replace(review, kpi_trends=trends, overlooked=overlooked)

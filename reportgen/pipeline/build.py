@@ -119,6 +119,38 @@ def mark_unreadable(
             row.activity.unreadable = frozenset(bad[row.activity.row])
 
 
+def months_with_archive(
+    rows: Sequence[Mapped], earlier: Sequence[Mapped], month: str
+) -> tuple[dict[str, list[Mapped]], list[Mapped]]:
+    """Each month's rows, and every row in order (for the initiatives' ladders), for a review of `month`.
+    A month before it that the workbook no longer has, or of which it kept fewer rows than that month's
+    review had (a log trimmed but for a stray row), is the archive's rows, with the workbook's own version of
+    a row both have and any row only the workbook has; a month the workbook has whole is the workbook's."""
+    ours = rows_by_month(rows)
+    theirs = rows_by_month(row for row in earlier if row.activity.month < month)
+    by_month = dict(ours)
+    replaced: list[Mapped] = []
+    for each in sorted(theirs):
+        archived, own = theirs[each], ours.get(each, [])
+        if len(archived) <= len(own):
+            continue
+        mine = {_identity(row): row for row in own}
+        merged = [mine.pop(_identity(row), row) for row in archived]
+        by_month[each] = [*merged, *mine.values()]
+        replaced.extend(by_month[each])
+    taken = {id(row) for row in replaced}
+    months = {row.activity.month for row in replaced}
+    return by_month, [
+        *replaced,
+        *(row for row in rows if row.activity.month not in months and id(row) not in taken),
+    ]
+
+
+def _identity(row: Mapped) -> tuple[object, ...]:
+    """A row as the reader knows it, whatever its sheet row: its day, channel and activity."""
+    return (row.activity.date, row.activity.channel, " ".join(row.activity.activity.split()).casefold())
+
+
 def build_review(
     checked: Checked,
     month: str | None,
@@ -128,16 +160,15 @@ def build_review(
     earlier: Sequence[Mapped] = (),
 ) -> Review:
     """Figures for the chosen month (default: docs/cli.md's) and the month before, then what is easily
-    overlooked. `earlier` are rows of months the workbook no longer has, as the archive kept them: they stand
-    in for those months (the previous month's figures, an initiative's earlier stages), never for a month the
-    workbook has."""
+    overlooked. `earlier` are the rows of earlier months as the archive kept them (their latest reviews):
+    see `months_with_archive` for when they stand in for the workbook's."""
     started = time.perf_counter()
     config = config or Config()
     chosen = month or default_month(checked.rows, as_of)
     by_month = rows_by_month(checked.rows)
-    kept = [row for row in earlier if row.activity.month not in by_month]
-    all_rows = [*kept, *checked.rows]
-    by_month = {**rows_by_month(kept), **by_month}
+    all_rows = list(checked.rows)
+    if chosen is not None:
+        by_month, all_rows = months_with_archive(checked.rows, earlier, chosen)
     if chosen is None:
         raise InputError(
             checked.workbook,
@@ -187,6 +218,7 @@ def build_review(
         findings=findings,
         findings_elsewhere=elsewhere,
         compounding=tuple(config.compounding_channels),
+        months=by_month,
     )
     logger.info(
         "figures: %.2f s (%s: %d activities, %d easily overlooked)",

@@ -181,7 +181,8 @@ def build(
         import_renderer_early(workbook)
         # a build that fails early may still be importing WeasyPrint in a thread: it ends before the process
         click.get_current_context().call_on_close(renderer_imported)
-    opened = open_for_build(config.archive) if not no_pdf else None
+    # the archive even without a PDF: it holds the months a trimmed workbook lacks (nothing is recorded)
+    opened = open_for_build(config.archive)
     built = build_to_files(
         workbook,
         config,
