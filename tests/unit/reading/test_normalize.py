@@ -423,7 +423,7 @@ def test_input_errors_after_the_header_speak_the_sheet_language(tmp_path: Path) 
     assert error.value.lang == "zh"
     assert error.value.message() == (
         f"{path}，工作表 活动，单元格 A1：表头缺少 Activity / 活动 列。"
-        "请添加该列（可用列名见 README 的列名表）。"
+        "请添加该列（可用列名见 docs/workbook.md）。"
     )
     assert error.value.message("en").startswith(f"{path}, sheet 活动, cell A1: the header row has no column")
 
