@@ -246,26 +246,15 @@ class Archive:
         """The headline figures of each month asked for that the archive has: the newest build of its newest
         version (a revision replaces what it revised)."""
         with self._reading() as connection:
-            rows = connection.execute(
-                sa.select(reviews.c.month, builds.c.kpis)
-                .join(builds, builds.c.review_id == reviews.c.id)
-                .where(reviews.c.team == team, reviews.c.month.in_(list(months)))
-                .order_by(reviews.c.month, reviews.c.version, builds.c.id)
-            ).all()
-        return {row.month: dict(row.kpis) for row in rows}  # later rows (newer) win
+            kpis = _newest_by_month(connection, team, months, builds.c.kpis)
+        return {month: dict(value) for month, value in kpis.items()}
 
     def month_rows(self, team: str, months: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
         """The activity rows of each month asked for that the archive has, as its figures document listed
         them: those of the newest build of its newest version (like `month_kpis`). Only that build's figures
         are read and unpacked."""
         with self._reading() as connection:
-            latest = connection.execute(
-                sa.select(reviews.c.month, builds.c.id)
-                .join(builds, builds.c.review_id == reviews.c.id)
-                .where(reviews.c.team == team, reviews.c.month.in_(list(months)))
-                .order_by(reviews.c.month, reviews.c.version, builds.c.id)
-            ).all()
-            chosen = {row.month: row.id for row in latest}  # later rows (newer) win
+            chosen: dict[str, int] = _newest_by_month(connection, team, months, builds.c.id)
             if not chosen:
                 return {}
             stored = connection.execute(
@@ -670,6 +659,19 @@ class Archive:
 
 
 # --- opening ---
+
+
+def _newest_by_month(
+    connection: Connection, team: str, months: Sequence[str], column: sa.ColumnElement[Any]
+) -> dict[str, Any]:
+    """`column` of the newest build of the newest version of each month asked for that the archive has."""
+    rows = connection.execute(
+        sa.select(reviews.c.month, column.label("value"))
+        .join(builds, builds.c.review_id == reviews.c.id)
+        .where(reviews.c.team == team, reviews.c.month.in_(list(months)))
+        .order_by(reviews.c.month, reviews.c.version, builds.c.id)
+    ).all()
+    return {row.month: row.value for row in rows}  # later rows (newer) win
 
 
 def archive_label(url: sa.URL) -> str:

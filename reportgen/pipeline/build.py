@@ -120,13 +120,13 @@ def mark_unreadable(
 
 
 def months_with_archive(
-    rows: Sequence[Mapped], earlier: Sequence[Mapped], month: str
+    rows: Sequence[Mapped], ours: dict[str, list[Mapped]], earlier: Sequence[Mapped], month: str
 ) -> tuple[dict[str, list[Mapped]], list[Mapped]]:
     """Each month's rows, and every row in order (for the initiatives' ladders), for a review of `month`.
     A month before it that the workbook no longer has, or of which it kept fewer rows than that month's
     review had (a log trimmed but for a stray row), is the archive's rows, with the workbook's own version of
-    a row both have and any row only the workbook has; a month the workbook has whole is the workbook's."""
-    ours = rows_by_month(rows)
+    a row both have and any row only the workbook has; a month the workbook has whole is the workbook's.
+    `ours` is `rows` by month."""
     theirs = rows_by_month(row for row in earlier if row.activity.month < month)
     by_month = dict(ours)
     replaced: list[Mapped] = []
@@ -138,12 +138,8 @@ def months_with_archive(
         merged = [mine.pop(_identity(row), row) for row in archived]
         by_month[each] = [*merged, *mine.values()]
         replaced.extend(by_month[each])
-    taken = {id(row) for row in replaced}
-    months = {row.activity.month for row in replaced}
-    return by_month, [
-        *replaced,
-        *(row for row in rows if row.activity.month not in months and id(row) not in taken),
-    ]
+    months = {row.activity.month for row in replaced}  # their rows are all in `replaced`
+    return by_month, [*replaced, *(row for row in rows if row.activity.month not in months)]
 
 
 def _identity(row: Mapped) -> tuple[object, ...]:
@@ -168,7 +164,7 @@ def build_review(
     by_month = rows_by_month(checked.rows)
     all_rows = list(checked.rows)
     if chosen is not None:
-        by_month, all_rows = months_with_archive(checked.rows, earlier, chosen)
+        by_month, all_rows = months_with_archive(checked.rows, by_month, earlier, chosen)
     if chosen is None:
         raise InputError(
             checked.workbook,
