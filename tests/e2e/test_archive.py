@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from reportgen.base.catalogue import catalogue
 from reportgen.base.errors import ExitCode
-from tests.commands import run
+from tests.commands import cli, run
 from tests.mailserver import HOST, Handler, free_port, smtp_server
 from tests.servers import PostgresCluster
 
@@ -79,12 +79,12 @@ def test_months_built_in_order_feed_the_trend_lines_and_a_changed_past_month_is_
 ) -> None:
     full = sample_copy(tmp_path)
     for month in ("2026-08", "2026-09", "2026-10"):
-        result = run("build", full, "--month", month, "--as-of", AS_OF, "-o", tmp_path / f"{month}.pdf")
+        result = cli("build", full, "--month", month, "--as-of", AS_OF, "-o", tmp_path / f"{month}.pdf")
         assert result.returncode == 0, result.stderr
     later = tmp_path / "later"
     later.mkdir()
     october_only = sample_copy(later, keep_months=("2026-10", "2026-11"))  # the log now starts in October
-    result = run("build", october_only, "--month", "2026-10", "--as-of", AS_OF, "-o", tmp_path / "later.pdf")
+    result = cli("build", october_only, "--month", "2026-10", "--as-of", AS_OF, "-o", tmp_path / "later.pdf")
     assert result.returncode == 0, result.stderr
     cover = pages(tmp_path / "later.pdf")[0]
     assert words("review.trend_from_archive", months="August 2026, September 2026") in cover
@@ -98,12 +98,12 @@ def test_months_built_in_order_feed_the_trend_lines_and_a_changed_past_month_is_
         and sheet.cell(row, 1).value.strftime("%Y-%m") == "2026-09"
     )
     set_cell(full, september, "J", 99_999)
-    result = run("build", full, "--month", "2026-10", "--as-of", AS_OF, "-o", tmp_path / "flagged.pdf")
+    result = cli("build", full, "--month", "2026-10", "--as-of", AS_OF, "-o", tmp_path / "flagged.pdf")
     assert result.returncode == 0, result.stderr
     flagged = pages(tmp_path / "flagged.pdf")
     section_one = next(page for page in flagged[1:] if "Connection: every piece serves a goal" in page)
     assert "The workbook now tells September 2026 differently from the review sent then (Cost" in section_one
-    listed = json.loads(run("history", "--json").stdout)
+    listed = json.loads(cli("history", "--json").stdout)
     assert [(v["month"], v["version"]) for v in listed["versions"]] == [
         ("2026-10", 3),
         ("2026-10", 2),
@@ -131,7 +131,7 @@ def test_a_corrected_workbook_reissues_the_sent_review_and_says_what_changed(
         "utf-8",
     )
     workbook = sample_copy(tmp_path)
-    first = run(
+    first = cli(
         "build",
         workbook,
         "--month",
@@ -146,7 +146,7 @@ def test_a_corrected_workbook_reissues_the_sent_review_and_says_what_changed(
     assert first.returncode == 0, first.stderr
     fixed_activity = october_activity(workbook)
     cell = set_cell(workbook, fixed_activity, "J", 12_345)  # the corrected cost
-    second = run(
+    second = cli(
         "build",
         workbook,
         "--month",
@@ -172,15 +172,15 @@ def test_a_corrected_workbook_reissues_the_sent_review_and_says_what_changed(
         len(subjects) == 2 and not subjects[0].startswith("Revised") and subjects[1].startswith("Revised: ")
     )
     # the same PDF again: refused, with when; nobody gets a third copy
-    again = run("send", tmp_path / "v2.pdf", "--config", config)
+    again = cli("send", tmp_path / "v2.pdf", "--config", config)
     assert again.returncode == ExitCode.DELIVERY_FAILED and "already reached" in again.stderr
     assert len(handler.received) == 2
-    story = run("history", "show", TEAM, "2026-10").stdout
+    story = cli("history", "show", TEAM, "2026-10").stdout
     assert "Version 1" in story and "Version 2" in story and story.count("sent ") >= 2
 
 
 def test_history_on_an_empty_archive_says_there_is_nothing_yet() -> None:
-    result = run("history")
+    result = cli("history")
     assert result.returncode == 0 and "Nothing in the archive yet" in result.stdout
 
 
@@ -213,10 +213,10 @@ def test_a_locked_archive_keeps_the_pdf_and_says_so(tmp_path: Path, own_data_fol
 def test_a_read_only_archive_keeps_the_pdf_and_says_so_in_chinese(
     tmp_path: Path, own_data_folder: Path
 ) -> None:
-    assert run("history").returncode == 0
+    assert cli("history").returncode == 0
     path = archive_file(own_data_folder)
     env = {"REPORTGEN_ARCHIVE_URL": f"sqlite:///file:{path}?mode=ro&uri=true"}  # SQLite's own read-only
-    result = run(
+    result = cli(
         "build", sample_copy(tmp_path), "--month", "2026-10", "--as-of", AS_OF, "-o", tmp_path / "r.pdf",
         "--lang", "zh", env=env,
     )  # fmt: skip
@@ -225,20 +225,20 @@ def test_a_read_only_archive_keeps_the_pdf_and_says_so_in_chinese(
 
 
 def test_an_archive_from_a_newer_reportgen_keeps_the_pdf(tmp_path: Path, own_data_folder: Path) -> None:
-    assert run("history").returncode == 0
+    assert cli("history").returncode == 0
     with sqlite3.connect(archive_file(own_data_folder)) as connection:
         connection.execute("UPDATE alembic_version SET version_num = '9999'")
-    result = run(
+    result = cli(
         "build", sample_copy(tmp_path), "--month", "2026-10", "--as-of", AS_OF, "-o", tmp_path / "r.pdf"
     )
     built_pdf_kept(result, tmp_path / "r.pdf")
     assert "written by a newer reportgen" in result.stderr
-    assert run("history").returncode == ExitCode.ARCHIVE_FAILED
+    assert cli("history").returncode == ExitCode.ARCHIVE_FAILED
 
 
 def test_an_unreachable_postgresql_keeps_the_pdf_and_hides_the_password(tmp_path: Path) -> None:
     env = {"REPORTGEN_ARCHIVE_URL": f"postgresql+psycopg://ops:s3cret@127.0.0.1:{free_port()}/reviews"}
-    result = run(
+    result = cli(
         "build",
         sample_copy(tmp_path),
         "--month",
@@ -257,11 +257,11 @@ def test_a_team_shares_one_postgresql_archive(tmp_path: Path, postgres: Postgres
     env = {"REPORTGEN_ARCHIVE_URL": postgres.new_database()}
     workbook = sample_copy(tmp_path)
     for month in ("2026-09", "2026-10"):
-        result = run(
+        result = cli(
             "build", workbook, "--month", month, "--as-of", AS_OF, "-o", tmp_path / f"{month}.pdf", env=env
         )
         assert result.returncode == 0, result.stderr
-    listed = json.loads(run("history", "--json", "--team", TEAM, env=env).stdout)
+    listed = json.loads(cli("history", "--json", "--team", TEAM, env=env).stdout)
     assert [v["month"] for v in listed["versions"]] == ["2026-10", "2026-09"]
     engine = sa.create_engine(env["REPORTGEN_ARCHIVE_URL"])
     with engine.connect() as connection:

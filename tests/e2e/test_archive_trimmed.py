@@ -18,7 +18,7 @@ from reportgen.figures.review import Review
 from reportgen.pipeline.archiving import open_for_build
 from reportgen.pipeline.build import build_to_files
 from tests.claim_oracle import claims_by_activity
-from tests.commands import run
+from tests.commands import cli
 from tests.e2e.test_archive import AS_OF, ROOT, pages, words
 
 MONTHS = ("2026-08", "2026-09", "2026-10")
@@ -133,14 +133,14 @@ def test_a_workbook_trimmed_to_its_last_month_gives_the_same_review_with_the_arc
     full = full_folder / "northwind.xlsx"
     shutil.copyfile(ROOT / "samples" / "northwind-en.xlsx", full)
     for month in MONTHS:
-        result = run(
+        result = cli(
             "build", full, "--month", month, "--as-of", AS_OF, "-o", full_folder / f"{month}.pdf",
             "--json", full_folder / f"{month}.json", env=env,
         )  # fmt: skip
         assert result.returncode == 0, result.stderr
     trimmed_folder = tmp_path / "trimmed"
     trimmed = trimmed_copy(trimmed_folder, "2026-10")
-    result = run(
+    result = cli(
         "build", trimmed, "--month", "2026-10", "--as-of", AS_OF, "-o", trimmed_folder / "2026-10.pdf",
         "--json", trimmed_folder / "2026-10.json", env=env,
     )  # fmt: skip

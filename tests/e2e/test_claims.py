@@ -1,5 +1,5 @@
 """Every claim of the sample reviews holds against the rows make_samples.py meant, for each month and
-language, through `reportgen build --json` as a user runs it."""
+language, through `reportgen build --json` (its `main`, in this process)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 
 from tests.claim_books import SAMPLE_MONTHS, SAMPLES, sample_book
 from tests.claim_oracle import check_claims
-from tests.commands import run
+from tests.commands import cli
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_sample_claims_hold(tmp_path: Path, lang: str, month: str) -> None:
     out = tmp_path / "figures.json"
     workbook = ROOT / "samples" / SAMPLES[lang][0]
-    done = run(
+    done = cli(
         "build", str(workbook), "--month", month, "--as-of", "2026-11-03", "--no-pdf", "--json", str(out)
     )
     assert done.returncode == 0, done.stderr

@@ -1,4 +1,6 @@
-"""The command line as a user runs it: a real process, exit codes, messages, files written or not."""
+"""The command line as a user runs it: exit codes, messages, files written or not. Exit codes, stdout and
+stderr apart and the logging levels are a real process's (`run`); what a command says and writes is checked
+through `main` in this process (`cli`)."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from reportgen import __version__
 from reportgen.base.errors import ExitCode
 from reportgen.rendering.templates import templates_folder
 from tests.builders import OCTOBER_ROWS, make_workbook
-from tests.commands import run
+from tests.commands import cli, run
 
 ROWS = [
     [dt.date(2026, 9, 28), "SEO", "September page", "Ann", "", "Done", None, None, 10, 1],
@@ -28,14 +30,14 @@ def workbook(tmp_path: Path) -> Path:
 
 
 def test_exit_ok_check_prints_findings_with_cells(workbook: Path) -> None:
-    result = run("check", workbook, "--as-of", "2026-11-03")
+    result = cli("check", workbook, "--as-of", "2026-11-03")
     assert result.returncode == ExitCode.OK
     assert "Activities!I4" in result.stdout and "not an amount" in result.stdout
     assert "Activities: 4; months: 3 (2026-09 to 2026-11)" in result.stdout
 
 
 def test_check_json_lists_every_finding(workbook: Path) -> None:
-    result = run("check", workbook, "--json", "--as-of", "2026-11-03")
+    result = cli("check", workbook, "--json", "--as-of", "2026-11-03")
     assert result.returncode == ExitCode.OK
     document = json.loads(result.stdout)
     assert document["activities"] == len(ROWS)
@@ -47,7 +49,7 @@ def test_check_json_lists_every_finding(workbook: Path) -> None:
 
 def test_build_json_defaults_to_the_latest_month_not_after_as_of(workbook: Path, tmp_path: Path) -> None:
     out = tmp_path / "figures.json"
-    result = run("build", workbook, "--as-of", "2026-10-31", "--json", out, "--no-pdf")
+    result = cli("build", workbook, "--as-of", "2026-10-31", "--json", out, "--no-pdf")
     assert result.returncode == ExitCode.OK, result.stderr
     figures = json.loads(out.read_text("utf-8"))
     october = [row for row in ROWS if isinstance(row[0], dt.date) and row[0].month == 10]
@@ -89,13 +91,13 @@ def test_version_and_debug(tmp_path: Path) -> None:
 
 
 def test_messages_follow_lang(tmp_path: Path) -> None:
-    result = run("check", tmp_path / "missing.xlsx", "--lang", "zh")
+    result = cli("check", tmp_path / "missing.xlsx", "--lang", "zh")
     assert result.returncode == ExitCode.BAD_INPUT and "文件不存在" in result.stderr
 
 
 def test_check_summary_reads_well_for_one_of_each(tmp_path: Path) -> None:
     path = make_workbook(tmp_path, [ROWS[2]])
-    result = run("check", path, "--as-of", "2026-11-03")
+    result = cli("check", path, "--as-of", "2026-11-03")
     assert result.returncode == ExitCode.OK, result.stderr
     assert "book.xlsx (errors: 1, warnings: 0, notes: 0)" in result.stdout
     assert "Activities: 1; months: 1 (2026-10 to 2026-10)" in result.stdout
@@ -111,7 +113,7 @@ def test_revenue_is_money_in_the_json(tmp_path: Path) -> None:
     goals = [["G1", "Sales", "revenue", "$2,000.505"]]
     path = make_workbook(tmp_path, rows, headers, goals=goals)
     out = tmp_path / "figures.json"
-    result = run("build", path, "--as-of", "2026-11-03", "--json", out, "--no-pdf")
+    result = cli("build", path, "--as-of", "2026-11-03", "--json", out, "--no-pdf")
     assert result.returncode == ExitCode.OK, result.stderr
     figures = json.loads(out.read_text("utf-8"))
     assert figures["currency"] == "$"

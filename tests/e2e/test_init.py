@@ -17,7 +17,7 @@ from reportgen.apps.starter import example_rows
 from reportgen.base import vocab
 from reportgen.base.catalogue import catalogue
 from reportgen.base.errors import ExitCode
-from tests.commands import run
+from tests.commands import cli, run
 
 AS_OF = "2026-11-03"
 LANG_INDEX = {"en": 0, "zh": 1}
@@ -30,13 +30,13 @@ def pdf_text(path: Path) -> str:
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_round_trip_init_check_build(tmp_path: Path, lang: str) -> None:
     workbook = tmp_path / f"starter-{lang}.xlsx"
-    result = run("init", workbook, "--lang", lang, "--as-of", AS_OF, cwd=tmp_path)
+    result = cli("init", workbook, "--lang", lang, "--as-of", AS_OF, cwd=tmp_path)
     assert result.returncode == ExitCode.OK, result.stderr
     config = workbook.with_name("reportgen.toml")
     assert result.stdout.splitlines() == [str(workbook), str(config)] and workbook.is_file()
     assert "[schedule]" in config.read_text("utf-8")  # the starter config documents the monthly cycle
 
-    checked = run("check", workbook, "--json", "--as-of", AS_OF, cwd=tmp_path)
+    checked = cli("check", workbook, "--json", "--as-of", AS_OF, cwd=tmp_path)
     assert checked.returncode == ExitCode.OK, checked.stderr
     document = json.loads(checked.stdout)
     assert document["counts"] == {"error": 0, "warning": 0, "info": 0}, document["findings"]
@@ -44,7 +44,7 @@ def test_round_trip_init_check_build(tmp_path: Path, lang: str) -> None:
     assert document["activities"] == len(examples)
 
     pdf, figures = tmp_path / "review.pdf", tmp_path / "review.json"
-    built = run("build", workbook, "--as-of", AS_OF, "-o", pdf, "--json", figures, cwd=tmp_path)
+    built = cli("build", workbook, "--as-of", AS_OF, "-o", pdf, "--json", figures, cwd=tmp_path)
     assert built.returncode == ExitCode.OK, built.stderr
     assert "Traceback" not in built.stderr
     data = json.loads(figures.read_text("utf-8"))
@@ -64,7 +64,7 @@ def test_round_trip_init_check_build(tmp_path: Path, lang: str) -> None:
 
 def test_init_without_as_of_puts_the_examples_in_this_month(tmp_path: Path) -> None:
     before = dt.date.today()
-    result = run("init", "book.xlsx", cwd=tmp_path)
+    result = cli("init", "book.xlsx", cwd=tmp_path)
     after = dt.date.today()
     assert result.returncode == ExitCode.OK, result.stderr
     sheet = openpyxl.load_workbook(tmp_path / "book.xlsx")["Activities"]
@@ -75,17 +75,17 @@ def test_init_without_as_of_puts_the_examples_in_this_month(tmp_path: Path) -> N
 def test_existing_file_is_kept_without_force_and_replaced_with_it(tmp_path: Path) -> None:
     target = tmp_path / "log.xlsx"
     target.write_bytes(b"the team's real log")
-    refused = run("init", target, cwd=tmp_path)
+    refused = cli("init", target, cwd=tmp_path)
     assert refused.returncode == ExitCode.BAD_INPUT
     assert (
         "already exists" in refused.stderr and "--force" in refused.stderr and str(target) in refused.stderr
     )
     assert "Traceback" not in refused.stderr
     assert target.read_bytes() == b"the team's real log"
-    refused_zh = run("init", target, "--lang", "zh", cwd=tmp_path)
+    refused_zh = cli("init", target, "--lang", "zh", cwd=tmp_path)
     assert refused_zh.returncode == ExitCode.BAD_INPUT and "已存在" in refused_zh.stderr
 
-    forced = run("init", target, "--force", "--as-of", AS_OF, cwd=tmp_path)
+    forced = cli("init", target, "--force", "--as-of", AS_OF, cwd=tmp_path)
     assert forced.returncode == ExitCode.OK, forced.stderr
     assert openpyxl.load_workbook(target).sheetnames[0] == "Activities"
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temp file left
@@ -93,7 +93,7 @@ def test_existing_file_is_kept_without_force_and_replaced_with_it(tmp_path: Path
 
 def test_same_version_writes_byte_identical_files(tmp_path: Path) -> None:
     for name in ("a.xlsx", "b.xlsx"):
-        assert run("init", name, "--lang", "zh", "--as-of", AS_OF, cwd=tmp_path).returncode == ExitCode.OK
+        assert cli("init", name, "--lang", "zh", "--as-of", AS_OF, cwd=tmp_path).returncode == ExitCode.OK
     assert (tmp_path / "a.xlsx").read_bytes() == (tmp_path / "b.xlsx").read_bytes()
 
 
@@ -119,7 +119,7 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_libreoffice_opens_it_and_reads_the_headers_and_examples(tmp_path: Path, lang: str) -> None:
     workbook = tmp_path / "starter.xlsx"
-    assert run("init", workbook, "--lang", lang, "--as-of", AS_OF, cwd=tmp_path).returncode == ExitCode.OK
+    assert cli("init", workbook, "--lang", lang, "--as-of", AS_OF, cwd=tmp_path).returncode == ExitCode.OK
     out = tmp_path / "csv"
     converted = subprocess.run(
         [

@@ -16,7 +16,7 @@ import pypdf
 import pytest
 
 from reportgen.wording.changes import review_changes
-from tests.commands import run
+from tests.commands import cli
 from tests.mailserver import HOST, Handler, smtp_server
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,7 +56,7 @@ def with_inserted_row(folder: Path, cost: object = 120) -> Path:
 
 def figures(workbook: Path, folder: Path) -> dict[str, Any]:
     target = folder / f"{workbook.parent.name}.json"
-    result = run("build", workbook, "--month", "2026-10", "--as-of", AS_OF, "--json", target, "--no-pdf")
+    result = cli("build", workbook, "--month", "2026-10", "--as-of", AS_OF, "--json", target, "--no-pdf")
     assert result.returncode == 0, result.stderr
     document: dict[str, Any] = json.loads(target.read_text("utf-8"))
     return document
@@ -103,7 +103,7 @@ def test_the_revised_review_says_what_each_changed_field_was_and_is(
     workbook = tmp_path / "northwind.xlsx"
     shutil.copy(SAMPLE, workbook)
     build = ("build", workbook, "--month", "2026-10", "--as-of", AS_OF, "--email", "--force", "-o")
-    first = run(*build, tmp_path / "v1.pdf")
+    first = cli(*build, tmp_path / "v1.pdf")
     assert first.returncode == 0, first.stderr
     book = openpyxl.load_workbook(workbook)
     sheet = book["Activities"]
@@ -118,7 +118,7 @@ def test_the_revised_review_says_what_each_changed_field_was_and_is(
     sheet.cell(row, 10).value = old_cost + 70
     sheet.cell(row, 7).value = "In progress"
     book.save(workbook)
-    second = run(*build, tmp_path / "v2.pdf")
+    second = cli(*build, tmp_path / "v2.pdf")
     assert second.returncode == 0, second.stderr
     page = " ".join((pypdf.PdfReader(tmp_path / "v2.pdf").pages[-1].extract_text() or "").split())
     assert "What changed since the review sent on" in page

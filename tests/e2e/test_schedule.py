@@ -18,7 +18,7 @@ import pytest
 
 from reportgen.base.errors import ExitCode
 from tests.builders import make_workbook
-from tests.commands import run
+from tests.commands import cli
 from tests.mailserver import HOST, Handler, Received, smtp_server
 from tests.servers import PostgresCluster
 
@@ -125,22 +125,22 @@ def test_the_draft_goes_to_the_approver_and_approve_sends_exactly_it_once(
         assert draft.message["Subject"].startswith("Draft for your approval") and not to(handler, MANAGEMENT)
         assert draft.rcpt_tos == (APPROVER,)  # a draft never reaches management, not even by bcc
         month = previous_month(dt.datetime.now(dt.UTC).date()).strftime("%Y-%m")
-        waiting = run("schedule", "next", "--config", config)
+        waiting = cli("schedule", "next", "--config", config)
         assert f"waiting for {APPROVER} to approve {month}" in waiting.stdout, waiting.stdout + waiting.stderr
         services.append(ScheduleService(config, log))  # a restart between the steps
         time.sleep(3)
-        approved = run("approve", "harbor", month, "--config", config)
+        approved = cli("approve", "harbor", month, "--config", config)
         assert approved.returncode == 0, approved.stderr
         wait_for(lambda: to(handler, MANAGEMENT), "management never got the review", [log])
         attachment = next(iter(to(handler, MANAGEMENT)[0].message.iter_attachments())).get_content()
         drafted = next(iter(draft.message.iter_attachments())).get_content()
         assert attachment == drafted  # exactly the PDF the lead approved
-        again = run("approve", "harbor", month, "--config", config)
+        again = cli("approve", "harbor", month, "--config", config)
         assert again.returncode == ExitCode.BAD_INPUT and "No draft" in again.stderr
         time.sleep(2)
         assert services[1].stop() == ExitCode.OK
     assert len(to(handler, MANAGEMENT)) == 1 and len(to(handler, APPROVER)) == 1
-    history = run("history", "show", "Harbor Growth Team", month, "--config", config).stdout
+    history = cli("history", "show", "Harbor Growth Team", month, "--config", config).stdout
     assert "approved" in history and "sent" in history
 
 
@@ -157,7 +157,7 @@ def test_two_services_on_one_archive_send_one_draft(
         clean_workbook(tmp_path)
         config = write_config(tmp_path, port, tick_ahead())
         logs = [tmp_path / "one.log", tmp_path / "two.log"]
-        assert run("history", env=env).returncode == 0  # the archive exists before both start
+        assert cli("history", env=env).returncode == 0  # the archive exists before both start
         services.extend(ScheduleService(config, log, env) for log in logs)
         wait_for(lambda: to(handler, APPROVER), "no draft reached the approver", logs)
         time.sleep(6)  # time for a second draft, were there one

@@ -1,5 +1,6 @@
-"""`reportgen send` and `build --email` as a user runs them: a real process, a real SMTP server on 127.0.0.1,
-and the message parsed back. Expected words come from the figures build embedded and wrote as JSON."""
+"""`reportgen send` and `build --email` as a user runs them: a real SMTP server on 127.0.0.1, and the message
+parsed back; the exit codes from a real process, the rest through the command line's `main` in this process.
+Expected words come from the figures build embedded and wrote as JSON."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ import pytest
 from reportgen.base.errors import ExitCode
 from reportgen.delivery.message import REVIEW_HEADER
 from reportgen.wording.documents import FIGURES_ATTACHMENT
-from tests.commands import run
+from tests.commands import cli, run
 from tests.mailserver import HOST, Authenticator, Handler, free_port, parts, smtp_server
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,7 +43,7 @@ def review(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, An
     folder = tmp_path_factory.mktemp("review")
     pdf = folder / "星河增长-2026-10.pdf"
     figures = folder / "figures.json"
-    result = run(
+    result = cli(
         "build",
         ROOT / "samples" / "xinghe-zh.xlsx",
         "--month",
@@ -77,7 +78,7 @@ def test_send_delivers_the_review_and_it_parses_back(
     handler = Handler()
     with smtp_server(handler) as port:
         config = write_config(tmp_path / "reportgen.toml", port)
-        result = run("send", pdf, "--config", config, "--cc", "cfo@example.com")
+        result = cli("send", pdf, "--config", config, "--cc", "cfo@example.com")
     assert result.returncode == ExitCode.OK, result.stderr
     assert str(pdf) in result.stdout and "Message-ID" in result.stdout
     (received,) = handler.received
@@ -125,7 +126,7 @@ def test_eml_writes_the_message_and_sends_nothing(
     out = tmp_path / "preview.eml"
     with smtp_server(handler) as port:
         config = write_config(tmp_path / "reportgen.toml", port, email='bcc = ["archive@example.com"]\n')
-        result = run("send", pdf, "--config", config, "--to", "a@example.com,b@example.com", "--eml", out)
+        result = cli("send", pdf, "--config", config, "--to", "a@example.com,b@example.com", "--eml", out)
     assert result.returncode == ExitCode.OK, result.stderr
     assert handler.mail_calls == 0
     import email
@@ -161,7 +162,7 @@ def test_a_refused_login_never_prints_the_password(
     with server as port:
         config = write_config(tmp_path / "reportgen.toml", port, email='username = "ops"\n')
         results = [
-            run(*debug, "send", pdf, "--config", config, env={"REPORTGEN_SMTP_PASSWORD": PASSWORD})
+            cli(*debug, "send", pdf, "--config", config, env={"REPORTGEN_SMTP_PASSWORD": PASSWORD})
             for debug in ((), ("--debug",))
         ]
     for result in results:
@@ -176,13 +177,13 @@ def test_build_email_refuses_on_error_findings_and_force_sends(tmp_path: Path) -
     shutil.copy(ROOT / "samples" / "northwind-en.xlsx", workbook)
     figures = tmp_path / "figures.json"
     assert (
-        run("build", workbook, "--month", MONTH, "--as-of", AS_OF, "--no-pdf", "--json", figures).returncode
+        cli("build", workbook, "--month", MONTH, "--as-of", AS_OF, "--no-pdf", "--json", figures).returncode
         == 0
     )
     month_errors = [f for f in json.loads(figures.read_text("utf-8"))["findings"] if f["severity"] == "error"]
     error_cells = [f"{f['sheet']}!{f['cell']}" for f in month_errors]
     assert error_cells  # the sample's month has error findings
-    check = run("check", workbook, "--as-of", AS_OF, "--json")
+    check = cli("check", workbook, "--as-of", AS_OF, "--json")
     elsewhere = [
         f"{f['sheet']}!{f['cell']}"
         for f in json.loads(check.stdout)["findings"]
@@ -208,12 +209,12 @@ def test_build_email_refuses_on_error_findings_and_force_sends(tmp_path: Path) -
             pdf,
             "--email",
         )
-        refused = run(*common)
+        refused = cli(*common)
         assert refused.returncode == ExitCode.DELIVERY_FAILED
         assert all(cell in refused.stderr for cell in error_cells) and str(pdf) in refused.stderr
         assert not any(f"{cell}," in refused.stderr or f"{cell})" in refused.stderr for cell in elsewhere)
         assert pdf.exists() and handler.mail_calls == 0
-        forced = run(*common, "--force", "--to", "ceo@example.com")
+        forced = cli(*common, "--force", "--to", "ceo@example.com")
     assert forced.returncode == ExitCode.OK, forced.stderr
     (received,) = handler.received
     assert received.rcpt_tos == ("ceo@example.com",)
