@@ -40,9 +40,10 @@ lint: $(VENV)/.installed
 docs: $(VENV)/.installed
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
+# two pytest-xdist workers; a module whose tests share a module-scoped fixture stays on one (tests/conftest.py)
 test: $(VENV)/.installed lint
 	bash tools/system-deps.sh --test
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadgroup
 
 # the claims of 5,000 generated workbooks instead of CI's 300 (about 12 minutes)
 test-deep: $(VENV)/.installed

@@ -1,6 +1,12 @@
 """Shared fixtures: the repository root on sys.path so tests can import samples/ and tests/ helpers; every
 test gets its own user data folder (so its archive starts empty and never touches the real one); real
-servers for the tests that need them."""
+servers for the tests that need them.
+
+`make test` runs the tests on two pytest-xdist workers (`-n 2 --dist loadgroup`): each worker is a process
+with its own session (its own PostgreSQL cluster, redis-server, temporary folders, free ports). The tests of a
+module that share a module-scoped fixture (a built review, a running server, a browser) are kept on one worker
+(`pytest_collection_modifyitems` below), so that fixture is made once; every other test goes wherever a worker
+is free."""
 
 from __future__ import annotations
 
@@ -35,6 +41,18 @@ from tests.servers import (  # noqa: E402  (after the path line, on purpose)
     postgres_cluster,
     redis_server,
 )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under `--dist loadgroup`, a test that uses a module-scoped fixture joins its module's group: the
+    module's tests run on one worker and the fixture is made once, not once per worker."""
+    for item in items:
+        info = getattr(item, "_fixtureinfo", None)
+        if info is None:
+            continue
+        scopes = {fixture.scope for fixtures in info.name2fixturedefs.values() for fixture in fixtures}
+        if scopes & {"module", "class", "package"}:
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
 
 
 @pytest.fixture(autouse=True)

@@ -93,10 +93,17 @@ def free_port() -> int:
 
 @contextmanager
 def smtp_server(handler: Handler, **options: Any) -> Iterator[int]:
-    """Run aiosmtpd on 127.0.0.1 for the block; yields its port."""
-    port = free_port()
-    controller = Controller(handler, hostname=HOST, port=port, **options)
-    controller.start()
+    """Run aiosmtpd on 127.0.0.1 for the block; yields its port (another free one if the first was taken
+    between `free_port` and the start: two pytest-xdist workers take ports at the same time)."""
+    for attempt in range(3):
+        port = free_port()
+        controller = Controller(handler, hostname=HOST, port=port, **options)
+        try:
+            controller.start()
+            break
+        except OSError:
+            if attempt == 2:
+                raise
     try:
         yield port
     finally:

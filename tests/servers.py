@@ -16,7 +16,7 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -52,15 +52,35 @@ def _as_server_user(command: list[str]) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *command]
 
 
+class StoppedAtStart(RuntimeError):
+    """The server ended before it listened (its port taken between `free_port` and its start, say)."""
+
+
 def _wait_for_port(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
     deadline = time.monotonic() + START_SECONDS
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"the server stopped at start:\n{log.read_text(errors='replace')}")
+            raise StoppedAtStart(f"the server stopped at start:\n{log.read_text(errors='replace')}")
         with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.2):
-            return
+            if process.poll() is None:  # ours that answers, not another one's on the same port
+                return
         time.sleep(0.05)
     raise RuntimeError(f"the server did not listen on {port} in {START_SECONDS} s")
+
+
+START_TRIES = 3  # two pytest-xdist workers take free ports at the same time: a port can go twice
+
+
+def _started(start: Callable[[], None], retry: Callable[[], None]) -> None:
+    """`start()`; if the server stopped at start, `retry()` (a new port) and start again, a few times."""
+    for attempt in range(START_TRIES):
+        try:
+            start()
+            return
+        except StoppedAtStart:
+            if attempt == START_TRIES - 1:
+                raise
+            retry()
 
 
 class PostgresCluster:
@@ -105,12 +125,21 @@ class PostgresCluster:
             "synchronous_commit": "off",
         }
         options = [part for name, value in settings.items() for part in ("-c", f"{name}={value}")]
-        self.process = subprocess.Popen(
-            _as_server_user([str(self.bin / "postgres"), "-D", str(data), "-p", str(self.port), *options]),
-            stdout=subprocess.DEVNULL,
-            stderr=log.open("wb"),
-        )
-        _wait_for_port(self.port, self.process, log)
+
+        def start() -> None:
+            with log.open("wb") as stream:
+                self.process = subprocess.Popen(
+                    _as_server_user([str(self.bin / "postgres"), "-D", str(data), "-p", str(self.port),
+                                     *options]),
+                    stdout=subprocess.DEVNULL,
+                    stderr=stream,
+                )  # fmt: skip
+            _wait_for_port(self.port, self.process, log)
+
+        def new_port() -> None:
+            self.port = free_port()
+
+        _started(start, new_port)
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
@@ -174,6 +203,18 @@ class RedisServer:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self) -> None:
+        """Start on this server's port (again, after `stop`); a first start takes another free port if its
+        own was taken in the meantime."""
+        if self.process is None and not (self.folder / "server.log").exists():
+
+            def new_port() -> None:
+                self.port = free_port()
+
+            _started(self._start, new_port)
+        else:
+            self._start()
+
+    def _start(self) -> None:
         log = self.folder / "server.log"
         command = [
             str(self.program),

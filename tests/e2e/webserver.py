@@ -25,52 +25,74 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def running_server(tmp_path: Path, *args: str, config: Path = SAMPLES / "reportgen.toml") -> Iterator[str]:
-    """Start the server, wait until it answers, yield its base URL; stop it (and check it stopped) after."""
-    port = free_port()
+    """Start the server, wait until it answers, yield its base URL; stop it (and check it stopped) after.
+    A server that ends before it answers (its free port taken meanwhile: two pytest-xdist workers take ports
+    at the same time) is started again on another port, twice at most."""
     # its upload folders land in tmp_path, so the test can look; its archive in tmp_path/data (a module's
     # server starts before the per-test data folder is set)
     env = {**os.environ, "TMPDIR": str(tmp_path), "XDG_DATA_HOME": str(tmp_path / "data")}
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "reportgen",
-            "serve",
-            "--port",
-            str(port),
-            "--as-of",
-            "2026-11-03",
-            "--config",
-            str(config),
-            *args,
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=env,
-    )
-    base = f"http://127.0.0.1:{port}"
+    for attempt in range(3):
+        port = free_port()
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "reportgen",
+                "serve",
+                "--port",
+                str(port),
+                "--as-of",
+                "2026-11-03",
+                "--config",
+                str(config),
+                *args,
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=env,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            if _answers(base, process, last=attempt == 2):
+                break
+        except BaseException:
+            _stop(process)
+            raise
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(base + "/", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError as exc:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(
-                        f"serve did not start: {process.stdout.read() if process.stdout else ''}"
-                    ) from exc
-                time.sleep(0.2)
         yield base
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        _stop(process)
     # a clean stop (uvicorn ends on the SIGTERM it handled) removed every upload folder
     assert process.returncode in (0, -signal.SIGTERM), process.stdout.read() if process.stdout else ""
     assert not list(tmp_path.glob("reportgen-serve-*"))
+
+
+def _answers(base: str, process: subprocess.Popen[str], last: bool) -> bool:
+    """Whether the started server answers at `base` within 30 s; False if it ended first (unless `last`);
+    RuntimeError with its output if it never answered."""
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(base + "/", timeout=2) as response:
+                if response.status == 200 and process.poll() is None:
+                    return True
+        except OSError as exc:
+            if process.poll() is not None and not last:
+                if process.stdout is not None:
+                    process.stdout.close()
+                return False
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"serve did not start: {process.stdout.read() if process.stdout else ''}"
+                ) from exc
+        time.sleep(0.2)
+
+
+def _stop(process: subprocess.Popen[str]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
