@@ -1,7 +1,7 @@
 """The queue end to end: a real redis-server (tests/servers.py), real `reportgen worker` subprocesses, real
 mail to aiosmtpd on 127.0.0.1.
 
-- Two workers build 20 workbooks; one is killed with SIGKILL in the middle of a build. Its task is run again
+- Two workers build 8 workbooks; one is killed with SIGKILL in the middle of a build. Its task is run again
   by the other worker; every workbook ends with exactly one PDF, byte-identical to a local build's, and each
   review reaches the mail server exactly once.
 - A bad workbook fails once, with its message, and is not run again; `queue status` names it and why.
@@ -34,6 +34,10 @@ from tests.servers import RedisServer, free_port
 AS_OF = "2026-11-03"
 CLEAN = [OCTOBER_ROWS[0], OCTOBER_ROWS[2]]  # OCTOBER_ROWS[1] holds an unreadable cost: an error finding
 VISIBILITY_SECONDS = 20  # longer than the slowest build here (2-8 s), short enough to see a redelivery
+# enough that both workers are busy when one dies and the survivor still has work of its own until the killed
+# task comes back (VISIBILITY_SECONDS after it was handed out); each one more is a build, a send and a local
+# build more (20 took two minutes)
+BOOKS = 8
 
 
 def reportgen(*args: str | Path, cwd: Path, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
@@ -68,7 +72,7 @@ def queue_config(path: Path, redis: RedisServer, smtp_port: int) -> Path:
 
 def test_two_workers_one_killed_mid_build_every_review_once(tmp_path: Path, redis: RedisServer) -> None:
     redis.flush()
-    books = team_workbooks(tmp_path / "in", 20)
+    books = team_workbooks(tmp_path / "in", BOOKS)
     handler = Handler()
     with smtp_server(handler) as smtp_port:
         config = queue_config(tmp_path / "reportgen.toml", redis, smtp_port)
@@ -96,7 +100,7 @@ def test_two_workers_one_killed_mid_build_every_review_once(tmp_path: Path, redi
             assert "Traceback" not in stderr
             assert second.process.poll() is None  # the survivor still runs
             assert f"build {killed}: started" in second.output()  # the killed task ran again, on the other
-            assert "done 20 · failed 0 · running 0" in stderr  # the progress bar's last word
+            assert f"done {BOOKS} · failed 0 · running 0" in stderr  # the progress bar's last word
         pdfs = sorted(path.name for path in out.iterdir())
         assert pdfs == sorted(f"{book.stem}-2026-10.pdf" for book in books)  # exactly one each
         # each review reached the mail server exactly once, as the very PDF written
