@@ -21,6 +21,7 @@ from reportgen.archive.records import BuildRecord, RecordedBuild, VersionPlan
 from reportgen.base.config import ArchiveSettings
 from reportgen.base.errors import ArchiveError, InputError
 from reportgen.base.model import Activity, Channel, Mapped, Number, Principle, Source, Status
+from reportgen.figures.changes import Revision, review_changes
 from reportgen.figures.metrics import rows_by_month, shift_month
 from reportgen.figures.review import Review, severity_counts
 from reportgen.figures.trends import (
@@ -31,7 +32,6 @@ from reportgen.figures.trends import (
     kpi_trends,
     month_kpis,
 )
-from reportgen.wording.changes import Revision, review_changes
 from reportgen.wording.documents import figures_document
 
 if TYPE_CHECKING:  # the store loads SQLAlchemy: only a command that opens the archive pays for it

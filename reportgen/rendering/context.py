@@ -20,6 +20,7 @@ from reportgen.base.catalogue import Catalogue
 from reportgen.base.model import Finding as ModelFinding
 from reportgen.base.model import Mapped, Principle, Status, column_letter
 from reportgen.figures import claims
+from reportgen.figures.changes import FindingChange, Revision, RowChange, iso_date
 from reportgen.figures.kpis import Figure, Kind, Kpi, headline_kpis, headline_result, is_kpi, named
 from reportgen.figures.metrics import (
     LAYERS,
@@ -32,7 +33,6 @@ from reportgen.figures.metrics import (
 )
 from reportgen.figures.overlooked import Overlooked
 from reportgen.figures.review import Review, severity_counts, team_name, worst_first
-from reportgen.wording.changes import FindingChange, Revision, RowChange, iso_date
 from reportgen.wording.format import Formatter
 from reportgen.wording.text import finding_message, source_text
 

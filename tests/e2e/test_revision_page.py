@@ -15,7 +15,7 @@ import openpyxl
 import pypdf
 import pytest
 
-from reportgen.wording.changes import review_changes
+from reportgen.figures.changes import review_changes
 from tests.commands import cli
 from tests.mailserver import HOST, Handler, smtp_server
 

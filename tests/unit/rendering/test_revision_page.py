@@ -1,5 +1,5 @@
-"""What a revision changed: KPIs, findings added and removed, rows matched by content, and the page that
-lists them, computed from two figures documents made from real workbooks."""
+"""The page of changes a revision adds: only what reads differently, each changed field as it was and is now,
+from two figures documents made from real workbooks. The comparison itself: figures/test_changes.py."""
 
 from __future__ import annotations
 
@@ -8,16 +8,9 @@ from pathlib import Path
 
 from reportgen.base.catalogue import catalogue
 from reportgen.base.config import Config
+from reportgen.figures.changes import KpiChange, ReviewChanges, Revision, review_changes
 from reportgen.pipeline.build import build_review, check_workbook
 from reportgen.rendering.context import RevisionContext, revision_context
-from reportgen.wording.changes import (
-    FieldChange,
-    KpiChange,
-    ReviewChanges,
-    Revision,
-    RowChange,
-    review_changes,
-)
 from reportgen.wording.documents import figures_document
 from reportgen.wording.format import Formatter
 from tests.builders import OCTOBER_ROWS, make_workbook
@@ -29,30 +22,6 @@ def document(folder: Path, rows: list[list[object]]) -> dict[str, object]:
     folder.mkdir()
     checked = check_workbook(make_workbook(folder, rows), Config(), AS_OF)
     return figures_document(build_review(checked, "2026-10", AS_OF, "en", Config()))
-
-
-def test_a_fixed_cell_an_inserted_row_and_the_finding_that_went_away(tmp_path: Path) -> None:
-    sent = document(tmp_path / "sent", [list(row) for row in OCTOBER_ROWS])
-    fixed = [list(row) for row in OCTOBER_ROWS]
-    fixed[1][8] = 30  # the unreadable cost "abc" (an error at I3) is now 30
-    fixed.insert(
-        1, [dt.date(2026, 10, 1), "SEM", "Brand ads", "Cy", "", "Done", None, dt.date(2026, 10, 2), 7, 0]
-    )
-    revised = document(tmp_path / "revised", fixed)
-    changes = review_changes(sent, revised)
-    kpis = {change.kpi: (change.before, change.after) for change in changes.kpis}
-    assert kpis["activities"] == (3, 4) and kpis["cost"] == (25, 62) and kpis["done"] == (2, 3)
-    assert [(f.cell, f.severity) for f in changes.findings_removed] == [("I3", "error")]
-    assert changes.findings_added == ()
-    assert changes.rows == (
-        RowChange("added", "Activities!A3", "Brand ads"),
-        RowChange("changed", "Activities!A4", "Webinar", (FieldChange("cost", None, 30),)),
-    )
-
-
-def test_the_same_document_has_no_changes(tmp_path: Path) -> None:
-    sent = document(tmp_path / "sent", [list(row) for row in OCTOBER_ROWS])
-    assert review_changes(sent, sent).empty
 
 
 SENT_ON = dt.datetime(2026, 11, 3, 9, 30)
