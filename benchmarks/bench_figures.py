@@ -358,12 +358,13 @@ def breakdown(workbook: Path, workdir: Path, repeat: int) -> list[tuple[str, flo
     """Each stage as reportgen.pipeline.build and the CLI call them, best of `repeat` (one warm process)."""
     from reportgen.base.config import load_config
     from reportgen.base.files import write_atomic
+    from reportgen.figures.document import dumps
     from reportgen.figures.metrics import month_figures, rows_by_month, shift_month
     from reportgen.pipeline.build import build_review, check_workbook
     from reportgen.reading.mapping import map_activities
     from reportgen.reading.normalize import normalize_rows
     from reportgen.reading.workbook import ReadLimits, read_workbook
-    from reportgen.wording.documents import dumps, figures_document
+    from reportgen.wording.documents import figures_document
 
     as_of = dt.date.fromisoformat(AS_OF)
     config = load_config(None, workbook)
@@ -390,7 +391,7 @@ def breakdown(workbook: Path, workdir: Path, repeat: int) -> list[tuple[str, flo
         ("  of which month_figures(2026-10)", t_month, False),
         ("  of which month_figures(2026-09)", t_previous, False),
         ("figures_document", t_document, True),
-        ("dumps (reportgen.wording.documents.dumps)", t_dumps, True),
+        ("dumps (reportgen.figures.document.dumps)", t_dumps, True),
         ("write_atomic (fsync)", t_write, True),
     ]
 
@@ -403,8 +404,9 @@ def startup_seconds(workdir: Path, repeat: int) -> float:
 def profile(workbook: Path, top: int) -> str:
     """cProfile of one in-process build of `workbook` (config → check → review → JSON), top by tottime."""
     from reportgen.base.config import load_config
+    from reportgen.figures.document import dumps
     from reportgen.pipeline.build import build_review, check_workbook
-    from reportgen.wording.documents import dumps, figures_document
+    from reportgen.wording.documents import figures_document
 
     as_of = dt.date.fromisoformat(AS_OF)
     profiler = cProfile.Profile()

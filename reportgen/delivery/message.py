@@ -19,8 +19,8 @@ from typing import Any
 from reportgen.base.catalogue import catalogue, language
 from reportgen.base.config import EmailSettings, parse_address
 from reportgen.base.errors import InputError, UsageError
+from reportgen.figures.document import FIGURES_ATTACHMENT
 from reportgen.rendering.templates import environment
-from reportgen.wording.documents import FIGURES_ATTACHMENT
 
 # The first 40 hex digits of the PDF's SHA-256 (`sha256sum` shows them; short enough that the header is never
 # folded): a second send of one PDF carries the same value, so a recipient or a filter can recognise it.

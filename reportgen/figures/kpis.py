@@ -6,7 +6,7 @@ card's tone), where the figures document (`--json`) has it and which catalogue s
 Everything else looks a KPI up here by name (`named`, which raises KeyError for a name it does not know) or
 walks `KPIS` in order; nothing above this module tests a KPI's name. To put a figure on the cards, add a `Kpi`
 with `card=True` where its card should stand and its label to both catalogues; if the figures document does
-not have it yet, give it a place there (wording/documents.py) and its `path` (docs/code.md)."""
+not have it yet, give it a place there (figures/document.py) and its `path` (docs/code.md)."""
 
 from __future__ import annotations
 

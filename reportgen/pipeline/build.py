@@ -20,6 +20,7 @@ from reportgen.base.errors import InputError
 from reportgen.base.files import fitted_stem, name_limit, write_atomic
 from reportgen.base.model import Finding, Mapped, Severity, Status, column_letter
 from reportgen.figures.changes import Revision
+from reportgen.figures.document import dumps
 from reportgen.figures.metrics import (
     compounding_trends,
     default_month,
@@ -45,7 +46,7 @@ from reportgen.reading.workbook import ReadLimits, read_workbook
 from reportgen.rendering.context import table_name
 from reportgen.rendering.document import RenderedReview, render_review
 from reportgen.rendering.pdf import UnloadableFiles
-from reportgen.wording.documents import dumps, figures_document
+from reportgen.wording.documents import figures_document
 
 logger = logging.getLogger(__name__)
 

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from reportgen.base.catalogue import LANGUAGES
 from reportgen.base.config import ArchiveSettings, Config, parse_config
 from reportgen.base.errors import ArchiveError, DeliveryError, InputError, ReportgenError
+from reportgen.figures.document import dumps
 from reportgen.figures.review import errors_of, team_name
 from reportgen.pipeline.archiving import OpenedArchive, open_for_build
 from reportgen.pipeline.build import build_to_files
@@ -47,7 +48,7 @@ from reportgen.queue.messages import (
     SendRequest,
     TaskRefused,
 )
-from reportgen.wording.documents import dumps, figures_document
+from reportgen.wording.documents import figures_document
 
 if TYPE_CHECKING:
     from celery import Celery, Task

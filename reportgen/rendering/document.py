@@ -13,13 +13,14 @@ from typing import Any
 from reportgen.base.catalogue import catalogue
 from reportgen.base.config import Config
 from reportgen.figures.changes import Revision
+from reportgen.figures.document import FIGURES_ATTACHMENT, dumps
 from reportgen.figures.review import Review
 from reportgen.rendering import pdf, render, spreadsheet, webfonts
 from reportgen.rendering.background import Background, LazyCharts
 from reportgen.rendering.context import ReviewContext, build_context, table_name
 from reportgen.rendering.pdf import Attachment
 from reportgen.rendering.templates import stylesheet
-from reportgen.wording.documents import FIGURES_ATTACHMENT, dumps, figures_document
+from reportgen.wording.documents import figures_document
 
 logger = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from reportgen.base.catalogue import catalogue
 from reportgen.base.model import Mapped, column_letter
-from reportgen.wording.documents import source_text
+from reportgen.wording.text import source_text
 
 if TYPE_CHECKING:
     from openpyxl import Workbook

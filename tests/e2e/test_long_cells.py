@@ -23,7 +23,7 @@ from pathlib import Path
 import openpyxl
 import pypdf
 
-from reportgen.wording.documents import FIGURES_ATTACHMENT
+from reportgen.figures.document import FIGURES_ATTACHMENT
 from tests.builders import OCTOBER_ROWS, make_workbook
 from tests.e2e.long_cells import CHINESE, LINES, TEXTS, WORD, long_cells_workbook
 

@@ -22,10 +22,10 @@ import pytest
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
 from reportgen.base.config import load_config
+from reportgen.figures.document import FIGURES_ATTACHMENT
 from reportgen.pipeline.archiving import with_trends
 from reportgen.pipeline.build import build_review, check_workbook
 from reportgen.rendering.render import chart_alts
-from reportgen.wording.documents import FIGURES_ATTACHMENT
 from tests.golden import page_texts
 from tests.pdfobjects import pdf_array, pdf_dict, pdf_stream
 

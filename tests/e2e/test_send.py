@@ -16,7 +16,7 @@ import pytest
 
 from reportgen.base.errors import ExitCode
 from reportgen.delivery.message import REVIEW_HEADER
-from reportgen.wording.documents import FIGURES_ATTACHMENT
+from reportgen.figures.document import FIGURES_ATTACHMENT
 from tests.commands import cli, run
 from tests.mailserver import HOST, Authenticator, Handler, free_port, parts, smtp_server
 

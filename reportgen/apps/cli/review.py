@@ -25,12 +25,13 @@ from reportgen.base.errors import InputError, UsageError
 from reportgen.base.files import write_atomic
 from reportgen.base.model import Severity
 from reportgen.delivery.message import compose_message, resolve_recipients
+from reportgen.figures.document import dumps
 from reportgen.figures.review import severity_counts, worst_first
 from reportgen.pipeline.archiving import open_for_build
 from reportgen.pipeline.build import build_to_files, check_workbook
 from reportgen.pipeline.mailing import SendResult, send_once
 from reportgen.rendering.pdf import import_renderer_early, renderer_imported
-from reportgen.wording.documents import dumps, findings_document
+from reportgen.wording.documents import findings_document
 from reportgen.wording.text import finding_message
 
 CHECK_TABLE_LIMIT = 200

@@ -18,9 +18,10 @@ from reportgen.archive.records import BuildRecord
 from reportgen.archive.store import Archive, open_archive
 from reportgen.base.config import ArchiveSettings, Config
 from reportgen.base.model import Status
+from reportgen.figures.document import dumps
 from reportgen.pipeline.archiving import archived_rows
 from reportgen.pipeline.build import build_review, check_workbook
-from reportgen.wording.documents import dumps, figures_document
+from reportgen.wording.documents import figures_document
 
 ROOT = Path(__file__).resolve().parents[3]
 AS_OF = dt.date(2026, 11, 3)

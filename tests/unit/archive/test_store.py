@@ -21,7 +21,7 @@ from reportgen.archive.schema import SCHEMA_REVISION
 from reportgen.archive.store import Archive, address_key, open_archive
 from reportgen.base.config import ArchiveSettings
 from reportgen.base.errors import ArchiveError, ExitCode
-from reportgen.wording.documents import dumps
+from reportgen.figures.document import dumps
 from tests.servers import free_port
 
 NOW = dt.datetime(2026, 11, 3, 9, 0, tzinfo=dt.UTC)

@@ -14,6 +14,7 @@ import pytest
 
 from reportgen.base.catalogue import catalogue
 from reportgen.base.config import load_config
+from reportgen.figures.document import month_json
 from reportgen.figures.kpis import (
     HEADLINE_RESULTS,
     KPIS,
@@ -29,7 +30,6 @@ from reportgen.figures.review import Review
 from reportgen.pipeline.archiving import with_trends
 from reportgen.pipeline.build import build_review, check_workbook
 from reportgen.rendering.context import kpi_cards
-from reportgen.wording.documents import month_json
 from reportgen.wording.format import Formatter
 from tests import oracle
 

@@ -15,7 +15,7 @@ from reportgen.base.errors import InputError
 from reportgen.base.model import Channel, Normalized, Severity, Status
 from reportgen.reading.normalize import normalize_rows
 from reportgen.reading.workbook import read_workbook
-from reportgen.wording.documents import finding_message
+from reportgen.wording.text import finding_message
 from tests.builders import make_workbook
 
 AS_OF = dt.date(2026, 11, 3)
