@@ -161,7 +161,7 @@ def _activity(row: Mapped, sheet: str, date_column: str, texts: Texts) -> dict[s
 
 
 def findings_document(checked: Checked, lang: str, texts: Texts) -> dict[str, Any]:
-    """What `check --json` prints: the findings with their cells, and counts by severity; `texts` in `lang`."""
+    """What `check --json` prints: the findings with their cells and counts by severity, `texts` in `lang`."""
     return {
         "schema_version": SCHEMA_VERSION,
         "reportgen_version": __version__,
