@@ -14,7 +14,7 @@ from typing import Any
 
 from reportgen.base.model import CellRef, Mapped, Status
 from reportgen.figures.metrics import total_cost
-from reportgen.figures.overlooked import Money, Overlooked, Rate, Takeaway
+from reportgen.figures.overlooked import MISSES, Money, Overlooked, Rate, Takeaway
 from reportgen.figures.review import Review, severity_counts
 
 
@@ -40,10 +40,15 @@ class Execution:
     on_time_rate: float | None
     late: tuple[Mapped, ...]
     slips: tuple[int, ...]  # days late, one per late row
+    misses: tuple[Mapped, ...] = ()  # delayed or cancelled, those with no decision recorded first
 
     @property
     def average_slip(self) -> Decimal | None:
         return round(Decimal(sum(self.slips)) / len(self.slips), 1) if self.slips else None
+
+    @property
+    def worst_slip(self) -> int | None:
+        return max(self.slips) if self.slips else None
 
 
 def execution(review: Review) -> Execution:
@@ -52,6 +57,8 @@ def execution(review: Review) -> Execution:
     dated = [row for row in done if row.activity.due is not None and row.activity.done_on is not None]
     late = [row for row in dated if row.activity.done_on > row.activity.due]  # type: ignore[operator]
     current = review.current
+    misses = [row for row in rows if row.activity.status in MISSES]
+    misses.sort(key=lambda row: row.activity.decision is not None)  # the unexplained first: they need action
     return Execution(
         done=len(done),
         planned=current.totals.activities - current.totals.cancelled,
@@ -61,6 +68,7 @@ def execution(review: Review) -> Execution:
         on_time_rate=current.on_time_rate,
         late=tuple(late),
         slips=tuple((row.activity.done_on - row.activity.due).days for row in late),  # type: ignore[operator]
+        misses=tuple(misses),
     )
 
 
@@ -102,12 +110,23 @@ class Citer:
         self.column = columns.get("activity", columns["date"])
         self.workbook_rows = {id(row) for row in review.checked.rows}
 
+    def archived(self, row: Mapped) -> bool:
+        """The row came from the archive: its cell holds something else (or nothing) in today's workbook."""
+        return id(row) not in self.workbook_rows
+
     def cell(self, row: Mapped) -> str:
         cell = str(CellRef.at(self.sheet, row.activity.row, self.column))
-        return cell if id(row) in self.workbook_rows else f"{cell}{ARCHIVED}{row.activity.month}"
+        return f"{cell}{ARCHIVED}{row.activity.month}" if self.archived(row) else cell
 
     def __call__(self, rows: Iterable[Mapped]) -> tuple[str, ...]:
         return tuple(self.cell(row) for row in rows)
+
+
+def cited_place(cited: str) -> tuple[str, str]:
+    """A cited cell's place and, for an archived row, the month whose review kept it ("" for a workbook's):
+    `Activities!C91@2026-09` is ("Activities!C91", "2026-09")."""
+    place, _, month = cited.partition(ARCHIVED)
+    return place, month
 
 
 def _overlooked(item: Overlooked, cite: Citer) -> Claim:
@@ -171,7 +190,7 @@ def review_claims(review: Review) -> list[Claim]:
             Claim(
                 "execution.slip",
                 cite(run.late),
-                {"late": len(run.late), "average": run.average_slip, "worst": max(run.slips)},
+                {"late": len(run.late), "average": run.average_slip, "worst": run.worst_slip},
             )
         )
     claims.append(

@@ -279,3 +279,59 @@ def is_kpi(name: str) -> bool:
 def headline_kpis(result_metric: str) -> tuple[Kpi, ...]:
     """The cover's cards, in registry order, the result slot filled with `result_metric`."""
     return tuple(kpi.as_result(result_metric) for kpi in KPIS if kpi.card)
+
+
+RATE_NOISE = (
+    1.0  # points: a rate that moved less than one point either way is flat (noise for a month of work)
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Delta:
+    """A KPI's change from last month, measured as its kind says. `direction`: up, down or flat; new (last
+    month did not have it) or none (this month does not). A count or money: the `difference` and its share of
+    last month's (`relative`, None when last month's was 0); a rate: the difference in `points`."""
+
+    direction: str
+    difference: Decimal | None = None
+    relative: float | None = None
+    points: float | None = None
+
+
+def kpi_delta(kpi: Kpi, current: Figure, previous: Figure) -> Delta:
+    """`kpi`'s change from `previous` (None: not known last month) to `current`."""
+    if current is None:
+        return Delta("none")
+    if previous is None:
+        return Delta("new")
+    if kpi.kind is Kind.RATE:
+        points = (float(current) - float(previous)) * 100
+        return Delta(
+            "up" if points >= RATE_NOISE else ("down" if points <= -RATE_NOISE else "flat"), points=points
+        )
+    difference = Decimal(current) - Decimal(previous)
+    relative = float(difference / Decimal(previous)) if previous else None
+    direction = "up" if difference > 0 else ("down" if difference < 0 else "flat")
+    return Delta(direction, difference=difference, relative=relative)
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    """A cover card's figures: its KPI (the result slot filled), the month's value, the change from last
+    month, and the count its remark gives (0: the card has no remark this month)."""
+
+    kpi: Kpi
+    value: Figure
+    delta: Delta
+    remark: int = 0
+
+
+def cards(current: MonthFigures, previous: MonthFigures | None) -> tuple[Card, ...]:
+    """The cover's cards, in registry order (`headline_kpis`), with the month's result in the result slot."""
+    made = []
+    for kpi in headline_kpis(headline_result(current)):
+        value = kpi.of(current)
+        delta = kpi_delta(kpi, value, kpi.of(previous) if previous else None)
+        remark = kpi.remark.count(current) if kpi.remark is not None else 0
+        made.append(Card(kpi, value, delta, max(remark, 0)))
+    return tuple(made)

@@ -27,6 +27,11 @@ class Totals:
     cost: Decimal
     metrics: dict[str, Decimal]
 
+    @property
+    def other(self) -> int:
+        """Activities of none of the five statuses counted here."""
+        return self.activities - (self.done + self.in_progress + self.planned + self.delayed + self.cancelled)
+
 
 @dataclass(frozen=True, slots=True)
 class GroupFigures:
@@ -357,6 +362,23 @@ class Ladder:
     skipped: list[str]
     counted_to: dt.date  # the day stalls are counted to: the month's end, or the as-of date inside it
 
+    @property
+    def finished(self) -> bool:
+        """No stage is open and the top layer is done."""
+        return self.current is None and self.standing == LAYERS[-1]
+
+    @property
+    def next_layer(self) -> str | None:
+        """With no stage open and the ladder not finished: the layer above the one it stands on (the first
+        when none is done), which has no row yet. Otherwise None."""
+        if self.current is not None or self.finished:
+            return None
+        return LAYERS[LAYERS.index(self.standing) + 1] if self.standing else LAYERS[0]
+
+    def stages_on(self, layer: str) -> list[Stage]:
+        """The stages of `layer`, in ladder order (the latest last)."""
+        return [stage for stage in self.stages if stage.layer == layer]
+
 
 def layer_of(stage_text: str, words: Sequence[tuple[str, Sequence[str]]]) -> str | None:
     """Match a stage cell to a layer by the words docs/metrics.md lists, in either language."""
@@ -422,3 +444,16 @@ def last_day_of(month: str) -> dt.date:
     """The last day of a 'YYYY-MM' month."""
     following = shift_month(month, 1)
     return dt.date(int(following[:4]), int(following[5:]), 1) - dt.timedelta(days=1)
+
+
+# --- the conclusion ---
+
+
+def lessons_taught(rows: Iterable[Mapped]) -> dict[str, list[Mapped]]:
+    """Each lesson recorded, once however many rows repeat it (teams copy a lesson across rows; its spacing
+    does not count), with the rows that taught it: lessons and rows in sheet order."""
+    taught_by: dict[str, list[Mapped]] = {}
+    for row in rows:
+        if row.activity.lesson:
+            taught_by.setdefault(" ".join(row.activity.lesson.split()), []).append(row)
+    return taught_by

@@ -45,6 +45,25 @@ class KpiTrends:
         return [point.value for point in self.series[kpi]]
 
     @property
+    def first_known(self) -> int:
+        """The index of the first month any KPI is known (0 when none is): the trend lines start there, with
+        no empty run on the left."""
+        known = [index for index in range(len(self.months)) if any(
+            points[index].value is not None for points in self.series.values())]  # fmt: skip
+        return known[0] if known else 0
+
+    @property
+    def charted(self) -> tuple[str, ...]:
+        """The KPIs known in two months or more: those a trend line can be drawn for, in series order."""
+        return tuple(
+            kpi for kpi, points in self.series.items() if sum(p.value is not None for p in points) >= 2
+        )
+
+    def latest(self, kpi: str) -> KpiPoint | None:
+        """The latest month `kpi` is known in, with its value; None when it is known in none."""
+        return next((point for point in reversed(self.series[kpi]) if point.value is not None), None)
+
+    @property
     def from_archive(self) -> tuple[str, ...]:
         """The months whose figures only the archive had."""
         first = next(iter(self.series.values()), ())

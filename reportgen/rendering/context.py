@@ -18,10 +18,10 @@ from reportgen import __version__
 from reportgen.base import vocab
 from reportgen.base.catalogue import Catalogue
 from reportgen.base.model import Finding as ModelFinding
-from reportgen.base.model import Mapped, Principle, Status, column_letter
+from reportgen.base.model import Mapped, Principle, column_letter
 from reportgen.figures import claims
 from reportgen.figures.changes import FindingChange, Revision, RowChange, iso_date
-from reportgen.figures.kpis import Figure, Kind, Kpi, headline_kpis, headline_result, is_kpi, named
+from reportgen.figures.kpis import Delta, Kind, Kpi, cards, headline_kpis, headline_result, is_kpi, named
 from reportgen.figures.metrics import (
     LAYERS,
     ChannelMonth,
@@ -29,6 +29,7 @@ from reportgen.figures.metrics import (
     GoalFigures,
     Ladder,
     Stage,
+    lessons_taught,
     shift_month,
 )
 from reportgen.figures.overlooked import Overlooked
@@ -442,65 +443,43 @@ class Clip:
         }
 
 
-def delta_of(
-    current: Decimal | int | float,
-    previous: Decimal | int | float | None,
-    fmt: Formatter,
-    money: bool = False,
-) -> tuple[str, str]:
-    """A count's or amount's change: absolute and relative, with its direction."""
-    if previous is None:
-        return fmt.words.text("review.kpi_new"), "new"
-    change = Decimal(current) - Decimal(previous)
-    absolute = fmt.money(abs(change)) if money else fmt.number(abs(change))
-    sign = "+" if change > 0 else ("−" if change < 0 else "±")
-    relative = f" ({sign}{fmt.percent(abs(float(change / Decimal(previous))))})" if previous else ""
-    return f"{sign}{absolute}{relative}", "up" if change > 0 else ("down" if change < 0 else "flat")
-
-
-def rate_delta(current: Figure, previous: Figure, fmt: Formatter) -> tuple[str, str]:
-    if current is None or previous is None:
-        return ("", "none") if current is None else (fmt.words.text("review.kpi_new"), "new")
-    change = (float(current) - float(previous)) * 100
-    # under a point either way is noise for a month of work, not news
-    return fmt.points(change), "up" if change >= 1 else ("down" if change <= -1 else "flat")
-
-
-def kpi_delta(kpi: Kpi, current: Figure, previous: Figure, fmt: Formatter) -> tuple[str, str]:
-    """A KPI's change from last month (`previous` None: not known then), measured as its kind says."""
-    if kpi.kind is Kind.RATE:
-        return rate_delta(current, previous, fmt)
-    if current is None:
-        return "", "none"
-    return delta_of(current, previous, fmt, money=kpi.kind is Kind.MONEY)
+def delta_text(kpi: Kpi, delta: Delta, fmt: Formatter) -> str:
+    """A KPI's change as its card writes it: "+12 (+8%)", "−$28.20 (−0.04%)", "+3.2 pp", "new" or ""."""
+    if delta.direction == "none":
+        return ""
+    if delta.direction == "new":
+        return fmt.words.text("review.kpi_new")
+    if delta.points is not None:
+        return fmt.points(delta.points)
+    difference = delta.difference if delta.difference is not None else Decimal(0)
+    absolute = fmt.money(abs(difference)) if kpi.kind is Kind.MONEY else fmt.number(abs(difference))
+    sign = "+" if difference > 0 else ("−" if difference < 0 else "±")
+    relative = f" ({sign}{fmt.percent(abs(delta.relative))})" if delta.relative is not None else ""
+    return f"{sign}{absolute}{relative}"
 
 
 def kpi_cards(review: Review, fmt: Formatter) -> tuple[KpiCard, ...]:
     """The cover's cards: the registry's (figures/kpis.py), in its order."""
-    current, previous = review.current, review.previous
     words = fmt.words
-    vs = words.text("review.kpi_vs", month=fmt.month(shift_month(review.month, -1))) if previous else ""
+    vs = (
+        words.text("review.kpi_vs", month=fmt.month(shift_month(review.month, -1))) if review.previous else ""
+    )
     names = trend_charts(review)
-    cards = []
-    for kpi in headline_kpis(headline_result(current)):
-        value = kpi.of(current)
-        delta, direction = kpi_delta(kpi, value, kpi.of(previous) if previous else None, fmt)
-        remark = ""
-        if kpi.remark is not None and (count := kpi.remark.count(current)) > 0:
-            remark = words.text(kpi.remark.key, count=count, number=fmt.number(count))
-        cards.append(
-            KpiCard(
-                fmt.kpi(kpi.name, capital=True),
-                fmt.kpi_value(kpi, value),
-                delta,
-                direction,
-                vs,
-                kpi.tone(direction),
-                remark,
-                names.get(kpi.name, ""),
-            )
+    return tuple(
+        KpiCard(
+            fmt.kpi(card.kpi.name, capital=True),
+            fmt.kpi_value(card.kpi, card.value),
+            delta_text(card.kpi, card.delta, fmt),
+            card.delta.direction,
+            vs,
+            card.kpi.tone(card.delta.direction),
+            words.text(card.kpi.remark.key, count=card.remark, number=fmt.number(card.remark))
+            if card.kpi.remark is not None and card.remark
+            else "",
+            names.get(card.kpi.name, ""),
         )
-    return tuple(cards)
+        for card in cards(review.current, review.previous)
+    )
 
 
 def trend_charts(review: Review, wide: bool = False) -> dict[str, str]:
@@ -510,11 +489,7 @@ def trend_charts(review: Review, wide: bool = False) -> dict[str, str]:
     if trends is None:
         return {}
     prefix = "trend_wide_" if wide else "trend_"
-    return {
-        kpi: f"{prefix}{kpi}"
-        for kpi in trends.series
-        if sum(value is not None for value in trends.values(kpi)) >= 2
-    }
+    return {kpi: f"{prefix}{kpi}" for kpi in trends.charted}
 
 
 def section_trends(principle: Principle, review: Review, fmt: Formatter) -> tuple[TrendLine, ...]:
@@ -526,15 +501,13 @@ def section_trends(principle: Principle, review: Review, fmt: Formatter) -> tupl
         return ()
     names = trend_charts(review, wide=True)
     # the charts start at the first month any KPI is known (render.kpi_trend_charts), so every caption does
-    known_at = [i for i in range(len(trends.months)) if any(
-        trends.series[kpi][i].value is not None for kpi in trends.series)]  # fmt: skip
-    months = trends.months[known_at[0] if known_at else 0 :]
+    months = trends.months[trends.first_known :]
     lines = []
     for kpi in headline_kpis(headline_result(review.current)):
-        if kpi.section is not principle or kpi.name not in names:
+        last = trends.latest(kpi.name)
+        if kpi.section is not principle or kpi.name not in names or last is None:
             continue
         values = trends.values(kpi.name)
-        last = [point for point in trends.series[kpi.name] if point.value is not None][-1]
         written = fmt.kpi_values(kpi, values)  # one precision for the whole chart
         lines.append(
             TrendLine(
@@ -587,7 +560,7 @@ class Cells:
     def __init__(self, review: Review) -> None:
         self.columns = review.checked.columns
         self.activity_column = self.columns.get("activity", self.columns["date"])
-        self.workbook_rows = {id(row) for row in review.checked.rows}  # the others came from the archive
+        self.archived = claims.Citer(review).archived  # a row the archive supplied
 
     def of(self, row: Mapped, field_name: str = "activity") -> str:
         """The row's cell of `field_name`, or of its activity when the sheet has no such column."""
@@ -596,7 +569,7 @@ class Cells:
 
 def cell_text(cell: str, fmt: Formatter) -> str:
     """A cited cell as the page shows it: an archived row's with the review that kept it."""
-    place, _, month = cell.partition(claims.ARCHIVED)
+    place, month = claims.cited_place(cell)
     return fmt.words.text("review.archived_cell", cell=place, month=fmt.month(month)) if month else place
 
 
@@ -733,10 +706,9 @@ def connection_context(review: Review, frame: SectionFrame, fmt: Formatter, clip
     )
 
 
-def execution_summary(review: Review, fmt: Formatter) -> tuple[str, ...]:
+def execution_summary(run: claims.Execution, fmt: Formatter) -> tuple[str, ...]:
     """Completion, on time, and how far the late ones slipped, as sentences (figures: claims.execution)."""
     words = fmt.words
-    run = claims.execution(review)
     sentences = [
         words.text(
             "review.execution.completion",
@@ -759,7 +731,7 @@ def execution_summary(review: Review, fmt: Formatter) -> tuple[str, ...]:
                 "review.execution.slip",
                 late=fmt.number(len(run.late)),
                 average=fmt.number(run.average_slip),
-                worst=fmt.number(max(run.slips)),
+                worst=fmt.number(run.worst_slip),
             )
         )
     elif run.dated:
@@ -770,14 +742,14 @@ def execution_summary(review: Review, fmt: Formatter) -> tuple[str, ...]:
 def execution_context(
     review: Review, frame: SectionFrame, cells: Cells, fmt: Formatter, clip: Clip
 ) -> ExecutionContext:
-    misses = [row for row in review.rows if row.activity.status in (Status.DELAYED, Status.CANCELLED)]
-    misses.sort(key=lambda row: row.activity.decision is not None)  # the unexplained first: they need action
+    run = claims.execution(review)
+    misses = run.misses  # the unexplained first: they need action
     # the page holds seven misses, or two fewer for each of the lead's paragraphs on it
     shown = max(3, MISSES_LIMIT - 2 * len(frame.notes) - (2 if frame.trends else 0))  # each takes ~2 rows
     decision_field = "decision" if "decision" in cells.columns else "activity"
     return ExecutionContext(
         frame=frame,
-        summary=execution_summary(review, fmt),
+        summary=execution_summary(run, fmt),
         misses=tuple(
             MissRow(
                 activity=clip(row.activity.activity),
@@ -828,7 +800,7 @@ def deferred_payoff_context(review: Review, frame: SectionFrame, fmt: Formatter)
 
 def stage_mark(stage: Stage, cells: Cells, fmt: Formatter) -> StageMark:
     cell = cells.of(stage.row, "stage")
-    if id(stage.row) not in cells.workbook_rows:  # that cell holds something else in today's workbook
+    if cells.archived(stage.row):  # that cell holds something else in today's workbook
         cell = fmt.words.text(
             "review.archived_cell_short", cell=cell, month=fmt.month_short(stage.row.activity.month)
         )
@@ -836,7 +808,7 @@ def stage_mark(stage: Stage, cells: Cells, fmt: Formatter) -> StageMark:
 
 
 def rung(ladder: Ladder, layer: str, cells: Cells, fmt: Formatter) -> Rung:
-    on_layer = [stage for stage in ladder.stages if stage.layer == layer]
+    on_layer = ladder.stages_on(layer)
     return Rung(
         layer=fmt.layer(layer),
         # the latest rows of a layer tell where it stands; older ones are counted, not drawn
@@ -849,11 +821,10 @@ def rung(ladder: Ladder, layer: str, cells: Cells, fmt: Formatter) -> Rung:
 
 def ladder_row(ladder: Ladder, cells: Cells, fmt: Formatter, clip: Clip) -> LadderRow:
     words = fmt.words
-    if ladder.current is None and ladder.standing == LAYERS[-1]:
+    if ladder.finished:
         now = words.text("review.layered.all_done")
     elif ladder.current is None:  # every stage so far is done or cancelled; the next layer has no row yet
-        following = LAYERS[LAYERS.index(ladder.standing) + 1] if ladder.standing else LAYERS[0]
-        now = words.text("review.layered.next_open", layer=fmt.layer(following))
+        now = words.text("review.layered.next_open", layer=fmt.layer(ladder.next_layer))
     elif ladder.current.layer:
         now = fmt.layer(ladder.current.layer)
     else:
@@ -908,12 +879,9 @@ def planned_done(review: Review, fmt: Formatter) -> str:
         cancelled=fmt.number(totals.cancelled),
         planned=fmt.number(totals.planned),
     )
-    other = totals.activities - (
-        totals.done + totals.in_progress + totals.planned + totals.delayed + totals.cancelled
-    )
-    if other:
+    if totals.other:
         text += words.text("where.sentence_gap") + words.text(
-            "review.conclusion.planned_done_other", other=fmt.number(other)
+            "review.conclusion.planned_done_other", other=fmt.number(totals.other)
         )
     return text
 
@@ -924,10 +892,7 @@ def lessons(
     """One entry per lesson, however many activities taught it (teams copy a lesson across rows), and the
     note on how many more there are."""
     words = fmt.words
-    taught_by: dict[str, list[Mapped]] = {}
-    for row in review.rows:
-        if row.activity.lesson:
-            taught_by.setdefault(" ".join(row.activity.lesson.split()), []).append(row)
+    taught_by = lessons_taught(review.rows)
     shown = tuple(
         Lesson(
             text=clip(lesson),

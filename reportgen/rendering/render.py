@@ -195,7 +195,7 @@ def chart_alts(review: Review) -> dict[str, str]:
     alts = {name: words.text(f"review.chart_alt.{name}", data=text) for name, text in data.items()}
     if review.kpi_trends is not None:
         trends = review.kpi_trends
-        start = _first_known(trends)
+        start = trends.first_known
         for wide in (False, True):
             for kpi, name in trend_charts(review, wide=wide).items():
                 text = charts.trend_alt(
@@ -209,13 +209,6 @@ def chart_alts(review: Review) -> dict[str, str]:
     return alts
 
 
-def _first_known(trends: KpiTrends) -> int:
-    """The first month anything is known: the trend charts start there (no empty run on the left)."""
-    known = [index for index, month in enumerate(trends.months) if any(
-        trends.series[kpi][index].value is not None for kpi in trends.series)]  # fmt: skip
-    return known[0] if known else 0
-
-
 CARD_TREND_MM = (24.0, 12.0)  # a cover card's sparkline (review.css: figure.kpi-trend img)
 SECTION_TREND_MM = (70.0, 12.0)  # a section's trend line (review.css: figure.trend-chart img)
 
@@ -223,7 +216,7 @@ SECTION_TREND_MM = (70.0, 12.0)  # a section's trend line (review.css: figure.tr
 def kpi_trend_charts(review: Review, trends: KpiTrends, fmt: Formatter) -> dict[str, charts.Chart]:
     """Each headline KPI's twelve months: a sparkline for its cover card, a wider line for its section."""
     made: dict[str, charts.Chart] = {}
-    start = _first_known(trends)
+    start = trends.first_known
     for wide, size in ((False, CARD_TREND_MM), (True, SECTION_TREND_MM)):
         for kpi, name in trend_charts(review, wide=wide).items():
             made[name] = charts.trend(

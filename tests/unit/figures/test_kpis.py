@@ -20,9 +20,12 @@ from reportgen.figures.kpis import (
     KPIS,
     RESULT,
     Better,
+    Delta,
     MonthKpis,
+    cards,
     headline_kpis,
     headline_result,
+    kpi_delta,
     month_kpis,
     named,
 )
@@ -139,3 +142,19 @@ def test_a_card_is_toned_by_which_way_is_better() -> None:
     assert {named("cost").tone(d) for d in ("up", "down")} == {"neutral"}  # more spend is not bad by itself
     assert named("activities").better is Better.NEITHER
     assert RESULT.as_result("leads").tone("up") == "good" and RESULT.as_result("leads").card
+
+
+def test_a_change_is_measured_as_its_kind_says() -> None:
+    rate, cost = named("on_time_rate"), named("cost")
+    assert kpi_delta(rate, 0.625, 0.62) == Delta("flat", points=(0.625 - 0.62) * 100)  # under a point
+    assert kpi_delta(rate, 0.70, 0.62).direction == "up" and kpi_delta(rate, 0.5, 0.62).direction == "down"
+    assert kpi_delta(cost, Decimal(30), Decimal(40)) == Delta("down", Decimal(-10), -0.25)
+    assert kpi_delta(cost, Decimal(30), Decimal(0)) == Delta("up", Decimal(30), None)  # no share of nothing
+    assert kpi_delta(cost, Decimal(30), None) == Delta("new") and kpi_delta(rate, None, 0.5) == Delta("none")
+
+
+def test_the_cards_carry_the_remark_count_of_the_work_still_open(review: Review) -> None:
+    made = {card.kpi.name: card for card in cards(review.current, review.previous)}
+    totals = review.current.totals
+    assert made["completion_rate"].remark == totals.activities - totals.done - totals.cancelled
+    assert made["cost"].remark == 0

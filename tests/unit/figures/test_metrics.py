@@ -6,7 +6,17 @@ import datetime as dt
 from decimal import Decimal
 
 from reportgen.base.model import Activity, Channel, Goal, Mapped, Number, Principle, Source, Status
-from reportgen.figures.metrics import default_month, month_figures, rows_by_month, shift_month
+from reportgen.figures.metrics import (
+    LAYERS,
+    Ladder,
+    Stage,
+    default_month,
+    lessons_taught,
+    month_figures,
+    rows_by_month,
+    shift_month,
+    totals,
+)
 
 D = dt.date
 
@@ -111,3 +121,36 @@ def test_default_month_ignores_months_after_the_as_of_date() -> None:
     assert default_month(rows, D(2026, 10, 31)) == "2026-10"
     assert default_month(rows, D(2026, 1, 1)) is None
     assert shift_month("2026-01", -1) == "2025-12"
+
+
+def test_activities_of_no_counted_status_are_the_others() -> None:
+    month = [*ROWS[:5], row(D(2026, 10, 6), Status.OTHER), row(D(2026, 10, 7), Status.PLANNED)]
+    assert totals(month).other == 1
+
+
+def test_lessons_are_counted_once_however_many_rows_repeat_them() -> None:
+    taught = [row(D(2026, 10, day), Status.DONE) for day in (1, 2, 3)]
+    taught[0].activity.lesson = "Ship  early"
+    taught[2].activity.lesson = "Ship early\n"
+    assert lessons_taught([*taught, row(D(2026, 10, 4), Status.DONE)]) == {
+        "Ship early": [taught[0], taught[2]]
+    }
+
+
+def ladder(*stages: tuple[str, Status]) -> Ladder:
+    made = [Stage(row(D(2026, 10, 1), status), layer) for layer, status in stages]
+    done = [stage.layer for stage in made if stage.status is Status.DONE and stage.layer]
+    current = next((stage for stage in made if stage.status not in (Status.DONE, Status.CANCELLED)), None)
+    standing = max(done, key=LAYERS.index) if done else None
+    return Ladder("Acme", None, made, standing, current, None, [], D(2026, 10, 31))
+
+
+def test_a_ladder_says_whether_it_is_finished_and_which_layer_is_next() -> None:
+    top = ladder(*((layer, Status.DONE) for layer in LAYERS))
+    assert top.finished and top.next_layer is None
+    halfway = ladder(("plan", Status.DONE), ("business", Status.DONE), ("business", Status.CANCELLED))
+    assert not halfway.finished and halfway.next_layer == "product"
+    assert ladder(("plan", Status.CANCELLED)).next_layer == LAYERS[0]  # nothing done: the first layer
+    working = ladder(("plan", Status.DONE), ("business", Status.IN_PROGRESS))
+    assert not working.finished and working.next_layer is None  # a stage is open
+    assert [stage.status for stage in halfway.stages_on("business")] == [Status.DONE, Status.CANCELLED]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from reportgen.base.config import Config
 from reportgen.figures.metrics import month_figures, rows_by_month
-from reportgen.figures.trends import MonthKpis, headline_result, kpi_trends, month_kpis
+from reportgen.figures.trends import KpiPoint, KpiTrends, MonthKpis, headline_result, kpi_trends, month_kpis
 from reportgen.pipeline.build import check_workbook
 from tests.builders import make_workbook
 
@@ -53,3 +53,18 @@ def test_the_cards_lead_with_the_first_result_the_month_has(tmp_path: Path) -> N
         make_workbook(tmp_path, [[dt.date(2026, 10, 1), "SEO", "A", "Done", 30, 0]], headers), Config(), AS_OF
     )
     assert headline_result(month_figures(checked.rows, [], "2026-10")) == "visits"
+
+
+def test_the_lines_start_at_the_first_month_known_and_need_two_months() -> None:
+    months = ("2026-08", "2026-09", "2026-10")
+
+    def series(*values: float | None) -> tuple[KpiPoint, ...]:
+        return tuple(
+            KpiPoint(m, v, "none" if v is None else "workbook") for m, v in zip(months, values, strict=True)
+        )
+
+    trends = KpiTrends(months, {"cost": series(None, 5.0, 7.0), "activities": series(None, None, 3.0)}, ())
+    assert trends.first_known == 1 and trends.charted == ("cost",)
+    assert trends.latest("cost") == KpiPoint("2026-10", 7.0, "workbook")
+    empty = KpiTrends(months, {"cost": series(None, None, None)}, ())
+    assert empty.first_known == 0 and empty.charted == () and empty.latest("cost") is None

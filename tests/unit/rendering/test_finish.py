@@ -17,11 +17,12 @@ import pytest
 from reportgen.base.catalogue import catalogue
 from reportgen.base.config import Config
 from reportgen.base.model import Principle
+from reportgen.figures.kpis import kpi_delta, named
 from reportgen.figures.review import Review
 from reportgen.pipeline.archiving import with_trends
 from reportgen.pipeline.build import build_review, check_workbook
 from reportgen.rendering import charts
-from reportgen.rendering.context import build_context, delta_of, more, section_trends
+from reportgen.rendering.context import build_context, delta_text, more, section_trends
 from reportgen.rendering.render import chart_alts
 from reportgen.rendering.spreadsheet import activities_workbook
 from reportgen.wording.format import Formatter
@@ -104,8 +105,10 @@ def test_the_sparkline_and_its_caption_write_rates_alike() -> None:
 
 def test_a_change_too_small_to_round_is_never_a_signed_zero() -> None:
     en = Formatter("en", "$")
-    delta, direction = delta_of(Decimal("74414.80"), Decimal("74443.00"), en, money=True)
-    assert (delta, direction) == ("−$28.20 (−0.04%)", "down")
+    cost = named("cost")
+    change = kpi_delta(cost, Decimal("74414.80"), Decimal("74443.00"))
+    delta = delta_text(cost, change, en)
+    assert (delta, change.direction) == ("−$28.20 (−0.04%)", "down")
     assert not re.search(r"[−+-]0(\.0+)?%", delta)
     assert en.percent(0.0004) == "0.04%" and en.percent(1e-9) == "<0.001%" and en.percent(0) == "0%"
     assert en.points(-0.02) == "−0.02 pp" and en.points(0.001) == "±0 pp"
