@@ -57,6 +57,7 @@ def stages(workbook: Path, workdir: Path, repeat: int) -> dict[str, float | str]
     from reportgen.pipeline.build import build_review, check_workbook
     from reportgen.rendering import context as page_context
     from reportgen.rendering import pdf, render, templates
+    from reportgen.rendering.context.appendix import APPENDIX_LIMIT
 
     as_of = dt.date.fromisoformat(AS_OF)
     config = load_config(None, workbook)
@@ -72,7 +73,7 @@ def stages(workbook: Path, workdir: Path, repeat: int) -> dict[str, float | str]
     assets = pdf.bundled_assets(stylesheet, charts)
     t_pdf, (data, _) = best_of(repeat, lambda: pdf.render_pdf(html, assets, as_of))
     t_table = 0.0
-    if len(review.rows) > page_context.APPENDIX_LIMIT:  # the attached table: made in the background process
+    if len(review.rows) > APPENDIX_LIMIT:  # the attached table: made in the background process
         from reportgen.rendering import spreadsheet as export
 
         t_table, _ = best_of(

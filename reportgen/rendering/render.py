@@ -1,4 +1,4 @@
-"""The review as HTML: the typed context (context.py) through the one Jinja environment, and the charts the
+"""The review as HTML: the typed context (context/) through the one Jinja environment, and the charts the
 page places. Cell text goes into the page only as escaped text, never into an attribute, a URL or a style."""
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from reportgen.figures.kpis import named
 from reportgen.figures.review import Review
 from reportgen.figures.trends import KpiTrends
 from reportgen.rendering import charts
-from reportgen.rendering.context import PHRASE_LINES, PHRASE_WIDTH, ReviewContext, bounded, trend_charts
+from reportgen.rendering.context import ReviewContext
+from reportgen.rendering.context.common import PHRASE_LINES, PHRASE_WIDTH, bounded, trend_charts
 from reportgen.rendering.pdf import Asset
 from reportgen.rendering.templates import environment
 from reportgen.wording.format import Formatter

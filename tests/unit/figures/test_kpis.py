@@ -32,7 +32,7 @@ from reportgen.figures.kpis import (
 from reportgen.figures.review import Review
 from reportgen.pipeline.archiving import with_trends
 from reportgen.pipeline.build import build_review, check_workbook
-from reportgen.rendering.context import kpi_cards
+from reportgen.rendering.context.cover import kpi_cards
 from reportgen.wording.format import Formatter
 from tests import oracle
 

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from reportgen.base.config import Config
 from reportgen.pipeline.build import build_review, check_workbook
-from reportgen.rendering.context import (
+from reportgen.rendering.context import build_context
+from reportgen.rendering.context.common import (
     CELL_LINES,
     CELL_WIDTH,
     CUT_MARK,
@@ -16,7 +17,6 @@ from reportgen.rendering.context import (
     TEAM_WIDTH,
     Clip,
     bounded,
-    build_context,
 )
 from reportgen.rendering.render import goal_label
 from tests.builders import make_workbook

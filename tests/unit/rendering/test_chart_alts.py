@@ -12,7 +12,7 @@ from reportgen.base.config import load_config
 from reportgen.pipeline.archiving import with_trends
 from reportgen.pipeline.build import build_review, check_workbook
 from reportgen.rendering import charts
-from reportgen.rendering.context import trend_charts
+from reportgen.rendering.context.common import trend_charts
 from reportgen.rendering.render import chart_alts, chart_names
 from reportgen.wording.format import Formatter
 from tests.e2e.webserver import SAMPLES

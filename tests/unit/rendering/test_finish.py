@@ -22,7 +22,9 @@ from reportgen.figures.review import Review
 from reportgen.pipeline.archiving import with_trends
 from reportgen.pipeline.build import build_review, check_workbook
 from reportgen.rendering import charts
-from reportgen.rendering.context import build_context, delta_text, more, section_trends
+from reportgen.rendering.context import build_context
+from reportgen.rendering.context.common import more, section_trends
+from reportgen.rendering.context.cover import delta_text
 from reportgen.rendering.render import chart_alts
 from reportgen.rendering.spreadsheet import activities_workbook
 from reportgen.wording.format import Formatter

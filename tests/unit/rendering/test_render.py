@@ -13,8 +13,10 @@ from reportgen.base.config import Config
 from reportgen.base.model import Principle
 from reportgen.figures.review import Review
 from reportgen.pipeline.build import build_review, check_workbook
-from reportgen.rendering import context as review_context
-from reportgen.rendering.context import OVERLOOKED_LIMIT, ReviewContext, build_context, kpi_cards
+from reportgen.rendering.context import ReviewContext, build_context
+from reportgen.rendering.context.appendix import APPENDIX_LIMIT
+from reportgen.rendering.context.common import OVERLOOKED_LIMIT
+from reportgen.rendering.context.cover import kpi_cards
 from reportgen.rendering.render import render_html, replace_undrawable
 from reportgen.rendering.templates import environment
 from reportgen.wording.format import Formatter
@@ -93,13 +95,12 @@ def test_lessons_are_listed_once_with_the_activities_that_taught_them(tmp_path: 
 def test_the_appendix_names_the_attached_table_only_when_the_list_is_cut(tmp_path: Path) -> None:
     day = dt.date(2026, 10, 5)
     many: list[list[object]] = [
-        [day, "SEO", f"Page {n}", "Ann", "", "Done", day, day, 1, 0]
-        for n in range(review_context.APPENDIX_LIMIT + 1)
+        [day, "SEO", f"Page {n}", "Ann", "", "Done", day, day, 1, 0] for n in range(APPENDIX_LIMIT + 1)
     ]
     cut = build_context(review_of(tmp_path, many), None, stem="northwind").appendix
-    assert len(cut.activities) == review_context.APPENDIX_LIMIT
+    assert len(cut.activities) == APPENDIX_LIMIT
     assert "northwind-2026-10-activities.xlsx" in cut.activities_note
-    assert f"{review_context.APPENDIX_LIMIT} of {len(many)}" in cut.activities_note
+    assert f"{APPENDIX_LIMIT} of {len(many)}" in cut.activities_note
     whole = build_context(review_of(tmp_path, many[:3], name="few.xlsx"), None, stem="northwind").appendix
     assert len(whole.activities) == 3 and whole.activities_note == ""
 
@@ -168,7 +169,7 @@ def test_the_context_types_name_every_type_they_hold() -> None:
             continue
         seen.add(kind)
         assert kind.__dataclass_params__.frozen, kind  # type: ignore[attr-defined]
-        for name, hint in typing.get_type_hints(kind, vars(review_context)).items():
+        for name, hint in typing.get_type_hints(kind).items():
             try:
                 pending.extend(_named_types(hint))
             except AssertionError as error:

@@ -10,7 +10,7 @@ from reportgen.base.catalogue import catalogue
 from reportgen.base.config import Config
 from reportgen.figures.changes import KpiChange, ReviewChanges, Revision, review_changes
 from reportgen.pipeline.build import build_review, check_workbook
-from reportgen.rendering.context import RevisionContext, revision_context
+from reportgen.rendering.context.changes import RevisionContext, revision_context
 from reportgen.wording.documents import figures_document
 from reportgen.wording.format import Formatter
 from tests.builders import OCTOBER_ROWS, make_workbook
