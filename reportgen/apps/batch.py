@@ -1,5 +1,5 @@
-"""`reportgen batch`: many teams' workbooks at once, each in its own worker process (or, with `--queue`, on
-the queue's workers), with a progress bar and a table of what became of each."""
+"""`reportgen batch`: many teams' workbooks at once, each in its own worker process or on the queue's workers
+(`choose_runner`'s rule), with a progress bar and a table of what became of each."""
 
 from __future__ import annotations
 
@@ -12,10 +12,9 @@ from reportgen.base.catalogue import catalogue, language
 from reportgen.base.config import load_config
 from reportgen.base.errors import BatchIncomplete, ExitCode, InputError
 from reportgen.delivery.dispatch import check_can_send
-from reportgen.pipeline.jobs import FAILED, NOT_SENT, Job, Outcome, run_jobs
-from reportgen.queue.batches import Progress as QueueProgress
-from reportgen.queue.batches import run_queued_jobs
-from reportgen.queue.client import QueueClient
+from reportgen.pipeline.jobs import FAILED, NOT_SENT, Job, Outcome
+from reportgen.pipeline.jobs import Progress as RunProgress
+from reportgen.queue.runner import choose_runner
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +29,7 @@ class BatchOptions:
     config_path: Path | None
     lang: str | None
     email: bool
-    queue: bool = False  # through the queue's workers ([queue] url) instead of this machine's processes
+    queue: bool | None = None  # --queue / --local; None: the queue when [queue] url is set
 
 
 def run_batch(options: BatchOptions) -> None:
@@ -48,12 +47,11 @@ def run_batch(options: BatchOptions) -> None:
     from rich.table import Table
 
     lang = options.lang
+    config = load_config(options.config_path, options.workbooks[0])
     if options.email:  # no sender or no recipients: refused before any build
-        check_can_send(load_config(options.config_path, options.workbooks[0]).email)
-    client = None
-    if options.queue:  # no url, no extra, or a Redis that does not answer: said before anything is built
-        client = QueueClient(load_config(options.config_path, options.workbooks[0]).queue)
-        client.check()
+        check_can_send(config.email)
+    runner = choose_runner(config, queue=options.queue, workers=options.workers)
+    runner.check()  # no url, no extra, or a Redis that does not answer: said before anything is built
     words = catalogue(language(lang))
     try:
         options.out_dir.mkdir(parents=True, exist_ok=True)
@@ -84,23 +82,17 @@ def run_batch(options: BatchOptions) -> None:
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
+        TextColumn("{task.fields[counts]}"),
     )
-    if client is not None:
-        columns = (*columns, TextColumn("{task.fields[counts]}"))
     with Progress(*columns, console=errors) as progress:
         task = progress.add_task(words.text("batch.progress"), total=len(planned), counts="")
-        if client is None:
-            outcomes = run_jobs(
-                planned, options.workers, language(lang), on_done=lambda outcome: progress.advance(task)
-            )
-        else:
 
-            def show(state: QueueProgress) -> None:
-                counts = words.text("batch.queue_counts", done=state.done, failed=state.failed,
-                                    running=state.running)  # fmt: skip
-                progress.update(task, completed=state.done + state.failed, counts=counts)
+        def show(state: RunProgress) -> None:
+            counts = words.text("batch.queue_counts", done=state.done, failed=state.failed,
+                                running=state.running)  # fmt: skip
+            progress.update(task, completed=state.done + state.failed, counts=counts)
 
-            outcomes = run_queued_jobs(planned, client, language(lang), on_progress=show)
+        outcomes = runner.run(planned, language(lang), on_progress=show)
     table = Table(title=words.text("batch.title", total=len(outcomes)), title_justify="left")
     for column in ("workbook", "team", "month", "status", "findings", "output"):
         table.add_column(words.text(f"batch.col_{column}"), overflow="fold")

@@ -1,9 +1,9 @@
 """`reportgen watch`: a workbook dropped into an inbox's top level gets its review, once per version.
 
 Filesystem events (watchfiles) only say where to look; a file is built when it has settled (same size and
-mtime for `settle` seconds, and a zip-based workbook's zip opens), in a worker process so that no bad file
-stops the watch. Versions already processed are kept in a JSON state file in the inbox, so a restart neither
-rebuilds nor resends them.
+mtime for `settle` seconds, and a zip-based workbook's zip opens), by the Runner the command chose (a worker
+process of its own, or the queue's workers) so that no bad file stops the watch. Versions already processed
+are kept in a JSON state file in the inbox, so a restart neither rebuilds nor resends them.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from typing import Any
 from reportgen.base.catalogue import catalogue, language
 from reportgen.base.errors import InputError
 from reportgen.base.files import fitted_stem, name_limit, write_atomic
-from reportgen.pipeline.jobs import FAILED, NOT_SENT, SENT, Job, Outcome, run_jobs
+from reportgen.pipeline.jobs import FAILED, NOT_SENT, SENT, Job, LocalRunner, Outcome, Runner
 
 STATE_NAME = ".reportgen-watch.json"
 SUBFOLDERS = ("out", "done", "failed")  # never input: only the inbox's top-level files are
@@ -167,8 +167,11 @@ class WatchOptions:
 class Watcher:
     """The watch loop: find candidates, let them settle, build each new version once, move it aside."""
 
-    def __init__(self, options: WatchOptions, log: Callable[[str], None]) -> None:
+    def __init__(
+        self, options: WatchOptions, log: Callable[[str], None], runner: Runner | None = None
+    ) -> None:
         self.options = options
+        self.runner = runner or LocalRunner()
         self.words = catalogue(language(options.lang))
         self.log_line = log
         self.state = StateStore(options.inbox / STATE_NAME)
@@ -279,7 +282,7 @@ class Watcher:
             lang=self.options.lang,
             email=self.options.email,
         )
-        (outcome,) = run_jobs([job], 1, language(self.options.lang))
+        (outcome,) = self.runner.run([job], language(self.options.lang))
         self.state.record(path.name, digest, outcome.status, outcome.pdf)
         moved = self._move(path, "failed" if outcome.status == FAILED else "done")
         kept = moved or path  # a workbook that could not be moved stays where it is, and is not built again

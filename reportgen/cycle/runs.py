@@ -13,7 +13,6 @@ import dataclasses
 import datetime as dt
 import getpass
 import hashlib
-import json
 import logging
 import os
 import socket
@@ -30,15 +29,10 @@ from reportgen.base.states import ApprovalState, RunState
 from reportgen.cycle.decide import REMIND_AHEAD, Decision
 from reportgen.delivery.smtp import send_notice
 from reportgen.figures.metrics import shift_month
-from reportgen.figures.review import errors_of, team_name
 from reportgen.pipeline.archiving import OpenedArchive
-from reportgen.pipeline.build import build_to_files
-from reportgen.pipeline.jobs import Job
+from reportgen.pipeline.jobs import FAILED, Job, Outcome
 from reportgen.pipeline.mailing import SendResult, send_once
-from reportgen.queue.batches import build_and_wait, build_request, config_for, write_outputs
-from reportgen.queue.client import QueueClient
-from reportgen.queue.messages import BuildResult
-from reportgen.wording.text import finding_message
+from reportgen.queue.runner import choose_runner
 
 if TYPE_CHECKING:  # the store loads SQLAlchemy: only a command that opens the archive pays for it
     from reportgen.archive.store import Archive
@@ -192,11 +186,7 @@ def _build_and_deliver(
             out.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise InputError(out, "output_unwritable", detail=exc.strerror or str(exc)) from exc
-        built = (
-            _built_on_queue(config, team, decision.month, today, out)
-            if config.queue.url
-            else _built_here(archive, config, team, decision.month, today, out)
-        )
+        built = _built(archive, config, team, decision.month, today, out)
     except (
         ReportgenError
     ) as problem:  # an unusable workbook: the team is told why, and the run waits for a fix
@@ -218,10 +208,11 @@ def _build_and_deliver(
             )
         archive.finish_run(run, RunState.DRAFT_ERRORS, problem=problem.message("en"))
         return run
-    errors = built.errors
-    words = catalogue(built.lang)
-    review_team = built.team
-    common = {"review_team": review_team, "version": built.version, "pdf": str(built.pdf)}
+    assert built.pdf is not None and built.build_id is not None  # `_built` raised otherwise
+    errors = built.error_findings
+    words = catalogue(language(built.lang))
+    review_team = built.review_team or team.key
+    common: dict[str, object] = {"review_team": review_team, "version": built.version, "pdf": str(built.pdf)}
     approver = schedule.approver
     if errors:
         to = contact(config)
@@ -233,7 +224,7 @@ def _build_and_deliver(
                 archive,
                 built.pdf,
                 only_to(config.email, to),
-                lang=built.lang,
+                lang=language(built.lang),
                 subject=words.text("cycle.draft_subject", team=team.key, month=decision.month),
                 preface="\n".join(lines),
             )
@@ -255,7 +246,7 @@ def _build_and_deliver(
             archive,
             built.pdf,
             only_to(config.email, approver),
-            lang=built.lang,
+            lang=language(built.lang),
             subject=words.text("cycle.draft_subject", team=team.key, month=decision.month),
             preface=preface,
         )
@@ -263,59 +254,24 @@ def _build_and_deliver(
             run, RunState.AWAITING_APPROVAL, approver=approver, approval=approval.approval_id, **common
         )
         return run
-    send_once(archive, built.pdf, config.email, lang=built.lang)
+    send_once(archive, built.pdf, config.email, lang=language(built.lang))
     archive.finish_run(run, RunState.SENT, **common)
     return run
 
 
-@dataclass(frozen=True, slots=True)
-class TeamReview:
-    """What a run needs of the review it built, here or on a queue's worker: the PDF in the out folder, its
-    version and build in the archive, its language and team, and each error finding (cell, sentence)."""
-
-    pdf: Path
-    version: int
-    build_id: int
-    lang: str
-    team: str
-    errors: tuple[tuple[str, str], ...]
-
-
-def _built_here(
-    archive: Archive, config: Config, team: Team, month: str, today: dt.date, out: Path
-) -> TeamReview:
-    built = build_to_files(
-        team.workbook, config, today, month=month, out_dir=out, archive=OpenedArchive(archive)
-    )
-    assert built.pdf is not None and built.recorded is not None
-    review = built.review
-    words = catalogue(review.lang)
-    errors = tuple((finding.where, finding_message(finding, words)) for finding in errors_of(review.findings))
-    return TeamReview(built.pdf, built.recorded.version, built.recorded.build_id, review.lang,
-                      team_name(review.checked, config.team), errors)  # fmt: skip
-
-
-def _built_on_queue(config: Config, team: Team, month: str, today: dt.date, out: Path) -> TeamReview:
-    """The team's build as one task on the queue (its worker records it in the archive, which the schedule
-    and the workers must share); its files written to the out folder."""
-    found = config_for(config.path, team.workbook)
-    job = Job(team.workbook, out, team.workbook.stem, today, config.path, month)
-    answer = build_and_wait(QueueClient(config.queue), build_request(job, found))
-    if answer.refusal is not None:
-        raise answer.refusal.error()
-    result = answer.value
-    assert isinstance(result, BuildResult)
-    if result.archive_problem is not None or result.version is None or result.build_id is None:
-        raise RemoteError(result.archive_problem or {}, ExitCode.ARCHIVE_FAILED)
-    pdf = write_outputs(result, out)
-    findings = json.loads(result.figures).get("findings", [])
-    errors = tuple(
-        (f"{finding['sheet']}!{finding['cell']}" if finding.get("cell") else str(finding["sheet"]),
-         str(finding["message"]))
-        for finding in findings
-        if finding.get("severity") == "error"
-    )  # fmt: skip
-    return TeamReview(pdf, result.version, result.build_id, result.lang, result.review_team, errors)
+def _built(archive: Archive, config: Config, team: Team, month: str, today: dt.date, out: Path) -> Outcome:
+    """The team's review, built where `choose_runner` says: here, recorded in the schedule's archive, or as
+    one task on the queue (its worker records it in the archive the schedule and the workers share); its
+    files in the out folder. A workbook that cannot be used, or a review the archive did not record, is the
+    user error the run reports."""
+    job = Job(team.workbook, out, team.workbook.stem, today, config.path, month, config=config)
+    runner = choose_runner(config, isolated=False, archive_for=lambda settings: OpenedArchive(archive))
+    (outcome,) = runner.run([job], _language(config))
+    if outcome.status == FAILED or outcome.pdf is None or outcome.version is None or outcome.build_id is None:
+        messages = dict(outcome.messages or {"en": outcome.message or ""})
+        code = ExitCode.ARCHIVE_FAILED if outcome.unrecorded else ExitCode.BAD_INPUT
+        raise RemoteError(messages, code)
+    return outcome
 
 
 # --- the lead's decision ---

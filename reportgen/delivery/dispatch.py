@@ -1,5 +1,6 @@
-"""Whether a built review may go out: refused while its workbook has error findings (the cells named) unless
-the sender insists. The one decision `build --email`, batch, watch and serve share before they mail."""
+"""Whether a built review may go out: refused while its month has error findings (the cells named) unless
+the sender insists. The one decision every front end meets before it delivers (`deliver_once` for a review
+built here, the queue's batches for one built on a worker, the cycle to choose a draft over management)."""
 
 from __future__ import annotations
 
@@ -15,16 +16,34 @@ from reportgen.figures.review import errors_of
 CELLS_SHOWN = 10
 
 
+def error_cells(findings: Sequence[Finding]) -> list[str]:
+    """Where each error finding is (`Sheet!C7`, or the sheet alone), in the findings' order."""
+    return [finding.where or "?" for finding in errors_of(findings)]
+
+
+def shown_cells(cells: Sequence[str]) -> list[str]:
+    """The cells a message names: the first CELLS_SHOWN, then `…` when there are more."""
+    return list(cells[:CELLS_SHOWN]) + (["…"] if len(cells) > CELLS_SHOWN else [])
+
+
+def errors_refusal(
+    pdf_path: Path, cells: Sequence[str], *, force: bool, count: int | None = None, lang: str | None = None
+) -> DeliveryError | None:
+    """The refusal to deliver a review whose month has errors at `cells` (None: it may go), unless forced;
+    `count` when `cells` were already cut to the ones shown (a queue worker's answer)."""
+    count = len(cells) if count is None else count
+    if not count or force:
+        return None
+    return DeliveryError(pdf_path, "check_errors", count=count, cells=shown_cells(cells), lang=lang)
+
+
 def refuse_on_errors(
     pdf_path: Path, findings: Sequence[Finding], *, force: bool, lang: str | None = None
 ) -> None:
-    """Refuse to mail a review whose workbook has error findings, naming their cells, unless forced."""
-    errors = errors_of(findings)
-    if not errors or force:
-        return
-    cells = [finding.where or "?" for finding in errors]
-    shown = cells[:CELLS_SHOWN] + (["…"] if len(cells) > CELLS_SHOWN else [])
-    raise DeliveryError(pdf_path, "check_errors", count=len(errors), cells=shown, lang=lang)
+    """Refuse to deliver a review whose month has error findings, naming their cells, unless forced."""
+    refusal = errors_refusal(pdf_path, error_cells(findings), force=force, lang=lang)
+    if refusal is not None:
+        raise refusal
 
 
 def check_can_send(settings: EmailSettings) -> None:

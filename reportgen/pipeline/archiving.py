@@ -63,6 +63,21 @@ def open_for_build(settings: ArchiveSettings) -> OpenedArchive:
         return OpenedArchive(None, problem)
 
 
+_opened: dict[ArchiveSettings, OpenedArchive] = {}  # this process's archive, opened on its first build
+
+
+def process_archive(settings: ArchiveSettings) -> OpenedArchive:
+    """The archive a long-lived build process (a serve pool worker, a queue worker) records into, opened once
+    (a database connection does not cross a fork); one that could not be opened is tried again at the next
+    build (a lock may have gone), and meanwhile the build goes on without it."""
+    opened = _opened.get(settings)
+    if opened is None or opened.archive is None:
+        opened = open_for_build(settings)
+        if opened.archive is not None:
+            _opened[settings] = opened
+    return opened
+
+
 def file_digest(path: Path) -> str:
     try:
         with path.open("rb") as stream:

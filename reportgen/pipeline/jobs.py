@@ -1,8 +1,12 @@
-"""Builds in worker processes, so a bad or crashing workbook stops no other (batch and watch share this).
+"""One way to run builds, wherever they run: a `Runner` takes Jobs and gives Outcomes, here (`LocalRunner`)
+or on the queue's workers (`queue.runner.QueueRunner`); `queue.runner.choose_runner` picks one by the same
+rule for batch, watch, serve and the schedule.
 
-Every build runs in a fresh process forked from a forkserver that has the pipeline's heavy modules loaded: a
-crash (a signal, a native abort) ends only that process and is reported as that workbook's failure, and the
-process is not daemonic, so the review's charts can still be drawn in a forked child (`background.py`).
+Locally, a batch or watch build runs in a fresh process forked from a forkserver that has the pipeline's heavy
+modules loaded: a crash (a signal, a native abort) ends only that process and is reported as that workbook's
+failure, and the process is not daemonic, so the review's charts can still be drawn in a forked child
+(`background.py`). A process that is already a build's own (serve's pool worker, the schedule) builds in
+itself.
 
 A forkserver child inherits none of the parent's logging set-up, so a worker forwards its log records (at the
 parent's levels) through its pipe, and the parent hands them to its own handlers: each line is logged once, by
@@ -11,6 +15,7 @@ the process that owns stderr, in the format and at the level the front end chose
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import multiprocessing
@@ -19,16 +24,18 @@ import signal
 import sys
 import time
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from reportgen.base.catalogue import catalogue
-from reportgen.base.config import load_config
-from reportgen.base.errors import DeliveryError, ReportgenError
-from reportgen.figures.review import errors_of
+from reportgen.base.catalogue import LANGUAGES, catalogue, language
+from reportgen.base.config import ArchiveSettings, Config, load_config
+from reportgen.base.errors import ArchiveError, DeliveryError, InputError, ReportgenError
+from reportgen.base.logs import LogLevels, log_levels
+from reportgen.base.model import Finding
+from reportgen.figures.review import errors_of, team_name
 from reportgen.pipeline.archiving import OpenedArchive, open_for_build
 from reportgen.pipeline.build import build_to_files
 from reportgen.pipeline.mailing import send_once
@@ -62,15 +69,20 @@ class Job:
     month: str | None = None
     lang: str | None = None
     email: bool = False
+    team: str | None = None  # the team as the front end names it, over the config's (serve's upload)
+    page: Path | None = None  # where the review's web page goes too (serve's preview)
+    shown_name: str | None = None  # what messages call the workbook when it is stored under another name
+    config: Config | None = None  # the config a long-lived front end loaded (serve, the schedule), else found
 
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """What became of one workbook; `message` is the catalogue sentence the CLI would print for its error."""
+    """What became of one workbook; `message` is the catalogue sentence the CLI would print for its error,
+    `messages` the same in each language (serve shows the page's)."""
 
     workbook: Path
     status: str
-    team: str | None = None
+    team: str | None = None  # the sheet's team (batch's table)
     month: str | None = None
     findings: int = 0
     errors: int = 0
@@ -78,15 +90,55 @@ class Outcome:
     message: str | None = None
     finding_lines: tuple[str, ...] = field(default=())  # one line per finding, for watch's .log
     seconds: float = 0.0
+    messages: Mapping[str, str] | None = None
+    review_team: str | None = None  # the name the review and the archive know the team by
+    lang: str | None = None  # the review's language
+    version: int | None = None  # its version in the archive
+    build_id: int | None = None
+    error_findings: tuple[tuple[str, str], ...] = ()  # each error of the month: (cell, sentence)
+    error_cells: tuple[str, ...] = ()  # the cells of the errors as a refusal names them (maybe cut short)
+    page: Path | None = None
+    unrecorded: bool = False  # built and written, but the archive could not record it (`messages` say why)
 
 
-def build_job(job: Job, lang: str) -> Outcome:
-    """Build one workbook to files (and mail it with `email`); a user error becomes a failed Outcome."""
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """Where a run of builds stands: workbooks finished (built, or built and mailed), failed, and builds
+    running now."""
+
+    done: int
+    failed: int
+    running: int
+    total: int
+
+
+ArchiveFor = Callable[[ArchiveSettings], OpenedArchive]
+
+
+def failure(job: Job, exc: ReportgenError, seconds: float = 0.0, pdf: Path | None = None) -> Outcome:
+    """A user error as the workbook's failure, its message in the job's language and in each."""
+    if isinstance(exc, InputError) and job.shown_name is not None and exc.file == str(job.workbook):
+        exc.file = job.shown_name  # name the user's file, not the stored copy
+    return Outcome(
+        job.workbook,
+        FAILED,
+        message=exc.message(job.lang),  # as `build` prints it
+        messages={lang: exc.message(lang) for lang in LANGUAGES},
+        pdf=pdf,
+        seconds=seconds,
+    )
+
+
+def build_job(job: Job, lang: str, archive_for: ArchiveFor | None = None) -> Outcome:
+    """Build one workbook to files (and mail it with `email`); a user error becomes a failed Outcome. The
+    archive comes from `archive_for` (a long-lived process's own), else is opened for this build only."""
     started = time.perf_counter()
     opened: OpenedArchive | None = None
     try:
-        config = load_config(job.config_path, job.workbook)
-        opened = open_for_build(config.archive)
+        config = job.config or load_config(job.config_path, job.workbook)
+        if job.team:
+            config = dataclasses.replace(config, team=job.team)
+        opened = archive_for(config.archive) if archive_for else open_for_build(config.archive)
         built = build_to_files(
             job.workbook,
             config,
@@ -95,67 +147,141 @@ def build_job(job: Job, lang: str) -> Outcome:
             lang=job.lang,
             out_dir=job.out_dir,
             stem=job.stem,
+            html_path=job.page,
             archive=opened,
         )
+    except ArchiveError as exc:  # raised after the files were written: the review is there, unrecorded
+        kept = [Path(path) for path in exc.kept if str(path).endswith(".pdf")]
+        plain = ArchiveError(exc.code, archive=exc.archive, detail=exc.detail)  # without the kept paths
+        outcome = failure(job, exc, time.perf_counter() - started, kept[0] if kept else None)
+        if kept:
+            outcome = dataclasses.replace(
+                outcome,
+                unrecorded=True,
+                page=job.page,
+                messages={each: plain.message(each) for each in LANGUAGES},
+            )
+        return outcome
     except ReportgenError as exc:
-        if opened is not None and opened.archive is not None:
+        return failure(job, exc, time.perf_counter() - started)
+    finally:
+        if archive_for is None and opened is not None and opened.archive is not None:
             opened.archive.close()
-        return Outcome(job.workbook, FAILED, message=exc.message(job.lang))  # as `build` prints it
     review = built.review
     findings = review.findings
-    words = catalogue(job.lang or lang)
+    words = catalogue(review.lang)
     lines = tuple(
         "\t".join(
             (
-                words.text(f"severity.{finding.severity.value}"),
+                catalogue(job.lang or lang).text(f"severity.{finding.severity.value}"),
                 finding.where,
-                finding_message(finding, words),
+                finding_message(finding, catalogue(job.lang or lang)),
             )
         )
         for finding in findings
     )
-    status, message = BUILT, None
-    if job.email and built.pdf is not None and opened.archive is not None:
-        try:
-            send_once(
-                opened.archive,
-                built.pdf,
-                config.email,
-                findings=findings,
-                allow_errors=config.email.send_with_errors,
-                lang=job.lang or review.lang,
-            )
-            status = SENT
-        except DeliveryError as exc:  # refused, failed, or already mailed: the PDF is kept either way
-            status = ALREADY_SENT if exc.stage == "already_sent" else NOT_SENT
-            message = exc.message(job.lang)
-        except ReportgenError as exc:  # a mail setting or the archive that cannot be used
-            status, message = NOT_SENT, exc.message(job.lang)
-    if opened.archive is not None:
-        opened.archive.close()
-    return Outcome(
+    errors = errors_of(findings)
+    outcome = Outcome(
         job.workbook,
-        status,
+        BUILT,
         team=review.checked.team,
         month=review.month,
         findings=len(findings),
-        errors=len(errors_of(findings)),
+        errors=len(errors),
         pdf=built.pdf,
-        message=message,
         finding_lines=lines,
-        seconds=time.perf_counter() - started,
+        review_team=team_name(review.checked, config.team),
+        lang=review.lang,
+        version=built.recorded.version if built.recorded else None,
+        build_id=built.recorded.build_id if built.recorded else None,
+        error_findings=tuple((finding.where or "?", finding_message(finding, words)) for finding in errors),
+        error_cells=tuple(finding.where or "?" for finding in errors),
+        page=job.page,
     )
+    if job.email and built.pdf is not None:
+        outcome = _mailed(job, outcome, findings, config, archive_for)
+    return dataclasses.replace(outcome, seconds=time.perf_counter() - started)
+
+
+def _mailed(
+    job: Job, outcome: Outcome, findings: Sequence[Finding], config: Config, archive_for: ArchiveFor | None
+) -> Outcome:
+    """The built review mailed through the archive's once-only guard; the PDF is kept whatever happens."""
+    assert outcome.pdf is not None
+    opened = archive_for(config.archive) if archive_for else open_for_build(config.archive)
+    if opened.archive is None:  # without the archive nobody knows who has it already: nothing is sent
+        assert opened.problem is not None
+        return dataclasses.replace(outcome, status=NOT_SENT, message=opened.problem.message(job.lang))
+    try:
+        send_once(
+            opened.archive,
+            outcome.pdf,
+            config.email,
+            findings=findings,
+            allow_errors=config.email.send_with_errors,
+            lang=job.lang or outcome.lang,
+        )
+        return dataclasses.replace(outcome, status=SENT)
+    except DeliveryError as exc:  # refused, failed, or already mailed: the PDF is kept either way
+        status = ALREADY_SENT if exc.stage == "already_sent" else NOT_SENT
+        return dataclasses.replace(outcome, status=status, message=exc.message(job.lang))
+    except ReportgenError as exc:  # a mail setting or the archive that cannot be used
+        return dataclasses.replace(outcome, status=NOT_SENT, message=exc.message(job.lang))
+    finally:
+        if archive_for is None:
+            opened.archive.close()
+
+
+class Runner(Protocol):
+    """Builds Jobs, wherever it builds them; Outcomes in the jobs' order, every job tried."""
+
+    kind: str  # "local" or "queue": what `-v` and the docs call it
+
+    def check(self) -> None:
+        """Raise the user error that stops every build before the first starts (a queue that does not
+        answer); nothing when the runner can build."""
+
+    def run(
+        self, jobs: Sequence[Job], lang: str, on_progress: Callable[[Progress], None] = ...
+    ) -> list[Outcome]: ...
+
+
+@dataclass
+class LocalRunner:
+    """Builds on this machine: each in a fresh worker process, `workers` at a time (batch, watch), or, when
+    this process is already a build's own (`isolated=False`: serve's pool worker, the schedule), in itself,
+    with the archive `archive_for` gives."""
+
+    workers: int = 1
+    isolated: bool = True
+    archive_for: ArchiveFor | None = None
+    kind: str = "local"
+
+    def check(self) -> None:
+        return None
+
+    def run(
+        self,
+        jobs: Sequence[Job],
+        lang: str,
+        on_progress: Callable[[Progress], None] = lambda progress: None,
+    ) -> list[Outcome]:
+        if self.isolated:
+            return run_jobs(jobs, self.workers, lang, on_progress=on_progress)
+        outcomes: list[Outcome] = []
+        for job in jobs:
+            on_progress(_progress(outcomes, 1, len(jobs)))
+            outcomes.append(build_job(job, lang, self.archive_for))
+        on_progress(_progress(outcomes, 0, len(jobs)))
+        return outcomes
+
+
+def _progress(outcomes: Sequence[Outcome], running: int, total: int) -> Progress:
+    failures = sum(outcome.status == FAILED for outcome in outcomes)
+    return Progress(len(outcomes) - failures, failures, running, total)
 
 
 Work = Callable[[Job, str], Outcome]
-LogLevels = tuple[int, int]  # the root logger's level and reportgen's
-
-
-def log_levels() -> LogLevels:
-    """This process's logging levels, for its workers to log at."""
-    return logging.getLogger().getEffectiveLevel(), logging.getLogger("reportgen").getEffectiveLevel()
-
-
 class ForwardingHandler(logging.Handler):
     """In a worker: each record, its message prefixed with the workbook's name, sent to the parent through
     the worker's pipe. A process forked from the worker (the charts' drawing) has no share of that pipe: it
@@ -200,14 +326,17 @@ def _child(work: Work, job: Job, lang: str, connection: Connection, levels: LogL
     try:
         outcome = work(job, lang)
     except BaseException as exc:  # a bug: that workbook's failure, with the cause for the report
-        detail = "".join(traceback.format_exception_only(exc)).strip()
-        outcome = Outcome(job.workbook, FAILED, message=_crash_message(lang, detail))
+        outcome = _crashed(job, "".join(traceback.format_exception_only(exc)).strip())
     connection.send(outcome)
     connection.close()
 
 
-def _crash_message(lang: str, detail: str) -> str:
-    return catalogue(lang).text("batch.crashed", detail=detail)
+def _crashed(job: Job, detail: str, seconds: float = 0.0) -> Outcome:
+    """A build that died (a signal, a bug) as that workbook's failure, the cause named."""
+    messages = {lang: catalogue(lang).text("batch.crashed", detail=detail) for lang in LANGUAGES}
+    return Outcome(
+        job.workbook, FAILED, message=messages[language(job.lang)], messages=messages, seconds=seconds
+    )
 
 
 def _context() -> Any:
@@ -224,7 +353,7 @@ def run_jobs(
     jobs: Sequence[Job],
     workers: int,
     lang: str,
-    on_done: Callable[[Outcome], None] = lambda outcome: None,
+    on_progress: Callable[[Progress], None] = lambda progress: None,
     work: Work = build_job,
 ) -> list[Outcome]:
     """Build every job, at most `workers` at a time, each in its own process; Outcomes in the jobs' order.
@@ -244,6 +373,7 @@ def run_jobs(
                 process.start()
                 sender.close()
                 running[index] = (process, receiver, time.perf_counter())
+                on_progress(_progress(list(outcomes.values()), len(running), len(jobs)))
             ready = wait([receiver for _, receiver, _ in running.values()])
             for index, (process, receiver, started) in list(running.items()):
                 if receiver not in ready:
@@ -257,17 +387,12 @@ def run_jobs(
                 except EOFError:  # the worker died before answering
                     process.join()
                     detail = _exit_detail(process.exitcode)
-                    outcome = Outcome(
-                        jobs[index].workbook,
-                        FAILED,
-                        message=_crash_message(lang, detail),
-                        seconds=time.perf_counter() - started,
-                    )
+                    outcome = _crashed(jobs[index], detail, time.perf_counter() - started)
                 receiver.close()
                 process.join()
                 del running[index]
                 outcomes[index] = outcome
-                on_done(outcome)
+                on_progress(_progress(list(outcomes.values()), len(running), len(jobs)))
     finally:
         for process, receiver, _ in running.values():  # interrupted: stop what still runs
             process.terminate()

@@ -1,10 +1,12 @@
-"""Many workbooks through the queue, as `batch --queue` runs them: every workbook enqueued at once, each
-answer written where local `batch` writes it (`<stem>-<YYYY-MM>.pdf` in the out folder, the complete table
-beside it), each review mailed by a send task when asked, and an Outcome per workbook in the jobs' order,
-the same a local batch gives. Also: one build enqueued and waited for (serve, the schedule)."""
+"""Jobs through the queue, as the QueueRunner runs them: every workbook enqueued at once, each answer written
+where a local build writes it (`<stem>-<YYYY-MM>.pdf` in the out folder, the complete table beside it, the
+page where the job asks), each review mailed by a send task when asked, and an Outcome per workbook in the
+jobs' order, the same a local run gives."""
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import os
 import stat
 import time
@@ -12,11 +14,22 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from reportgen.base.catalogue import catalogue, language
+from reportgen.base.catalogue import LANGUAGES, catalogue, language
 from reportgen.base.config import Config, find_config, load_config
-from reportgen.base.errors import DeliveryError, InputError, QueueError, ReportgenError
+from reportgen.base.errors import InputError, QueueError, ReportgenError
 from reportgen.base.files import write_atomic
-from reportgen.pipeline.jobs import ALREADY_SENT, BUILT, FAILED, NOT_SENT, SENT, Job, Outcome
+from reportgen.delivery.dispatch import errors_refusal
+from reportgen.pipeline.jobs import (
+    ALREADY_SENT,
+    BUILT,
+    FAILED,
+    NOT_SENT,
+    SENT,
+    Job,
+    Outcome,
+    Progress,
+    failure,
+)
 from reportgen.queue.app import BUILD_TASK, MAX_WORKBOOK_BYTES, SEND_TASK
 from reportgen.queue.client import DONE_STATES, STARTED, Answer, QueueClient
 from reportgen.queue.messages import BuildRequest, BuildResult, SendRequest
@@ -24,33 +37,24 @@ from reportgen.queue.messages import BuildRequest, BuildResult, SendRequest
 POLL_SECONDS = 0.25
 
 
-@dataclass(frozen=True, slots=True)
-class Progress:
-    """Where a queued batch stands: workbooks finished (built, or built and mailed), failed, and tasks a
-    worker is running now."""
-
-    done: int
-    failed: int
-    running: int
-    total: int
-
-
-def read_for_queue(workbook: Path) -> bytes:
-    """The workbook's bytes, refused as a local build would refuse the file, and above the queue's limit."""
+def read_for_queue(workbook: Path, shown: str | None = None) -> bytes:
+    """The workbook's bytes, refused as a local build would refuse the file, and above the queue's limit;
+    messages name it `shown` (the user's name for a stored upload)."""
+    name = shown or workbook
     try:
         info = os.stat(workbook)
     except FileNotFoundError as exc:
-        raise InputError(workbook, "missing") from exc
+        raise InputError(name, "missing") from exc
     except OSError as exc:
-        raise InputError(workbook, "unreadable", detail=exc.strerror or str(exc)) from exc
+        raise InputError(name, "unreadable", detail=exc.strerror or str(exc)) from exc
     if stat.S_ISDIR(info.st_mode):
-        raise InputError(workbook, "directory")
+        raise InputError(name, "directory")
     if info.st_size > MAX_WORKBOOK_BYTES:
-        raise InputError(workbook, "queue_too_large", size=_mb(info.st_size), limit=_mb(MAX_WORKBOOK_BYTES))
+        raise InputError(name, "queue_too_large", size=_mb(info.st_size), limit=_mb(MAX_WORKBOOK_BYTES))
     try:
         return workbook.read_bytes()
     except OSError as exc:
-        raise InputError(workbook, "unreadable", detail=exc.strerror or str(exc)) from exc
+        raise InputError(name, "unreadable", detail=exc.strerror or str(exc)) from exc
 
 
 def _mb(size: int) -> str:
@@ -74,26 +78,44 @@ def config_for(explicit: Path | None, workbook: Path | None) -> ConfigFound:
     return ConfigFound(config, found.read_text("utf-8"), str(found.resolve()))
 
 
+def job_config(job: Job) -> ConfigFound:
+    """The config a job's build uses and what the worker is sent of it: the front end's own (its file's
+    text), else the one found as a local build would find it."""
+    if job.config is None:
+        return config_for(job.config_path, job.workbook)
+    path = job.config.path
+    try:
+        text = path.read_text("utf-8") if path is not None else None
+    except OSError as exc:  # the file went away since the front end started
+        raise InputError(path, "config_unreadable", detail=exc.strerror or str(exc)) from exc
+    return ConfigFound(job.config, text, str(path.resolve()) if path is not None else None)
+
+
 def build_request(job: Job, found: ConfigFound) -> BuildRequest:
+    shown = job.shown_name or str(job.workbook)
     return BuildRequest(
         workbook_name=job.workbook.name,
-        shown_path=str(job.workbook),
-        workbook=read_for_queue(job.workbook),
+        shown_path=shown,
+        workbook=read_for_queue(job.workbook, shown),
         as_of=job.as_of,
         stem=job.stem,
         config_text=found.text,
         config_path=found.path,
         month=job.month,
         lang=job.lang,
+        team=job.team,
+        page=job.page is not None,
     )
 
 
-def write_outputs(result: BuildResult, out_dir: Path) -> Path:
-    """The review's files where local batch writes them (temporary file, then renamed); the PDF's path."""
-    pdf = out_dir / Path(result.pdf.name).name  # a plain name: nothing from a worker chooses a folder
+def write_outputs(result: BuildResult, job: Job) -> Path:
+    """The review's files where a local build writes them (temporary file, then renamed); the PDF's path."""
+    pdf = job.out_dir / Path(result.pdf.name).name  # a plain name: nothing from a worker chooses a folder
     if result.table is not None:
-        write_atomic(out_dir / Path(result.table.name).name, result.table.data)
+        write_atomic(job.out_dir / Path(result.table.name).name, result.table.data)
     write_atomic(pdf, result.pdf.data)
+    if job.page is not None:
+        write_atomic(job.page, result.page or b"")
     return pdf
 
 
@@ -107,18 +129,12 @@ def wait_for_answer(client: QueueClient, task_id: str, kind: str) -> Answer:
     raise QueueError("no_answer", url=client.url, minutes=client.settings.wait_minutes)
 
 
-def build_and_wait(client: QueueClient, request: BuildRequest) -> Answer:
-    """One build through the queue: enqueued, then waited for."""
-    return wait_for_answer(client, client.submit_build(request), BUILD_TASK)
-
-
 @dataclass
 class _Pending:
     index: int
     kind: str
     found: ConfigFound | None = None
-    result: BuildResult | None = None
-    pdf: Path | None = None
+    built: Outcome | None = None  # the build's outcome, while its send runs
 
 
 def run_queued_jobs(
@@ -137,10 +153,10 @@ def run_queued_jobs(
     started = time.perf_counter()
     for index, job in enumerate(jobs):
         try:
-            found = config_for(job.config_path, job.workbook)
+            found = job_config(job)
             request = build_request(job, found)
         except ReportgenError as exc:
-            outcomes[index] = Outcome(job.workbook, FAILED, message=exc.message(job.lang))
+            outcomes[index] = failure(job, exc)
             continue
         pending[client.submit_build(request)] = _Pending(index, BUILD_TASK, found)
     quiet_since = time.monotonic()
@@ -169,10 +185,7 @@ def run_queued_jobs(
         if time.monotonic() - quiet_since > client.settings.wait_minutes * 60:
             problem = QueueError("no_answer", url=client.url, minutes=client.settings.wait_minutes)
             for waiting in pending.values():
-                job = jobs[waiting.index]
-                outcomes[waiting.index] = Outcome(
-                    job.workbook, FAILED, message=problem.message(job.lang or lang)
-                )
+                outcomes[waiting.index] = failure(jobs[waiting.index], problem)
             break
         time.sleep(POLL_SECONDS)
     return [outcomes[index] for index in range(len(jobs))]
@@ -181,10 +194,16 @@ def run_queued_jobs(
 def _built(job: Job, waiting: _Pending, answer: Answer, started: float) -> tuple[Outcome, SendRequest | None]:
     """A build's answer: its files written; with `email`, the send to enqueue (unless its errors forbid)."""
     if answer.refusal is not None or not isinstance(answer.value, BuildResult):
-        message = answer.refusal.message(job.lang) if answer.refusal else None
-        return Outcome(job.workbook, FAILED, message=message, seconds=time.perf_counter() - started), None
+        refusal = answer.refusal
+        return Outcome(
+            job.workbook,
+            FAILED,
+            message=refusal.message(job.lang) if refusal else None,
+            messages={lang: refusal.message(lang) for lang in LANGUAGES} if refusal else None,
+            seconds=time.perf_counter() - started,
+        ), None
     result = answer.value
-    pdf = write_outputs(result, job.out_dir)
+    pdf = write_outputs(result, job)
     outcome = Outcome(
         job.workbook,
         BUILT,
@@ -194,20 +213,29 @@ def _built(job: Job, waiting: _Pending, answer: Answer, started: float) -> tuple
         errors=result.errors,
         pdf=pdf,
         seconds=time.perf_counter() - started,
+        review_team=result.review_team or None,
+        lang=result.lang,
+        version=result.version,
+        build_id=result.build_id,
+        error_findings=error_findings(result),
+        error_cells=result.error_cells,
+        page=job.page,
+        finding_lines=finding_lines(result, job.lang or result.lang),
     )
     if result.archive_problem is not None:  # built and written, but not recorded: as a local build says
         kept = catalogue(language(job.lang)).text("archive.kept", path=str(pdf))
         problem = result.archive_problem.get(language(job.lang), "")
-        return Outcome(job.workbook, FAILED, message=f"{problem}\n{kept}", pdf=pdf), None
+        return Outcome(job.workbook, FAILED, message=f"{problem}\n{kept}", pdf=pdf, page=job.page,
+                       messages=result.archive_problem, unrecorded=True), None  # fmt: skip
     if not job.email:
         return outcome, None
     assert waiting.found is not None
     email = waiting.found.config.email
-    if result.errors and not email.send_with_errors:
-        refused = DeliveryError(pdf, "check_errors", count=result.errors, cells=list(result.error_cells),
-                                lang=job.lang or result.lang)  # fmt: skip
+    refused = errors_refusal(pdf, result.error_cells, force=email.send_with_errors, count=result.errors,
+                             lang=job.lang or result.lang)  # fmt: skip
+    if refused is not None:
         return _with(outcome, NOT_SENT, refused.message(job.lang)), None
-    waiting.result, waiting.pdf, waiting.kind = result, pdf, SEND_TASK
+    waiting.built, waiting.kind = outcome, SEND_TASK
     send = SendRequest(
         pdf_name=pdf.name,
         pdf=result.pdf.data,
@@ -219,19 +247,42 @@ def _built(job: Job, waiting: _Pending, answer: Answer, started: float) -> tuple
     return outcome, send
 
 
-def _sent(job: Job, waiting: _Pending, answer: Answer, started: float) -> Outcome:
-    result = waiting.result
-    assert result is not None
-    outcome = Outcome(
-        job.workbook,
-        SENT,
-        team=result.team or None,
-        month=result.month,
-        findings=result.findings,
-        errors=result.errors,
-        pdf=waiting.pdf,
-        seconds=time.perf_counter() - started,
+def _findings(result: BuildResult) -> list[dict[str, object]]:
+    findings = json.loads(result.figures).get("findings", [])
+    return [finding for finding in findings if isinstance(finding, dict)]
+
+
+def _where(finding: dict[str, object]) -> str:
+    return f"{finding['sheet']}!{finding['cell']}" if finding.get("cell") else str(finding.get("sheet", "?"))
+
+
+def error_findings(result: BuildResult) -> tuple[tuple[str, str], ...]:
+    """Each error of the review's month as (cell, sentence), read from the figures the worker sent."""
+    return tuple(
+        (_where(finding), str(finding.get("message", "")))
+        for finding in _findings(result)
+        if finding.get("severity") == "error"
     )
+
+
+def finding_lines(result: BuildResult, lang: str) -> tuple[str, ...]:
+    """The findings as watch's .log lists them (severity, cell, sentence), from the worker's figures."""
+    words = catalogue(language(lang))
+    return tuple(
+        "\t".join(
+            (
+                words.text(f"severity.{finding.get('severity')}"),
+                _where(finding),
+                str(finding.get("message", "")),
+            )
+        )  # fmt: skip
+        for finding in _findings(result)
+    )
+
+
+def _sent(job: Job, waiting: _Pending, answer: Answer, started: float) -> Outcome:
+    assert waiting.built is not None
+    outcome = dataclasses.replace(waiting.built, status=SENT, seconds=time.perf_counter() - started)
     if answer.refusal is None:
         return outcome
     status = ALREADY_SENT if answer.refusal.stage == "already_sent" else NOT_SENT
@@ -239,14 +290,4 @@ def _sent(job: Job, waiting: _Pending, answer: Answer, started: float) -> Outcom
 
 
 def _with(outcome: Outcome, status: str, message: str | None) -> Outcome:
-    return Outcome(
-        outcome.workbook,
-        status,
-        team=outcome.team,
-        month=outcome.month,
-        findings=outcome.findings,
-        errors=outcome.errors,
-        pdf=outcome.pdf,
-        message=message,
-        seconds=outcome.seconds,
-    )
+    return dataclasses.replace(outcome, status=status, message=message)

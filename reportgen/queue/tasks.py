@@ -24,11 +24,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from reportgen.base.catalogue import LANGUAGES
-from reportgen.base.config import ArchiveSettings, Config, parse_config
+from reportgen.base.config import Config, parse_config
 from reportgen.base.errors import ArchiveError, DeliveryError, InputError, ReportgenError
+from reportgen.delivery.dispatch import error_cells, shown_cells
 from reportgen.figures.document import dumps
-from reportgen.figures.review import errors_of, team_name
-from reportgen.pipeline.archiving import OpenedArchive, open_for_build
+from reportgen.figures.review import team_name
+from reportgen.pipeline.archiving import process_archive
 from reportgen.pipeline.build import build_to_files
 from reportgen.pipeline.mailing import send_once
 from reportgen.queue.app import (
@@ -58,20 +59,6 @@ logger = logging.getLogger(__name__)
 # DeliveryError stages a later attempt may not meet (smtp.py's transient trouble after its own attempts)
 TRANSIENT_STAGES = frozenset({"unreachable", "timeout", "later", "cut", "sender_later", "recipients_later"})
 SEND_RETRIES = 5
-CELLS_SHOWN = 10
-
-_archives: dict[ArchiveSettings, OpenedArchive] = {}  # this pool process's archive, opened on first use
-
-
-def worker_archive(settings: ArchiveSettings) -> OpenedArchive:
-    """The archive this process records into, opened once (a connection does not cross a fork); one that
-    could not be opened is tried again at the next task."""
-    opened = _archives.get(settings)
-    if opened is None or opened.archive is None:
-        opened = open_for_build(settings)
-        if opened.archive is not None:
-            _archives[settings] = opened
-    return opened
 
 
 def request_config(text: str | None, path: str | None) -> Config:
@@ -115,7 +102,7 @@ def run_build(request: BuildRequest, worker: str = "") -> BuildResult:
             config = request_config(request.config_text, request.config_path)
             if request.team:
                 config = dataclasses.replace(config, team=request.team)
-            opened = worker_archive(config.archive)
+            opened = process_archive(config.archive)
             problem: ArchiveError | None = None
             try:
                 built = build_to_files(
@@ -144,8 +131,7 @@ def run_build(request: BuildRequest, worker: str = "") -> BuildResult:
             return _unrecorded(request, key, out, problem, worker, started)
         assert built.pdf is not None
         review = built.review
-        errors = errors_of(review.findings)
-        cells = [finding.where or "?" for finding in errors]
+        cells = error_cells(review.findings)
         tables = [path for path in built.written if path.suffix == ".xlsx"]
         result = BuildResult(
             key=key,
@@ -156,8 +142,8 @@ def run_build(request: BuildRequest, worker: str = "") -> BuildResult:
             pdf=OutputFile(built.pdf.name, built.pdf.read_bytes()),
             figures=dumps(figures_document(review)).decode("utf-8"),
             findings=len(review.findings),
-            errors=len(errors),
-            error_cells=tuple(cells[:CELLS_SHOWN] + (["…"] if len(cells) > CELLS_SHOWN else [])),
+            errors=len(cells),
+            error_cells=tuple(shown_cells(cells)),
             table=OutputFile(tables[0].name, tables[0].read_bytes()) if tables else None,
             page=page.read_bytes() if page is not None and page.is_file() else None,
             version=built.recorded.version if built.recorded else None,
@@ -206,7 +192,7 @@ def run_send(request: SendRequest) -> dict[str, Any]:
         pdf = Path(folder) / plain_name(request.pdf_name, "review.pdf")
         pdf.write_bytes(request.pdf)
         config = request_config(request.config_text, request.config_path)
-        opened = worker_archive(config.archive)
+        opened = process_archive(config.archive)
         if opened.archive is None:  # without the archive nobody knows who has it already: nothing is sent
             assert opened.problem is not None
             raise opened.problem

@@ -5,7 +5,7 @@ mail to aiosmtpd on 127.0.0.1.
   by the other worker; every workbook ends with exactly one PDF, byte-identical to a local build's, and each
   review reaches the mail server exactly once.
 - A bad workbook fails once, with its message, and is not run again; `queue status` names it and why.
-- Redis down: a clear error naming the url (its password hidden), and `batch` without --queue still works.
+- Redis down: a clear error naming the url (its password hidden), and `batch --local` still works.
 """
 
 from __future__ import annotations
@@ -114,8 +114,8 @@ def test_two_workers_one_killed_mid_build_every_review_once(tmp_path: Path, redi
     # the same workbooks built here, with an archive of their own: the same bytes
     local_out = tmp_path / "local"
     env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "local-data")}
-    local = reportgen("batch", *books, "--out", local_out, "--jobs", "2", "--as-of", AS_OF, "--month",
-                      "2026-10", "--config", config, cwd=tmp_path, env=env)  # fmt: skip
+    local = reportgen("batch", *books, "--out", local_out, "--local", "--jobs", "2", "--as-of", AS_OF,
+                      "--month", "2026-10", "--config", config, cwd=tmp_path, env=env)  # fmt: skip
     code, stdout, stderr = finished(local)
     assert code == ExitCode.OK, stdout + stderr
     for name in pdfs:
@@ -161,13 +161,15 @@ def test_a_bad_workbook_fails_once_with_its_message_and_status_names_it(
         assert (second_out / "team01-2026-10.pdf").read_bytes() == (out / "team01-2026-10.pdf").read_bytes()
 
 
-def test_redis_down_is_said_with_the_url_and_batch_without_queue_still_works(tmp_path: Path) -> None:
+def test_redis_down_is_said_with_the_url_and_batch_local_still_works(tmp_path: Path) -> None:
     (book,) = team_workbooks(tmp_path / "in", 1)
     url = f"redis://:hunter2@127.0.0.1:{free_port()}/0"  # nothing listens there
     env = {**os.environ, "REPORTGEN_QUEUE_URL": url}
     shown = url.replace("hunter2", "***")
     for args in (
         ("batch", book, "--out", tmp_path / "queued", "--queue", "--as-of", AS_OF),
+        ("batch", book, "--out", tmp_path / "queued", "--as-of", AS_OF),  # a url set: the queue, as serve's
+        ("watch", tmp_path / "in", "--as-of", AS_OF),
         ("worker", "--concurrency", "1"),
         ("queue", "status"),
     ):
@@ -177,8 +179,8 @@ def test_redis_down_is_said_with_the_url_and_batch_without_queue_still_works(tmp
         assert "hunter2" not in stdout + stderr
         assert "Traceback" not in stderr
     assert not (tmp_path / "queued" / "team01-2026-10.pdf").exists()
-    code, stdout, stderr = finished(reportgen("batch", book, "--out", tmp_path / "here", "--as-of", AS_OF,
-                                              cwd=tmp_path, env=env))  # fmt: skip
+    code, stdout, stderr = finished(reportgen("batch", book, "--out", tmp_path / "here", "--local",
+                                              "--as-of", AS_OF, cwd=tmp_path, env=env))  # fmt: skip
     assert code == ExitCode.OK, stdout + stderr
     assert (tmp_path / "here" / "team01-2026-10.pdf").is_file()
 

@@ -22,7 +22,7 @@ from starlette.testclient import TestClient
 
 from reportgen.apps.serve.app import ServeOptions, Server
 from reportgen.apps.serve.guards import PREVIEW_POLICY, allowed_hosts, is_loopback
-from reportgen.apps.serve.uploads import content_disposition, download_name, shown_file_name
+from reportgen.apps.serve.uploads import content_disposition, shown_file_name
 from reportgen.base.catalogue import catalogue
 from reportgen.base.config import ArchiveSettings, Config, ServeSettings, load_config
 from reportgen.pipeline.build import check_workbook
@@ -326,7 +326,7 @@ def test_the_pdf_downloads_under_the_workbook_name(client: TestClient, built: st
 
 
 def test_a_chinese_file_name_reaches_the_download_as_rfc_5987() -> None:
-    header = content_disposition(download_name("星河 月报.xlsx", "2026-10"))
+    header = content_disposition("星河 月报-2026-10.pdf")
     fallback, encoded = header.split("; filename*=UTF-8''")
     assert fallback == 'attachment; filename="review-2026-10.pdf"'
     assert unquote(encoded) == "星河 月报-2026-10.pdf"

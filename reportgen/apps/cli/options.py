@@ -24,6 +24,12 @@ config_option = click.option(
 )
 as_of_option = click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="Review date (default: today).")
 lang_option = click.option("--lang", type=click.Choice(LANGUAGES), help="Language (default: the sheet's).")
+runner_option = click.option(  # the flag queue.runner.choose_runner reads, the same for every front end
+    "--queue/--local",
+    "use_queue",
+    default=None,
+    help="Build on the queue's workers, or on this machine (default: the queue when [queue] url is set).",
+)
 
 
 def parse_as_of(value: str | None) -> dt.date:

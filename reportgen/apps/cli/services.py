@@ -10,7 +10,14 @@ import click
 
 from reportgen.apps.batch import BatchOptions, run_batch
 from reportgen.apps.cli.listing import summary
-from reportgen.apps.cli.options import as_of_option, config_option, lang_option, parse_as_of, parse_month
+from reportgen.apps.cli.options import (
+    as_of_option,
+    config_option,
+    lang_option,
+    parse_as_of,
+    parse_month,
+    runner_option,
+)
 from reportgen.apps.watch import Watcher, WatchOptions
 from reportgen.apps.worker import print_status, run_worker
 from reportgen.base.catalogue import language
@@ -18,6 +25,7 @@ from reportgen.base.config import load_config
 from reportgen.base.errors import InputError, UsageError
 from reportgen.delivery.dispatch import check_can_send
 from reportgen.pipeline.jobs import default_workers
+from reportgen.queue.runner import choose_runner
 
 
 @click.command(short_help=summary("serve"))
@@ -36,8 +44,14 @@ from reportgen.pipeline.jobs import default_workers
 )
 @as_of_option
 @config_option
+@runner_option
 def serve(
-    host: str, port: int, allow_hosts: tuple[str, ...], as_of: str | None, config_path: Path | None
+    host: str,
+    port: int,
+    allow_hosts: tuple[str, ...],
+    as_of: str | None,
+    config_path: Path | None,
+    use_queue: bool | None,
 ) -> None:
     """A local page: drop a workbook, see its findings, preview, download and send the review."""
     gc.enable()  # a server lives long: the pause that suits a short command would let cycles pile up
@@ -45,7 +59,9 @@ def serve(
     from reportgen.apps.serve import app as web
 
     config = load_config(config_path, None)
-    options = web.ServeOptions(host, port, tuple(allow_hosts), parse_as_of(as_of) if as_of else None)
+    options = web.ServeOptions(
+        host, port, tuple(allow_hosts), parse_as_of(as_of) if as_of else None, use_queue=use_queue
+    )
     web.serve(options, config)
 
 
@@ -64,7 +80,7 @@ def serve(
 @config_option
 @lang_option
 @click.option("--email", is_flag=True, help="Mail each review (as build --email does).")
-@click.option("--queue", "use_queue", is_flag=True, help="Build on the queue's workers ([queue] url).")
+@runner_option
 def batch(
     workbooks: tuple[Path, ...],
     out_dir: Path,
@@ -74,7 +90,7 @@ def batch(
     config_path: Path | None,
     lang: str | None,
     email: bool,
-    use_queue: bool,
+    use_queue: bool | None,
 ) -> None:
     """Build many workbooks in parallel worker processes; exit 1 if any failed, after all the others."""
     try:
@@ -115,6 +131,7 @@ def batch(
     help="Seconds a file must stay unchanged before it is read.",
 )
 @click.option("--poll", is_flag=True, help="Poll the folder instead of using filesystem events.")
+@runner_option
 def watch(
     inbox: Path,
     out_dir: Path | None,
@@ -124,11 +141,15 @@ def watch(
     lang: str | None,
     settle: float,
     poll: bool,
+    use_queue: bool | None,
 ) -> None:
     """Build the review of every workbook dropped into INBOX, once per version, until Ctrl-C."""
     as_of_date = parse_as_of(as_of) if as_of is not None else None
+    config = load_config(config_path, inbox / "workbook.xlsx")
     if email:  # no sender or no recipients: refused before watching
-        check_can_send(load_config(config_path, inbox / "workbook.xlsx").email)
+        check_can_send(config.email)
+    runner = choose_runner(config, queue=use_queue)
+    runner.check()  # a queue that does not answer: said before watching
     if not inbox.is_dir():
         raise InputError(inbox, "inbox_missing")
     inbox = inbox.resolve()
@@ -136,7 +157,7 @@ def watch(
     if out == inbox:
         raise UsageError("watch_out_is_inbox")
     options = WatchOptions(inbox, out, as_of_date, config_path, lang, email, settle, poll)
-    Watcher(options, lambda line: click.echo(line)).run()
+    Watcher(options, lambda line: click.echo(line), runner).run()
 
 
 @click.command(short_help=summary("worker"))

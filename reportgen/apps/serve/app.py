@@ -22,7 +22,7 @@ from pathlib import Path
 from starlette.applications import Starlette
 from starlette.types import ASGIApp
 
-from reportgen.apps.serve.builds import warm
+from reportgen.apps.serve.builds import start_worker, warm
 from reportgen.apps.serve.guards import SecurityHeaders
 from reportgen.apps.serve.retention import sweep_forever
 from reportgen.apps.serve.routes import Routes
@@ -30,6 +30,7 @@ from reportgen.apps.serve.state import ServeOptions, ServeState
 from reportgen.base.catalogue import catalogue
 from reportgen.base.config import Config
 from reportgen.base.errors import ArchiveError, InputError
+from reportgen.base.logs import log_levels
 from reportgen.rendering.webfonts import interface_fonts
 
 __all__ = ["ServeOptions", "Server", "bind", "serve"]
@@ -56,7 +57,12 @@ class Server(ServeState):
         for a migration); all gone or closed at shutdown."""
         self.root = Path(tempfile.mkdtemp(prefix="reportgen-serve-"))
         if self.executor is None:
-            self.executor = ProcessPoolExecutor(WORKERS, mp_context=multiprocessing.get_context("spawn"))
+            self.executor = ProcessPoolExecutor(
+                WORKERS,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=start_worker,
+                initargs=(log_levels(),),
+            )
             for _ in range(WORKERS):
                 self.executor.submit(warm)
         fonts = asyncio.create_task(asyncio.to_thread(interface_fonts))  # made beside the first page

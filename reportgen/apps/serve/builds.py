@@ -1,33 +1,28 @@
 """The work done in the pool's processes: plain data in, plain data out (an exception would not unpickle).
 
 Only the pipeline and what it needs are imported here, so a worker that unpickles these functions never
-loads Starlette. Each worker opens the archive once (a database connection does not cross processes) and
-records every review it builds there, as `reportgen build` does. With a queue configured ([queue] url), a
-build is enqueued for the `reportgen worker`s instead (they record it), and its files are written here.
+loads Starlette. A build goes to the Runner `choose_runner` picks: in this process, which opens the archive
+once (a database connection does not cross processes) and records every review it builds there, as
+`reportgen build` does; or on the queue's `reportgen worker`s (they record it), its files written here.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
 from reportgen.base.catalogue import LANGUAGES
-from reportgen.base.config import ArchiveSettings, Config, QueueSettings
-from reportgen.base.errors import ArchiveError, InputError, ReportgenError
-from reportgen.base.files import write_atomic
+from reportgen.base.config import Config
+from reportgen.base.errors import InputError, ReportgenError
+from reportgen.base.logs import LogLevels, log_to_stderr
 from reportgen.base.model import Finding
 from reportgen.figures.metrics import default_month
 from reportgen.figures.review import month_findings
-from reportgen.pipeline.archiving import OpenedArchive, open_for_build
-from reportgen.pipeline.build import build_to_files, check_workbook
-from reportgen.queue.batches import build_and_wait, read_for_queue
-from reportgen.queue.client import QueueClient
-from reportgen.queue.messages import BuildRequest, BuildResult
-
-_archives: dict[ArchiveSettings, OpenedArchive] = {}  # this worker's archive, opened on its first build
-_queues: dict[QueueSettings, QueueClient] = {}  # this worker's queue, when one is configured
+from reportgen.pipeline.archiving import process_archive
+from reportgen.pipeline.build import check_workbook
+from reportgen.pipeline.jobs import FAILED, Job
+from reportgen.queue.runner import choose_runner
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,99 +88,53 @@ def check_upload(
 
 
 def build_upload(
-    path: Path, shown_name: str, stem: str, team: str, config: Config, as_of: dt.date, month: str, lang: str
+    path: Path,
+    shown_name: str,
+    stem: str,
+    team: str,
+    config: Config,
+    as_of: dt.date,
+    month: str,
+    lang: str,
+    use_queue: bool | None = None,
 ) -> BuiltReview | Problem:
-    """The pipeline's one build path (`build_to_files`), writing the PDF and the page into the upload's
-    folder; the review names the team as the page does (the stored file is called `workbook`)."""
-    page = path.with_name(f"review-{month}-{lang}.html")
-    pdf = pdf_path(path.parent, stem, month)
-    if config.queue.url:
-        short_stem = pdf.stem[: -len(month) - 1]  # as pdf_path shortened it
-        return _build_on_queue(path, shown_name, short_stem, team, config, as_of, month, lang)
+    """The review of one month and language, built where `choose_runner` says (in this pool process, or on a
+    `reportgen worker`), its PDF (named as every build names it, the download's and the mail's name) and
+    its page written into the upload's folder; the review names the team as the page does (the stored file
+    is called `workbook`)."""
+    job = Job(
+        path,
+        path.parent,
+        stem,
+        as_of,
+        month=month,
+        lang=lang,
+        team=team,
+        page=path.with_name(f"review-{month}-{lang}.html"),
+        shown_name=shown_name,
+        config=config,
+    )
     try:
-        built = build_to_files(
-            path,
-            dataclasses.replace(config, team=team),
-            as_of,
-            month=month,
-            lang=lang,
-            pdf_path=pdf,
-            stem=stem,
-            html_path=page,
-            archive=worker_archive(config.archive),
-        )
-    except ArchiveError as exc:  # raised after the files were written: the review is there, unrecorded
-        if not (pdf.is_file() and page.is_file()):
-            return _problem(exc, shown_name)
-        plain = ArchiveError(exc.code, archive=exc.archive, detail=exc.detail)  # no server paths on the page
-        return BuiltReview(month, lang, pdf, page, None, {each: plain.message(each) for each in LANGUAGES})
-    except ReportgenError as exc:
-        return _problem(exc, shown_name)
-    assert built.pdf is not None  # a PDF was asked for
-    version = built.recorded.version if built.recorded is not None else None
-    return BuiltReview(built.review.month, built.review.lang, built.pdf, page, version)
+        runner = choose_runner(config, queue=use_queue, isolated=False, archive_for=process_archive)
+        (outcome,) = runner.run([job], lang)
+    except ReportgenError as exc:  # the queue cannot be used: the page says so, and to try again
+        return Problem({each: exc.message(each) for each in LANGUAGES}, 503)
+    if (
+        outcome.pdf is not None
+        and outcome.page is not None
+        and (outcome.status != FAILED or outcome.unrecorded)
+    ):
+        problem = dict(outcome.messages or {}) if outcome.unrecorded else None
+        return BuiltReview(outcome.month or month, outcome.lang or lang, outcome.pdf, outcome.page,
+                           outcome.version, problem)  # fmt: skip
+    messages = outcome.messages or {}
+    return Problem({each: messages.get(each, outcome.message or "") for each in LANGUAGES})
 
 
-def _build_on_queue(
-    path: Path, shown_name: str, stem: str, team: str, config: Config, as_of: dt.date, month: str, lang: str
-) -> BuiltReview | Problem:
-    """The same build on a `reportgen worker`: the upload's bytes and the config's text go, the PDF (and its
-    table) and the page come back into the upload's folder."""
-    page = path.with_name(f"review-{month}-{lang}.html")
-    try:
-        client = _queues.get(config.queue) or _queues.setdefault(config.queue, QueueClient(config.queue))
-        text = config.path.read_text("utf-8") if config.path is not None else None
-        request = BuildRequest(
-            workbook_name=path.name,
-            shown_path=shown_name,
-            workbook=read_for_queue(path),
-            as_of=as_of,
-            stem=stem,
-            config_text=text,
-            config_path=str(config.path.resolve()) if config.path is not None else None,
-            month=month,
-            lang=lang,
-            team=team,
-            page=True,
-        )
-        answer = build_and_wait(client, request)
-    except ReportgenError as exc:
-        return _problem(exc, shown_name) if isinstance(exc, InputError) else Problem(_messages(exc), 503)
-    except OSError as exc:  # the config could not be read again
-        return _problem(InputError(config.path, "config_unreadable", detail=str(exc)), shown_name)
-    if answer.refusal is not None or not isinstance(answer.value, BuildResult):
-        messages = answer.refusal.messages if answer.refusal else {}
-        return Problem({each: messages.get(each, messages.get("en", "")) for each in LANGUAGES})
-    result = answer.value
-    pdf = path.parent / Path(result.pdf.name).name
-    if result.table is not None:
-        write_atomic(pdf.with_name(Path(result.table.name).name), result.table.data)
-    write_atomic(pdf, result.pdf.data)
-    write_atomic(page, result.page or b"")
-    return BuiltReview(result.month, result.lang, pdf, page, result.version, result.archive_problem)
-
-
-def _messages(exc: ReportgenError) -> dict[str, str]:
-    return {lang: exc.message(lang) for lang in LANGUAGES}
-
-
-def worker_archive(settings: ArchiveSettings) -> OpenedArchive:
-    """The archive this worker records into, opened once; one that could not be opened is tried again at
-    the next build (a lock may have gone), and meanwhile the build goes on without it."""
-    opened = _archives.get(settings)
-    if opened is None or opened.archive is None:
-        opened = open_for_build(settings)
-        if opened.archive is not None:
-            _archives[settings] = opened
-    return opened
-
-
-def pdf_path(folder: Path, stem: str, month: str) -> Path:
-    """The PDF in the upload's folder under the name the user knows (`<stem>-<YYYY-MM>.pdf`, the download's
-    name), since the mail attaches it by its file name; a stem too long for a file name is shortened."""
-    while len(f"{stem}-{month}.pdf".encode()) > 200:
-        stem = stem[:-1]
-    return folder / f"{stem}-{month}.pdf"
+def start_worker(levels: LogLevels) -> None:
+    """A pool process's start: it logs to stderr at the levels of the `serve` that made it (`-v serve`
+    shows each build's stages and time)."""
+    log_to_stderr(levels)
 
 
 def warm() -> None:

@@ -15,7 +15,7 @@ from reportgen.apps.serve.builds import Problem
 from reportgen.apps.serve.errors import PageError
 from reportgen.apps.serve.history import ArchivedTeam, TeamHistory, local, read_versions, team_history
 from reportgen.apps.serve.state import ServeState
-from reportgen.apps.serve.uploads import Upload, download_name
+from reportgen.apps.serve.uploads import Upload
 from reportgen.base.catalogue import LANGUAGES, Catalogue, catalogue
 from reportgen.base.errors import ArchiveError
 from reportgen.figures.review import severity_counts, worst_first
@@ -120,7 +120,7 @@ class Pages:
                 last=checked.months[-1],
             ),
             "built": built,
-            "pdf_name": download_name(upload.shown_name, built.month) if built else "",
+            "pdf_name": built.pdf.name if built else "",
             "recipients": ", ".join(self.state.config.email.to),  # the form starts from [email] to
             "sent": upload.sent,
             "sent_already": self.left_out(upload, "already", words),

@@ -42,7 +42,6 @@ from reportgen.apps.serve.state import ServeState
 from reportgen.apps.serve.uploads import (
     Upload,
     content_disposition,
-    download_name,
     shown_file_name,
     shown_stem,
 )
@@ -189,7 +188,8 @@ class Routes:
             raise PageError(400, "bad_lang")
         stem = shown_stem(upload.shown_name)
         config, as_of = self.state.config, self.state.as_of()
-        work = (upload.workbook, upload.shown_name, stem, upload.checked.team, config, as_of, month, lang)
+        work = (upload.workbook, upload.shown_name, stem, upload.checked.team, config, as_of, month, lang,
+                self.state.options.use_queue)  # fmt: skip
         with self.state.using(upload):
             outcome = await self.state.in_pool(build_upload, *work)
         if isinstance(outcome, Problem):
@@ -213,8 +213,8 @@ class Routes:
         upload = self.find(request)
         if upload.built is None:
             raise PageError(404, "not_built")
-        name = download_name(upload.shown_name, upload.built.month)
-        headers = {"Content-Disposition": content_disposition(name)}
+        # the PDF's own name: the one every build gives it, and the mail's attachment
+        headers = {"Content-Disposition": content_disposition(upload.built.pdf.name)}
         return Response(upload.built.pdf.read_bytes(), media_type="application/pdf", headers=headers)
 
     @guarded

@@ -34,6 +34,7 @@ class ServeOptions:
     port: int = 8000
     allow_hosts: tuple[str, ...] = ()
     as_of: dt.date | None = None  # None: today, read at each upload
+    use_queue: bool | None = None  # --queue / --local (queue.runner.choose_runner's rule)
 
 
 class ServeState:

@@ -46,11 +46,6 @@ def shown_stem(shown_name: str) -> str:
     return shown_name.rsplit(".", 1)[0] if "." in shown_name[1:] else shown_name
 
 
-def download_name(shown_name: str, month: str) -> str:
-    """`<stem>-<YYYY-MM>.pdf`, the name `build` would give the PDF."""
-    return f"{shown_stem(shown_name)}-{month}.pdf"
-
-
 def content_disposition(name: str) -> str:
     """An attachment header with an ASCII fallback and the real name as RFC 5987 `filename*`."""
     fallback = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._-")

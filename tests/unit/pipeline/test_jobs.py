@@ -7,7 +7,7 @@ import os
 import signal
 from pathlib import Path
 
-from reportgen.pipeline.jobs import BUILT, FAILED, Job, Outcome, run_jobs
+from reportgen.pipeline.jobs import BUILT, FAILED, Job, Outcome, Progress, run_jobs
 
 
 def crash_on_bad(job: Job, lang: str) -> Outcome:
@@ -22,12 +22,13 @@ def crash_on_bad(job: Job, lang: str) -> Outcome:
 def test_a_crashed_or_buggy_worker_is_that_workbooks_failure_and_the_others_finish(tmp_path: Path) -> None:
     names = ["one.xlsx", "crash.xlsx", "two.xlsx", "bug.xlsx", "three.xlsx"]
     jobs = [Job(tmp_path / name, tmp_path, Path(name).stem, dt.date(2026, 11, 3)) for name in names]
-    finished: list[str] = []
-    outcomes = run_jobs(
-        jobs, 2, "en", on_done=lambda done: finished.append(done.workbook.name), work=crash_on_bad
-    )
+    seen: list[Progress] = []
+    outcomes = run_jobs(jobs, 2, "en", on_progress=seen.append, work=crash_on_bad)
     assert [result.workbook.name for result in outcomes] == names  # in the jobs' order
-    assert sorted(finished) == sorted(names)
+    assert max(progress.running for progress in seen) == 2  # never more than the workers at once
+    assert seen[-1] == Progress(done=3, failed=2, running=0, total=5)
+    finished = [progress.done + progress.failed for progress in seen]
+    assert finished == sorted(finished)  # each step told, none taken back
     by_name = {result.workbook.name: result for result in outcomes}
     assert by_name["crash.xlsx"].status == FAILED and "SIGKILL" in (by_name["crash.xlsx"].message or "")
     assert by_name["bug.xlsx"].status == FAILED and "a bug in a stage" in (by_name["bug.xlsx"].message or "")
