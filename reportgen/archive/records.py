@@ -152,3 +152,5 @@ class ApprovalRecord:
     reason: str | None
     created_at: dt.datetime
     decided_at: dt.datetime | None
+    decided_by: str | None = None  # who approved or rejected it
+    errors: int = 0  # the errors of its month the draft was built with

@@ -18,8 +18,8 @@ import sqlalchemy as sa
 
 from reportgen.base.states import LIVE_DELIVERIES, DeliveryState, RunState
 
-SCHEMA_REVISION = "0003"  # Alembic's head: the schema this code reads and writes
-KNOWN_REVISIONS = ("0001", "0002", "0003")  # every revision this code can upgrade from, oldest first
+SCHEMA_REVISION = "0004"  # Alembic's head: the schema this code reads and writes
+KNOWN_REVISIONS = ("0001", "0002", "0003", "0004")  # every revision this code can upgrade from, oldest first
 
 metadata = sa.MetaData(
     naming_convention={
@@ -60,6 +60,7 @@ builds = sa.Table(
     sa.Column("infos", sa.Integer, nullable=False),
     sa.Column("reportgen_version", sa.String(40), nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("pdf", sa.LargeBinary, nullable=True),  # the PDF's own bytes: each version keeps its own
 )
 
 sends = sa.Table(
@@ -76,6 +77,8 @@ sends = sa.Table(
     sa.Column("detail", sa.Text, nullable=True),  # the failure, as the user was told it
     sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
+    # whose copy this was (an Audience): management's review, or a draft for the approver
+    sa.Column("audience", sa.String(20), nullable=False, server_default="management"),
 )
 
 DELIVERY_STATES = tuple(DeliveryState)
@@ -151,4 +154,6 @@ approvals = sa.Table(
     sa.Column("reason", sa.Text, nullable=True),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("decided_by", sa.String(320), nullable=True),  # who approved or rejected it
+    sa.Column("errors", sa.Integer, nullable=False, server_default="0"),  # the draft's errors of its month
 )

@@ -52,6 +52,7 @@ from reportgen.base.states import (
     LIVE_DELIVERIES,
     REACHED,
     ApprovalState,
+    Audience,
     DeliveryState,
     RunState,
     SendOutcome,
@@ -150,6 +151,7 @@ class Archive:
             .where(
                 reviews.c.team == team,
                 reviews.c.month == month,
+                sends.c.audience == Audience.MANAGEMENT,  # a draft to the approver is not a delivery
                 deliveries.c.state.in_(REACHED),
             )
             .order_by(reviews.c.version.desc(), sends.c.started_at)
@@ -166,6 +168,7 @@ class Archive:
                 reviews.c.team == team,
                 reviews.c.month == month,
                 reviews.c.version == row.version,
+                sends.c.audience == Audience.MANAGEMENT,
                 deliveries.c.state.in_(REACHED),
             )
         ).scalar_one()
@@ -283,6 +286,7 @@ class Archive:
         *,
         resend: bool = False,
         target: str = MAIL,
+        audience: str = Audience.MANAGEMENT,
     ) -> SendPlan:
         """Record a send and claim each address (of the `target` kind: a mail's address, a chat's endpoint
         key) for it. An address that already received this PDF, or that an earlier send claimed and never
@@ -303,6 +307,7 @@ class Archive:
                         recipients=keys,
                         result=SendOutcome.SENDING,
                         started_at=now,
+                        audience=audience,
                     )
                 )
             )
@@ -473,7 +478,7 @@ class Archive:
 
     def request_approval(
         self, build_id: int, team: str, schedule_team: str, month: str, pdf_sha256: str, pdf_path: Path,
-        approver: str,
+        approver: str, errors: int = 0,
     ) -> ApprovalRecord:  # fmt: skip
         """A draft now waits for the lead; an older pending draft of the month is superseded by it."""
         now = self.clock()
@@ -499,11 +504,12 @@ class Archive:
                         approver=approver,
                         state=ApprovalState.PENDING,
                         created_at=now,
+                        errors=errors,
                     )  # fmt: skip
                 )
             )
         return ApprovalRecord(approval_id, build_id, team, schedule_team, month, pdf_sha256, pdf_path,
-                              approver, ApprovalState.PENDING, None, now, None)  # fmt: skip
+                              approver, ApprovalState.PENDING, None, now, None, None, errors)  # fmt: skip
 
     def approvals(self, team: str, month: str) -> list[ApprovalRecord]:
         """A team's approvals of a month, newest first; `team` is the review's team or the schedule's name."""
@@ -530,6 +536,8 @@ class Archive:
                 r.reason,
                 _aware(r.created_at),
                 _aware(r.decided_at) if r.decided_at else None,
+                r.decided_by,
+                r.errors,
             )  # fmt: skip
             for r in rows
         ]
@@ -541,7 +549,7 @@ class Archive:
             changed = connection.execute(
                 approvals.update()
                 .where(approvals.c.id == approval.approval_id, approvals.c.state == ApprovalState.PENDING)
-                .values(state=state, reason=reason, decided_at=now)
+                .values(state=state, reason=reason, decided_at=now, decided_by=by)
             ).rowcount
             if changed:
                 self._event(connection, state, approval.team, approval.month, None, now, by=by,

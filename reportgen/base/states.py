@@ -39,6 +39,14 @@ class SendOutcome(StrEnum):
     FAILED = "failed"  # nobody was reached
 
 
+class Audience(StrEnum):
+    """`sends.audience`: whose copy a send was. Only management's copies make a month delivered, and only
+    an earlier copy to management makes a later version a revision."""
+
+    MANAGEMENT = "management"  # the review itself, to the configured audience
+    APPROVER = "approver"  # a draft, to the approver (or the sender) alone
+
+
 class DeliveryState(StrEnum):
     """`deliveries.state`: one address's claim on one PDF (the duplicate guard holds `LIVE` ones)."""
 

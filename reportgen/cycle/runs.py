@@ -25,7 +25,7 @@ from reportgen.archive.records import ApprovalRecord, RunRecord
 from reportgen.base.catalogue import catalogue, language
 from reportgen.base.config import Config, EmailSettings, ScheduleSettings
 from reportgen.base.errors import DeliveryError, ExitCode, InputError, RemoteError, ReportgenError
-from reportgen.base.states import ApprovalState, RunState
+from reportgen.base.states import ApprovalState, Audience, RunState
 from reportgen.cycle.decide import REMIND_AHEAD, Decision
 from reportgen.delivery.smtp import send_notice
 from reportgen.figures.metrics import shift_month
@@ -227,6 +227,7 @@ def _build_and_deliver(
                 lang=language(built.lang),
                 subject=words.text("cycle.draft_subject", team=team.key, month=decision.month),
                 preface="\n".join(lines),
+                audience=Audience.APPROVER,
             )
             common["cells"] = cells
         archive.finish_run(run, RunState.DRAFT_ERRORS, to=to, errors=len(errors), **common)
@@ -249,6 +250,7 @@ def _build_and_deliver(
             lang=language(built.lang),
             subject=words.text("cycle.draft_subject", team=team.key, month=decision.month),
             preface=preface,
+            audience=Audience.APPROVER,
         )
         archive.finish_run(
             run, RunState.AWAITING_APPROVAL, approver=approver, approval=approval.approval_id, **common

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from reportgen.base.config import EmailSettings
 from reportgen.base.errors import DeliveryError, InputError
 from reportgen.base.model import Finding
+from reportgen.base.states import Audience
 from reportgen.delivery.dispatch import refuse_on_errors
 from reportgen.delivery.smtp import DeliveryReceipt
 from reportgen.delivery.targets import MailTarget, Target
@@ -59,11 +60,19 @@ def send_once(
     allow_errors: bool = True,
     lang: str | None = None,
     preface: str | None = None,
+    audience: Audience = Audience.MANAGEMENT,
 ) -> SendResult:
     """The review by mail, at most once to each address (`deliver_once` to a MailTarget)."""
     target = MailTarget(settings, to=to, cc=cc, subject=subject, preface=preface)
     return deliver_once(
-        archive, pdf_path, target, resend=resend, findings=findings, allow_errors=allow_errors, lang=lang
+        archive,
+        pdf_path,
+        target,
+        resend=resend,
+        findings=findings,
+        allow_errors=allow_errors,
+        lang=lang,
+        audience=audience,
     )
 
 
@@ -76,16 +85,20 @@ def deliver_once(
     findings: Sequence[Finding] | None = None,
     allow_errors: bool = True,
     lang: str | None = None,
+    audience: Audience = Audience.MANAGEMENT,
 ) -> SendResult:
     """Refuse while the review's month has errors (unless allowed), claim each of the target's addresses in
     the archive, deliver to the ones claimed, record the answer. A DeliveryError (exit 3, the PDF kept) when
     somebody was not reached, or when nobody was left to deliver to (all had it already, or an earlier
-    delivery's outcome is unknown): it says when."""
+    delivery's outcome is unknown): it says when. `audience`: management's copy, or a draft for the approver
+    (which never makes the month delivered)."""
     if findings is not None:
         refuse_on_errors(pdf_path, findings, force=allow_errors, lang=lang)
     addresses = target.addresses()
     digest = pdf_digest(pdf_path)
-    plan = archive.begin_send(digest, pdf_path.name, addresses, resend=resend, target=target.kind)
+    plan = archive.begin_send(
+        digest, pdf_path.name, addresses, resend=resend, target=target.kind, audience=audience
+    )
     if not plan.to_send:
         archive.finish_send(plan, accepted=[], refused={}, message_id=None, detail="nothing to send")
         if plan.in_doubt:  # an earlier send stopped without an answer: it may have arrived

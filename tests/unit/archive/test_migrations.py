@@ -111,3 +111,48 @@ def test_the_delivery_ledger_keeps_todays_mail_rows_and_claims_per_target_kind(e
         assert connection.execute(sa.text("SELECT address FROM deliveries")).scalars().all() == [
             "boss@example.com"
         ]
+
+
+def test_drafts_recorded_before_0004_are_the_approvers_and_the_rest_managements(engine: sa.Engine) -> None:
+    """0004: a send of a draft's PDF to its approver alone, or of a run's error draft to the one address the
+    run names, was a draft; every other send was management's review."""
+    store.upgrade(engine, "test", "0003")
+    now = "CURRENT_TIMESTAMP"
+    with engine.begin() as connection:
+        connection.execute(sa.text(
+            "INSERT INTO reviews (id, team, month, version, workbook_name, workbook_sha256, created_at) "
+            f"VALUES (1, 'T', '2026-10', 1, 'w.xlsx', 'w', {now})"))  # fmt: skip
+        for build_id, sha in ((1, "draft"), (2, "errors")):
+            connection.execute(sa.text(
+                "INSERT INTO builds (id, review_id, lang, as_of, pdf_sha256, pdf_path, kpis, figures, errors, "
+                "warnings, infos, reportgen_version, created_at) VALUES "
+                f"(:id, 1, 'en', '2026-11-03', :sha, :path, '{{}}', :figures, 0, 0, 0, 'x', {now})"
+            ), {"id": build_id, "sha": sha, "path": f"/r/{sha}.pdf", "figures": b"x"})  # fmt: skip
+        connection.execute(sa.text(
+            "INSERT INTO approvals (build_id, team, schedule_team, month, pdf_sha256, pdf_path, approver, state, "
+            f"created_at) VALUES (1, 'T', 't', '2026-10', 'draft', '/r/draft.pdf', 'Lead@example.com', "
+            f"'approved', {now})"))  # fmt: skip
+        connection.execute(sa.text(
+            "INSERT INTO runs (team, month, due_at, holder, state, detail, started_at) VALUES "
+            "('t', '2026-10', CURRENT_TIMESTAMP, 'h', 'draft_errors', :detail, CURRENT_TIMESTAMP)"
+        ), {"detail": '{"to": "lead@example.com", "pdf": "/r/errors.pdf"}'})  # fmt: skip
+        sends = [
+            (1, "draft", '["lead@example.com"]'),  # the draft to its approver
+            (2, "draft", '["boss@example.com"]'),  # the approved draft, to management
+            (3, "errors", '["lead@example.com"]'),  # the error draft
+            (4, "errors", '["lead@example.com", "boss@example.com"]'),  # with someone else: management's
+        ]
+        for send_id, sha, recipients in sends:
+            connection.execute(sa.text(
+                "INSERT INTO sends (id, pdf_sha256, pdf_name, recipients, result, started_at) "
+                f"VALUES (:id, :sha, 'r.pdf', :recipients, 'sent', {now})"
+            ), {"id": send_id, "sha": sha, "recipients": recipients})  # fmt: skip
+    store.upgrade(engine, "test")
+    with engine.connect() as connection:
+        audiences = dict(connection.execute(sa.text("SELECT id, audience FROM sends ORDER BY id")).all())
+        assert audiences == {1: "approver", 2: "management", 3: "approver", 4: "management"}
+        decided = connection.execute(sa.text("SELECT decided_by, errors FROM approvals")).one()
+        assert tuple(decided) == (None, 0)
+    store.downgrade(engine, "test", "0003")
+    with engine.connect() as connection:
+        assert connection.execute(sa.text("SELECT count(*) FROM sends")).scalar_one() == 4
