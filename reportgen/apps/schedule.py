@@ -20,12 +20,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from reportgen.archive.records import RunRecord
 from reportgen.base.catalogue import catalogue, language
 from reportgen.base.config import Config, ScheduleSettings, load_config
-from reportgen.base.errors import ReportgenError, UsageError
-from reportgen.base.states import RunState
+from reportgen.base.errors import InputError, ReportgenError, UsageError
+from reportgen.base.states import ApprovalState, RunState
 from reportgen.cycle.calendar import deadline_of, next_run, reviewed_month, zone_of
 from reportgen.cycle.decide import Decision, ahead, decide
+from reportgen.cycle.lifecycle import Stage, Step, month_status, refuse_step
 from reportgen.cycle.runs import digest_or_none, out_folder, perform, teams_of
 
 if TYPE_CHECKING:  # the store loads SQLAlchemy: only a command that opens the archive pays for it
@@ -219,32 +221,53 @@ def next_lines(archive: Archive, config: Config, now: dt.datetime, lang: str) ->
                 team=team.key,
                 when=local(coming, settings),
                 month=reviewed_month(coming, settings),
-                state=state_text(attempts, settings, words),
+                state=state_text(archive, team.key, attempts, settings, words, now),
             )
         )
     return lines
 
 
-def state_text(attempts: list[Any], settings: ScheduleSettings, words: Any) -> str:
-    """Where the latest month stands: waiting for approval, failed (with why), reminded, sent; or ''."""
+def state_text(
+    archive: Archive,
+    team: str,
+    attempts: list[RunRecord],
+    settings: ScheduleSettings,
+    words: Any,
+    now: dt.datetime,
+) -> str:
+    """Where the team's latest month stands (its lifecycle stage, or the last attempt's failure or reminder),
+    with the command that moves it on; '' before anything was tried."""
     if not attempts:
         return ""
     last = max(attempts, key=lambda attempt: (attempt.due_at, attempt.run_id))
     when = local(last.finished_at or last.started_at, settings)
-    if last.state == RunState.AWAITING_APPROVAL:
-        return words.text("cycle.state_waiting", approver=last.detail.get("approver", ""), month=last.month)
+    status = month_status(archive, team, last.month)
+    deadline = deadline_of(last.due_at, settings)
+    common = {"team": team, "month": last.month}
+    draft = status.draft
     if last.state == RunState.FAILED:
-        return words.text("cycle.state_failed", when=when, problem=last.detail.get("problem", ""))
+        return str(words.text("cycle.state_failed", when=when, problem=last.detail.get("problem", "")))
+    if status.stage == Stage.DELIVERED and status.delivered is not None:
+        return str(words.text("cycle.stage_delivered", when=local(status.delivered.sent_at, settings),
+                              version=status.delivered.version, **common))  # fmt: skip
+    if status.stage == Stage.AWAITING_APPROVAL and draft is not None:
+        return str(words.text("cycle.stage_awaiting_approval", approver=draft.approver,
+                              since=local(draft.created_at, settings), **common))  # fmt: skip
+    if status.stage == Stage.BLOCKED and draft is not None and draft.state == ApprovalState.PENDING:
+        return str(words.text("cycle.stage_blocked", approver=draft.approver,
+                              since=local(draft.created_at, settings), **common))  # fmt: skip
+    if status.stage == Stage.REJECTED and draft is not None:
+        since = local(draft.decided_at or draft.created_at, settings)
+        return str(words.text("cycle.stage_rejected", by=draft.decided_by or "?", since=since,
+                              reason=draft.reason or "", **common))  # fmt: skip
+    if now.astimezone(zone_of(settings)).date() > deadline:  # nothing usable came in time
+        return str(words.text("cycle.stage_past_cutoff", deadline=deadline.isoformat(), **common))
+    if status.stage == Stage.BLOCKED:
+        return str(words.text("cycle.stage_blocked_unusable", since=when, **common))
     if last.state == RunState.REMINDED:
-        return words.text(
-            "cycle.state_reminded",
-            month=last.month,
-            when=when,
-            deadline=deadline_of(last.due_at, settings).isoformat(),
-        )
-    if last.state == RunState.SENT:
-        return words.text("cycle.state_sent", month=last.month)
-    return ""
+        return str(words.text("cycle.state_reminded", month=last.month, when=when,
+                              deadline=deadline.isoformat()))  # fmt: skip
+    return str(words.text("cycle.stage_open", **common))
 
 
 def list_lines(archive: Archive, config: Config, lang: str) -> list[str]:
@@ -266,13 +289,61 @@ def list_lines(archive: Archive, config: Config, lang: str) -> list[str]:
     ]
 
 
-def run_now(archive: Archive, config: Config, team_key: str, now: dt.datetime) -> None:
-    """A run of the month just ended for one team, now, under its own lease (the mail guard still holds)."""
+def run_now(
+    archive: Archive, config: Config, team_key: str, now: dt.datetime, *, revise: bool = False
+) -> str:
+    """A run of the month just ended for one team, now, under its own lease (the mail guard still holds);
+    the sentence saying what it did. A delivered month is revised only when asked (`revise`) and only from a
+    changed workbook; a draft that waits is not drafted again from the same workbook."""
     settings = schedule_of(config)
+    words = catalogue(language(config.email.language))
     teams = {team.key: team for team in teams_of(settings, archive.runs())}
-    team = teams.get(team_key)
+    team = teams.get(team_key) or next(
+        (each for each in teams.values() if each.key.casefold() == team_key.casefold()), None
+    )
     if team is None:
-        raise UsageError("unknown_team", team=team_key, teams=sorted(teams))
+        raise UsageError("unknown_team", team=team_key, teams=words.text("where.list").join(sorted(teams)))
     month = reviewed_month(now, settings)
-    decision = Decision("run", month, now, deadline_of(now, settings), "run-now")
-    perform(archive, config, team, decision, today=now.astimezone(zone_of(settings)).date())
+    status = month_status(archive, team.key, month)
+    sha = digest_or_none(team.workbook)
+    if status.stage == Stage.DELIVERED:
+        if not revise:
+            refuse_step(status, Step.DRAFTED)
+        delivered = status.delivered
+        assert delivered is not None and status.review_team is not None
+        kept = [
+            each for each in archive.versions(status.review_team, month) if each.version == delivered.version
+        ]
+        if kept and kept[0].workbook_sha256 == sha:
+            raise InputError(None, "nothing_to_revise", team=team.key, month=month, version=delivered.version,
+                             when=delivered.sent_at.date().isoformat())  # fmt: skip
+    elif status.stage in (Stage.AWAITING_APPROVAL, Stage.BLOCKED) and status.draft is not None:
+        waiting = status.last_run.detail.get("workbook_sha256") if status.last_run else None
+        if waiting == sha:  # the same workbook: the draft that waits is the answer
+            refuse_step(status, Step.DELIVERED if status.stage == Stage.AWAITING_APPROVAL else Step.REJECTED)
+    reason = "revise" if revise else "run-now"
+    decision = Decision("run", month, now, deadline_of(now, settings), reason)
+    run = perform(archive, config, team, decision, today=now.astimezone(zone_of(settings)).date())
+    if run is None:
+        return words.text("cycle.did_nothing", team=team.key, month=month)
+    done = next(each for each in archive.runs(team.key, month) if each.run_id == run.run_id)
+    return did_text(done, words)
+
+
+def did_text(run: RunRecord, words: Any) -> str:
+    """What a run did, in one sentence: built (which version), to whom, why not to management."""
+    detail, common = run.detail, {"team": run.team, "month": run.month}
+    to = detail.get("to") or detail.get("approver") or "—"
+    if run.state == RunState.SENT:
+        return str(words.text("cycle.did_sent", version=detail.get("version"), **common))
+    if run.state == RunState.AWAITING_APPROVAL:
+        return str(words.text("cycle.did_draft", version=detail.get("version"), to=to, **common))
+    if run.state == RunState.DRAFT_ERRORS and "problem" in detail:
+        return str(words.text("cycle.did_unusable", problem=detail["problem"], to=to, **common))
+    if run.state == RunState.DRAFT_ERRORS:
+        return str(words.text("cycle.did_draft_errors", version=detail.get("version"),
+                              errors=detail.get("errors"), to=to, **common))  # fmt: skip
+    if run.state == RunState.REMINDED:
+        deadline = detail.get("deadline", "")
+        return str(words.text("cycle.did_reminded", to=to, deadline=deadline, **common))
+    return str(words.text("cycle.did_failed", problem=detail.get("problem", ""), **common))

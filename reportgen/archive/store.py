@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
 import json
 import logging
 import zlib
@@ -32,6 +33,8 @@ from reportgen.archive.records import (
     SendPlan,
     SendSummary,
     SentVersion,
+    StoredPdf,
+    TeamAlias,
     VersionPlan,
     VersionSummary,
 )
@@ -47,7 +50,7 @@ from reportgen.archive.schema import (
     sends,
 )
 from reportgen.base.config import ArchiveSettings
-from reportgen.base.errors import ArchiveError
+from reportgen.base.errors import ArchiveError, InputError
 from reportgen.base.states import (
     LIVE_DELIVERIES,
     REACHED,
@@ -142,6 +145,33 @@ class Archive:
             last_sent = self._last_sent(connection, team, month)
         return VersionPlan(version, new, last_sent)
 
+    def delivered(self, team: str, month: str) -> SentVersion | None:
+        """The newest version of a team's month that reached management (when it first did), or None: a
+        draft to the approver is never a delivery."""
+        with self._reading() as connection:
+            return self._last_sent(connection, team, month)
+
+    def management_audience(self, team: str, month: str) -> list[str]:
+        """Every address (a mail's, case-folded) that received a version of the team's month as management's
+        review, in the order first reached: a revision goes to each of them."""
+        with self._reading() as connection:
+            rows = connection.execute(
+                sa.select(deliveries.c.address, sa.func.min(deliveries.c.updated_at).label("first"))
+                .join(sends, sends.c.id == deliveries.c.send_id)
+                .join(builds, builds.c.id == sends.c.build_id)
+                .join(reviews, reviews.c.id == builds.c.review_id)
+                .where(
+                    reviews.c.team == team,
+                    reviews.c.month == month,
+                    sends.c.audience == Audience.MANAGEMENT,
+                    deliveries.c.target == MAIL,
+                    deliveries.c.state.in_(REACHED),
+                )
+                .group_by(deliveries.c.address)
+                .order_by("first", deliveries.c.address)
+            ).all()
+        return [row.address for row in rows]
+
     def _last_sent(self, connection: Connection, team: str, month: str) -> SentVersion | None:
         accepted = (
             sa.select(reviews.c.version, builds.c.figures, sends.c.started_at)
@@ -176,12 +206,16 @@ class Archive:
 
     def record_build(self, record: BuildRecord) -> RecordedBuild:
         """Remember a PDF: its version (the workbook's, or the next one: claimed by a unique constraint, so
-        two builds of two workbooks at once get two versions) and the figures it showed."""
+        two builds of two workbooks at once get two versions), the figures it showed, and its bytes (once per
+        SHA-256: a rebuild that wrote the very same bytes finds them in the earlier build's row)."""
+        if record.pdf is not None and hashlib.sha256(record.pdf).hexdigest() != record.pdf_sha256:
+            raise ValueError(f"the PDF's bytes are not those of SHA-256 {record.pdf_sha256}")
         now = self.clock()
         for _ in range(5):  # another build may take the version first: then ours is the next
             try:
                 with self._transaction() as connection:
                     review_id, version = self._review_for(connection, record, now)
+                    kept = record.pdf is not None and self._pdf_row(connection, record.pdf_sha256) is not None
                     build_id = _new_id(
                         connection.execute(
                             builds.insert().values(
@@ -197,6 +231,7 @@ class Archive:
                                 infos=record.infos,
                                 reportgen_version=__version__,
                                 created_at=now,
+                                pdf=None if kept else record.pdf,
                             )
                         )
                     )
@@ -244,6 +279,71 @@ class Archive:
                 .order_by(builds.c.id.desc())
             ).first()
         return None if row is None else (row.id, row.team, row.month, row.version)
+
+    def _pdf_row(self, connection: Connection, pdf_sha256: str) -> int | None:
+        """The build whose row holds the bytes of the PDF of this SHA-256, or None."""
+        found = connection.execute(
+            sa.select(builds.c.id)
+            .where(builds.c.pdf_sha256 == pdf_sha256, builds.c.pdf.is_not(None))
+            .order_by(builds.c.id)
+            .limit(1)
+        ).scalar()
+        return None if found is None else int(found)
+
+    def pdf_of(
+        self,
+        build_id: int | None = None,
+        *,
+        team: str | None = None,
+        month: str | None = None,
+        version: int | None = None,
+    ) -> StoredPdf:
+        """The PDF a build wrote, as the archive kept it: the build `build_id`, or the newest build of
+        `team`'s `month` in `version` (None: the newest version). Its bytes are checked against the SHA-256
+        recorded at the build: bytes that differ are an ArchiveError (`pdf_damaged`), never given out. No
+        such build, or one recorded before the archive kept PDFs (schema 0004), is an InputError that says
+        so (the latter naming the file it was written to)."""
+        query = (
+            sa.select(
+                builds.c.id,
+                reviews.c.team,
+                reviews.c.month,
+                reviews.c.version,
+                builds.c.lang,
+                builds.c.created_at,
+                builds.c.pdf_path,
+                builds.c.pdf_sha256,
+            )  # fmt: skip
+            .join(reviews, reviews.c.id == builds.c.review_id)
+            .order_by(reviews.c.version.desc(), builds.c.id.desc())
+        )
+        if build_id is not None:
+            query = query.where(builds.c.id == build_id)
+        elif team is None or month is None:
+            raise ValueError("pdf_of needs a build id, or a team and a month")
+        if team is not None:
+            query = query.where(reviews.c.team == team)
+        if month is not None:
+            query = query.where(reviews.c.month == month)
+        with self._reading() as connection:
+            rows = connection.execute(query).all()
+            chosen = [row for row in rows if version is None or row.version == version]
+            if not chosen:
+                raise _no_version(build_id, team, month, version, sorted({row.version for row in rows}))
+            row = chosen[0]
+            holder = self._pdf_row(connection, row.pdf_sha256)
+            data = None
+            if holder is not None:
+                data = connection.execute(sa.select(builds.c.pdf).where(builds.c.id == holder)).scalar()
+        if data is None:
+            raise InputError(None, "pdf_not_kept", team=row.team, month=row.month, version=row.version,
+                             path=row.pdf_path)  # fmt: skip
+        data = bytes(data)  # PostgreSQL's driver may give a memoryview
+        if hashlib.sha256(data).hexdigest() != row.pdf_sha256:
+            raise ArchiveError("pdf_damaged", archive=self.label,
+                               detail=f"{row.team} {row.month} v{row.version}, build {row.id}")  # fmt: skip
+        return StoredPdf(row.id, row.team, row.month, row.version, row.lang, _aware(row.created_at),
+                         Path(row.pdf_path), row.pdf_sha256, data)  # fmt: skip
 
     def month_kpis(self, team: str, months: Sequence[str]) -> dict[str, dict[str, Any]]:
         """The headline figures of each month asked for that the archive has: the newest build of its newest
@@ -400,14 +500,15 @@ class Archive:
                 .values(result=result, message_id=message_id, subject=subject, detail=detail, finished_at=now)
             )
             build = connection.execute(
-                sa.select(reviews.c.team, reviews.c.month, reviews.c.version)
+                sa.select(reviews.c.team, reviews.c.month, reviews.c.version, sends.c.audience)
                 .join(builds, builds.c.review_id == reviews.c.id)
                 .join(sends, sends.c.build_id == builds.c.id)
                 .where(sends.c.id == plan.send_id)
             ).first()
             team, month, version = (build.team, build.month, build.version) if build else (None, None, None)
             self._event(connection, f"send_{result}", team, month, version, now,
-                        accepted=sorted(accepted_keys), refused=refused_keys)  # fmt: skip
+                        accepted=sorted(accepted_keys), refused=refused_keys,
+                        audience=build.audience if build else None)  # fmt: skip
         log.info("archive: send %d %s (%d accepted, %d refused)", plan.send_id, result, len(accepted_keys),
                  len(refused_keys))  # fmt: skip
 
@@ -556,6 +657,18 @@ class Archive:
                             reason=reason or "", pdf_sha256=approval.pdf_sha256)  # fmt: skip
         return bool(changed)
 
+    def reopen(self, approval: ApprovalRecord) -> None:
+        """An approval whose send reached nobody waits again (the event says so): approving it later sends."""
+        now = self.clock()
+        with self._transaction() as connection:
+            connection.execute(
+                approvals.update()
+                .where(approvals.c.id == approval.approval_id, approvals.c.state == ApprovalState.APPROVED)
+                .values(state=ApprovalState.PENDING, decided_at=None, decided_by=None)
+            )
+            self._event(connection, "reopened", approval.team, approval.month, None, now,
+                        pdf_sha256=approval.pdf_sha256)  # fmt: skip
+
     # --- history ---
 
     def versions(self, team: str | None = None, month: str | None = None) -> list[VersionSummary]:
@@ -587,6 +700,14 @@ class Archive:
                 .order_by(builds.c.id.desc())
             ).all()
             build_ids = [row.id for row in build_rows]
+            kept = set(
+                connection.execute(
+                    sa.select(builds.c.pdf_sha256)
+                    .where(builds.c.pdf_sha256.in_({row.pdf_sha256 for row in build_rows}))
+                    .where(builds.c.pdf.is_not(None))
+                    .distinct()
+                ).scalars()
+            )
             send_rows = connection.execute(
                 sa.select(sends).where(sends.c.build_id.in_(build_ids)).order_by(sends.c.id.desc())
             ).all()
@@ -609,6 +730,9 @@ class Archive:
                     refused={r.address: r.reply or "" for r in reached if r.state == DeliveryState.REFUSED},
                     subject=send.subject,
                     message_id=send.message_id,
+                    audience=send.audience,
+                    detail=send.detail,
+                    claimed=len(reached),
                 )
             )
         builds_by_review: dict[int, list[BuildSummary]] = {}
@@ -625,6 +749,7 @@ class Archive:
                     warnings=build.warnings,
                     infos=build.infos,
                     sends=tuple(sends_by_build.get(build.id, [])),
+                    pdf_kept=build.pdf_sha256 in kept,
                 )
             )
         return [
@@ -651,6 +776,61 @@ class Archive:
             rows = connection.execute(query).all()
         return [Event(_aware(r.at), r.team, r.month, r.version, r.kind, dict(r.detail)) for r in rows]
 
+    def decisions(self, team: str | None = None, month: str | None = None) -> list[ApprovalRecord]:
+        """The approvals (every state), oldest first, narrowed by team (the review's or the schedule's name)
+        and/or month: what `history` shows of each draft's fate."""
+        with self._reading() as connection:
+            query = sa.select(approvals).order_by(approvals.c.id)
+            if team is not None:
+                query = query.where(sa.or_(approvals.c.team == team, approvals.c.schedule_team == team))
+            if month is not None:
+                query = query.where(approvals.c.month == month)
+            rows = connection.execute(query).all()
+        return [
+            ApprovalRecord(
+                r.id,
+                r.build_id,
+                r.team,
+                r.schedule_team,
+                r.month,
+                r.pdf_sha256,
+                Path(r.pdf_path),
+                r.approver,
+                r.state,
+                r.reason,
+                _aware(r.created_at),
+                _aware(r.decided_at) if r.decided_at else None,
+                r.decided_by,
+                r.errors,
+            )  # fmt: skip
+            for r in rows
+        ]
+
+    def team_names(self) -> list[TeamAlias]:
+        """Every pairing of a team's names the archive holds, newest first: each review's team with its
+        workbook's stem, each approval's team with the schedule's key, each run's key with the review's
+        team it built (none for a run that built nothing). cycle/teams.py resolves a name with them."""
+        with self._reading() as connection:
+            review_rows = connection.execute(
+                sa.select(
+                    reviews.c.team, reviews.c.workbook_name, sa.func.max(reviews.c.created_at).label("at")
+                ).group_by(reviews.c.team, reviews.c.workbook_name)
+            ).all()
+            approval_rows = connection.execute(
+                sa.select(
+                    approvals.c.team,
+                    approvals.c.schedule_team,
+                    sa.func.max(approvals.c.created_at).label("at"),
+                ).group_by(approvals.c.team, approvals.c.schedule_team)
+            ).all()
+            run_rows = connection.execute(sa.select(runs.c.team, runs.c.detail, runs.c.started_at)).all()
+        found = [TeamAlias(r.team, Path(r.workbook_name).stem or None, _aware(r.at)) for r in review_rows]
+        found += [TeamAlias(r.team, r.schedule_team, _aware(r.at)) for r in approval_rows]
+        for r in run_rows:
+            built = r.detail.get("review_team") if isinstance(r.detail, dict) else None
+            found.append(TeamAlias(built if isinstance(built, str) else None, r.team, _aware(r.started_at)))
+        return sorted(found, key=lambda alias: alias.at, reverse=True)
+
     def _event(
         self,
         connection: Connection,
@@ -664,6 +844,18 @@ class Archive:
         connection.execute(
             events.insert().values(kind=kind, team=team, month=month, version=version, detail=detail, at=at)
         )
+
+
+def _no_version(
+    build_id: int | None, team: str | None, month: str | None, version: int | None, versions: list[int]
+) -> InputError:
+    """What was asked for is not in the archive: no such build, no such version, or no review at all."""
+    if build_id is not None:
+        return InputError(None, "pdf_no_build", build=build_id)
+    if not versions:
+        return InputError(None, "pdf_no_review", team=team, month=month)
+    return InputError(None, "pdf_no_version", team=team, month=month, version=version,
+                      versions=[str(number) for number in versions])  # fmt: skip
 
 
 # --- opening ---

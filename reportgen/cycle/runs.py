@@ -24,14 +24,15 @@ from typing import TYPE_CHECKING
 from reportgen.archive.records import ApprovalRecord, RunRecord
 from reportgen.base.catalogue import catalogue, language
 from reportgen.base.config import Config, EmailSettings, ScheduleSettings
-from reportgen.base.errors import DeliveryError, ExitCode, InputError, RemoteError, ReportgenError
+from reportgen.base.errors import DeliveryError, ExitCode, InputError, RemoteError, ReportgenError, UsageError
 from reportgen.base.states import ApprovalState, Audience, RunState
 from reportgen.cycle.decide import REMIND_AHEAD, Decision
+from reportgen.cycle.lifecycle import Stage, Step, month_status, refuse_step
 from reportgen.delivery.smtp import send_notice
 from reportgen.figures.metrics import shift_month
 from reportgen.pipeline.archiving import OpenedArchive
 from reportgen.pipeline.jobs import FAILED, Job, Outcome
-from reportgen.pipeline.mailing import SendResult, send_once
+from reportgen.pipeline.mailing import SendResult, recorded_pdf, send_once
 from reportgen.queue.runner import choose_runner
 
 if TYPE_CHECKING:  # the store loads SQLAlchemy: only a command that opens the archive pays for it
@@ -209,30 +210,31 @@ def _build_and_deliver(
         archive.finish_run(run, RunState.DRAFT_ERRORS, problem=problem.message("en"))
         return run
     assert built.pdf is not None and built.build_id is not None  # `_built` raised otherwise
-    errors = built.error_findings
     words = catalogue(language(built.lang))
     review_team = built.review_team or team.key
     common: dict[str, object] = {"review_team": review_team, "version": built.version, "pdf": str(built.pdf)}
-    approver = schedule.approver
-    if errors:
-        to = contact(config)
-        if to is not None:
-            cells = [where for where, _ in errors[:CELLS_IN_DRAFT]]
-            lines = [words.text("cycle.draft_errors", count=len(errors))]
+    delivered = archive.delivered(review_team, decision.month)  # a build now revises what management has
+    errors = built.error_findings
+    empty = not errors and not built.done  # nothing of the month done: never to management unasked
+    to = schedule.approver if schedule.approver and not errors else contact(config)
+    if errors or empty or schedule.approver:
+        if to is None:  # nobody to draft to: the record says so, management gets nothing
+            archive.finish_run(run, RunState.DRAFT_ERRORS, to=None, errors=len(errors), empty=empty, **common)
+            return run
+        lines: list[str] = []
+        if errors:
+            lines.append(words.text("cycle.draft_errors", count=len(errors)))
             lines += [f"  {where}: {message}" for where, message in errors[:CELLS_IN_DRAFT]]
-            send_once(
-                archive,
-                built.pdf,
-                only_to(config.email, to),
-                lang=language(built.lang),
-                subject=words.text("cycle.draft_subject", team=team.key, month=decision.month),
-                preface="\n".join(lines),
-                audience=Audience.APPROVER,
-            )
-            common["cells"] = cells
-        archive.finish_run(run, RunState.DRAFT_ERRORS, to=to, errors=len(errors), **common)
-        return run
-    if approver:
+            lines.append(words.text("cycle.draft_errors_approve", team=team.key, month=decision.month))
+            common["cells"] = [where for where, _ in errors[:CELLS_IN_DRAFT]]
+        elif empty:
+            lines.append(words.text("cycle.draft_empty", team=team.key, month=decision.month,
+                                    count=built.activities or 0))  # fmt: skip
+        else:
+            lines.append(words.text("cycle.draft_approve", team=team.key, month=decision.month))
+        if delivered is not None:
+            lines.append(words.text("cycle.draft_revision", version=delivered.version,
+                                    when=delivered.sent_at.date().isoformat()))  # fmt: skip
         approval = archive.request_approval(
             built.build_id,
             review_team,
@@ -240,25 +242,39 @@ def _build_and_deliver(
             decision.month,
             hashlib.sha256(built.pdf.read_bytes()).hexdigest(),
             built.pdf,
-            approver,
+            to,
+            errors=len(errors),
         )
-        preface = words.text("cycle.draft_approve", team=team.key, month=decision.month)
+        state = RunState.DRAFT_ERRORS if errors else RunState.AWAITING_APPROVAL
+        archive.finish_run(run, state, to=to, approver=to, approval=approval.approval_id, errors=len(errors),
+                           empty=empty, **common)  # fmt: skip
         send_once(
             archive,
             built.pdf,
-            only_to(config.email, approver),
+            only_to(config.email, to),
             lang=language(built.lang),
             subject=words.text("cycle.draft_subject", team=team.key, month=decision.month),
-            preface=preface,
+            preface="\n".join(lines),
             audience=Audience.APPROVER,
         )
-        archive.finish_run(
-            run, RunState.AWAITING_APPROVAL, approver=approver, approval=approval.approval_id, **common
-        )
         return run
-    send_once(archive, built.pdf, config.email, lang=language(built.lang))
-    archive.finish_run(run, RunState.SENT, **common)
+    archive.finish_run(run, RunState.SENT, **common)  # recorded before anyone is told
+    send_once(archive, built.pdf, config.email, lang=language(built.lang),
+              to=revision_audience(archive, config.email, review_team, decision.month))  # fmt: skip
     return run
+
+
+def revision_audience(
+    archive: Archive, settings: EmailSettings, review_team: str, month: str
+) -> list[str] | None:
+    """Who a version of the month goes to: the configured audience, and, for a revision, everyone who had
+    an earlier version (None: the configured audience alone, as no one else had it)."""
+    earlier = archive.management_audience(review_team, month)
+    configured = {address.casefold() for address in (*settings.to, *settings.cc, *settings.bcc)}
+    extra = [address for address in earlier if address.casefold() not in configured]
+    if not extra:
+        return None
+    return [*settings.to, *extra]
 
 
 def _built(archive: Archive, config: Config, team: Team, month: str, today: dt.date, out: Path) -> Outcome:
@@ -287,28 +303,78 @@ def pending_approval(archive: Archive, team: str, month: str) -> ApprovalRecord:
     raise InputError(None, "nothing_to_approve", team=team, month=month)
 
 
-def approve(archive: Archive, config: Config, team: str, month: str) -> SendResult:
-    """Send exactly the approved PDF (the same SHA-256 as the draft) to management, then record the
-    approval and the run as sent."""
-    approval = pending_approval(archive, team, month)
-    if digest_or_none(approval.pdf_path) != approval.pdf_sha256:
-        raise InputError(approval.pdf_path, "approved_pdf_changed", team=team, month=month)
-    result = send_once(archive, approval.pdf_path, config.email, lang=_language(config))
-    archive.decide(approval, ApprovalState.APPROVED, by=getpass.getuser())
-    _settle_run(archive, approval, RunState.SENT, approved_by=getpass.getuser())
-    return result
+def approve(
+    archive: Archive, config: Config, team: str, month: str, *, with_errors: bool = False
+) -> tuple[ApprovalRecord, SendResult]:
+    """Send exactly the approved PDF (the same SHA-256 as the draft) to management, and to everyone who had
+    an earlier version when it is a revision. The decision is recorded first, by whoever makes it: of two
+    approvals at once, one sends and the other is told who approved. A draft with errors of its month needs
+    `with_errors`."""
+    approval = _waiting(archive, team, month)
+    if approval.errors and not with_errors:
+        cells = _cells_of(archive, approval)
+        raise InputError(None, "draft_has_errors", team=team, month=month, count=approval.errors, cells=cells)
+    # the approved bytes: the file, or the archive's copy of that build once a later version wrote over it
+    with recorded_pdf(archive, approval.build_id, approval.pdf_path, approval.pdf_sha256) as pdf:
+        if pdf is None:
+            raise InputError(approval.pdf_path, "approved_pdf_changed", team=team, month=month)
+        by = getpass.getuser()
+        if not archive.decide(approval, ApprovalState.APPROVED, by=by):  # decided meanwhile by someone else
+            raise _decided(archive, approval, team, month)
+        to = revision_audience(archive, config.email, approval.team, month)
+        try:
+            result = send_once(archive, pdf, config.email, lang=_language(config), to=to)
+        except DeliveryError as failure:
+            if not failure.params.get("accepted"):  # nobody has it: the draft waits again for an approve
+                archive.reopen(approval)
+            raise
+    _settle_run(archive, approval, RunState.SENT, approved_by=by, with_errors=bool(approval.errors))
+    return approval, result
 
 
 def reject(archive: Archive, team: str, month: str, reason: str) -> ApprovalRecord:
-    """Record why the draft was turned down; the next run builds a new version once the workbook changes."""
-    approval = pending_approval(archive, team, month)
-    archive.decide(approval, ApprovalState.REJECTED, by=getpass.getuser(), reason=reason)
-    _settle_run(archive, approval, RunState.REJECTED, reason=reason)
+    """Record why the draft was turned down, and who did; the next run builds a new version once the
+    workbook changes. A reason is required: it is what everyone who looks at the month will read."""
+    if not reason.strip():
+        raise UsageError("reason_needed")
+    approval = _waiting(archive, team, month)
+    by = getpass.getuser()
+    if not archive.decide(approval, ApprovalState.REJECTED, by=by, reason=reason.strip()):
+        raise _decided(archive, approval, team, month)
+    _settle_run(archive, approval, RunState.REJECTED, reason=reason.strip(), rejected_by=by)
     return approval
+
+
+def _waiting(archive: Archive, team: str, month: str) -> ApprovalRecord:
+    """The draft waiting for the lead; else the InputError that says where the month stands instead."""
+    for approval in archive.approvals(team, month):
+        if approval.state == ApprovalState.PENDING:
+            return approval
+    status = month_status(archive, team, month)
+    if status.stage in (Stage.DELIVERED, Stage.REJECTED, Stage.BLOCKED):
+        refuse_step(status, Step.APPROVED if status.stage != Stage.BLOCKED else Step.REVISION)
+    raise InputError(None, "nothing_to_approve", team=team, month=month)
+
+
+def _decided(archive: Archive, approval: ApprovalRecord, team: str, month: str) -> InputError:
+    now = next(each for each in archive.approvals(team, month) if each.approval_id == approval.approval_id)
+    when = now.decided_at.date().isoformat() if now.decided_at else ""
+    return InputError(None, "already_decided", team=team, month=month, state=now.state,
+                      by=now.decided_by or "?", when=when)  # fmt: skip
+
+
+def _cells_of(archive: Archive, approval: ApprovalRecord) -> str:
+    for attempt in archive.runs(approval.schedule_team, approval.month):
+        if attempt.detail.get("approval") == approval.approval_id:
+            return ", ".join(str(cell) for cell in attempt.detail.get("cells", []))
+    return ""
 
 
 def _settle_run(archive: Archive, approval: ApprovalRecord, state: str, **detail: object) -> None:
     for attempt in archive.runs(approval.schedule_team, approval.month):
-        if attempt.state == RunState.AWAITING_APPROVAL:
+        if (
+            attempt.detail.get("approval") == approval.approval_id
+            or attempt.state == RunState.AWAITING_APPROVAL
+        ):
             archive.finish_run(attempt, state, **detail)
             return

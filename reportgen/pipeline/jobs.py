@@ -99,6 +99,8 @@ class Outcome:
     error_cells: tuple[str, ...] = ()  # the cells of the errors as a refusal names them (maybe cut short)
     page: Path | None = None
     unrecorded: bool = False  # built and written, but the archive could not record it (`messages` say why)
+    activities: int | None = None  # the month's activity rows
+    done: int | None = None  # of them, done: none done is an empty month (never mailed to management unasked)
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,6 +199,8 @@ def build_job(job: Job, lang: str, archive_for: ArchiveFor | None = None) -> Out
         error_findings=tuple((finding.where or "?", finding_message(finding, words)) for finding in errors),
         error_cells=tuple(finding.where or "?" for finding in errors),
         page=job.page,
+        activities=review.current.totals.activities,
+        done=review.current.totals.done,
     )
     if job.email and built.pdf is not None:
         outcome = _mailed(job, outcome, findings, config, archive_for)
@@ -282,6 +286,8 @@ def _progress(outcomes: Sequence[Outcome], running: int, total: int) -> Progress
 
 
 Work = Callable[[Job, str], Outcome]
+
+
 class ForwardingHandler(logging.Handler):
     """In a worker: each record, its message prefixed with the workbook's name, sent to the parent through
     the worker's pipe. A process forked from the worker (the charts' drawing) has no share of that pipe: it

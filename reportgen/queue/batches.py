@@ -221,6 +221,8 @@ def _built(job: Job, waiting: _Pending, answer: Answer, started: float) -> tuple
         error_cells=result.error_cells,
         page=job.page,
         finding_lines=finding_lines(result, job.lang or result.lang),
+        activities=_total(result, "activities"),
+        done=_total(result, "done"),
     )
     if result.archive_problem is not None:  # built and written, but not recorded: as a local build says
         kept = catalogue(language(job.lang)).text("archive.kept", path=str(pdf))
@@ -245,6 +247,12 @@ def _built(job: Job, waiting: _Pending, answer: Answer, started: float) -> tuple
         lang=job.lang or result.lang,
     )
     return outcome, send
+
+
+def _total(result: BuildResult, name: str) -> int | None:
+    """One of the month's totals from the worker's figures (`activities`, `done`)."""
+    value = json.loads(result.figures).get("totals", {}).get(name)
+    return value if isinstance(value, int) else None
 
 
 def _findings(result: BuildResult) -> list[dict[str, object]]:

@@ -126,7 +126,7 @@ def test_the_draft_goes_to_the_approver_and_approve_sends_exactly_it_once(
         assert draft.rcpt_tos == (APPROVER,)  # a draft never reaches management, not even by bcc
         month = previous_month(dt.datetime.now(dt.UTC).date()).strftime("%Y-%m")
         waiting = cli("schedule", "next", "--config", config)
-        assert f"waiting for {APPROVER} to approve {month}" in waiting.stdout, waiting.stdout + waiting.stderr
+        assert f"{month}: waiting for {APPROVER} to approve" in waiting.stdout, waiting.stdout + waiting.stderr
         services.append(ScheduleService(config, log))  # a restart between the steps
         time.sleep(3)
         approved = cli("approve", "harbor", month, "--config", config)
@@ -136,7 +136,8 @@ def test_the_draft_goes_to_the_approver_and_approve_sends_exactly_it_once(
         drafted = next(iter(draft.message.iter_attachments())).get_content()
         assert attachment == drafted  # exactly the PDF the lead approved
         again = cli("approve", "harbor", month, "--config", config)
-        assert again.returncode == ExitCode.BAD_INPUT and "No draft" in again.stderr
+        assert again.returncode == ExitCode.BAD_INPUT, again.stderr
+        assert "was delivered to management on" in again.stderr and "--revise" in again.stderr
         time.sleep(2)
         assert services[1].stop() == ExitCode.OK
     assert len(to(handler, MANAGEMENT)) == 1 and len(to(handler, APPROVER)) == 1

@@ -5,21 +5,27 @@ from __future__ import annotations
 import datetime as dt
 import gc
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from reportgen.apps.cli.listing import summary
 from reportgen.apps.cli.options import config_option, lang_option, opened_archive, parse_month
-from reportgen.apps.history import print_history, print_versions
+from reportgen.apps.history import print_history, print_versions, write_version_pdf
 from reportgen.apps.schedule import list_lines, next_lines, run_now, run_service, schedule_of
 from reportgen.base.catalogue import catalogue, language
 from reportgen.base.config import load_config
+from reportgen.base.errors import UsageError
 from reportgen.cycle.runs import approve as approve_draft
 from reportgen.cycle.runs import reject as reject_draft
+from reportgen.cycle.teams import resolve_team
+
+if TYPE_CHECKING:
+    from reportgen.archive.store import Archive
 
 
 @click.group(short_help=summary("history"), invoke_without_command=True)
-@click.option("--team", help="Only this team's reviews.")
+@click.option("--team", help="Only this team's reviews (the review's team or its workbook's name).")
 @click.option("--month", metavar="YYYY-MM", help="Only this month's reviews.")
 @click.option("--json", "as_json", is_flag=True, help="Print the history as JSON.")
 @config_option
@@ -38,19 +44,34 @@ def history(
         return
     config = load_config(config_path, None)
     with opened_archive(config) as archive:
-        print_history(archive, team, parse_month(month), as_json, language(lang))
+        named = resolve_team(archive, config, team).review if team is not None else None
+        print_history(archive, named, parse_month(month), as_json, language(lang))
 
 
 @history.command("show")
 @click.argument("team")
 @click.argument("month", metavar="YYYY-MM")
+@click.option("--version", "version", type=click.IntRange(min=1), metavar="N",
+              help="With --pdf: the version whose PDF to write (default: the newest).")  # fmt: skip
+@click.option("--pdf", "pdf_out", type=click.Path(dir_okay=False, path_type=Path), metavar="OUT.pdf",
+              help="Write the version's PDF, as the archive kept it, to OUT.pdf (no listing).")  # fmt: skip
 @config_option
 @lang_option
-def history_show(team: str, month: str, config_path: Path | None, lang: str | None) -> None:
-    """The versions of one review and what was sent when."""
+def history_show(
+    team: str, month: str, version: int | None, pdf_out: Path | None, config_path: Path | None,
+    lang: str | None,
+) -> None:  # fmt: skip
+    """The versions of one review and what was sent when (TEAM: the review's team or its workbook's name);
+    with --pdf, the PDF of one of them."""
+    if version is not None and pdf_out is None:
+        raise UsageError("version_without_pdf")
     config = load_config(config_path, None)
     with opened_archive(config) as archive:
-        print_versions(archive, team, parse_month(month) or month, language(lang))
+        named = resolve_team(archive, config, team).review
+        if pdf_out is not None:
+            write_version_pdf(archive, named, parse_month(month) or month, version, pdf_out, language(lang))
+            return
+        print_versions(archive, named, parse_month(month) or month, language(lang))
 
 
 @click.group(
@@ -99,34 +120,54 @@ def schedule_list(config_path: Path | None, lang: str | None) -> None:
 
 @schedule.command("run-now")
 @click.argument("team")
+@click.option("--revise", is_flag=True, help="Revise a month management already has (a changed workbook).")
 @config_option
-def schedule_run_now(team: str, config_path: Path | None) -> None:
-    """Run one team's month now (the month just ended), as the schedule would."""
+def schedule_run_now(team: str, revise: bool, config_path: Path | None) -> None:
+    """Run one team's month now (the month just ended), as the schedule would, and say what it did. A month
+    already delivered to management is sent again only as a revision (--revise)."""
     config = load_config(config_path, None)
     schedule_of(config)
     with opened_archive(config) as archive:
-        run_now(archive, config, team, dt.datetime.now(dt.UTC))
-        for line in next_lines(archive, config, dt.datetime.now(dt.UTC), language(config.email.language)):
-            click.echo(line)
+        line = run_now(archive, config, team, dt.datetime.now(dt.UTC), revise=revise)
+    click.echo(line)
 
 
 @click.command(short_help=summary("approve"))
 @click.argument("team")
 @click.argument("month", metavar="YYYY-MM")
+@click.option("--with-errors", is_flag=True, help="Send a draft whose month has errors as it is (recorded).")
 @config_option
-def approve(team: str, month: str, config_path: Path | None) -> None:
-    """Send the draft waiting for approval, exactly as drafted, to management."""
+def approve(team: str, month: str, with_errors: bool, config_path: Path | None) -> None:
+    """Send the draft waiting for approval, exactly as drafted, to management (and, for a revision, to
+    everyone who had the earlier version)."""
     config = load_config(config_path, None)
+    chosen = parse_month(month) or month
     with opened_archive(config) as archive:
-        result = approve_draft(archive, config, team, parse_month(month) or month)
+        delivered_before = archive.delivered(_review_team(archive, team, chosen), chosen)
+        approval, result = approve_draft(archive, config, team, chosen, with_errors=with_errors)
     words = catalogue(language(config.email.language))
-    click.echo(words.text("cycle.approved", team=team, month=month, count=len(result.receipt.accepted)))
+    count = len(result.receipt.accepted)
+    if delivered_before is not None:
+        line = words.text("cycle.approved_revision", team=team, month=month, count=count,
+                          version=delivered_before.version)  # fmt: skip
+    elif approval.errors:
+        line = words.text("cycle.approved_with_errors", team=team, month=month, count=count,
+                          errors=approval.errors)  # fmt: skip
+    else:
+        line = words.text("cycle.approved", team=team, month=month, count=count)
+    click.echo(line)
+
+
+def _review_team(archive: Archive, team: str, month: str) -> str:
+    for approval in archive.approvals(team, month):
+        return approval.team
+    return team
 
 
 @click.command(short_help=summary("reject"))
 @click.argument("team")
 @click.argument("month", metavar="YYYY-MM")
-@click.option("--reason", required=True, help="Why the draft is turned down (recorded).")
+@click.option("--reason", required=True, help="Why the draft is turned down (recorded, and shown).")
 @config_option
 def reject(team: str, month: str, reason: str, config_path: Path | None) -> None:
     """Turn the draft down, with the reason; the next run builds a new version."""

@@ -94,7 +94,7 @@ async def approve_draft(
     team = upload.checked.team
 
     def approved() -> SendResult:
-        return approve(state.archive(), state.config, team, month)
+        return approve(state.archive(), state.config, team, month)[1]
 
     try:
         with state.using(upload):

@@ -1,0 +1,175 @@
+"""One lifecycle per team and month: where a month stands, and the only steps that move it on.
+
+A month is OPEN until its first review is built; a draft then waits for the lead (AWAITING_APPROVAL), or is
+BLOCKED by errors of its month (fix the workbook, or approve it as it is with `--with-errors`); the lead's
+decision makes it DELIVERED (management has it) or REJECTED (the reason recorded, a new version needed).
+A DELIVERED month is done: nothing drafts or delivers it again unless a revision is asked for
+(`schedule run-now --revise`), and a revision goes out labelled as one, to everyone who had the earlier
+version. A draft to the approver is never a delivery.
+
+The stage is read from the archive's records (the schedule's runs, the approvals, the sends to management),
+never kept beside them, so every service and command sees the same month; the steps are checked against
+TRANSITIONS before anything is recorded or anyone is told.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from reportgen.archive.records import ApprovalRecord, RunRecord, SentVersion
+from reportgen.base.errors import InputError
+from reportgen.base.states import ApprovalState, RunState
+
+if TYPE_CHECKING:  # the store loads SQLAlchemy: only a command that opens the archive pays for it
+    from reportgen.archive.store import Archive
+
+
+class Stage(StrEnum):
+    """Where a team's month stands."""
+
+    OPEN = "open"  # no review built yet (reminders may have gone)
+    BLOCKED = "blocked"  # the latest draft has errors of its month, or the workbook could not be used
+    AWAITING_APPROVAL = "awaiting_approval"  # a clean draft waits for the lead
+    REJECTED = "rejected"  # the lead turned the latest draft down: a changed workbook makes the next
+    DELIVERED = "delivered"  # management has a version: done, unless a revision is asked for
+
+
+class Step(StrEnum):
+    """What can happen to a month."""
+
+    DRAFTED = "drafted"  # a clean draft to the approver
+    DRAFTED_WITH_ERRORS = (
+        "drafted_with_errors"  # a draft with errors (or an unusable workbook) to the approver
+    )
+    DELIVERED = "delivered"  # the review to management (no approver: straight after the build)
+    APPROVED = "approved"  # the lead approved the draft: it goes to management
+    REJECTED = "rejected"
+    REVISION = "revision"  # someone asked for a revision of a delivered month
+
+
+TRANSITIONS: dict[Stage, dict[Step, Stage]] = {
+    Stage.OPEN: {
+        Step.DRAFTED: Stage.AWAITING_APPROVAL,
+        Step.DRAFTED_WITH_ERRORS: Stage.BLOCKED,
+        Step.DELIVERED: Stage.DELIVERED,
+    },
+    Stage.BLOCKED: {
+        Step.DRAFTED: Stage.AWAITING_APPROVAL,
+        Step.DRAFTED_WITH_ERRORS: Stage.BLOCKED,
+        Step.DELIVERED: Stage.DELIVERED,
+        Step.APPROVED: Stage.DELIVERED,  # `approve --with-errors`
+        Step.REJECTED: Stage.REJECTED,
+    },
+    Stage.AWAITING_APPROVAL: {
+        Step.DRAFTED: Stage.AWAITING_APPROVAL,  # a changed workbook: the newer draft supersedes
+        Step.DRAFTED_WITH_ERRORS: Stage.BLOCKED,
+        Step.APPROVED: Stage.DELIVERED,
+        Step.REJECTED: Stage.REJECTED,
+    },
+    Stage.REJECTED: {
+        Step.DRAFTED: Stage.AWAITING_APPROVAL,
+        Step.DRAFTED_WITH_ERRORS: Stage.BLOCKED,
+        Step.DELIVERED: Stage.DELIVERED,
+    },
+    Stage.DELIVERED: {
+        Step.REVISION: Stage.OPEN,  # the revision is then drafted (or delivered) like a first review
+    },
+}
+
+
+def after(stage: Stage, step: Step) -> Stage:
+    """The stage `step` leads to from `stage`; ValueError for a step the lifecycle does not allow (a bug in
+    the caller: the commands check `allowed` first and say why not)."""
+    following = TRANSITIONS[stage].get(step)
+    if following is None:
+        raise ValueError(f"{step} is not a step a month can take when {stage}")
+    return following
+
+
+def allowed(stage: Stage, step: Step) -> bool:
+    return step in TRANSITIONS[stage]
+
+
+@dataclass(frozen=True, slots=True)
+class MonthStatus:
+    """A team's month as the archive tells it: its stage, the draft waiting (or last decided), the version
+    management has (when it first got it), and the latest scheduled attempt."""
+
+    team: str  # the schedule's name for the team
+    month: str
+    stage: Stage
+    delivered: SentVersion | None = None
+    draft: ApprovalRecord | None = None  # the pending draft, or the latest decided one
+    last_run: RunRecord | None = None
+    review_team: str | None = None
+
+    @property
+    def revising(self) -> bool:
+        """A draft or build of this month now would replace a version management already has."""
+        return self.delivered is not None
+
+
+def review_team_of(runs: list[RunRecord]) -> str | None:
+    """The review's name for the schedule's team, from the latest attempt that built."""
+    for attempt in sorted(runs, key=lambda run: (run.started_at, run.run_id), reverse=True):
+        name = attempt.detail.get("review_team")
+        if isinstance(name, str) and name:
+            return name
+    return None
+
+
+def month_status(archive: Archive, team: str, month: str) -> MonthStatus:
+    """Where `team`'s `month` stands (`team`: the schedule's name for it)."""
+    team_runs = archive.runs(team)
+    review_team = review_team_of([run for run in team_runs if run.month == month]) or review_team_of(
+        team_runs
+    )
+    runs = [run for run in team_runs if run.month == month and run.state != RunState.CLAIMED]
+    last_run = max(runs, key=lambda run: (run.started_at, run.run_id), default=None)
+    approvals = archive.approvals(team, month)  # newest first
+    delivered = archive.delivered(review_team, month) if review_team else None
+    latest = approvals[0] if approvals else None
+    at = _stage(latest, delivered, last_run)
+    return MonthStatus(team, month, at, delivered, latest, last_run, review_team)
+
+
+def _stage(latest: ApprovalRecord | None, delivered: SentVersion | None, last_run: RunRecord | None) -> Stage:
+    if latest is not None and latest.state == ApprovalState.PENDING:
+        return Stage.BLOCKED if latest.errors else Stage.AWAITING_APPROVAL
+    decided = latest.decided_at if latest is not None else None
+    rejected_last = delivered is None or (decided is not None and decided > delivered.sent_at)
+    if latest is not None and latest.state == ApprovalState.REJECTED and rejected_last:
+        return Stage.REJECTED
+    if delivered is not None:
+        return Stage.DELIVERED
+    if last_run is not None and last_run.state == RunState.DRAFT_ERRORS:
+        return Stage.BLOCKED  # the workbook could not be used: nothing to approve, a fixed workbook needed
+    return Stage.OPEN
+
+
+def refuse_step(status: MonthStatus, step: Step) -> None:
+    """An InputError (exit 1) saying why `step` cannot be taken now and what would move the month on."""
+    if allowed(status.stage, step):
+        return
+    when = _day(status.delivered.sent_at) if status.delivered else ""
+    version = status.delivered.version if status.delivered else 0
+    draft = status.draft
+    raise InputError(
+        None,
+        f"month_{status.stage.value}",
+        team=status.team,
+        month=status.month,
+        when=when,
+        version=version,
+        approver=draft.approver if draft else "",
+        since=_day(draft.created_at) if draft else "",
+        reason=(draft.reason or "") if draft else "",
+        by=(draft.decided_by or "") if draft else "",
+    )
+
+
+def _day(moment: dt.datetime) -> str:
+    return moment.date().isoformat()
