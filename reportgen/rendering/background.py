@@ -4,8 +4,9 @@ figures, the attached table) in another (rendering.document forks both).
 matplotlib's import and drawing (about a second cold) overlap WeasyPrint's import, font loading and the start
 of the layout on the second core; the complete activity table (openpyxl, a second or more for thousands of
 rows) is written beside the layout too, since the PDF needs it only when it is written. Where fork is
-not available (Windows, macOS's default), or another thread runs (a fork would copy its held locks), the steps
-run in-process when first asked: same order, same bytes.
+not available (Windows, macOS's default), or another thread runs (a fork would copy its held locks), or the
+`fork_background` switch of base/speed.py is off, the steps run in-process when first asked: same order, same
+bytes.
 
 The child never outlives the build: it asks Linux to kill it when its parent dies (PR_SET_PDEATHSIG, and
 checks the parent did not die before that took effect), closes the inherited read end of its result pipe (so
@@ -29,6 +30,7 @@ from collections.abc import Callable, Iterator, Mapping
 from multiprocessing.connection import Connection
 from typing import Any
 
+from reportgen.base.speed import Switch, on
 from reportgen.rendering.pdf import Asset
 
 logger = logging.getLogger(__name__)
@@ -112,14 +114,15 @@ def can_fork() -> bool:
 
 
 class Background:
-    """Named steps run in order in a forked child; `get` waits for a step's result when first asked."""
+    """Named steps run in order in a forked child (the `fork_background` switch, where a fork can be made);
+    `get` waits for a step's result when first asked."""
 
     def __init__(self, steps: dict[str, Step]) -> None:
         self._steps = dict(steps)
         self._results: dict[str, Any] = {}
         self._process: Any = None
         self._connection: Connection | None = None
-        if self._steps and can_fork():
+        if self._steps and on(Switch.FORK_BACKGROUND) and can_fork():
             context = multiprocessing.get_context("fork")
             receiver, sender = context.Pipe(duplex=False)
             self._process = context.Process(
@@ -136,7 +139,7 @@ class Background:
             if self._connection is None:  # no fork: run the steps in order, in this process
                 step = next(step for step in self._steps if step not in self._results)
                 self._results[step], seconds = _timed(self._steps[step])
-                logger.info("background %s: %.2f s (in this process: no fork here)", step, seconds)
+                logger.info("background %s: %.2f s (in this process: no fork)", step, seconds)
                 continue
             step, status, payload = self._connection.recv()
             if status != "ok":

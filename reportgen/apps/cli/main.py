@@ -21,6 +21,7 @@ from reportgen import __version__
 from reportgen.apps.cli.listing import COMMANDS
 from reportgen.base.catalogue import language
 from reportgen.base.errors import ExitCode, ReportgenError, UsageError
+from reportgen.base.speed import Switch, on
 
 LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"
 
@@ -104,10 +105,11 @@ SHORT_COMMANDS = frozenset({"build", "check", "init", "send", "approve", "reject
 
 def run() -> None:
     """The console entry point: `main`, then, after a short command, the process ends without deallocating
-    what it built one object at a time (0.6 s for a 100,000-row review); its files are already written and
-    renamed, and its output is flushed first. Long-lived commands (serve, watch, batch) exit normally."""
+    what it built one object at a time (the `exit_fast` switch of base/speed.py); its files are already
+    written and renamed, and its output is flushed first. Long-lived commands (serve, watch, batch) exit
+    normally."""
     code = main()
-    if SHORT_COMMANDS.intersection(sys.argv[1:2]):
+    if SHORT_COMMANDS.intersection(sys.argv[1:2]) and _exits_fast():
         with contextlib.suppress(OSError):  # a closed pipe is no reason to tear everything down after all
             sys.stdout.flush()
             sys.stderr.flush()
@@ -115,13 +117,20 @@ def run() -> None:
     raise SystemExit(code)
 
 
+def _exits_fast() -> bool:
+    try:
+        return on(Switch.EXIT_FAST)
+    except ReportgenError:  # a REPORTGEN_SPEED_OFF that names no switch: `main` has said so already
+        return False
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: run the command and turn a user error into its message and exit code, once."""
     args = list(sys.argv[1:] if argv is None else argv)
-    # A command is a short pipeline that builds many objects and no reference cycles: the cyclic collector
-    # would only re-walk them (10% of a 100,000-row build), so it is paused for the command's life.
-    gc.disable()
     try:
+        # the `pause_gc` switch of base/speed.py: the cyclic collector paused for the command's life
+        if on(Switch.PAUSE_GC):
+            gc.disable()
         cli.main(args=args, prog_name="reportgen", standalone_mode=False)
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
