@@ -9,11 +9,8 @@ instead of leaving a hole in the review. WeasyPrint's own warnings are logged un
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import logging
 import mimetypes
-import sys
-import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -32,37 +29,16 @@ logger = logging.getLogger(__name__)
 
 SCHEME = "reportgen:"
 STYLESHEET_URL = f"{SCHEME}review.css"
-_IMPORTING: list[threading.Thread] = []  # at most one: WeasyPrint being imported alongside the workbook read
-
-
-EARLY_IMPORT_BYTES = 1_000_000  # about 15,000 activities: from here on, the read hides the import
 
 
 def import_renderer_early(workbook: Path) -> None:
-    """Start importing WeasyPrint (and its Pango, HarfBuzz and cffi set-up, about 0.6 s) and reading the
-    fonts' character map (0.2 s) in a thread while a large workbook is read: calamine parses with the GIL
-    released, so this work gets the idle interpreter. A smaller workbook is read in less time than that, and
-    the thread would only hold back the charts' process (a fork waits for the thread): the import then runs
-    in the main thread while that process draws."""
-    try:
-        large = workbook.stat().st_size >= EARLY_IMPORT_BYTES
-    except OSError:  # the read will say what is wrong with it
-        return
-    if large and not _IMPORTING and "weasyprint" not in sys.modules:
-        thread = threading.Thread(target=_prepare_renderer, daemon=True)
-        thread.start()
-        _IMPORTING.append(thread)
-
-
-def _prepare_renderer() -> None:
-    importlib.import_module("weasyprint")
-    drawable_codepoints()
+    """Nothing: WeasyPrint used to be imported in a thread while a large workbook was read, but no benchmark
+    showed a gain (docs/speed.md, "Removed"); the renderer is imported when the layout starts. Kept until its
+    caller (apps/cli/review.py) drops the call."""
 
 
 def renderer_imported() -> None:
-    """Wait for the early import; call before forking, so no child inherits a half-held import lock."""
-    while _IMPORTING:
-        _IMPORTING.pop().join()
+    """Nothing to wait for (see `import_renderer_early`); kept until its callers drop the call."""
 
 
 FONTS = ("NotoSansSC-Regular.otf", "NotoSansSC-Bold.otf")
@@ -321,7 +297,6 @@ def render_pdf(
     `settings` chooses PDF/A-3b (the attachments become associated files with their relationship) and/or
     PDF/UA-1 (tagged). UnloadableFiles, before anything is written, when a templates folder's templates name
     a file that cannot be loaded."""
-    renderer_imported()
     import weasyprint
 
     started = time.perf_counter()
