@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from reportgen.base.states import Audience
+
 
 @dataclass(frozen=True, slots=True)
 class BuildRecord:
@@ -76,6 +78,9 @@ class SendSummary:
     refused: dict[str, str]
     subject: str | None
     message_id: str | None
+    audience: str = Audience.MANAGEMENT  # whose copy: management's review, or a draft to the approver
+    detail: str | None = None  # the failure, as the user was told it
+    claimed: int = 0  # the addresses this send claimed (none: each had the PDF already, or was in doubt)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,9 +111,24 @@ class VersionSummary:
 
     @property
     def sent_at(self) -> dt.datetime | None:
-        """When this version first reached someone, or None."""
-        times = [send.at for build in self.builds for send in build.sends if send.accepted]
+        """When this version first reached management, or None: a draft to the approver is no delivery."""
+        times = [
+            send.at
+            for build in self.builds
+            for send in build.sends
+            if send.accepted and send.audience == Audience.MANAGEMENT
+        ]
         return min(times) if times else None
+
+
+@dataclass(frozen=True, slots=True)
+class TeamAlias:
+    """One record's names of a team: the review's team (None where the record does not know it: a run
+    that built nothing) and the schedule's key or the workbook's stem (None where there is none)."""
+
+    review: str | None
+    alias: str | None
+    at: dt.datetime  # when the record was made: the newest pairing wins
 
 
 @dataclass(frozen=True, slots=True)
