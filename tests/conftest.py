@@ -55,6 +55,19 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def session_data_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """XDG_DATA_HOME for what runs before a test's own folder is set (module-scoped fixtures that build or
+    serve): never the user's real archive."""
+    patch = pytest.MonkeyPatch()
+    folder = tmp_path_factory.mktemp("session-data")
+    patch.setenv("XDG_DATA_HOME", str(folder))
+    patch.delenv("REPORTGEN_ARCHIVE_URL", raising=False)
+    patch.delenv("REPORTGEN_QUEUE_URL", raising=False)
+    yield folder
+    patch.undo()
+
+
 @pytest.fixture(autouse=True)
 def own_data_folder(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
     """XDG_DATA_HOME for this test and the processes it starts: the default archive lives there."""
