@@ -1,15 +1,21 @@
 """`reportgen history`: what was built and sent, newest first, from the archive; `history show TEAM MONTH`:
-the versions of one review and what was sent when."""
+the versions of one review and what was sent when.
+
+Each send says whose copy it was: the review to management (a delivery, counted in the "sent" column) or a
+draft to the approver (never a delivery: its own column, with what the lead decided, who, when and why)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 import sys
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from reportgen.archive.records import BuildSummary, SendSummary, VersionSummary
+from reportgen.archive.records import ApprovalRecord, BuildSummary, Event, SendSummary, VersionSummary
 from reportgen.base.catalogue import Catalogue, catalogue
+from reportgen.base.states import ApprovalState, Audience, SendOutcome
+from reportgen.cycle.outcomes import UNDELIVERED, approval_text, draft_text, reached, sends_to
 
 if TYPE_CHECKING:  # the store loads SQLAlchemy: only a command that opens the archive pays for it
     from reportgen.archive.store import Archive
@@ -21,21 +27,26 @@ def local(moment: dt.datetime) -> str:
 
 
 def sent_text(version: VersionSummary, words: Catalogue) -> str:
-    sends = [send for build in version.builds for send in build.sends]
-    reached = sorted({address for send in sends for address in send.accepted})
-    if not reached:
-        failed = any(send.result in ("failed", "partial", "in_doubt") for send in sends)
+    """Management's copies only: when the version first reached management, and how many addresses."""
+    sends = sends_to(version, Audience.MANAGEMENT)
+    addresses = reached(sends)
+    if not addresses:
+        failed = any(send.result in UNDELIVERED and send.claimed for send in sends)
         return words.text("history.send_failed" if failed else "history.not_sent")
     first = version.sent_at
     assert first is not None
-    return words.text("history.sent", at=local(first), count=len(reached))
+    return words.text("history.sent", at=local(first), count=len(addresses))
 
 
 def print_history(archive: Archive, team: str | None, month: str | None, as_json: bool, lang: str) -> None:
     """The table (rich), or with `as_json` the same as a JSON document."""
     versions = archive.versions(team, month)
+    decided = archive.decisions(team, month)
     if as_json:
-        document = {"archive": archive.label, "versions": [version_json(version) for version in versions]}
+        document = {
+            "archive": archive.label,
+            "versions": [version_json(version, decided) for version in versions],
+        }
         sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
         return
     # rich's tables cost 50 ms to import: only the commands that draw one pay it
@@ -48,7 +59,7 @@ def print_history(archive: Archive, team: str | None, month: str | None, as_json
         console.print(words.text("history.empty", archive=archive.label))
         return
     table = Table(title=words.text("history.title", archive=archive.label), title_justify="left")
-    for column in ("team", "month", "version", "built", "lang", "findings", "sent", "pdf"):
+    for column in ("team", "month", "version", "built", "lang", "findings", "sent", "draft", "pdf"):
         table.add_column(words.text(f"history.col_{column}"), overflow="fold")
     for version in versions:
         latest = version.builds[0] if version.builds else None
@@ -60,6 +71,7 @@ def print_history(archive: Archive, team: str | None, month: str | None, as_json
             latest.lang if latest else "",
             findings_text(latest, words) if latest else "",
             sent_text(version, words),
+            draft_text(version, decided, words),
             latest.pdf_path if latest else "",
         )
     console.print(table)
@@ -76,6 +88,7 @@ def print_versions(archive: Archive, team: str, month: str, lang: str) -> None:
     if not versions:
         print(words.text("history.no_review", team=team, month=month, archive=archive.label))
         return
+    decided = archive.decisions(team, month)
     for version in reversed(versions):  # oldest first: the story in order
         print(words.text("history.version", version=version.version, workbook=version.workbook_name,
                          sha=version.workbook_sha256[:12], at=local(version.created_at)))  # fmt: skip
@@ -84,31 +97,70 @@ def print_versions(archive: Archive, team: str, month: str, lang: str) -> None:
                                     findings=findings_text(build, words)))  # fmt: skip
             for send in reversed(build.sends):
                 print("    " + send_line(send, words))
+            for approval in approvals_of_build(build, decided):
+                print("    " + words.text("history.approval", state=approval_text(approval, words)))
     events = archive.events(team, month)
     if events:
         print(words.text("history.events"))
         for event in events:
             number = f" v{event.version}" if event.version is not None else ""
-            label = words.templates.get(f"history.event_{event.kind}", event.kind)  # a newer kind: its name
-            print(f"  {local(event.at)}{number}  {label}")
+            print(f"  {local(event.at)}{number}  {event_text(event, words)}")
+
+
+def approvals_of_build(build: BuildSummary, decided: Sequence[ApprovalRecord]) -> list[ApprovalRecord]:
+    return [approval for approval in decided if approval.build_id == build.build_id]
+
+
+def event_text(event: Event, words: Catalogue) -> str:
+    """A step's label; an approval or a rejection with who decided it and why."""
+    label = words.templates.get(f"history.event_{event.kind}", event.kind)  # a newer kind: its name
+    if event.kind in (ApprovalState.APPROVED, ApprovalState.REJECTED) and event.detail.get("by"):
+        by, reason = event.detail["by"], event.detail.get("reason")
+        if reason:
+            return words.text("history.event_decided_why", label=label, by=by, reason=reason)
+        return words.text("history.event_decided", label=label, by=by)
+    if event.kind.startswith("send_") and event.detail.get("audience") == Audience.APPROVER:
+        return words.text("history.event_draft", label=label)
+    return label
 
 
 def send_line(send: SendSummary, words: Catalogue) -> str:
+    """One send: whose copy it was (management's review or a draft to the approver), how it ended (a repeat
+    refused because everyone had the PDF says so), and each refusal with the server's reply."""
     separator = words.text("where.list")
-    code = "send_failed_line" if send.result == "failed" else f"send_{send.result}"
-    line = words.text(
-        f"history.{code}",
-        at=local(send.at),
-        accepted=separator.join(send.accepted) or "—",
-        count=len(send.accepted),
-    )
+    at = local(send.at)
+    if send.result == SendOutcome.FAILED and not send.claimed:
+        line = words.text("history.send_repeat", at=at)
+    elif send.result == SendOutcome.FAILED and send.detail:
+        line = words.text("history.send_failed_why", at=at, detail=send.detail)
+    else:
+        code = "send_failed_line" if send.result == SendOutcome.FAILED else f"send_{send.result}"
+        line = words.text(
+            f"history.{code}", at=at, accepted=separator.join(send.accepted) or "—", count=len(send.accepted)
+        )
+    whose = "audience_approver" if send.audience == Audience.APPROVER else "audience_management"
     refused = [
         words.text("history.refused", address=name, reply=reply) for name, reply in send.refused.items()
     ]
-    return "; ".join([line, *refused])
+    return "; ".join([words.text(f"history.{whose}", line=line), *refused])
 
 
-def version_json(version: VersionSummary) -> dict[str, Any]:
+def approval_json(approval: ApprovalRecord) -> dict[str, Any]:
+    return {
+        "state": approval.state,
+        "approver": approval.approver,
+        "requested_at": approval.created_at.isoformat(),
+        "decided_at": approval.decided_at.isoformat() if approval.decided_at else None,
+        "decided_by": approval.decided_by,
+        "reason": approval.reason,
+        "errors": approval.errors,
+        "pdf_sha256": approval.pdf_sha256,
+    }
+
+
+def version_json(version: VersionSummary, decided: Sequence[ApprovalRecord] = ()) -> dict[str, Any]:
+    """The version as `history --json` gives it: `sent_at` and `counts` apart for management's copies and
+    the drafts to the approver; each send with its audience, each build with its approvals."""
     return {
         "team": version.team,
         "month": version.month,
@@ -117,6 +169,13 @@ def version_json(version: VersionSummary) -> dict[str, Any]:
         "workbook_sha256": version.workbook_sha256,
         "created_at": version.created_at.isoformat(),
         "sent_at": version.sent_at.isoformat() if version.sent_at else None,
+        "counts": {
+            audience.value: {
+                "addresses": len(reached(sends_to(version, audience))),
+                "sends": len([send for send in sends_to(version, audience) if send.accepted]),
+            }
+            for audience in Audience
+        },
         "builds": [
             {
                 "at": build.at.isoformat(),
@@ -133,9 +192,12 @@ def version_json(version: VersionSummary) -> dict[str, Any]:
                         "refused": send.refused,
                         "subject": send.subject,
                         "message_id": send.message_id,
+                        "audience": send.audience,
+                        "detail": send.detail,
                     }
                     for send in build.sends
                 ],
+                "approvals": [approval_json(approval) for approval in approvals_of_build(build, decided)],
             }
             for build in version.builds
         ],

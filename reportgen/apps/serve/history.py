@@ -1,5 +1,6 @@
 """The history panel: what the archive holds for the upload's team, month by month, newest first; each
-version with when it was built and whether (and to how many) it was sent. Read-only, bounded, plain text."""
+version with when it was built, whether (and to how many) it reached management, and apart from that the
+drafts to the approver with what the lead decided (who, when, why). Read-only, bounded, plain text."""
 
 from __future__ import annotations
 
@@ -9,7 +10,11 @@ from dataclasses import dataclass
 from reportgen.archive.records import ApprovalRecord, VersionSummary
 from reportgen.archive.store import Archive
 from reportgen.base.catalogue import LANGUAGES, Catalogue
-from reportgen.base.errors import ArchiveError
+from reportgen.base.config import Config
+from reportgen.base.errors import ArchiveError, InputError
+from reportgen.base.states import ApprovalState, Audience
+from reportgen.cycle.outcomes import UNDELIVERED, approvals_of, draft_text
+from reportgen.cycle.teams import resolve_team
 from reportgen.wording.format import Formatter
 
 MONTHS_SHOWN = 12  # the team's latest months in the archive
@@ -23,8 +28,10 @@ class VersionLine:
     version: int
     built: str  # the latest build's time, or the version's own
     langs: str  # the languages it was built in
-    sent: str  # sent when and to how many, or not sent
+    sent: str  # sent to management when and to how many, or not sent
     state: str  # sent | not_sent | failed: the line's mark
+    draft: str = ""  # the drafts to the approver and the lead's decision (who, when, why); empty: none
+    decision: str = ""  # pending | approved | rejected | superseded (an ApprovalState), or empty
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,19 +59,31 @@ class ArchivedTeam:
 
     versions: list[VersionSummary]
     pending: dict[str, ApprovalRecord]
+    decided: tuple[ApprovalRecord, ...] = ()  # every approval of the team, oldest first
 
 
-def read_versions(archive: Archive, team: str) -> ArchivedTeam:
-    """Every version of the team's reviews, newest month first, and the pending drafts of the months shown
-    (blocking: call it in a thread)."""
+def read_versions(archive: Archive, team: str, config: Config | None = None) -> ArchivedTeam:
+    """Every version of the team's reviews (the team named by its review or its workbook: cycle/teams.py),
+    newest month first, the approvals asked for them, and the pending drafts of the months shown (blocking:
+    call it in a thread). A team nobody knows yet has no history."""
+    if config is not None:
+        try:
+            team = resolve_team(archive, config, team).review
+        except InputError:
+            return ArchivedTeam([], {})
     versions = archive.versions(team)
+    decided = tuple(archive.decisions(team))
     months = sorted({version.month for version in versions}, reverse=True)[:MONTHS_SHOWN]
     pending = {}
     for month in months:
-        waiting = [approval for approval in archive.approvals(team, month) if approval.state == "pending"]
+        waiting = [
+            approval
+            for approval in reversed(decided)
+            if approval.month == month and approval.state == ApprovalState.PENDING
+        ]
         if waiting:
             pending[month] = waiting[0]
-    return ArchivedTeam(versions, pending)
+    return ArchivedTeam(versions, pending, decided)
 
 
 def local(moment: dt.datetime) -> str:
@@ -87,7 +106,7 @@ def team_history(team: str, archived: ArchivedTeam | ArchiveError, words: Catalo
             month=month,
             title=formatter.month(month),
             versions=tuple(
-                version_line(version, words)
+                version_line(version, words, archived.decided)
                 for version in sorted(by_month[month], key=lambda item: -item.version)[:VERSIONS_SHOWN]
             ),
             more=max(0, len(by_month[month]) - VERSIONS_SHOWN),
@@ -104,27 +123,34 @@ def team_history(team: str, archived: ArchivedTeam | ArchiveError, words: Catalo
     return TeamHistory(team, shown, max(0, len(months) - MONTHS_SHOWN))
 
 
-def version_line(version: VersionSummary, words: Catalogue) -> VersionLine:
+def version_line(
+    version: VersionSummary, words: Catalogue, decided: tuple[ApprovalRecord, ...] = ()
+) -> VersionLine:
+    """The version's line: management's copies only in `sent`; the drafts to the approver and the lead's
+    decision in `draft` (the wording of `reportgen history`'s draft column)."""
     latest = version.builds[0] if version.builds else None
     langs = sorted({build.lang for build in version.builds})
     names = words.text("where.list").join(
         words.text(f"web.lang_{lang}") for lang in langs if lang in LANGUAGES
     )
-    sends = [send for build in version.builds for send in build.sends]
+    sends = [send for build in version.builds for send in build.sends if send.audience == Audience.MANAGEMENT]
     reached = {address for send in sends for address in send.accepted}
     if reached:
         first = version.sent_at
         assert first is not None
         code = "web.history_sent_one" if len(reached) == 1 else "web.history_sent"
         sent, state = words.text(code, at=local(first), count=len(reached)), "sent"
-    elif any(send.result in ("failed", "partial", "in_doubt") for send in sends):
+    elif any(send.result in UNDELIVERED and send.claimed for send in sends):
         sent, state = words.text("web.history_not_delivered"), "failed"
     else:
         sent, state = words.text("web.history_not_sent"), "not_sent"
+    approvals = approvals_of(version, decided)
     return VersionLine(
         version=version.version,
         built=local(latest.at if latest else version.created_at),
         langs=names,
         sent=sent,
         state=state,
+        draft=draft_text(version, decided, words),
+        decision=str(approvals[-1].state) if approvals else "",
     )

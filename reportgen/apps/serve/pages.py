@@ -148,7 +148,7 @@ class Pages:
         return team_history(team, archived, words)
 
     def _versions(self, team: str) -> ArchivedTeam:
-        return read_versions(self.state.archive(), team)
+        return read_versions(self.state.archive(), team, self.state.config)
 
     async def error(self, request: Request, error: PageError, upload: Upload | None = None) -> HTMLResponse:
         """The page with a refusal's catalogue message, under its status."""
