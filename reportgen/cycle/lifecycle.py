@@ -139,10 +139,8 @@ def month_status(archive: Archive, team: str, month: str) -> MonthStatus:
 def _stage(latest: ApprovalRecord | None, delivered: SentVersion | None, last_run: RunRecord | None) -> Stage:
     if latest is not None and latest.state == ApprovalState.PENDING:
         return Stage.BLOCKED if latest.errors else Stage.AWAITING_APPROVAL
-    decided = latest.decided_at if latest is not None else None
-    rejected_last = delivered is None or (decided is not None and decided > delivered.sent_at)
-    if latest is not None and latest.state == ApprovalState.REJECTED and rejected_last:
-        return Stage.REJECTED
+    if latest is not None and latest.state == ApprovalState.REJECTED and delivered is None:
+        return Stage.REJECTED  # (a rejected revision leaves management with what it has: delivered)
     if delivered is not None:
         return Stage.DELIVERED
     if last_run is not None and last_run.state == RunState.DRAFT_ERRORS:

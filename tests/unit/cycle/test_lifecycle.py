@@ -1,0 +1,238 @@
+"""The month's lifecycle as the lead and management meet it, one story each, against a real archive and a
+real SMTP server (aiosmtpd on 127.0.0.1): what management's mailbox holds, what each command answers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pypdf import PdfReader
+
+from reportgen.apps.schedule import next_lines, run_now, tick_teams
+from reportgen.archive.store import Archive, open_archive
+from reportgen.base.config import ArchiveSettings, Config, EmailSettings, ScheduleSettings
+from reportgen.base.errors import InputError, ReportgenError, UsageError
+from reportgen.cycle.lifecycle import TRANSITIONS, Stage, Step, after, allowed, month_status
+from reportgen.cycle.runs import approve, reject
+from tests.builders import make_workbook
+from tests.mailserver import HOST, Handler, Received, smtp_server
+
+UTC = dt.UTC
+RUN = dt.datetime(2026, 11, 3, 9, 0, tzinfo=UTC)  # the November run reviews October
+SINCE = dt.datetime(2026, 10, 20, tzinfo=UTC)
+MONTH = "2026-10"
+LEAD, BOSS, CMO = "lead@example.com", "boss@example.com", "cmo@example.com"
+OCT = [dt.date(2026, 10, day) for day in (1, 4, 5, 9, 12)]
+CLEAN: list[list[Any]] = [
+    [OCT[0], "SEO", "Keyword page", "Ann", "", "Done", OCT[2], OCT[1], 20, 2],
+    [OCT[3], "Content", "Launch article", "Bo", "", "Done", None, OCT[3], 5, 1],
+]
+WITH_ERROR: list[list[Any]] = [*CLEAN, [OCT[4], "Event", "Webinar", "Bo", "", "Delayed", None, None, "abc", 3]]
+SEPTEMBER_ERROR: list[list[Any]] = [[dt.date(2026, 9, 14), "Event", "Meetup", "Bo", "", "Done", None, dt.date(2026, 9, 14),
+                    "abc", 3], *CLEAN]  # fmt: skip
+EMPTY: list[list[Any]] = [[OCT[0], "SEO", "Keyword page", "Ann", "", "Planned", OCT[2], None, 20, 0]]
+
+
+@pytest.fixture
+def archive(tmp_path: Path) -> Iterator[Archive]:
+    opened = open_archive(ArchiveSettings(url=f"sqlite:///{tmp_path / 'archive.sqlite3'}"))
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def mail() -> Iterator[tuple[Handler, int]]:
+    handler = Handler()
+    with smtp_server(handler) as port:
+        yield handler, port
+
+
+def config_for(folder: Path, port: int, approver: str | None = LEAD, to: tuple[str, ...] = (BOSS,)) -> Config:
+    schedule = ScheduleSettings(workbooks=folder / "team.xlsx", day=3, timezone="UTC", approver=approver,
+                                remind_days=0, cutoff_day=28, out=folder / "reviews")  # fmt: skip
+    email = EmailSettings(host=HOST, port=port, security="none", sender="Ops <ops@example.com>", to=to,
+                          attempts=1, retry_delay=0.01, timeout=5.0)  # fmt: skip
+    return Config(schedule=schedule, email=email)
+
+
+def to(handler: Handler, address: str) -> list[Received]:
+    return [received for received in handler.received if address in received.rcpt_tos]
+
+
+def pdf_text(received: Received) -> str:
+    for part in received.message.iter_attachments():
+        if part.get_content_type() == "application/pdf":
+            return "".join(page.extract_text() for page in PdfReader(io.BytesIO(part.get_content())).pages)
+    raise AssertionError("no PDF attached")
+
+
+def body(received: Received) -> str:
+    part = received.message.get_body(("plain",))
+    return str(part.get_content()) if part is not None else ""
+
+
+def write(folder: Path, rows: list[list[Any]]) -> None:
+    make_workbook(folder, rows, name="team.xlsx")
+
+
+def test_every_step_the_table_allows_leads_somewhere_and_the_others_are_refused() -> None:
+    for stage, steps in TRANSITIONS.items():
+        for step in Step:
+            if step in steps:
+                assert after(stage, step) in Stage
+            else:
+                assert not allowed(stage, step)
+                with pytest.raises(ValueError):
+                    after(stage, step)
+    assert TRANSITIONS[Stage.DELIVERED] == {Step.REVISION: Stage.OPEN}  # nothing else moves a delivered month
+
+
+def test_managements_first_review_after_an_error_draft_is_not_labelled_revised(
+    tmp_path: Path, archive: Archive, mail: tuple[Handler, int]
+) -> None:
+    handler, port = mail
+    config = config_for(tmp_path, port)
+    write(tmp_path, WITH_ERROR)
+    tick_teams(archive, config, RUN, SINCE)
+    (draft,) = to(handler, LEAD)
+    assert "NOT sent to management" in body(draft) and "--with-errors" in body(draft)
+    assert month_status(archive, "team", MONTH).stage == Stage.BLOCKED
+    write(tmp_path, CLEAN)  # fixed
+    tick_teams(archive, config, RUN + dt.timedelta(days=1), SINCE)
+    assert month_status(archive, "team", MONTH).stage == Stage.AWAITING_APPROVAL
+    approve(archive, config, "team", MONTH)
+    (review,) = to(handler, BOSS)
+    assert not str(review.message["Subject"]).startswith("Revised")
+    assert "Revised" not in pdf_text(review) and "replaces" not in pdf_text(review)
+    assert month_status(archive, "team", MONTH).stage == Stage.DELIVERED
+
+
+def test_a_delivered_month_is_not_sent_again_and_a_revision_is_labelled_and_reaches_everyone(
+    tmp_path: Path, archive: Archive, mail: tuple[Handler, int]
+) -> None:
+    handler, port = mail
+    write(tmp_path, CLEAN)
+    config = config_for(tmp_path, port)
+    tick_teams(archive, config, RUN, SINCE)
+    approve(archive, config, "team", MONTH)
+    before = len(handler.received)
+    with pytest.raises(InputError) as delivered:
+        run_now(archive, config, "team", RUN + dt.timedelta(days=1))
+    said = delivered.value.message("en")
+    assert "was delivered to management on" in said and "--revise" in said
+    with pytest.raises(InputError) as unchanged:
+        run_now(archive, config, "team", RUN + dt.timedelta(days=1), revise=True)
+    assert "nothing to revise" in unchanged.value.message("en")
+    assert len(handler.received) == before  # neither refusal mailed anyone
+    write(tmp_path, [*CLEAN, CLEAN[0]])  # a changed workbook
+    cmo_now = config_for(tmp_path, port, to=(CMO,))  # management is the CMO now; the boss had version 1
+    line = run_now(archive, cmo_now, "team", RUN + dt.timedelta(days=1), revise=True)
+    assert "version 2 built" in line and LEAD in line
+    revision_draft = to(handler, LEAD)[-1]
+    assert "This is a revision: management received version 1" in body(revision_draft)
+    approve(archive, cmo_now, "team", MONTH)
+    boss, cmo = to(handler, BOSS), to(handler, CMO)
+    assert len(boss) == 2 and len(cmo) == 1 and boss[-1] is cmo[-1]  # one mail, both on it
+    assert str(cmo[0].message["Subject"]).startswith("Revised")
+    assert "Revised" in pdf_text(cmo[0])
+
+
+def test_errors_of_a_month_already_delivered_block_nothing_and_a_lead_may_send_errors_knowingly(
+    tmp_path: Path, archive: Archive, mail: tuple[Handler, int]
+) -> None:
+    handler, port = mail
+    config = config_for(tmp_path, port)
+    write(tmp_path, SEPTEMBER_ERROR)
+    tick_teams(archive, config, RUN, SINCE)
+    # September's error went with September's review: October's draft is clean
+    assert month_status(archive, "team", MONTH).stage == Stage.AWAITING_APPROVAL
+    reject(archive, "team", MONTH, "wait for the webinar")
+    write(tmp_path, WITH_ERROR)
+    tick_teams(archive, config, RUN + dt.timedelta(days=1), SINCE)
+    with pytest.raises(InputError) as blocked:
+        approve(archive, config, "team", MONTH)
+    said = blocked.value.message("en")
+    assert "1 error in its month's rows" in said and "--with-errors" in said
+    assert not to(handler, BOSS)
+    approval, _ = approve(archive, config, "team", MONTH, with_errors=True)
+    assert approval.errors == 1 and len(to(handler, BOSS)) == 1
+    decided = archive.approvals("team", MONTH)[0]
+    assert decided.state == "approved" and decided.decided_by
+
+
+def test_a_rejection_needs_a_reason_and_every_late_decision_says_what_became_of_the_draft(
+    tmp_path: Path, archive: Archive, mail: tuple[Handler, int]
+) -> None:
+    handler, port = mail
+    config = config_for(tmp_path, port)
+    write(tmp_path, CLEAN)
+    tick_teams(archive, config, RUN, SINCE)
+    with pytest.raises(UsageError):
+        reject(archive, "team", MONTH, "   ")
+    assert month_status(archive, "team", MONTH).stage == Stage.AWAITING_APPROVAL  # nothing recorded
+    results: list[object] = []
+
+    def one() -> None:
+        own = open_archive(ArchiveSettings(url=f"sqlite:///{tmp_path / 'archive.sqlite3'}"))
+        try:
+            results.append(approve(own, config, "team", MONTH))
+        except ReportgenError as exc:
+            results.append(exc)
+        finally:
+            own.close()
+
+    threads = [threading.Thread(target=one) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    refused = [result for result in results if isinstance(result, ReportgenError)]
+    assert len(refused) == 1 and len(to(handler, BOSS)) == 1  # one sent, once
+    assert "--resend" not in refused[0].message("en")  # no advice that would mail a second copy
+    with pytest.raises(InputError) as late:
+        reject(archive, "team", MONTH, "too late")
+    assert "was delivered to management on" in late.value.message("en")
+
+
+def test_an_empty_month_goes_to_the_sender_not_to_management_when_there_is_no_approver(
+    tmp_path: Path, archive: Archive, mail: tuple[Handler, int]
+) -> None:
+    handler, port = mail
+    config = config_for(tmp_path, port, approver=None)
+    write(tmp_path, EMPTY)
+    tick_teams(archive, config, RUN, SINCE)
+    assert not to(handler, BOSS)
+    (draft,) = to(handler, "ops@example.com")
+    assert "no activity of 2026-10 is done" in body(draft)
+    assert month_status(archive, "team", MONTH).stage == Stage.AWAITING_APPROVAL
+
+
+def test_run_now_and_schedule_next_say_where_the_month_stands(
+    tmp_path: Path, archive: Archive, mail: tuple[Handler, int]
+) -> None:
+    _, port = mail
+    config = config_for(tmp_path, port)
+    write(tmp_path, WITH_ERROR)
+    line = run_now(archive, config, "team", RUN)
+    assert line == (
+        f"team {MONTH}: version 1 built with 1 errors in its month's rows; a draft with the cells went to "
+        f"{LEAD}. Not sent to management."
+    )
+    (state,) = next_lines(archive, config, RUN + dt.timedelta(hours=1), "en")
+    assert f"{MONTH}: draft has errors (to {LEAD}" in state and "--with-errors" in state
+    reject(archive, "team", MONTH, "the webinar row is wrong")
+    (state,) = next_lines(archive, config, RUN + dt.timedelta(hours=2), "en")
+    assert "rejected by" in state and "the webinar row is wrong" in state
+    with pytest.raises(UsageError) as unknown:
+        run_now(archive, config, "nobody", RUN)
+    assert "[" not in unknown.value.message("en") and "team" in unknown.value.message("en")
+    write(tmp_path, CLEAN)
+    run_now(archive, config, "team", RUN + dt.timedelta(days=1))
+    approve(archive, config, "team", MONTH)
+    (state,) = next_lines(archive, config, RUN + dt.timedelta(days=1, hours=1), "en")
+    assert f"{MONTH}: delivered to management on" in state
