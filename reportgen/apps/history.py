@@ -10,10 +10,12 @@ import datetime as dt
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from reportgen.archive.records import ApprovalRecord, BuildSummary, Event, SendSummary, VersionSummary
 from reportgen.base.catalogue import Catalogue, catalogue
+from reportgen.base.files import write_atomic
 from reportgen.base.states import ApprovalState, Audience, SendOutcome
 from reportgen.cycle.outcomes import UNDELIVERED, approval_text, draft_text, reached, sends_to
 
@@ -94,7 +96,8 @@ def print_versions(archive: Archive, team: str, month: str, lang: str) -> None:
                          sha=version.workbook_sha256[:12], at=local(version.created_at)))  # fmt: skip
         for build in reversed(version.builds):
             print("  " + words.text("history.build", at=local(build.at), lang=build.lang, pdf=build.pdf_path,
-                                    findings=findings_text(build, words)))  # fmt: skip
+                                    findings=findings_text(build, words))
+                  + kept_text(build, words))  # fmt: skip
             for send in reversed(build.sends):
                 print("    " + send_line(send, words))
             for approval in approvals_of_build(build, decided):
@@ -183,6 +186,7 @@ def version_json(version: VersionSummary, decided: Sequence[ApprovalRecord] = ()
                 "as_of": build.as_of.isoformat(),
                 "pdf": build.pdf_path,
                 "pdf_sha256": build.pdf_sha256,
+                "pdf_kept": build.pdf_kept,
                 "findings": {"error": build.errors, "warning": build.warnings, "info": build.infos},
                 "sends": [
                     {
@@ -202,3 +206,20 @@ def version_json(version: VersionSummary, decided: Sequence[ApprovalRecord] = ()
             for build in version.builds
         ],
     }
+
+
+def kept_text(build: BuildSummary, words: Catalogue) -> str:
+    """Whether the archive holds this build's PDF (`history show --pdf` writes it out), or only its path."""
+    return words.text("history.pdf_kept") if build.pdf_kept else words.text("history.pdf_not_kept")
+
+
+def write_version_pdf(
+    archive: Archive, team: str, month: str, version: int | None, out: Path, lang: str
+) -> None:
+    """`history show --pdf`: the PDF of a version (None: the newest) as the archive kept it, written to `out`
+    whole or not at all; said in one line."""
+    stored = archive.pdf_of(team=team, month=month, version=version)
+    write_atomic(out, stored.data)
+    words = catalogue(lang)
+    print(words.text("history.pdf_written", version=stored.version, month=stored.month, team=stored.team,
+                     at=local(stored.built_at), lang=stored.lang, path=out))  # fmt: skip

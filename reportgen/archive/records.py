@@ -29,6 +29,23 @@ class BuildRecord:
     warnings: int = 0
     infos: int = 0
     workbook: bytes | None = None  # kept only with `keep_workbooks`
+    pdf: bytes | None = None  # the PDF's own bytes (SHA-256 `pdf_sha256`): each version keeps its own
+
+
+@dataclass(frozen=True, slots=True)
+class StoredPdf:
+    """A build's PDF as the archive kept it: which version, where it was written, and its bytes (checked
+    against the SHA-256 recorded when it was built)."""
+
+    build_id: int
+    team: str
+    month: str
+    version: int
+    lang: str
+    built_at: dt.datetime
+    pdf_path: Path  # where the build wrote it (a later version may have written over that file since)
+    pdf_sha256: str
+    data: bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +112,7 @@ class BuildSummary:
     warnings: int
     infos: int
     sends: tuple[SendSummary, ...]
+    pdf_kept: bool = False  # the archive holds the PDF's bytes (builds recorded before 0004 do not)
 
 
 @dataclass(frozen=True, slots=True)

@@ -159,7 +159,8 @@ def record_build(
     figures: bytes,
     keep_workbook: bool,
 ) -> RecordedBuild | None:
-    """Remember the PDF just written; a failure is kept on the context (the PDF stays where it is)."""
+    """Remember the PDF just written, its bytes with it; a failure is kept on the context (the PDF stays where
+    it is)."""
     if context.archive is None:
         return None
     counts = severity_counts(review.findings)
@@ -180,6 +181,7 @@ def record_build(
                 warnings=counts.warnings,
                 infos=counts.infos,
                 workbook=workbook.read_bytes() if keep_workbook else None,
+                pdf=pdf,  # each version keeps its own bytes, whatever later writes over pdf_path
             )
         )
         logger.info("archive: recorded %s %s as version %d", context.team, review.month, recorded.version)

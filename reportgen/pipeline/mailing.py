@@ -9,13 +9,16 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reportgen.base.config import EmailSettings
 from reportgen.base.errors import DeliveryError, InputError
+from reportgen.base.files import write_atomic
 from reportgen.base.model import Finding
 from reportgen.base.states import Audience
 from reportgen.delivery.dispatch import refuse_on_errors
@@ -45,6 +48,32 @@ def pdf_digest(pdf_path: Path) -> str:
         raise InputError(pdf_path, "missing") from exc
     except OSError as exc:
         raise InputError(pdf_path, "unreadable", detail=exc.strerror or str(exc)) from exc
+
+
+@contextmanager
+def recorded_pdf(archive: Archive, build_id: int, pdf_path: Path, pdf_sha256: str) -> Iterator[Path | None]:
+    """The PDF a build wrote, exactly (SHA-256 `pdf_sha256`), as a file to send: the file at `pdf_path` while
+    it still has those bytes; once a later version wrote over it, the archive's own copy of that build,
+    written to a temporary folder under the same name (the attachment is named alike) and removed after.
+    None when neither has them (a build recorded before the archive kept PDFs, its file changed or gone); an
+    archive copy that no longer matches its SHA-256 is the store's ArchiveError."""
+    try:
+        intact = hashlib.sha256(pdf_path.read_bytes()).hexdigest() == pdf_sha256
+    except OSError:
+        intact = False  # gone or unreadable: the archive's copy, if it has one
+    if intact:
+        yield pdf_path
+        return
+    try:
+        stored = archive.pdf_of(build_id)
+    except InputError:  # not kept (recorded before 0004), or no such build
+        stored = None
+    if stored is None or stored.pdf_sha256 != pdf_sha256:
+        yield None
+        return
+    log.info("%s was written over since build %d: sending the archive's copy", pdf_path, build_id)
+    with tempfile.TemporaryDirectory(prefix="reportgen-recorded-") as folder:
+        yield write_atomic(Path(folder) / pdf_path.name, stored.data)
 
 
 def send_once(
