@@ -29,6 +29,7 @@ from reportgen.cycle.calendar import deadline_of, next_run, reviewed_month, zone
 from reportgen.cycle.decide import Decision, ahead, decide
 from reportgen.cycle.lifecycle import Stage, Step, month_status, refuse_step
 from reportgen.cycle.runs import digest_or_none, out_folder, perform, teams_of
+from reportgen.cycle.teams import in_words, resolve_team
 
 if TYPE_CHECKING:  # the store loads SQLAlchemy: only a command that opens the archive pays for it
     from reportgen.archive.store import Archive
@@ -189,6 +190,9 @@ def run_service(config_path: Path | None, archive: Archive, say: Callable[[str],
     teams = teams_of(settings, archive.runs())
     first = next_run(dt.datetime.now(dt.UTC), settings)
     say(service.words.text("cycle.started", count=len(teams), when=local(first, settings)))
+    if job is None:  # a first start after a run day: the months it will not make on its own are named
+        for line in missed_lines(archive, settings, dt.datetime.now(dt.UTC), service.words):
+            say(line)
     scheduler.resume()
     try:
         while not service.stop.wait(0.5):
@@ -199,6 +203,21 @@ def run_service(config_path: Path | None, archive: Archive, say: Callable[[str],
             signal.signal(number, handler)
         _SERVICE = None
         say(service.words.text("cycle.stopped"))
+
+
+def missed_lines(archive: Archive, settings: ScheduleSettings, now: dt.datetime, words: Any) -> list[str]:
+    """At a first start, each team whose month's run day has already passed with nothing built: the
+    schedule counts only what comes after its start, so it says how to make that month now."""
+    known = archive.runs()
+    lines = []
+    for team in teams_of(settings, known):
+        attempts = [attempt for attempt in known if attempt.team == team.key]
+        decision = decide(now, settings, attempts, digest_or_none(team.workbook))
+        if decision.kind == "run" and decision.reason == "due" and decision.due_at < now:
+            when = local(decision.due_at, settings)
+            lines.append(str(words.text("cycle.first_start_missed", team=team.key, month=decision.month,
+                                        when=when)))  # fmt: skip
+    return lines
 
 
 def next_lines(archive: Archive, config: Config, now: dt.datetime, lang: str) -> list[str]:
@@ -298,11 +317,10 @@ def run_now(
     settings = schedule_of(config)
     words = catalogue(language(config.email.language))
     teams = {team.key: team for team in teams_of(settings, archive.runs())}
-    team = teams.get(team_key) or next(
-        (each for each in teams.values() if each.key.casefold() == team_key.casefold()), None
-    )
-    if team is None:
-        raise UsageError("unknown_team", team=team_key, teams=words.text("where.list").join(sorted(teams)))
+    named = resolve_team(archive, config, team_key)  # the review's name or the workbook's, in any case
+    team = teams.get(named.key or "")
+    if team is None:  # a team the archive knows that the schedule does not build for
+        raise UsageError("unknown_team", team=team_key, teams=in_words(sorted(teams), words))
     month = reviewed_month(now, settings)
     status = month_status(archive, team.key, month)
     sha = digest_or_none(team.workbook)

@@ -85,6 +85,7 @@ class SendPlan:
     already: dict[str, dt.datetime] = field(default_factory=dict)
     in_doubt: dict[str, dt.datetime] = field(default_factory=dict)
     target: str = "mail"  # the kind of target the addresses are of
+    in_progress: dict[str, dt.datetime] = field(default_factory=dict)  # another send claimed them just now
 
 
 @dataclass(frozen=True, slots=True)

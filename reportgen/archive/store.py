@@ -63,6 +63,10 @@ from reportgen.base.states import (
 
 log = logging.getLogger(__name__)
 
+RUNNING = dt.timedelta(minutes=10)
+"""A claim younger than this whose send has no answer yet belongs to a send still running (a mail server's
+answer takes seconds, a slow one a few minutes): a second send is told so, not to add --resend."""
+
 ARCHIVE_FILE = "archive.sqlite3"
 SQLITE_BUSY_SECONDS = 5  # how long a write waits for another process's before "locked"
 CONNECT_SECONDS = 5  # how long a PostgreSQL connection may take before "unreachable"
@@ -78,6 +82,10 @@ def default_url() -> str:
     from platformdirs import user_data_path  # only when no url is configured
 
     return f"sqlite:///{user_data_path('reportgen') / ARCHIVE_FILE}"
+
+
+def _running(result: str, age: dt.timedelta) -> bool:
+    return result == SendOutcome.SENDING and age < RUNNING
 
 
 def _aware(value: dt.datetime) -> dt.datetime:
@@ -414,6 +422,7 @@ class Archive:
         to_send: list[str] = []
         already: dict[str, dt.datetime] = {}
         in_doubt: dict[str, dt.datetime] = {}
+        in_progress: dict[str, dt.datetime] = {}
         for key in keys:
             with self._transaction() as connection:
                 if resend:  # what was sent before stays in the history, no longer in the way
@@ -442,18 +451,23 @@ class Archive:
                     to_send.append(key)
                 except IntegrityError:
                     holder = connection.execute(
-                        sa.select(deliveries.c.state, deliveries.c.updated_at).where(
+                        sa.select(deliveries.c.state, deliveries.c.updated_at, sends.c.result)
+                        .join(sends, sends.c.id == deliveries.c.send_id)
+                        .where(
                             deliveries.c.pdf_sha256 == pdf_sha256,
                             deliveries.c.target == target,
                             deliveries.c.address == key,
                             deliveries.c.state.in_(LIVE_DELIVERIES),
                         )
                     ).first()
+                    claimed = _aware(holder.updated_at) if holder is not None else now
                     if holder is not None and holder.state == DeliveryState.ACCEPTED:
-                        already[key] = _aware(holder.updated_at)
+                        already[key] = claimed
+                    elif holder is not None and _running(holder.result, now - claimed):
+                        in_progress[key] = claimed  # another send is at it now: its answer is still to come
                     else:
-                        in_doubt[key] = _aware(holder.updated_at) if holder is not None else now
-        return SendPlan(send_id, pdf_sha256, tuple(to_send), already, in_doubt, target)
+                        in_doubt[key] = claimed
+        return SendPlan(send_id, pdf_sha256, tuple(to_send), already, in_doubt, target, in_progress)
 
     def finish_send(
         self,

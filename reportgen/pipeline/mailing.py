@@ -130,6 +130,9 @@ def deliver_once(
     )
     if not plan.to_send:
         archive.finish_send(plan, accepted=[], refused={}, message_id=None, detail="nothing to send")
+        if plan.in_progress:  # another send is at it right now: wait for its answer, do not resend
+            raise DeliveryError(pdf_path, "in_progress", addresses=sorted(plan.in_progress),
+                                at=_when(min(plan.in_progress.values())), lang=lang)  # fmt: skip
         if plan.in_doubt:  # an earlier send stopped without an answer: it may have arrived
             raise DeliveryError(pdf_path, "in_doubt", addresses=sorted(plan.in_doubt),
                                 at=_when(min(plan.in_doubt.values())), lang=lang)  # fmt: skip

@@ -9,8 +9,9 @@ import os
 from pathlib import Path
 
 from reportgen.base.errors import ExitCode
+from tests.commands import run
 from tests.e2e.test_batch_watch_mail import pdf_attachment
-from tests.e2e.test_schedule import APPROVER, clean_workbook, run, to, write_config
+from tests.e2e.test_schedule import APPROVER, clean_workbook, to, write_config
 from tests.mailserver import Handler, smtp_server
 from tests.queueing import WorkerProcess
 from tests.servers import RedisServer

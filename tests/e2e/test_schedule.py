@@ -126,7 +126,7 @@ def test_the_draft_goes_to_the_approver_and_approve_sends_exactly_it_once(
         assert draft.rcpt_tos == (APPROVER,)  # a draft never reaches management, not even by bcc
         month = previous_month(dt.datetime.now(dt.UTC).date()).strftime("%Y-%m")
         waiting = cli("schedule", "next", "--config", config)
-        assert f"{month}: waiting for {APPROVER} to approve" in waiting.stdout, waiting.stdout + waiting.stderr
+        assert f"{month}: waiting for {APPROVER} to approve" in waiting.stdout, waiting.stderr
         services.append(ScheduleService(config, log))  # a restart between the steps
         time.sleep(3)
         approved = cli("approve", "harbor", month, "--config", config)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import gc
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
@@ -19,9 +18,6 @@ from reportgen.base.errors import UsageError
 from reportgen.cycle.runs import approve as approve_draft
 from reportgen.cycle.runs import reject as reject_draft
 from reportgen.cycle.teams import resolve_team
-
-if TYPE_CHECKING:
-    from reportgen.archive.store import Archive
 
 
 @click.group(short_help=summary("history"), invoke_without_command=True)
@@ -143,7 +139,9 @@ def approve(team: str, month: str, with_errors: bool, config_path: Path | None) 
     config = load_config(config_path, None)
     chosen = parse_month(month) or month
     with opened_archive(config) as archive:
-        delivered_before = archive.delivered(_review_team(archive, team, chosen), chosen)
+        named = resolve_team(archive, config, team)  # the review's team or the workbook's name, any case
+        team = named.key or named.review
+        delivered_before = archive.delivered(named.review, chosen)
         approval, result = approve_draft(archive, config, team, chosen, with_errors=with_errors)
     words = catalogue(language(config.email.language))
     count = len(result.receipt.accepted)
@@ -158,12 +156,6 @@ def approve(team: str, month: str, with_errors: bool, config_path: Path | None) 
     click.echo(line)
 
 
-def _review_team(archive: Archive, team: str, month: str) -> str:
-    for approval in archive.approvals(team, month):
-        return approval.team
-    return team
-
-
 @click.command(short_help=summary("reject"))
 @click.argument("team")
 @click.argument("month", metavar="YYYY-MM")
@@ -173,5 +165,7 @@ def reject(team: str, month: str, reason: str, config_path: Path | None) -> None
     """Turn the draft down, with the reason; the next run builds a new version."""
     config = load_config(config_path, None)
     with opened_archive(config) as archive:
+        named = resolve_team(archive, config, team)
+        team = named.key or named.review
         reject_draft(archive, team, parse_month(month) or month, reason)
     click.echo(catalogue(language(config.email.language)).text("cycle.rejected", team=team, month=month))

@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import gc
 import importlib
-import logging
 import os
 import sys
 import traceback
@@ -20,39 +19,9 @@ import click
 from reportgen import __version__
 from reportgen.apps.cli.listing import COMMANDS
 from reportgen.base.catalogue import language
-from reportgen.base.errors import ExitCode, ReportgenError, UsageError
+from reportgen.base.errors import ExitCode, ReportgenError
+from reportgen.base.logs import configure_logging
 from reportgen.base.speed import Switch, on
-
-LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"
-
-
-class StderrHandler(logging.Handler):
-    """Writes each record to whatever sys.stderr is when it comes (batch's progress display and click's test
-    runner swap it), not to the stream of the moment the handler was made."""
-
-    def emit(self, record: logging.LogRecord) -> None:
-        try:
-            sys.stderr.write(self.format(record) + "\n")
-            sys.stderr.flush()
-        except Exception:
-            self.handleError(record)
-
-
-def configure_logging(verbose: int, quiet: bool) -> None:
-    """The only logging set-up: reportgen's loggers at WARNING (INFO with -v: a line per stage with its time;
-    DEBUG with -vv; ERROR with --quiet), other libraries' at WARNING (ERROR with --quiet), all to stderr.
-    Calling it again replaces its handler, so a second `main` in one process logs each line once."""
-    if quiet and verbose:
-        raise UsageError("verbose_and_quiet")
-    level = logging.ERROR if quiet else {0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG)
-    root = logging.getLogger()
-    for handler in [handler for handler in root.handlers if isinstance(handler, StderrHandler)]:
-        root.removeHandler(handler)
-    handler = StderrHandler()
-    handler.setFormatter(logging.Formatter(LOG_FORMAT))
-    root.addHandler(handler)
-    root.setLevel(max(level, logging.WARNING))
-    logging.getLogger("reportgen").setLevel(level)
 
 
 class ListedGroup(click.Group):

@@ -124,14 +124,14 @@ def test_drafts_recorded_before_0004_are_the_approvers_and_the_rest_managements(
             f"VALUES (1, 'T', '2026-10', 1, 'w.xlsx', 'w', {now})"))  # fmt: skip
         for build_id, sha in ((1, "draft"), (2, "errors")):
             connection.execute(sa.text(
-                "INSERT INTO builds (id, review_id, lang, as_of, pdf_sha256, pdf_path, kpis, figures, errors, "
-                "warnings, infos, reportgen_version, created_at) VALUES "
+                "INSERT INTO builds (id, review_id, lang, as_of, pdf_sha256, pdf_path, kpis, figures, "
+                "errors, warnings, infos, reportgen_version, created_at) VALUES "
                 f"(:id, 1, 'en', '2026-11-03', :sha, :path, '{{}}', :figures, 0, 0, 0, 'x', {now})"
             ), {"id": build_id, "sha": sha, "path": f"/r/{sha}.pdf", "figures": b"x"})  # fmt: skip
         connection.execute(sa.text(
-            "INSERT INTO approvals (build_id, team, schedule_team, month, pdf_sha256, pdf_path, approver, state, "
-            f"created_at) VALUES (1, 'T', 't', '2026-10', 'draft', '/r/draft.pdf', 'Lead@example.com', "
-            f"'approved', {now})"))  # fmt: skip
+            "INSERT INTO approvals (build_id, team, schedule_team, month, pdf_sha256, pdf_path, approver, "
+            "state, created_at) VALUES (1, 'T', 't', '2026-10', 'draft', '/r/draft.pdf', "
+            f"'Lead@example.com', 'approved', {now})"))  # fmt: skip
         connection.execute(sa.text(
             "INSERT INTO runs (team, month, due_at, holder, state, detail, started_at) VALUES "
             "('t', '2026-10', CURRENT_TIMESTAMP, 'h', 'draft_errors', :detail, CURRENT_TIMESTAMP)"
@@ -149,7 +149,9 @@ def test_drafts_recorded_before_0004_are_the_approvers_and_the_rest_managements(
             ), {"id": send_id, "sha": sha, "recipients": recipients})  # fmt: skip
     store.upgrade(engine, "test")
     with engine.connect() as connection:
-        audiences = dict(connection.execute(sa.text("SELECT id, audience FROM sends ORDER BY id")).all())
+        audiences: dict[int, str] = {
+            row.id: row.audience for row in connection.execute(sa.text("SELECT id, audience FROM sends"))
+        }
         assert audiences == {1: "approver", 2: "management", 3: "approver", 4: "management"}
         decided = connection.execute(sa.text("SELECT decided_by, errors FROM approvals")).one()
         assert tuple(decided) == (None, 0)

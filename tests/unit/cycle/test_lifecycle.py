@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 
-from reportgen.apps.schedule import next_lines, run_now, tick_teams
+from reportgen.apps.schedule import missed_lines, next_lines, run_now, tick_teams
 from reportgen.archive.store import Archive, open_archive
+from reportgen.base.catalogue import catalogue
 from reportgen.base.config import ArchiveSettings, Config, EmailSettings, ScheduleSettings
 from reportgen.base.errors import InputError, ReportgenError, UsageError
 from reportgen.cycle.lifecycle import TRANSITIONS, Stage, Step, after, allowed, month_status
@@ -32,9 +33,10 @@ CLEAN: list[list[Any]] = [
     [OCT[0], "SEO", "Keyword page", "Ann", "", "Done", OCT[2], OCT[1], 20, 2],
     [OCT[3], "Content", "Launch article", "Bo", "", "Done", None, OCT[3], 5, 1],
 ]
-WITH_ERROR: list[list[Any]] = [*CLEAN, [OCT[4], "Event", "Webinar", "Bo", "", "Delayed", None, None, "abc", 3]]
-SEPTEMBER_ERROR: list[list[Any]] = [[dt.date(2026, 9, 14), "Event", "Meetup", "Bo", "", "Done", None, dt.date(2026, 9, 14),
-                    "abc", 3], *CLEAN]  # fmt: skip
+SEP = dt.date(2026, 9, 14)
+WEBINAR = [OCT[4], "Event", "Webinar", "Bo", "", "Delayed", None, None, "abc", 3]  # "abc": an error
+WITH_ERROR: list[list[Any]] = [*CLEAN, WEBINAR]
+SEPTEMBER_ERROR: list[list[Any]] = [[SEP, "Event", "Meetup", "Bo", "", "Done", None, SEP, "abc", 3], *CLEAN]
 EMPTY: list[list[Any]] = [[OCT[0], "SEO", "Keyword page", "Ann", "", "Planned", OCT[2], None, 20, 0]]
 
 
@@ -228,11 +230,25 @@ def test_run_now_and_schedule_next_say_where_the_month_stands(
     reject(archive, "team", MONTH, "the webinar row is wrong")
     (state,) = next_lines(archive, config, RUN + dt.timedelta(hours=2), "en")
     assert "rejected by" in state and "the webinar row is wrong" in state
-    with pytest.raises(UsageError) as unknown:
+    with pytest.raises(InputError) as unknown:  # answered in words, not as a Python list
         run_now(archive, config, "nobody", RUN)
-    assert "[" not in unknown.value.message("en") and "team" in unknown.value.message("en")
+    assert unknown.value.message("en") == "There is no team nobody. Known teams: team."
     write(tmp_path, CLEAN)
-    run_now(archive, config, "team", RUN + dt.timedelta(days=1))
+    assert "version 2 built" in run_now(archive, config, "TEAM", RUN + dt.timedelta(days=1))  # any case
     approve(archive, config, "team", MONTH)
     (state,) = next_lines(archive, config, RUN + dt.timedelta(days=1, hours=1), "en")
     assert f"{MONTH}: delivered to management on" in state
+
+
+def test_a_first_start_after_the_run_day_names_the_month_it_will_not_make(
+    tmp_path: Path, archive: Archive, mail: tuple[Handler, int]
+) -> None:
+    _, port = mail
+    config = config_for(tmp_path, port)
+    write(tmp_path, CLEAN)
+    assert config.schedule is not None
+    (line,) = missed_lines(archive, config.schedule, RUN + dt.timedelta(days=2), catalogue("en"))
+    assert line.startswith(f"team: the run day of {MONTH} passed before the schedule started")
+    assert 'reportgen schedule run-now "team"' in line
+    run_now(archive, config, "team", RUN + dt.timedelta(days=2))
+    assert missed_lines(archive, config.schedule, RUN + dt.timedelta(days=2), catalogue("en")) == []
