@@ -45,9 +45,12 @@ test: $(VENV)/.installed lint
 	bash tools/system-deps.sh --test
 	$(BIN)/pytest -n 2 --dist loadgroup
 
-# the claims of 5,000 generated workbooks instead of CI's 300 (about 12 minutes)
+# the claims of 5,000 generated workbooks instead of CI's 300 (about 12 minutes), and 1,000 sequences of the
+# monthly cycle's model on each back end instead of CI's 200 and 40
 test-deep: $(VENV)/.installed
+	bash tools/system-deps.sh --test
 	HYPOTHESIS_PROFILE=deep $(BIN)/pytest tests/unit/figures/test_claims_generated.py
+	HYPOTHESIS_PROFILE=deep MODEL_EXAMPLES=1000 $(BIN)/pytest tests/unit/cycle/test_lifecycle_model.py
 
 bench: $(VENV)/.installed
 	bash tools/system-deps.sh --test
