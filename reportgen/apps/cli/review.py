@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -29,10 +30,13 @@ from reportgen.figures.document import dumps
 from reportgen.figures.review import severity_counts, worst_first
 from reportgen.pipeline.archiving import open_for_build
 from reportgen.pipeline.build import build_to_files, check_workbook
-from reportgen.pipeline.mailing import SendResult, send_once
+from reportgen.pipeline.mailing import SendResult, pdf_digest, send_once
 from reportgen.rendering.pdf import import_renderer_early, renderer_imported
 from reportgen.wording.documents import findings_document
 from reportgen.wording.text import finding_message
+
+if TYPE_CHECKING:  # the store loads SQLAlchemy: only a command that opens the archive pays for it
+    from reportgen.archive.store import Archive
 
 CHECK_TABLE_LIMIT = 200
 SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "dim"}
@@ -230,6 +234,7 @@ def build(
     "--eml", "eml_path", type=click.Path(path_type=Path), help="Write the message here; send nothing."
 )
 @click.option("--resend", is_flag=True, help="Mail it again to those who already have this PDF.")
+@click.option("--force", is_flag=True, help="Send a version a later one replaced (it says which).")
 def send(
     report: Path,
     to: tuple[str, ...],
@@ -238,6 +243,7 @@ def send(
     config_path: Path | None,
     eml_path: Path | None,
     resend: bool,
+    force: bool,
 ) -> None:
     """Mail a review PDF: KPI cards and takeaways in the body, the PDF attached; exit 3 if not delivered.
     Each address gets one PDF once: a repeat is refused with when it was sent, unless --resend."""
@@ -250,6 +256,8 @@ def send(
         return
     resolve_recipients(config.email, to, cc)  # a bad address is a usage error before the archive is opened
     with opened_archive(config) as archive:
+        if not force:
+            refuse_superseded(archive, report)
         result = send_once(
             archive,
             report,
@@ -293,6 +301,19 @@ def init(output: Path, lang: str, force: bool, as_of: str | None) -> None:
     if not config.exists():  # a team's own settings are never replaced
         write_atomic(config, starter_config(lang).encode("utf-8"))
         click.echo(str(config))
+
+
+def refuse_superseded(archive: Archive, report: Path) -> None:
+    """A version of a month that a later one replaced at management is not mailed without --force: whoever
+    gets it would read figures management no longer has. The message names the version that replaced it."""
+    built = archive.build_for_pdf(pdf_digest(report))
+    if built is None:
+        return
+    _, team, month, version = built
+    delivered = archive.delivered(team, month)
+    if delivered is not None and delivered.version > version:
+        raise InputError(report, "superseded_version", team=team, month=month, version=version,
+                         newer=delivered.version, when=delivered.sent_at.date().isoformat())  # fmt: skip
 
 
 def say_sent(pdf_path: Path, result: SendResult, lang: str) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 
+from reportgen.apps.cli.review import refuse_superseded
 from reportgen.apps.schedule import missed_lines, next_lines, run_now, tick_teams
 from reportgen.archive.store import Archive, open_archive
 from reportgen.base.catalogue import catalogue
@@ -252,3 +253,26 @@ def test_a_first_start_after_the_run_day_names_the_month_it_will_not_make(
     assert 'reportgen schedule run-now "team"' in line
     run_now(archive, config, "team", RUN + dt.timedelta(days=2))
     assert missed_lines(archive, config.schedule, RUN + dt.timedelta(days=2), catalogue("en")) == []
+
+
+def test_a_version_a_revision_replaced_is_not_mailed_without_force(
+    tmp_path: Path, archive: Archive, mail: tuple[Handler, int]
+) -> None:
+    _, port = mail
+    config = config_for(tmp_path, port)
+    write(tmp_path, CLEAN)
+    tick_teams(archive, config, RUN, SINCE)
+    approve(archive, config, "team", MONTH)
+    write(tmp_path, [*CLEAN, CLEAN[0]])
+    run_now(archive, config, "team", RUN + dt.timedelta(days=1), revise=True)
+    refuse_superseded(archive, tmp_path / "reviews" / "team-2026-10.pdf")  # version 2: not delivered yet
+    approve(archive, config, "team", MONTH)
+    first = archive.pdf_of(team="team", month=MONTH, version=1)
+    old = tmp_path / "v1.pdf"
+    old.write_bytes(first.data)
+    with pytest.raises(InputError) as refused:
+        refuse_superseded(archive, old)
+    said = refused.value.message("en")
+    assert "version 1 of 2026-10 for team, which version 2 replaced at management" in said
+    assert "--force" in said
+    refuse_superseded(archive, tmp_path / "reviews" / "team-2026-10.pdf")  # the newest: it may go
