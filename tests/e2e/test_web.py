@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import io
+import os
 import re
 import time
 import zipfile
@@ -444,3 +445,28 @@ def test_only_loopback_binds_go_without_an_access_token() -> None:
     assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.5") and not is_loopback("reports.lan")
     assert Server(ServeOptions(), sample_config()).access is None
     assert Server(ServeOptions(host="192.168.1.5"), sample_config()).access
+
+
+def test_a_long_workbook_name_downloads_under_the_name_the_mail_attaches(
+    client: TestClient, server: Server
+) -> None:
+    """One output-name rule: the PDF file, its download and its mail attachment share one name, however
+    long the workbook's name."""
+    long_name = "Northwind " + "quarterly growth " * 20 + ".xlsx"
+    page = upload(client, long_name, SAMPLE.read_bytes())
+    assert page.status_code == 303
+    location = page.headers["location"]
+    built = client.post(
+        f"{location}/build",
+        data={"token": token(client, location), "month": "2026-10", "lang": "en"},
+        follow_redirects=False,
+    )
+    assert built.status_code == 303, built.text
+    response = client.get(f"{location}/review.pdf")
+    encoded = response.headers["content-disposition"].split("filename*=UTF-8''")[1]
+    name = unquote(encoded)
+    assert name.startswith("Northwind quarterly growth") and name.endswith("-2026-10.pdf")
+    assert server.root is not None
+    (pdf,) = server.root.rglob(name)  # the upload's PDF: the file the mail attaches, by its name
+    assert pdf.read_bytes() == response.content
+    assert len(os.fsencode(name)) <= os.pathconf(pdf.parent, "PC_NAME_MAX")
