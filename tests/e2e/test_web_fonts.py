@@ -238,5 +238,5 @@ def test_html_review_carries_its_fonts(browser: Browser, tmp_path: Path) -> None
 def test_english_html_review_fonts_stay_small(tmp_path: Path) -> None:
     """The English page carries only the Latin it uses: its fonts add little to the file."""
     text = built_page(tmp_path, "northwind-en.xlsx").read_text("utf-8")
-    fonts = [part.split('"', 1)[0] for part in text.split('url("data:font/woff;base64,')[1:]]
+    fonts = [part.split('"', 1)[0] for part in text.split('url("data:font/woff2;base64,')[1:]]
     assert len(fonts) == 2 and all(len(font) < 40_000 for font in fonts), [len(font) for font in fonts]
