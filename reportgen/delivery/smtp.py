@@ -255,14 +255,7 @@ def _attempt(
             smtp.ehlo()
         if settings.username is not None:
             stage = "login"
-            try:
-                smtp.login(settings.username, secret or "")
-            except smtplib.SMTPAuthenticationError as exc:
-                raise DeliveryError(
-                    pdf_path, "login", _reply(exc.smtp_code, exc.smtp_error, secret), lang=lang
-                ) from None
-            except smtplib.SMTPNotSupportedError:
-                raise DeliveryError(pdf_path, "login_unsupported", host=settings.host, lang=lang) from None
+            _login(smtp, settings, secret, pdf_path, lang)
         advertised = smtp.esmtp_features.get("size", "").strip()
         if advertised.isdigit() and int(advertised) > 0 and len(payload) > int(advertised):
             raise DeliveryError(
@@ -278,6 +271,8 @@ def _attempt(
         code, text = smtp.mail(sender, options)
         if code == 421 or 400 <= code < 500:
             raise _Transient("sender_later", _reply(code, text, secret))
+        if code == 530 and settings.security == "none" and smtp.has_extn("starttls"):
+            raise DeliveryError(pdf_path, "needs_starttls", host=settings.host, lang=lang)
         if code != 250:
             raise DeliveryError(pdf_path, "sender", _reply(code, text, secret), lang=lang)
         stage = "recipients"
@@ -336,6 +331,42 @@ def _attempt(
         if smtp is not None:
             with contextlib.suppress(Exception):
                 smtp.close()
+
+
+# smtplib.login's order of preference; reportgen tries only the first one the server offers
+AUTH_MECHANISMS = ("CRAM-MD5", "PLAIN", "LOGIN")
+
+
+def _login(
+    smtp: smtplib.SMTP, settings: EmailSettings, secret: str | None, pdf_path: Path | None, lang: str | None
+) -> None:
+    """Log in with ONE mechanism, the one smtplib.login would try first. smtplib's login tries each offered
+    mechanism in turn, so one wrong password cost two refused logins a send (PLAIN, then LOGIN) and brought
+    an account lockout twice as near. A server offering no login but STARTTLS, on a plain connection, wants
+    TLS first: said so, with the setting that gives it."""
+    username = settings.username or ""
+    offered = smtp.esmtp_features.get("auth", "").upper().split()
+    mechanism = next((name for name in AUTH_MECHANISMS if name in offered), None)
+    if mechanism is None:
+        if settings.security == "none" and smtp.has_extn("starttls"):
+            raise DeliveryError(pdf_path, "needs_starttls", host=settings.host, lang=lang)
+        raise DeliveryError(pdf_path, "login_unsupported", host=settings.host, lang=lang)
+    smtp.user, smtp.password = username, secret or ""
+    method = getattr(smtp, "auth_" + mechanism.lower().replace("-", "_"))
+    try:
+        smtp.auth(mechanism, method)
+    except smtplib.SMTPAuthenticationError as exc:
+        raise DeliveryError(
+            pdf_path,
+            "login",
+            _reply(exc.smtp_code, exc.smtp_error, secret),
+            username=username,
+            mechanism=mechanism,
+            variable=PASSWORD_VARIABLE,
+            lang=lang,
+        ) from None
+    finally:
+        smtp.password = ""  # not kept on the connection object once used
 
 
 def _after_data(

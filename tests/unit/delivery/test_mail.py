@@ -268,9 +268,10 @@ def test_a_failed_login_never_shows_the_password(tmp_path: Path, monkeypatch: py
     server = smtp_server(handler, authenticator=authenticator, auth_require_tls=False)
     with server as port, pytest.raises(DeliveryError) as caught:
         send_review(pdf, settings(port, username="ops"))
-    assert set(authenticator.offered) == {password}  # the variable was used (once per mechanism)
+    assert authenticator.offered == [password]  # one login a send: no second mechanism towards a lockout
     error = caught.value
     assert error.stage == "login" and "535" in error.message()
+    assert 'user "ops" (PLAIN)' in error.message("en") and '用户 "ops"' in error.message("zh")
     for text in (
         str(error),
         error.message("en"),
@@ -291,6 +292,32 @@ def test_login_with_the_password_from_the_environment(
     authenticator = Authenticator("ops", "the-right-one")
     with smtp_server(handler, authenticator=authenticator, auth_require_tls=False) as port:
         send_review(pdf, settings(port, username="ops"))
+    assert len(handler.received) == 1 and authenticator.offered == ["the-right-one"]
+
+
+def test_a_server_that_wants_tls_before_a_login_says_starttls_is_the_fix(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, certificates: Certificates
+) -> None:
+    """No AUTH on a plain connection but STARTTLS offered: the server requires TLS, and the message names
+    the setting that gives it, in both languages."""
+    monkeypatch.setenv("REPORTGEN_SMTP_PASSWORD", "the-right-one")
+    pdf = make_pdf(tmp_path / "a.pdf", SUMMARY)
+    handler = Handler()
+    authenticator = Authenticator("ops", "the-right-one")
+    context = certificates.server_context()
+    with smtp_server(
+        handler, authenticator=authenticator, tls_context=context, require_starttls=True
+    ) as port:
+        with pytest.raises(DeliveryError) as caught:
+            send_review(pdf, settings(port, username="ops"))
+        error = caught.value
+        assert error.stage == "needs_starttls" and authenticator.offered == []
+        assert "requires TLS" in error.message("en") and 'security = "starttls"' in error.message("en")
+        assert 'security = "starttls"' in error.message("zh")
+        with pytest.raises(DeliveryError) as caught:  # no login asked for: the MAIL's 530 says the same
+            send_review(pdf, settings(port))
+        assert caught.value.stage == "needs_starttls"
+        send_review(pdf, settings(port, username="ops", security="starttls", ca_file=certificates.ca_file))
     assert len(handler.received) == 1 and authenticator.offered == ["the-right-one"]
 
 
