@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import urllib.parse
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -953,9 +954,10 @@ def open_archive(settings: ArchiveSettings, *, clock: Clock = utc_now) -> Archiv
 def _engine(url: sa.URL, label: str) -> Engine:
     options: dict[str, Any] = {}
     if url.get_backend_name() == "sqlite":
-        if url.database and url.database != ":memory:":
+        path = _sqlite_file(url)
+        if path is not None:
             try:
-                Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+                path.expanduser().parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise ArchiveError("unopenable", archive=label, detail=exc.strerror or str(exc)) from exc
         options["connect_args"] = {"timeout": SQLITE_BUSY_SECONDS}
@@ -972,6 +974,18 @@ def _engine(url: sa.URL, label: str) -> Engine:
         sa.event.listen(engine, "connect", _sqlite_connect)
         sa.event.listen(engine, "begin", _sqlite_begin)
     return engine
+
+
+def _sqlite_file(url: sa.URL) -> Path | None:
+    """The file a SQLite url names: its database, or with `?uri=true` the path of SQLite's own `file:` URI
+    (whose folder is then made, not a folder named `file:` in the working folder); None for memory."""
+    database = url.database
+    if not database or database == ":memory:":
+        return None
+    if str(url.query.get("uri", "")).lower() in ("true", "1") and database.startswith("file:"):
+        path = urllib.parse.urlsplit(database).path
+        return Path(urllib.parse.unquote(path)) if path and path != ":memory:" else None
+    return Path(database)
 
 
 def _sqlite_connect(dbapi_connection: Any, record: Any) -> None:
