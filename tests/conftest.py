@@ -11,6 +11,7 @@ is free."""
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -41,6 +42,60 @@ from tests.servers import (  # noqa: E402  (after the path line, on purpose)
     postgres_cluster,
     redis_server,
 )
+
+
+def _untracked() -> set[str]:
+    """What the checkout holds that git neither tracks nor ignores: each untracked file, and each top-level
+    entry (an empty folder, which git does not list, shows there)."""
+    listed = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=all", "-z"],
+        cwd=ROOT, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if listed.returncode != 0:  # not a git checkout (an unpacked sdist): nothing to compare
+        return set()
+    found = {entry[3:] for entry in listed.stdout.split("\0") if entry.startswith("?? ")}
+    top = [entry.name for entry in ROOT.iterdir() if entry.name != ".git"]
+    ignored = subprocess.run(
+        ["git", "check-ignore", "--stdin", "-z"],
+        cwd=ROOT, input="\0".join(top), capture_output=True, text=True, check=False,
+    ).stdout.split("\0")  # fmt: skip
+    tracked = subprocess.run(
+        ["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, text=True, check=False
+    ).stdout
+    tops = {path.split("/", 1)[0] for path in tracked.split("\0") if path}
+    return found | {name for name in top if name not in ignored and name not in tops}
+
+
+_AT_START: list[set[str]] = []  # what was untracked when the session started (the controller's)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if not hasattr(session.config, "workerinput"):  # the controller (or a run without xdist) checks
+        _AT_START.append(_untracked())
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """A test run writes nothing into the checkout: every file or folder it makes belongs in a temporary
+    folder (one once left a folder named `file:` in the repository root). Only paths that were not there
+    at the start count, so work in progress does not fail the run."""
+    if hasattr(session.config, "workerinput") or not _AT_START:
+        return
+    before = _AT_START[0]
+    new = sorted(path for path in _untracked() - before if not _under(path, before))
+    if new:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        message = "the test run left in the checkout: " + ", ".join(new)
+        if reporter is not None:
+            reporter.ensure_newline()
+            reporter.write_line(message, red=True)
+        else:
+            print(message, file=sys.stderr)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def _under(path: str, folders: set[str]) -> bool:
+    """Whether `path` lies in a folder that was already there, untracked, at the start."""
+    return any(path.startswith(folder.rstrip("/") + "/") for folder in folders)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
