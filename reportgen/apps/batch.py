@@ -36,6 +36,7 @@ def run_batch(options: BatchOptions) -> None:
     """Build every workbook, then print the table; BatchIncomplete (exit 1 or 3) after all were tried."""
     # rich's progress and table cost 80 ms to import: only batch draws them
     from rich.console import Console
+    from rich.markup import escape  # every text below may hold [brackets]: `[email]`, a file's name
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -63,7 +64,9 @@ def run_batch(options: BatchOptions) -> None:
     for workbook in unique:
         first = firsts.setdefault(workbook.stem.casefold(), workbook)
         if first is not workbook:
-            errors.print(words.text("batch.renamed", workbook=workbook, other=first, stem=stems[workbook]))
+            errors.print(
+                escape(words.text("batch.renamed", workbook=workbook, other=first, stem=stems[workbook]))
+            )
     planned = [
         Job(
             workbook,
@@ -85,31 +88,33 @@ def run_batch(options: BatchOptions) -> None:
         TextColumn("{task.fields[counts]}"),
     )
     with Progress(*columns, console=errors) as progress:
-        task = progress.add_task(words.text("batch.progress"), total=len(planned), counts="")
+        task = progress.add_task(escape(words.text("batch.progress")), total=len(planned), counts="")
 
         def show(state: RunProgress) -> None:
             counts = words.text("batch.queue_counts", done=state.done, failed=state.failed,
                                 running=state.running)  # fmt: skip
-            progress.update(task, completed=state.done + state.failed, counts=counts)
+            progress.update(task, completed=state.done + state.failed, counts=escape(counts))
 
         outcomes = runner.run(planned, language(lang), on_progress=show)
-    table = Table(title=words.text("batch.title", total=len(outcomes)), title_justify="left")
+    table = Table(title=escape(words.text("batch.title", total=len(outcomes))), title_justify="left")
     for column in ("workbook", "team", "month", "status", "findings", "output"):
-        table.add_column(words.text(f"batch.col_{column}"), overflow="fold")
+        table.add_column(escape(words.text(f"batch.col_{column}")), overflow="fold")
     for outcome in outcomes:
         style = {FAILED: "bold red", NOT_SENT: "yellow"}.get(outcome.status, "green")
         table.add_row(
-            str(outcome.workbook),
-            outcome.team or "",
-            outcome.month or "",
-            f"[{style}]{words.text(f'batch.status_{outcome.status}')}[/]",
+            escape(str(outcome.workbook)),
+            escape(outcome.team or ""),
+            escape(outcome.month or ""),
+            f"[{style}]{escape(words.text(f'batch.status_{outcome.status}'))}[/]",
             "" if outcome.status == FAILED else str(outcome.findings),
-            str(outcome.pdf) if outcome.status != FAILED else (outcome.message or ""),
+            escape(str(outcome.pdf) if outcome.status != FAILED else (outcome.message or "")),
         )
     Console(highlight=False).print(table)
     for outcome in outcomes:  # a delivery problem keeps its PDF: say why it was not sent
         if outcome.status == NOT_SENT:
-            errors.print(words.text("batch.not_sent", workbook=outcome.workbook, problem=outcome.message))
+            errors.print(
+                escape(words.text("batch.not_sent", workbook=outcome.workbook, problem=outcome.message))
+            )
     raise_for_outcomes(outcomes)
 
 

@@ -53,19 +53,20 @@ def print_history(archive: Archive, team: str | None, month: str | None, as_json
         return
     # rich's tables cost 50 ms to import: only the commands that draw one pay it
     from rich.console import Console
+    from rich.markup import escape  # a team's name or a path may hold [brackets]
     from rich.table import Table
 
     words = catalogue(lang)
     console = Console(highlight=False)
     if not versions:
-        console.print(words.text("history.empty", archive=archive.label))
+        console.print(escape(words.text("history.empty", archive=archive.label)))
         return
-    table = Table(title=words.text("history.title", archive=archive.label), title_justify="left")
+    table = Table(title=escape(words.text("history.title", archive=archive.label)), title_justify="left")
     for column in ("team", "month", "version", "built", "lang", "findings", "sent", "draft", "pdf"):
-        table.add_column(words.text(f"history.col_{column}"), overflow="fold")
+        table.add_column(escape(words.text(f"history.col_{column}")), overflow="fold")
     for version in versions:
         latest = version.builds[0] if version.builds else None
-        table.add_row(
+        cells = (
             version.team,
             version.month,
             str(version.version),
@@ -76,6 +77,7 @@ def print_history(archive: Archive, team: str | None, month: str | None, as_json
             draft_text(version, decided, words),
             latest.pdf_path if latest else "",
         )
+        table.add_row(*(escape(cell) for cell in cells))
     console.print(table)
 
 

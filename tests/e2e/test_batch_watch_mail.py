@@ -17,7 +17,7 @@ from tests.builders import make_workbook
 from tests.e2e.test_batch import OCTOBER, run_batch
 from tests.e2e.test_send import write_config
 from tests.e2e.test_watch import SETTLE, Watch
-from tests.mailserver import Handler, Received, smtp_server
+from tests.mailserver import Handler, Received, free_port, smtp_server
 
 CLEAN = [OCTOBER[0], OCTOBER[2]]  # OCTOBER[1] holds an unreadable cost ("abc"): an error finding
 
@@ -125,3 +125,15 @@ def test_watch_email_without_recipients_is_refused_at_start(tmp_path: Path) -> N
     assert result.returncode == ExitCode.USAGE, result.stderr
     assert "nobody to send to" in result.stderr and "Traceback" not in result.stderr
     assert not (inbox / ".reportgen-watch.json").exists()  # the watch never started
+
+
+def test_batch_email_to_a_closed_port_prints_the_config_section_in_brackets(tmp_path: Path) -> None:
+    """What batch prints goes through rich's markup: `[email]` in a message, or brackets in a workbook's
+    name, are printed as they are, not eaten as styles."""
+    books = workbooks(tmp_path / "in [team]")
+    config = write_config(tmp_path / "reportgen.toml", free_port())  # nothing listens there
+    result = run_batch(books["alpha"], "--out", tmp_path / "out", "--config", config, "--email", cwd=tmp_path)
+    assert result.returncode == ExitCode.DELIVERY_FAILED, result.stderr
+    said = " ".join(result.stderr.split())
+    assert "Check host and port in [email], or try again later." in said, result.stderr
+    assert "in [team]" in said and "Traceback" not in said

@@ -60,40 +60,49 @@ def check(
         return
     # rich's tables cost 50 ms to import: only `check` draws them
     from rich.console import Console
+    from rich.markup import escape  # a cell's text or a sheet's name may hold [brackets]
     from rich.table import Table
 
     words = catalogue(lang)
     counts = severity_counts(checked.findings)
     console = Console(highlight=False, soft_wrap=False)
     table = Table(
-        title=words.text(
-            "check.title",
-            workbook=workbook.name,
-            errors=counts.errors,
-            warnings=counts.warnings,
-            infos=counts.infos,
+        title=escape(
+            words.text(
+                "check.title",
+                workbook=workbook.name,
+                errors=counts.errors,
+                warnings=counts.warnings,
+                infos=counts.infos,
+            )
         ),
         title_justify="left",
         show_lines=False,
     )
-    table.add_column(words.text("check.col_severity"), no_wrap=True)
-    table.add_column(words.text("check.col_cell"), no_wrap=True)
-    table.add_column(words.text("check.col_message"), overflow="fold")
+    table.add_column(escape(words.text("check.col_severity")), no_wrap=True)
+    table.add_column(escape(words.text("check.col_cell")), no_wrap=True)
+    table.add_column(escape(words.text("check.col_message")), overflow="fold")
     ordered = worst_first(checked.findings)
     for finding in ordered[:CHECK_TABLE_LIMIT]:
         table.add_row(
-            f"[{SEVERITY_STYLE[finding.severity]}]{words.text(f'severity.{finding.severity.value}')}[/]",
-            finding.where,
-            finding_message(finding, words),
+            f"[{SEVERITY_STYLE[finding.severity]}]{escape(words.text(f'severity.{finding.severity.value}'))}[/]",
+            escape(finding.where),
+            escape(finding_message(finding, words)),
         )
     if checked.findings:
         console.print(table)
     if len(ordered) > CHECK_TABLE_LIMIT:
-        console.print(words.text("check.shown", shown=CHECK_TABLE_LIMIT, total=len(ordered)))
+        console.print(escape(words.text("check.shown", shown=CHECK_TABLE_LIMIT, total=len(ordered))))
     months = sorted({row.activity.month for row in checked.rows})
     console.print(
-        words.text(
-            "check.usable", activities=len(checked.rows), months=len(months), first=months[0], last=months[-1]
+        escape(
+            words.text(
+                "check.usable",
+                activities=len(checked.rows),
+                months=len(months),
+                first=months[0],
+                last=months[-1],
+            )
         )
     )
 
