@@ -360,7 +360,7 @@ def did_text(run: RunRecord, words: Any) -> str:
         return str(words.text("cycle.did_unusable", problem=detail["problem"], to=to, **common))
     if run.state == RunState.DRAFT_ERRORS:
         return str(words.text("cycle.did_draft_errors", version=detail.get("version"),
-                              errors=detail.get("errors"), to=to, **common))  # fmt: skip
+                              count=detail.get("errors"), to=to, **common))  # fmt: skip
     if run.state == RunState.REMINDED:
         deadline = detail.get("deadline", "")
         return str(words.text("cycle.did_reminded", to=to, deadline=deadline, **common))

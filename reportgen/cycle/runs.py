@@ -253,7 +253,11 @@ def _build_and_deliver(
             built.pdf,
             only_to(config.email, to),
             lang=language(built.lang),
-            subject=words.text("cycle.draft_subject", team=team.key, month=decision.month),
+            subject=words.text(
+                "cycle.draft_errors_subject" if errors else "cycle.draft_subject",
+                team=team.key,
+                month=decision.month,
+            ),  # fmt: skip
             preface="\n".join(lines),
             audience=Audience.APPROVER,
         )

@@ -35,10 +35,12 @@ from reportgen.base.config import ArchiveSettings, Config, load_config
 from reportgen.base.errors import ArchiveError, DeliveryError, InputError, ReportgenError
 from reportgen.base.logs import LogLevels, log_levels
 from reportgen.base.model import Finding
+from reportgen.base.speed import Switch, on
 from reportgen.figures.review import errors_of, team_name
 from reportgen.pipeline.archiving import OpenedArchive, open_for_build
 from reportgen.pipeline.build import build_to_files
 from reportgen.pipeline.mailing import send_once
+from reportgen.rendering.background import die_with_parent
 from reportgen.wording.text import finding_message
 
 BUILT = "built"
@@ -326,7 +328,9 @@ def _forward_logs(connection: Connection, levels: LogLevels, prefix: str) -> Non
 
 def _child(work: Work, job: Job, lang: str, connection: Connection, levels: LogLevels) -> None:
     """A worker's life: build one workbook, send its log records and then its Outcome back. Ctrl-C is the
-    parent's to handle."""
+    parent's to handle. It dies with the process that forked it (the forkserver, which ends when the batch or
+    watch that started it does, however that ends: SIGTERM, SIGHUP and SIGKILL leave no build behind)."""
+    die_with_parent(os.getppid())
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _forward_logs(connection, levels, job.workbook.name)
     try:
@@ -350,7 +354,7 @@ def _context() -> Any:
     else spawn; never a plain fork of a parent whose progress bar runs a thread."""
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(PRELOAD)
+        context.set_forkserver_preload(PRELOAD if on(Switch.PRELOAD_WORKERS) else [])
         return context
     return multiprocessing.get_context("spawn")
 

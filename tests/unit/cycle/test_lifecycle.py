@@ -103,6 +103,7 @@ def test_managements_first_review_after_an_error_draft_is_not_labelled_revised(
     write(tmp_path, WITH_ERROR)
     tick_teams(archive, config, RUN, SINCE)
     (draft,) = to(handler, LEAD)
+    assert str(draft.message["Subject"]) == "Draft with errors, not sent to management: team, 2026-10"
     assert "NOT sent to management" in body(draft) and "--with-errors" in body(draft)
     assert month_status(archive, "team", MONTH).stage == Stage.BLOCKED
     write(tmp_path, CLEAN)  # fixed
@@ -223,7 +224,7 @@ def test_run_now_and_schedule_next_say_where_the_month_stands(
     write(tmp_path, WITH_ERROR)
     line = run_now(archive, config, "team", RUN)
     assert line == (
-        f"team {MONTH}: version 1 built with 1 errors in its month's rows; a draft with the cells went to "
+        f"team {MONTH}: version 1 built with 1 error in its month's rows; a draft with the cell went to "
         f"{LEAD}. Not sent to management."
     )
     (state,) = next_lines(archive, config, RUN + dt.timedelta(hours=1), "en")
