@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import os
 import stat
 import time
@@ -31,8 +32,10 @@ from reportgen.pipeline.jobs import (
     failure,
 )
 from reportgen.queue.app import BUILD_TASK, MAX_WORKBOOK_BYTES, SEND_TASK
-from reportgen.queue.client import DONE_STATES, STARTED, Answer, QueueClient
+from reportgen.queue.client import DONE_STATES, PENDING, STARTED, Answer, QueueClient
 from reportgen.queue.messages import BuildRequest, BuildResult, SendRequest
+
+logger = logging.getLogger(__name__)
 
 POLL_SECONDS = 0.25
 
@@ -135,6 +138,7 @@ class _Pending:
     kind: str
     found: ConfigFound | None = None
     built: Outcome | None = None  # the build's outcome, while its send runs
+    request: BuildRequest | SendRequest | None = None  # what was enqueued, to enqueue again if it is lost
 
 
 def run_queued_jobs(
@@ -146,7 +150,11 @@ def run_queued_jobs(
     """Enqueue every job's build, then wait: each answer is written as it comes (and, with `email`, its
     send enqueued); Outcomes in the jobs' order. A workbook that cannot be sent (unreadable, too large, a bad
     config) fails alone, as it would locally; a queue that gives no answer for `wait_minutes` fails the
-    workbooks still waiting."""
+    workbooks still waiting.
+
+    A broker that goes away meanwhile (Redis restarted) is waited for, as the workers wait for it; once it
+    answers again, every task it no longer knows is enqueued again. That is safe: a build is keyed by its
+    inputs (a worker that has it returns the stored result) and a send claims each address in the archive."""
     client.check()
     outcomes: dict[int, Outcome] = {}
     pending: dict[str, _Pending] = {}
@@ -158,25 +166,36 @@ def run_queued_jobs(
         except ReportgenError as exc:
             outcomes[index] = failure(job, exc)
             continue
-        pending[client.submit_build(request)] = _Pending(index, BUILD_TASK, found)
+        pending[client.submit_build(request)] = _Pending(index, BUILD_TASK, found, request=request)
     quiet_since = time.monotonic()
+    broker_lost = False
     while pending:
-        states = client.states(list(pending))
-        for task_id, state in states.items():
-            if state not in DONE_STATES:
-                continue
-            waiting = pending.pop(task_id)
-            job = jobs[waiting.index]
-            answer = client.answer(task_id, waiting.kind)
-            if waiting.kind == BUILD_TASK:
-                outcome, send = _built(job, waiting, answer, started)
-                if send is not None:
-                    pending[client.submit_send(send)] = waiting
+        try:
+            if broker_lost:  # it answers again: what it lost (state unknown to it) goes again
+                _enqueue_again(client, pending)
+                broker_lost = False
+            states = client.states(list(pending))
+            for task_id, state in states.items():
+                if state not in DONE_STATES:
                     continue
-            else:
-                outcome = _sent(job, waiting, answer, started)
-            outcomes[waiting.index] = outcome
-            quiet_since = time.monotonic()
+                waiting = pending[task_id]
+                job = jobs[waiting.index]
+                answer = client.answer(task_id, waiting.kind)
+                del pending[task_id]
+                if waiting.kind == BUILD_TASK:
+                    outcome, send = _built(job, waiting, answer, started)
+                    if send is not None:
+                        waiting.request = send
+                        pending[client.submit_send(send)] = waiting
+                        continue
+                else:
+                    outcome = _sent(job, waiting, answer, started)
+                outcomes[waiting.index] = outcome
+                quiet_since = time.monotonic()
+        except QueueError as lost:  # the broker went away: wait for it (within wait_minutes), as workers do
+            if not broker_lost:
+                logger.warning("queue: %s; waiting for it to come back", lost.message("en"))
+            broker_lost, states = True, {}
         failed = sum(outcome.status == FAILED for outcome in outcomes.values())
         running = sum(state == STARTED for state in states.values())
         on_progress(Progress(len(outcomes) - failed, failed, running, len(jobs)))
@@ -189,6 +208,22 @@ def run_queued_jobs(
             break
         time.sleep(POLL_SECONDS)
     return [outcomes[index] for index in range(len(jobs))]
+
+
+def _enqueue_again(client: QueueClient, pending: dict[str, _Pending]) -> None:
+    """After the broker came back: each task it does not know (no state: PENDING) is enqueued again."""
+    again = 0
+    for task_id, state in client.states(list(pending)).items():
+        request = pending[task_id].request
+        if state != PENDING or request is None:
+            continue
+        waiting = pending.pop(task_id)
+        if isinstance(request, BuildRequest):
+            pending[client.submit_build(request)] = waiting
+        else:
+            pending[client.submit_send(request)] = waiting
+        again += 1
+    logger.warning("queue: back; %d tasks it no longer knew enqueued again", again)
 
 
 def _built(job: Job, waiting: _Pending, answer: Answer, started: float) -> tuple[Outcome, SendRequest | None]:

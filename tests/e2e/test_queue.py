@@ -255,3 +255,27 @@ def test_a_send_refused_for_good_fails_once(tmp_path: Path, redis: RedisServer) 
     assert "550 5.1.1 no such mailbox" in said
     assert str(out / "team01-2026-10.pdf") in said  # the front end's copy is named as kept
     assert not handler.received
+
+
+def test_a_redis_restart_mid_batch_loses_no_workbook(tmp_path: Path, redis: RedisServer) -> None:
+    """Redis killed while a batch runs and started again empty on its port: the workers reconnect by
+    themselves, and the batch waits for it and enqueues again what it lost; every review comes back."""
+    redis.flush()
+    books = team_workbooks(tmp_path / "in", 6)
+    with smtp_server(Handler()) as smtp_port:
+        config = queue_config(tmp_path / "reportgen.toml", redis, smtp_port)
+        out = tmp_path / "out"
+        with workers(tmp_path, 2, "--concurrency", "1", "--config", str(config)) as started:
+            batch = reportgen("batch", *books, "--out", out, "--queue", "--config", config, "--as-of", AS_OF,
+                              "--month", "2026-10", cwd=tmp_path)  # fmt: skip
+            wait_until(lambda: "build team" in started[0].output(), 120, "a worker building")
+            redis.stop()  # everything it held is gone: queued tasks, results, stored builds
+            time.sleep(3)
+            redis.start()
+            code, stdout, stderr = finished(batch)
+            assert code == ExitCode.OK, stdout + stderr
+            assert "Traceback" not in stderr
+            assert all(worker.process.poll() is None for worker in started)  # both reconnected
+    expected = sorted(f"{book.stem}-2026-10.pdf" for book in books)
+    assert sorted(path.name for path in out.glob("*.pdf")) == expected
+    assert "waiting for it to come back" in stderr and "enqueued again" in stderr
