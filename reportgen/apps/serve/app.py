@@ -11,11 +11,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import multiprocessing
+import os
 import shutil
+import signal
 import socket
 import sys
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -57,14 +59,15 @@ class Server(ServeState):
         for a migration); all gone or closed at shutdown."""
         self.root = Path(tempfile.mkdtemp(prefix="reportgen-serve-"))
         if self.executor is None:
-            self.executor = ProcessPoolExecutor(
-                WORKERS,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=start_worker,
-                initargs=(log_levels(),),
-            )
-            for _ in range(WORKERS):
-                self.executor.submit(warm)
+            with _ctrl_c_held():  # the pool's processes start with Ctrl-C ignored: serve stops them
+                self.executor = ProcessPoolExecutor(
+                    WORKERS,
+                    mp_context=multiprocessing.get_context("spawn"),
+                    initializer=start_worker,  # each dies with this process
+                    initargs=(log_levels(), os.getpid()),
+                )
+                for _ in range(WORKERS):
+                    self.executor.submit(warm)  # starts them: the pool spawns its processes on submit
         fonts = asyncio.create_task(asyncio.to_thread(interface_fonts))  # made beside the first page
         try:
             await asyncio.to_thread(self.archive)
@@ -86,9 +89,36 @@ class Server(ServeState):
             self.uploads.clear()
 
 
+@contextlib.contextmanager
+def _ctrl_c_held() -> Iterator[None]:
+    """SIGINT ignored while the pool's processes are spawned (the few milliseconds of the submits), which
+    keep it ignored (an ignored signal stays ignored across exec; a blocked mask does not survive spawn's):
+    a Ctrl-C, sent to the whole process group, while they still import prints no traceback of each; serve
+    shuts them down."""
+    try:
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # not the main thread (an embedding server): its processes handle Ctrl-C themselves
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def serve(options: ServeOptions, config: Config) -> None:
-    """Listen until Ctrl+C; print the address (with the access token when bound beyond loopback)."""
+    """Listen until Ctrl+C or SIGTERM (then stop the pool and return: a stop asked for is no error); print
+    the address (with the access token when bound beyond loopback)."""
     import uvicorn  # 0.07 s to import, needed only to listen: the tests run the app without it
+
+    class Uvicorn(uvicorn.Server):
+        """uvicorn's server, except that the SIGINT or SIGTERM it shut down gracefully for is not raised
+        again once it has (uvicorn does, so the process would end as if killed: Ctrl-C as "Aborted." and
+        exit 1, SIGTERM as exit -15)."""
+
+        async def _serve(self, sockets: list[socket.socket] | None = None) -> None:
+            await super()._serve(sockets)
+            self._captured_signals.clear()
 
     server = Server(options, config)
     listening = bind(options.host, options.port)
@@ -97,7 +127,7 @@ def serve(options: ServeOptions, config: Config) -> None:
     print(words.text("web.listening", url=url), flush=True)
     if server.access is not None:
         print(words.text("web.exposed", host=options.host), file=sys.stderr, flush=True)
-    uvicorn.Server(
+    Uvicorn(
         uvicorn.Config(
             server.app(),
             host=options.host,

@@ -9,6 +9,7 @@ once (a database connection does not cross processes) and records every review i
 from __future__ import annotations
 
 import datetime as dt
+import signal
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from reportgen.pipeline.archiving import process_archive
 from reportgen.pipeline.build import check_workbook
 from reportgen.pipeline.jobs import FAILED, Job
 from reportgen.queue.runner import choose_runner
+from reportgen.rendering.background import die_with_parent
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,9 +133,12 @@ def build_upload(
     return Problem({each: messages.get(each, outcome.message or "") for each in LANGUAGES})
 
 
-def start_worker(levels: LogLevels) -> None:
-    """A pool process's start: it logs to stderr at the levels of the `serve` that made it (`-v serve`
-    shows each build's stages and time)."""
+def start_worker(levels: LogLevels, parent: int) -> None:
+    """A pool process's start: it dies with the `serve` that made it (Linux's parent-death signal: however
+    serve ends, SIGKILL included, no build process outlives it), leaves Ctrl-C to serve (which stops the
+    pool), and logs to stderr at serve's levels (`-v serve` shows each build's stages and time)."""
+    die_with_parent(parent)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     log_to_stderr(levels)
 
 
