@@ -331,6 +331,9 @@ def _child(work: Work, job: Job, lang: str, connection: Connection, levels: LogL
     parent's to handle. It dies with the process that forked it (the forkserver, which ends when the batch or
     watch that started it does, however that ends: SIGTERM, SIGHUP and SIGKILL leave no build behind)."""
     die_with_parent(os.getppid())
+    starter = multiprocessing.parent_process()
+    if starter is not None and not _alive(starter.pid):  # it ended while this process was being forked
+        os._exit(1)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _forward_logs(connection, levels, job.workbook.name)
     try:
@@ -339,6 +342,18 @@ def _child(work: Work, job: Job, lang: str, connection: Connection, levels: LogL
         outcome = _crashed(job, "".join(traceback.format_exception_only(exc)).strip())
     connection.send(outcome)
     connection.close()
+
+
+def _alive(pid: int | None) -> bool:
+    if pid is None:
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, someone else's: not the batch, but no reason to stop
+        return True
+    return True
 
 
 def _crashed(job: Job, detail: str, seconds: float = 0.0) -> Outcome:
@@ -354,7 +369,9 @@ def _context() -> Any:
     else spawn; never a plain fork of a parent whose progress bar runs a thread."""
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(PRELOAD if on(Switch.PRELOAD_WORKERS) else [])
+        # the guard first: the forkserver dies with this process, and every build with the forkserver
+        preload = PRELOAD if on(Switch.PRELOAD_WORKERS) else []
+        context.set_forkserver_preload(["reportgen.pipeline.forkserver_guard", *preload])
         return context
     return multiprocessing.get_context("spawn")
 

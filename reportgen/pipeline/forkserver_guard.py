@@ -1,0 +1,23 @@
+"""The first module the forkserver of pipeline.jobs imports (its preload list): in that process, importing it
+asks Linux to SIGKILL the forkserver when its parent, the batch or watch that started it, ends. The forkserver
+would otherwise wait for the end of every build it forked (each holds its "alive" pipe open), and a build
+waits for the forkserver (it dies with it): both would outlive a batch ended by SIGTERM, SIGHUP or SIGKILL.
+
+Elsewhere (an import by a tool that loads every module) importing it does nothing."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from reportgen.rendering.background import die_with_parent
+
+
+def in_forkserver() -> bool:
+    """Whether this process is multiprocessing's forkserver (started as `python -c "from
+    multiprocessing.forkserver import main; ..."`) importing its preload list."""
+    return sys.argv == ["-c"] and "multiprocessing.forkserver" in sys.modules
+
+
+if in_forkserver():
+    die_with_parent(os.getppid())
