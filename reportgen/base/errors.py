@@ -19,6 +19,7 @@ class ExitCode(IntEnum):
     DELIVERY_FAILED = 3
     ARCHIVE_FAILED = 4  # the archive could not be read or written; what was built is kept
     QUEUE_FAILED = 5  # the queue (Redis, reportgen[queue]) could not be used; nothing was enqueued
+    INTERRUPTED = 130  # stopped by Ctrl-C (128 + SIGINT, as shells report it)
 
 
 def joined_lists(params: dict[str, Any], words: Catalogue) -> dict[str, Any]:

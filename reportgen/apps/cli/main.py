@@ -106,9 +106,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except click.ClickException as exc:
         exc.show()
         return ExitCode.USAGE if isinstance(exc, click.UsageError) else int(exc.exit_code)
-    except click.Abort:
+    except (click.Abort, KeyboardInterrupt):  # Ctrl-C: 130, as a shell reports a command it interrupted
         click.echo("Aborted.", err=True)
-        return ExitCode.BAD_INPUT
+        return ExitCode.INTERRUPTED
     except ReportgenError as exc:
         if "--debug" in args:
             traceback.print_exception(exc)
