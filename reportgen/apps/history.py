@@ -17,6 +17,7 @@ from reportgen.archive.records import ApprovalRecord, BuildSummary, Event, SendS
 from reportgen.base.catalogue import Catalogue, catalogue
 from reportgen.base.files import write_atomic
 from reportgen.base.states import ApprovalState, Audience, SendOutcome
+from reportgen.cycle.lifecycle import month_status
 from reportgen.cycle.outcomes import UNDELIVERED, approval_text, draft_text, reached, sends_to
 
 if TYPE_CHECKING:  # the store loads SQLAlchemy: only a command that opens the archive pays for it
@@ -45,8 +46,14 @@ def print_history(archive: Archive, team: str | None, month: str | None, as_json
     versions = archive.versions(team, month)
     decided = archive.decisions(team, month)
     if as_json:
+        months = sorted({(version.team, version.month) for version in versions})
         document = {
             "archive": archive.label,
+            # where each team's month stands in its lifecycle (cycle/lifecycle.py), as schedule next says it
+            "months": [
+                {"team": name, "month": when, "stage": month_status(archive, name, when).stage.value}
+                for name, when in months
+            ],
             "versions": [version_json(version, decided) for version in versions],
         }
         sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")

@@ -122,11 +122,10 @@ def review_team_of(runs: list[RunRecord]) -> str | None:
 
 
 def month_status(archive: Archive, team: str, month: str) -> MonthStatus:
-    """Where `team`'s `month` stands (`team`: the schedule's name for it)."""
+    """Where `team`'s `month` stands (`team`: the schedule's name for it, or the review's team)."""
     team_runs = archive.runs(team)
-    review_team = review_team_of([run for run in team_runs if run.month == month]) or review_team_of(
-        team_runs
-    )
+    this_month = [run for run in team_runs if run.month == month]
+    review_team = review_team_of(this_month) or review_team_of(team_runs) or team
     runs = [run for run in team_runs if run.month == month and run.state != RunState.CLAIMED]
     last_run = max(runs, key=lambda run: (run.started_at, run.run_id), default=None)
     approvals = archive.approvals(team, month)  # newest first

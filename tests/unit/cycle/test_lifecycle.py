@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +15,7 @@ import pytest
 from pypdf import PdfReader
 
 from reportgen.apps.cli.review import refuse_superseded
+from reportgen.apps.history import print_history
 from reportgen.apps.schedule import missed_lines, next_lines, run_now, tick_teams
 from reportgen.archive.store import Archive, open_archive
 from reportgen.base.catalogue import catalogue
@@ -96,7 +98,7 @@ def test_every_step_the_table_allows_leads_somewhere_and_the_others_are_refused(
 
 
 def test_managements_first_review_after_an_error_draft_is_not_labelled_revised(
-    tmp_path: Path, archive: Archive, mail: tuple[Handler, int]
+    tmp_path: Path, archive: Archive, mail: tuple[Handler, int], capsys: pytest.CaptureFixture[str]
 ) -> None:
     handler, port = mail
     config = config_for(tmp_path, port)
@@ -114,6 +116,9 @@ def test_managements_first_review_after_an_error_draft_is_not_labelled_revised(
     assert not str(review.message["Subject"]).startswith("Revised")
     assert "Revised" not in pdf_text(review) and "replaces" not in pdf_text(review)
     assert month_status(archive, "team", MONTH).stage == Stage.DELIVERED
+    print_history(archive, None, None, True, "en")  # history --json says the same stage
+    (month,) = json.loads(capsys.readouterr().out)["months"]
+    assert month == {"team": "team", "month": MONTH, "stage": "delivered"}
 
 
 def test_a_delivered_month_is_not_sent_again_and_a_revision_is_labelled_and_reaches_everyone(
