@@ -14,6 +14,7 @@ import codecs
 import io
 import logging
 import os
+import posixpath
 import re
 import shutil
 import stat
@@ -47,6 +48,13 @@ DEFAULT_TOTAL_BYTES = 400 * MIB
 DEFAULT_DENSE_CELLS = 12_000_000
 CELLS_PER_ROW = 60  # the dense block read whole grows with max_rows: 12 million cells at 200,000 rows
 BYTES_PER_ROW = 2 * 1024  # inflated sheet XML a row may take, for the byte limit that follows max_rows
+# What one part may inflate to, and at what ratio. Up to 32 MiB: any ratio (a blank image, a small sheet of
+# one phrase). Up to the part budget, a quarter of what the whole workbook may inflate to (100 MiB at the
+# default 200,000 rows, growing with max_rows): up to 250:1, since real sheet XML of repeated text compresses
+# past 100:1 (calamine's large_strings.xlsx: one 57 MB sheet at 121:1) while a bomb inflates 400:1 (one short
+# phrase repeated) to 1,000:1 (zeros, deflate's ceiling). Past the budget: up to 100:1. So a bomb is stopped
+# after 32 MiB, and a part crafted just under 250:1 after 100 MiB, a quarter of a second of inflating.
+PART_BUDGET_SHARE = 4
 # No workbook part declares a DTD (OPC and ODF forbid it); one that does is an entity-expansion attack
 DTD_MARKERS = (b"<!DOCTYPE", b"<!ENTITY")
 XLS_DECLARED_CELLS = 1_000_000  # an .xls DIMENSIONS declaring more than it holds past this is rewritten
@@ -64,18 +72,23 @@ class ReadLimits:
     max_total_bytes: int = DEFAULT_TOTAL_BYTES  # inflated, all parts together; also the largest .xls read
     max_ratio: int = 100
     ratio_grace_bytes: int = 32 * MIB  # an entry may inflate at any ratio up to this (POI's grace entry size)
+    part_budget_bytes: int = DEFAULT_TOTAL_BYTES // PART_BUDGET_SHARE  # max_text_ratio to it, then max_ratio
+    max_text_ratio: int = 250  # between grace and budget: real repeated text ~120:1, a bomb 400-1,000:1
     max_dense_cells: int = DEFAULT_DENSE_CELLS  # a dense block past this is read block-wise, never whole
     max_cell_chars: int = 32_767  # Excel's own limit for one cell
 
     @classmethod
     def for_rows(cls, max_rows: int) -> ReadLimits:
         """The limits for a sheet of up to `max_rows` rows ([limits] max_rows): the inflated size allowed
-        grows with it, 2 KiB a row (400 MiB at the default 200,000), and so does the dense block read whole,
-        60 cells a row, so a team that raises the row limit for a million-row log is neither stopped by a
-        byte limit made for a fifth of it nor sent down the slow block-wise path meant for stray cells."""
+        grows with it, 2 KiB a row (400 MiB at the default 200,000), and so do what one part may inflate to
+        at any ratio (a quarter of that) and the dense block read whole, 60 cells a row, so a team that raises
+        the row limit for a million-row log is neither stopped by a byte limit made for a fifth of it nor sent
+        down the slow block-wise path meant for stray cells."""
+        total = max(DEFAULT_TOTAL_BYTES, max_rows * BYTES_PER_ROW)
         return cls(
             max_rows=max_rows,
-            max_total_bytes=max(DEFAULT_TOTAL_BYTES, max_rows * BYTES_PER_ROW),
+            max_total_bytes=total,
+            part_budget_bytes=total // PART_BUDGET_SHARE,
             max_dense_cells=max(DEFAULT_DENSE_CELLS, max_rows * CELLS_PER_ROW),
         )
 
@@ -282,6 +295,7 @@ def _guard_zip(path: Path, limits: ReadLimits, folder: Path) -> Prepared:
             raise InputError(path, "zip_duplicate", name=duplicate)
         _check_overlap(path, entries, directory_start)
         names = dict(zip(canonical, (entry.filename for entry in entries), strict=True))
+        package = _Package("ods", "", "")
         if "mimetype" in names:
             mimetype = _read_small(archive, names["mimetype"], 100).strip()
             if mimetype != ODS_MIMETYPE:
@@ -289,27 +303,29 @@ def _guard_zip(path: Path, limits: ReadLimits, folder: Path) -> Prepared:
             if b"encryption-data" in _read_small(archive, names.get("meta-inf/manifest.xml", "")):
                 raise InputError(path, "encrypted")
             kind = "ods"
-        elif "xl/workbook.xml" in names:
-            kind = "xlsx"
-        elif "xl/workbook.bin" in names:
-            kind = "xlsb"
         else:
-            raise InputError(path, "not_workbook_zip")
-        prepared = Prepared(kind, path, macros=any(name.startswith("xl/vbaproject") for name in names))
-        has_external = any(name.startswith("xl/externallinks/") for name in names)
+            found = _find_package(archive, names)
+            if found is None:
+                raise InputError(path, "not_workbook_zip")
+            package, kind = found, found.kind
+        office = kind != "ods"
+        macros = office and any(name.startswith(f"{package.folder}vbaproject") for name in names)
+        prepared = Prepared(kind, path, macros=macros)
+        has_external = office and any(name.startswith(f"{package.folder}externallinks/") for name in names)
         ods = None
         if kind == "ods":
             ods = OdsScanner(limits.max_rows + HEADER_SCAN_ROWS, limits.max_dense_cells)
         total = 0
         sheets = 0
+        sheet_parts = set(package.sheets.values())
         for entry, name in zip(entries, canonical, strict=True):
-            is_sheet = kind == "xlsx" and name.startswith("xl/worksheets/") and name.endswith(".xml")
+            is_sheet = kind == "xlsx" and name in sheet_parts
             scan = _EntryScan(
                 extent=SheetExtent() if is_sheet else None,
                 external=has_external and is_sheet,
                 ods=ods if kind == "ods" and name == "content.xml" else None,
                 xml=name.endswith((".xml", ".rels")),
-                count_sheets=name == "xl/workbook.xml",
+                count_sheets=kind == "xlsx" and name == package.workbook,
             )
             total += _inflate_entry(path, archive, source, entry, limits, total, scan)
             sheets += scan.sheets
@@ -320,13 +336,103 @@ def _guard_zip(path: Path, limits: ReadLimits, folder: Path) -> Prepared:
         if sheets > limits.max_sheets:
             raise InputError(path, "too_many_sheets", count=sheets, limit=limits.max_sheets)
         if has_external:
-            prepared.external_files = _external_files(archive, names)
+            prepared.external_files = _external_files(archive, names, package.folder)
     if any("\\" in entry.filename for entry in entries):
         with _writing(path):
             prepared.readable = _with_slashes(path, entries, directory_start, folder / f"slashes.{kind}")
     if ods is not None:
         _plan_ods(path, ods, limits, prepared, names.get("content.xml", "content.xml"), folder)
     return prepared
+
+
+@dataclass(frozen=True, slots=True)
+class _Package:
+    """Where an Office package keeps its workbook, found as Excel finds it: the package's relationships
+    (_rels/.rels) name the workbook part, [Content_Types].xml says it is one, and the workbook part's own
+    relationships name its worksheets. Part names are canonical (lower case, '/'); `folder` ends in '/'."""
+
+    kind: str
+    workbook: str
+    folder: str
+    sheets: dict[str, str] = field(default_factory=dict)  # relationship id → worksheet part
+
+
+_REL_TAG = re.compile(r"<(?:\w+:)?Relationship\b[^>]*>")
+_MAIN_TYPES = ("spreadsheetml.sheet.main", "spreadsheetml.template.main", "ms-excel.")
+
+
+def _find_package(archive: zipfile.ZipFile, names: dict[str, str]) -> _Package | None:
+    """The workbook part of an .xlsx/.xlsm/.xlsb package, wherever it lives (not only xl/workbook.xml:
+    some writers use another folder, or none), or None when the package holds no workbook."""
+    workbook = None
+    for rel in _relationships(archive, names, "_rels/.rels"):
+        if rel[1].endswith("/officedocument"):
+            workbook = _resolve("", rel[2], names)
+            break
+    if workbook is None or workbook not in names:
+        # no package relationships: the usual place, as calamine looks when they are missing
+        workbook = next((name for name in ("xl/workbook.xml", "xl/workbook.bin") if name in names), None)
+        if workbook is None:
+            return None
+    content_type = _content_type(archive, names, workbook)
+    if content_type is None:
+        if workbook.rsplit("/", 1)[-1] not in ("workbook.xml", "workbook.bin"):
+            return None
+    elif "main" not in content_type or not any(main in content_type for main in _MAIN_TYPES):
+        return None  # a Word document or a presentation: its main part is no workbook
+    binary = workbook.endswith(".bin") or (content_type is not None and "binary" in content_type)
+    folder = workbook.rsplit("/", 1)[0] + "/" if "/" in workbook else ""
+    rels = f"{folder}_rels/{workbook.rsplit('/', 1)[-1]}.rels"
+    sheets = {
+        rid: _resolve(folder, target, names)
+        for rid, rel_type, target in _relationships(archive, names, rels)
+        if rel_type.endswith("/worksheet")
+    }
+    return _Package("xlsb" if binary else "xlsx", workbook, folder, sheets)
+
+
+def _relationships(archive: zipfile.ZipFile, names: dict[str, str], part: str) -> list[tuple[str, str, str]]:
+    """(Id, Type in lower case, Target) of each relationship in a .rels part (a regex: no entity expands)."""
+    if part not in names:
+        return []
+    text = _read_small(archive, names[part], 16 * MIB).decode("utf-8", "replace")
+    found = []
+    for tag in _REL_TAG.findall(text):
+        rid, rel_type, target = _attr(tag, "Id"), _attr(tag, "Type"), _attr(tag, "Target")
+        if target and _attr(tag, "TargetMode") != "External":
+            found.append((rid or "", (rel_type or "").lower(), _unescape(target)))
+    return found
+
+
+def _resolve(folder: str, target: str, names: dict[str, str]) -> str:
+    """A relationship's target as a canonical part name: relative to the folder of the part whose
+    relationships name it, or to the package when it starts with '/'. A target that only makes sense from
+    the package root (some writers put 'xl/worksheets/…' in xl/'s relationships) is taken from there."""
+    target = target.replace("\\", "/")
+    base = "" if target.startswith("/") else folder
+    resolved = posixpath.normpath(posixpath.join("/", base, target)).lstrip("/").lower()
+    if resolved not in names:
+        rooted = posixpath.normpath(posixpath.join("/", target)).lstrip("/").lower()
+        if rooted in names:
+            return rooted
+    return resolved
+
+
+def _content_type(archive: zipfile.ZipFile, names: dict[str, str], part: str) -> str | None:
+    """The content type [Content_Types].xml gives a part (its override, else its extension's default)."""
+    if "[content_types].xml" not in names:
+        return None
+    text = _read_small(archive, names["[content_types].xml"]).decode("utf-8", "replace")
+    default = None
+    extension = part.rsplit(".", 1)[-1]
+    for tag in re.findall(r"<(?:\w+:)?(?:Override|Default)\b[^>]*>", text):
+        content_type = (_attr(tag, "ContentType") or "").lower()
+        part_name = _attr(tag, "PartName")
+        if part_name is not None and _unescape(part_name).lstrip("/").lower() == part:
+            return content_type
+        if (_attr(tag, "Extension") or "").lower() == extension:
+            default = content_type
+    return default
 
 
 def _canonical(name: str) -> str:
@@ -433,7 +539,9 @@ def _inflate_entry(
                 if inflated > limits.ratio_grace_bytes:
                     # the ratio of what came out to the compressed bytes read so far, never the declared sizes
                     compressed = max(min(source.bytes_read - start, entry.compress_size), 1)
-                    if inflated > compressed * limits.max_ratio:
+                    within = inflated <= limits.part_budget_bytes
+                    ratio = limits.max_text_ratio if within else limits.max_ratio
+                    if inflated > compressed * ratio:  # it inflates more than max_ratio times, as said
                         raise InputError(path, "zip_ratio", name=entry.filename, limit=limits.max_ratio)
                 if scan.xml:
                     window = edge + chunk[:16] if edge else b""
@@ -490,11 +598,11 @@ def _scan_chunk(data: bytes, extent: SheetExtent, external: bool = False, final:
     return data[cut:]
 
 
-def _external_files(archive: zipfile.ZipFile, names: dict[str, str]) -> list[str]:
+def _external_files(archive: zipfile.ZipFile, names: dict[str, str], folder: str) -> list[str]:
     """The workbooks an .xlsx's external links point to, by file name, as their relationships say."""
     files: list[str] = []
     for name, actual in sorted(names.items()):
-        if name.startswith("xl/externallinks/_rels/") and name.endswith(".rels"):
+        if name.startswith(f"{folder}externallinks/_rels/") and name.endswith(".rels"):
             text = _read_small(archive, actual, 64 * 1024).decode("utf-8", "replace")
             for tag in re.findall(r"<(?:\w+:)?Relationship\b[^>]*>", text):
                 target = _attr(tag, "Target")
@@ -696,30 +804,22 @@ def _sheet_notes(prepared: Prepared, names: list[str]) -> dict[str, _Notes]:
 
 
 def _sheet_files(path: Path) -> dict[str, str]:
-    """Sheet name → worksheet part inside an .xlsx, from workbook.xml and its relationships (defusedxml-free:
-    both files already passed the zip guard and are parsed with a regex that cannot expand entities)."""
+    """Sheet name → worksheet part (canonical) inside an .xlsx, from the workbook part and its relationships,
+    found as the guard found them (defusedxml-free: both already passed the zip guard and are parsed with a
+    regex that cannot expand entities)."""
     with zipfile.ZipFile(path) as archive:
-        parts = {entry.filename.lower(): entry.filename for entry in archive.infolist()}
-        workbook = archive.read(parts["xl/workbook.xml"]).decode("utf-8", "replace")
-        if "xl/_rels/workbook.xml.rels" not in parts:
+        names = {_canonical(entry.filename): entry.filename for entry in archive.infolist()}
+        package = _find_package(archive, names)
+        if package is None:
             return {}
-        rels = archive.read(parts["xl/_rels/workbook.xml.rels"]).decode("utf-8", "replace")
-    targets = {
-        rid: target
-        for rid, target in (
-            (_attr(tag, "Id"), _attr(tag, "Target"))
-            for tag in re.findall(r"<(?:\w+:)?Relationship\b[^>]*>", rels)
-        )
-        if rid and target
-    }
+        workbook = archive.read(names[package.workbook]).decode("utf-8", "replace")
     files: dict[str, str] = {}
     for tag in re.findall(r"<(?:\w+:)?sheet\b[^>]*>", workbook):
         name = _attr(tag, "name")
         rid = re.search(r'\br:id="([^"]*)"|\bid="([^"]*)"', tag)
-        target = targets.get((rid.group(1) or rid.group(2)) if rid else "")
+        target = package.sheets.get((rid.group(1) or rid.group(2)) if rid else "")
         if name and target:
-            target = target.replace("\\", "/").lstrip("/")
-            files[_unescape(name)] = target if target.lower().startswith("xl/") else f"xl/{target}"
+            files[_unescape(name)] = target
     return files
 
 

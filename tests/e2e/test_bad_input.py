@@ -832,7 +832,7 @@ def test_cell_of_50_mb_is_cut_to_what_excel_holds(tmp_path: Path) -> None:
 
 
 def test_cell_of_50_mb_of_one_repeated_phrase_is_refused_as_a_bomb(tmp_path: Path) -> None:
-    """The same 50 MB made of one phrase repeated inflates a thousand times its stored size past the 32 MiB
+    """The same 50 MB made of one phrase repeated inflates about 400 times its stored size past the 32 MiB
     grace: that is a zip bomb's shape, and it is refused as one, the part named."""
     rows = [list(row) for row in OCTOBER]
     rows[1][2] = ("Weekly community Q&A " * 2_600_000)[: 50 * MIB]
