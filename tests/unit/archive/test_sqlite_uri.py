@@ -30,6 +30,7 @@ def test_a_read_only_sqlite_uri_of_a_missing_file_is_refused_and_makes_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
+    url = f"sqlite:///file:{tmp_path / 'gone' / 'a.sqlite3'}?mode=ro&uri=true"
     with pytest.raises(ArchiveError):
-        open_archive(ArchiveSettings(url=f"sqlite:///file:{tmp_path / 'gone' / 'a.sqlite3'}?mode=ro&uri=true"))
+        open_archive(ArchiveSettings(url=url))
     assert sorted(path.name for path in tmp_path.iterdir()) == ["gone"]
