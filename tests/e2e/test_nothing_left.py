@@ -1,0 +1,165 @@
+"""No process outlives the command that started it, however the command is stopped: SIGTERM (systemd's stop,
+`kill`, a container's stop), SIGINT to the command alone, SIGHUP (its terminal closed), SIGKILL (nothing of
+its own runs after it), and Ctrl-C (SIGINT to the whole foreground process group). Each long-running command
+is stopped with its processes at work (serve's build pool, a batch's and watch's builds in their forkserver's
+children, the worker's pool) and /proc is searched for any process carrying the command's mark."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.webserver import SAMPLES, free_port
+from tests.processes import MARK, kill_marked, left_after, new_mark, wait_for_marked
+from tests.servers import RedisServer
+
+READY_SECONDS = 120.0  # a loaded two-core machine starts a pool of spawned processes slowly
+GONE_SECONDS = 5.0  # what may still be ending once the command has (less than a build takes)
+STOPS = ["SIGTERM", "SIGINT", "SIGHUP", "SIGKILL", "Ctrl-C"]
+
+
+@dataclass
+class Started:
+    process: subprocess.Popen[bytes]
+    mark: str
+    log: Path
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+
+def start(tmp_path: Path, *args: str | Path, env: dict[str, str] | None = None) -> Started:
+    mark = new_mark()
+    log = tmp_path / "output.log"
+    with log.open("wb") as stream:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "reportgen", *map(str, args)],
+            stdout=stream,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env={**os.environ, **(env or {}), MARK: mark, "TMPDIR": str(tmp_path)},
+            start_new_session=True,  # a process group of its own, as a shell's foreground job has
+        )
+    return Started(process, mark, log)
+
+
+def stop(started: Started, how: str) -> int:
+    """Stop the command the way `how` says; its exit status (negative: the signal that ended it)."""
+    if how == "Ctrl-C":
+        os.killpg(started.process.pid, signal.SIGINT)
+    else:
+        started.process.send_signal(signal.Signals[how])
+    return started.process.wait(timeout=90)
+
+
+@pytest.fixture
+def stopped_clean() -> Iterator[Callable[[Started, str, int], int]]:
+    """Stop a started command, then assert none of its processes is left (and kill any that is)."""
+    marks: list[str] = []
+
+    def check(started: Started, how: str, ready: int) -> int:
+        marks.append(started.mark)
+        at_work = wait_for_marked(started.mark, ready, READY_SECONDS)
+        code = stop(started, how)
+        left = left_after(started.mark, GONE_SECONDS)
+        assert not left, f"after {how}, left of {sorted(at_work)}: {left}\n{started.output()}"
+        return code
+
+    yield check
+    for mark in marks:
+        kill_marked(mark)
+
+
+def workbooks(folder: Path, count: int) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    copies = []
+    for index in range(count):
+        copy = folder / f"team{index:02}.xlsx"
+        shutil.copyfile(SAMPLES / "northwind-en.xlsx", copy)
+        copies.append(copy)
+    return copies
+
+
+def answers(url: str, started: Started) -> None:
+    deadline = time.monotonic() + READY_SECONDS
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            assert started.process.poll() is None, started.output()
+            assert time.monotonic() < deadline, started.output()
+        time.sleep(0.2)
+
+
+@pytest.mark.parametrize("how", STOPS)
+def test_serve_leaves_no_process(tmp_path: Path, how: str, stopped_clean: Callable[..., int]) -> None:
+    port = free_port()
+    config = SAMPLES / "reportgen.toml"
+    started = start(tmp_path, "serve", "--port", str(port), "--as-of", "2026-11-03", "--config", config)
+    answers(f"http://127.0.0.1:{port}/", started)
+    code = stopped_clean(started, how, 4)  # serve, its two build processes, their resource tracker
+    if how in ("SIGTERM", "SIGINT", "Ctrl-C"):  # a stop it was asked for: no error, nothing said about it
+        assert code == 0, started.output()
+        assert "Aborted" not in started.output() and "Traceback" not in started.output()
+
+
+@pytest.mark.parametrize("how", STOPS)
+def test_batch_leaves_no_process(tmp_path: Path, how: str, stopped_clean: Callable[..., int]) -> None:
+    books = workbooks(tmp_path / "in", 6)
+    out = tmp_path / "out"
+    started = start(tmp_path, "batch", *books, "--jobs", "2", "--out", out, "--as-of", "2026-11-03")
+    code = stopped_clean(started, how, 4)  # batch, its forkserver and resource tracker, a build
+    if how == "Ctrl-C":
+        assert code == 130, started.output()
+
+
+@pytest.mark.parametrize("how", STOPS)
+def test_watch_leaves_no_process(tmp_path: Path, how: str, stopped_clean: Callable[..., int]) -> None:
+    inbox = tmp_path / "inbox"
+    workbooks(inbox, 4)
+    started = start(tmp_path, "watch", inbox, "--settle", "0.2", "--as-of", "2026-11-03")
+    code = stopped_clean(started, how, 4)  # watch, its forkserver and resource tracker, a build
+    if how in ("SIGTERM", "SIGINT", "Ctrl-C"):
+        assert code == 0, started.output()
+
+
+@pytest.mark.parametrize("how", STOPS)
+def test_worker_leaves_no_process(
+    tmp_path: Path, how: str, redis: RedisServer, stopped_clean: Callable[..., int]
+) -> None:
+    config = tmp_path / "reportgen.toml"
+    config.write_text(f'[queue]\nurl = "{redis.url}"\n', "utf-8")
+    started = start(tmp_path, "worker", "--config", config, "--concurrency", "2")
+    stopped_clean(started, how, 3)  # the worker and its two pool processes
+
+
+@pytest.mark.parametrize("how", STOPS)
+def test_schedule_run_leaves_no_process(tmp_path: Path, how: str, stopped_clean: Callable[..., int]) -> None:
+    (book,) = workbooks(tmp_path / "books", 1)
+    tick = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
+    config = tmp_path / "reportgen.toml"
+    config.write_text(
+        f'[schedule]\nworkbooks = "{book}"\nday = {min(tick.day, 28)}\ntime = "06:00:00"\ntimezone = "UTC"\n',
+        "utf-8",
+    )
+    started = start(tmp_path, "schedule", "run", "--config", config)
+    deadline = time.monotonic() + READY_SECONDS
+    while not started.output().strip():  # its first line: it has started
+        assert started.process.poll() is None and time.monotonic() < deadline, started.output()
+        time.sleep(0.1)
+    code = stopped_clean(started, how, 1)
+    if how in ("SIGTERM", "SIGINT", "Ctrl-C"):
+        assert code == 0, started.output()

@@ -1,0 +1,57 @@
+"""Which processes a command left behind: the command is started with a mark of its own in its environment,
+which every process it starts inherits (spawned, forked, forked from a forkserver), and /proc is searched for
+that mark, whoever the process's parent is now (an orphan's is 1)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import time
+import uuid
+from pathlib import Path
+
+MARK = "REPORTGEN_TEST_MARK"
+
+
+def new_mark() -> str:
+    return uuid.uuid4().hex
+
+
+def marked(mark: str) -> dict[int, str]:
+    """Every living process whose environment carries `mark`: its pid and command line (zombies, whose
+    environment is gone, are not counted: they hold no memory and run nothing)."""
+    needle = f"{MARK}={mark}".encode() + b"\0"
+    found: dict[int, str] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            if needle in (entry / "environ").read_bytes() + b"\0":
+                command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+                found[int(entry.name)] = command.strip()
+    return found
+
+
+def wait_for_marked(mark: str, count: int, seconds: float) -> dict[int, str]:
+    """The marked processes once there are at least `count` of them; AssertionError after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while len(found := marked(mark)) < count:
+        assert time.monotonic() < deadline, f"fewer than {count} processes within {seconds} s: {found}"
+        time.sleep(0.1)
+    return found
+
+
+def left_after(mark: str, seconds: float) -> dict[int, str]:
+    """The marked processes still alive after up to `seconds` (a process that is ending gets that long)."""
+    deadline = time.monotonic() + seconds
+    while (found := marked(mark)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return found
+
+
+def kill_marked(mark: str) -> None:
+    """SIGKILL whatever still carries `mark` (a test's clean-up: nothing outlives the suite)."""
+    for pid in marked(mark):
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
