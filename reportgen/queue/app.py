@@ -29,8 +29,8 @@ QUEUE_NAME = "reportgen"  # the Redis list the tasks wait in
 FAILURES_KEY = "reportgen:failures"  # the latest failures, newest first, for `reportgen queue status`
 FAILURES_KEPT = 100
 BUILT_KEY = "reportgen:built:"  # + a build's key: its result, kept while its message could come again
-MAX_WORKBOOK_BYTES = 20 * 1024 * 1024  # a workbook the queue carries (the README says so)
-MAX_RESULT_BYTES = 64 * 1024 * 1024  # a build's PDF, table and page together
+MAX_WORKBOOK_BYTES = 20_000_000  # a workbook the queue carries: 20 MB, as the README and docs/queue.md say
+MAX_RESULT_BYTES = 64_000_000  # a build's PDF, table and page together: 64 MB
 CONNECT_SECONDS = 3.0
 
 

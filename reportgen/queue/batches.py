@@ -33,7 +33,7 @@ from reportgen.pipeline.jobs import (
 )
 from reportgen.queue.app import BUILD_TASK, MAX_WORKBOOK_BYTES, SEND_TASK
 from reportgen.queue.client import DONE_STATES, PENDING, STARTED, Answer, QueueClient
-from reportgen.queue.messages import BuildRequest, BuildResult, SendRequest
+from reportgen.queue.messages import BuildRequest, BuildResult, SendRequest, megabytes
 
 logger = logging.getLogger(__name__)
 
@@ -53,15 +53,13 @@ def read_for_queue(workbook: Path, shown: str | None = None) -> bytes:
     if stat.S_ISDIR(info.st_mode):
         raise InputError(name, "directory")
     if info.st_size > MAX_WORKBOOK_BYTES:
-        raise InputError(name, "queue_too_large", size=_mb(info.st_size), limit=_mb(MAX_WORKBOOK_BYTES))
+        raise InputError(
+            name, "queue_too_large", size=megabytes(info.st_size), limit=megabytes(MAX_WORKBOOK_BYTES)
+        )
     try:
         return workbook.read_bytes()
     except OSError as exc:
         raise InputError(name, "unreadable", detail=exc.strerror or str(exc)) from exc
-
-
-def _mb(size: int) -> str:
-    return f"{size / 1e6:.1f} MB"
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,6 +4,7 @@ JSON (bytes as base64), so a worker never unpickles what the broker gives it."""
 from __future__ import annotations
 
 import base64
+import binascii
 import datetime as dt
 import hashlib
 import json
@@ -11,7 +12,14 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from reportgen.base.catalogue import LANGUAGES
-from reportgen.base.errors import RemoteError, ReportgenError
+from reportgen.base.errors import InputError, RemoteError, ReportgenError
+
+MB = 1_000_000  # the queue's sizes are told in MB, as the README and docs/queue.md say them
+
+
+def megabytes(size: int) -> str:
+    """A size in the one unit the queue's messages use: '20 MB', '20.3 MB'."""
+    return f"{size // MB} MB" if size % MB == 0 else f"{size / MB:.1f} MB"
 
 
 def encode(data: bytes) -> str:
@@ -19,7 +27,14 @@ def encode(data: bytes) -> str:
 
 
 def decode(text: str) -> bytes:
-    return base64.b64decode(text.encode("ascii"))
+    """Base64 back to bytes, strictly (nothing but the alphabet and its padding); ValueError when the text is
+    no base64 (binascii.Error is one), so a damaged message is a refusal, never a crash."""
+    if not isinstance(text, str):
+        raise ValueError(f"expected base64 text, got {type(text).__name__}")
+    try:
+        return base64.b64decode(text.encode("ascii"), validate=True)
+    except (binascii.Error, UnicodeEncodeError) as exc:
+        raise ValueError(f"not base64: {exc}") from exc
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +72,11 @@ class BuildRequest:
     @classmethod
     def from_message(cls, message: dict[str, Any]) -> BuildRequest:
         values = dict(message)
-        values["workbook"] = decode(values["workbook"])
+        try:
+            values["workbook"] = decode(values["workbook"])
+        except (KeyError, ValueError) as exc:
+            shown = values.get("shown_path") or values.get("workbook_name") or "workbook"
+            raise InputError(str(shown), "queue_bad_workbook", detail=str(exc)) from exc
         values["as_of"] = dt.date.fromisoformat(values["as_of"])
         return cls(**values)
 

@@ -48,6 +48,7 @@ from reportgen.queue.messages import (
     Refusal,
     SendRequest,
     TaskRefused,
+    megabytes,
 )
 from reportgen.wording.documents import figures_document
 
@@ -89,8 +90,8 @@ def run_build(request: BuildRequest, worker: str = "") -> BuildResult:
     started = time.perf_counter()
     key = request.key()
     if len(request.workbook) > MAX_WORKBOOK_BYTES:  # a front end refuses it first; a worker never trusts that
-        too_large = InputError(request.shown_path, "queue_too_large", size=_mb(len(request.workbook)),
-                               limit=_mb(MAX_WORKBOOK_BYTES))  # fmt: skip
+        too_large = InputError(request.shown_path, "queue_too_large", size=megabytes(len(request.workbook)),
+                               limit=megabytes(MAX_WORKBOOK_BYTES))  # fmt: skip
         raise refuse(too_large, workbook=request.shown_path)
     with tempfile.TemporaryDirectory(prefix="reportgen-task-") as folder:
         workbook = Path(folder) / plain_name(request.workbook_name, "workbook")
@@ -152,8 +153,8 @@ def run_build(request: BuildRequest, worker: str = "") -> BuildResult:
             seconds=time.perf_counter() - started,
         )
     if result.size() > MAX_RESULT_BYTES:
-        too_large = InputError(request.shown_path, "queue_result_too_large", size=_mb(result.size()),
-                               limit=_mb(MAX_RESULT_BYTES))  # fmt: skip
+        too_large = InputError(request.shown_path, "queue_result_too_large", size=megabytes(result.size()),
+                               limit=megabytes(MAX_RESULT_BYTES))  # fmt: skip
         raise refuse(too_large, workbook=request.shown_path)
     return result
 
@@ -182,10 +183,6 @@ def _unrecorded(
     )
 
 
-def _mb(size: int) -> str:
-    return f"{size / 1e6:.1f} MB"
-
-
 def run_send(request: SendRequest) -> dict[str, Any]:
     """Mail the PDF (under its own name) through the archive's once-only guard, as `send` does."""
     with tempfile.TemporaryDirectory(prefix="reportgen-send-") as folder:
@@ -207,7 +204,11 @@ def _hostname(task: Task) -> str:
 def build_task(task: Task, message: dict[str, Any]) -> dict[str, Any]:
     """The build task: its stored result when this very build already ran (a redelivered message), else
     the build, stored under its key before it is returned."""
-    request = BuildRequest.from_message(message)
+    try:
+        request = BuildRequest.from_message(message)
+    except InputError as exc:  # a workbook that is no base64: the user's file never arrived whole
+        logger.info("build %s: refused: %s", exc.file, exc.message("en"))
+        raise refuse(exc, workbook=exc.file) from exc
     key = request.key()
     logger.info("build %s: started (task %s, key %s)", request.workbook_name, task.request.id, key[:12])
     client = task.app.backend.client
