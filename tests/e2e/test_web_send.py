@@ -445,7 +445,8 @@ def test_the_lead_approves_a_waiting_draft_from_the_page(client: TestClient, ser
             follow_redirects=False,
         )  # fmt: skip
         after = unescape(client.get(location).text)
-    assert again.status_code == 409 and "No draft of 2026-10" in unescape(again.text)
+    # the month is delivered: a second press says when, and sends nothing
+    assert again.status_code == 409 and "was delivered to management on" in unescape(again.text)
     assert [received.rcpt_tos for received in handler.received] == [("boss@example.com",)]
     attached = next(iter(handler.received[0].message.iter_attachments())).get_content()
     assert hashlib.sha256(attached).hexdigest() == build.pdf_sha256  # exactly the drafted PDF
