@@ -43,7 +43,7 @@ docs: $(VENV)/.installed
 # two pytest-xdist workers; a module whose tests share a module-scoped fixture stays on one (tests/conftest.py)
 test: $(VENV)/.installed lint
 	bash tools/system-deps.sh --test
-	$(BIN)/pytest -n 2 --dist loadgroup
+	$(BIN)/pytest -n 2 --dist loadgroup --durations=25
 
 # the claims of 5,000 generated workbooks instead of CI's 300 (about 12 minutes), and 1,000 sequences of the
 # monthly cycle's model on each back end instead of CI's 200 and 40

@@ -27,7 +27,7 @@ from reportgen.base.errors import InputError, ReportgenError, UsageError
 from reportgen.base.states import ApprovalState, RunState
 from reportgen.cycle.calendar import deadline_of, next_run, reviewed_month, zone_of
 from reportgen.cycle.decide import Decision, ahead, decide
-from reportgen.cycle.lifecycle import Stage, Step, month_status, refuse_step
+from reportgen.cycle.lifecycle import Stage, Step, month_status, refuse_step, where_it_stands
 from reportgen.cycle.runs import digest_or_none, out_folder, perform, teams_of
 from reportgen.cycle.teams import in_words, resolve_team
 
@@ -338,7 +338,7 @@ def run_now(
     elif status.stage in (Stage.AWAITING_APPROVAL, Stage.BLOCKED) and status.draft is not None:
         waiting = status.last_run.detail.get("workbook_sha256") if status.last_run else None
         if waiting == sha:  # the same workbook: the draft that waits is the answer
-            refuse_step(status, Step.DELIVERED if status.stage == Stage.AWAITING_APPROVAL else Step.REJECTED)
+            raise where_it_stands(status)
     reason = "revise" if revise else "run-now"
     decision = Decision("run", month, now, deadline_of(now, settings), reason)
     run = perform(archive, config, team, decision, today=now.astimezone(zone_of(settings)).date())

@@ -149,12 +149,17 @@ def _stage(latest: ApprovalRecord | None, delivered: SentVersion | None, last_ru
 
 def refuse_step(status: MonthStatus, step: Step) -> None:
     """An InputError (exit 1) saying why `step` cannot be taken now and what would move the month on."""
-    if allowed(status.stage, step):
-        return
+    if not allowed(status.stage, step):
+        raise where_it_stands(status)
+
+
+def where_it_stands(status: MonthStatus) -> InputError:
+    """The month's stage as the user error a command answers with when the month cannot move as asked:
+    when it was delivered, who waits since when, who rejected it and why, and the command that moves it."""
     when = _day(status.delivered.sent_at) if status.delivered else ""
     version = status.delivered.version if status.delivered else 0
     draft = status.draft
-    raise InputError(
+    return InputError(
         None,
         f"month_{status.stage.value}",
         team=status.team,

@@ -27,7 +27,7 @@ from reportgen.base.config import Config, EmailSettings, ScheduleSettings
 from reportgen.base.errors import DeliveryError, ExitCode, InputError, RemoteError, ReportgenError, UsageError
 from reportgen.base.states import ApprovalState, Audience, RunState
 from reportgen.cycle.decide import REMIND_AHEAD, Decision
-from reportgen.cycle.lifecycle import Stage, Step, month_status, refuse_step
+from reportgen.cycle.lifecycle import Stage, month_status, where_it_stands
 from reportgen.delivery.smtp import send_notice
 from reportgen.figures.metrics import shift_month
 from reportgen.pipeline.archiving import OpenedArchive
@@ -299,14 +299,6 @@ def _built(archive: Archive, config: Config, team: Team, month: str, today: dt.d
 # --- the lead's decision ---
 
 
-def pending_approval(archive: Archive, team: str, month: str) -> ApprovalRecord:
-    """The draft waiting for the lead; an InputError (exit 1) naming the team and month when none is."""
-    for approval in archive.approvals(team, month):
-        if approval.state == ApprovalState.PENDING:
-            return approval
-    raise InputError(None, "nothing_to_approve", team=team, month=month)
-
-
 def approve(
     archive: Archive, config: Config, team: str, month: str, *, with_errors: bool = False
 ) -> tuple[ApprovalRecord, SendResult]:
@@ -356,7 +348,7 @@ def _waiting(archive: Archive, team: str, month: str) -> ApprovalRecord:
             return approval
     status = month_status(archive, team, month)
     if status.stage in (Stage.DELIVERED, Stage.REJECTED, Stage.BLOCKED):
-        refuse_step(status, Step.APPROVED if status.stage != Stage.BLOCKED else Step.REVISION)
+        raise where_it_stands(status)
     raise InputError(None, "nothing_to_approve", team=team, month=month)
 
 

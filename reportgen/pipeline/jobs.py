@@ -174,12 +174,13 @@ def build_job(job: Job, lang: str, archive_for: ArchiveFor | None = None) -> Out
     review = built.review
     findings = review.findings
     words = catalogue(review.lang)
+    shown = catalogue(job.lang or lang)  # watch's .log speaks the run's language
     lines = tuple(
         "\t".join(
             (
-                catalogue(job.lang or lang).text(f"severity.{finding.severity.value}"),
+                shown.text(f"severity.{finding.severity.value}"),
                 finding.where,
-                finding_message(finding, catalogue(job.lang or lang)),
+                finding_message(finding, shown),
             )
         )
         for finding in findings

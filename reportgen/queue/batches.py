@@ -237,6 +237,7 @@ def _built(job: Job, waiting: _Pending, answer: Answer, started: float) -> tuple
         ), None
     result = answer.value
     pdf = write_outputs(result, job)
+    figures = Figures.of(result)
     outcome = Outcome(
         job.workbook,
         BUILT,
@@ -250,12 +251,12 @@ def _built(job: Job, waiting: _Pending, answer: Answer, started: float) -> tuple
         lang=result.lang,
         version=result.version,
         build_id=result.build_id,
-        error_findings=error_findings(result),
+        error_findings=figures.error_findings(),
         error_cells=result.error_cells,
         page=job.page,
-        finding_lines=finding_lines(result, job.lang or result.lang),
-        activities=_total(result, "activities"),
-        done=_total(result, "done"),
+        finding_lines=figures.finding_lines(job.lang or result.lang),
+        activities=figures.total("activities"),
+        done=figures.total("done"),
     )
     if result.archive_problem is not None:  # built and written, but not recorded: as a local build says
         kept = catalogue(language(job.lang)).text("archive.kept", path=str(pdf))
@@ -282,43 +283,50 @@ def _built(job: Job, waiting: _Pending, answer: Answer, started: float) -> tuple
     return outcome, send
 
 
-def _total(result: BuildResult, name: str) -> int | None:
-    """One of the month's totals from the worker's figures (`activities`, `done`)."""
-    value = json.loads(result.figures).get("totals", {}).get(name)
-    return value if isinstance(value, int) else None
+@dataclass(frozen=True, slots=True)
+class Figures:
+    """The figures document a worker sent with its review (`--json`'s), read once: what a local Outcome
+    takes from the Review itself."""
 
+    totals: dict[str, object]
+    findings: tuple[dict[str, object], ...]
 
-def _findings(result: BuildResult) -> list[dict[str, object]]:
-    findings = json.loads(result.figures).get("findings", [])
-    return [finding for finding in findings if isinstance(finding, dict)]
+    @classmethod
+    def of(cls, result: BuildResult) -> Figures:
+        document = json.loads(result.figures)
+        findings = document.get("findings", [])
+        return cls(document.get("totals", {}), tuple(each for each in findings if isinstance(each, dict)))
+
+    def total(self, name: str) -> int | None:
+        """One of the month's totals (`activities`, `done`)."""
+        value = self.totals.get(name)
+        return value if isinstance(value, int) else None
+
+    def error_findings(self) -> tuple[tuple[str, str], ...]:
+        """Each error of the review's month as (cell, sentence)."""
+        return tuple(
+            (_where(finding), str(finding.get("message", "")))
+            for finding in self.findings
+            if finding.get("severity") == "error"
+        )
+
+    def finding_lines(self, lang: str) -> tuple[str, ...]:
+        """The findings as watch's .log lists them (severity, cell, sentence)."""
+        words = catalogue(language(lang))
+        return tuple(
+            "\t".join(
+                (
+                    words.text(f"severity.{finding.get('severity')}"),
+                    _where(finding),
+                    str(finding.get("message", "")),
+                )
+            )
+            for finding in self.findings
+        )
 
 
 def _where(finding: dict[str, object]) -> str:
     return f"{finding['sheet']}!{finding['cell']}" if finding.get("cell") else str(finding.get("sheet", "?"))
-
-
-def error_findings(result: BuildResult) -> tuple[tuple[str, str], ...]:
-    """Each error of the review's month as (cell, sentence), read from the figures the worker sent."""
-    return tuple(
-        (_where(finding), str(finding.get("message", "")))
-        for finding in _findings(result)
-        if finding.get("severity") == "error"
-    )
-
-
-def finding_lines(result: BuildResult, lang: str) -> tuple[str, ...]:
-    """The findings as watch's .log lists them (severity, cell, sentence), from the worker's figures."""
-    words = catalogue(language(lang))
-    return tuple(
-        "\t".join(
-            (
-                words.text(f"severity.{finding.get('severity')}"),
-                _where(finding),
-                str(finding.get("message", "")),
-            )
-        )  # fmt: skip
-        for finding in _findings(result)
-    )
 
 
 def _sent(job: Job, waiting: _Pending, answer: Answer, started: float) -> Outcome:
