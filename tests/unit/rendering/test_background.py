@@ -15,6 +15,16 @@ from reportgen.rendering.background import Background, LazyCharts
 from reportgen.rendering.pdf import Asset, renderer_imported
 
 
+@pytest.fixture(autouse=True)
+def single_threaded() -> None:
+    """These steps fork only from a single-threaded process. A test that ran before in this pytest worker
+    may still be ending a thread (a mail server's loop closing, a request thread joined with a timeout): wait
+    for it, a while, so what is tested is the fork and not the order the tests ran in."""
+    deadline = time.monotonic() + 20
+    while threading.active_count() > 1 and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
 def test_results_come_from_a_child_process_by_name() -> None:
     renderer_imported()  # an earlier build may still be importing WeasyPrint in a thread
     assert background.can_fork(), [thread.name for thread in threading.enumerate()]
