@@ -85,6 +85,26 @@ def default_url() -> str:
     return f"sqlite:///{user_data_path('reportgen') / ARCHIVE_FILE}"
 
 
+def _approval(r: Any) -> ApprovalRecord:
+    """An `approvals` row as the record the cycle reads."""
+    return ApprovalRecord(
+        r.id,
+        r.build_id,
+        r.team,
+        r.schedule_team,
+        r.month,
+        r.pdf_sha256,
+        Path(r.pdf_path),
+        r.approver,
+        r.state,
+        r.reason,
+        _aware(r.created_at),
+        _aware(r.decided_at) if r.decided_at else None,
+        r.decided_by,
+        r.errors,
+    )
+
+
 def _running(result: str, age: dt.timedelta) -> bool:
     return result == SendOutcome.SENDING and age < RUNNING
 
@@ -638,25 +658,7 @@ class Archive:
                 )  # fmt: skip
                 .order_by(approvals.c.id.desc())
             ).all()
-        return [
-            ApprovalRecord(
-                r.id,
-                r.build_id,
-                r.team,
-                r.schedule_team,
-                r.month,
-                r.pdf_sha256,
-                Path(r.pdf_path),
-                r.approver,
-                r.state,
-                r.reason,
-                _aware(r.created_at),
-                _aware(r.decided_at) if r.decided_at else None,
-                r.decided_by,
-                r.errors,
-            )  # fmt: skip
-            for r in rows
-        ]
+        return [_approval(row) for row in rows]
 
     def decide(self, approval: ApprovalRecord, state: str, *, by: str, reason: str | None = None) -> bool:
         """Approve or reject a pending draft; False when it was no longer pending (decided meanwhile)."""
@@ -801,25 +803,7 @@ class Archive:
             if month is not None:
                 query = query.where(approvals.c.month == month)
             rows = connection.execute(query).all()
-        return [
-            ApprovalRecord(
-                r.id,
-                r.build_id,
-                r.team,
-                r.schedule_team,
-                r.month,
-                r.pdf_sha256,
-                Path(r.pdf_path),
-                r.approver,
-                r.state,
-                r.reason,
-                _aware(r.created_at),
-                _aware(r.decided_at) if r.decided_at else None,
-                r.decided_by,
-                r.errors,
-            )  # fmt: skip
-            for r in rows
-        ]
+        return [_approval(row) for row in rows]
 
     def team_names(self) -> list[TeamAlias]:
         """Every pairing of a team's names the archive holds, newest first: each review's team with its
