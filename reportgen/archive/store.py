@@ -374,6 +374,31 @@ class Archive:
         return StoredPdf(row.id, row.team, row.month, row.version, row.lang, _aware(row.created_at),
                          Path(row.pdf_path), row.pdf_sha256, data)  # fmt: skip
 
+    def sibling_pdf(self, pdf_sha256: str, lang: str) -> StoredPdf | None:
+        """The same review (team, month, version) as the PDF of this SHA-256, in `lang`: the newest build of
+        it in that language whose bytes the archive kept, or None (reader languages: build_to_files
+        `languages` records each copy as a build of the same version)."""
+        with self._reading() as connection:
+            review_id = connection.execute(
+                sa.select(builds.c.review_id)
+                .where(builds.c.pdf_sha256 == pdf_sha256)
+                .order_by(builds.c.id.desc())
+            ).scalar()
+            if review_id is None:
+                return None
+            found = connection.execute(
+                sa.select(builds.c.id)
+                .where(builds.c.review_id == review_id, builds.c.lang == lang)
+                .order_by(builds.c.id.desc())
+                .limit(1)
+            ).scalar()
+        if found is None:
+            return None
+        try:
+            return self.pdf_of(int(found))
+        except InputError:  # recorded before the archive kept PDFs
+            return None
+
     def month_kpis(self, team: str, months: Sequence[str]) -> dict[str, dict[str, Any]]:
         """The headline figures of each month asked for that the archive has: the newest build of its newest
         version (a revision replaces what it revised)."""

@@ -18,6 +18,7 @@ from reportgen.base.catalogue import LANGUAGES
 from reportgen.base.channels import COMPOUNDING as DEFAULT_COMPOUNDING
 from reportgen.base.errors import InputError
 from reportgen.base.model import METRICS, Channel, Principle
+from reportgen.base.states import ChatKind
 
 CONFIG_NAME = "reportgen.toml"
 DATE_ORDERS = ("MDY", "DMY")  # how 10/5/2026 is read; 2026/10/5 is always YMD
@@ -41,6 +42,26 @@ class ServeSettings:
     max_upload_mb: int = 20
     retention_minutes: int = 60
     allow_hosts: tuple[str, ...] = ()
+    public_url: str | None = None  # where readers reach this serve: chat cards link to the review there
+    link_days: int = 30  # how long a chat card's link to the review answers
+
+
+@dataclass(frozen=True, slots=True)
+class ChatSettings:
+    """A `[[targets]]` entry: a chat group's bot the review is posted to. Its signing secret is never in the
+    file: it comes from `secret_variable` (or the OS keyring, service `reportgen`, user `target:<name>`)."""
+
+    name: str
+    kind: ChatKind
+    url: str  # the bot's webhook address, its token included
+    keyword: str | None = None  # the bot's keyword security: every message carries it
+    language: str | None = None  # None: the review's language
+    timeout: float = 15.0
+
+    @property
+    def secret_variable(self) -> str:
+        """The environment variable holding this bot's signing secret: REPORTGEN_SECRET_<NAME>."""
+        return "REPORTGEN_SECRET_" + re.sub(r"[^A-Z0-9]+", "_", self.name.upper()).strip("_")
 
 
 ARCHIVE_URL_VARIABLE = "REPORTGEN_ARCHIVE_URL"
@@ -122,6 +143,11 @@ class Config:
     schedule: ScheduleSettings | None = None
     queue: QueueSettings = field(default_factory=QueueSettings)
     pdf: PdfSettings = field(default_factory=PdfSettings)
+    targets: tuple[ChatSettings, ...] = ()  # chat groups beside mail, in the file's order
+
+    def target(self, name: str) -> ChatSettings | None:
+        """The `[[targets]]` entry of that name (names are unique), or None."""
+        return next((target for target in self.targets if target.name == name), None)
 
 
 def find_config(explicit: str | Path | None, workbook: Path | None) -> Path | None:
@@ -161,7 +187,7 @@ def parse_config(data: dict[str, Any], path: Path | None = None) -> Config:
     _known_keys(
         data,
         {"team", "currency", "date_order", "limits", "channels", "rules", "email", "serve"}
-        | {"archive", "schedule", "queue", "pdf"},
+        | {"archive", "schedule", "queue", "pdf", "targets"},
         "",
         path,
     )
@@ -212,7 +238,59 @@ def parse_config(data: dict[str, Any], path: Path | None = None) -> Config:
         schedule=_schedule_settings(data, path),
         queue=_queue_settings(data, path),
         pdf=_pdf_settings(data, path),
+        targets=_chat_targets(data, path),
     )
+
+
+CHAT_KEYS = {"name", "kind", "url", "keyword", "language", "timeout"}
+
+
+def _chat_targets(data: dict[str, Any], path: Path | None) -> tuple[ChatSettings, ...]:
+    """`[[targets]]`: each a named chat bot with its kind and webhook url; names are unique, since the
+    ledger, `send --target` and `targets test` know a target by its name."""
+    entries = data.get("targets", [])
+    if not isinstance(entries, list):
+        raise _wrong(path, "targets", entries, "targets")
+    targets: list[ChatSettings] = []
+    for index, entry in enumerate(entries, start=1):
+        where = f"targets[{index}]"
+        if not isinstance(entry, dict):
+            raise _wrong(path, where, entry, "table")
+        _known_keys(entry, CHAT_KEYS, f"{where}.", path)
+        texts = {key: _optional_str(entry, key, path, f"{where}.{key}") for key in CHAT_KEYS - {"timeout"}}
+        given = {key: text.strip() for key, text in texts.items() if text and text.strip()}
+        for key in ("name", "kind", "url"):
+            if key not in given:
+                raise InputError(path, "config_target_required", key=f"{where}.{key}")
+        if given["name"] in {target.name for target in targets}:
+            raise _wrong(path, f"{where}.name", given["name"], "unique_name")
+        kinds = [kind.value for kind in ChatKind]
+        if given["kind"].lower() not in kinds:
+            raise _wrong(path, f"{where}.kind", given["kind"], "one_of", values=kinds)
+        if not re.fullmatch(r"https?://[^\s/?#]+[^\s]*", given["url"]):
+            raise _wrong(path, f"{where}.url", _webhook_shown(given["url"]), "webhook_url")
+        language = given.get("language")
+        if language is not None and language not in LANGUAGES:
+            raise _wrong(path, f"{where}.language", language, "one_of", values=LANGUAGES)
+        timeout = entry.get("timeout", 15.0)
+        if not isinstance(timeout, int | float) or isinstance(timeout, bool) or timeout <= 0:
+            raise _wrong(path, f"{where}.timeout", timeout, "seconds")
+        targets.append(
+            ChatSettings(
+                name=given["name"],
+                kind=ChatKind(given["kind"].lower()),
+                url=given["url"],
+                keyword=given.get("keyword"),
+                language=language,
+                timeout=float(timeout),
+            )
+        )
+    return tuple(targets)
+
+
+def _webhook_shown(url: str) -> str:
+    """A webhook url as a message may show it: its token (the path's last part, the query) hidden."""
+    return re.sub(r"(/[^/?#]{6})[^/?#]*($|[?#].*)", r"\1***", url.strip())[:80]
 
 
 def _pdf_settings(data: dict[str, Any], path: Path | None) -> PdfSettings:
@@ -329,10 +407,11 @@ def hidden_password(url: str) -> str:
 def _serve_settings(data: dict[str, Any], path: Path | None) -> ServeSettings:
     """`[serve]`, validated here so a typo fails at start, not on the first upload."""
     serve = _table(data, "serve", path)
-    _known_keys(serve, {"max_upload_mb", "retention_minutes", "allow_hosts"}, "serve.", path)
+    keys = {"max_upload_mb", "retention_minutes", "allow_hosts", "public_url", "link_days"}
+    _known_keys(serve, keys, "serve.", path)
     defaults = ServeSettings()
     numbers = {}
-    for key in ("max_upload_mb", "retention_minutes"):
+    for key in ("max_upload_mb", "retention_minutes", "link_days"):
         value = serve.get(key, getattr(defaults, key))
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
             raise _wrong(path, f"serve.{key}", value, "positive_integer")
@@ -342,7 +421,20 @@ def _serve_settings(data: dict[str, Any], path: Path | None) -> ServeSettings:
         max_upload_mb=numbers["max_upload_mb"],
         retention_minutes=numbers["retention_minutes"],
         allow_hosts=tuple(host.strip().lower() for host in hosts if host.strip()),
+        public_url=_public_url(serve, path),
+        link_days=numbers["link_days"],
     )
+
+
+def _public_url(serve: dict[str, Any], path: Path | None) -> str | None:
+    """`serve.public_url`: the address readers open serve at (https, or http on this machine)."""
+    text = _optional_str(serve, "public_url", path, "serve.public_url")
+    if text is None or not text.strip():
+        return None
+    url = text.strip().rstrip("/")
+    if not re.fullmatch(r"https?://[^\s/?#@]+(/[^\s?#]*)?", url):
+        raise _wrong(path, "serve.public_url", url, "public_url")
+    return url
 
 
 def _rule(entry: Any, index: int, path: Path | None) -> ConfigRule:
@@ -440,7 +532,7 @@ SECURITIES = ("starttls", "ssl", "none")
 DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
 EMAIL_KEYS = {
     "host", "port", "security", "username", "sender", "to", "cc", "bcc", "reply_to", "subject", "language",
-    "attempts", "retry_delay", "timeout", "max_size", "ca_file", "send_with_errors",
+    "attempts", "retry_delay", "timeout", "max_size", "ca_file", "send_with_errors", "languages",
 }  # fmt: skip
 # An addr-spec reportgen will put on the envelope: ASCII dot-atoms on both sides (no quoting, no comments,
 # nothing a header could be smuggled through), an optional display name in front ("Name <a@b.c>").
@@ -472,6 +564,13 @@ class EmailSettings:
     max_size: int | None = None  # bytes; the server's advertised SIZE applies too
     ca_file: Path | None = None
     send_with_errors: bool = False
+    languages: tuple[tuple[str, str], ...] = ()  # (addr-spec, "zh"|"en"): a reader's own language
+
+    def language_of(self, address: str) -> str | None:
+        """The language `[email.languages]` gives this address (its addr-spec, any case), or None."""
+        parsed = parse_address(address)
+        wanted = (parsed[1] if parsed else address).casefold()
+        return next((lang for spec, lang in self.languages if spec.casefold() == wanted), None)
 
     @property
     def smtp_port(self) -> int:
@@ -541,6 +640,14 @@ def parse_email(table: dict[str, Any], path: Path | None) -> EmailSettings:
         if not ok or value < (0 if key == "retry_delay" else 1) or (key == "timeout" and value <= 0):
             raise _wrong(path, f"email.{key}", value, "positive_integer" if kind is int else "seconds")
         numbers[key] = float(value) if kind is float else value
+    languages: list[tuple[str, str]] = []
+    for address, lang in _table(table, "languages", path, "email.languages").items():
+        parsed = parse_address(address)
+        if parsed is None:
+            raise _wrong(path, "email.languages", address, "address")
+        if lang not in LANGUAGES:
+            raise _wrong(path, f"email.languages.{parsed[1]}", lang, "one_of", values=LANGUAGES)
+        languages.append((parsed[1], lang))
     send_with_errors = table.get("send_with_errors", False)
     if not isinstance(send_with_errors, bool):
         raise _wrong(path, "email.send_with_errors", send_with_errors, "boolean")
@@ -567,4 +674,5 @@ def parse_email(table: dict[str, Any], path: Path | None) -> EmailSettings:
         max_size=numbers["max_size"],
         ca_file=ca_file,
         send_with_errors=send_with_errors,
+        languages=tuple(languages),
     )

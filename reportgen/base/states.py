@@ -59,3 +59,13 @@ class DeliveryState(StrEnum):
 
 LIVE_DELIVERIES = (DeliveryState.CLAIMED, DeliveryState.ACCEPTED)  # at most one per PDF and address
 REACHED = (DeliveryState.ACCEPTED, DeliveryState.SUPERSEDED)  # the address got the PDF
+
+
+class ChatKind(StrEnum):
+    """A chat target's vendor (`[[targets]] kind`): the ledger's target column for its posts."""
+
+    FEISHU = "feishu"  # Feishu / Lark custom bot: an interactive card
+    DINGTALK = "dingtalk"  # DingTalk custom robot: an actionCard
+    WECOM = "wecom"  # WeCom group robot: markdown, then the PDF as a file
+    SLACK = "slack"  # Slack incoming webhook: Block Kit
+    TEAMS = "teams"  # Microsoft Teams Workflows webhook: an Adaptive Card

@@ -5,7 +5,6 @@ line, so no text from a cell, the config or a file name can add a header or a re
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import re
 from collections.abc import Sequence
@@ -16,10 +15,10 @@ from email.utils import formatdate, make_msgid
 from pathlib import Path
 from typing import Any
 
-from reportgen.base.catalogue import catalogue, language
+from reportgen.base.catalogue import catalogue
 from reportgen.base.config import EmailSettings, parse_address
-from reportgen.base.errors import InputError, UsageError
-from reportgen.figures.document import FIGURES_ATTACHMENT
+from reportgen.base.errors import UsageError
+from reportgen.delivery.summary import read_pdf, summarize
 from reportgen.rendering.templates import environment
 
 # The first 40 hex digits of the PDF's SHA-256 (`sha256sum` shows them; short enough that the header is never
@@ -69,20 +68,6 @@ def resolve_recipients(
     return Recipients(tuple(chosen_to), tuple(chosen_cc), settings.bcc)
 
 
-def read_summary(pdf: bytes) -> dict[str, Any] | None:
-    """The figures document `build` embedded in the PDF, or None for a PDF reportgen did not make."""
-    from pypdf import PdfReader
-
-    try:
-        attached = PdfReader(io.BytesIO(pdf)).attachments.get(FIGURES_ATTACHMENT)
-        document = json.loads(attached[0]) if attached else None
-    except Exception:  # any PDF at all may be sent: one pypdf cannot read is simply not reportgen's
-        return None
-    if not isinstance(document, dict) or not isinstance(document.get("mail"), dict):
-        return None
-    return document
-
-
 def clean_header_text(text: Any) -> str:
     """Text for a header: every line break and control character becomes a space, so nothing from a cell, the
     config or a file name can start a header of its own."""
@@ -102,34 +87,6 @@ def header_address(text: str) -> Address:
     return Address(display_name=clean_header_text(name), addr_spec=addr_spec)
 
 
-def _read_pdf(pdf_path: Path) -> bytes:
-    try:
-        data = pdf_path.read_bytes()
-    except FileNotFoundError as exc:
-        raise InputError(pdf_path, "missing") from exc
-    except IsADirectoryError as exc:
-        raise InputError(pdf_path, "send_not_pdf") from exc
-    except OSError as exc:
-        raise InputError(pdf_path, "unreadable", detail=exc.strerror or str(exc)) from exc
-    if not data.startswith(b"%PDF-"):
-        raise InputError(pdf_path, "send_not_pdf")
-    return data
-
-
-def _texts(value: Any) -> list[str]:
-    return [str(item) for item in value] if isinstance(value, list) else []
-
-
-def _cards(value: Any) -> list[dict[str, str]]:
-    cards = []
-    for card in value if isinstance(value, list) else []:
-        if isinstance(card, dict):
-            cards.append(
-                {key: str(card.get(key) or "") for key in ("label", "value", "delta", "tone", "note")}
-            )
-    return cards
-
-
 def compose_message(
     pdf_path: Path,
     settings: EmailSettings,
@@ -143,33 +100,31 @@ def compose_message(
     reportgen's figures, else a plain note) and the PDF attached under its own name; `preface` (lines of
     text, e.g. a draft's findings) comes first."""
     recipients = resolve_recipients(settings, to, cc)
-    data = _read_pdf(pdf_path)
-    summary = read_summary(data)
-    mail = summary["mail"] if summary else {}
-    lang = language(settings.language, summary.get("lang") if summary else None)
+    data = read_pdf(pdf_path)
+    summary = summarize(data, pdf_path.name, settings.language)
+    lang = summary.lang
     words = catalogue(lang)
-    team = clean_header_text(mail.get("team") or pdf_path.stem)
-    month = clean_header_text(mail.get("month_label") or "")
+    team = clean_header_text(summary.team)
+    month = clean_header_text(summary.month)
     if subject is not None:
         title = subject
     elif settings.subject is not None:
         title = settings.subject.format(team=team, month=month)
     else:
-        title = words.text("mail.subject" if summary else "mail.subject_plain", team=team, month=month)
-    revised = clean_header_text(mail.get("revised") or "")
-    if revised:  # a corrected review says so before anything else, in the subject and the body
+        code = "mail.subject" if summary.reportgen else "mail.subject_plain"
+        title = words.text(code, team=team, month=month)
+    if summary.revised:  # a corrected review says so before anything else, in the subject and the body
         title = words.text("mail.revised_subject", subject=title)
-    file_name = clean_header_text(pdf_path.name) or "review.pdf"
     values = {
         "lang": lang,
         "team": team,
         "month": month,
-        "kpis": _cards(mail.get("kpis")),
-        "takeaways": _texts(mail.get("takeaways")),
-        "revised": revised,
+        "kpis": summary.kpis,
+        "takeaways": list(summary.takeaways),
+        "revised": clean_header_text(summary.revised),
         "preface": [line for line in (preface or "").splitlines()],
-        "file_name": file_name,
-        "reportgen": summary is not None,
+        "file_name": summary.file_name,
+        "reportgen": summary.reportgen,
     }
 
     def t(code: str, **params: Any) -> str:
@@ -191,7 +146,7 @@ def compose_message(
     message.set_content(_plain_text(values, t))
     html = environment().get_template("email.html").render(v=values, t=t)
     message.add_alternative(html, subtype="html")
-    message.add_attachment(data, maintype="application", subtype="pdf", filename=file_name)
+    message.add_attachment(data, maintype="application", subtype="pdf", filename=summary.file_name)
     return message
 
 
@@ -203,7 +158,7 @@ def _plain_text(values: dict[str, Any], t: Any) -> str:
     lines = [*preface, values["revised"], ""] if values["revised"] else list(preface)
     lines += [t("intro", team=values["team"], month=values["month"]), ""]
     for card in values["kpis"]:
-        lines.append(t("card_line", label=card["label"], value=card["value"], delta=card["delta"]).rstrip())
+        lines.append(t("card_line", label=card.label, value=card.value, delta=card.delta).rstrip())
     if values["takeaways"]:
         lines += ["", t("takeaways")]
         lines += [f"{index}. {text}" for index, text in enumerate(values["takeaways"], start=1)]

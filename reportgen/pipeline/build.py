@@ -9,7 +9,7 @@ import logging
 import os
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from reportgen.archive.records import RecordedBuild
@@ -246,6 +246,12 @@ class BuiltFiles:
     recorded: RecordedBuild | None = None
     revision: Revision | None = None
     written: tuple[Path, ...] = ()
+    copies: dict[str, Path] = field(default_factory=dict)  # language → the same review in it (`languages`)
+
+    @property
+    def pdfs(self) -> dict[str, Path]:
+        """Each language's PDF of this review: its own, and the copies for readers of the others."""
+        return {self.review.lang: self.pdf, **self.copies} if self.pdf is not None else {}
 
 
 def build_to_files(
@@ -264,11 +270,14 @@ def build_to_files(
     templates: Path | None = None,
     announce: Callable[[Path], None] = lambda path: None,
     archive: OpenedArchive | None = None,
+    languages: Sequence[str] = (),
 ) -> BuiltFiles:
     """check → (archive: version, trends, the rows of earlier months the workbook lacks) → build → render →
     write → record, the one path build, batch, watch and serve share; `announce` hears each file as it is
     written (default PDF: `<stem>-<YYYY-MM>.pdf` in `out_dir`, else beside the workbook). An archive that
-    fails raises its ArchiveError only after the files are written, naming them."""
+    fails raises its ArchiveError only after the files are written, naming them. `languages`: the review
+    in each of these too (readers who read another; the figures computed once), as `<name>.<lang>.pdf`
+    beside the PDF, each recorded as a build of the same version."""
     started = time.perf_counter()
     stem = stem or workbook.stem
     for explicit in (pdf_path, html_path, json_path):  # the user's own names: refused before the work
@@ -307,6 +316,7 @@ def build_to_files(
         write(html_path, rendered.html.encode("utf-8"))
     target = None
     recorded = None
+    copies: dict[str, Path] = {}
     if rendered.pdf is not None:
         target = pdf_path or folder / f"{stem}-{review.month}.pdf"
         if rendered.table is not None:  # the complete table travels inside the PDF and beside it
@@ -321,10 +331,30 @@ def build_to_files(
             rendered.figures or b"{}",
             config.archive.keep_workbooks,
         )
+        for other in dict.fromkeys(languages):
+            if other == review.lang:
+                continue
+            translated = replace(review, lang=other)
+            copy = _render(
+                translated, config, templates, stem, with_pdf=True, with_page=False, revision=revision
+            )
+            if copy.pdf is None:
+                continue
+            copies[other] = target.with_name(f"{target.stem}.{other}.pdf")
+            write(copies[other], copy.pdf)
+            record_build(
+                history,
+                translated,
+                workbook,
+                copies[other],
+                copy.pdf,
+                copy.figures or b"{}",
+                config.archive.keep_workbooks,
+            )
     logger.info("built: %.2f s in all (%s, %s)", time.perf_counter() - started, workbook.name, review.month)
     if history.problem is not None:
         raise history.problem.keeping(*written)
-    return BuiltFiles(review, target, recorded, revision, tuple(written))
+    return BuiltFiles(review, target, recorded, revision, tuple(written), copies)
 
 
 def check_name_fits(path: Path) -> None:

@@ -10,7 +10,7 @@ import datetime as dt
 import hashlib
 import logging
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,6 +74,25 @@ def recorded_pdf(archive: Archive, build_id: int, pdf_path: Path, pdf_sha256: st
     log.info("%s was written over since build %d: sending the archive's copy", pdf_path, build_id)
     with tempfile.TemporaryDirectory(prefix="reportgen-recorded-") as folder:
         yield write_atomic(Path(folder) / pdf_path.name, stored.data)
+
+
+@contextmanager
+def language_copies(
+    archive: Archive, pdf_path: Path, review_lang: str, needed: Sequence[str]
+) -> Iterator[dict[str, Path]]:
+    """The PDF by language: itself in the review's language, and for each other language readers need, the
+    archive's copy of the same version in it (written to a temporary folder, removed after). A language the
+    archive has no copy in is missing from the answer: `deliver_everywhere` then says so for its targets."""
+    pdfs = {review_lang: pdf_path}
+    with tempfile.TemporaryDirectory(prefix="reportgen-languages-") as folder:
+        digest = pdf_digest(pdf_path) if any(lang != review_lang for lang in needed) else ""
+        for lang in dict.fromkeys(needed):
+            if lang == review_lang:
+                continue
+            stored = archive.sibling_pdf(digest, lang)
+            if stored is not None:
+                pdfs[lang] = write_atomic(Path(folder) / stored.pdf_path.name, stored.data)
+        yield pdfs
 
 
 def send_once(
@@ -148,7 +167,7 @@ def deliver_once(
             refused=failure.refused,
             message_id=None,
             detail=failure.reason("en"),
-            in_doubt=failure.stage == "unknown_outcome",
+            in_doubt=failure.stage in IN_DOUBT_STAGES,
         )
         raise
     archive.finish_send(
@@ -162,6 +181,83 @@ def deliver_once(
         len(plan.already),
     )
     return SendResult(receipt, dict(plan.already), dict(plan.in_doubt))
+
+
+IN_DOUBT_STAGES = ("unknown_outcome", "chat_unknown_outcome")  # the message went out, no answer came
+NOTHING_NEW = "already_sent"  # a target that had this PDF: no failure when others got it now
+
+
+@dataclass(frozen=True, slots=True)
+class TargetResult:
+    """One target's part of a delivery: what it took, in which file (the PDF in its readers' language)."""
+
+    target: Target
+    pdf: Path
+    result: SendResult
+
+
+def deliver_everywhere(
+    archive: Archive,
+    pdfs: Mapping[str, Path],
+    review_lang: str,
+    targets: Sequence[Target],
+    *,
+    resend: bool = False,
+    findings: Sequence[Finding] | None = None,
+    allow_errors: bool = True,
+    lang: str | None = None,
+    audience: Audience = Audience.MANAGEMENT,
+) -> list[TargetResult]:
+    """The review to every target, each in its readers' language (`pdfs`: language → the PDF in it; the
+    review's own language serves a target that names none), each at most once (`deliver_once`). One
+    target's failure never stops the others: after all were tried, a single failure is raised as it
+    came, several as one DeliveryError naming each target and why, and the ones delivered."""
+    main = pdfs[review_lang]
+    if findings is not None:
+        refuse_on_errors(main, findings, force=allow_errors, lang=lang)
+    done: list[TargetResult] = []
+    nothing_new: list[DeliveryError] = []
+    failed: list[tuple[Target, DeliveryError]] = []
+    for target in targets:
+        wanted = target.language or review_lang
+        pdf = pdfs.get(wanted)
+        try:
+            if pdf is None:
+                raise DeliveryError(main, "no_language_copy", target=_label(target), reads=wanted, lang=lang)
+            done.append(TargetResult(target, pdf, deliver_once(archive, pdf, target, resend=resend, lang=lang,
+                                                               audience=audience)))  # fmt: skip
+        except DeliveryError as failure:
+            if failure.stage == NOTHING_NEW:
+                nothing_new.append(failure)
+            else:
+                failed.append((target, failure))
+                log.warning("not delivered to %s: %s", _label(target), failure.reason("en"))
+    if len(failed) == 1 and not done and not nothing_new:
+        raise failed[0][1]
+    if failed:
+        reached = [_label(each.target) for each in done]
+        raise DeliveryError(
+            main,
+            "some_targets",
+            delivered=reached or ["—"],
+            failed=[_label(target) for target, _ in failed],
+            refused={_label(target): failure.reason(lang) for target, failure in failed},
+            lang=lang,
+        )
+    if not done and nothing_new:
+        raise nothing_new[0]  # every target had it already: say when, as one target does
+    return done
+
+
+def _label(target: Target) -> str:
+    """How a message names a target: a bot by its name, the mail by its addresses."""
+    if target.kind == "mail":
+        return (
+            ", ".join(target.addresses())
+            if len(target.addresses()) <= 3
+            else f"mail ({len(target.addresses())})"
+        )
+    return target.addresses()[0]
 
 
 def _when(moment: dt.datetime) -> str:

@@ -179,6 +179,7 @@ def embedded_figures(review: Review, context: ReviewContext) -> Attachment:
         ],
         "takeaways": list(context.cover.takeaways),
         "revised": context.cover.revised,  # the mail's subject says so too
+        "data_quality": context.cover.data_quality,  # the chat cards' last line
     }
     description = catalogue(review.lang).text("mail.figures_description")
     return Attachment(FIGURES_ATTACHMENT, dumps(document), description, "Data")

@@ -25,12 +25,22 @@ from reportgen.base.config import CONFIG_NAME, load_config
 from reportgen.base.errors import InputError, UsageError
 from reportgen.base.files import write_atomic
 from reportgen.base.model import Severity
-from reportgen.delivery.message import compose_message, resolve_recipients
+from reportgen.delivery.chat import ChatTarget, chat_secret
+from reportgen.delivery.links import link_maker
+from reportgen.delivery.message import compose_message
+from reportgen.delivery.summary import read_pdf, summarize
+from reportgen.delivery.targets import Target, check_targets, languages_needed, targets_of
 from reportgen.figures.document import dumps
 from reportgen.figures.review import severity_counts, worst_first
 from reportgen.pipeline.archiving import open_for_build
 from reportgen.pipeline.build import build_to_files, check_workbook
-from reportgen.pipeline.mailing import SendResult, pdf_digest, send_once
+from reportgen.pipeline.mailing import (
+    SendResult,
+    TargetResult,
+    deliver_everywhere,
+    language_copies,
+    pdf_digest,
+)
 from reportgen.rendering.pdf import import_renderer_early, renderer_imported
 from reportgen.wording.documents import findings_document
 from reportgen.wording.text import finding_message
@@ -189,8 +199,10 @@ def build(
                 embed_source=chosen.embed_source or embed_source,
             ),
         )
-    if email:  # bad recipients or no sender are refused before the review is built
-        resolve_recipients(config.email, to, cc)
+    targets: list[Target] = []
+    if email:  # bad recipients, no sender or no link secret are refused before the review is built
+        targets = targets_of(config, to=to or None, cc=cc or None, link_for=link_maker(config.serve))
+        check_targets(targets)
     if not no_pdf:
         import_renderer_early(workbook)
         # a build that fails early may still be importing WeasyPrint in a thread: it ends before the process
@@ -210,6 +222,7 @@ def build(
         templates=templates,
         announce=lambda path: click.echo(str(path)),
         archive=opened,
+        languages=languages_needed(targets),
     )
     if built.revision is not None:  # worth a word: management will see "Revised" on the cover and the mail
         words = catalogue(lang or built.review.lang)
@@ -217,18 +230,17 @@ def build(
         click.echo(words.text("history.revises", version=built.revision.version, date=sent_on), err=True)
     if email and built.pdf is not None and opened is not None and opened.archive is not None:
         review = built.review
-        result = send_once(
+        results = deliver_everywhere(
             opened.archive,
-            built.pdf,
-            config.email,
-            to=to or None,
-            cc=cc or None,
+            built.pdfs,
+            review.lang,
+            targets,
             resend=resend,
             findings=review.findings,
             allow_errors=force,
             lang=review.lang,
         )
-        say_sent(built.pdf, result, config.email.language or review.lang)
+        say_delivered(results, config.email.language or review.lang)
 
 
 @click.command(short_help=summary("send"))
@@ -244,6 +256,12 @@ def build(
 )
 @click.option("--resend", is_flag=True, help="Mail it again to those who already have this PDF.")
 @click.option("--force", is_flag=True, help="Send a version a later one replaced (it says which).")
+@click.option(
+    "--target",
+    "only",
+    metavar="NAME",
+    help="Deliver to this one target only: a [[targets]] name, or mail.",
+)
 def send(
     report: Path,
     to: tuple[str, ...],
@@ -253,9 +271,12 @@ def send(
     eml_path: Path | None,
     resend: bool,
     force: bool,
+    only: str | None,
 ) -> None:
-    """Mail a review PDF: KPI cards and takeaways in the body, the PDF attached; exit 3 if not delivered.
-    Each address gets one PDF once: a repeat is refused with when it was sent, unless --resend."""
+    """Deliver a review PDF to every target: the mail (KPI cards and takeaways in the body, the PDF attached)
+    and each chat bot of [[targets]]; exit 3 if one was not reached. Each address and bot gets one PDF once:
+    a repeat is refused with when it was sent, unless --resend. Readers of another language get the
+    archive's copy of the same version in theirs."""
     config = load_config(config_path, report)
     lang = language(config.email.language)
     if eml_path is not None:
@@ -263,21 +284,52 @@ def send(
         write_atomic(eml_path, message.as_bytes())
         click.echo(catalogue(lang).text("mail.eml_written", path=eml_path))
         return
-    resolve_recipients(config.email, to, cc)  # a bad address is a usage error before the archive is opened
+    # a bad address, an unknown target or no link secret is a usage error before the archive is opened
+    targets = targets_of(
+        config, to=to or None, cc=cc or None, subject=subject, link_for=link_maker(config.serve), only=only
+    )
+    check_targets(targets)
+    review_lang = summarize(read_pdf(report), report.name).lang
     with opened_archive(config) as archive:
         if not force:
             refuse_superseded(archive, report)
-        result = send_once(
-            archive,
-            report,
-            config.email,
-            to=to or None,
-            cc=cc or None,
-            subject=subject,
-            resend=resend,
-            lang=lang,
-        )
-    say_sent(report, result, lang)
+        with language_copies(archive, report, review_lang, languages_needed(targets)) as pdfs:
+            results = deliver_everywhere(archive, pdfs, review_lang, targets, resend=resend, lang=lang)
+    say_delivered(results, lang)
+
+
+@click.group(short_help=summary("targets"))
+def targets() -> None:
+    """The places a review goes besides the mail: the chat bots of [[targets]] in reportgen.toml."""
+
+
+@targets.command("list")
+@config_option
+def targets_list(config_path: Path | None) -> None:
+    """Each target: its name, kind, language and whether its signing secret is set (never the secret)."""
+    config = load_config(config_path)
+    words = catalogue(config.email.language)
+    if not config.targets:
+        click.echo(words.text("chat.no_targets"))
+    for settings in config.targets:
+        secret = words.text("chat.secret_set" if chat_secret(settings) else "chat.secret_unset",
+                            variable=settings.secret_variable)  # fmt: skip
+        click.echo(f"{settings.name}\t{settings.kind}\t{settings.language or '-'}\t{secret}")
+
+
+@targets.command("test")
+@click.argument("name")
+@config_option
+def targets_test(name: str, config_path: Path | None) -> None:
+    """Post a small test message to the target NAME and print what the vendor answered; exit 3 if refused."""
+    config = load_config(config_path)
+    settings = config.target(name)
+    if settings is None:
+        names = ", ".join(target.name for target in config.targets) or "—"
+        raise UsageError("unknown_target", name=name, names=names)
+    answer = ChatTarget(settings).post_test()
+    words = catalogue(settings.language or config.email.language)
+    click.echo(words.text("chat.test_ok", target=settings.name, kind=settings.kind.value, answer=answer.text))
 
 
 @click.command(short_help=summary("init"))
@@ -323,6 +375,23 @@ def refuse_superseded(archive: Archive, report: Path) -> None:
     if delivered is not None and delivered.version > version:
         raise InputError(report, "superseded_version", team=team, month=month, version=version,
                          newer=delivered.version, when=delivered.sent_at.date().isoformat())  # fmt: skip
+
+
+def say_delivered(results: list[TargetResult], lang: str) -> None:
+    """Each target's part: the mail's recipients (and who had it already), each bot's answer."""
+    for each in results:
+        if each.target.kind == "mail":
+            say_sent(each.pdf, each.result, lang)
+        else:
+            click.echo(
+                catalogue(lang).text(
+                    "chat.delivered",
+                    path=each.pdf,
+                    target=each.target.addresses()[0],
+                    kind=each.target.kind,
+                    answer=each.result.receipt.message_id,
+                )
+            )
 
 
 def say_sent(pdf_path: Path, result: SendResult, lang: str) -> None:

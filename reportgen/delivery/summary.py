@@ -1,0 +1,104 @@
+"""The review at a glance, as every delivery shows it: read back from the figures document `build` embedded
+in the PDF (`mail`: the cards, takeaways and data-quality line already in the review's words), so a mail and
+a chat card tell the same story as the PDF they come with, whichever process delivers it."""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from reportgen.base.catalogue import language
+from reportgen.base.errors import InputError
+from reportgen.figures.document import FIGURES_ATTACHMENT
+
+
+@dataclass(frozen=True, slots=True)
+class CardLine:
+    """One KPI card: "Leads", "1,240", "+12 (+8%)", its tone (good/bad/neutral) and note."""
+
+    label: str
+    value: str
+    delta: str = ""
+    tone: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewSummary:
+    """What a delivery says about one review PDF. `reportgen` False: a PDF reportgen did not make (its file
+    name stands for the team, and there are no cards)."""
+
+    lang: str
+    team: str
+    month: str
+    kpis: tuple[CardLine, ...] = ()
+    takeaways: tuple[str, ...] = ()
+    revised: str = ""  # "Revised — replaces the review sent on …", or ""
+    data_quality: str = ""
+    file_name: str = "review.pdf"
+    reportgen: bool = False
+
+
+def read_summary(pdf: bytes) -> dict[str, Any] | None:
+    """The figures document `build` embedded in the PDF, or None for a PDF reportgen did not make."""
+    from pypdf import PdfReader
+
+    try:
+        attached = PdfReader(io.BytesIO(pdf)).attachments.get(FIGURES_ATTACHMENT)
+        document = json.loads(attached[0]) if attached else None
+    except Exception:  # any PDF at all may be sent: one pypdf cannot read is simply not reportgen's
+        return None
+    if not isinstance(document, dict) or not isinstance(document.get("mail"), dict):
+        return None
+    return document
+
+
+def read_pdf(pdf_path: Path) -> bytes:
+    """The file's bytes, refused (naming it) when it is missing, unreadable or not a PDF."""
+    try:
+        data = pdf_path.read_bytes()
+    except FileNotFoundError as exc:
+        raise InputError(pdf_path, "missing") from exc
+    except IsADirectoryError as exc:
+        raise InputError(pdf_path, "send_not_pdf") from exc
+    except OSError as exc:
+        raise InputError(pdf_path, "unreadable", detail=exc.strerror or str(exc)) from exc
+    if not data.startswith(b"%PDF-"):
+        raise InputError(pdf_path, "send_not_pdf")
+    return data
+
+
+def summarize(data: bytes, file_name: str, lang: str | None = None) -> ReviewSummary:
+    """The summary of a PDF's bytes; `lang` when the reader's language is known (else the review's)."""
+    document = read_summary(data)
+    mail = document["mail"] if document else {}
+    return ReviewSummary(
+        lang=language(lang, document.get("lang") if document else None),
+        team=_one_line(mail.get("team")) or Path(file_name).stem,
+        month=_one_line(mail.get("month_label")),
+        kpis=tuple(_cards(mail.get("kpis"))),
+        takeaways=tuple(_one_line(text) for text in _texts(mail.get("takeaways"))),
+        revised=_one_line(mail.get("revised")),
+        data_quality=_one_line(mail.get("data_quality")),
+        file_name=_one_line(file_name) or "review.pdf",
+        reportgen=document is not None,
+    )
+
+
+def _one_line(text: Any) -> str:
+    return " ".join(str(text or "").split())
+
+
+def _texts(value: Any) -> list[str]:
+    return [str(item) for item in value] if isinstance(value, list) else []
+
+
+def _cards(value: Any) -> list[CardLine]:
+    return [
+        CardLine(*(_one_line(card.get(key)) for key in ("label", "value", "delta", "tone", "note")))
+        for card in (value if isinstance(value, list) else [])
+        if isinstance(card, dict)
+    ]
