@@ -36,6 +36,7 @@ settings.register_profile(
 settings.register_profile("deep", parent=settings.get_profile("ci"), max_examples=5000)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
+from tests.chatservers import ChatServers, running_chat_servers  # noqa: E402
 from tests.servers import (  # noqa: E402  (after the path line, on purpose)
     PostgresCluster,
     RedisServer,
@@ -155,3 +156,12 @@ def redis() -> Iterator[RedisServer]:
     """One throwaway Redis for the session (the queue's broker and result store); tests flush it."""
     with redis_server() as server:
         yield server
+
+
+@pytest.fixture
+def chat_servers() -> Iterator[ChatServers]:
+    """Fake Feishu, DingTalk, WeCom, Slack and Teams webhooks on 127.0.0.1 for one test
+    (tests/chatservers.py): `chat_servers.add_bot("wecom")` gives a bot whose `.url` goes into
+    reportgen.toml and whose `.received`/`.refused`/`.files` say what arrived."""
+    with running_chat_servers() as servers:
+        yield servers
