@@ -145,6 +145,13 @@ class Config:
     pdf: PdfSettings = field(default_factory=PdfSettings)
     targets: tuple[ChatSettings, ...] = ()  # chat groups beside mail, in the file's order
 
+    @property
+    def reader_languages(self) -> tuple[str, ...]:
+        """The languages readers named in the config read (`[email.languages]`, `[[targets]] language`):
+        every build makes the review in each of them too."""
+        named = [lang for _, lang in self.email.languages] + [t.language for t in self.targets if t.language]
+        return tuple(dict.fromkeys(named))
+
     def target(self, name: str) -> ChatSettings | None:
         """The `[[targets]]` entry of that name (names are unique), or None."""
         return next((target for target in self.targets if target.name == name), None)

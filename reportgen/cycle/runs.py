@@ -32,7 +32,7 @@ from reportgen.delivery.smtp import send_notice
 from reportgen.figures.metrics import shift_month
 from reportgen.pipeline.archiving import OpenedArchive
 from reportgen.pipeline.jobs import FAILED, Job, Outcome
-from reportgen.pipeline.mailing import SendResult, recorded_pdf, send_once
+from reportgen.pipeline.mailing import TargetResult, deliver_review, recorded_pdf, send_once
 from reportgen.queue.runner import choose_runner
 
 if TYPE_CHECKING:  # the store loads SQLAlchemy: only a command that opens the archive pays for it
@@ -263,8 +263,8 @@ def _build_and_deliver(
         )
         return run
     archive.finish_run(run, RunState.SENT, **common)  # recorded before anyone is told
-    send_once(archive, built.pdf, config.email, lang=language(built.lang),
-              to=revision_audience(archive, config.email, review_team, decision.month))  # fmt: skip
+    deliver_review(archive, built.pdf, config, lang=language(built.lang),
+                   to=revision_audience(archive, config.email, review_team, decision.month))  # fmt: skip
     return run
 
 
@@ -301,7 +301,7 @@ def _built(archive: Archive, config: Config, team: Team, month: str, today: dt.d
 
 def approve(
     archive: Archive, config: Config, team: str, month: str, *, with_errors: bool = False
-) -> tuple[ApprovalRecord, SendResult]:
+) -> tuple[ApprovalRecord, list[TargetResult]]:
     """Send exactly the approved PDF (the same SHA-256 as the draft) to management, and to everyone who had
     an earlier version when it is a revision. The decision is recorded first, by whoever makes it: of two
     approvals at once, one sends and the other is told who approved. A draft with errors of its month needs
@@ -319,13 +319,14 @@ def approve(
             raise _decided(archive, approval, team, month)
         to = revision_audience(archive, config.email, approval.team, month)
         try:
-            result = send_once(archive, pdf, config.email, lang=_language(config), to=to)
+            results = deliver_review(archive, pdf, config, lang=_language(config), to=to)
         except DeliveryError as failure:
-            if not failure.params.get("accepted"):  # nobody has it: the draft waits again for an approve
+            reached = failure.params.get("accepted") or failure.params.get("delivered", ["—"]) != ["—"]
+            if not reached:  # nobody has it: the draft waits again for an approve
                 archive.reopen(approval)
             raise
     _settle_run(archive, approval, RunState.SENT, approved_by=by, with_errors=bool(approval.errors))
-    return approval, result
+    return approval, results
 
 
 def reject(archive: Archive, team: str, month: str, reason: str) -> ApprovalRecord:

@@ -270,14 +270,14 @@ def build_to_files(
     templates: Path | None = None,
     announce: Callable[[Path], None] = lambda path: None,
     archive: OpenedArchive | None = None,
-    languages: Sequence[str] = (),
+    languages: Sequence[str] | None = None,
 ) -> BuiltFiles:
     """check → (archive: version, trends, the rows of earlier months the workbook lacks) → build → render →
     write → record, the one path build, batch, watch and serve share; `announce` hears each file as it is
     written (default PDF: `<stem>-<YYYY-MM>.pdf` in `out_dir`, else beside the workbook). An archive that
     fails raises its ArchiveError only after the files are written, naming them. `languages`: the review
-    in each of these too (readers who read another; the figures computed once), as `<name>.<lang>.pdf`
-    beside the PDF, each recorded as a build of the same version."""
+    in each of these too (default: the config's reader languages; the figures computed once), as
+    `<name>.<lang>.pdf` beside the PDF, each recorded as a build of the same version."""
     started = time.perf_counter()
     stem = stem or workbook.stem
     for explicit in (pdf_path, html_path, json_path):  # the user's own names: refused before the work
@@ -331,7 +331,7 @@ def build_to_files(
             rendered.figures or b"{}",
             config.archive.keep_workbooks,
         )
-        for other in dict.fromkeys(languages):
+        for other in dict.fromkeys(config.reader_languages if languages is None else languages):
             if other == review.lang:
                 continue
             translated = replace(review, lang=other)

@@ -39,7 +39,7 @@ from reportgen.base.speed import Switch, on
 from reportgen.figures.review import errors_of, team_name
 from reportgen.pipeline.archiving import OpenedArchive, open_for_build
 from reportgen.pipeline.build import build_to_files
-from reportgen.pipeline.mailing import send_once
+from reportgen.pipeline.mailing import deliver_review
 from reportgen.rendering.background import die_with_parent
 from reportgen.wording.text import finding_message
 
@@ -213,17 +213,18 @@ def build_job(job: Job, lang: str, archive_for: ArchiveFor | None = None) -> Out
 def _mailed(
     job: Job, outcome: Outcome, findings: Sequence[Finding], config: Config, archive_for: ArchiveFor | None
 ) -> Outcome:
-    """The built review mailed through the archive's once-only guard; the PDF is kept whatever happens."""
+    """The built review delivered to every target through the archive's once-only guard; the PDF is kept
+    whatever happens."""
     assert outcome.pdf is not None
     opened = archive_for(config.archive) if archive_for else open_for_build(config.archive)
     if opened.archive is None:  # without the archive nobody knows who has it already: nothing is sent
         assert opened.problem is not None
         return dataclasses.replace(outcome, status=NOT_SENT, message=opened.problem.message(job.lang))
     try:
-        send_once(
+        deliver_review(
             opened.archive,
             outcome.pdf,
-            config.email,
+            config,
             findings=findings,
             allow_errors=config.email.send_with_errors,
             lang=job.lang or outcome.lang,

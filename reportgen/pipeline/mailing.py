@@ -16,14 +16,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from reportgen.base.config import EmailSettings
+from reportgen.base.config import Config, EmailSettings
 from reportgen.base.errors import DeliveryError, InputError
 from reportgen.base.files import write_atomic
 from reportgen.base.model import Finding
 from reportgen.base.states import Audience
 from reportgen.delivery.dispatch import refuse_on_errors
+from reportgen.delivery.links import link_maker
 from reportgen.delivery.smtp import DeliveryReceipt
-from reportgen.delivery.targets import MailTarget, Target
+from reportgen.delivery.summary import read_pdf, summarize
+from reportgen.delivery.targets import MailTarget, Target, check_targets, languages_needed, targets_of
 
 if TYPE_CHECKING:  # the store loads SQLAlchemy: only a command that opens the archive pays for it
     from reportgen.archive.store import Archive
@@ -247,6 +249,32 @@ def deliver_everywhere(
     if not done and nothing_new:
         raise nothing_new[0]  # every target had it already: say when, as one target does
     return done
+
+
+def deliver_review(
+    archive: Archive,
+    pdf_path: Path,
+    config: Config,
+    *,
+    to: Sequence[str] | None = None,
+    cc: Sequence[str] | None = None,
+    subject: str | None = None,
+    only: str | None = None,
+    resend: bool = False,
+    findings: Sequence[Finding] | None = None,
+    allow_errors: bool = True,
+    lang: str | None = None,
+) -> list[TargetResult]:
+    """A built review (its PDF) to every target the config names, management's copy: the mail (`to`/`cc`
+    over `[email]`'s) and each chat bot, readers of another language getting the archive's copy of the same
+    version in theirs. What `send`, approve, the schedule, batch, watch, serve and the queue's send task
+    do."""
+    targets = targets_of(config, to=to, cc=cc, subject=subject, only=only, link_for=link_maker(config.serve))
+    check_targets(targets)
+    review_lang = summarize(read_pdf(pdf_path), pdf_path.name).lang
+    with language_copies(archive, pdf_path, review_lang, languages_needed(targets)) as pdfs:
+        return deliver_everywhere(archive, pdfs, review_lang, targets, resend=resend, findings=findings,
+                                  allow_errors=allow_errors, lang=lang)  # fmt: skip
 
 
 def _label(target: Target) -> str:

@@ -31,7 +31,7 @@ from reportgen.figures.document import dumps
 from reportgen.figures.review import team_name
 from reportgen.pipeline.archiving import process_archive
 from reportgen.pipeline.build import build_to_files
-from reportgen.pipeline.mailing import send_once
+from reportgen.pipeline.mailing import deliver_review
 from reportgen.queue.app import (
     BUILD_TASK,
     BUILT_KEY,
@@ -184,7 +184,8 @@ def _unrecorded(
 
 
 def run_send(request: SendRequest) -> dict[str, Any]:
-    """Mail the PDF (under its own name) through the archive's once-only guard, as `send` does."""
+    """Deliver the PDF (under its own name) to every target through the archive's once-only guard, as
+    `send` does."""
     with tempfile.TemporaryDirectory(prefix="reportgen-send-") as folder:
         pdf = Path(folder) / plain_name(request.pdf_name, "review.pdf")
         pdf.write_bytes(request.pdf)
@@ -193,8 +194,11 @@ def run_send(request: SendRequest) -> dict[str, Any]:
         if opened.archive is None:  # without the archive nobody knows who has it already: nothing is sent
             assert opened.problem is not None
             raise opened.problem
-        result = send_once(opened.archive, pdf, config.email, lang=request.lang)
-    return {"accepted": list(result.receipt.accepted), "already": sorted(result.already)}
+        results = deliver_review(opened.archive, pdf, config, lang=request.lang)
+    return {
+        "accepted": [address for each in results for address in each.result.receipt.accepted],
+        "already": sorted(address for each in results for address in each.result.already),
+    }
 
 
 def _hostname(task: Task) -> str:

@@ -142,9 +142,9 @@ def approve(team: str, month: str, with_errors: bool, config_path: Path | None) 
         named = resolve_team(archive, config, team)  # the review's team or the workbook's name, any case
         team = named.key or named.review
         delivered_before = archive.delivered(named.review, chosen)
-        approval, result = approve_draft(archive, config, team, chosen, with_errors=with_errors)
+        approval, results = approve_draft(archive, config, team, chosen, with_errors=with_errors)
     words = catalogue(language(config.email.language))
-    count = len(result.receipt.accepted)
+    count = sum(len(each.result.receipt.accepted) for each in results)
     if delivered_before is not None:
         line = words.text("cycle.approved_revision", team=team, month=month, count=count,
                           version=delivered_before.version)  # fmt: skip

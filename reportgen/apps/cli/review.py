@@ -28,7 +28,6 @@ from reportgen.base.model import Severity
 from reportgen.delivery.chat import ChatTarget, chat_secret
 from reportgen.delivery.links import link_maker
 from reportgen.delivery.message import compose_message
-from reportgen.delivery.summary import read_pdf, summarize
 from reportgen.delivery.targets import Target, check_targets, languages_needed, targets_of
 from reportgen.figures.document import dumps
 from reportgen.figures.review import severity_counts, worst_first
@@ -38,7 +37,7 @@ from reportgen.pipeline.mailing import (
     SendResult,
     TargetResult,
     deliver_everywhere,
-    language_copies,
+    deliver_review,
     pdf_digest,
 )
 from reportgen.rendering.pdf import import_renderer_early, renderer_imported
@@ -285,16 +284,14 @@ def send(
         click.echo(catalogue(lang).text("mail.eml_written", path=eml_path))
         return
     # a bad address, an unknown target or no link secret is a usage error before the archive is opened
-    targets = targets_of(
-        config, to=to or None, cc=cc or None, subject=subject, link_for=link_maker(config.serve), only=only
+    check_targets(
+        targets_of(config, to=to or None, cc=cc or None, only=only, link_for=link_maker(config.serve))
     )
-    check_targets(targets)
-    review_lang = summarize(read_pdf(report), report.name).lang
     with opened_archive(config) as archive:
         if not force:
             refuse_superseded(archive, report)
-        with language_copies(archive, report, review_lang, languages_needed(targets)) as pdfs:
-            results = deliver_everywhere(archive, pdfs, review_lang, targets, resend=resend, lang=lang)
+        results = deliver_review(archive, report, config, to=to or None, cc=cc or None, subject=subject,
+                                 only=only, resend=resend, lang=lang)  # fmt: skip
     say_delivered(results, lang)
 
 

@@ -45,7 +45,10 @@ from reportgen.apps.serve.uploads import (
     shown_file_name,
     shown_stem,
 )
+from reportgen.archive.records import StoredPdf
 from reportgen.base.catalogue import LANGUAGES
+from reportgen.base.errors import InputError
+from reportgen.delivery.links import ROUTE, linked_pdf
 from reportgen.rendering.templates import templates_folder
 from reportgen.rendering.webfonts import interface_fonts
 
@@ -94,6 +97,7 @@ class Routes:
             Route("/u/{upload_id}/review.pdf", self.download, methods=["GET"]),
             Route("/u/{upload_id}/send", self.send, methods=["POST"]),
             Route("/u/{upload_id}/approve", self.approve, methods=["POST"]),
+            Route(ROUTE + "{token}", self.linked_review, methods=["GET"]),
         ]
 
     def find(self, request: Request) -> Upload:
@@ -216,6 +220,30 @@ class Routes:
         # the PDF's own name: the one every build gives it, and the mail's attachment
         headers = {"Content-Disposition": content_disposition(upload.built.pdf.name)}
         return Response(upload.built.pdf.read_bytes(), media_type="application/pdf", headers=headers)
+
+    @guarded
+    async def linked_review(self, request: Request) -> Response:
+        """A chat card's button: the signed token is the key (no page token), and it opens exactly the
+        delivered PDF, from the archive, for `[serve] link_days` days; any other token is a 404."""
+        digest = linked_pdf(request.path_params["token"], self.state.config.serve)
+        if digest is None:
+            raise PageError(404, "link_invalid")
+
+        def stored() -> StoredPdf | None:
+            archive = self.state.archive()
+            found = archive.build_for_pdf(digest)
+            return archive.pdf_of(found[0]) if found is not None else None
+
+        try:
+            pdf = await asyncio.to_thread(stored)
+        except InputError:  # recorded before the archive kept PDFs
+            pdf = None
+        if pdf is None:
+            raise PageError(404, "link_invalid")
+        headers = {
+            "Content-Disposition": content_disposition(pdf.pdf_path.name).replace("attachment", "inline", 1)
+        }
+        return Response(pdf.data, media_type="application/pdf", headers=headers)
 
     @guarded
     async def send(self, request: Request) -> Response:

@@ -1,7 +1,7 @@
-"""The page's send step: the addresses typed, checked as the command line checks them, then the one send path
-every front end shares (`send_once`: refused while the workbook has errors unless allowed, and at most once
-per recipient and PDF, as the archive remembers, unless `resend`), and on the page why nothing (or not
-everything) went out, beside the form and what was typed."""
+"""The page's send step: the addresses typed, checked as the command line checks them, then the one
+delivery every front end shares (`deliver_review`: refused while the workbook has errors unless allowed,
+and at most once per recipient, bot and PDF, as the archive remembers, unless `resend`), and on the page why
+nothing (or not everything) went out, beside the form and what was typed."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from reportgen.base.catalogue import catalogue
 from reportgen.base.errors import ArchiveError, DeliveryError, ReportgenError, UsageError
 from reportgen.cycle.runs import approve
 from reportgen.delivery.message import resolve_recipients
-from reportgen.pipeline.mailing import SendResult, send_once
+from reportgen.pipeline.mailing import SendResult, deliver_review
 
 
 async def send_built(
@@ -50,11 +50,12 @@ async def send_built(
     findings = upload.checked.by_month.get(upload.built.month, upload.checked.findings)
 
     def mail() -> SendResult:
-        """In a thread: the archive's claims and smtplib's retries block and sleep; the page answers on."""
-        return send_once(
+        """In a thread: the archive's claims, smtplib's retries and the chat posts block and sleep; the page
+        answers on. The page shows the mail's part (the addresses typed); the bots get theirs too."""
+        results = deliver_review(
             state.archive(),
             pdf,
-            settings,
+            state.config,
             to=to,
             cc=[],
             findings=findings,
@@ -62,6 +63,7 @@ async def send_built(
             resend=resend,
             lang=lang,
         )
+        return next(each.result for each in results if each.target.kind == "mail")
 
     try:
         with state.using(upload):
@@ -93,8 +95,8 @@ async def approve_draft(
     lang = ui_language(request)
     team = upload.checked.team
 
-    def approved() -> SendResult:
-        return approve(state.archive(), state.config, team, month)[1]
+    def approved() -> None:
+        approve(state.archive(), state.config, team, month)
 
     try:
         with state.using(upload):
