@@ -11,7 +11,7 @@ from pathlib import Path
 from reportgen.base.catalogue import catalogue, language
 from reportgen.base.config import load_config
 from reportgen.base.errors import BatchIncomplete, ExitCode, InputError
-from reportgen.delivery.dispatch import check_can_send
+from reportgen.delivery.targets import check_can_deliver
 from reportgen.pipeline.jobs import FAILED, NOT_SENT, Job, Outcome
 from reportgen.pipeline.jobs import Progress as RunProgress
 from reportgen.queue.runner import choose_runner
@@ -50,7 +50,7 @@ def run_batch(options: BatchOptions) -> None:
     lang = options.lang
     config = load_config(options.config_path, options.workbooks[0])
     if options.email:  # no sender or no recipients: refused before any build
-        check_can_send(config.email)
+        check_can_deliver(config)
     runner = choose_runner(config, queue=options.queue, workers=options.workers)
     runner.check()  # no url, no extra, or a Redis that does not answer: said before anything is built
     words = catalogue(language(lang))

@@ -22,7 +22,7 @@ from typing import Any
 
 import httpx
 
-from reportgen.base.catalogue import catalogue
+from reportgen.base.catalogue import catalogue, language
 from reportgen.base.config import ChatSettings
 from reportgen.base.errors import DeliveryError
 from reportgen.delivery.smtp import KEYRING_SERVICE, DeliveryReceipt
@@ -131,7 +131,7 @@ class ChatTarget:
 
     def post_test(self) -> Answer:
         """A small test message (`reportgen targets test NAME`): the vendor's answer, or a DeliveryError."""
-        words = catalogue(self.settings.language)
+        words = catalogue(language(self.settings.language))
         summary = ReviewSummary(
             lang=words.lang,
             team=words.text("chat.test_title"),

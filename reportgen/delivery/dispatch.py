@@ -7,10 +7,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from reportgen.base.config import EmailSettings
 from reportgen.base.errors import DeliveryError
 from reportgen.base.model import Finding
-from reportgen.delivery.message import resolve_recipients
 from reportgen.figures.review import errors_of
 
 CELLS_SHOWN = 10
@@ -44,8 +42,3 @@ def refuse_on_errors(
     refusal = errors_refusal(pdf_path, error_cells(findings), force=force, lang=lang)
     if refusal is not None:
         raise refusal
-
-
-def check_can_send(settings: EmailSettings) -> None:
-    """Refuse `--email` before any build when the config cannot send (no sender, no or bad recipients)."""
-    resolve_recipients(settings, (), ())

@@ -17,6 +17,7 @@ from typing import Protocol
 from reportgen.base.config import Config, EmailSettings, parse_address
 from reportgen.base.errors import UsageError
 from reportgen.delivery.chat import ChatTarget, LinkFor
+from reportgen.delivery.links import link_maker
 from reportgen.delivery.message import resolve_recipients, split_addresses
 from reportgen.delivery.smtp import DeliveryReceipt, send_review
 
@@ -136,6 +137,12 @@ def targets_of(
 def languages_needed(targets: Sequence[Target]) -> list[str]:
     """The languages the targets ask for by name (the review's own language serves the others)."""
     return list(dict.fromkeys(target.language for target in targets if target.language is not None))
+
+
+def check_can_deliver(config: Config) -> None:
+    """Refuse `--email` before any build when the config cannot deliver: no sender or a bad address for the
+    mail, no secret for the cards' links."""
+    check_targets(targets_of(config, link_for=link_maker(config.serve)))
 
 
 def check_targets(targets: Sequence[Target]) -> None:

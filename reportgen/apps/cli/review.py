@@ -305,7 +305,7 @@ def targets() -> None:
 def targets_list(config_path: Path | None) -> None:
     """Each target: its name, kind, language and whether its signing secret is set (never the secret)."""
     config = load_config(config_path)
-    words = catalogue(config.email.language)
+    words = catalogue(language(config.email.language))
     if not config.targets:
         click.echo(words.text("chat.no_targets"))
     for settings in config.targets:
@@ -325,7 +325,7 @@ def targets_test(name: str, config_path: Path | None) -> None:
         names = ", ".join(target.name for target in config.targets) or "—"
         raise UsageError("unknown_target", name=name, names=names)
     answer = ChatTarget(settings).post_test()
-    words = catalogue(settings.language or config.email.language)
+    words = catalogue(language(settings.language, config.email.language))
     click.echo(words.text("chat.test_ok", target=settings.name, kind=settings.kind.value, answer=answer.text))
 
 

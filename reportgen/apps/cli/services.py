@@ -23,7 +23,7 @@ from reportgen.apps.worker import print_status, run_worker
 from reportgen.base.catalogue import language
 from reportgen.base.config import load_config
 from reportgen.base.errors import InputError, UsageError
-from reportgen.delivery.dispatch import check_can_send
+from reportgen.delivery.targets import check_can_deliver
 from reportgen.pipeline.jobs import default_workers
 from reportgen.queue.runner import choose_runner
 
@@ -147,7 +147,7 @@ def watch(
     as_of_date = parse_as_of(as_of) if as_of is not None else None
     config = load_config(config_path, inbox / "workbook.xlsx")
     if email:  # no sender or no recipients: refused before watching
-        check_can_send(config.email)
+        check_can_deliver(config)
     runner = choose_runner(config, queue=use_queue)
     runner.check()  # a queue that does not answer: said before watching
     if not inbox.is_dir():

@@ -12,6 +12,7 @@ import ipaddress
 import re
 import secrets
 import time
+import urllib.parse
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
@@ -59,6 +60,15 @@ def allowed_hosts(host: str, port: int, extra: Sequence[str]) -> frozenset[str]:
         if port == 80:
             accepted.add(name)
     return frozenset(accepted)
+
+
+def public_hosts(public_url: str | None) -> frozenset[str]:
+    """The Host a proxy in front of serve passes on for `[serve] public_url` (the chat cards' links): its
+    host as the url names it, with or without the port."""
+    if public_url is None:
+        return frozenset()
+    netloc = urllib.parse.urlsplit(public_url).netloc.lower()
+    return frozenset({netloc, netloc.rsplit(":", 1)[0] if re.search(r":\d+$", netloc) else netloc})
 
 
 class PageTokens:

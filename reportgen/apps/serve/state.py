@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from reportgen.apps.serve.errors import PageError
-from reportgen.apps.serve.guards import PageTokens, allowed_hosts, is_loopback
+from reportgen.apps.serve.guards import PageTokens, allowed_hosts, is_loopback, public_hosts
 from reportgen.apps.serve.retention import remove_expired
 from reportgen.apps.serve.uploads import Upload
 from reportgen.archive.store import Archive, open_archive
@@ -52,7 +52,7 @@ class ServeState:
         self.own_executor = executor is None
         self.hosts = allowed_hosts(
             options.host, options.port, [*options.allow_hosts, *self.settings.allow_hosts]
-        )
+        ) | public_hosts(self.settings.public_url)
         self.clock: Callable[[], float] = time.monotonic  # uploads' last use; a test may set its own
         self._archive: Archive | None = None
         self._archive_lock = threading.Lock()
