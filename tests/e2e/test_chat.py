@@ -40,7 +40,7 @@ def figures_of(pdf: bytes) -> dict[str, Any]:
 def numbers_of(document: Any) -> Any:
     """A figures document without what is worded (its language, the mail's words, why a row got its goal
     and principle): the figures themselves."""
-    worded = ("lang", "mail", "goal_decided_by", "principle_decided_by")
+    worded = ("lang", "mail", "goal_decided_by", "principle_decided_by", "message")
     if isinstance(document, dict):
         return {key: numbers_of(value) for key, value in document.items() if key not in worded}
     if isinstance(document, list):
