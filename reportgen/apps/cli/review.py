@@ -28,7 +28,7 @@ from reportgen.base.model import Severity
 from reportgen.delivery.chat import ChatTarget, chat_secret
 from reportgen.delivery.links import link_maker
 from reportgen.delivery.message import compose_message
-from reportgen.delivery.targets import Target, check_targets, languages_needed, targets_of
+from reportgen.delivery.targets import Target, check_targets, targets_of
 from reportgen.figures.document import dumps
 from reportgen.figures.review import severity_counts, worst_first
 from reportgen.pipeline.archiving import open_for_build
@@ -220,8 +220,7 @@ def build(
         with_pdf=not no_pdf,
         templates=templates,
         announce=lambda path: click.echo(str(path)),
-        archive=opened,
-        languages=languages_needed(targets),
+        archive=opened,  # and the review in each reader language the config names (build_to_files)
     )
     if built.revision is not None:  # worth a word: management will see "Revised" on the cover and the mail
         words = catalogue(lang or built.review.lang)
