@@ -10,6 +10,9 @@ module is what the code reads and writes, and a test checks the two agree on bot
 - `events`: every state the cycle reached, in order, for `reportgen history`.
 - `runs`: each scheduled attempt of a team's month, claimed under a unique constraint (the lease), so two
   schedule services never both act on one; `approvals`: a draft waiting for the lead, and the decision.
+- `users`, `roles`, `sessions`, `login_attempts` (revision 0005): who may sign in to serve, what each may do
+  for which team, the sessions signed in (so signing out ends one for good) and the attempts that lock an
+  account or an address out. Only an argon2id hash of a password and a SHA-256 of a session's key are kept.
 """
 
 from __future__ import annotations
@@ -18,8 +21,9 @@ import sqlalchemy as sa
 
 from reportgen.base.states import LIVE_DELIVERIES, DeliveryState, RunState
 
-SCHEMA_REVISION = "0004"  # Alembic's head: the schema this code reads and writes
-KNOWN_REVISIONS = ("0001", "0002", "0003", "0004")  # every revision this code can upgrade from, oldest first
+SCHEMA_REVISION = "0005"  # Alembic's head: the schema this code reads and writes
+# every revision this code can upgrade from, oldest first
+KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005")
 
 metadata = sa.MetaData(
     naming_convention={
@@ -156,4 +160,50 @@ approvals = sa.Table(
     sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
     sa.Column("decided_by", sa.String(320), nullable=True),  # who approved or rejected it
     sa.Column("errors", sa.Integer, nullable=False, server_default="0"),  # the draft's errors of its month
+)
+
+# --- accounts of serve's department page (revision 0005) ---
+
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False, unique=True),  # case-folded: how one signs in
+    sa.Column("password_hash", sa.String(300), nullable=False),  # argon2id, with its own salt and costs
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+roles = sa.Table(
+    "roles",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column(
+        "user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+    ),
+    sa.Column("team", sa.String(200), nullable=False),  # a team's name or workbook stem; "*": every team
+    sa.Column("role", sa.String(10), nullable=False),  # head, lead or viewer
+    sa.UniqueConstraint("user_id", "team", name="uq_roles_user_team"),
+)
+
+sessions = sa.Table(
+    "sessions",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),  # SHA-256 of the cookie's key, never the key
+    sa.Column(
+        "user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+    ),
+    sa.Column("address", sa.String(64), nullable=False),  # the client address it was made from
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("ended_at", sa.DateTime(timezone=True), nullable=True),  # signed out, password changed, removed
+)
+
+login_attempts = sa.Table(
+    "login_attempts",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False, index=True),  # as typed (case-folded), known or not
+    sa.Column("address", sa.String(64), nullable=False, index=True),
+    sa.Column("outcome", sa.String(10), nullable=False),  # ok, failed, locked (refused unread)
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
 )

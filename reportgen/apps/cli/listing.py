@@ -22,6 +22,7 @@ REVIEW, SERVICES, CYCLE = (
     "reportgen.apps.cli.services",
     "reportgen.apps.cli.cycle",
 )
+USERS = "reportgen.apps.cli.users"
 
 COMMANDS: dict[str, Listed] = {
     "check": Listed(REVIEW, "check", "Check a workbook: findings with sheet!cell references."),
@@ -38,6 +39,7 @@ COMMANDS: dict[str, Listed] = {
     "schedule": Listed(CYCLE, "schedule", "The monthly cycle: build, approve, then send."),
     "approve": Listed(CYCLE, "approve", "Send the waiting draft to management."),
     "reject": Listed(CYCLE, "reject", "Turn the waiting draft down, with the reason."),
+    "users": Listed(USERS, "users", "Accounts that sign in to serve's department page."),
 }
 
 
