@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import ipaddress
 import json
 import os
 import re
@@ -44,6 +45,14 @@ class ServeSettings:
     allow_hosts: tuple[str, ...] = ()
     public_url: str | None = None  # where readers reach this serve: chat cards link to the review there
     link_days: int = 30  # how long a chat card's link to the review answers
+    # who is signed in (docs/department.md): "accounts", "proxy", "none"; None: accounts when any account
+    # exists or serve listens beyond loopback, else the one-person page
+    auth: str | None = None
+    proxy_header: str = "X-Forwarded-User"  # auth = "proxy": the header the reverse proxy names the user in
+    proxy_addresses: tuple[str, ...] = ()  # ...believed only from these addresses or networks
+    session_hours: int = 12  # a sign-in lasts this long
+    login_attempts: int = 5  # failed sign-ins within lockout_minutes that lock an account (3x: an address)
+    lockout_minutes: int = 15
 
 
 @dataclass(frozen=True, slots=True)
@@ -414,11 +423,11 @@ def hidden_password(url: str) -> str:
 def _serve_settings(data: dict[str, Any], path: Path | None) -> ServeSettings:
     """`[serve]`, validated here so a typo fails at start, not on the first upload."""
     serve = _table(data, "serve", path)
-    keys = {"max_upload_mb", "retention_minutes", "allow_hosts", "public_url", "link_days"}
+    keys = {"max_upload_mb", "retention_minutes", "allow_hosts", "public_url", "link_days", *ACCOUNT_KEYS}
     _known_keys(serve, keys, "serve.", path)
     defaults = ServeSettings()
     numbers = {}
-    for key in ("max_upload_mb", "retention_minutes", "link_days"):
+    for key in ("max_upload_mb", "retention_minutes", "link_days", *ACCOUNT_NUMBERS):
         value = serve.get(key, getattr(defaults, key))
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
             raise _wrong(path, f"serve.{key}", value, "positive_integer")
@@ -430,7 +439,34 @@ def _serve_settings(data: dict[str, Any], path: Path | None) -> ServeSettings:
         allow_hosts=tuple(host.strip().lower() for host in hosts if host.strip()),
         public_url=_public_url(serve, path),
         link_days=numbers["link_days"],
+        **_serve_accounts(serve, path),
+        **{key: numbers[key] for key in ACCOUNT_NUMBERS},
     )
+
+
+ACCOUNT_NUMBERS = ("session_hours", "login_attempts", "lockout_minutes")
+ACCOUNT_KEYS = {"auth", "proxy_header", "proxy_addresses", *ACCOUNT_NUMBERS}
+
+
+def _serve_accounts(serve: dict[str, Any], path: Path | None) -> dict[str, Any]:
+    """`serve.auth`, `serve.proxy_header` and `serve.proxy_addresses` (each address or network parsed)."""
+    auth = _optional_str(serve, "auth", path, "serve.auth")
+    if auth is not None and auth not in ("accounts", "proxy", "none"):
+        raise _wrong(path, "serve.auth", auth, "auth_mode")
+    header = _optional_str(serve, "proxy_header", path, "serve.proxy_header") or "X-Forwarded-User"
+    if not re.fullmatch(r"[A-Za-z0-9-]{1,100}", header):
+        raise _wrong(path, "serve.proxy_header", header, "header_name")
+    addresses = _str_list(serve, "proxy_addresses", path, "serve.proxy_addresses") or []
+    for address in addresses:
+        try:
+            ipaddress.ip_network(address.strip(), strict=False)
+        except ValueError:
+            raise _wrong(path, "serve.proxy_addresses", address, "ip_network") from None
+    return {
+        "auth": auth,
+        "proxy_header": header,
+        "proxy_addresses": tuple(address.strip() for address in addresses),
+    }
 
 
 def _public_url(serve: dict[str, Any], path: Path | None) -> str | None:

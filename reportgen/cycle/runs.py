@@ -300,12 +300,18 @@ def _built(archive: Archive, config: Config, team: Team, month: str, today: dt.d
 
 
 def approve(
-    archive: Archive, config: Config, team: str, month: str, *, with_errors: bool = False
+    archive: Archive,
+    config: Config,
+    team: str,
+    month: str,
+    *,
+    with_errors: bool = False,
+    by: str | None = None,
 ) -> tuple[ApprovalRecord, list[TargetResult]]:
     """Send exactly the approved PDF (the same SHA-256 as the draft) to management, and to everyone who had
-    an earlier version when it is a revision. The decision is recorded first, by whoever makes it: of two
-    approvals at once, one sends and the other is told who approved. A draft with errors of its month needs
-    `with_errors`."""
+    an earlier version when it is a revision. The decision is recorded first, by whoever makes it (`by`: the
+    signed-in person on serve's page; the OS user for the command line): of two approvals at once, one sends
+    and the other is told who approved. A draft with errors of its month needs `with_errors`."""
     approval = _waiting(archive, team, month)
     if approval.errors and not with_errors:
         cells = _cells_of(archive, approval)
@@ -314,7 +320,7 @@ def approve(
     with recorded_pdf(archive, approval.build_id, approval.pdf_path, approval.pdf_sha256) as pdf:
         if pdf is None:
             raise InputError(approval.pdf_path, "approved_pdf_changed", team=team, month=month)
-        by = getpass.getuser()
+        by = by or getpass.getuser()
         if not archive.decide(approval, ApprovalState.APPROVED, by=by):  # decided meanwhile by someone else
             raise _decided(archive, approval, team, month)
         to = revision_audience(archive, config.email, approval.team, month)
@@ -329,13 +335,14 @@ def approve(
     return approval, results
 
 
-def reject(archive: Archive, team: str, month: str, reason: str) -> ApprovalRecord:
-    """Record why the draft was turned down, and who did; the next run builds a new version once the
-    workbook changes. A reason is required: it is what everyone who looks at the month will read."""
+def reject(archive: Archive, team: str, month: str, reason: str, *, by: str | None = None) -> ApprovalRecord:
+    """Record why the draft was turned down, and who did (`by`, else the OS user); the next run builds a new
+    version once the workbook changes. A reason is required: it is what everyone who looks at the month
+    will read."""
     if not reason.strip():
         raise UsageError("reason_needed")
     approval = _waiting(archive, team, month)
-    by = getpass.getuser()
+    by = by or getpass.getuser()
     if not archive.decide(approval, ApprovalState.REJECTED, by=by, reason=reason.strip()):
         raise _decided(archive, approval, team, month)
     _settle_run(archive, approval, RunState.REJECTED, reason=reason.strip(), rejected_by=by)

@@ -154,6 +154,7 @@ def approve(team: str, month: str, with_errors: bool, config_path: Path | None) 
     else:
         line = words.text("cycle.approved", team=team, month=month, count=count)
     click.echo(line)
+    click.echo(words.text("cycle.recorded_as", by=approval_by()))
 
 
 @click.command(short_help=summary("reject"))
@@ -168,4 +169,14 @@ def reject(team: str, month: str, reason: str, config_path: Path | None) -> None
         named = resolve_team(archive, config, team)
         team = named.key or named.review
         reject_draft(archive, team, parse_month(month) or month, reason)
-    click.echo(catalogue(language(config.email.language)).text("cycle.rejected", team=team, month=month))
+    words = catalogue(language(config.email.language))
+    click.echo(words.text("cycle.rejected", team=team, month=month))
+    click.echo(words.text("cycle.recorded_as", by=approval_by()))
+
+
+def approval_by() -> str:
+    """Who the command line records as deciding: the OS user running it (serve's page records the signed-in
+    person instead)."""
+    import getpass
+
+    return getpass.getuser()
