@@ -430,6 +430,32 @@ class Archive:
                 found[month] = [row for row in activities if isinstance(row, dict)]
         return found
 
+    def month_documents(self, team: str, month: str) -> list[dict[str, Any]]:
+        """Each version of a team's month, oldest first, as its newest build left it: `version`, `pdf_path`,
+        `lang` and `figures` (the figures document; a version whose document cannot be read is left out).
+        The roll-up reads the delivered version, else the latest, from here."""
+        with self._reading() as connection:
+            rows = connection.execute(
+                sa.select(reviews.c.version, builds.c.id, builds.c.pdf_path, builds.c.lang, builds.c.figures)
+                .join(builds, builds.c.review_id == reviews.c.id)
+                .where(reviews.c.team == team, reviews.c.month == month)
+                .order_by(reviews.c.version, builds.c.id)
+            ).all()
+        newest = {row.version: row for row in rows}  # later builds (newer) win
+        found: list[dict[str, Any]] = []
+        for version, row in sorted(newest.items()):
+            try:
+                document = json.loads(zlib.decompress(row.figures))
+            except (zlib.error, ValueError) as exc:
+                log.warning("archive: the figures of %s %s v%d cannot be read (%s)", team, month, version,
+                            exc)  # fmt: skip
+                continue
+            if isinstance(document, dict):
+                found.append(
+                    {"version": version, "pdf_path": row.pdf_path, "lang": row.lang, "figures": document}
+                )
+        return found
+
     # --- sends ---
 
     def begin_send(

@@ -24,6 +24,8 @@ REVIEW, SERVICES, CYCLE = (
 )
 USERS = "reportgen.apps.cli.users"
 
+ROLLUP = "reportgen.apps.cli.rollup"
+
 COMMANDS: dict[str, Listed] = {
     "check": Listed(REVIEW, "check", "Check a workbook: findings with sheet!cell references."),
     "build": Listed(REVIEW, "build", "Build the month's review: PDF, and JSON or HTML."),
@@ -39,6 +41,7 @@ COMMANDS: dict[str, Listed] = {
     "schedule": Listed(CYCLE, "schedule", "The monthly cycle: build, approve, then send."),
     "approve": Listed(CYCLE, "approve", "Send the waiting draft to management."),
     "reject": Listed(CYCLE, "reject", "Turn the waiting draft down, with the reason."),
+    "rollup": Listed(ROLLUP, "rollup", "One roll-up of every team's month, from the archive."),
     "users": Listed(USERS, "users", "Accounts that sign in to serve's department page."),
 }
 

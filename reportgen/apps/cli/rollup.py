@@ -1,0 +1,83 @@
+"""`reportgen rollup`: the head of marketing's roll-up of every team's month, from the archive alone."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import click
+
+from reportgen.apps.cli.listing import summary
+from reportgen.apps.cli.options import config_option, lang_option, opened_archive, parse_month
+from reportgen.base.catalogue import language
+from reportgen.base.config import load_config
+from reportgen.base.errors import UsageError
+
+
+def _team_names(values: tuple[str, ...]) -> list[str]:
+    """--teams A,B --teams C: the names in order, each once."""
+    names = [name.strip() for value in values for name in value.split(",") if name.strip()]
+    return list(dict.fromkeys(names))
+
+
+@click.command(short_help=summary("rollup"))
+@click.option("--month", required=True, metavar="YYYY-MM", help="The month to roll up.")
+@click.option("--teams", "teams", multiple=True, metavar="A,B,…",
+              help="Only these teams (the review's team or its workbook's name; default: every team with "
+                   "a review of the month or the month before).")  # fmt: skip
+@click.option("-o", "--output", "output", type=click.Path(dir_okay=False, path_type=Path),
+              help="PDF to write (default: rollup-<YYYY-MM>.pdf here).")  # fmt: skip
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the roll-up's figures and claims as JSON.")  # fmt: skip
+@click.option("--no-pdf", is_flag=True, help="Skip the PDF (with --json).")
+@click.option("--email", is_flag=True, help="Deliver the PDF to [department] to and every chat target, once.")
+@click.option("--resend", is_flag=True, help="With --email: deliver it again to those who already have it.")
+@config_option
+@lang_option
+def rollup(
+    month: str,
+    teams: tuple[str, ...],
+    output: Path | None,
+    json_path: Path | None,
+    no_pdf: bool,
+    email: bool,
+    resend: bool,
+    config_path: Path | None,
+    lang: str | None,
+) -> None:
+    """One review of every team's month for the head of marketing: teams delivered, waiting, blocked and
+    missing, the department's KPIs, the teams side by side, what needs attention; read from the archive
+    (the delivered version of each team's month, else the latest, marked so), never the workbooks."""
+    from reportgen.cycle.lifecycle import month_status
+    from reportgen.cycle.teams import resolve_team
+    from reportgen.pipeline.rollup import deliver_rollup, read_rollup, write_rollup
+
+    chosen_month = parse_month(month) or month
+    if no_pdf and json_path is None:
+        raise UsageError("nothing_to_write")
+    if email and no_pdf:
+        raise UsageError("email_without_pdf")
+    lang_chosen = language(lang)
+    config = load_config(config_path, None)
+    pdf_path = None if no_pdf else (output or Path(f"rollup-{chosen_month}.pdf"))
+    with opened_archive(config) as archive:
+        names = [resolve_team(archive, config, name).review for name in _team_names(teams)]
+        result = read_rollup(
+            archive, config, chosen_month, names,
+            lambda team, each: month_status(archive, team, each).stage.value,
+        )  # fmt: skip
+        written = write_rollup(result, config, lang_chosen, pdf_path, json_path)
+        for path in (written.pdf, written.json):
+            if path is not None:
+                click.echo(path)
+        if email and written.pdf is not None:
+            from reportgen.apps.cli.review import say_delivered
+            from reportgen.delivery.targets import languages_needed, targets_of
+
+            pdfs: dict[str, Path] = {lang_chosen: written.pdf}
+            with tempfile.TemporaryDirectory(prefix="reportgen-rollup-") as folder:
+                for other in languages_needed(targets_of(config)):
+                    if other not in pdfs:
+                        copy = Path(folder) / written.pdf.name
+                        pdfs[other] = write_rollup(result, config, other, copy, None).pdf or copy
+                say_delivered(deliver_rollup(archive, config, pdfs, lang_chosen, resend=resend), lang_chosen)

@@ -1,0 +1,428 @@
+"""The roll-up as a PDF, in the team review's style: the figures (figures/rollup.py) worded from the catalogue
+(`[rollup]`), laid out by templates/rollup.html over review.css and rollup.css, through the same WeasyPrint
+set-up as a review. The charts are cheap on purpose so 200 teams stay fast: each team's sparkline is a small
+SVG written here, and the attainment chart is bars in HTML, grouped by page."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from reportgen import __version__
+from reportgen.base.config import Config
+from reportgen.base.model import Channel
+from reportgen.figures.claims import Claim
+from reportgen.figures.document import FIGURES_ATTACHMENT, dumps
+from reportgen.figures.overlooked import Money
+from reportgen.figures.rollup import (
+    BUCKET_ORDER,
+    CITE,
+    Change,
+    Rollup,
+    TeamRow,
+    rollup_document,
+)
+from reportgen.rendering import pdf
+from reportgen.rendering.context.common import bounded
+from reportgen.rendering.templates import environment, stylesheet, templates_folder
+from reportgen.wording.format import Formatter
+
+CHART_GROUP = 30  # teams per attainment chart: one chart fits a page, more teams get more charts
+SPARK_SIZE = (18.0, 6.0)  # mm
+CELLS_SHOWN = 4  # cited cells written under an item; the rest counted
+NAME_WIDTH = 40  # a team's name is cut with "…" past this many characters in the tables
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    label: str
+    value: str
+    delta: str
+    tone: str
+    direction: str
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
+class Measure:
+    """A table cell: the value and its change."""
+
+    value: str
+    delta: str
+    tone: str
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    rank: int
+    team: str
+    status: str
+    status_class: str
+    marked: bool  # the latest version, not delivered
+    attainment: Measure
+    completion: Measure
+    on_time: Measure
+    cost: Measure
+    leads: Measure
+    spark: str | None  # the sparkline's URL
+    score: str
+
+
+@dataclass(frozen=True, slots=True)
+class Bar:
+    team: str
+    width: float  # percent of the chart's width
+    value: str
+    met: bool
+    known: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    text: str
+    cells: str
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    title: str
+    items: tuple[Item, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Appendix:
+    team: str
+    status: str
+    takeaway: str
+    where: str
+
+
+class Words:
+    """The roll-up's sentences in one language; money in each team's own currency."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+        self.fmt = Formatter(lang, "")
+        self.text = self.fmt.words.text
+
+    def money(self, value: Decimal | None, currency: str) -> str:
+        return Formatter(self.lang, currency).money(value)
+
+    def signed_money(self, value: Decimal | None, currency: str) -> str:
+        if value is None:
+            return ""
+        text = self.money(abs(value), currency)
+        return ("+" if value > 0 else ("−" if value < 0 else "±")) + text
+
+    def signed_number(self, value: Any) -> str:
+        if value is None:
+            return ""
+        number = Decimal(value)
+        text = self.fmt.number(abs(number))
+        return ("+" if number > 0 else ("−" if number < 0 else "±")) + text
+
+    def status(self, status: str) -> str:
+        return self.text(f"rollup.status.{status}")
+
+    def kpi(self, kpi: str) -> str:
+        return self.text(f"rollup.kpi.{kpi}")
+
+    def say(self, claim: Claim) -> str:
+        """A claim's sentence: `rollup.claim.<code>` with its numbers written as the review writes them."""
+        params = dict(claim.values)
+        currency = str(params.get("currency") or "")
+        for name, value in list(params.items()):
+            if isinstance(value, Money):
+                params[name] = self.money(value.value, currency)
+            elif name == "kpi" and isinstance(value, str):
+                params[name] = self.kpi(value)
+            elif name == "status" and isinstance(value, str):
+                params[name] = self.status(value)
+            elif name == "channel" and isinstance(value, str) and value in Channel._value2member_map_:
+                params[name] = Channel(value)
+            elif name == "teams" and isinstance(value, list):
+                params[name] = self.text("where.list").join(bounded_name(team) for team in value)
+            elif name == "team" and isinstance(value, str):
+                params[name] = bounded_name(value)
+            elif name == "reasons" and isinstance(value, list):
+                params[name] = self.text("where.list").join(self.text(f"rollup.reason.{r}") for r in value)
+        return self.fmt.say("rollup.claim." + claim.code.removeprefix("rollup."), params)
+
+
+def bounded_name(name: str) -> str:
+    """A team's name as a table shows it: cut with "…" when long (the JSON keeps it whole)."""
+    return name if len(name) <= NAME_WIDTH else name[: NAME_WIDTH - 1] + "…"
+
+
+def _tone(change: Change) -> str:
+    direction = change.direction
+    if direction not in ("up", "down") or change.kpi == "activities":
+        return "neutral"
+    return "good" if direction == "up" else "bad"
+
+
+def _delta(words: Words, change: Change) -> str:
+    if change.direction == "none":
+        return ""
+    if change.direction == "new":
+        return words.text("review.kpi_new")
+    if change.kind == "rate":
+        return words.fmt.points(float(change.change or 0))
+    return words.signed_number(change.change)
+
+
+def _measure(words: Words, change: Change) -> Measure:
+    value = change.value
+    text = (
+        words.fmt.percent(float(value))
+        if change.kind == "rate" and value is not None
+        else words.fmt.number(value)
+    )
+    return Measure(text, _delta(words, change), _tone(change))
+
+
+def _cards(result: Rollup, words: Words) -> list[Card]:
+    before = words.text("review.kpi_vs", month=words.fmt.month(_previous_month(result.month)))
+    cards = []
+    for kpi in ("activities", "goal_attainment", "completion_rate", "on_time_rate", "leads"):
+        change = result.kpis[kpi]
+        measure = _measure(words, change)
+        cards.append(
+            Card(words.kpi(kpi), measure.value, measure.delta, measure.tone, change.direction, before)
+        )
+    for line in result.cost:
+        change_text = words.signed_money(line.change, line.currency)
+        direction = (
+            "none"
+            if line.change is None
+            else ("up" if line.change > 0 else "down" if line.change < 0 else "flat")
+        )
+        label = words.text("rollup.kpi.cost_in", currency=line.currency)
+        cards.append(
+            Card(label, words.money(line.cost, line.currency), change_text, "neutral", direction, before)
+        )
+    return cards
+
+
+def _previous_month(month: str) -> str:
+    year, number = int(month[:4]), int(month[5:7])
+    return f"{year - 1:04d}-12" if number == 1 else f"{year:04d}-{number - 1:02d}"
+
+
+def _row(rank: int, row: TeamRow, words: Words, spark: str | None) -> Row:
+    now = row.figures
+    currency = now.currency if now else ""
+    cost = Measure(
+        words.money(now.cost, currency) if now else "—",
+        words.signed_money(row.cost_change, currency),
+        "neutral",
+    )
+    status = row.source.status
+    return Row(
+        rank=rank,
+        team=bounded_name(row.name),
+        status=words.status(status.value),
+        status_class=status.value,
+        marked=row.source.document is not None and not row.source.delivered,
+        attainment=_measure(words, row.kpis["goal_attainment"]),
+        completion=_measure(words, row.kpis["completion_rate"]),
+        on_time=_measure(words, row.kpis["on_time_rate"]),
+        cost=cost,
+        leads=_measure(words, row.kpis["leads"]),
+        spark=spark,
+        score=words.fmt.number(row.score),
+    )
+
+
+def sparkline(
+    values: Sequence[float | None], width_mm: float = SPARK_SIZE[0], height_mm: float = SPARK_SIZE[1]
+) -> bytes:
+    """A twelve-month line as a small SVG: the known months joined, the latest marked; empty when fewer
+    than two months are known (nothing to draw a line through)."""
+    width, height = width_mm * 4, height_mm * 4
+    known = [(index, value) for index, value in enumerate(values) if value is not None]
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" '
+        f'viewBox="0 0 {width:.0f} {height:.0f}" preserveAspectRatio="none">'
+    ]
+    if len(known) >= 2:
+        low = min(value for _, value in known)
+        high = max(value for _, value in known)
+        span = (high - low) or 1.0
+        step = width / max(len(values) - 1, 1)
+
+        def point(index: int, value: float) -> tuple[float, float]:
+            return index * step, height - 2 - (value - low) / span * (height - 4)
+
+        points = " ".join(f"{x:.1f},{y:.1f}" for x, y in (point(i, v) for i, v in known))
+        parts.append(f'<polyline points="{points}" fill="none" stroke="#0072b2" stroke-width="1.6"/>')
+        x, y = point(*known[-1])
+        parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2" fill="#1f3a5f"/>')
+    parts.append("</svg>")
+    return "".join(parts).encode()
+
+
+def _bars(result: Rollup, words: Words) -> list[list[Bar]]:
+    """The attainment chart's bars, teams in the table's order, `CHART_GROUP` to a chart."""
+    values = [(row.name, row.figures.attainment if row.figures else None) for row in result.rows]
+    top = max([1.0, *(value for _, value in values if value is not None)])
+    bars = [
+        Bar(bounded_name(name), (min(value, top) / top * 100) if value is not None else 0.0,
+            words.fmt.percent(value) if value is not None else words.text("rollup.no_goals"),
+            value is not None and value >= 1, value is not None)
+        for name, value in values
+    ]  # fmt: skip
+    return [bars[start : start + CHART_GROUP] for start in range(0, len(bars), CHART_GROUP)]
+
+
+def _cells(words: Words, cells: Sequence[str]) -> str:
+    if not cells:
+        return ""
+    shown = [cell.split(CITE, 1)[-1] for cell in cells[:CELLS_SHOWN]]
+    more = len(cells) - len(shown)
+    text = ", ".join(shown) + (f" {words.text('review.and_more', count=more)}" if more else "")
+    return words.text("review.cells", cells=text)
+
+
+OVERLOOKED_ORDER = ("no_goal", "paused_while_improving", "stalled", "miss_no_decision", "missing")
+
+
+def _overlooked(result: Rollup, words: Words) -> list[Group]:
+    return [
+        Group(
+            words.text(f"rollup.overlooked.{key}"),
+            tuple(Item(words.say(claim), _cells(words, claim.cells)) for claim in result.overlooked[key]),
+        )
+        for key in OVERLOOKED_ORDER
+    ]
+
+
+def _appendix(result: Rollup, words: Words) -> list[Appendix]:
+    lines = []
+    for row in sorted(result.rows, key=lambda each: each.name):
+        source = row.source
+        mail = (source.document or {}).get("mail") or {}
+        takeaways = mail.get("takeaways") if isinstance(mail, dict) else None
+        takeaway = str(takeaways[0]) if isinstance(takeaways, list) and takeaways else "—"
+        if source.document is None:
+            where = words.text("rollup.appendix.no_review")
+        else:
+            where = words.text("rollup.appendix.where", version=source.version or "—",
+                               path=source.where or "—")  # fmt: skip
+        status = words.status(source.status.value)
+        if source.document is not None and not source.delivered:
+            status = words.text("rollup.latest_mark", status=status)
+        lines.append(Appendix(row.name, status, bounded(takeaway, 300), where))
+    return lines
+
+
+def rollup_context(result: Rollup, config: Config, lang: str) -> tuple[dict[str, Any], dict[str, pdf.Asset]]:
+    """Everything the template shows, worded, and the sparklines it places (by URL)."""
+    words = Words(lang)
+    department = result.department or words.text("rollup.default_department")
+    charts: dict[str, pdf.Asset] = {}
+    rows = []
+    for rank, row in enumerate(result.rows, start=1):
+        values = [value for _, value in row.source.series]
+        url = None
+        if sum(value is not None for value in values) >= 2:
+            name = f"spark-{rank}"
+            charts[name] = pdf.Asset(sparkline(values), pdf.MIME[".svg"])
+            url = f"{pdf.CHART_PREFIX}{name}"
+        rows.append(_row(rank, row, words, url))
+    status_claim = next(claim for claim in result.claims if claim.code == "rollup.status")
+    rates = result.rates
+    rates_line = ""
+    if rates is not None and any(line.converted for line in result.cost):
+        pairs = words.text("where.list").join(
+            words.text("rollup.rate_pair", currency=currency, rate=words.money(rate, rates.base))
+            for currency, rate in rates.rates.items()
+        )
+        rates_line = words.text("rollup.rates", base=rates.base, rates=pairs,
+                                date=words.fmt.date(rates.date) if rates.date else "—")  # fmt: skip
+    elif len(result.cost) > 1:
+        rates_line = words.text("rollup.currencies_apart")
+    attention = [
+        Item(words.say(claim), _cells(words, claim.cells))
+        for claim in result.claims
+        if claim.code == "rollup.attention"
+    ]
+    context = {
+        "lang": lang,
+        "department": department,
+        "title": words.text("rollup.title"),
+        "month_label": words.fmt.month(result.month),
+        "generated": words.text("rollup.generated", date=words.fmt.date(result.as_of))
+        if result.as_of
+        else "",
+        "status_line": words.say(status_claim),
+        "counts": [
+            (words.text(f"rollup.bucket.{bucket}"), result.counts[bucket], bucket) for bucket in BUCKET_ORDER
+        ],
+        "cards": _cards(result, words),
+        "rates_line": rates_line,
+        "takeaways": [words.say(claim) for claim in result.takeaways],
+        "rows": rows,
+        "bar_groups": _bars(result, words),
+        "attention": attention,
+        "overlooked": _overlooked(result, words),
+        "appendix": _appendix(result, words),
+        "generator": f"reportgen {__version__}",
+        "marked_note": words.text("rollup.marked_note") if any(row.marked for row in rows) else "",
+    }
+    return context, charts
+
+
+def mail_summary(context: dict[str, Any]) -> dict[str, Any]:
+    """What a mail and a chat card show of the roll-up (delivery/summary.py reads it back from the PDF)."""
+    return {
+        "team": context["department"],
+        "month_label": context["month_label"],
+        "kpis": [
+            {
+                "label": card.label,
+                "value": card.value,
+                "delta": card.delta,
+                "tone": card.tone,
+                "note": card.note,
+            }
+            for card in context["cards"]
+        ],  # fmt: skip
+        "takeaways": list(context["takeaways"]),
+        "revised": "",
+        "data_quality": context["status_line"],
+    }
+
+
+def render_rollup_html(context: dict[str, Any], templates: Path | None = None) -> str:
+    template = environment(templates).get_template("rollup.html")
+    words = Formatter(context["lang"], "").words
+    return template.render(
+        r=context, text=words.text, stylesheet=pdf.STYLESHEET_URL, rollup_stylesheet=ROLLUP_CSS_URL
+    )
+
+
+ROLLUP_CSS_URL = f"{pdf.SCHEME}rollup.css"
+
+
+def render_rollup(result: Rollup, config: Config, lang: str) -> bytes:
+    """The roll-up's PDF; the roll-up's JSON document (and what the mail shows) travels inside it, as a
+    review's figures do, so `send` and the chat cards read it back."""
+    context, charts = rollup_context(result, config, lang)
+    html = render_rollup_html(context)
+    assets = pdf.bundled_assets(stylesheet(), charts)
+    css = (templates_folder() / "rollup.css").read_bytes()
+    assets.fixed[ROLLUP_CSS_URL] = pdf.Asset(css, pdf.MIME[".css"])
+    document = rollup_document(result, lang)
+    document["mail"] = mail_summary(context)
+    words = Formatter(lang, "").words
+    attachment = pdf.Attachment(
+        FIGURES_ATTACHMENT, dumps(document), words.text("rollup.figures_description"), "Data"
+    )
+    created = result.as_of or dt.date(int(result.month[:4]), int(result.month[5:7]), 1)
+    data, _warnings = pdf.render_pdf(html, assets, created, lambda: (attachment,), config.pdf)
+    return data
