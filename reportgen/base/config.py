@@ -10,6 +10,7 @@ import os
 import re
 import tomllib
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -71,6 +72,19 @@ class ChatSettings:
     def secret_variable(self) -> str:
         """The environment variable holding this bot's signing secret: REPORTGEN_SECRET_<NAME>."""
         return "REPORTGEN_SECRET_" + re.sub(r"[^A-Z0-9]+", "_", self.name.upper()).strip("_")
+
+
+@dataclass(frozen=True, slots=True)
+class DepartmentSettings:
+    """`[department]`: the head of marketing's roll-up across teams (docs/rollup.md): its name, the audience
+    `rollup --email` reaches, and the rates that put every team's cost in one currency (`currency`), with
+    the date they were taken; without rates each currency stays apart."""
+
+    name: str | None = None
+    to: tuple[str, ...] = ()
+    currency: str | None = None  # the currency the rates convert into
+    rates: tuple[tuple[str, Decimal], ...] = ()  # (currency, units of `currency` one unit of it is worth)
+    rates_date: dt.date | None = None
 
 
 ARCHIVE_URL_VARIABLE = "REPORTGEN_ARCHIVE_URL"
@@ -153,6 +167,7 @@ class Config:
     queue: QueueSettings = field(default_factory=QueueSettings)
     pdf: PdfSettings = field(default_factory=PdfSettings)
     targets: tuple[ChatSettings, ...] = ()  # chat groups beside mail, in the file's order
+    department: DepartmentSettings | None = None  # the roll-up across teams (`reportgen rollup`)
 
     @property
     def reader_languages(self) -> tuple[str, ...]:
@@ -203,7 +218,7 @@ def parse_config(data: dict[str, Any], path: Path | None = None) -> Config:
     _known_keys(
         data,
         {"team", "currency", "date_order", "limits", "channels", "rules", "email", "serve"}
-        | {"archive", "schedule", "queue", "pdf", "targets"},
+        | {"archive", "schedule", "queue", "pdf", "targets", "department"},
         "",
         path,
     )
@@ -255,7 +270,49 @@ def parse_config(data: dict[str, Any], path: Path | None = None) -> Config:
         queue=_queue_settings(data, path),
         pdf=_pdf_settings(data, path),
         targets=_chat_targets(data, path),
+        department=_department_settings(data, path),
     )
+
+
+def _department_settings(data: dict[str, Any], path: Path | None) -> DepartmentSettings | None:
+    """`[department]`: a name, `to` (addresses), and `rates` with `currency` and `rates_date`; the rates are
+    positive numbers keyed by currency (a symbol or a code, read like the top-level `currency`)."""
+    if "department" not in data:
+        return None
+    table = _table(data, "department", path)
+    _known_keys(table, {"name", "to", "currency", "rates", "rates_date"}, "department.", path)
+    name = _optional_str(table, "name", path, "department.name")
+    to = _str_list(table, "to", path, "department.to") or []
+    currency = _optional_str(table, "currency", path, "department.currency")
+    rates: list[tuple[str, Decimal]] = []
+    for key, value in _table(table, "rates", path, "department.rates").items():
+        where = f"department.rates.{key}"
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise _wrong(path, where, value, "positive_number")
+        try:
+            rate = Decimal(str(value))
+        except InvalidOperation:
+            raise _wrong(path, where, value, "positive_number") from None
+        if not rate.is_finite() or rate <= 0:
+            raise _wrong(path, where, value, "positive_number")
+        rates.append((_currency_symbol(key), rate))
+    if rates and not currency:
+        raise _wrong(path, "department.currency", "", "rates_currency")
+    when = table.get("rates_date")
+    if when is not None and not (isinstance(when, dt.date) and not isinstance(when, dt.datetime)):
+        raise _wrong(path, "department.rates_date", when, "date")
+    return DepartmentSettings(
+        name=name.strip() if name and name.strip() else None,
+        to=tuple(address.strip() for address in to if address.strip()),
+        currency=_currency_symbol(currency) if currency else None,
+        rates=tuple(rates),
+        rates_date=when,
+    )
+
+
+def _currency_symbol(text: str) -> str:
+    """A currency as the workbooks' figures documents write it: "CNY", "yuan" and "¥" are all "¥"."""
+    return vocab.CURRENCY_SYMBOLS.get(text.strip().casefold(), text.strip())
 
 
 CHAT_KEYS = {"name", "kind", "url", "keyword", "language", "timeout"}
