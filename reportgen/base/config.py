@@ -337,6 +337,8 @@ def _chat_targets(data: dict[str, Any], path: Path | None) -> tuple[ChatSettings
                 raise InputError(path, "config_target_required", key=f"{where}.{key}")
         if given["name"] in {target.name for target in targets}:
             raise _wrong(path, f"{where}.name", given["name"], "unique_name")
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9 _.-]*", given["name"]):
+            raise _wrong(path, f"{where}.name", given["name"], "target_name")
         kinds = [kind.value for kind in ChatKind]
         if given["kind"].lower() not in kinds:
             raise _wrong(path, f"{where}.kind", given["kind"], "one_of", values=kinds)
@@ -348,6 +350,9 @@ def _chat_targets(data: dict[str, Any], path: Path | None) -> tuple[ChatSettings
         timeout = entry.get("timeout", 15.0)
         if not isinstance(timeout, int | float) or isinstance(timeout, bool) or timeout <= 0:
             raise _wrong(path, f"{where}.timeout", timeout, "seconds")
+        variable = ChatSettings(given["name"], ChatKind.SLACK, "").secret_variable
+        if variable in {target.secret_variable for target in targets}:  # growth-bot and growth_bot
+            raise _wrong(path, f"{where}.name", given["name"], "unique_secret", variable=variable)
         targets.append(
             ChatSettings(
                 name=given["name"],
@@ -362,8 +367,13 @@ def _chat_targets(data: dict[str, Any], path: Path | None) -> tuple[ChatSettings
 
 
 def _webhook_shown(url: str) -> str:
-    """A webhook url as a message may show it: its token (the path's last part, the query) hidden."""
-    return re.sub(r"(/[^/?#]{6})[^/?#]*($|[?#].*)", r"\1***", url.strip())[:80]
+    """A webhook url as a message may show it: scheme and host only, its path's last part (the token of
+    Feishu and Slack) and its query (DingTalk's access_token, WeCom's key, Teams' sig) hidden."""
+    text = url.strip()
+    head, _, _ = text.partition("?")
+    path_start = head.find("/", head.find("//") + 2 if "//" in head else 0)
+    shown = head if path_start < 0 else head[:path_start] + re.sub(r"/[^/]*$", "/***", head[path_start:])
+    return (shown + ("?***" if "?" in text else ""))[:80]
 
 
 def _pdf_settings(data: dict[str, Any], path: Path | None) -> PdfSettings:

@@ -258,6 +258,7 @@ def dingtalk_sign(secret: str, now: float) -> tuple[dict[str, str], dict[str, st
 
 
 DINGTALK_RATE_CODES = {130101, 410100}  # "send too fast", "exceed 20 per minute"
+DINGTALK_THROTTLE = 600.0  # over 20 a minute, the robot is refused for 10 minutes: not retried into
 
 
 def errcode_read(rate_codes: set[int], rate_wait: float) -> Callable[[int, str, dict[str, str]], Answer]:
@@ -309,7 +310,7 @@ def slack_blocks(card: Card) -> dict[str, Any]:
         blocks.append({"type": "section", "fields": fields[start : start + 10]})
     if card.takeaways:
         numbered = [f"{number}. {text}" for number, text in enumerate(card.takeaways, start=1)]
-        text = "\n".join([card.takeaways_heading, *numbered])[:3000]
+        text = "\n".join([card.takeaways_heading, *numbered])
         blocks += [{"type": "divider"}, {"type": "section", "text": {"type": "plain_text", "text": text}}]
     if card.quality:
         blocks.append({"type": "context", "elements": [{"type": "plain_text", "text": card.quality[:2000]}]})
@@ -318,6 +319,23 @@ def slack_blocks(card: Card) -> dict[str, Any]:
         blocks.append({"type": "actions", "elements": [button]})
     blocks.append({"type": "context", "elements": [{"type": "plain_text", "text": card.footer}]})
     return {"text": _heading(card), "blocks": blocks}
+
+
+SLACK_SECTION_TEXT = 3_000  # characters in one section's text
+
+
+def slack_size(body: dict[str, Any]) -> int:
+    """The body's bytes, or past any limit when a section's text is longer than Slack takes (so `fitted`
+    shortens the takeaways instead of Slack refusing the message)."""
+    longest = max(
+        (
+            len(block.get("text", {}).get("text", ""))
+            for block in body.get("blocks", [])
+            if block["type"] == "section"
+        ),
+        default=0,
+    )
+    return whole_body(body) if longest <= SLACK_SECTION_TEXT else 1 << 30
 
 
 def status_read(status: int, text: str, headers: dict[str, str]) -> Answer:
@@ -384,12 +402,12 @@ VENDORS: dict[ChatKind, Vendor] = {
         ChatKind.DINGTALK,
         dingtalk_message,
         dingtalk_sign,
-        errcode_read(DINGTALK_RATE_CODES, 60.0),
+        errcode_read(DINGTALK_RATE_CODES, DINGTALK_THROTTLE),
         20_000,
         whole_body,
         20,
         60.0,
-        60.0,
+        DINGTALK_THROTTLE,
         off_peak=True,
     ),
     ChatKind.WECOM: Vendor(
@@ -406,7 +424,7 @@ VENDORS: dict[ChatKind, Vendor] = {
         carries_files=True,
     ),
     ChatKind.SLACK: Vendor(
-        ChatKind.SLACK, slack_blocks, unsigned, status_read, 40_000, whole_body, 1, 1.0, 1.0
+        ChatKind.SLACK, slack_blocks, unsigned, status_read, 40_000, slack_size, 1, 1.0, 1.0
     ),
     ChatKind.TEAMS: Vendor(
         ChatKind.TEAMS, teams_card, unsigned, status_read, 28_000, whole_body, 4, 1.0, 1.0

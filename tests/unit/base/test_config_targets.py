@@ -102,12 +102,6 @@ def test_a_bad_url_is_refused_with_its_token_hidden(tmp_path: Path, url: str) ->
     assert token[8:] not in message  # not even most of it
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="config._webhook_shown hides only a last path segment of 6+ characters: a token in the query "
-    "after a short segment (DingTalk's /robot/send?access_token=…, WeCom's /webhook/send?key=…) is "
-    "shown whole in the refusal",
-)
 @pytest.mark.parametrize(
     "url",
     [
@@ -264,18 +258,14 @@ def test_bot_languages_alone_are_reader_languages() -> None:
     assert Config(targets=targets).reader_languages == ("en",)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ChatSettings.secret_variable keeps only A-Z and 0-9 of the name: distinct names such as "
-    "'销售群' and '市场群' (both REPORTGEN_SECRET_) or 'growth-bot' and 'growth_bot' share one secret "
-    "variable, and the config neither refuses them nor tells them apart",
-)
 @pytest.mark.parametrize(("first", "second"), [("销售群", "市场群"), ("growth-bot", "growth_bot")])
 def test_two_bots_never_share_a_secret_variable(tmp_path: Path, first: str, second: str) -> None:
     text = entry(first) + entry(second, "dingtalk", DINGTALK)
     try:
         config = load(tmp_path, text)
     except InputError as error:  # refusing the pair is one right answer
-        assert "targets[2]" in error.message()
+        assert (
+            "targets[" in error.message() and ".name'" in error.message()
+        )  # the name that cannot be told apart
         return
     assert config.targets[0].secret_variable != config.targets[1].secret_variable

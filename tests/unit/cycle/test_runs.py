@@ -127,8 +127,8 @@ def test_the_lead_approves_the_draft_or_rejects_it_with_a_reason(tmp_path: Path,
         make_workbook(tmp_path, [*CLEAN_OCTOBER, CLEAN_OCTOBER[0]], name="team.xlsx")  # a fixed workbook
         tick_teams(archive, config, RUN + dt.timedelta(days=2), SINCE)
         assert len(received_by(handler, LEAD)) == 2  # a new version, drafted again
-        approval, result = approve(archive, config, "team", "2026-10")
-    assert approval.month == "2026-10" and result.receipt.accepted == (BOSS,)
+        approval, results = approve(archive, config, "team", "2026-10")
+    assert approval.month == "2026-10" and [each.result.receipt.accepted for each in results] == [(BOSS,)]
     assert len(received_by(handler, BOSS)) == 1
     assert [event.kind for event in archive.events() if event.kind in ("rejected", "approved")] == [
         "rejected",

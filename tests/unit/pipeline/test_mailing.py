@@ -98,6 +98,7 @@ class NotebookTarget:
     kind: ClassVar[str] = "notebook"
     keys: tuple[str, ...]
     got: list[str] = dataclasses.field(default_factory=list)
+    language: str | None = None  # its readers read the review's own language
 
     def addresses(self) -> tuple[str, ...]:
         return self.keys
