@@ -325,3 +325,25 @@ def test_errors_block_every_target_not_only_the_mail(tmp_path: Path, chat_server
         result = cli(*args)
     assert result.returncode == ExitCode.DELIVERY_FAILED
     assert "error" in result.stderr and not slack.received and not handler.received
+
+
+def test_batch_email_posts_each_clean_review_once_to_the_bot(
+    tmp_path: Path, chat_servers: ChatServers
+) -> None:
+    from tests.e2e.test_batch import run_batch
+    from tests.e2e.test_batch_watch_mail import workbooks
+
+    books = workbooks(tmp_path / "in")
+    slack = chat_servers.add_bot("slack")
+    handler = Handler()
+    with smtp_server(handler) as port:
+        config = config_with(tmp_path, port, {"leads": (slack, None)})
+        out = tmp_path / "out"
+        result = run_batch(
+            *books.values(), "--out", out, "--jobs", "2", "--config", config, "--email", cwd=tmp_path
+        )
+    assert result.returncode == ExitCode.DELIVERY_FAILED, result.stderr  # the one with errors is held
+    headers = sorted(words_of(message.body).split("\n")[0] for message in slack.received)
+    assert headers == ["Alpha Team: monthly review, October 2026", "Gamma Team: monthly review, October 2026"]
+    assert {message.rcpt_tos for message in handler.received} == {("boss@example.com",), ("wang@example.cn",)}
+    assert len(handler.received) == 4  # two reviews, each to both readers in their language
