@@ -145,6 +145,9 @@ def send_line(send: SendSummary, words: Catalogue) -> str:
         line = words.text("history.send_repeat", at=at)
     elif send.result == SendOutcome.FAILED and send.detail:
         line = words.text("history.send_failed_why", at=at, detail=send.detail)
+    elif send.target != "mail" and send.result == SendOutcome.SENT:  # a bot: its kind and what it answered
+        line = words.text("history.send_posted", at=at, accepted=separator.join(send.accepted),
+                          kind=send.target, answer=send.message_id or "")  # fmt: skip
     else:
         code = "send_failed_line" if send.result == SendOutcome.FAILED else f"send_{send.result}"
         line = words.text(
@@ -206,6 +209,7 @@ def version_json(version: VersionSummary, decided: Sequence[ApprovalRecord] = ()
                         "subject": send.subject,
                         "message_id": send.message_id,
                         "audience": send.audience,
+                        "target": send.target,  # "mail", or the bot's vendor (its answer: message_id)
                         "detail": send.detail,
                     }
                     for send in build.sends

@@ -99,6 +99,7 @@ class SendSummary:
     audience: str = Audience.MANAGEMENT  # whose copy: management's review, or a draft to the approver
     detail: str | None = None  # the failure, as the user was told it
     claimed: int = 0  # the addresses this send claimed (none: each had the PDF already, or was in doubt)
+    target: str = "mail"  # the kind of target it went to: "mail", or a chat bot's vendor
 
 
 @dataclass(frozen=True, slots=True)

@@ -781,7 +781,11 @@ class Archive:
             ).all()
             delivery_rows = connection.execute(
                 sa.select(
-                    deliveries.c.send_id, deliveries.c.address, deliveries.c.state, deliveries.c.reply
+                    deliveries.c.send_id,
+                    deliveries.c.address,
+                    deliveries.c.state,
+                    deliveries.c.reply,
+                    deliveries.c.target,
                 ).where(deliveries.c.send_id.in_([row.id for row in send_rows]))
             ).all()
         by_send: dict[int, list[Any]] = {}
@@ -801,6 +805,7 @@ class Archive:
                     audience=send.audience,
                     detail=send.detail,
                     claimed=len(reached),
+                    target=reached[0].target if reached else MAIL,
                 )
             )
         builds_by_review: dict[int, list[BuildSummary]] = {}

@@ -22,6 +22,12 @@ from tests.servers import RedisServer
 READER_ZH = "wang@example.cn"
 
 
+def approved_at(history: str, name: str) -> str:
+    """The moment `history show` gives the post to `name` (the line's own, to compare the rest exactly)."""
+    line = next(line for line in history.splitlines() if f" to {name} (" in line)
+    return line.split("posted ", 1)[1].split(" to ", 1)[0]
+
+
 def test_approve_delivers_the_queued_review_to_every_target_once_in_its_language(
     tmp_path: Path, redis: RedisServer, chat_servers: ChatServers
 ) -> None:
@@ -80,5 +86,9 @@ def test_approve_delivers_the_queued_review_to_every_target_once_in_its_language
             assert len(cards) == 1 and title in words_of(cards[0].body)
         assert [file.content for file in wecom.files] == [approved_pdf]
         history = run("history", "show", "Harbor Growth Team", month, "--config", config, env=env)
-        for name in ("board feishu", "board dingtalk", "ops"):
-            assert name in history.stdout, history.stdout
+        posts = (("board feishu", "feishu", "code 0"), ("board dingtalk", "dingtalk", "errcode 0"))
+        for name, kind, answer in (*posts, ("ops", "wecom", "errcode 0")):
+            assert (
+                f"posted {approved_at(history.stdout, name)} to {name} ({kind}), which answered: {answer}"
+                in history.stdout
+            )
