@@ -1,0 +1,293 @@
+"""`reportgen rollup` end to end, on SQLite and on PostgreSQL: the two samples plus generated teams (mixed
+currencies, one delivered, one waiting for approval, one missing) built into an archive with `reportgen
+build`, then rolled up from the archive alone. Every claim is confirmed by tests/rollup_oracle.py from the
+team reviews' own JSON, the department totals are their sums, the PDF's cover says it in both languages,
+and `--email` delivers each version once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pypdf import PdfReader
+
+from tests.builders import EN_HEADERS, make_workbook
+from tests.commands import cli
+from tests.mailserver import HOST, Handler, smtp_server
+from tests.rollup_oracle import Team, check_rollup
+from tests.servers import PostgresCluster
+
+ROOT = Path(__file__).resolve().parents[2]
+AS_OF = "2026-11-03"
+MONTHS = ("2026-09", "2026-10")
+
+
+@dataclass
+class Built:
+    """An archive with the teams' reviews, the JSON each build wrote and the config that names it."""
+
+    folder: Path
+    config: Path
+    url: str
+    jsons: dict[str, dict[str, Path]]  # team → month → the build's --json
+    statuses: dict[str, str]
+
+
+def _rows(month: str, seed: int) -> list[list[Any]]:
+    year, number = int(month[:4]), int(month[5:7])
+    rows = []
+    for index in range(6 + seed):
+        day = dt.date(year, number, 1 + index)
+        status = ("Done", "Done", "Delayed", "Done", "In progress", "Cancelled")[(index + seed) % 6]
+        done_on = day + dt.timedelta(days=(index + seed) % 3) if status == "Done" else None
+        goal = "G1" if index % 3 else ""
+        rows.append(
+            [
+                day,
+                ("SEO", "Event", "Content")[index % 3],
+                f"Work {index}",
+                "Ann",
+                goal,
+                status,
+                day + dt.timedelta(days=1),
+                done_on,
+                100 * (index + 1) + seed,
+                index + seed,
+            ]
+        )
+    return rows
+
+
+def _config(folder: Path, url: str, name: str, extra: str = "", top: str = "") -> Path:
+    """A reportgen.toml naming the archive: `top` (top-level keys) before its tables, `extra` after."""
+    path = folder / f"{name}.toml"
+    path.write_text(f'{top}[archive]\nurl = "{url}"\n{extra}', "utf-8")
+    return path
+
+
+def _build(folder: Path, workbook: Path, config: Path, month: str, stem: str) -> Path:
+    out = folder / f"{stem}-{month}.json"
+    result = cli(
+        "build",
+        workbook,
+        "--as-of",
+        AS_OF,
+        "--month",
+        month,
+        "--config",
+        config,
+        "-o",
+        folder / f"{stem}-{month}.pdf",
+        "--json",
+        out,
+    )
+    assert result.returncode in (0, 1), result.stderr  # the samples have findings on purpose
+    assert out.exists(), result.stderr
+    return out
+
+
+def _deliver(url: str, pdf: Path) -> None:
+    """Record the PDF as management's copy (what a send does), so its month is delivered."""
+    from reportgen.archive.store import open_archive
+    from reportgen.base.config import ArchiveSettings
+
+    archive = open_archive(ArchiveSettings(url=url))
+    try:
+        digest = hashlib.sha256(pdf.read_bytes()).hexdigest()
+        plan = archive.begin_send(digest, pdf.name, ["boss@example.com"])
+        archive.finish_send(plan, accepted=["boss@example.com"], refused={}, message_id="<x@example.com>")
+    finally:
+        archive.close()
+
+
+def _awaiting(url: str, pdf: Path, team: str, month: str) -> None:
+    from reportgen.archive.store import open_archive
+    from reportgen.base.config import ArchiveSettings
+
+    archive = open_archive(ArchiveSettings(url=url))
+    try:
+        digest = hashlib.sha256(pdf.read_bytes()).hexdigest()
+        found = archive.build_for_pdf(digest)
+        assert found is not None
+        archive.request_approval(found[0], team, team, month, digest, pdf, "lead@example.com")
+    finally:
+        archive.close()
+
+
+def _make(folder: Path, url: str) -> Built:
+    jsons: dict[str, dict[str, Path]] = {}
+    shared = _config(folder, url, "shared")
+    for stem, team in (("northwind-en", "Northwind Growth Team"), ("xinghe-zh", "星河增长团队")):
+        for month in MONTHS:
+            jsons.setdefault(team, {})[month] = _build(
+                folder, ROOT / "samples" / f"{stem}.xlsx", shared, month, stem
+            )
+    generated = (("Gamma Team", "€", 1), ("Delta Team", "$", 2), ("Omega Team", "¥", 3))
+    for team, currency, seed in generated:
+        config = _config(folder, url, team.split()[0], top=f'team = "{team}"\ncurrency = "{currency}"\n')
+        rows = _rows("2026-09", seed) + _rows("2026-10", seed)
+        book = make_workbook(
+            folder,
+            rows,
+            EN_HEADERS,
+            name=f"{team.split()[0].lower()}.xlsx",
+            goals=[["G1", "Leads", "Leads", 10]],
+        )
+        months = ("2026-09",) if team == "Omega Team" else MONTHS  # Omega has no October review: missing
+        for month in months:
+            jsons.setdefault(team, {})[month] = _build(folder, book, config, month, team.split()[0].lower())
+    _deliver(url, folder / "northwind-en-2026-10.pdf")
+    _awaiting(url, folder / "gamma-2026-10.pdf", "Gamma Team", "2026-10")
+    statuses = {
+        "Northwind Growth Team": "delivered",
+        "星河增长团队": "built",
+        "Gamma Team": "awaiting_approval",
+        "Delta Team": "built",
+        "Omega Team": "missing",
+    }
+    return Built(folder, shared, url, jsons, statuses)
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def built(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
+    folder = tmp_path_factory.mktemp(f"rollup-{request.param}")
+    if request.param == "sqlite":
+        url = f"sqlite:///{folder / 'archive.sqlite3'}"
+    else:
+        cluster: PostgresCluster = request.getfixturevalue("postgres")
+        url = cluster.new_database()
+    yield _make(folder, url)
+
+
+def _teams(built: Built) -> list[Team]:
+    teams = []
+    for name, status in built.statuses.items():
+        by_month = built.jsons[name]
+        current = json.loads(by_month["2026-10"].read_text("utf-8")) if "2026-10" in by_month else None
+        previous = json.loads(by_month["2026-09"].read_text("utf-8"))
+        teams.append(Team(name, status, 1 if current else None, status == "delivered", current, previous))
+    return teams
+
+
+def _rollup(built: Built, *args: str | Path) -> Any:
+    result = cli("rollup", "--month", "2026-10", "--config", built.config, *args)
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+def test_every_claim_checks_out_and_totals_are_the_teams_sums(built: Built) -> None:
+    out = built.folder / "rollup.json"
+    _rollup(built, "--no-pdf", "--json", out)
+    document = json.loads(out.read_text("utf-8"))
+    teams = _teams(built)
+    assert check_rollup(document, teams) == []
+    assert document["counts"] == {"delivered": 1, "waiting": 3, "blocked": 0, "missing": 1}
+    present = [team.current for team in teams if team.current is not None]
+    assert document["activities"] == sum(doc["totals"]["activities"] for doc in present)
+    assert document["leads"] == sum(doc["totals"]["leads"] for doc in present)
+    for currency in ("$", "¥", "€"):
+        spent = sum(Decimal(str(doc["totals"]["cost"])) for doc in present if doc["currency"] == currency)
+        assert Decimal(str(document["cost"][currency])) == spent
+    statuses = {row["team"]: (row["status"], row["delivered"]) for row in document["teams"]}
+    assert statuses["Northwind Growth Team"] == ("delivered", True)
+    assert statuses["Gamma Team"] == ("awaiting_approval", False)
+    assert statuses["Omega Team"] == ("missing", False)
+    missing = [claim for claim in document["claims"] if claim["code"] == "rollup.missing"]
+    assert missing and missing[0]["numbers"]["teams"] == ["Omega Team"]
+
+
+def test_rates_convert_the_costs_into_one_currency(built: Built) -> None:
+    config = _config(
+        built.folder,
+        built.url,
+        "rates",
+        '[department]\nname = "Marketing"\ncurrency = "USD"\n'
+        "rates = { CNY = 0.14, EUR = 1.08 }\nrates_date = 2026-10-31\n",
+    )
+    out = built.folder / "rates.json"
+    result = cli("rollup", "--month", "2026-10", "--config", config, "--no-pdf", "--json", out)
+    assert result.returncode == 0, result.stderr
+    document = json.loads(out.read_text("utf-8"))
+    rates = {"base": "$", "¥": 0.14, "€": 1.08}
+    assert check_rollup(document, _teams(built), rates) == []
+    assert [line["currency"] for line in document["cost_lines"]] == ["$"]
+    assert document["rates"]["date"] == "2026-10-31"
+
+
+def _cover(pdf: Path) -> str:
+    return " ".join((PdfReader(io.BytesIO(pdf.read_bytes())).pages[0].extract_text() or "").split())
+
+
+def test_the_cover_says_it_in_both_languages(built: Built) -> None:
+    for lang, expected in (
+        ("en", "5 teams: 1 delivered, 3 waiting for approval, 0 blocked by errors, 1 missing."),
+        ("zh", "共 5 个团队：1 个已送达，3 个等待审批，0 个因错误阻塞，1 个缺失。"),
+    ):
+        pdf = built.folder / f"rollup-{lang}.pdf"
+        _rollup(built, "-o", pdf, "--lang", lang)
+        cover = _cover(pdf)
+        assert expected.replace(" ", "") in cover.replace(" ", "")
+        document = json.loads(
+            PdfReader(io.BytesIO(pdf.read_bytes())).attachments["reportgen-figures.json"][0]
+        )
+        assert document["kind"] == "rollup" and document["lang"] == lang
+        for takeaway in document["mail"]["takeaways"]:
+            assert " ".join(takeaway.split())[:30].replace(" ", "") in cover.replace(" ", "")
+
+
+def test_email_delivers_each_version_once(built: Built) -> None:
+    handler = Handler()
+    with smtp_server(handler) as port:
+        config = _config(
+            built.folder,
+            built.url,
+            "mail",
+            f'[email]\nhost = "{HOST}"\nport = {port}\n'
+            'security = "none"\nsender = "Ops <ops@example.com>"\nattempts = 1\n'
+            '[department]\nname = "Marketing"\nto = ["head@example.com"]\n',
+        )
+        pdf = built.folder / "mailed.pdf"
+        first = cli("rollup", "--month", "2026-10", "--config", config, "-o", pdf, "--email")
+        assert first.returncode == 0, first.stderr
+        again = cli("rollup", "--month", "2026-10", "--config", config, "-o", pdf, "--email")
+    assert len(handler.received) == 1
+    assert handler.received[0].rcpt_tos == ("head@example.com",)
+    assert "Marketing" in str(handler.received[0].message["Subject"])
+    assert again.returncode == 3 and "head@example.com" in again.stderr  # the same version: nobody twice
+
+
+def test_an_unknown_team_and_a_bad_month_are_named(built: Built) -> None:
+    unknown = cli(
+        "rollup",
+        "--month",
+        "2026-10",
+        "--config",
+        built.config,
+        "--teams",
+        "Nobody",
+        "--no-pdf",
+        "--json",
+        built.folder / "x.json",
+    )
+    assert unknown.returncode == 1 and "Nobody" in unknown.stderr and "Traceback" not in unknown.stderr
+    bad = cli("rollup", "--month", "October", "--config", built.config)
+    assert bad.returncode == 2 and "October" in bad.stderr
+    empty = cli(
+        "rollup",
+        "--month",
+        "2020-01",
+        "--config",
+        built.config,
+        "--no-pdf",
+        "--json",
+        built.folder / "y.json",
+    )
+    assert empty.returncode == 2 and "2020-01" in empty.stderr
