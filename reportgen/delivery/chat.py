@@ -99,6 +99,7 @@ class ChatTarget:
     settings: ChatSettings
     link_for: LinkFor | None = None
     pacer: Pacer = PACER
+    mailed: bool = True  # the review goes by mail too: a card without a link may say so
 
     @property
     def kind(self) -> str:
@@ -119,7 +120,7 @@ class ChatTarget:
         linked = self.link_for(hashlib.sha256(data).hexdigest()) if self.link_for else None
         link, until = linked if linked else (None, "")
         vendor = VENDORS[self.settings.kind]
-        body = fitted(vendor, summary, link, until, self.settings.keyword)
+        body = fitted(vendor, summary, link, until, self.settings.keyword, mailed=self.mailed)
         answers = [self._post(pdf, vendor, body)]
         if vendor.carries_files:
             answers.append(self._send_file(pdf, vendor, data, summary))

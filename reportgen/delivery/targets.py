@@ -128,8 +128,11 @@ def targets_of(
     mail_wanted = bool(to or cc or email.to or email.cc or email.bcc) or not config.targets or only == "mail"
     if with_mail and only in (None, "mail") and mail_wanted:
         targets += mail_targets(email, to, cc, subject, preface)
+    mailed = mail_wanted and with_mail  # the cards say the PDF went by mail only when it did
     targets += [
-        ChatTarget(settings, link_for) for settings in config.targets if only is None or only == settings.name
+        ChatTarget(settings, link_for, mailed=mailed)
+        for settings in config.targets
+        if only is None or only == settings.name
     ]
     return targets
 

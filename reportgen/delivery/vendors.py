@@ -85,8 +85,19 @@ def encode(body: dict[str, Any]) -> bytes:
     return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
+def footer_of(summary: ReviewSummary, link: str | None, until: str, *, with_file: bool, mailed: bool) -> str:
+    """Where the reader finds the whole review, truly: the link (until when), the PDF following in this
+    chat (WeCom), the mail (only when the mail went too), or that it is not here."""
+    words = catalogue(summary.lang)
+    if link:
+        return words.text("chat.link_until", date=until)
+    if with_file:
+        return words.text("chat.pdf_follows")
+    return words.text("chat.by_mail" if mailed else "chat.pdf_elsewhere")
+
+
 def card_of(
-    summary: ReviewSummary, link: str | None, until: str, keyword: str | None, cut: int | None
+    summary: ReviewSummary, link: str | None, footer: str, keyword: str | None, cut: int | None
 ) -> Card:
     """The message's words from the review's summary; takeaways cut to `cut` characters (0: left out)."""
     words = catalogue(summary.lang)
@@ -108,18 +119,26 @@ def card_of(
         quality=summary.data_quality,
         button=words.text("chat.open"),
         link=link,
-        footer=words.text("chat.link_until", date=until) if link else words.text("chat.by_mail"),
+        footer=footer,
         keyword=keyword if keyword and keyword not in title else None,
     )
 
 
 def fitted(
-    vendor: Vendor, summary: ReviewSummary, link: str | None, until: str, keyword: str | None
+    vendor: Vendor,
+    summary: ReviewSummary,
+    link: str | None,
+    until: str,
+    keyword: str | None,
+    *,
+    mailed: bool = True,
 ) -> dict[str, Any]:
-    """The vendor's message, its takeaways shortened (then left out) until it is under the vendor's limit."""
+    """The vendor's message, its takeaways shortened (then left out) until it is under the vendor's limit;
+    `mailed`: the mail went too (the card may say so)."""
+    footer = footer_of(summary, link, until, with_file=vendor.carries_files, mailed=mailed)
     body: dict[str, Any] = {}
     for cut in TAKEAWAY_CUTS:
-        body = vendor.shape(card_of(summary, link, until, keyword, cut))
+        body = vendor.shape(card_of(summary, link, footer, keyword, cut))
         if vendor.measured(body) <= vendor.limit:
             return body
     return body  # the cards alone: far below every limit

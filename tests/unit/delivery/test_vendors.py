@@ -146,13 +146,21 @@ def test_without_a_link_the_message_says_the_pdf_went_by_mail_and_has_no_button(
     text = text_of(body)
     words = catalogue("en")
     assert button_of(kind, body) is None
-    assert words.text("chat.by_mail") in text
+    # where the whole review is, truly: WeCom carries the PDF itself, the others say it went by mail
+    assert words.text("chat.pdf_follows" if kind is ChatKind.WECOM else "chat.by_mail") in text
     assert words.text("chat.open") not in text
     assert "Revised" not in text  # not revised: nothing says so
     urls = [text for text in strings(body) if "://" in text]
     assert urls == (["http://adaptivecards.io/schemas/adaptive-card.json"] if kind is ChatKind.TEAMS else [])
     for takeaway in TAKEAWAYS:
         assert takeaway in text
+
+
+@pytest.mark.parametrize("kind", [kind for kind in ALL if kind is not ChatKind.WECOM])
+def test_without_the_mail_the_card_never_says_the_pdf_went_by_mail(kind: ChatKind) -> None:
+    text = text_of(fitted(VENDORS[kind], summary(), None, "", None, mailed=False))
+    words = catalogue("en")
+    assert words.text("chat.by_mail") not in text and words.text("chat.pdf_elsewhere") in text
 
 
 def test_feishu_marks_a_revised_review_in_its_header_colour() -> None:
