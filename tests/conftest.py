@@ -99,16 +99,34 @@ def _under(path: str, folders: set[str]) -> bool:
     return any(path.startswith(folder.rstrip("/") + "/") for folder in folders)
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Under `--dist loadgroup`, a test that uses a module-scoped fixture joins its module's group: the
-    module's tests run on one worker and the fixture is made once, not once per worker."""
+    module's tests run on one worker and the fixture is made once, not once per worker.
+
+    The loadgroup scheduler groups by the `@group` suffix of the node ids a worker collected. pytest-xdist
+    3.8 adds that suffix for an `xdist_group` mark by setting `item._nodeid`, which pytest 9 no longer
+    reads (a node's id is `item._id`): the mark alone changed nothing, and every module-scoped fixture was
+    made on both workers (test_pdf_standards.py's six builds twice, at the same time). So the suffix is
+    set here, on the workers of a loadgroup run only, the way xdist means to set it."""
+    if not (hasattr(config, "workerinput") and config.getvalue("loadgroup")):
+        return
     for item in items:
         info = getattr(item, "_fixtureinfo", None)
         if info is None:
             continue
         scopes = {fixture.scope for fixtures in info.name2fixturedefs.values() for fixture in fixtures}
-        if scopes & {"module", "class", "package"}:
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
+        if scopes & {"module", "class", "package"} and "@" not in item.nodeid.rpartition("]")[2]:
+            _join_group(item, item.nodeid.split("::", 1)[0])
+
+
+def _join_group(item: pytest.Item, group: str) -> None:
+    """`item`'s node id with `@group` after it (xdist's `_split_scope` reads the group from there)."""
+    nodeid = f"{item.nodeid}@{group}"
+    current = getattr(item, "_id", None)
+    if current is not None and hasattr(type(current), "parse"):  # pytest >= 9: a structured NodeId
+        item._id = type(current).parse(nodeid)
+    else:  # the pytest-xdist was written for
+        item._nodeid = nodeid  # type: ignore[attr-defined]
 
 
 @pytest.fixture(scope="session", autouse=True)
