@@ -121,9 +121,15 @@ class ChatTarget:
         link, until = linked if linked else (None, "")
         vendor = VENDORS[self.settings.kind]
         body = fitted(vendor, summary, link, until, self.settings.keyword, mailed=self.mailed)
+        # WeCom: the PDF is uploaded before the card goes, so an upload that fails leaves nothing posted
+        media_id = self._upload(pdf, vendor, data, summary) if vendor.carries_files else None
         answers = [self._post(pdf, vendor, body)]
-        if vendor.carries_files:
-            answers.append(self._send_file(pdf, vendor, data, summary))
+        if media_id is not None:
+            try:
+                answers.append(self._post(pdf, vendor, {"msgtype": "file", "file": {"media_id": media_id}}))
+            except DeliveryError as failure:  # the card is there: not posted again without --resend
+                reply = Answer(False, failure.server_reply or failure.stage)
+                raise self._failure(pdf, reply, "chat_file_after_card") from failure
         return DeliveryReceipt(
             message_id="; ".join(answer.text for answer in answers),
             accepted=(self.settings.name,),
@@ -143,18 +149,24 @@ class ChatTarget:
         body = fitted(vendor, summary, None, "", self.settings.keyword)
         return self._post(None, vendor, body)
 
-    def _send_file(self, pdf: Path, vendor: Vendor, data: bytes, summary: ReviewSummary) -> Answer:
-        """WeCom: upload the PDF (upload_media, field `media`), then post it as a file message."""
-        uploaded = self._request(
-            pdf,
-            vendor,
-            upload_url(self.settings.url),
-            files={"media": (summary.file_name, data, "application/pdf")},
-        )
-        media_id = uploaded[1].get("media_id") if isinstance(uploaded[1], dict) else None
-        if not media_id:
-            raise self._failure(pdf, Answer(False, uploaded[0].text), "chat_upload")
-        return self._post(pdf, vendor, {"msgtype": "file", "file": {"media_id": media_id}})
+    def _upload(self, pdf: Path, vendor: Vendor, data: bytes, summary: ReviewSummary) -> str:
+        """WeCom: the PDF uploaded (upload_media, field `media`): its media_id for the file message."""
+        try:
+            answer, reply = self._request(
+                pdf,
+                vendor,
+                upload_url(self.settings.url),
+                files={"media": (summary.file_name, data, "application/pdf")},
+            )
+        except DeliveryError as failure:  # refused: say it was the PDF; down or slow: as any post
+            if failure.stage != "chat_refused":
+                raise
+            reply = Answer(False, failure.server_reply or failure.stage)
+            raise self._failure(pdf, reply, "chat_upload") from failure
+        media_id = reply.get("media_id") if isinstance(reply, dict) else None
+        if not isinstance(media_id, str) or not media_id:
+            raise self._failure(pdf, Answer(False, answer.text), "chat_upload")
+        return media_id
 
     def _post(self, pdf: Path | None, vendor: Vendor, body: dict[str, Any]) -> Answer:
         return self._request(pdf, vendor, self.settings.url, body=body)[0]
@@ -188,15 +200,12 @@ class ChatTarget:
                             content=encode({**(body or {}), **fields}),
                             headers={"Content-Type": "application/json; charset=utf-8"},
                         )
-            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:  # nothing went out: safe to try again
                 answer = Answer(False, f"no connection: {type(exc).__name__}", 2.0**attempt)
                 logger.warning("%s %s: %s (attempt %d)", self.kind, self.settings.name, answer.text, attempt)
-            except httpx.TimeoutException as exc:
-                raise self._failure(pdf, Answer(False, type(exc).__name__), "chat_unknown_outcome") from exc
-            except httpx.HTTPError as exc:
-                raise self._failure(
-                    pdf, Answer(False, f"{type(exc).__name__}: {exc}"), "chat_failed"
-                ) from exc
+            except httpx.HTTPError as exc:  # a timeout, a connection dropped: the request may have arrived
+                reply = Answer(False, f"{type(exc).__name__}: {exc}"[:200])
+                raise self._failure(pdf, reply, "chat_unknown_outcome", attempt) from exc
             else:
                 headers = {key.lower(): value for key, value in response.headers.items()}
                 answer = vendor.read(response.status_code, response.text, headers)
@@ -204,7 +213,7 @@ class ChatTarget:
                 if answer.ok:
                     return answer, _json_or_none(response)
                 if answer.wait is None and response.status_code < 500:
-                    raise self._failure(pdf, answer, "chat_refused")
+                    raise self._failure(pdf, answer, "chat_refused", attempt)
                 if answer.wait is None:
                     answer = Answer(False, answer.text, 2.0**attempt)
             if attempt == ATTEMPTS or (answer.wait or 0) > LONGEST_WAIT:
@@ -213,7 +222,9 @@ class ChatTarget:
         stage = "chat_rate_limited" if (answer.wait or 0) > LONGEST_WAIT else "chat_failed"
         raise self._failure(pdf, answer, stage)
 
-    def _failure(self, pdf: Path | None, answer: Answer, stage: str) -> DeliveryError:
+    def _failure(
+        self, pdf: Path | None, answer: Answer, stage: str, attempts: int = ATTEMPTS
+    ) -> DeliveryError:
         return DeliveryError(
             pdf,
             stage,
@@ -221,7 +232,7 @@ class ChatTarget:
             refused={self.settings.name: answer.text} if stage == "chat_refused" else {},
             target=self.settings.name,
             kind=self.kind,
-            attempts=ATTEMPTS,
+            attempts=attempts,
             seconds=round(answer.wait or 0),
             lang=self.settings.language,
         )

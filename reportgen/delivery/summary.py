@@ -68,6 +68,10 @@ def read_pdf(pdf_path: Path) -> bytes:
         raise InputError(pdf_path, "unreadable", detail=exc.strerror or str(exc)) from exc
     if not data.startswith(b"%PDF-"):
         raise InputError(pdf_path, "send_not_pdf")
+    try:
+        pdf_path.name.encode("utf-8")  # the archive, the mail and the chats carry the name as text
+    except UnicodeEncodeError as exc:
+        raise InputError(pdf_path, "name_not_utf8") from exc
     return data
 
 
@@ -77,7 +81,7 @@ def summarize(data: bytes, file_name: str, lang: str | None = None) -> ReviewSum
     mail = document["mail"] if document else {}
     return ReviewSummary(
         lang=language(lang, document.get("lang") if document else None),
-        team=_one_line(mail.get("team")) or Path(file_name).stem,
+        team=_one_line(mail.get("team")) or _one_line(Path(file_name).stem),
         month=_one_line(mail.get("month_label")),
         kpis=tuple(_cards(mail.get("kpis"))),
         takeaways=tuple(_one_line(text) for text in _texts(mail.get("takeaways"))),

@@ -337,7 +337,7 @@ def slack_blocks(card: Card) -> dict[str, Any]:
         button = {"type": "button", "text": {"type": "plain_text", "text": card.button}, "url": card.link}
         blocks.append({"type": "actions", "elements": [button]})
     blocks.append({"type": "context", "elements": [{"type": "plain_text", "text": card.footer}]})
-    return {"text": _heading(card), "blocks": blocks}
+    return {"text": slack_text(_heading(card)), "blocks": blocks}  # the notification: mrkdwn, escaped
 
 
 SLACK_SECTION_TEXT = 3_000  # characters in one section's text

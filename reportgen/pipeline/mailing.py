@@ -185,7 +185,8 @@ def deliver_once(
     return SendResult(receipt, dict(plan.already), dict(plan.in_doubt))
 
 
-IN_DOUBT_STAGES = ("unknown_outcome", "chat_unknown_outcome")  # the message went out, no answer came
+# the message went out and no answer came, or a bot has the card but not the PDF: kept, not sent again
+IN_DOUBT_STAGES = ("unknown_outcome", "chat_unknown_outcome", "chat_file_after_card")
 NOTHING_NEW = "already_sent"  # a target that had this PDF: no failure when others got it now
 
 
