@@ -3,7 +3,7 @@ marked so; never a workbook) → figures/rollup.py → rendering/rollup.py → f
 --email) delivered to every target once per version, like a team review.
 
 Where a team's month stands is the cycle's knowledge (cycle/lifecycle.py, a layer above this one): the front
-end hands it in as `stage_of(team, month)`, which answers a lifecycle stage's value."""
+end hands it in as `stage_of(team, month)`, which answers its `month_status`."""
 
 from __future__ import annotations
 
@@ -11,9 +11,11 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
+from reportgen.archive.records import SentVersion
 from reportgen.base.config import Config
 from reportgen.base.errors import UsageError
 from reportgen.base.files import write_atomic
@@ -28,7 +30,18 @@ if TYPE_CHECKING:  # the store loads SQLAlchemy: only a command that opens the a
 
 log = logging.getLogger(__name__)
 
-StageOf = Callable[[str, str], str]  # (team, month) → a cycle/lifecycle.Stage value
+
+class Standing(Protocol):
+    """Where a team's month stands, as cycle/lifecycle.MonthStatus tells it (the part the roll-up reads)."""
+
+    @property
+    def stage(self) -> StrEnum: ...
+
+    @property
+    def delivered(self) -> SentVersion | None: ...
+
+
+StageOf = Callable[[str, str], Standing]  # (team, month) → cycle/lifecycle.month_status
 STAGES = {  # a lifecycle stage, when the month has a review, as the roll-up names it
     "delivered": TeamStatus.DELIVERED,
     "awaiting_approval": TeamStatus.AWAITING_APPROVAL,
@@ -46,13 +59,15 @@ def default_teams(archive: Archive, month: str) -> list[str]:
     return sorted(names)
 
 
-def _chosen(archive: Archive, team: str, month: str) -> tuple[dict[str, Any] | None, bool]:
+def _chosen(
+    archive: Archive, team: str, month: str, standing: Standing | None = None
+) -> tuple[dict[str, Any] | None, bool]:
     """The version of `team`'s `month` the roll-up reads: the delivered one, else the latest; and whether it
-    is the delivered one. None when the month has no review."""
+    is the delivered one. None when the month has no review. `standing`: the month's, when already read."""
     documents = archive.month_documents(team, month)
     if not documents:
         return None, False
-    sent = archive.delivered(team, month)
+    sent = standing.delivered if standing is not None else archive.delivered(team, month)
     if sent is not None:
         for document in documents:
             if document["version"] == sent.version:
@@ -63,7 +78,8 @@ def _chosen(archive: Archive, team: str, month: str) -> tuple[dict[str, Any] | N
 
 def team_source(archive: Archive, team: str, month: str, stage_of: StageOf) -> TeamSource:
     """What the archive holds of one team for the roll-up."""
-    chosen, delivered = _chosen(archive, team, month)
+    standing = stage_of(team, month)
+    chosen, delivered = _chosen(archive, team, month, standing)
     before, _ = _chosen(archive, team, shift_month(month, -1))
     months = [shift_month(month, offset) for offset in range(-(TREND_MONTHS - 1), 1)]
     kept = archive.month_kpis(team, months)
@@ -71,7 +87,7 @@ def team_source(archive: Archive, team: str, month: str, stage_of: StageOf) -> T
     if chosen is None:
         status = TeamStatus.MISSING
     else:
-        status = STAGES.get(stage_of(team, month), TeamStatus.BUILT)
+        status = STAGES.get(standing.stage.value, TeamStatus.BUILT)
         if delivered:
             status = TeamStatus.DELIVERED if status is not TeamStatus.AWAITING_APPROVAL else status
     return TeamSource(

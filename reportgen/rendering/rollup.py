@@ -6,7 +6,8 @@ SVG written here, and the attainment chart is bars in HTML, grouped by page."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import io
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -27,13 +28,16 @@ from reportgen.figures.rollup import (
     rollup_document,
 )
 from reportgen.rendering import pdf
+from reportgen.rendering.background import Background, LazyCharts
 from reportgen.rendering.context.common import bounded
-from reportgen.rendering.templates import environment, stylesheet, templates_folder
+from reportgen.rendering.templates import environment, templates_folder
 from reportgen.wording.format import Formatter
 
 CHART_GROUP = 30  # teams per attainment chart: one chart fits a page, more teams get more charts
 SPARK_SIZE = (18.0, 6.0)  # mm
 CELLS_SHOWN = 4  # cited cells written under an item; the rest counted
+OVERLOOKED_SHOWN = 12  # items of one "easily overlooked" list on the page; the JSON has them all
+TEAMS_NAMED = 6  # a sentence naming teams names this many, then "and N more"
 NAME_WIDTH = 40  # a team's name is cut with "…" past this many characters in the tables
 
 
@@ -91,6 +95,7 @@ class Item:
 class Group:
     title: str
     items: tuple[Item, ...]
+    more: str = ""  # "… and 40 more", when the list is cut
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,18 +144,25 @@ class Words:
             if isinstance(value, Money):
                 params[name] = self.money(value.value, currency)
             elif name == "kpi" and isinstance(value, str):
-                params[name] = self.kpi(value)
+                label = self.kpi(value)  # inside a sentence: "the department's completion rate"
+                params[name] = label[:1].lower() + label[1:] if self.lang == "en" else label
             elif name == "status" and isinstance(value, str):
                 params[name] = self.status(value)
             elif name == "channel" and isinstance(value, str) and value in Channel._value2member_map_:
                 params[name] = Channel(value)
             elif name == "teams" and isinstance(value, list):
-                params[name] = self.text("where.list").join(bounded_name(team) for team in value)
+                named = [bounded_name(team) for team in value[:TEAMS_NAMED]]
+                if len(value) > TEAMS_NAMED:
+                    named.append(self.text("review.and_more", count=len(value) - TEAMS_NAMED))
+                params[name] = self.text("where.list").join(named)
             elif name == "team" and isinstance(value, str):
                 params[name] = bounded_name(value)
             elif name == "reasons" and isinstance(value, list):
                 params[name] = self.text("where.list").join(self.text(f"rollup.reason.{r}") for r in value)
-        return self.fmt.say("rollup.claim." + claim.code.removeprefix("rollup."), params)
+        code = claim.code.removeprefix("rollup.")
+        if code == "attention" and claim.values.get("status") == "missing":
+            code = "attention_missing"  # nothing to measure: the sentence says the review is missing
+        return self.fmt.say(f"rollup.claim.{code}", params)
 
 
 def bounded_name(name: str) -> str:
@@ -271,12 +283,63 @@ def _bars(result: Rollup, words: Words) -> list[list[Bar]]:
     values = [(row.name, row.figures.attainment if row.figures else None) for row in result.rows]
     top = max([1.0, *(value for _, value in values if value is not None)])
     bars = [
-        Bar(bounded_name(name), (min(value, top) / top * 100) if value is not None else 0.0,
+        Bar(
+            bounded_name(name),
+            (min(value, top) / top * 100) if value is not None else 0.0,
             words.fmt.percent(value) if value is not None else words.text("rollup.no_goals"),
-            value is not None and value >= 1, value is not None)
+            value is not None and value >= 1,
+            value is not None,
+        )
         for name, value in values
-    ]  # fmt: skip
+    ]
     return [bars[start : start + CHART_GROUP] for start in range(0, len(bars), CHART_GROUP)]
+
+
+BAR_WIDTH_MM = 178.0
+BAR_ROW_MM = 5.0
+LABEL_MM, VALUE_MM = 48.0, 20.0
+BAR_DPI = 200
+COLOURS = {
+    "met": (0, 158, 115),
+    "below": (154, 165, 177),
+    "track": (232, 238, 245),
+    "ink": (29, 35, 41),
+    "line": (31, 58, 95),
+}
+
+
+def bar_chart(bars: Sequence[Bar], top: float) -> bytes:
+    """One group of the attainment chart as a PNG: a label, a bar (green at or above 100%, grey below) and
+    its value per team, and a line where 100% is. Drawn with Pillow in the bundled font: WeasyPrint lays out
+    an SVG's every text (or a row of boxes per team) far more slowly, and 200 teams must stay fast."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    from reportgen.rendering.charts import font_paths
+
+    def px(mm: float) -> int:
+        return round(mm / 25.4 * BAR_DPI)
+
+    height = BAR_ROW_MM * len(bars) + 2
+    image = Image.new("RGB", (px(BAR_WIDTH_MM), px(height)), "white")
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype(str(font_paths()[0]), px(2.6))
+    track = BAR_WIDTH_MM - LABEL_MM - VALUE_MM
+    for index, bar in enumerate(bars):
+        y = 1 + index * BAR_ROW_MM
+        draw.text((0, px(y + 2.5)), bar.team, font=font, fill=COLOURS["ink"], anchor="lm")
+        draw.rectangle((px(LABEL_MM), px(y + 1), px(LABEL_MM + track), px(y + 4)), fill=COLOURS["track"])
+        if bar.known and bar.width > 0:
+            end = LABEL_MM + track * bar.width / 100
+            draw.rectangle(
+                (px(LABEL_MM), px(y + 1), px(end), px(y + 4)), fill=COLOURS["met" if bar.met else "below"]
+            )
+        draw.text((px(BAR_WIDTH_MM) - 1, px(y + 2.5)), bar.value, font=font, fill=COLOURS["ink"], anchor="rm")
+    goal = px(LABEL_MM + track / top)
+    for start in range(0, px(height), px(1.8)):  # dashed: where 100% is
+        draw.line((goal, start, goal, start + px(1)), fill=COLOURS["line"], width=max(1, px(0.3)))
+    out = io.BytesIO()
+    image.save(out, "PNG", compress_level=1, dpi=(BAR_DPI, BAR_DPI))
+    return out.getvalue()
 
 
 def _cells(words: Words, cells: Sequence[str]) -> str:
@@ -292,13 +355,23 @@ OVERLOOKED_ORDER = ("no_goal", "paused_while_improving", "stalled", "miss_no_dec
 
 
 def _overlooked(result: Rollup, words: Words) -> list[Group]:
-    return [
-        Group(
-            words.text(f"rollup.overlooked.{key}"),
-            tuple(Item(words.say(claim), _cells(words, claim.cells)) for claim in result.overlooked[key]),
+    """Each list across teams, its largest items first, at most `OVERLOOKED_SHOWN` on the page (the JSON
+    attached to the PDF and `--json` have them all)."""
+    groups = []
+    for key in OVERLOOKED_ORDER:
+        claims = result.overlooked[key]
+        shown = tuple(
+            Item(words.say(claim), _cells(words, claim.cells)) for claim in claims[:OVERLOOKED_SHOWN]
         )
-        for key in OVERLOOKED_ORDER
-    ]
+        more = len(claims) - len(shown)
+        groups.append(
+            Group(
+                words.text(f"rollup.overlooked.{key}"),
+                shown,
+                words.text("rollup.overlooked_more", count=more) if more else "",
+            )
+        )
+    return groups
 
 
 def _appendix(result: Rollup, words: Words) -> list[Appendix]:
@@ -311,12 +384,13 @@ def _appendix(result: Rollup, words: Words) -> list[Appendix]:
         if source.document is None:
             where = words.text("rollup.appendix.no_review")
         else:
-            where = words.text("rollup.appendix.where", version=source.version or "—",
-                               path=source.where or "—")  # fmt: skip
+            where = words.text(
+                "rollup.appendix.where", version=source.version or "—", path=source.where or "—"
+            )
         status = words.status(source.status.value)
         if source.document is not None and not source.delivered:
             status = words.text("rollup.latest_mark", status=status)
-        lines.append(Appendix(row.name, status, bounded(takeaway, 300), where))
+        lines.append(Appendix(row.name, status, bounded(takeaway, 180), where))
     return lines
 
 
@@ -334,6 +408,13 @@ def rollup_context(result: Rollup, config: Config, lang: str) -> tuple[dict[str,
             charts[name] = pdf.Asset(sparkline(values), pdf.MIME[".svg"])
             url = f"{pdf.CHART_PREFIX}{name}"
         rows.append(_row(rank, row, words, url))
+    groups = _bars(result, words)
+    top = max(
+        [1.0, *(row.figures.attainment for row in result.rows if row.figures and row.figures.attainment)]
+    )
+    bar_charts = []
+    for number, _group in enumerate(groups, start=1):
+        bar_charts.append(f"{pdf.CHART_PREFIX}bars-{number}")
     status_claim = next(claim for claim in result.claims if claim.code == "rollup.status")
     rates = result.rates
     rates_line = ""
@@ -342,8 +423,12 @@ def rollup_context(result: Rollup, config: Config, lang: str) -> tuple[dict[str,
             words.text("rollup.rate_pair", currency=currency, rate=words.money(rate, rates.base))
             for currency, rate in rates.rates.items()
         )
-        rates_line = words.text("rollup.rates", base=rates.base, rates=pairs,
-                                date=words.fmt.date(rates.date) if rates.date else "—")  # fmt: skip
+        rates_line = words.text(
+            "rollup.rates",
+            base=rates.base,
+            rates=pairs,
+            date=words.fmt.date(rates.date) if rates.date else "—",
+        )
     elif len(result.cost) > 1:
         rates_line = words.text("rollup.currencies_apart")
     attention = [
@@ -367,12 +452,13 @@ def rollup_context(result: Rollup, config: Config, lang: str) -> tuple[dict[str,
         "rates_line": rates_line,
         "takeaways": [words.say(claim) for claim in result.takeaways],
         "rows": rows,
-        "bar_groups": _bars(result, words),
+        "bar_groups": bar_charts,
         "attention": attention,
         "overlooked": _overlooked(result, words),
         "appendix": _appendix(result, words),
         "generator": f"reportgen {__version__}",
         "marked_note": words.text("rollup.marked_note") if any(row.marked for row in rows) else "",
+        "bar_data": (groups, top),
     }
     return context, charts
 
@@ -391,7 +477,7 @@ def mail_summary(context: dict[str, Any]) -> dict[str, Any]:
                 "note": card.note,
             }
             for card in context["cards"]
-        ],  # fmt: skip
+        ],
         "takeaways": list(context["takeaways"]),
         "revised": "",
         "data_quality": context["status_line"],
@@ -413,8 +499,20 @@ def render_rollup(result: Rollup, config: Config, lang: str) -> bytes:
     """The roll-up's PDF; the roll-up's JSON document (and what the mail shows) travels inside it, as a
     review's figures do, so `send` and the chat cards read it back."""
     context, charts = rollup_context(result, config, lang)
+    groups, top = context["bar_data"]
+    # the attainment charts are drawn in a forked child while WeasyPrint starts the layout here
+    drawing = Background(
+        {
+            "bars": lambda: {
+                f"bars-{number}": pdf.Asset(bar_chart(group, top), pdf.MIME[".png"])
+                for number, group in enumerate(groups, start=1)
+            }
+        }
+    )
     html = render_rollup_html(context)
-    assets = pdf.bundled_assets(stylesheet(), charts)
+    assets = pdf.bundled_assets(
+        "", _Charts(charts, LazyCharts(drawing, "bars"))
+    )  # review.css: see rollup.css
     css = (templates_folder() / "rollup.css").read_bytes()
     assets.fixed[ROLLUP_CSS_URL] = pdf.Asset(css, pdf.MIME[".css"])
     document = rollup_document(result, lang)
@@ -424,5 +522,26 @@ def render_rollup(result: Rollup, config: Config, lang: str) -> bytes:
         FIGURES_ATTACHMENT, dumps(document), words.text("rollup.figures_description"), "Data"
     )
     created = result.as_of or dt.date(int(result.month[:4]), int(result.month[5:7]), 1)
-    data, _warnings = pdf.render_pdf(html, assets, created, lambda: (attachment,), config.pdf)
+    try:
+        data, _warnings = pdf.render_pdf(html, assets, created, lambda: (attachment,), config.pdf)
+    finally:
+        drawing.close()
     return data
+
+
+class _Charts(Mapping[str, pdf.Asset]):
+    """The sparklines (made here) and the attainment charts (from the background step), as one mapping."""
+
+    def __init__(self, made: dict[str, pdf.Asset], drawn: Mapping[str, pdf.Asset]) -> None:
+        self.made = made
+        self.drawn = drawn
+
+    def __getitem__(self, name: str) -> pdf.Asset:
+        return self.made[name] if name in self.made else self.drawn[name]
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self.made
+        yield from self.drawn
+
+    def __len__(self) -> int:
+        return len(self.made) + len(self.drawn)

@@ -228,8 +228,8 @@ def _cover(pdf: Path) -> str:
 
 def test_the_cover_says_it_in_both_languages(built: Built) -> None:
     for lang, expected in (
-        ("en", "5 teams: 1 delivered, 3 waiting for approval, 0 blocked by errors, 1 missing."),
-        ("zh", "共 5 个团队：1 个已送达，3 个等待审批，0 个因错误阻塞，1 个缺失。"),
+        ("en", "5 teams: 1 delivered, 3 waiting for approval or sending, 0 blocked by errors, 1 missing."),
+        ("zh", "共 5 个团队：1 个已送达，3 个待审批或待发送，0 个因错误阻塞，1 个缺失。"),
     ):
         pdf = built.folder / f"rollup-{lang}.pdf"
         _rollup(built, "-o", pdf, "--lang", lang)

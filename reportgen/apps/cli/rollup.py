@@ -64,7 +64,7 @@ def rollup(
         names = [resolve_team(archive, config, name).review for name in _team_names(teams)]
         result = read_rollup(
             archive, config, chosen_month, names,
-            lambda team, each: month_status(archive, team, each).stage.value,
+            lambda team, each: month_status(archive, team, each),
         )  # fmt: skip
         written = write_rollup(result, config, lang_chosen, pdf_path, json_path)
         for path in (written.pdf, written.json):
