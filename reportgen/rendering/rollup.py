@@ -25,6 +25,7 @@ from reportgen.figures.rollup import (
     Change,
     Rollup,
     TeamRow,
+    TeamStatus,
     rollup_document,
 )
 from reportgen.rendering import pdf
@@ -298,7 +299,7 @@ def _bars(result: Rollup, words: Words) -> list[list[Bar]]:
 BAR_WIDTH_MM = 178.0
 BAR_ROW_MM = 5.0
 LABEL_MM, VALUE_MM = 48.0, 20.0
-BAR_DPI = 200
+BAR_DPI = 150
 COLOURS = {
     "met": (0, 158, 115),
     "below": (154, 165, 177),
@@ -388,7 +389,7 @@ def _appendix(result: Rollup, words: Words) -> list[Appendix]:
                 "rollup.appendix.where", version=source.version or "—", path=source.where or "—"
             )
         status = words.status(source.status.value)
-        if source.document is not None and not source.delivered:
+        if source.document is not None and not source.delivered and source.status is not TeamStatus.BUILT:
             status = words.text("rollup.latest_mark", status=status)
         lines.append(Appendix(row.name, status, bounded(takeaway, 180), where))
     return lines
@@ -420,7 +421,7 @@ def rollup_context(result: Rollup, config: Config, lang: str) -> tuple[dict[str,
     rates_line = ""
     if rates is not None and any(line.converted for line in result.cost):
         pairs = words.text("where.list").join(
-            words.text("rollup.rate_pair", currency=currency, rate=words.money(rate, rates.base))
+            words.text("rollup.rate_pair", currency=currency, rate=f"{rates.base}{rate.normalize():f}")
             for currency, rate in rates.rates.items()
         )
         rates_line = words.text(

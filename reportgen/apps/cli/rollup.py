@@ -4,20 +4,33 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from reportgen.apps.cli.listing import summary
 from reportgen.apps.cli.options import config_option, lang_option, opened_archive, parse_month
 from reportgen.base.catalogue import language
-from reportgen.base.config import load_config
+from reportgen.base.config import Config, load_config
 from reportgen.base.errors import UsageError
+
+if TYPE_CHECKING:  # the store loads SQLAlchemy: only a command that opens the archive pays for it
+    from reportgen.archive.store import Archive
 
 
 def _team_names(values: tuple[str, ...]) -> list[str]:
     """--teams A,B --teams C: the names in order, each once."""
     names = [name.strip() for value in values for name in value.split(",") if name.strip()]
     return list(dict.fromkeys(names))
+
+
+def _resolved(archive: Archive, config: Config, names: list[str]) -> list[str]:
+    """Each name as the archive files the team's reviews (an unknown one is refused, with the known teams)."""
+    if not names:
+        return []
+    from reportgen.cycle.teams import resolve_team  # the schedule's machinery: only when teams are named
+
+    return [resolve_team(archive, config, name).review for name in names]
 
 
 @click.command(short_help=summary("rollup"))
@@ -49,7 +62,6 @@ def rollup(
     missing, the department's KPIs, the teams side by side, what needs attention; read from the archive
     (the delivered version of each team's month, else the latest, marked so), never the workbooks."""
     from reportgen.cycle.lifecycle import month_status
-    from reportgen.cycle.teams import resolve_team
     from reportgen.pipeline.rollup import deliver_rollup, read_rollup, write_rollup
 
     chosen_month = parse_month(month) or month
@@ -61,7 +73,7 @@ def rollup(
     config = load_config(config_path, None)
     pdf_path = None if no_pdf else (output or Path(f"rollup-{chosen_month}.pdf"))
     with opened_archive(config) as archive:
-        names = [resolve_team(archive, config, name).review for name in _team_names(teams)]
+        names = _resolved(archive, config, _team_names(teams))
         result = read_rollup(
             archive, config, chosen_month, names,
             lambda team, each: month_status(archive, team, each),
