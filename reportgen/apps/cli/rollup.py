@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 import click
 
 from reportgen.apps.cli.listing import summary
-from reportgen.apps.cli.options import config_option, lang_option, opened_archive, parse_month
-from reportgen.base.catalogue import language
+from reportgen.apps.cli.options import config_option, opened_archive, parse_month
+from reportgen.base.catalogue import LANGUAGES, language
 from reportgen.base.config import Config, load_config
 from reportgen.base.errors import UsageError
 
@@ -46,7 +46,7 @@ def _resolved(archive: Archive, config: Config, names: list[str]) -> list[str]:
 @click.option("--email", is_flag=True, help="Deliver the PDF to [department] to and every chat target, once.")
 @click.option("--resend", is_flag=True, help="With --email: deliver it again to those who already have it.")
 @config_option
-@lang_option
+@click.option("--lang", type=click.Choice(LANGUAGES), help="Language of the roll-up (default: English).")
 def rollup(
     month: str,
     teams: tuple[str, ...],
