@@ -101,7 +101,8 @@ def _under(path: str, folders: set[str]) -> bool:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Under `--dist loadgroup`, a test that uses a module-scoped fixture joins its module's group: the
-    module's tests run on one worker and the fixture is made once, not once per worker.
+    module's tests run on one worker and the fixture is made once, not once per worker. A test marked
+    `xdist_group(name)` joins that group.
 
     The loadgroup scheduler groups by the `@group` suffix of the node ids a worker collected. pytest-xdist
     3.8 adds that suffix for an `xdist_group` mark by setting `item._nodeid`, which pytest 9 no longer
@@ -111,11 +112,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if not (hasattr(config, "workerinput") and config.getvalue("loadgroup")):
         return
     for item in items:
-        info = getattr(item, "_fixtureinfo", None)
-        if info is None:
+        if "@" in item.nodeid.rpartition("]")[2]:  # a pytest-xdist that did set it
             continue
-        scopes = {fixture.scope for fixtures in info.name2fixturedefs.values() for fixture in fixtures}
-        if scopes & {"module", "class", "package"} and "@" not in item.nodeid.rpartition("]")[2]:
+        marked = [str(mark.args[0]) for mark in item.iter_markers("xdist_group") if mark.args]
+        info = getattr(item, "_fixtureinfo", None)
+        scopes = {fixture.scope for fixtures in info.name2fixturedefs.values() for fixture in fixtures} if (
+            info is not None) else set()  # fmt: skip
+        if marked:  # a test that asks for a group by name (tests/unit/cycle/test_lifecycle_model.py)
+            _join_group(item, "_".join(sorted(set(marked))))
+        elif scopes & {"module", "class", "package"}:
             _join_group(item, item.nodeid.split("::", 1)[0])
 
 

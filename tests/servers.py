@@ -144,15 +144,17 @@ class PostgresCluster:
     def url(self, database: str = "postgres") -> str:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
 
-    def new_database(self) -> str:
-        """A fresh, empty database on the cluster; its url."""
+    def new_database(self, template: str | None = None) -> str:
+        """A fresh, empty database on the cluster (or a copy of the database `template`, a url this method
+        gave, which nobody may be connected to); its url."""
         import psycopg
 
         self._databases += 1
         name = f"archive_{self._databases}"
+        copy = f' TEMPLATE "{template.rsplit("/", 1)[1]}"' if template else ""
         with psycopg.connect(f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres",
                              autocommit=True) as connection:  # fmt: skip
-            connection.execute(f'CREATE DATABASE "{name}"')
+            connection.execute(f'CREATE DATABASE "{name}"{copy}')
         return self.url(name)
 
     def stop(self) -> None:
