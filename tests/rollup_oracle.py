@@ -120,7 +120,10 @@ def _score(team: Team, now: dict[str, Any] | None, before: dict[str, Any] | None
 
 
 def check_rollup(
-    document: dict[str, Any], teams: list[Team], rates: dict[str, Any] | None = None
+    document: dict[str, Any],
+    teams: list[Team],
+    rates: dict[str, Any] | None = None,
+    revised: list[str] | None = None,
 ) -> list[str]:
     """Every disagreement between the roll-up's claims and the team documents, as sentences."""
     problems: list[str] = []
@@ -245,6 +248,9 @@ def check_rollup(
                 )
             if set(claim["cells"]) - set(cells_of(name, source)):
                 problems.append(f"{code} {name}: cites cells the team review does not")
+        elif code == "rollup.revised":
+            expect(claim, "teams", sorted(revised or []))
+            expect(claim, "count", len(revised or []))
         elif code == "rollup.missing":
             expect(claim, "teams", sorted(name for name, team in by_name.items() if team.status == "missing"))
         elif code == "rollup.takeaway.missing":

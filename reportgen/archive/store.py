@@ -180,6 +180,21 @@ class Archive:
         with self._reading() as connection:
             return self._last_sent(connection, team, month)
 
+    def last_reached(self, pdf_name: str) -> dt.datetime | None:
+        """When a PDF of this file name last reached management (any target), or None: the roll-up, which
+        has no build of its own, learns from it when its previous version went out."""
+        with self._reading() as connection:
+            moment = connection.execute(
+                sa.select(sa.func.max(sends.c.started_at))
+                .join(deliveries, deliveries.c.send_id == sends.c.id)
+                .where(
+                    sends.c.pdf_name == pdf_name,
+                    sends.c.audience == Audience.MANAGEMENT,
+                    deliveries.c.state.in_(REACHED),
+                )
+            ).scalar_one_or_none()
+        return _aware(moment) if moment is not None else None
+
     def management_audience(self, team: str, month: str) -> list[str]:
         """Every address (a mail's, case-folded) that received a version of the team's month as management's
         review, in the order first reached: a revision goes to each of them."""
@@ -432,11 +447,18 @@ class Archive:
 
     def month_documents(self, team: str, month: str) -> list[dict[str, Any]]:
         """Each version of a team's month, oldest first, as its newest build left it: `version`, `pdf_path`,
-        `lang` and `figures` (the figures document; a version whose document cannot be read is left out).
+        `lang`, `created_at` (the version's) and `figures` (the figures document; a version whose document
+        cannot be read is left out).
         The roll-up reads the delivered version, else the latest, from here."""
         with self._reading() as connection:
             rows = connection.execute(
-                sa.select(reviews.c.version, builds.c.id, builds.c.pdf_path, builds.c.lang, builds.c.figures)
+                sa.select(
+                    reviews.c.version,
+                    reviews.c.created_at,
+                    builds.c.pdf_path,
+                    builds.c.lang,
+                    builds.c.figures,
+                )
                 .join(builds, builds.c.review_id == reviews.c.id)
                 .where(reviews.c.team == team, reviews.c.month == month)
                 .order_by(reviews.c.version, builds.c.id)
@@ -451,9 +473,8 @@ class Archive:
                             exc)  # fmt: skip
                 continue
             if isinstance(document, dict):
-                found.append(
-                    {"version": version, "pdf_path": row.pdf_path, "lang": row.lang, "figures": document}
-                )
+                found.append({"version": version, "pdf_path": row.pdf_path, "lang": row.lang,
+                              "created_at": _aware(row.created_at), "figures": document})  # fmt: skip
         return found
 
     # --- sends ---

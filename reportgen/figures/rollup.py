@@ -68,6 +68,7 @@ class TeamSource:
     delivered: bool = False  # `document` is the version management has (False: the latest, not delivered)
     where: str | None = None  # where the team's review PDF was written
     series: tuple[tuple[str, float | None], ...] = ()  # twelve months of the completion rate, oldest first
+    built_at: dt.datetime | None = None  # when the version read was made: newer than the last roll-up sent?
 
 
 @dataclass(frozen=True, slots=True)
@@ -306,6 +307,7 @@ class Rollup:
     takeaways: tuple[Claim, ...]
     overlooked: dict[str, tuple[Claim, ...]]
     claims: tuple[Claim, ...] = field(default=())
+    revised: Claim | None = None  # the teams whose version is newer than the roll-up last sent
 
     def claims_of(self, code: str) -> list[Claim]:
         return [claim for claim in self.claims if claim.code == code]
@@ -606,8 +608,15 @@ def _converted(costs: Mapping[str, Decimal], rates: Rates) -> Decimal | None:
     return total
 
 
-def rollup(department: str, month: str, sources: Sequence[TeamSource], rates: Rates | None = None) -> Rollup:
-    """The roll-up of `sources` (one per team) for `month`."""
+def rollup(
+    department: str,
+    month: str,
+    sources: Sequence[TeamSource],
+    rates: Rates | None = None,
+    last_sent: dt.datetime | None = None,
+) -> Rollup:
+    """The roll-up of `sources` (one per team) for `month`; `last_sent`: when the previous roll-up of the
+    month reached management, so this one says which teams changed since (their version is newer)."""
     rows = sorted((_row(source) for source in sources), key=lambda row: (-row.score, row.name))
     counts = dict.fromkeys(BUCKET_ORDER, 0)
     for source in sources:
@@ -631,6 +640,15 @@ def rollup(department: str, month: str, sources: Sequence[TeamSource], rates: Ra
             {**counts, "teams": len(sources)},
         ),
     ]
+    revised = None
+    changed = [source for source in sources if last_sent and source.built_at and source.built_at > last_sent]
+    if last_sent is not None and changed:
+        revised = Claim(
+            "rollup.revised",
+            tuple(_team_cell(source) for source in changed),
+            {"since": last_sent.date(), "teams": [source.name for source in changed], "count": len(changed)},
+        )
+        claims.append(revised)
     for kpi, change in kpis.items():
         value = change.value
         claims.append(
@@ -679,6 +697,7 @@ def rollup(department: str, month: str, sources: Sequence[TeamSource], rates: Ra
         takeaways,
         overlooked,
         tuple(claims),
+        revised,
     )
 
 
@@ -761,6 +780,7 @@ def rollup_document(result: Rollup, lang: str) -> dict[str, Any]:
         "previous": _kpis_json(result.previous, result.previous.cost if result.previous else {}),
         "teams": [_team_json(row) for row in result.rows],
         "attention": [row.name for row in result.attention],
+        "revised": claim_json(result.revised) if result.revised is not None else None,
         "takeaways": [claim_json(claim) for claim in result.takeaways],
         "claims": [claim_json(claim) for claim in result.claims],
     }

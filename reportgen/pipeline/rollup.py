@@ -7,6 +7,7 @@ end hands it in as `stage_of(team, month)`, which answers its `month_status`."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -99,6 +100,7 @@ def team_source(archive: Archive, team: str, month: str, stage_of: StageOf) -> T
         delivered=delivered,
         where=chosen.get("pdf_path") if chosen else None,
         series=series,
+        built_at=chosen.get("created_at") if chosen else None,
     )
 
 
@@ -114,16 +116,22 @@ def department_rates(config: Config) -> Rates | None:
 
 
 def read_rollup(
-    archive: Archive, config: Config, month: str, teams: Sequence[str] | None, stage_of: StageOf
+    archive: Archive,
+    config: Config,
+    month: str,
+    teams: Sequence[str] | None,
+    stage_of: StageOf,
+    last_sent: dt.datetime | None = None,
 ) -> Rollup:
-    """The roll-up of `teams` (default: `default_teams`) for `month`, from the archive alone."""
+    """The roll-up of `teams` (default: `default_teams`) for `month`, from the archive alone; `last_sent`:
+    when the previous roll-up went out (`Archive.last_reached`), so a re-issue names the teams changed."""
     started = time.perf_counter()
     names = list(dict.fromkeys(teams)) if teams else default_teams(archive, month)
     if not names:
         raise UsageError("rollup_no_teams", month=month)
     sources = [team_source(archive, name, month, stage_of) for name in names]
     department = config.department.name if config.department and config.department.name else ""
-    result = rollup(department, month, sources, department_rates(config))
+    result = rollup(department, month, sources, department_rates(config), last_sent)
     log.info("rollup: %d teams read and summed in %.2f s", len(sources), time.perf_counter() - started)
     return result
 

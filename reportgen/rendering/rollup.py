@@ -459,6 +459,7 @@ def rollup_context(result: Rollup, config: Config, lang: str) -> tuple[dict[str,
         "appendix": _appendix(result, words),
         "generator": f"reportgen {__version__}",
         "marked_note": words.text("rollup.marked_note") if any(row.marked for row in rows) else "",
+        "revised": words.say(result.revised) if result.revised is not None else "",
         "bar_data": (groups, top),
     }
     return context, charts
@@ -480,7 +481,7 @@ def mail_summary(context: dict[str, Any]) -> dict[str, Any]:
             for card in context["cards"]
         ],
         "takeaways": list(context["takeaways"]),
-        "revised": "",
+        "revised": context["revised"],  # the mail's subject then says so too
         "data_quality": context["status_line"],
     }
 

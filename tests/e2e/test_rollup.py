@@ -264,6 +264,58 @@ def test_email_delivers_each_version_once(built: Built) -> None:
     assert again.returncode == 3 and "head@example.com" in again.stderr  # the same version: nobody twice
 
 
+def test_a_revision_after_the_rollup_went_out_is_reissued_naming_the_team(built: Built) -> None:
+    """Delta Team's workbook changes after the roll-up was mailed: its new version makes another roll-up,
+    which goes out again, labelled revised and naming Delta Team (and only it)."""
+    book = built.folder / "delta.xlsx"
+    rows = (
+        _rows("2026-09", 2)
+        + _rows("2026-10", 2)
+        + [
+            [
+                dt.date(2026, 10, 20),
+                "SEO",
+                "Late addition",
+                "Ann",
+                "G1",
+                "Done",
+                None,
+                dt.date(2026, 10, 20),
+                50,
+                9,
+            ]
+        ]
+    )
+    make_workbook(built.folder, rows, EN_HEADERS, name="delta.xlsx", goals=[["G1", "Leads", "Leads", 10]])
+    _build(built.folder, book, built.folder / "Delta.toml", "2026-10", "delta")
+    handler = Handler()
+    with smtp_server(handler) as port:
+        config = _config(
+            built.folder,
+            built.url,
+            "mail",
+            f'[email]\nhost = "{HOST}"\nport = {port}\n'
+            'security = "none"\nsender = "Ops <ops@example.com>"\nattempts = 1\n'
+            '[department]\nname = "Marketing"\nto = ["head@example.com"]\n',
+        )
+        pdf = built.folder / "mailed.pdf"
+        out = built.folder / "revised.json"
+        result = cli("rollup", "--month", "2026-10", "--config", config, "-o", pdf, "--email", "--json", out)
+    assert result.returncode == 0, result.stderr
+    assert len(handler.received) == 1
+    message = handler.received[0].message
+    assert "Revised" in str(message["Subject"])
+    document = json.loads(out.read_text("utf-8"))
+    assert document["revised"]["numbers"]["teams"] == ["Delta Team"]
+    teams = _teams(built)
+    for team in teams:
+        if team.name == "Delta Team":
+            team.current = json.loads((built.folder / "delta-2026-10.json").read_text("utf-8"))
+            team.version = 2
+    assert check_rollup(document, teams, revised=["Delta Team"]) == []
+    assert "Delta Team" in _cover(pdf)
+
+
 def test_an_unknown_team_and_a_bad_month_are_named(built: Built) -> None:
     unknown = cli(
         "rollup",

@@ -74,9 +74,11 @@ def rollup(
     pdf_path = None if no_pdf else (output or Path(f"rollup-{chosen_month}.pdf"))
     with opened_archive(config) as archive:
         names = _resolved(archive, config, _team_names(teams))
+        # a re-issue (the roll-up went out before under this name) says which teams changed since
+        last_sent = archive.last_reached(pdf_path.name) if email and pdf_path is not None else None
         result = read_rollup(
             archive, config, chosen_month, names,
-            lambda team, each: month_status(archive, team, each),
+            lambda team, each: month_status(archive, team, each), last_sent,
         )  # fmt: skip
         written = write_rollup(result, config, lang_chosen, pdf_path, json_path)
         for path in (written.pdf, written.json):
