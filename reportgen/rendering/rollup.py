@@ -34,7 +34,7 @@ from reportgen.rendering.context.common import bounded
 from reportgen.rendering.templates import environment, templates_folder
 from reportgen.wording.format import Formatter
 
-CHART_GROUP = 30  # teams per attainment chart: one chart fits a page, more teams get more charts
+CHART_GROUP = 45  # teams per attainment chart: one chart fills a page, more teams get more charts
 SPARK_SIZE = (18.0, 6.0)  # mm
 CELLS_SHOWN = 4  # cited cells written under an item; the rest counted
 OVERLOOKED_SHOWN = 12  # items of one "easily overlooked" list on the page; the JSON has them all
