@@ -31,7 +31,9 @@ def golden_file(sample: str, lang: str) -> Path:
 
 def build(sample: str, lang: str, folder: Path) -> Path:
     """The review as the README builds it: `reportgen build samples/<sample>.xlsx` (its reportgen.toml beside
-    it), the month and as-of date fixed, in `lang`; returns the PDF."""
+    it), the month and as-of date fixed, in `lang`, its figures JSON beside the PDF; returns the PDF.
+    tests/e2e/test_page_text.py runs this same command through tests/sample_builds.py, which builds each
+    review once for every module that reads it."""
     pdf = folder / f"{sample}-{lang}.pdf"
     command = [
         sys.executable,
@@ -47,6 +49,8 @@ def build(sample: str, lang: str, folder: Path) -> Path:
         lang,
         "-o",
         str(pdf),
+        "--json",
+        str(pdf.with_suffix(".json")),
     ]
     result = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=folder)
     if result.returncode != 0:

@@ -6,7 +6,6 @@ JSON of the same build (which tests/e2e/test_figures.py checks against the oracl
 from __future__ import annotations
 
 import datetime as dt
-import json
 import shutil
 import subprocess
 import sys
@@ -21,6 +20,7 @@ from reportgen.pipeline.build import build_review, check_workbook, render_review
 from tests.builders import make_workbook
 from tests.commands import run
 from tests.pdfobjects import pdf_array, pdf_dict
+from tests.sample_builds import sample_build
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = {"en": "northwind-en.xlsx", "zh": "xinghe-zh.xlsx"}
@@ -41,30 +41,17 @@ def sample_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def built(sample_dir: Path) -> dict[tuple[str, str], tuple[Path, dict[str, object]]]:
-    """Each sample in each review language: the PDF and the figures JSON of the same build."""
+def built(
+    sample_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> dict[tuple[str, str], tuple[Path, dict[str, object]]]:
+    """Each sample in each review language: the PDF and the figures JSON of the same build, `reportgen build
+    <sample> --month --as-of --lang -o --json` (tests/sample_builds.py: the same command on the same files
+    that test_page_text.py reads is built once a run)."""
     results = {}
     for sheet_lang, name in SAMPLES.items():
         for lang in ("en", "zh"):
-            pdf = sample_dir / f"{sheet_lang}-{lang}.pdf"
-            figures = sample_dir / f"{sheet_lang}-{lang}.json"
-            result = run(
-                "build",
-                sample_dir / name,
-                "--month",
-                MONTH,
-                "--as-of",
-                AS_OF,
-                "--lang",
-                lang,
-                "-o",
-                pdf,
-                "--json",
-                figures,
-                cwd=sample_dir,
-            )
-            assert result.returncode == 0, result.stderr
-            results[(sheet_lang, lang)] = (pdf, json.loads(figures.read_text("utf-8")))
+            done = sample_build(tmp_path_factory, sample_dir / name, "--lang", lang)
+            results[(sheet_lang, lang)] = (done.pdf, done.figures)
     return results
 
 
