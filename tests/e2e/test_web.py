@@ -281,8 +281,25 @@ def test_build_and_send_take_only_small_url_encoded_forms(client: TestClient, up
 # --- access token beyond loopback ---
 
 
+def test_bound_beyond_loopback_without_accounts_asks_for_a_sign_in(tmp_path: Path) -> None:
+    """No `[serve] auth`: beyond loopback serve signs people in (docs/department.md), token or not."""
+    archive = ArchiveSettings(url=f"sqlite:///{tmp_path / 'a.db'}")
+    config = dataclasses.replace(sample_config(), archive=archive)
+    exposed = Server(ServeOptions(host="0.0.0.0", allow_hosts=("127.0.0.1",), as_of=AS_OF), config)
+    with TestClient(exposed.app(), base_url="http://0.0.0.0:8000") as remote:
+        assert exposed.access is None
+        home = remote.get("/", follow_redirects=False)
+        assert home.status_code == 303 and home.headers["location"] == "/signin"
+        refused = upload(remote, SAMPLE.name, SAMPLE.read_bytes())
+        assert refused.status_code == 403
+        assert catalogue("en").text("web.dept.signed_out") in unescape(refused.text)
+
+
 def test_bound_beyond_loopback_every_upload_needs_the_access_token() -> None:
-    exposed = Server(ServeOptions(host="0.0.0.0", allow_hosts=("127.0.0.1",), as_of=AS_OF), sample_config())
+    """`[serve] auth = "none"` beyond loopback: the one-person page behind its access token."""
+    config = sample_config()
+    config = dataclasses.replace(config, serve=dataclasses.replace(config.serve, auth="none"))
+    exposed = Server(ServeOptions(host="0.0.0.0", allow_hosts=("127.0.0.1",), as_of=AS_OF), config)
     assert exposed.access
     with TestClient(exposed.app(), base_url="http://0.0.0.0:8000") as remote:
         refused = upload(remote, SAMPLE.name, SAMPLE.read_bytes())

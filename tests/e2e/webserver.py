@@ -24,7 +24,9 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_server(tmp_path: Path, *args: str, config: Path = SAMPLES / "reportgen.toml") -> Iterator[str]:
+def running_server(
+    tmp_path: Path, *args: str, config: Path = SAMPLES / "reportgen.toml", ready: str = "/"
+) -> Iterator[str]:
     """Start the server, wait until it answers, yield its base URL; stop it (and check it stopped) after.
     A server that ends before it answers (its free port taken meanwhile: two pytest-xdist workers take ports
     at the same time) is started again on another port, twice at most."""
@@ -54,7 +56,7 @@ def running_server(tmp_path: Path, *args: str, config: Path = SAMPLES / "reportg
         )
         base = f"http://127.0.0.1:{port}"
         try:
-            if _answers(base, process, last=attempt == 2):
+            if _answers(base, process, last=attempt == 2, ready=ready):
                 break
         except BaseException:
             _stop(process)
@@ -68,13 +70,13 @@ def running_server(tmp_path: Path, *args: str, config: Path = SAMPLES / "reportg
     assert not list(tmp_path.glob("reportgen-serve-*"))
 
 
-def _answers(base: str, process: subprocess.Popen[str], last: bool) -> bool:
+def _answers(base: str, process: subprocess.Popen[str], last: bool, ready: str = "/") -> bool:
     """Whether the started server answers at `base` within 30 s; False if it ended first (unless `last`);
     RuntimeError with its output if it never answered."""
     deadline = time.monotonic() + 30
     while True:
         try:
-            with urllib.request.urlopen(base + "/", timeout=2) as response:
+            with urllib.request.urlopen(base + ready, timeout=2) as response:
                 if response.status == 200 and process.poll() is None:
                     return True
         except OSError as exc:

@@ -26,6 +26,7 @@ from starlette.types import ASGIApp
 
 from reportgen.apps.serve.builds import start_worker, warm
 from reportgen.apps.serve.guards import SecurityHeaders
+from reportgen.apps.serve.identity import Gate, Mode
 from reportgen.apps.serve.retention import sweep_forever
 from reportgen.apps.serve.routes import Routes
 from reportgen.apps.serve.state import ServeOptions, ServeState
@@ -51,7 +52,10 @@ class Server(ServeState):
             lifespan=self.lifespan,
             exception_handlers={404: routes.not_found, 405: routes.not_allowed, 500: routes.internal},
         )
-        return SecurityHeaders(starlette, self.hosts, self.url)
+        gated = Gate(
+            starlette, self.mode, self.accounts, self.settings, self.cookies, routes.department.refused
+        )
+        return SecurityHeaders(gated, self.hosts, self.url)
 
     @contextlib.asynccontextmanager
     async def lifespan(self, app: Starlette) -> AsyncIterator[None]:
@@ -73,6 +77,7 @@ class Server(ServeState):
             await asyncio.to_thread(self.archive)
         except ArchiveError as exc:  # the page still checks and builds; history and sends say why not
             print(f"reportgen serve: {exc.message('en')}", file=sys.stderr, flush=True)
+        await asyncio.to_thread(self.resolve_mode)
         sweeper = asyncio.create_task(
             sweep_forever(self.uploads, self.settings.retention_minutes, lambda: self.clock())
         )
@@ -123,10 +128,15 @@ def serve(options: ServeOptions, config: Config) -> None:
     server = Server(options, config)
     listening = bind(options.host, options.port)
     words = catalogue("en")
+    mode = server.resolve_mode()
     url = server.url + (f"?access={server.access}" if server.access else "")
     print(words.text("web.listening", url=url), flush=True)
     if server.access is not None:
         print(words.text("web.exposed", host=options.host), file=sys.stderr, flush=True)
+    if mode == Mode.ACCOUNTS and not server.has_accounts():
+        print(words.text("web.dept.first_run"), file=sys.stderr, flush=True)
+    elif mode != Mode.NONE:
+        print(words.text(f"web.dept.mode_{mode.value}"), file=sys.stderr, flush=True)
     Uvicorn(
         uvicorn.Config(
             server.app(),

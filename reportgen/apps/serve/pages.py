@@ -14,6 +14,7 @@ from reportgen import __version__
 from reportgen.apps.serve.builds import Problem
 from reportgen.apps.serve.errors import PageError
 from reportgen.apps.serve.history import ArchivedTeam, TeamHistory, local, read_versions, team_history
+from reportgen.apps.serve.identity import Mode, person_of
 from reportgen.apps.serve.state import ServeState
 from reportgen.apps.serve.uploads import Upload
 from reportgen.base.catalogue import LANGUAGES, Catalogue, catalogue
@@ -82,13 +83,38 @@ class Pages:
             "resend": False,
             "approve_error": None,
         }
+        context.update(self.people(request))
         if upload is not None:
             context.update(self.upload_context(upload, words))
             context["history"] = await self.history(upload.checked.team, words)
         context.update(values)
-        html = self.fonts.link(self.environment.get_template(PAGE_TEMPLATE).render(**context))
+        return self._answer(request, PAGE_TEMPLATE, status, context)
+
+    def people(self, request: Request) -> dict[str, Any]:
+        """Who is signed in, for the bar at the top (the department's pages and the upload's)."""
+        return {"person": person_of(request), "accounts": self.state.mode() == Mode.ACCOUNTS}
+
+    async def draw(self, request: Request, template: str, status: int = 200, **values: Any) -> HTMLResponse:
+        """One of the department's pages (templates/web/<template>) in the request's language."""
+        lang = ui_language(request)
+        context: dict[str, Any] = {
+            "lang": lang,
+            "other_lang": "zh" if lang == "en" else "en",
+            "t": catalogue(lang).text,
+            "token": self.state.tokens.issue(),
+            "version": __version__,
+            "here": request.url.path,
+            "error": None,
+            **self.people(request),
+        }
+        context.update(values)
+        return self._answer(request, template, status, context)
+
+    def _answer(self, request: Request, template: str, status: int, context: dict[str, Any]) -> HTMLResponse:
+        html = self.fonts.link(self.environment.get_template(template).render(**context))
         response = HTMLResponse(html, status_code=status)
         if request.query_params.get("lang") in LANGUAGES:
+            lang = context["lang"]
             response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, httponly=True, samesite="strict")
         return response
 

@@ -21,6 +21,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from reportgen.apps.serve.builds import Problem, build_upload, check_upload
+from reportgen.apps.serve.department import Department
 from reportgen.apps.serve.errors import PageError
 from reportgen.apps.serve.forms import (
     DrainingResponse,
@@ -36,6 +37,7 @@ from reportgen.apps.serve.guards import (
     require_origin,
     require_token,
 )
+from reportgen.apps.serve.identity import Mode, Person, person_of
 from reportgen.apps.serve.pages import Pages
 from reportgen.apps.serve.sending import approve_draft, send_built
 from reportgen.apps.serve.state import ServeState
@@ -48,6 +50,7 @@ from reportgen.apps.serve.uploads import (
 from reportgen.archive.records import StoredPdf
 from reportgen.base.catalogue import LANGUAGES
 from reportgen.base.errors import InputError
+from reportgen.cycle.teams import TeamName, UnknownTeam, resolve_team
 from reportgen.delivery.links import ROUTE, linked_pdf
 from reportgen.rendering.templates import templates_folder
 from reportgen.rendering.webfonts import interface_fonts
@@ -84,6 +87,7 @@ class Routes:
     def __init__(self, state: ServeState) -> None:
         self.state = state
         self.pages = Pages(state)
+        self.department = Department(state, self.pages)
 
     def table(self) -> list[Route]:
         return [
@@ -98,13 +102,35 @@ class Routes:
             Route("/u/{upload_id}/send", self.send, methods=["POST"]),
             Route("/u/{upload_id}/approve", self.approve, methods=["POST"]),
             Route(ROUTE + "{token}", self.linked_review, methods=["GET"]),
+            *self.department.table(),
         ]
 
     def find(self, request: Request) -> Upload:
-        return self.state.find(request.path_params["upload_id"])
+        """The upload by its id; with accounts, only for the person who uploaded it (anyone else is told
+        it is not there, as for an id that never was)."""
+        upload = self.state.find(request.path_params["upload_id"])
+        person = person_of(request)
+        if person is not None and upload.owner != person.name:
+            raise PageError(404, "expired_unused", minutes=self.state.settings.retention_minutes)
+        return upload
+
+    async def team_of_upload(self, team: str, stem: str) -> TeamName:
+        """The team a checked workbook is of, as the archive and the schedule know it (a new team: its own
+        name and its workbook's stem)."""
+
+        def resolved() -> TeamName:
+            try:
+                return resolve_team(self.state.archive(), self.state.config, team)
+            except UnknownTeam:
+                return TeamName(team, None, (team, stem))
+
+        return await asyncio.to_thread(resolved)
 
     async def home(self, request: Request) -> Response:
-        """The upload form; with `?access=` (bound beyond loopback), the access token's cookie first."""
+        """The upload form (the department's page with accounts or a proxy); with `?access=` (bound beyond
+        loopback), the access token's cookie first."""
+        if self.state.mode() != Mode.NONE:
+            return await self.department.home(request)
         access, given = self.state.access, request.query_params.get("access")
         if access is not None and given is not None:
             if not hmac.compare_digest(given, access):
@@ -151,9 +177,12 @@ class Routes:
         upload_id = secrets.token_hex(16)  # the folder's name and the page's address: unguessable
         folder = state.root / upload_id
         folder.mkdir(mode=0o700)
+        person = person_of(request)
         try:
             require_access(request, state.access)
             require_origin(request)  # before a byte is stored; the token comes with the form
+            if person is not None and not person.uploads:
+                raise PageError(403, "dept.not_lead", team="-")
             limit = state.settings.max_upload_mb * 1024 * 1024
             raw_name, fields = await receive_workbook(request, folder / "workbook", limit)
             require_token(state.tokens, fields.get("token"))
@@ -169,7 +198,13 @@ class Routes:
         if isinstance(outcome, Problem):
             shutil.rmtree(folder, ignore_errors=True)
             return await self.pages.problem(request, outcome)
-        state.uploads[upload_id] = Upload(upload_id, folder, shown, state.clock(), outcome)
+        if person is not None:
+            team = await self.team_of_upload(outcome.team, shown_stem(shown))
+            if not person.leads(team):  # a workbook of a team the person does not lead is not kept
+                shutil.rmtree(folder, ignore_errors=True)
+                raise PageError(403, "dept.not_lead", team=team.review)
+        owner = person.name if person is not None else None
+        state.uploads[upload_id] = Upload(upload_id, folder, shown, state.clock(), outcome, owner=owner)
         return RedirectResponse(f"/u/{upload_id}", status_code=303)
 
     @guarded
@@ -266,7 +301,16 @@ class Routes:
         fields = await small_form(request)
         require_token(self.state.tokens, fields.get("token"))
         upload = self.find(request)
-        return await approve_draft(request, self.state, upload, fields.get("month", ""), self.pages)
+        person = person_of(request)
+        if person is not None:
+            await self.require_lead(person, upload)
+        by = person.name if person is not None else None
+        return await approve_draft(request, self.state, upload, fields.get("month", ""), self.pages, by)
+
+    async def require_lead(self, person: Person, upload: Upload) -> None:
+        team = await self.team_of_upload(upload.checked.team, shown_stem(upload.shown_name))
+        if not person.leads(team):
+            raise PageError(403, "dept.not_lead", team=team.review)
 
     # --- errors Starlette raises itself: the page with a message, never a trace ---
 

@@ -88,7 +88,7 @@ async def send_built(
 
 
 async def approve_draft(
-    request: Request, state: ServeState, upload: Upload, month: str, pages: Pages
+    request: Request, state: ServeState, upload: Upload, month: str, pages: Pages, by: str | None = None
 ) -> Response:
     """Send the month's draft that waits for approval to management (the same PDF), then back to the page
     with the history panel saying so; why not, beside the panel, when it cannot go."""
@@ -96,7 +96,7 @@ async def approve_draft(
     team = upload.checked.team
 
     def approved() -> None:
-        approve(state.archive(), state.config, team, month)
+        approve(state.archive(), state.config, team, month, by=by)  # by: the signed-in person, if any
 
     try:
         with state.using(upload):

@@ -18,10 +18,13 @@ from typing import Any, TypeVar
 
 from reportgen.apps.serve.errors import PageError
 from reportgen.apps.serve.guards import PageTokens, allowed_hosts, is_loopback, public_hosts
+from reportgen.apps.serve.identity import Cookies, Mode, choose_mode
 from reportgen.apps.serve.retention import remove_expired
 from reportgen.apps.serve.uploads import Upload
+from reportgen.archive.accounts import Accounts
 from reportgen.archive.store import Archive, open_archive
 from reportgen.base.config import Config
+from reportgen.base.errors import ArchiveError
 
 T = TypeVar("T")
 
@@ -56,6 +59,30 @@ class ServeState:
         self.clock: Callable[[], float] = time.monotonic  # uploads' last use; a test may set its own
         self._archive: Archive | None = None
         self._archive_lock = threading.Lock()
+        self.cookies = Cookies()  # signs the session cookies (accounts)
+        self._mode: Mode | None = None
+
+    def resolve_mode(self) -> Mode:
+        """Who signs in (identity.choose_mode), decided once (blocking: the archive may be asked whether it
+        has accounts). With accounts or a proxy, the access token gives way to signing in."""
+        if self._mode is None:
+            self._mode = choose_mode(self.settings, self.options.host, self.has_accounts)
+            if self._mode != Mode.NONE:
+                self.access = None
+        return self._mode
+
+    def mode(self) -> Mode:
+        return self._mode if self._mode is not None else self.resolve_mode()
+
+    def has_accounts(self) -> bool:
+        try:
+            return self.accounts().count() > 0
+        except ArchiveError:
+            return False
+
+    def accounts(self) -> Accounts:
+        """The archive's accounts (blocking: call in a thread)."""
+        return Accounts(self.archive())
 
     @property
     def url(self) -> str:

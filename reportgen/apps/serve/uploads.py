@@ -25,6 +25,7 @@ class Upload:
     built: BuiltReview | None = None
     sent: SendResult | None = None  # the last send of the review built now
     busy: int = 0  # builds and sends under way: the sweeper leaves it alone meanwhile
+    owner: str | None = None  # with accounts: who uploaded it; only they see its pages
 
     @property
     def workbook(self) -> Path:

@@ -1,0 +1,254 @@
+"""What the department page and a team's page show, read from the archive (blocking: call in a thread).
+
+Every team the archive or the schedule knows, each with where the chosen month stands (cycle/lifecycle.py
+decides the stage; this module words it with its who, when and why) and the step that moves it on; a team's
+page with every month, version, build, delivery and decision. The person's roles choose the teams shown and
+the actions offered; the routes check them again on every request.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import urllib.parse
+from dataclasses import dataclass, field
+
+from reportgen.apps.serve.history import local
+from reportgen.apps.serve.identity import Person
+from reportgen.archive.records import ApprovalRecord, RunRecord, VersionSummary
+from reportgen.archive.store import Archive
+from reportgen.base.catalogue import Catalogue
+from reportgen.base.config import Config
+from reportgen.base.states import ApprovalState, Audience, RunState
+from reportgen.cycle.lifecycle import MonthStatus, Stage, month_status
+from reportgen.cycle.runs import teams_of
+from reportgen.cycle.teams import TeamName, UnknownTeam, fold, resolve_team
+from reportgen.figures.metrics import shift_month
+
+CELLS_SHOWN = 8
+AUDIENCE_SHOWN = 3
+
+
+def team_url(team: TeamName, page: str = "/team") -> str:
+    return f"{page}?name={urllib.parse.quote(team.review, safe='')}"
+
+
+def every_team(archive: Archive, config: Config) -> list[TeamName]:
+    """Each team once: every review's team, every schedule key and every team a run remembers, by name."""
+    names = [pair.review or pair.alias for pair in archive.team_names()]
+    if config.schedule is not None:
+        names += [team.key for team in teams_of(config.schedule, archive.runs())]
+    found: dict[str, TeamName] = {}
+    for name in names:
+        if not name:
+            continue
+        try:
+            team = resolve_team(archive, config, name)
+        except UnknownTeam:  # a schedule key only runs remember (its workbook gone, no review yet)
+            team = TeamName(name, name, (name,))
+        found.setdefault(team.review, team)
+    return sorted(found.values(), key=lambda team: fold(team.review))
+
+
+def months_offered(today: dt.date) -> list[str]:
+    """The months the department page offers, newest first: the month just ended and eleven before it."""
+    last = shift_month(f"{today.year:04d}-{today.month:02d}", -1)
+    return [shift_month(last, -back) for back in range(12)]
+
+
+@dataclass(frozen=True, slots=True)
+class MonthLine:
+    """A team's month as a row: its stage (a css class and a label), the sentence with who, when and why,
+    and the action that moves it on (None: nothing for this person to do)."""
+
+    team: TeamName
+    month: str
+    stage: str
+    label: str
+    sentence: str
+    action: str | None
+    action_href: str | None
+    url: str
+    role: str | None = None
+
+
+def month_line(
+    archive: Archive, team: TeamName, month: str, words: Catalogue, person: Person | None
+) -> MonthLine:
+    status = month_status(archive, team.key or team.review, month)
+    versions = archive.versions(team.review, month)
+    stage, sentence = _stage_words(archive, status, versions, words)
+    leads = person is None or person.leads(team)
+    action, anchor = _action(stage, leads, words)
+    target = f"#m-{month}" if anchor == "decide" else "#upload"
+    href = f"{team_url(team)}&month={month}{target}" if action else None
+    role = person.role(team) if person else None
+    return MonthLine(team, month, stage, words.text(f"web.dept.label_{stage}"), sentence, action, href,
+                     team_url(team), role.value if role else None)  # fmt: skip
+
+
+def _stage_words(
+    archive: Archive, status: MonthStatus, versions: list[VersionSummary], words: Catalogue
+) -> tuple[str, str]:
+    draft = status.draft
+    if status.stage == Stage.DELIVERED and status.delivered is not None:
+        audience = archive.management_audience(status.review_team or status.team, status.month)
+        who = words.text("where.list").join(audience[:AUDIENCE_SHOWN])
+        if len(audience) > AUDIENCE_SHOWN:
+            who += words.text("web.dept.and_more", count=len(audience) - AUDIENCE_SHOWN)
+        return "delivered", words.text(
+            "web.dept.stage_delivered",
+            when=local(status.delivered.sent_at),
+            who=who or "-",
+            version=status.delivered.version,
+        )
+    if status.stage == Stage.AWAITING_APPROVAL and draft is not None:
+        return "awaiting", words.text(
+            "web.dept.stage_awaiting", approver=draft.approver, when=local(draft.created_at)
+        )
+    if status.stage == Stage.BLOCKED:
+        if draft is not None and draft.state == ApprovalState.PENDING and draft.errors:
+            cells = _cells(archive, draft)
+            return "blocked", words.text(
+                "web.dept.stage_blocked", count=draft.errors, cells=cells or "-", approver=draft.approver
+            )
+        problem = str(status.last_run.detail.get("problem", "")) if status.last_run else ""
+        return "blocked", words.text("web.dept.stage_unusable", problem=problem or "-")
+    if status.stage == Stage.REJECTED and draft is not None:
+        when = local(draft.decided_at) if draft.decided_at else "-"
+        return "rejected", words.text(
+            "web.dept.stage_rejected", by=draft.decided_by or "?", when=when, reason=draft.reason or "-"
+        )
+    if versions:
+        newest = versions[0]
+        return "built", words.text(
+            "web.dept.stage_built", version=newest.version, when=local(newest.created_at)
+        )
+    reminded = _reminded(archive, status)
+    if reminded is not None:
+        why, since = reminded
+        return why, words.text(f"web.dept.stage_{why}", since=local(since))
+    return "open", words.text("web.dept.stage_open")
+
+
+def _cells(archive: Archive, draft: ApprovalRecord) -> str:
+    for attempt in archive.runs(draft.schedule_team, draft.month):
+        if attempt.detail.get("approval") == draft.approval_id:
+            cells = [str(cell) for cell in attempt.detail.get("cells", [])]
+            shown = ", ".join(cells[:CELLS_SHOWN])
+            return shown + (" …" if len(cells) > CELLS_SHOWN else "")
+    return ""
+
+
+def _reminded(archive: Archive, status: MonthStatus) -> tuple[str, dt.datetime] | None:
+    """ "missing" or "unchanged", and since when (the first such reminder of the month), if the latest run
+    reminded for one of them."""
+    runs: list[RunRecord] = [
+        run for run in archive.runs(status.team, status.month) if run.state == RunState.REMINDED
+    ]
+    if not runs:
+        return None
+    latest = max(runs, key=lambda run: (run.started_at, run.run_id))
+    why = latest.detail.get("why")
+    if why not in ("missing", "unchanged"):
+        return None
+    first = min(run.started_at for run in runs if run.detail.get("why") == why)
+    return str(why), first
+
+
+def _action(stage: str, leads: bool, words: Catalogue) -> tuple[str | None, str]:
+    """The step that moves the month on, for someone who may take it; a viewer reads."""
+    if not leads:
+        return None, ""
+    if stage == "awaiting":
+        return words.text("web.dept.act_decide"), "decide"
+    if stage == "blocked":
+        return words.text("web.dept.act_fix"), "decide"
+    if stage in ("rejected", "missing", "unchanged", "open"):
+        return words.text("web.dept.act_upload"), "upload"
+    if stage == "built":
+        return words.text("web.dept.act_send"), "upload"
+    return None, ""
+
+
+# --- a team's page ---
+
+
+@dataclass(frozen=True, slots=True)
+class BuildLine:
+    build_id: int
+    lang: str
+    at: str
+    findings: str
+    pdf_url: str | None
+    sends: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class VersionLine:
+    version: int
+    created: str
+    workbook: str
+    builds: list[BuildLine]
+
+
+@dataclass(frozen=True, slots=True)
+class MonthBlock:
+    line: MonthLine
+    versions: list[VersionLine]
+    decisions: list[str]
+    waiting: ApprovalRecord | None  # the draft a lead may approve or reject now
+
+
+@dataclass(frozen=True, slots=True)
+class TeamView:
+    team: TeamName
+    months: list[MonthBlock] = field(default_factory=list)
+
+
+def team_view(
+    archive: Archive, team: TeamName, words: Catalogue, person: Person | None, chosen: str
+) -> TeamView:
+    """Every month of the team the archive holds (and the chosen one), newest first."""
+    versions = archive.versions(team.review)
+    decisions = archive.decisions(team.key or team.review)
+    if team.key and team.key != team.review:
+        decisions += [d for d in archive.decisions(team.review) if d not in decisions]
+    months = sorted({v.month for v in versions} | {d.month for d in decisions} | {chosen}, reverse=True)
+    blocks = []
+    for month in months:
+        line = month_line(archive, team, month, words, person)
+        shown = [_version(v, team, words) for v in versions if v.month == month]
+        decided = [
+            _decision(d, words)
+            for d in sorted(decisions, key=lambda d: d.approval_id)
+            if d.month == month and d.state != ApprovalState.PENDING  # the waiting one: the stage says it
+        ]
+        waiting = next((d for d in decisions if d.month == month and d.state == ApprovalState.PENDING), None)
+        blocks.append(MonthBlock(line, shown, decided, waiting))
+    return TeamView(team, blocks)
+
+
+def _version(version: VersionSummary, team: TeamName, words: Catalogue) -> VersionLine:
+    builds = []
+    for build in version.builds:
+        sends = []
+        for send in build.sends:
+            key = "web.dept.send_draft" if send.audience == Audience.APPROVER else "web.dept.send_management"
+            who = words.text("where.list").join(send.accepted) or "-"
+            sends.append(words.text(key, at=local(send.at), who=who, result=send.result))
+        url = f"{team_url(team, '/team/pdf')}&build={build.build_id}" if build.pdf_kept else None
+        findings = words.text("web.dept.findings", errors=build.errors, warnings=build.warnings)
+        builds.append(BuildLine(build.build_id, build.lang, local(build.at), findings, url, sends))
+    return VersionLine(version.version, local(version.created_at), version.workbook_name, builds)
+
+
+def _decision(approval: ApprovalRecord, words: Catalogue) -> str:
+    at = local(approval.decided_at) if approval.decided_at else local(approval.created_at)
+    return words.text(
+        f"web.dept.decision_{approval.state}",
+        approver=approval.approver,
+        by=approval.decided_by or "?",
+        at=at,
+        since=local(approval.created_at),
+        reason=approval.reason or "-",
+    )
