@@ -19,7 +19,7 @@ from starlette.routing import Route
 
 from reportgen.apps.serve.errors import PageError
 from reportgen.apps.serve.forms import small_form
-from reportgen.apps.serve.guards import require_origin, require_token
+from reportgen.apps.serve.guards import require_access, require_origin, require_token
 from reportgen.apps.serve.identity import SESSION_COOKIE, Mode, Person, client_address, person_of
 from reportgen.apps.serve.overview import (
     every_team,
@@ -156,6 +156,7 @@ class Department:
     @refused_page
     async def home(self, request: Request) -> Response:
         """Every team the person has a role on, with where the chosen month stands."""
+        require_access(request, self.state.access)
         person = person_of(request)
         offered = months_offered(self.state.as_of())
         month = request.query_params.get("month")
@@ -290,7 +291,9 @@ class Department:
 
     async def team_for(self, request: Request, name: str | None, person: Person | None) -> TeamName:
         """The team a request names (any of its names); 404 if nobody knows it, 403 if the person has no
-        role on it (the same page for a team they may not see: its stage is not told)."""
+        role on it (the same page for a team they may not see: its stage is not told). Without accounts,
+        beyond loopback, the access token is needed as for every other page."""
+        require_access(request, self.state.access)
         if not name:
             raise PageError(404, "not_found")
 
