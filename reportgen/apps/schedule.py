@@ -28,8 +28,10 @@ from reportgen.base.states import ApprovalState, RunState
 from reportgen.cycle.calendar import deadline_of, next_run, reviewed_month, zone_of
 from reportgen.cycle.decide import Decision, ahead, decide
 from reportgen.cycle.lifecycle import Stage, Step, month_status, refuse_step, where_it_stands
+from reportgen.cycle.rollup import is_department, perform_rollup, rollup_schedule, tick_rollup
 from reportgen.cycle.runs import digest_or_none, out_folder, perform, teams_of
 from reportgen.cycle.teams import in_words, resolve_team
+from reportgen.pipeline.rollup import DEPARTMENT_TEAM
 
 if TYPE_CHECKING:  # the store loads SQLAlchemy: only a command that opens the archive pays for it
     from reportgen.archive.store import Archive
@@ -54,7 +56,9 @@ def tick_teams(
     archive: Archive, config: Config, now: dt.datetime, since: dt.datetime | None, only: str | None = None
 ) -> None:
     """One tick: for each team, the reminder before its run when due, and its run when due. A run whose
-    scheduled moment came before the service was first started (`since`) is not a missed run."""
+    scheduled moment came before the service was first started (`since`) is not a missed run. Then the
+    department's roll-up, when `[department] day` asks for one (cycle/rollup.py), after the teams: it reads
+    what this tick built."""
     settings = schedule_of(config)
     known = archive.runs()
     for team in teams_of(settings, known):
@@ -70,6 +74,8 @@ def tick_teams(
         if since is not None and decision.reason == "due" and decision.due_at < since:
             continue  # scheduled before this service existed: nothing was missed
         perform(archive, config, team, decision, today=now.astimezone(zone_of(settings)).date())
+    if only is None:
+        tick_rollup(archive, config, now, since)
 
 
 @dataclass
@@ -243,6 +249,14 @@ def next_lines(archive: Archive, config: Config, now: dt.datetime, lang: str) ->
                 state=state_text(archive, team.key, attempts, settings, words, now),
             )
         )
+    rollup = rollup_schedule(config)
+    if rollup is not None:
+        if rollup.shorter_months_note and not settings.shorter_months_note:
+            lines.append(words.text("cycle.note_short_months", day=rollup.day))
+        coming = next_run(now, rollup)
+        state = state_text(archive, DEPARTMENT_TEAM, archive.runs(DEPARTMENT_TEAM), rollup, words, now)
+        lines.append(words.text("department_cycle.next_line", when=local(coming, rollup),
+                                month=reviewed_month(coming, rollup), state=state))  # fmt: skip
     return lines
 
 
@@ -316,6 +330,8 @@ def run_now(
     changed workbook; a draft that waits is not drafted again from the same workbook."""
     settings = schedule_of(config)
     words = catalogue(language(config.email.language))
+    if is_department(team_key, config):
+        return rollup_now(archive, config, now)
     teams = {team.key: team for team in teams_of(settings, archive.runs())}
     named = resolve_team(archive, config, team_key)  # the review's name or the workbook's, in any case
     team = teams.get(named.key or "")
@@ -346,6 +362,37 @@ def run_now(
         return words.text("cycle.did_nothing", team=team.key, month=month)
     done = next(each for each in archive.runs(team.key, month) if each.run_id == run.run_id)
     return did_text(done, words)
+
+
+def rollup_now(archive: Archive, config: Config, now: dt.datetime) -> str:
+    """The department's roll-up of the month just ended, now, under its own lease; what it did. A roll-up
+    delivered or waiting for approval is not made again (`reportgen rollup --email` re-issues one)."""
+    settings = rollup_schedule(config)
+    if settings is None:
+        raise UsageError("no_rollup_day", config=str(config.path or "reportgen.toml"))
+    words = catalogue(language(config.email.language))
+    month = reviewed_month(now, settings)
+    status = month_status(archive, DEPARTMENT_TEAM, month)
+    if status.stage in (Stage.DELIVERED, Stage.AWAITING_APPROVAL):
+        raise InputError(None, "rollup_done", month=month, stage=status.stage.value)
+    decision = Decision("run", month, now, deadline_of(now, settings), "run-now")
+    run = perform_rollup(archive, config, decision, today=now.astimezone(zone_of(settings)).date())
+    if run is None:
+        return words.text("cycle.did_nothing", team=DEPARTMENT_TEAM, month=month)
+    done = next(each for each in archive.runs(DEPARTMENT_TEAM, month) if each.run_id == run.run_id)
+    return rollup_did_text(done, words)
+
+
+def rollup_did_text(run: RunRecord, words: Any) -> str:
+    """What a roll-up run did, in one sentence."""
+    detail, month = run.detail, run.month
+    if run.state == RunState.SENT:
+        return str(words.text("department_cycle.did_sent", month=month, version=detail.get("version")))
+    if run.state == RunState.AWAITING_APPROVAL:
+        return str(words.text("department_cycle.did_draft", month=month, version=detail.get("version"),
+                              to=detail.get("approver") or "—"))  # fmt: skip
+    return str(words.text("cycle.did_failed", team=DEPARTMENT_TEAM, month=month,
+                          problem=detail.get("problem", "")))  # fmt: skip
 
 
 def did_text(run: RunRecord, words: Any) -> str:

@@ -78,13 +78,17 @@ class ChatSettings:
 class DepartmentSettings:
     """`[department]`: the head of marketing's roll-up across teams (docs/rollup.md): its name, the audience
     `rollup --email` reaches, and the rates that put every team's cost in one currency (`currency`), with
-    the date they were taken; without rates each currency stays apart."""
+    the date they were taken; without rates each currency stays apart. With `day`, the schedule builds the
+    roll-up of the month just ended on that day (at `[schedule] time`), drafted to `approver` first when set
+    (docs/cycle.md)."""
 
     name: str | None = None
     to: tuple[str, ...] = ()
     currency: str | None = None  # the currency the rates convert into
     rates: tuple[tuple[str, Decimal], ...] = ()  # (currency, units of `currency` one unit of it is worth)
     rates_date: dt.date | None = None
+    day: int | None = None  # 1-31 (29-31: the last day of shorter months); None: no scheduled roll-up
+    approver: str | None = None  # the roll-up's draft goes here first; `to` only after `reportgen approve`
 
 
 ARCHIVE_URL_VARIABLE = "REPORTGEN_ARCHIVE_URL"
@@ -280,7 +284,8 @@ def _department_settings(data: dict[str, Any], path: Path | None) -> DepartmentS
     if "department" not in data:
         return None
     table = _table(data, "department", path)
-    _known_keys(table, {"name", "to", "currency", "rates", "rates_date"}, "department.", path)
+    keys = {"name", "to", "currency", "rates", "rates_date", "day", "approver"}
+    _known_keys(table, keys, "department.", path)
     name = _optional_str(table, "name", path, "department.name")
     to = _str_list(table, "to", path, "department.to") or []
     currency = _optional_str(table, "currency", path, "department.currency")
@@ -301,12 +306,20 @@ def _department_settings(data: dict[str, Any], path: Path | None) -> DepartmentS
     when = table.get("rates_date")
     if when is not None and not (isinstance(when, dt.date) and not isinstance(when, dt.datetime)):
         raise _wrong(path, "department.rates_date", when, "date")
+    day = table.get("day")
+    if day is not None and (not isinstance(day, int) or isinstance(day, bool) or not 1 <= day <= 31):
+        raise _wrong(path, "department.day", day, "range", low=1, high=31)
+    approver = _optional_str(table, "approver", path, "department.approver")
+    if approver is not None and parse_address(approver) is None:
+        raise _wrong(path, "department.approver", approver, "address")
     return DepartmentSettings(
         name=name.strip() if name and name.strip() else None,
         to=tuple(address.strip() for address in to if address.strip()),
         currency=_currency_symbol(currency) if currency else None,
         rates=tuple(rates),
         rates_date=when,
+        day=day,
+        approver=approver.strip() if approver else None,
     )
 
 

@@ -42,6 +42,9 @@ class Standing(Protocol):
     def delivered(self) -> SentVersion | None: ...
 
 
+# the team key the archive files the department's own roll-ups under (its versions, runs and approvals: the
+# schedule's roll-up, cycle/rollup.py); never one of the teams a roll-up reads
+DEPARTMENT_TEAM = "department"
 StageOf = Callable[[str, str], Standing]  # (team, month) → cycle/lifecycle.month_status
 STAGES = {  # a lifecycle stage, when the month has a review, as the roll-up names it
     "delivered": TeamStatus.DELIVERED,
@@ -53,11 +56,12 @@ STAGES = {  # a lifecycle stage, when the month has a review, as the roll-up nam
 
 
 def default_teams(archive: Archive, month: str) -> list[str]:
-    """Every team with a review of `month` or of the month before: one that skipped this month is missing."""
+    """Every team with a review of `month` or of the month before: one that skipped this month is missing.
+    The department's own roll-ups (`DEPARTMENT_TEAM`) are not a team."""
     names = {
         summary.team for each in (month, shift_month(month, -1)) for summary in archive.versions(month=each)
     }
-    return sorted(names)
+    return sorted(names - {DEPARTMENT_TEAM})
 
 
 def _chosen(

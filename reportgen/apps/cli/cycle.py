@@ -15,9 +15,11 @@ from reportgen.apps.schedule import list_lines, next_lines, run_now, run_service
 from reportgen.base.catalogue import catalogue, language
 from reportgen.base.config import load_config
 from reportgen.base.errors import UsageError
+from reportgen.cycle.rollup import approve_rollup, is_department
 from reportgen.cycle.runs import approve as approve_draft
 from reportgen.cycle.runs import reject as reject_draft
 from reportgen.cycle.teams import resolve_team
+from reportgen.pipeline.rollup import DEPARTMENT_TEAM
 
 
 @click.group(short_help=summary("history"), invoke_without_command=True)
@@ -119,7 +121,8 @@ def schedule_list(config_path: Path | None, lang: str | None) -> None:
 @click.option("--revise", is_flag=True, help="Revise a month management already has (a changed workbook).")
 @config_option
 def schedule_run_now(team: str, revise: bool, config_path: Path | None) -> None:
-    """Run one team's month now (the month just ended), as the schedule would, and say what it did. A month
+    """Run one team's month now (the month just ended), as the schedule would, and say what it did (TEAM
+    "department": the department's roll-up, when [department] day is set). A month
     already delivered to management is sent again only as a revision (--revise)."""
     config = load_config(config_path, None)
     schedule_of(config)
@@ -135,9 +138,18 @@ def schedule_run_now(team: str, revise: bool, config_path: Path | None) -> None:
 @config_option
 def approve(team: str, month: str, with_errors: bool, config_path: Path | None) -> None:
     """Send the draft waiting for approval, exactly as drafted, to management (and, for a revision, to
-    everyone who had the earlier version)."""
+    everyone who had the earlier version). TEAM "department" (or [department] name) approves the
+    department's roll-up: it goes to [department] to and every chat target."""
     config = load_config(config_path, None)
     chosen = parse_month(month) or month
+    if is_department(team, config):  # the department's roll-up (cycle/rollup.py)
+        with opened_archive(config) as archive:
+            _, delivered = approve_rollup(archive, config, chosen)
+        words = catalogue(language(config.email.language))
+        count = sum(len(each.result.receipt.accepted) for each in delivered)
+        click.echo(words.text("department_cycle.approved", month=chosen, count=count))
+        click.echo(words.text("cycle.recorded_as", by=approval_by()))
+        return
     with opened_archive(config) as archive:
         named = resolve_team(archive, config, team)  # the review's team or the workbook's name, any case
         team = named.key or named.review
@@ -163,13 +175,20 @@ def approve(team: str, month: str, with_errors: bool, config_path: Path | None) 
 @click.option("--reason", required=True, help="Why the draft is turned down (recorded, and shown).")
 @config_option
 def reject(team: str, month: str, reason: str, config_path: Path | None) -> None:
-    """Turn the draft down, with the reason; the next run builds a new version."""
+    """Turn the draft down, with the reason; the next run builds a new version. TEAM "department" (or
+    [department] name) turns down the department's roll-up."""
     config = load_config(config_path, None)
+    words = catalogue(language(config.email.language))
+    if is_department(team, config):  # the department's roll-up: the same decision, its own words
+        with opened_archive(config) as archive:
+            reject_draft(archive, DEPARTMENT_TEAM, parse_month(month) or month, reason)
+        click.echo(words.text("department_cycle.rejected", month=month))
+        click.echo(words.text("cycle.recorded_as", by=approval_by()))
+        return
     with opened_archive(config) as archive:
         named = resolve_team(archive, config, team)
         team = named.key or named.review
         reject_draft(archive, team, parse_month(month) or month, reason)
-    words = catalogue(language(config.email.language))
     click.echo(words.text("cycle.rejected", team=team, month=month))
     click.echo(words.text("cycle.recorded_as", by=approval_by()))
 

@@ -1,0 +1,240 @@
+"""The department's roll-up in the schedule (cycle/rollup.py): when it runs (its day, the month just ended,
+once; retried after a failure; drafted again after a rejection only when a team's review changed), and what a
+tick does against a real archive and a real SMTP server (aiosmtpd): nothing before the day, the roll-up to
+the department on the day without an approver, a draft to the approver with one, nothing twice. Moments are
+frozen with time-machine, so nothing reads the real clock's day."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import time_machine
+from click.testing import CliRunner
+
+from reportgen.apps.cli import cli
+from reportgen.apps.schedule import next_lines, tick_teams
+from reportgen.archive.records import RunRecord
+from reportgen.archive.store import Archive, open_archive
+from reportgen.base.config import (
+    ArchiveSettings,
+    Config,
+    DepartmentSettings,
+    EmailSettings,
+    ScheduleSettings,
+    load_config,
+)
+from reportgen.base.errors import InputError
+from reportgen.base.states import RunState
+from reportgen.cycle.rollup import rollup_decision, rollup_schedule, tick_rollup
+from reportgen.pipeline.rollup import DEPARTMENT_TEAM, default_teams
+from tests.builders import make_workbook
+from tests.mailserver import HOST, Handler, plain_text, smtp_server
+
+UTC = dt.UTC
+TEAMS_RUN = dt.datetime(2026, 11, 3, 9, 0, tzinfo=UTC)  # the teams' run reviews October
+DAY = dt.datetime(2026, 11, 5, 9, 0, tzinfo=UTC)  # the department's day: the roll-up of October
+SINCE = dt.datetime(2026, 9, 20, tzinfo=UTC)  # the teams' service was started before all of it
+STARTED = dt.datetime(2026, 10, 20, tzinfo=UTC)  # the roll-up's: after September's roll-up day
+HEAD, BOSS, LEAD = "head@example.com", "boss@example.com", "deputy@example.com"
+
+
+def rows(year: int, month: int) -> list[list[object]]:
+    day = dt.date(year, month, 4)
+    return [
+        [day, "SEO", "Keyword page", "Ann", "", "Done", day, day, 20, 2],
+        [day + dt.timedelta(days=3), "Content", "Launch article", "Bo", "", "Done", day, day, 5, 1],
+    ]
+
+
+def config_for(folder: Path, port: int, *, approver: str | None = None, day: int | None = 5) -> Config:
+    schedule = ScheduleSettings(workbooks=folder / "books", day=3, timezone="UTC", remind_days=0,
+                                cutoff_day=4)  # fmt: skip
+    email = EmailSettings(host=HOST, port=port, security="none", sender="Ops <ops@example.com>", to=(BOSS,),
+                          attempts=2, retry_delay=0.01, timeout=2.0)  # fmt: skip
+    department = DepartmentSettings(name="Marketing", to=(HEAD,), day=day, approver=approver)
+    return Config(schedule=schedule, email=email, department=department)
+
+
+@pytest.fixture(scope="module")
+def teams_archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An archive where Alpha and Beta delivered October, and Gamma, which sent September, is missing."""
+    folder = tmp_path_factory.mktemp("teams")
+    books = folder / "books"
+    books.mkdir()
+    url = f"sqlite:///{folder / 'archive.sqlite3'}"
+    archive = open_archive(ArchiveSettings(url=url))
+    handler = Handler()
+    try:
+        with smtp_server(handler) as port:
+            config = config_for(folder, port, day=None)
+            make_workbook(books, rows(2026, 9), name="gamma.xlsx", title="Gamma Team — log")
+            tick_teams(archive, config, dt.datetime(2026, 10, 3, 9, 0, tzinfo=UTC), SINCE)
+            make_workbook(books, rows(2026, 10), name="alpha.xlsx", title="Alpha Team — log")
+            make_workbook(books, rows(2026, 10), name="beta.xlsx", title="Beta Team — log")
+            tick_teams(archive, config, TEAMS_RUN, SINCE)
+    finally:
+        archive.close()
+    return folder
+
+
+@pytest.fixture
+def folder(teams_archive: Path, tmp_path: Path) -> Path:
+    shutil.copytree(teams_archive, tmp_path, dirs_exist_ok=True)
+    return tmp_path
+
+
+@pytest.fixture
+def archive(folder: Path) -> Iterator[Archive]:
+    opened = open_archive(ArchiveSettings(url=f"sqlite:///{folder / 'archive.sqlite3'}"))
+    yield opened
+    opened.close()
+
+
+def received_by(handler: Handler, address: str) -> list[str]:
+    return [str(each.message["Subject"]) for each in handler.received if address in each.rcpt_tos]
+
+
+def run(month: str, due: dt.datetime, state: str, inputs: str = "a") -> RunRecord:
+    detail = {"kind": "rollup", "workbook_sha256": inputs}
+    return RunRecord(1, DEPARTMENT_TEAM, month, due, "here:1", state, detail, due, due)
+
+
+# --- the decision, as a pure function ---
+
+
+def test_no_department_day_means_no_scheduled_rollup(tmp_path: Path) -> None:
+    assert rollup_schedule(config_for(tmp_path, 25, day=None)) is None
+    assert rollup_schedule(Config(department=DepartmentSettings(day=5))) is None  # no [schedule]
+
+
+@pytest.mark.parametrize(
+    ("now", "month", "due"),
+    [
+        # a minute before the day: the last roll-up day is October's (September's roll-up)
+        (DAY - dt.timedelta(minutes=1), "2026-09", dt.datetime(2026, 10, 5, 9, 0, tzinfo=UTC)),
+        (DAY, "2026-10", DAY),  # on the day, at the time
+        (DAY + dt.timedelta(days=3), "2026-10", DAY),  # after it, not made yet: caught up, keyed the same
+    ],
+)
+def test_the_rollup_is_due_on_its_day_for_the_month_just_ended(
+    tmp_path: Path, now: dt.datetime, month: str, due: dt.datetime
+) -> None:
+    settings = rollup_schedule(config_for(tmp_path, 25))
+    assert settings is not None
+    with time_machine.travel(now, tick=False):
+        decision = rollup_decision(dt.datetime.now(UTC), settings, [], None)
+    assert (decision.kind, decision.month, decision.due_at, decision.reason) == ("run", month, due, "due")
+
+
+def test_a_rollup_delivered_or_waiting_is_not_made_again_a_failed_one_is_retried_next_day(
+    tmp_path: Path,
+) -> None:
+    settings = rollup_schedule(config_for(tmp_path, 25, approver=LEAD))
+    assert settings is not None
+    later = DAY + dt.timedelta(days=1)
+    for state in (RunState.SENT, RunState.AWAITING_APPROVAL):
+        decision = rollup_decision(later, settings, [run("2026-10", DAY, state)], "a")
+        assert (decision.kind, decision.reason) == ("wait", "done")
+    assert rollup_decision(DAY + dt.timedelta(hours=3), settings, [run("2026-10", DAY, RunState.FAILED)],
+                           "a").reason == "tried_today"  # fmt: skip
+    retried = rollup_decision(later, settings, [run("2026-10", DAY, RunState.FAILED)], "a")
+    assert (retried.kind, retried.due_at) == ("run", DAY + dt.timedelta(days=1))
+    rejected = [run("2026-10", DAY, RunState.REJECTED, inputs="a")]
+    assert rollup_decision(later, settings, rejected, "a").reason == "unchanged"  # the same teams: no redraft
+    assert rollup_decision(later, settings, rejected, "b").kind == "run"  # a team's review changed
+
+
+def test_day_31_rolls_up_on_the_last_day_of_a_shorter_month(tmp_path: Path) -> None:
+    settings = rollup_schedule(config_for(tmp_path, 25, day=31))
+    assert settings is not None
+    decision = rollup_decision(dt.datetime(2026, 11, 30, 9, 0, tzinfo=UTC), settings, [], None)
+    assert (decision.month, decision.due_at.date()) == ("2026-10", dt.date(2026, 11, 30))
+
+
+# --- a tick, against a real archive and mail server ---
+
+
+def test_before_the_day_nothing_on_the_day_to_the_department_once_naming_the_missing_team(
+    folder: Path, archive: Archive
+) -> None:
+    handler = Handler()
+    with smtp_server(handler) as port:
+        config = config_for(folder, port)
+        # the day before: September's roll-up day came before the service started, October's is not yet
+        assert tick_rollup(archive, config, DAY - dt.timedelta(hours=1), STARTED) is None
+        assert archive.runs(DEPARTMENT_TEAM) == []
+        assert tick_rollup(archive, config, DAY, STARTED) is not None
+        assert tick_rollup(archive, config, DAY + dt.timedelta(hours=2), STARTED) is None  # a second tick
+        assert tick_rollup(archive, config, DAY + dt.timedelta(days=1), STARTED) is None  # and the next day
+    (mail,) = handler.received
+    assert mail.rcpt_tos == (HEAD,)  # [department] to, not the teams' management
+    (attempt,) = archive.runs(DEPARTMENT_TEAM)
+    assert (attempt.state, attempt.month) == (RunState.SENT, "2026-10")
+    assert attempt.detail["missing"] == ["Gamma Team"]
+    assert archive.delivered(DEPARTMENT_TEAM, "2026-10") is not None
+    (version,) = archive.versions(DEPARTMENT_TEAM, "2026-10")
+    assert version.builds[0].sends[0].accepted == (HEAD,)
+    assert default_teams(archive, "2026-10") == ["Alpha Team", "Beta Team", "Gamma Team"]  # not itself
+
+
+def test_with_an_approver_the_rollup_is_a_draft_to_the_approver_only(folder: Path, archive: Archive) -> None:
+    handler = Handler()
+    with smtp_server(handler) as port:
+        config = config_for(folder, port, approver=LEAD)
+        tick_teams(archive, config, DAY, STARTED)  # the whole tick: the teams have nothing to do
+        tick_teams(archive, config, DAY + dt.timedelta(minutes=30), STARTED)
+        lines = next_lines(archive, config, DAY + dt.timedelta(hours=1), "en")
+    (draft,) = handler.received
+    assert draft.rcpt_tos == (LEAD,) and received_by(handler, HEAD) == []
+    assert str(draft.message["Subject"]) == "Roll-up for your approval: 2026-10"
+    body = plain_text(draft.message)
+    assert "reportgen approve department 2026-10" in body and "Gamma Team" in body
+    assert archive.runs(DEPARTMENT_TEAM)[0].state == RunState.AWAITING_APPROVAL
+    assert archive.delivered(DEPARTMENT_TEAM, "2026-10") is None  # a draft is never a delivery
+    rollup_line = lines[-1]
+    assert rollup_line.startswith("department roll-up: next run 2026-12-05 09:00 UTC (rolls up 2026-11)")
+    assert f"2026-10: waiting for {LEAD} to approve" in rollup_line
+
+
+def test_a_mail_server_down_is_recorded_and_retried_the_next_day(folder: Path, archive: Archive) -> None:
+    handler = Handler()
+    with smtp_server(handler) as port:
+        config = config_for(folder, port)
+    tick_rollup(archive, config, DAY, STARTED)  # the server is gone
+    assert [each.state for each in archive.runs(DEPARTMENT_TEAM)] == [RunState.FAILED]
+    with smtp_server(handler) as port:
+        live = dataclasses.replace(config, email=dataclasses.replace(config.email, port=port))
+        tick_rollup(archive, live, DAY + dt.timedelta(days=1), STARTED)
+    assert received_by(handler, HEAD) and archive.runs(DEPARTMENT_TEAM)[0].state == RunState.SENT
+
+
+def test_schedule_next_names_the_rollups_day(tmp_path: Path) -> None:
+    (tmp_path / "reportgen.toml").write_text(
+        '[schedule]\nworkbooks = "team.xlsx"\nday = 3\ntime = "09:30"\ntimezone = "Asia/Shanghai"\n'
+        '[department]\nto = ["head@example.com"]\nday = 31\napprover = "deputy@example.com"\n'
+        f'[archive]\nurl = "sqlite:///{tmp_path / "a.sqlite3"}"\n',
+        "utf-8",
+    )
+    config = load_config(tmp_path / "reportgen.toml")
+    assert config.department is not None and config.department.approver == LEAD
+    with time_machine.travel(dt.datetime(2027, 2, 10, 12, 0, tzinfo=UTC), tick=False):
+        result = CliRunner().invoke(cli, ["schedule", "next", "--config", str(tmp_path / "reportgen.toml")])
+    assert result.exit_code == 0, result.output
+    assert "Day 31 runs on the last day of shorter months." in result.output
+    assert "department roll-up: next run 2027-02-28 09:30 CST (rolls up 2027-01)" in result.output
+
+
+@pytest.mark.parametrize(("key", "value"), [("day", "0"), ("day", "32"), ("approver", '"not an address"')])
+def test_a_bad_department_day_or_approver_is_refused_naming_the_key(
+    tmp_path: Path, key: str, value: str
+) -> None:
+    path = tmp_path / "reportgen.toml"
+    path.write_text(f"[department]\n{key} = {value}\n", "utf-8")
+    with pytest.raises(InputError) as refused:
+        load_config(path)
+    assert refused.value.exit_code == 1 and f"'department.{key}'" in refused.value.message("en")
