@@ -131,6 +131,8 @@ def event_text(event: Event, words: Catalogue) -> str:
         if reason:
             return words.text("history.event_decided_why", label=label, by=by, reason=reason)
         return words.text("history.event_decided", label=label, by=by)
+    if event.kind in ("page_build", "page_send") and event.detail.get("by"):  # serve's department page
+        return words.text("history.event_decided", label=label, by=event.detail["by"])
     if event.kind.startswith("send_") and event.detail.get("audience") == Audience.APPROVER:
         return words.text("history.event_draft", label=label)
     return label

@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from reportgen.archive.schema import login_attempts, roles, sessions, users
+from reportgen.archive.schema import events, login_attempts, roles, sessions, users
 from reportgen.archive.store import translated_errors
 from reportgen.base.errors import UsageError
 
@@ -359,6 +359,17 @@ class Accounts:
                 .where(sessions.c.id == session_id(key), sessions.c.ended_at.is_(None))
                 .values(ended_at=self.clock())
             )
+
+    def note(self, kind: str, team: str, month: str, version: int | None, by: str, **detail: Any) -> None:
+        """What a signed-in person did on the page (`page_build`, `page_send`), in the archive's events, so
+        `history` and the team's page say who."""
+        with self._writing() as connection:
+            connection.execute(
+                events.insert().values(
+                    kind=kind, team=team, month=month, version=version, detail={"by": by, **detail},
+                    at=self.clock(),
+                )
+            )  # fmt: skip
 
     def forget_old(self, days: int = 30) -> None:
         """Drop attempts and ended or expired sessions older than `days`: they decide nothing any more."""

@@ -312,6 +312,11 @@ def test_a_lead_uploads_their_teams_workbook_but_not_anothers(browser: Browser, 
     page.set_input_files("#workbook", str(SAMPLES / "northwind-en.xlsx"))
     page.click("#upload-form button[type=submit]")
     expect(page.locator("#findings")).to_be_visible(timeout=60_000)
+    page.select_option("#month", MONTH)
+    page.click("#build-form button[type=submit]")
+    expect(page.locator("#review")).to_be_visible(timeout=120_000)
+    page.goto(server + "/team?name=northwind-en")  # the build is recorded under the lead's name
+    expect(page.locator(f"#m-{MONTH} .decisions")).to_contain_text("built on the page by lead.north")
     page.context.close()
     two = signed_in(browser, server, "lead.two")
     two.goto(server + "/team?name=Harbor")

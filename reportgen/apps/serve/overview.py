@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from reportgen.apps.serve.history import local
 from reportgen.apps.serve.identity import Person
-from reportgen.archive.records import ApprovalRecord, RunRecord, VersionSummary
+from reportgen.archive.records import ApprovalRecord, Event, RunRecord, VersionSummary
 from reportgen.archive.store import Archive
 from reportgen.base.catalogue import Catalogue
 from reportgen.base.config import Config
@@ -213,6 +213,7 @@ def team_view(
     decisions = archive.decisions(team.key or team.review)
     if team.key and team.key != team.review:
         decisions += [d for d in archive.decisions(team.review) if d not in decisions]
+    done_here = [event for event in archive.events(team.review) if event.kind in PAGE_EVENTS]
     months = sorted({v.month for v in versions} | {d.month for d in decisions} | {chosen}, reverse=True)
     blocks = []
     for month in months:
@@ -223,6 +224,7 @@ def team_view(
             for d in sorted(decisions, key=lambda d: d.approval_id)
             if d.month == month and d.state != ApprovalState.PENDING  # the waiting one: the stage says it
         ]
+        decided += [_done(event, words) for event in done_here if event.month == month]
         waiting = next((d for d in decisions if d.month == month and d.state == ApprovalState.PENDING), None)
         blocks.append(MonthBlock(line, shown, decided, waiting))
     return TeamView(team, blocks)
@@ -240,6 +242,17 @@ def _version(version: VersionSummary, team: TeamName, words: Catalogue) -> Versi
         findings = words.text("web.dept.findings", errors=build.errors, warnings=build.warnings)
         builds.append(BuildLine(build.build_id, build.lang, local(build.at), findings, url, sends))
     return VersionLine(version.version, local(version.created_at), version.workbook_name, builds)
+
+
+PAGE_EVENTS = ("page_build", "page_send")
+
+
+def _done(event: Event, words: Catalogue) -> str:
+    """What someone did on the page: who built a version, who sent it to whom."""
+    to = event.detail.get("to") or []
+    who = words.text("where.list").join(str(address) for address in to) if isinstance(to, list) else ""
+    return words.text(f"web.dept.did_{event.kind}", by=event.detail.get("by", "?"), at=local(event.at),
+                      version=event.version or "-", to=who or "-")  # fmt: skip
 
 
 def _decision(approval: ApprovalRecord, words: Catalogue) -> str:

@@ -7,6 +7,7 @@ Origin and the page token before it reads a form, and the access token when boun
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import hmac
 import re
@@ -49,7 +50,7 @@ from reportgen.apps.serve.uploads import (
 )
 from reportgen.archive.records import StoredPdf
 from reportgen.base.catalogue import LANGUAGES
-from reportgen.base.errors import InputError
+from reportgen.base.errors import ArchiveError, InputError
 from reportgen.cycle.teams import TeamName, UnknownTeam, resolve_team
 from reportgen.delivery.links import ROUTE, linked_pdf
 from reportgen.rendering.templates import templates_folder
@@ -235,6 +236,9 @@ class Routes:
             return await self.pages.problem(request, outcome, upload)
         upload.built = outcome
         upload.sent = None
+        person = person_of(request)
+        if person is not None and outcome.version is not None:  # who built it, for history and the team page
+            await self.noted("page_build", upload, month, outcome.version, person, lang=lang)
         return RedirectResponse(f"/u/{upload.id}#review", status_code=303)
 
     @guarded
@@ -290,7 +294,21 @@ class Routes:
         if upload.built is None:
             raise PageError(409, "not_built")
         resend = fields.get("resend") == "1"
-        return await send_built(request, self.state, upload, fields.get("to", ""), resend, self.pages)
+        answer = await send_built(request, self.state, upload, fields.get("to", ""), resend, self.pages)
+        person, built = person_of(request), upload.built
+        if person is not None and upload.sent is not None and answer.status_code == 303:
+            to = list(upload.sent.receipt.accepted)
+            await self.noted("page_send", upload, built.month, built.version, person, to=to)
+        return answer
+
+    async def noted(
+        self, kind: str, upload: Upload, month: str, version: int | None, person: Person, **detail: object
+    ) -> None:
+        """Record what the signed-in person did (an archive that cannot be written loses only the note)."""
+        with contextlib.suppress(ArchiveError):
+            await asyncio.to_thread(
+                self.state.accounts().note, kind, upload.checked.team, month, version, person.name, **detail
+            )
 
     @guarded
     async def approve(self, request: Request) -> Response:
