@@ -520,7 +520,9 @@ def _serve_settings(data: dict[str, Any], path: Path | None) -> ServeSettings:
         public_url=_public_url(serve, path),
         link_days=numbers["link_days"],
         **_serve_accounts(serve, path),
-        **{key: numbers[key] for key in ACCOUNT_NUMBERS},
+        session_hours=numbers["session_hours"],
+        login_attempts=numbers["login_attempts"],
+        lockout_minutes=numbers["lockout_minutes"],
     )
 
 
