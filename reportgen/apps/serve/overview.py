@@ -234,10 +234,12 @@ def _version(version: VersionSummary, team: TeamName, words: Catalogue) -> Versi
     builds = []
     for build in version.builds:
         sends = []
-        for send in build.sends:
-            key = "web.dept.send_draft" if send.audience == Audience.APPROVER else "web.dept.send_management"
+        for send in build.sends:  # worded as `reportgen history` words them
+            code = "send_failed_line" if send.result == "failed" else f"send_{send.result}"
             who = words.text("where.list").join(send.accepted) or "-"
-            sends.append(words.text(key, at=local(send.at), who=who, result=send.result))
+            line = words.text(f"history.{code}", at=local(send.at), accepted=who, count=len(send.accepted))
+            whose = "audience_approver" if send.audience == Audience.APPROVER else "audience_management"
+            sends.append(words.text(f"history.{whose}", line=line))
         url = f"{team_url(team, '/team/pdf')}&build={build.build_id}" if build.pdf_kept else None
         findings = words.text("web.dept.findings", errors=build.errors, warnings=build.warnings)
         builds.append(BuildLine(build.build_id, build.lang, local(build.at), findings, url, sends))
