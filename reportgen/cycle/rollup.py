@@ -34,7 +34,7 @@ from reportgen.cycle.lifecycle import Stage, month_status, where_it_stands
 from reportgen.cycle.runs import _decided, _settle_run, holder_name, only_to, out_folder
 from reportgen.figures.document import dumps
 from reportgen.figures.rollup import Rollup, TeamStatus, rollup_document
-from reportgen.pipeline.mailing import TargetResult, language_copies, recorded_pdf, send_once
+from reportgen.pipeline.mailing import NOTHING_NEW, TargetResult, language_copies, recorded_pdf, send_once
 from reportgen.pipeline.rollup import (
     DEPARTMENT_TEAM,
     default_teams,
@@ -192,9 +192,14 @@ def _build_and_deliver(
     lines = [words.text("department_cycle.draft_approve", month=month, to=audience or "—")]
     if missing:
         lines.append(words.text("department_cycle.draft_missing", month=month, teams=", ".join(missing)))
-    send_once(archive, pdf, only_to(config.email, approver), lang=lang,
-              subject=words.text("department_cycle.draft_subject", month=month),
-              preface="\n".join(lines), audience=Audience.APPROVER)  # fmt: skip
+    try:
+        send_once(archive, pdf, only_to(config.email, approver), lang=lang,
+                  subject=words.text("department_cycle.draft_subject", month=month),
+                  preface="\n".join(lines), audience=Audience.APPROVER)  # fmt: skip
+    except DeliveryError as failure:  # the same teams make the same bytes: the approver has this very PDF
+        if failure.stage != NOTHING_NEW:
+            raise
+        logger.info("cycle: the approver already has this roll-up of %s; it waits for approval again", month)
 
 
 def _other_languages(

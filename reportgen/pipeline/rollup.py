@@ -131,6 +131,7 @@ def read_rollup(
     when the previous roll-up went out (`Archive.last_reached`), so a re-issue names the teams changed."""
     started = time.perf_counter()
     names = list(dict.fromkeys(teams)) if teams else default_teams(archive, month)
+    names = [name for name in names if name != DEPARTMENT_TEAM]  # the roll-up never reads itself
     if not names:
         raise UsageError("rollup_no_teams", month=month)
     sources = [team_source(archive, name, month, stage_of) for name in names]

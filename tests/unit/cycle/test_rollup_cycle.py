@@ -17,7 +17,7 @@ import time_machine
 from click.testing import CliRunner
 
 from reportgen.apps.cli import cli
-from reportgen.apps.schedule import next_lines, tick_teams
+from reportgen.apps.schedule import next_lines, run_now, tick_teams
 from reportgen.archive.records import RunRecord
 from reportgen.archive.store import Archive, open_archive
 from reportgen.base.config import (
@@ -30,7 +30,8 @@ from reportgen.base.config import (
 )
 from reportgen.base.errors import InputError
 from reportgen.base.states import RunState
-from reportgen.cycle.rollup import rollup_decision, rollup_schedule, tick_rollup
+from reportgen.cycle.rollup import approve_rollup, rollup_decision, rollup_schedule, tick_rollup
+from reportgen.cycle.runs import reject
 from reportgen.pipeline.rollup import DEPARTMENT_TEAM, default_teams
 from tests.builders import make_workbook
 from tests.mailserver import HOST, Handler, plain_text, smtp_server
@@ -238,3 +239,28 @@ def test_a_bad_department_day_or_approver_is_refused_naming_the_key(
     with pytest.raises(InputError) as refused:
         load_config(path)
     assert refused.value.exit_code == 1 and f"'department.{key}'" in refused.value.message("en")
+
+
+def test_the_approvers_decision_on_the_rollup(folder: Path, archive: Archive) -> None:
+    handler = Handler()
+    with smtp_server(handler) as port:
+        config = config_for(folder, port, approver=LEAD)
+        with pytest.raises(InputError) as nothing:
+            approve_rollup(archive, config, "2026-10")
+        assert "No roll-up of 2026-10 waits for approval" in nothing.value.message("en")
+        tick_rollup(archive, config, DAY, STARTED)
+        reject(archive, DEPARTMENT_TEAM, "2026-10", "Gamma has not sent yet")
+        tick_rollup(archive, config, DAY + dt.timedelta(days=1), STARTED)  # the same teams: no new draft
+        assert len(received_by(handler, LEAD)) == 1 and received_by(handler, HEAD) == []
+        with time_machine.travel(DAY + dt.timedelta(days=2, hours=1)):
+            said = run_now(archive, config, "Marketing", dt.datetime.now(UTC))  # [department] name works too
+        assert said == f"department 2026-10: roll-up version 1 built; a draft went to {LEAD} for approval."
+        approval, results = approve_rollup(archive, config, "2026-10", by="head")
+        assert [each.result.receipt.accepted for each in results] == [(HEAD,)]
+        with pytest.raises(InputError) as done:
+            run_now(archive, config, "department", DAY + dt.timedelta(days=3))
+        assert "already delivered" in done.value.message("en")
+    # the same teams made the same PDF: the approver, who has it, is not mailed it again
+    assert len(received_by(handler, HEAD)) == 1 and len(received_by(handler, LEAD)) == 1
+    assert approval.pdf_sha256 == archive.approvals(DEPARTMENT_TEAM, "2026-10")[0].pdf_sha256
+    assert [each.state for each in archive.approvals(DEPARTMENT_TEAM, "2026-10")] == ["approved", "rejected"]
