@@ -34,6 +34,7 @@ from reportgen.apps.serve.uploads import content_disposition
 from reportgen.archive.accounts import Accounts, Limits, Outcome
 from reportgen.base.catalogue import catalogue
 from reportgen.base.errors import ArchiveError, DeliveryError, InputError, ReportgenError
+from reportgen.cycle.rollup import approve_rollup, is_department
 from reportgen.cycle.runs import approve, reject
 from reportgen.cycle.teams import TeamName, UnknownTeam, fold, resolve_team
 
@@ -239,6 +240,8 @@ class Department:
         team = await self.team_for(request, fields.get("team"), person)
         if person is not None and not person.leads(team):
             raise PageError(403, "dept.not_lead", team=team.review)
+        if person is not None and not person.is_head and is_department(team.review, self.state.config):
+            raise PageError(403, "dept.not_lead", team=team.review)  # the roll-up is the heads' to decide
         month = fields.get("month", "")
         config = self.state.config
         by = person.name if person is not None else None
@@ -251,7 +254,9 @@ class Department:
                 named = waiting[0].approver if waiting else None
                 if named and fold(named) != fold(person.name) and Accounts(archive).find(named) is not None:
                     raise PageError(403, "dept.not_approver", approver=named)
-            if approving:
+            if approving and is_department(team.review, config):  # the roll-up: cycle/rollup.py delivers it
+                approve_rollup(archive, config, month, by=by)
+            elif approving:
                 approve(archive, config, name, month, with_errors=fields.get("with_errors") == "1", by=by)
             else:
                 reject(archive, name, month, fields.get("reason", ""), by=by)
