@@ -140,6 +140,23 @@ class PostgresCluster:
             self.port = free_port()
 
         _started(start, new_port)
+        self._accepting()
+
+    def _accepting(self) -> None:
+        """Wait until the server takes connections: it listens before its start-up ends, and answers "the
+        database system is starting up" until then (a loaded machine's first test on PostgreSQL failed so)."""
+        import psycopg
+
+        deadline = time.monotonic() + START_SECONDS
+        while True:
+            try:
+                with psycopg.connect(f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres",
+                                     connect_timeout=5):  # fmt: skip
+                    return
+            except psycopg.OperationalError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
