@@ -22,10 +22,12 @@ from starlette.testclient import TestClient
 
 from reportgen.apps.serve.app import ServeOptions, Server
 from reportgen.base.catalogue import catalogue
-from reportgen.base.config import ArchiveSettings, EmailSettings, load_config
+from reportgen.base.config import ArchiveSettings, ChatSettings, EmailSettings, load_config
 from reportgen.base.model import Severity
+from reportgen.base.states import ChatKind
 from reportgen.figures.review import month_findings
 from reportgen.pipeline.build import check_workbook
+from tests.chatservers import ChatServers
 from tests.e2e.test_web import AS_OF, BASE, SAMPLE, sample_config, token, upload
 from tests.e2e.test_web_history import panel
 from tests.e2e.webserver import SAMPLES
@@ -451,3 +453,43 @@ def test_the_lead_approves_a_waiting_draft_from_the_page(client: TestClient, ser
     attached = next(iter(handler.received[0].message.iter_attachments())).get_content()
     assert hashlib.sha256(attached).hexdigest() == build.pdf_sha256  # exactly the drafted PDF
     assert "A draft waits" not in after
+
+
+def test_the_page_send_reaches_the_chat_groups_and_each_reader_in_their_language(
+    client: TestClient, server: Server, chat_servers: ChatServers
+) -> None:
+    """A send from the page goes where every other send goes: each typed reader in their language (the
+    review in Chinese for the reader `[email.languages]` names), and every chat bot, which the page lists."""
+    slack = chat_servers.add_bot("slack")
+    handler = Handler()
+    targets = (ChatSettings("leads", ChatKind.SLACK, slack.url),)
+    with smtp_server(handler) as port, mail_settings(server, port, send_with_errors=True,
+                                                      languages=(("wang@example.cn", "zh"),)):  # fmt: skip
+        server.config = dataclasses.replace(server.config, targets=targets)
+        rebuilt = built_upload(client)  # built under this config: the Chinese copy is made and recorded too
+        response = send(client, rebuilt, "ann@example.com, wang@example.cn")
+        assert response.status_code == 303, response.text
+        page = unescape(client.get(rebuilt).text)
+    by_reader = {
+        received.rcpt_tos: parts(received.message)[2][0].get_filename() for received in handler.received
+    }
+    assert by_reader == {
+        ("ann@example.com",): "northwind-en-2026-10.pdf",
+        ("wang@example.cn",): "northwind-en-2026-10.zh.pdf",
+    }
+    assert len(slack.received) == 1 and not slack.refused
+    assert catalogue("en").text("web.sent", accepted="ann@example.com, wang@example.cn") in page
+    assert catalogue("en").text("web.posted", targets="leads (slack)") in page
+
+
+def built_upload(client: TestClient) -> str:
+    """The English sample uploaded and built again, under the server's config as it is now."""
+    uploaded: Any = upload(client, SAMPLE.name, SAMPLE.read_bytes())
+    location = str(uploaded.headers["location"])
+    response = client.post(
+        f"{location}/build",
+        data={"token": token(client, location), "month": "2026-10", "lang": "en"},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    return location

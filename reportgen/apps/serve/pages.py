@@ -149,6 +149,7 @@ class Pages:
             "pdf_name": built.pdf.name if built else "",
             "recipients": ", ".join(self.state.config.email.to),  # the form starts from [email] to
             "sent": upload.sent,
+            "posted": upload.posted,
             "sent_already": self.left_out(upload, "already", words),
             "sent_in_doubt": self.left_out(upload, "in_doubt", words),
         }

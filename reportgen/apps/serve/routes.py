@@ -235,7 +235,7 @@ class Routes:
         if isinstance(outcome, Problem):
             return await self.pages.problem(request, outcome, upload)
         upload.built = outcome
-        upload.sent = None
+        upload.sent, upload.posted = None, ()
         person = person_of(request)
         if person is not None and outcome.version is not None:  # who built it, for history and the team page
             await self.noted("page_build", upload, month, outcome.version, person, lang=lang)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from dataclasses import replace
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -18,7 +19,8 @@ from reportgen.base.catalogue import catalogue
 from reportgen.base.errors import ArchiveError, DeliveryError, ReportgenError, UsageError
 from reportgen.cycle.runs import approve
 from reportgen.delivery.message import resolve_recipients
-from reportgen.pipeline.mailing import SendResult, deliver_review
+from reportgen.delivery.smtp import DeliveryReceipt
+from reportgen.pipeline.mailing import SendResult, TargetResult, deliver_review
 
 
 async def send_built(
@@ -49,10 +51,10 @@ async def send_built(
     pdf = upload.built.pdf
     findings = upload.checked.by_month.get(upload.built.month, upload.checked.findings)
 
-    def mail() -> SendResult:
+    def mail() -> list[TargetResult]:
         """In a thread: the archive's claims, smtplib's retries and the chat posts block and sleep; the page
-        answers on. The page shows the mail's part (the addresses typed); the bots get theirs too."""
-        results = deliver_review(
+        answers on."""
+        return deliver_review(
             state.archive(),
             pdf,
             state.config,
@@ -63,11 +65,10 @@ async def send_built(
             resend=resend,
             lang=lang,
         )
-        return next(each.result for each in results if each.target.kind == "mail")
 
     try:
         with state.using(upload):
-            result = await asyncio.to_thread(mail)
+            results = await asyncio.to_thread(mail)
     except DeliveryError as exc:
         if exc.stage == "check_errors":  # refused: the workbook's error cells, named
             cells = words.text("where.list").join(exc.params["cells"])
@@ -83,8 +84,23 @@ async def send_built(
         return await not_sent(503, f"{exc.message(lang)}\n{words.text('web.send_kept')}")
     except ReportgenError as exc:
         return await not_sent(422, exc.message(lang))
-    upload.sent = result
+    upload.sent = mailed(results)
+    upload.posted = tuple(f"{each.target.addresses()[0]} ({each.target.kind})" for each in results
+                          if each.target.kind != "mail")  # fmt: skip
     return RedirectResponse(f"/u/{upload.id}#send", status_code=303)  # a reload does not send again
+
+
+def mailed(results: list[TargetResult]) -> SendResult:
+    """The mail's part of a delivery, over every reader language (one message each): who has it now, who
+    had it already, who is in doubt."""
+    mails = [each.result for each in results if each.target.kind == "mail"]
+    accepted = tuple(address for result in mails for address in result.receipt.accepted)
+    first = mails[0].receipt if mails else DeliveryReceipt(message_id="", accepted=())
+    return SendResult(
+        replace(first, accepted=accepted),
+        {address: at for result in mails for address, at in result.already.items()},
+        {address: at for result in mails for address, at in result.in_doubt.items()},
+    )
 
 
 async def approve_draft(

@@ -23,7 +23,8 @@ class Upload:
     last_used: float  # the server's clock at the last request that touched it: retention counts from here
     checked: CheckedUpload
     built: BuiltReview | None = None
-    sent: SendResult | None = None  # the last send of the review built now
+    sent: SendResult | None = None  # the last send of the review built now: the mail's part
+    posted: tuple[str, ...] = ()  # and the chat bots it reached ("board-feishu (feishu)")
     busy: int = 0  # builds and sends under way: the sweeper leaves it alone meanwhile
     owner: str | None = None  # with accounts: who uploaded it; only they see its pages
 
