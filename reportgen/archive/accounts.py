@@ -14,8 +14,7 @@ import hashlib
 import hmac
 import re
 import secrets
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
@@ -26,7 +25,6 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from reportgen.archive.schema import events, login_attempts, roles, sessions, users
-from reportgen.archive.store import translated_errors
 from reportgen.base.errors import UsageError
 
 if TYPE_CHECKING:
@@ -162,23 +160,11 @@ class Accounts:
     """The accounts of one archive (its engine and clock); every method is one short transaction."""
 
     def __init__(self, archive: Archive) -> None:
-        self.engine = archive.engine
-        self.label = archive.label
+        self.archive = archive
         self.clock = archive.clock
-
-    @contextmanager
-    def _writing(self) -> Iterator[Connection]:
-        with (
-            translated_errors(self.label),
-            self.engine.connect() as connection,
-            connection.execution_options(writing=True).begin(),
-        ):
-            yield connection
-
-    @contextmanager
-    def _reading(self) -> Iterator[Connection]:
-        with translated_errors(self.label), self.engine.connect() as connection, connection.begin():
-            yield connection
+        # the archive's own transactions: the same write lock, the same translated errors
+        self._writing = archive._transaction
+        self._reading = archive._reading
 
     # --- the accounts ---
 
