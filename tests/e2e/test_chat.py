@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
 import urllib.parse
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,26 @@ def figures_of(pdf: bytes) -> dict[str, Any]:
     document = json.loads(attached[0])
     assert isinstance(document, dict)
     return document
+
+
+def build_email(
+    workbook: Path, pdf: Path, config: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`reportgen build WORKBOOK --month 2026-10 -o PDF --config CONFIG --email`, in this process."""
+    return cli(
+        "build",
+        workbook,
+        "--month",
+        MONTH,
+        "--as-of",
+        AS_OF,
+        "-o",
+        pdf,
+        "--config",
+        config,
+        "--email",
+        env=env,
+    )
 
 
 def numbers_of(document: Any) -> Any:
@@ -94,20 +115,7 @@ def test_one_build_reaches_every_reader_once_each_in_their_own_language(
     with smtp_server(handler) as port:
         config = config_with(tmp_path, port, bots)
         pdf = tmp_path / "alpha.pdf"
-        args = (
-            "build",
-            workbook,
-            "--month",
-            MONTH,
-            "--as-of",
-            AS_OF,
-            "-o",
-            pdf,
-            "--config",
-            config,
-            "--email",
-        )
-        result = cli(*args, env=secrets_env(bots))
+        result = build_email(workbook, pdf, config, env=secrets_env(bots))
         assert result.returncode == ExitCode.OK, result.stderr
         chinese = tmp_path / "alpha.zh.pdf"
         assert chinese.is_file()
@@ -162,20 +170,7 @@ def test_a_bot_that_is_down_stops_no_one_else_and_gets_the_review_on_the_next_se
     with smtp_server(handler) as port:
         config = config_with(tmp_path, port, bots)
         pdf = tmp_path / "alpha.pdf"
-        args = (
-            "build",
-            workbook,
-            "--month",
-            MONTH,
-            "--as-of",
-            AS_OF,
-            "-o",
-            pdf,
-            "--config",
-            config,
-            "--email",
-        )
-        result = cli(*args)
+        result = build_email(workbook, pdf, config)
         assert result.returncode == ExitCode.DELIVERY_FAILED
         said = " ".join(result.stderr.split())
         assert "not delivered to growth" in said and "HTTP 503" in said, said
@@ -191,9 +186,7 @@ def test_a_bot_that_is_down_stops_no_one_else_and_gets_the_review_on_the_next_se
 
         # a changed workbook is a new version: every bot gets it once more, labelled a revision
         revised = make_workbook(tmp_path, CLEAN[:1], name="alpha.xlsx", title="Alpha Team — log")
-        again = cli(
-            "build", revised, "--month", MONTH, "--as-of", AS_OF, "-o", pdf, "--config", config, "--email"
-        )
+        again = build_email(revised, pdf, config)
         assert again.returncode == ExitCode.OK, again.stderr
         for bot in (down, slack):
             assert len(bot.received) == 2
@@ -212,20 +205,7 @@ def test_a_wrong_secret_is_refused_with_the_vendors_answer_and_named(
     with smtp_server(handler) as port:
         config = config_with(tmp_path, port, bots)
         pdf = tmp_path / "alpha.pdf"
-        args = (
-            "build",
-            workbook,
-            "--month",
-            MONTH,
-            "--as-of",
-            AS_OF,
-            "-o",
-            pdf,
-            "--config",
-            config,
-            "--email",
-        )
-        result = cli(*args, env={"REPORTGEN_SECRET_BOARD": "not-the-secret"})
+        result = build_email(workbook, pdf, config, env={"REPORTGEN_SECRET_BOARD": "not-the-secret"})
     assert result.returncode == ExitCode.DELIVERY_FAILED
     said = " ".join(result.stderr.split())
     assert "board" in said and "19021" in said and "REPORTGEN_SECRET_" in said, said
@@ -251,20 +231,7 @@ def test_the_cards_button_opens_exactly_the_delivered_pdf_until_it_expires(
         extra = '[serve]\npublic_url = "https://reports.example.com"\nallow_hosts = ["reports.example.com"]\n'
         config = config_with(tmp_path, port, {"leads": (slack, None)}, extra)
         pdf = tmp_path / "alpha.pdf"
-        args = (
-            "build",
-            workbook,
-            "--month",
-            MONTH,
-            "--as-of",
-            AS_OF,
-            "-o",
-            pdf,
-            "--config",
-            config,
-            "--email",
-        )
-        assert cli(*args).returncode == ExitCode.OK
+        assert build_email(workbook, pdf, config).returncode == ExitCode.OK
     (message,) = slack.received
     assert message.body is not None
     (button,) = [
@@ -309,20 +276,7 @@ def test_errors_block_every_target_not_only_the_mail(tmp_path: Path, chat_server
     with smtp_server(handler) as port:
         config = config_with(tmp_path, port, {"leads": (slack, None)})
         pdf = tmp_path / "errors.pdf"
-        args = (
-            "build",
-            workbook,
-            "--month",
-            MONTH,
-            "--as-of",
-            AS_OF,
-            "-o",
-            pdf,
-            "--config",
-            config,
-            "--email",
-        )
-        result = cli(*args)
+        result = build_email(workbook, pdf, config)
     assert result.returncode == ExitCode.DELIVERY_FAILED
     assert "error" in result.stderr and not slack.received and not handler.received
 
