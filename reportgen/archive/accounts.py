@@ -193,9 +193,7 @@ class Accounts:
 
     def set_roles(self, name: str, grants: Sequence[Grant]) -> bool:
         with self._writing() as connection:
-            user_id = connection.execute(
-                sa.select(users.c.id).where(users.c.name == fold_name(name))
-            ).scalar()
+            user_id = self._user_id(connection, name)
             if user_id is None:
                 return False
             self._grant(connection, user_id, grants)
@@ -221,6 +219,12 @@ class Accounts:
         return self._account(row, role_rows)
 
     @staticmethod
+    def _user_id(connection: Connection, name: str) -> int | None:
+        """The account's id by its name, any case; None when there is none."""
+        found = connection.execute(sa.select(users.c.id).where(users.c.name == fold_name(name))).scalar()
+        return None if found is None else int(found)
+
+    @staticmethod
     def _account(row: Any, role_rows: Sequence[Any]) -> Account:
         grants = tuple(Grant(r.team, Role(r.role)) for r in role_rows if r.user_id == row.id)
         return Account(row.id, row.name, _aware(row.created_at), grants)
@@ -228,9 +232,7 @@ class Accounts:
     def remove(self, name: str) -> bool:
         """Delete the account, its roles and its sessions; False if there was none."""
         with self._writing() as connection:
-            user_id = connection.execute(
-                sa.select(users.c.id).where(users.c.name == fold_name(name))
-            ).scalar()
+            user_id = self._user_id(connection, name)
             if user_id is None:
                 return False
             connection.execute(sessions.delete().where(sessions.c.user_id == user_id))
@@ -243,9 +245,7 @@ class Accounts:
         hashed = hash_password(password)
         now = self.clock()
         with self._writing() as connection:
-            user_id = connection.execute(
-                sa.select(users.c.id).where(users.c.name == fold_name(name))
-            ).scalar()
+            user_id = self._user_id(connection, name)
             if user_id is None:
                 return False
             connection.execute(users.update().where(users.c.id == user_id).values(password_hash=hashed))

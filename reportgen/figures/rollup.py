@@ -86,6 +86,11 @@ class Rates:
         return None if rate is None else amount * rate
 
 
+def share(part: float, whole: float) -> float | None:
+    """A rate as the roll-up reads it: `part` of `whole`, None when there is nothing to divide by."""
+    return part / whole if whole else None
+
+
 @dataclass(frozen=True, slots=True)
 class TeamFigures:
     """The numbers the roll-up reads from one team's figures document."""
@@ -102,11 +107,11 @@ class TeamFigures:
 
     @property
     def completion(self) -> float | None:
-        return self.done / self.planned if self.planned else None
+        return share(self.done, self.planned)
 
     @property
     def on_time_rate(self) -> float | None:
-        return self.on_time / self.dated if self.dated else None
+        return share(self.on_time, self.dated)
 
     @property
     def attainment(self) -> float | None:
@@ -161,11 +166,11 @@ class DepartmentFigures:
 
     @property
     def completion(self) -> float | None:
-        return self.done / self.planned if self.planned else None
+        return share(self.done, self.planned)
 
     @property
     def on_time_rate(self) -> float | None:
-        return self.on_time / self.dated if self.dated else None
+        return share(self.on_time, self.dated)
 
     @property
     def attainment(self) -> float | None:
