@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from reportgen.archive.records import RunRecord
 from reportgen.base.config import ScheduleSettings
@@ -25,18 +25,26 @@ from reportgen.cycle.calendar import (
 DONE = (RunState.SENT, RunState.AWAITING_APPROVAL)  # the month needs nothing more from the schedule
 RETRIED = (RunState.FAILED,)  # tried again at the next tick, whatever the workbook
 REMIND_AHEAD = "remind_ahead"
+TICK_KEY = "tick_at"  # in an attempt's detail: the tick it was made at (its lease key may be earlier)
 
 
 @dataclass(frozen=True, slots=True)
 class Decision:
     """`kind`: run | remind_ahead | wait; `month` the month reviewed; `due_at` the attempt's moment (the
-    lease's key), `deadline` the last day the run waits for a workbook."""
+    lease's key), `deadline` the last day the run waits for a workbook; `tick_at` the tick that decided it
+    (later than `due_at` for a late first attempt), recorded with the attempt as `TICK_KEY`."""
 
     kind: str
     month: str
     due_at: dt.datetime
     deadline: dt.date
     reason: str = ""
+    tick_at: dt.datetime | None = field(default=None, compare=False)
+
+    @property
+    def recorded(self) -> dict[str, str]:
+        """What the attempt's record keeps of the decision, beside its moment."""
+        return {TICK_KEY: (self.tick_at or self.due_at).isoformat()}
 
 
 def tick_moment(now: dt.datetime, settings: ScheduleSettings) -> dt.datetime:
@@ -69,15 +77,24 @@ def decide(
     if any(attempt.state in DONE for attempt in this_month):
         return Decision("wait", month, due_at, deadline, "done")
     if not this_month:  # the first attempt is keyed by the scheduled moment, however late it is made
-        return Decision("run", month, latest, deadline, "due")
+        return Decision("run", month, latest, deadline, "due", tick_at=due_at)
     if now.astimezone(zone_of(settings)).date() > deadline:
         return Decision("wait", month, due_at, deadline, "past_cutoff")
     last = max(this_month, key=lambda attempt: (attempt.due_at, attempt.run_id))
-    if last.due_at >= due_at:
+    if tried_at(last) >= due_at:
         return Decision("wait", month, due_at, deadline, "tried_today")
     if last.state in RETRIED or last.detail.get("workbook_sha256") != workbook_sha256:
-        return Decision("run", month, due_at, deadline, "retry")
+        return Decision("run", month, due_at, deadline, "retry", tick_at=due_at)
     return Decision("wait", month, due_at, deadline, "unchanged")
+
+
+def tried_at(attempt: RunRecord) -> dt.datetime:
+    """The tick an attempt was made at: a late first attempt's lease key is the scheduled moment, days
+    before the tick that made it, and that tick must not make a second attempt of the month."""
+    recorded = attempt.detail.get(TICK_KEY)
+    if not isinstance(recorded, str):  # recorded before ticks were kept
+        return attempt.due_at
+    return max(attempt.due_at, dt.datetime.fromisoformat(recorded))
 
 
 def ahead(now: dt.datetime, settings: ScheduleSettings, attempts: Sequence[RunRecord]) -> Decision | None:

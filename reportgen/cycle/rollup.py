@@ -119,7 +119,7 @@ def perform_rollup(
     holder = holder or holder_name()
     inputs = inputs_digest(archive, decision.month)
     run = archive.claim_run(DEPARTMENT_TEAM, decision.month, decision.due_at, holder, kind=ROLLUP_KIND,
-                            workbook_sha256=inputs)  # fmt: skip
+                            workbook_sha256=inputs, **decision.recorded)  # fmt: skip
     if run is None:
         logger.info("cycle: the roll-up of %s at %s is another service's (lease taken); skipped",
                     decision.month, decision.due_at.isoformat())  # fmt: skip

@@ -115,7 +115,12 @@ def perform(
     """Carry out `decision` for `team` under a lease; None when another service holds it (logged)."""
     holder = holder or holder_name()
     sha = digest_or_none(team.workbook)
-    detail = {"kind": decision.kind, "workbook": str(team.workbook), "workbook_sha256": sha}
+    detail = {
+        "kind": decision.kind,
+        "workbook": str(team.workbook),
+        "workbook_sha256": sha,
+        **decision.recorded,
+    }
     run = archive.claim_run(team.key, decision.month, decision.due_at, holder, **detail)
     if run is None:
         logger.info(

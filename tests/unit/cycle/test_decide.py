@@ -1,7 +1,7 @@
 """`cycle.decide`, the logic every tick runs, branch by branch: a pure function of the moment, the schedule,
 the attempts recorded and the workbook's fingerprint, so every input is built here and nothing reads the
 clock. Then properties over any schedule and any moment: no run for a month already sent, and one tick never
-acts twice for one team and month (but for a late first attempt that failed: the strict xfail below)."""
+acts twice for one team and month, a late first attempt that failed included."""
 
 from __future__ import annotations
 
@@ -52,9 +52,16 @@ def attempt(
     kind: str = "run",
     team: str = "team",
     made_at: dt.datetime | None = None,
+    decided: Decision | None = None,
 ) -> RunRecord:
-    """A recorded attempt; `made_at` when it was made (its archive clock), by default its moment."""
-    detail = {"kind": kind, "workbook": "team.xlsx", "workbook_sha256": sha}
+    """A recorded attempt; `made_at` when it was made (its archive clock), by default its moment; `decided`
+    the decision it carried out, whose tick the record keeps as `cycle.runs.perform` records it."""
+    detail = {
+        "kind": kind,
+        "workbook": "team.xlsx",
+        "workbook_sha256": sha,
+        **(decided.recorded if decided else {}),
+    }
     made = made_at or due_at
     return RunRecord(next(_ids), team, month, due_at, "host:1", state, detail, made, made)
 
@@ -192,18 +199,11 @@ def test_a_retry_keeps_its_wall_time_across_a_dst_change() -> None:
     assert decision.due_at.utcoffset() == dt.timedelta(hours=-4)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a late first attempt is keyed by the scheduled moment, earlier than the tick's: once it failed, "
-    "the same tick decided again (a second service, a tick fired twice) retries, a second attempt of the "
-    "month at one tick. Reported, not fixed here: comparing the tick with max(last.due_at, last.started_at) "
-    "would wait ('tried_today').",
-)
 def test_a_late_first_attempt_that_failed_is_not_retried_at_the_same_tick() -> None:
     now = at(5)  # two days late: the machine was off on the 3rd
     first = decide(now, schedule(), [], OLD)
     assert (first.kind, first.reason, first.due_at) == ("run", "due", RUN)
-    again = decide(now, schedule(), [attempt(first.due_at, RunState.FAILED, made_at=now)], OLD)
+    again = decide(now, schedule(), [attempt(first.due_at, RunState.FAILED, made_at=now, decided=first)], OLD)
     assert again.kind == "wait"
 
 
@@ -342,9 +342,10 @@ def test_one_tick_never_acts_twice_for_one_team_and_month(
             )
         )
     if decision.kind == "run":
-        recorded.append(attempt(decision.due_at, outcome, sha, month=decision.month, made_at=now))
+        recorded.append(
+            attempt(decision.due_at, outcome, sha, month=decision.month, made_at=now, decided=decision)
+        )
     again = decide(now, settings, recorded, sha)
     assert ahead(now, settings, recorded) is None
-    late = decision.reason == "due" and decision.due_at < tick_moment(now, settings)
-    if decision.kind == "run" and not (late and outcome == RunState.FAILED):  # that one: the xfail above
+    if decision.kind == "run":
         assert again.kind == "wait"

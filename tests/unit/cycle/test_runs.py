@@ -113,6 +113,27 @@ def test_a_mail_server_down_is_recorded_reported_and_retried_at_the_next_tick(
     assert received_by(handler, BOSS) and states(archive) == ["failed", "sent"]
 
 
+def test_a_late_first_run_that_failed_is_tried_again_at_the_next_tick_not_at_the_same_one(
+    tmp_path: Path, archive: Archive
+) -> None:
+    """The machine was off on the 3rd: the run made on the 5th is keyed by the 3rd's moment. It failed; the
+    5th's tick decided again (a second service, a tick fired twice) makes no second attempt; the 6th's does
+    make one."""
+    make_workbook(tmp_path, CLEAN_OCTOBER, name="team.xlsx")
+    down = config_for(tmp_path, free_port(), approver=None)
+    late = RUN + dt.timedelta(days=2)
+    tick_teams(archive, down, late, SINCE)
+    tick_teams(archive, down, late + dt.timedelta(minutes=5), SINCE)
+    assert states(archive) == ["failed"] and archive.runs()[0].due_at == RUN
+    handler = Handler()
+    with smtp_server(handler) as port:
+        up = dataclasses.replace(down, email=dataclasses.replace(down.email, port=port))
+        tick_teams(archive, up, late, SINCE)
+        assert states(archive) == ["failed"] and not handler.received
+        tick_teams(archive, up, late + dt.timedelta(days=1), SINCE)
+    assert received_by(handler, BOSS) and states(archive) == ["failed", "sent"]
+
+
 def test_the_lead_approves_the_draft_or_rejects_it_with_a_reason(tmp_path: Path, archive: Archive) -> None:
     make_workbook(tmp_path, CLEAN_OCTOBER, name="team.xlsx")
     handler = Handler()
