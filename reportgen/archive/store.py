@@ -180,21 +180,6 @@ class Archive:
         with self._reading() as connection:
             return self._last_sent(connection, team, month)
 
-    def last_reached(self, pdf_name: str) -> dt.datetime | None:
-        """When a PDF of this file name last reached management (any target), or None: the roll-up, which
-        has no build of its own, learns from it when its previous version went out."""
-        with self._reading() as connection:
-            moment = connection.execute(
-                sa.select(sa.func.max(sends.c.started_at))
-                .join(deliveries, deliveries.c.send_id == sends.c.id)
-                .where(
-                    sends.c.pdf_name == pdf_name,
-                    sends.c.audience == Audience.MANAGEMENT,
-                    deliveries.c.state.in_(REACHED),
-                )
-            ).scalar_one_or_none()
-        return _aware(moment) if moment is not None else None
-
     def management_audience(self, team: str, month: str) -> list[str]:
         """Every address (a mail's, case-folded) that received a version of the team's month as management's
         review, in the order first reached: a revision goes to each of them."""

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from reportgen.archive.records import ApprovalRecord, BuildRecord, RunRecord
+from reportgen.archive.records import ApprovalRecord, BuildRecord, RecordedBuild, RunRecord
 from reportgen.base.catalogue import catalogue, language
 from reportgen.base.config import Config, ScheduleSettings
 from reportgen.base.errors import DeliveryError, InputError, ReportgenError
@@ -157,25 +157,8 @@ def _build_and_deliver(
         raise InputError(out, "output_unwritable", detail=exc.strerror or str(exc)) from exc
     pdf = out / f"rollup-{month}.pdf"
     write_rollup(result, config, lang, pdf, None)
-    document = rollup_document(result, lang)
-    data = pdf.read_bytes()
-    digest = hashlib.sha256(data).hexdigest()
-    recorded = archive.record_build(
-        BuildRecord(
-            team=DEPARTMENT_TEAM,
-            month=month,
-            lang=lang,
-            as_of=result.as_of or today,
-            workbook_name=DEPARTMENT_TEAM,
-            workbook_sha256=inputs,
-            pdf_sha256=digest,
-            pdf_path=pdf,
-            kpis={},
-            figures=dumps(document),
-            pdf=data,
-        )  # fmt: skip
-    )
-    _other_languages(archive, config, result, lang, month, inputs, today, pdf.name)
+    recorded = record_rollup(archive, config, result, lang, pdf, inputs, today)
+    digest = hashlib.sha256(pdf.read_bytes()).hexdigest()
     missing = [row.name for row in result.rows if row.source.status == TeamStatus.MISSING]
     common: dict[str, object] = {"review_team": DEPARTMENT_TEAM, "version": recorded.version, "pdf": str(pdf),
                                  "missing": missing}  # fmt: skip
@@ -202,52 +185,55 @@ def _build_and_deliver(
         logger.info("cycle: the approver already has this roll-up of %s; it waits for approval again", month)
 
 
-def _other_languages(
-    archive: Archive,
-    config: Config,
-    result: Rollup,
-    lang: str,
-    month: str,
-    inputs: str,
-    today: dt.date,
-    name: str,
-) -> None:
-    """The roll-up in each other language a chat target reads, recorded as builds of the same version, so
-    an approval later delivers exactly the drafted version to every reader (`language_copies`)."""
+def record_rollup(
+    archive: Archive, config: Config, result: Rollup, lang: str, pdf: Path, inputs: str, today: dt.date
+) -> RecordedBuild:
+    """The roll-up written to `pdf` recorded as a version of `DEPARTMENT_TEAM`'s month (`inputs`: what it was
+    made from, `inputs_digest`), before anyone is told; with it, the roll-up in each other language a reader
+    takes, as builds of the same version, so a delivery or an approval later sends exactly this version to
+    every reader (`language_copies`). The same inputs are the same version."""
     from reportgen.delivery.targets import languages_needed, targets_of
 
+    def record(language_of: str, path: Path) -> RecordedBuild:
+        data = path.read_bytes()
+        return archive.record_build(
+            BuildRecord(
+                team=DEPARTMENT_TEAM,
+                month=result.month,
+                lang=language_of,
+                as_of=result.as_of or today,
+                workbook_name=DEPARTMENT_TEAM,
+                workbook_sha256=inputs,
+                pdf_sha256=hashlib.sha256(data).hexdigest(),
+                pdf_path=path,
+                kpis={},
+                figures=dumps(rollup_document(result, language_of)),
+                pdf=data,
+            )
+        )
+
+    recorded = record(lang, pdf)
     for other in languages_needed(targets_of(config)):
         if other == lang:
             continue
         with tempfile.TemporaryDirectory(prefix="reportgen-rollup-") as folder:
-            copy = Path(folder) / name
+            copy = Path(folder) / pdf.name
             write_rollup(result, config, other, copy, None)
-            data = copy.read_bytes()
-            archive.record_build(
-                BuildRecord(
-                    team=DEPARTMENT_TEAM,
-                    month=month,
-                    lang=other,
-                    as_of=result.as_of or today,
-                    workbook_name=DEPARTMENT_TEAM,
-                    workbook_sha256=inputs,
-                    pdf_sha256=hashlib.sha256(data).hexdigest(),
-                    pdf_path=copy,
-                    kpis={},
-                    figures=dumps(rollup_document(result, other)),
-                    pdf=data,
-                )  # fmt: skip
-            )
+            record(other, copy)
+    return recorded
 
 
-def deliver(archive: Archive, config: Config, pdf: Path) -> list[TargetResult]:
-    """The roll-up to `[department] to` and every chat target, each reader in their language (the archive's
-    copies of the same version), once per version."""
+def deliver(
+    archive: Archive, config: Config, pdf: Path, lang: str | None = None, *, resend: bool = False
+) -> list[TargetResult]:
+    """The recorded roll-up `pdf` (in `lang`, default the mail's language) to `[department] to` and every
+    chat target, each reader in their language (the archive's copies of the same version), once per
+    version unless `resend`."""
     from reportgen.delivery.targets import languages_needed, targets_of
 
-    lang = language(config.email.language)
+    lang = lang or language(config.email.language)
     with language_copies(archive, pdf, lang, languages_needed(targets_of(config))) as pdfs:
-        return deliver_rollup(archive, config, pdfs, lang)
+        return deliver_rollup(archive, config, pdfs, lang, resend=resend)
 
 
 # --- the approver's decision ---

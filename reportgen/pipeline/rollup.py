@@ -128,7 +128,8 @@ def read_rollup(
     last_sent: dt.datetime | None = None,
 ) -> Rollup:
     """The roll-up of `teams` (default: `default_teams`) for `month`, from the archive alone; `last_sent`:
-    when the previous roll-up went out (`Archive.last_reached`), so a re-issue names the teams changed."""
+    when the month's roll-up last reached management (`Archive.delivered`), so a re-issue names the teams
+    changed."""
     started = time.perf_counter()
     names = list(dict.fromkeys(teams)) if teams else default_teams(archive, month)
     names = [name for name in names if name != DEPARTMENT_TEAM]  # the roll-up never reads itself

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import tempfile
+import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -62,7 +62,7 @@ def rollup(
     missing, the department's KPIs, the teams side by side, what needs attention; read from the archive
     (the delivered version of each team's month, else the latest, marked so), never the workbooks."""
     from reportgen.cycle.lifecycle import month_status
-    from reportgen.pipeline.rollup import deliver_rollup, read_rollup, write_rollup
+    from reportgen.pipeline.rollup import DEPARTMENT_TEAM, read_rollup, write_rollup
 
     chosen_month = parse_month(month) or month
     if no_pdf and json_path is None:
@@ -74,8 +74,9 @@ def rollup(
     pdf_path = None if no_pdf else (output or Path(f"rollup-{chosen_month}.pdf"))
     with opened_archive(config) as archive:
         names = _resolved(archive, config, _team_names(teams))
-        # a re-issue (the roll-up went out before under this name) says which teams changed since
-        last_sent = archive.last_reached(pdf_path.name) if email and pdf_path is not None else None
+        # a re-issue (a version of the month's roll-up reached management before) says which teams changed
+        sent = archive.delivered(DEPARTMENT_TEAM, chosen_month) if email else None
+        last_sent = sent.sent_at if sent is not None else None
         result = read_rollup(
             archive, config, chosen_month, names,
             lambda team, each: month_status(archive, team, each), last_sent,
@@ -84,14 +85,10 @@ def rollup(
         for path in (written.pdf, written.json):
             if path is not None:
                 click.echo(path)
-        if email and written.pdf is not None:
+        if email and written.pdf is not None:  # recorded as the month's roll-up first, as the schedule does
             from reportgen.apps.cli.review import say_delivered
-            from reportgen.delivery.targets import languages_needed, targets_of
+            from reportgen.cycle.rollup import deliver, inputs_digest, record_rollup
 
-            pdfs: dict[str, Path] = {lang_chosen: written.pdf}
-            with tempfile.TemporaryDirectory(prefix="reportgen-rollup-") as folder:
-                for other in languages_needed(targets_of(config)):
-                    if other not in pdfs:
-                        copy = Path(folder) / written.pdf.name
-                        pdfs[other] = write_rollup(result, config, other, copy, None).pdf or copy
-                say_delivered(deliver_rollup(archive, config, pdfs, lang_chosen, resend=resend), lang_chosen)
+            inputs = inputs_digest(archive, chosen_month)
+            record_rollup(archive, config, result, lang_chosen, written.pdf, inputs, dt.date.today())
+            say_delivered(deliver(archive, config, written.pdf, lang_chosen, resend=resend), lang_chosen)
