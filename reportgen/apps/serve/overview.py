@@ -23,6 +23,7 @@ from reportgen.cycle.lifecycle import MonthStatus, Stage, month_status
 from reportgen.cycle.runs import teams_of
 from reportgen.cycle.teams import TeamName, UnknownTeam, fold, resolve_team
 from reportgen.figures.metrics import shift_month
+from reportgen.pipeline.rollup import DEPARTMENT_TEAM
 
 CELLS_SHOWN = 8
 AUDIENCE_SHOWN = 3
@@ -33,13 +34,14 @@ def team_url(team: TeamName, page: str = "/team") -> str:
 
 
 def every_team(archive: Archive, config: Config) -> list[TeamName]:
-    """Each team once: every review's team, every schedule key and every team a run remembers, by name."""
+    """Each team once: every review's team, every schedule key and every team a run remembers, by name; the
+    department's own roll-ups (`DEPARTMENT_TEAM`) are not a team."""
     names = [pair.review or pair.alias for pair in archive.team_names()]
     if config.schedule is not None:
         names += [team.key for team in teams_of(config.schedule, archive.runs())]
     found: dict[str, TeamName] = {}
     for name in names:
-        if not name:
+        if not name or name == DEPARTMENT_TEAM:
             continue
         try:
             team = resolve_team(archive, config, name)

@@ -1,0 +1,49 @@
+"""The department page's list of teams (`apps/serve/overview.every_team`), from a real archive: a team whose
+review was built is listed once, and the department's own roll-up, recorded as a version of the reserved
+team, is not a team."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from reportgen.apps.serve.overview import every_team
+from reportgen.archive.records import BuildRecord
+from reportgen.archive.store import Archive, open_archive
+from reportgen.base.config import ArchiveSettings, Config
+from reportgen.pipeline.rollup import DEPARTMENT_TEAM
+
+
+@pytest.fixture
+def archive(tmp_path: Path) -> Iterator[Archive]:
+    opened = open_archive(ArchiveSettings(url=f"sqlite:///{tmp_path / 'archive.sqlite3'}"))
+    yield opened
+    opened.close()
+
+
+def recorded(archive: Archive, folder: Path, team: str, workbook: str, pdf: bytes) -> None:
+    archive.record_build(
+        BuildRecord(
+            team=team,
+            month="2026-10",
+            lang="en",
+            as_of=dt.date(2026, 11, 3),
+            workbook_name=workbook,
+            workbook_sha256=hashlib.sha256(workbook.encode()).hexdigest(),
+            pdf_sha256=hashlib.sha256(pdf).hexdigest(),
+            pdf_path=folder / f"{workbook}.pdf",
+            kpis={},
+            figures=b"{}",
+            pdf=pdf,
+        )
+    )
+
+
+def test_the_departments_rollup_is_not_listed_as_a_team(tmp_path: Path, archive: Archive) -> None:
+    recorded(archive, tmp_path, "Harbor Growth Team", "harbor.xlsx", b"%PDF-team")
+    recorded(archive, tmp_path, DEPARTMENT_TEAM, DEPARTMENT_TEAM, b"%PDF-rollup")
+    assert [team.review for team in every_team(archive, Config())] == ["Harbor Growth Team"]
