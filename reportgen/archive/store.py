@@ -174,11 +174,26 @@ class Archive:
             last_sent = self._last_sent(connection, team, month)
         return VersionPlan(version, new, last_sent)
 
-    def delivered(self, team: str, month: str) -> SentVersion | None:
-        """The newest version of a team's month that reached management (when it first did), or None: a
-        draft to the approver is never a delivery."""
+    def delivered(self, team: str, month: str, below: int | None = None) -> SentVersion | None:
+        """The newest version of a team's month (older than version `below`, when given) that reached
+        management (when it first did), or None: a draft to the approver is never a delivery."""
         with self._reading() as connection:
-            return self._last_sent(connection, team, month)
+            return self._last_sent(connection, team, month, below)
+
+    def last_reached(self, pdf_name: str) -> dt.datetime | None:
+        """When a PDF of this file name last reached management (any target), or None: a roll-up of some
+        teams, which is not a version of the month's roll-up, learns from it when it went out before."""
+        with self._reading() as connection:
+            moment = connection.execute(
+                sa.select(sa.func.max(sends.c.started_at))
+                .join(deliveries, deliveries.c.send_id == sends.c.id)
+                .where(
+                    sends.c.pdf_name == pdf_name,
+                    sends.c.audience == Audience.MANAGEMENT,
+                    deliveries.c.state.in_(REACHED),
+                )
+            ).scalar_one_or_none()
+        return _aware(moment) if moment is not None else None
 
     def management_audience(self, team: str, month: str) -> list[str]:
         """Every address (a mail's, case-folded) that received a version of the team's month as management's
@@ -201,7 +216,9 @@ class Archive:
             ).all()
         return [row.address for row in rows]
 
-    def _last_sent(self, connection: Connection, team: str, month: str) -> SentVersion | None:
+    def _last_sent(
+        self, connection: Connection, team: str, month: str, below: int | None = None
+    ) -> SentVersion | None:
         accepted = (
             sa.select(reviews.c.version, builds.c.figures, sends.c.started_at)
             .join(builds, builds.c.review_id == reviews.c.id)
@@ -212,6 +229,7 @@ class Archive:
                 reviews.c.month == month,
                 sends.c.audience == Audience.MANAGEMENT,  # a draft to the approver is not a delivery
                 deliveries.c.state.in_(REACHED),
+                reviews.c.version < below if below is not None else sa.true(),
             )
             .order_by(reviews.c.version.desc(), sends.c.started_at)
         )

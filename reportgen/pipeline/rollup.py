@@ -27,6 +27,7 @@ from reportgen.figures.trends import TREND_MONTHS
 
 if TYPE_CHECKING:  # the store loads SQLAlchemy: only a command that opens the archive pays for it
     from reportgen.archive.store import Archive
+    from reportgen.delivery.targets import Target
     from reportgen.pipeline.mailing import TargetResult
 
 log = logging.getLogger(__name__)
@@ -167,17 +168,24 @@ def write_rollup(
     return RollupFiles(pdf_path, json_path, result)
 
 
-def deliver_rollup(
-    archive: Archive, config: Config, pdfs: dict[str, Path], lang: str, *, resend: bool = False
-) -> list[TargetResult]:
-    """The roll-up to `[department] to` by mail and to every chat target, each in its readers' language
-    (`pdfs`: language → the roll-up in it), at most once per version (`deliver_everywhere`'s ledger, keyed
-    by the PDF's bytes: a roll-up whose teams changed is a new version and goes out again)."""
+def rollup_targets(config: Config) -> list[Target]:
+    """Where the roll-up goes: `[department] to` (else `[email] to`) by mail and every chat target; refused
+    (a user error) when one cannot be delivered to, so a caller can ask before it records anything."""
     from reportgen.delivery.links import link_maker
     from reportgen.delivery.targets import check_targets, targets_of
-    from reportgen.pipeline.mailing import deliver_everywhere
 
     audience = list(config.department.to) if config.department else []
     targets = targets_of(config, to=audience or None, link_for=link_maker(config.serve))
     check_targets(targets)
-    return deliver_everywhere(archive, pdfs, lang, targets, resend=resend, lang=lang)
+    return list(targets)
+
+
+def deliver_rollup(
+    archive: Archive, config: Config, pdfs: dict[str, Path], lang: str, *, resend: bool = False
+) -> list[TargetResult]:
+    """The roll-up to `rollup_targets`, each in its readers' language (`pdfs`: language → the roll-up in it),
+    at most once per version (`deliver_everywhere`'s ledger, keyed by the PDF's bytes: a roll-up whose teams
+    changed is a new version and goes out again)."""
+    from reportgen.pipeline.mailing import deliver_everywhere
+
+    return deliver_everywhere(archive, pdfs, lang, rollup_targets(config), resend=resend, lang=lang)

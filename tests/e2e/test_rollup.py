@@ -318,6 +318,48 @@ def test_a_revision_after_the_rollup_went_out_is_reissued_naming_the_team(built:
             team.version = 2
     assert check_rollup(document, teams, revised=["Delta Team"]) == []
     assert "Delta Team" in _cover(pdf)
+    again = Handler()  # the same version once more: still labelled revised, so the same bytes, so nobody
+    with smtp_server(again) as port:
+        repeat = cli(
+            "rollup", "--month", "2026-10", "--config", _mail_config(built, port), "-o", pdf, "--email"
+        )
+    assert repeat.returncode == ExitCode.DELIVERY_FAILED and not again.received, repeat.stderr
+    assert "Delta Team" in _cover(pdf) and "Revised" in _cover(pdf)
+
+
+def _department_versions(built: Built) -> list[tuple[int, int]]:
+    """The month's roll-up versions the archive holds, with how many builds each has."""
+    from reportgen.archive.store import open_archive
+    from reportgen.base.config import ArchiveSettings
+    from reportgen.pipeline.rollup import DEPARTMENT_TEAM
+
+    archive = open_archive(ArchiveSettings(url=built.url))
+    try:
+        return [(each.version, len(each.builds)) for each in archive.versions(DEPARTMENT_TEAM, "2026-10")]
+    finally:
+        archive.close()
+
+
+def test_a_rollup_of_some_teams_goes_out_but_is_not_the_months_rollup(built: Built) -> None:
+    before = _department_versions(built)
+    handler = Handler()
+    with smtp_server(handler) as port:
+        config = _mail_config(built, port)
+        some = cli("rollup", "--month", "2026-10", "--config", config, "--teams", "Gamma Team",
+                   "-o", built.folder / "gamma-only.pdf", "--email")  # fmt: skip
+    assert some.returncode == ExitCode.OK, some.stderr
+    assert [each.rcpt_tos for each in handler.received] == [("head@example.com",)]
+    assert _department_versions(built) == before
+
+
+def test_a_rollup_nobody_can_receive_is_refused_before_anything_is_written_or_recorded(built: Built) -> None:
+    before = _department_versions(built)
+    config = _config(built.folder, built.url, "nobody", '[department]\nname = "Marketing"\n')
+    pdf = built.folder / "nobody.pdf"
+    refused = cli("rollup", "--month", "2026-10", "--config", config, "-o", pdf, "--email")
+    assert refused.returncode == ExitCode.USAGE and "nobody to send to" in refused.stderr, refused.stderr
+    assert "Traceback" not in refused.stderr and not pdf.exists()
+    assert _department_versions(built) == before
 
 
 def test_an_unknown_team_and_a_bad_month_are_named(built: Built) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,6 +17,8 @@ from reportgen.base.errors import UsageError
 
 if TYPE_CHECKING:  # the store loads SQLAlchemy: only a command that opens the archive pays for it
     from reportgen.archive.store import Archive
+    from reportgen.figures.rollup import Rollup
+    from reportgen.pipeline.mailing import TargetResult
 
 
 def _team_names(values: tuple[str, ...]) -> list[str]:
@@ -62,7 +65,8 @@ def rollup(
     missing, the department's KPIs, the teams side by side, what needs attention; read from the archive
     (the delivered version of each team's month, else the latest, marked so), never the workbooks."""
     from reportgen.cycle.lifecycle import month_status
-    from reportgen.pipeline.rollup import DEPARTMENT_TEAM, read_rollup, write_rollup
+    from reportgen.cycle.rollup import deliver, inputs_digest, record_rollup
+    from reportgen.pipeline.rollup import read_rollup, rollup_targets, write_rollup
 
     chosen_month = parse_month(month) or month
     if no_pdf and json_path is None:
@@ -74,9 +78,12 @@ def rollup(
     pdf_path = None if no_pdf else (output or Path(f"rollup-{chosen_month}.pdf"))
     with opened_archive(config) as archive:
         names = _resolved(archive, config, _team_names(teams))
-        # a re-issue (a version of the month's roll-up reached management before) says which teams changed
-        sent = archive.delivered(DEPARTMENT_TEAM, chosen_month) if email else None
-        last_sent = sent.sent_at if sent is not None else None
+        # the roll-up of every team is a version of the month's roll-up, recorded before anyone is told (as
+        # the schedule does); a roll-up of some teams only is delivered, not recorded
+        inputs = inputs_digest(archive, chosen_month) if email and not names else None  # before reading
+        if email:
+            rollup_targets(config)  # refused before anything is written or recorded
+        last_sent = _replaced_sent_at(archive, chosen_month, inputs, pdf_path) if email else None
         result = read_rollup(
             archive, config, chosen_month, names,
             lambda team, each: month_status(archive, team, each), last_sent,
@@ -85,10 +92,43 @@ def rollup(
         for path in (written.pdf, written.json):
             if path is not None:
                 click.echo(path)
-        if email and written.pdf is not None:  # recorded as the month's roll-up first, as the schedule does
+        if email and written.pdf is not None:
             from reportgen.apps.cli.review import say_delivered
-            from reportgen.cycle.rollup import deliver, inputs_digest, record_rollup
 
-            inputs = inputs_digest(archive, chosen_month)
-            record_rollup(archive, config, result, lang_chosen, written.pdf, inputs, dt.date.today())
-            say_delivered(deliver(archive, config, written.pdf, lang_chosen, resend=resend), lang_chosen)
+            if inputs is not None:
+                record_rollup(archive, config, result, lang_chosen, written.pdf, inputs, dt.date.today())
+                delivered = deliver(archive, config, written.pdf, lang_chosen, resend=resend)
+            else:
+                delivered = _deliver_unrecorded(archive, config, result, written.pdf, lang_chosen, resend)
+            say_delivered(delivered, lang_chosen)
+
+
+def _replaced_sent_at(
+    archive: Archive, month: str, inputs: str | None, pdf: Path | None
+) -> dt.datetime | None:
+    """When what this roll-up replaces reached management, so a re-issue names the teams changed since: for
+    the month's roll-up (`inputs`), the newest version before its own that was delivered (sending a version
+    again keeps its label); for a roll-up of some teams, the last PDF of the same name that went out."""
+    from reportgen.cycle.rollup import DEPARTMENT_TEAM
+
+    if inputs is not None:
+        plan = archive.plan_version(DEPARTMENT_TEAM, month, inputs)
+        before = archive.delivered(DEPARTMENT_TEAM, month, below=plan.version)
+        return before.sent_at if before is not None else None
+    return archive.last_reached(pdf.name) if pdf is not None else None
+
+
+def _deliver_unrecorded(
+    archive: Archive, config: Config, result: Rollup, pdf: Path, lang: str, resend: bool
+) -> list[TargetResult]:
+    """A roll-up of some teams to every reader, each in their language (copies made here, not recorded)."""
+    from reportgen.delivery.targets import languages_needed, targets_of
+    from reportgen.pipeline.rollup import deliver_rollup, write_rollup
+
+    pdfs: dict[str, Path] = {lang: pdf}
+    with tempfile.TemporaryDirectory(prefix="reportgen-rollup-") as folder:
+        for other in languages_needed(targets_of(config)):
+            if other not in pdfs:
+                copy = Path(folder) / pdf.name
+                pdfs[other] = write_rollup(result, config, other, copy, None).pdf or copy
+        return deliver_rollup(archive, config, pdfs, lang, resend=resend)
