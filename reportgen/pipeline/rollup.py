@@ -176,7 +176,12 @@ def rollup_targets(config: Config) -> list[Target]:
 
     audience = list(config.department.to) if config.department else []
     targets = targets_of(config, to=audience or None, link_for=link_maker(config.serve))
-    check_targets(targets)
+    try:
+        check_targets(targets)
+    except UsageError as refused:  # the roll-up has no --to: say where its readers are set
+        if refused.code != "no_recipients":
+            raise
+        raise UsageError("rollup_no_recipients") from refused
     return list(targets)
 
 

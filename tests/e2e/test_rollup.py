@@ -357,7 +357,8 @@ def test_a_rollup_nobody_can_receive_is_refused_before_anything_is_written_or_re
     config = _config(built.folder, built.url, "nobody", '[department]\nname = "Marketing"\n')
     pdf = built.folder / "nobody.pdf"
     refused = cli("rollup", "--month", "2026-10", "--config", config, "-o", pdf, "--email")
-    assert refused.returncode == ExitCode.USAGE and "nobody to send to" in refused.stderr, refused.stderr
+    assert refused.returncode == ExitCode.USAGE and "[department]" in refused.stderr, refused.stderr
+    assert "--to" not in refused.stderr  # rollup has no --to
     assert "Traceback" not in refused.stderr and not pdf.exists()
     assert _department_versions(built) == before
 
