@@ -295,6 +295,26 @@ class TeamRow:
 
 
 @dataclass(frozen=True, slots=True)
+class Replaced:
+    """The roll-up this one replaces: when it reached management, and (when the archive kept it) the version
+    of each team it showed, so "changed since" names exactly the teams whose version differs from what the
+    head read; without them, the teams whose version was made after it went out."""
+
+    sent_at: dt.datetime
+    versions: dict[str, int | None] | None = None
+
+    def changed(self, source: TeamSource) -> bool:
+        if self.versions is not None:
+            return self.versions.get(source.name) != source.version
+        return source.built_at is not None and source.built_at > self.sent_at
+
+    @classmethod
+    def of_document(cls, sent_at: dt.datetime, document: dict[str, Any]) -> Replaced:
+        """From the figures document (`rollup_document`) of the roll-up that went out."""
+        return cls(sent_at, {row["team"]: row["version"] for row in document.get("teams", [])})
+
+
+@dataclass(frozen=True, slots=True)
 class Rollup:
     """The roll-up's figures and every claim it makes, in the order the PDF makes them."""
 
@@ -312,7 +332,7 @@ class Rollup:
     takeaways: tuple[Claim, ...]
     overlooked: dict[str, tuple[Claim, ...]]
     claims: tuple[Claim, ...] = field(default=())
-    revised: Claim | None = None  # the teams whose version is newer than the roll-up last sent
+    revised: Claim | None = None  # the teams whose version differs from the roll-up this one replaces
 
     def claims_of(self, code: str) -> list[Claim]:
         return [claim for claim in self.claims if claim.code == code]
@@ -618,10 +638,10 @@ def rollup(
     month: str,
     sources: Sequence[TeamSource],
     rates: Rates | None = None,
-    last_sent: dt.datetime | None = None,
+    replaced: Replaced | None = None,
 ) -> Rollup:
-    """The roll-up of `sources` (one per team) for `month`; `last_sent`: when the previous roll-up of the
-    month reached management, so this one says which teams changed since (their version is newer)."""
+    """The roll-up of `sources` (one per team) for `month`; `replaced`: the roll-up of the month that
+    reached management before, so this one says which teams changed since."""
     rows = sorted((_row(source) for source in sources), key=lambda row: (-row.score, row.name))
     counts = dict.fromkeys(BUCKET_ORDER, 0)
     for source in sources:
@@ -646,13 +666,14 @@ def rollup(
         ),
     ]
     revised = None
-    changed = [source for source in sources if last_sent and source.built_at and source.built_at > last_sent]
-    if last_sent is not None and changed:
+    changed = [source for source in sources if replaced is not None and replaced.changed(source)]
+    if replaced is not None and changed:
         revised = Claim(
             "rollup.revised",
             tuple(_team_cell(source) for source in changed),
-            {"since": last_sent.date(), "teams": [source.name for source in changed], "count": len(changed)},
-        )
+            {"since": replaced.sent_at.date(), "teams": [source.name for source in changed],
+             "count": len(changed)},
+        )  # fmt: skip
         claims.append(revised)
     for kpi, change in kpis.items():
         value = change.value

@@ -7,7 +7,6 @@ end hands it in as `stage_of(team, month)`, which answers its `month_status`."""
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -22,7 +21,7 @@ from reportgen.base.errors import UsageError
 from reportgen.base.files import write_atomic
 from reportgen.figures.document import dumps
 from reportgen.figures.metrics import shift_month
-from reportgen.figures.rollup import Rates, Rollup, TeamSource, TeamStatus, rollup, rollup_document
+from reportgen.figures.rollup import Rates, Replaced, Rollup, TeamSource, TeamStatus, rollup, rollup_document
 from reportgen.figures.trends import TREND_MONTHS
 
 if TYPE_CHECKING:  # the store loads SQLAlchemy: only a command that opens the archive pays for it
@@ -126,11 +125,10 @@ def read_rollup(
     month: str,
     teams: Sequence[str] | None,
     stage_of: StageOf,
-    last_sent: dt.datetime | None = None,
+    replaced: Replaced | None = None,
 ) -> Rollup:
-    """The roll-up of `teams` (default: `default_teams`) for `month`, from the archive alone; `last_sent`:
-    when the month's roll-up last reached management (`Archive.delivered`), so a re-issue names the teams
-    changed."""
+    """The roll-up of `teams` (default: `default_teams`) for `month`, from the archive alone; `replaced`:
+    the roll-up of the month that reached management before, so a re-issue names the teams changed."""
     started = time.perf_counter()
     names = list(dict.fromkeys(teams)) if teams else default_teams(archive, month)
     names = [name for name in names if name != DEPARTMENT_TEAM]  # the roll-up never reads itself
@@ -138,7 +136,7 @@ def read_rollup(
         raise UsageError("rollup_no_teams", month=month)
     sources = [team_source(archive, name, month, stage_of) for name in names]
     department = config.department.name if config.department and config.department.name else ""
-    result = rollup(department, month, sources, department_rates(config), last_sent)
+    result = rollup(department, month, sources, department_rates(config), replaced)
     log.info("rollup: %d teams read and summed in %.2f s", len(sources), time.perf_counter() - started)
     return result
 

@@ -17,7 +17,7 @@ from reportgen.base.errors import UsageError
 
 if TYPE_CHECKING:  # the store loads SQLAlchemy: only a command that opens the archive pays for it
     from reportgen.archive.store import Archive
-    from reportgen.figures.rollup import Rollup
+    from reportgen.figures.rollup import Replaced, Rollup
     from reportgen.pipeline.mailing import TargetResult
 
 
@@ -83,10 +83,10 @@ def rollup(
         inputs = inputs_digest(archive, chosen_month) if email and not names else None  # before reading
         if email:
             rollup_targets(config)  # refused before anything is written or recorded
-        last_sent = _replaced_sent_at(archive, chosen_month, inputs, pdf_path) if email else None
+        replaced = _replaced(archive, chosen_month, inputs, pdf_path) if email else None
         result = read_rollup(
             archive, config, chosen_month, names,
-            lambda team, each: month_status(archive, team, each), last_sent,
+            lambda team, each: month_status(archive, team, each), replaced,
         )  # fmt: skip
         written = write_rollup(result, config, lang_chosen, pdf_path, json_path)
         for path in (written.pdf, written.json):
@@ -103,19 +103,20 @@ def rollup(
             say_delivered(delivered, lang_chosen)
 
 
-def _replaced_sent_at(
-    archive: Archive, month: str, inputs: str | None, pdf: Path | None
-) -> dt.datetime | None:
-    """When what this roll-up replaces reached management, so a re-issue names the teams changed since: for
-    the month's roll-up (`inputs`), the newest version before its own that was delivered (sending a version
-    again keeps its label); for a roll-up of some teams, the last PDF of the same name that went out."""
+def _replaced(archive: Archive, month: str, inputs: str | None, pdf: Path | None) -> Replaced | None:
+    """The roll-up this one replaces, so a re-issue names the teams changed since: for the month's roll-up
+    (`inputs`), the newest version before its own that was delivered, with the team versions it showed
+    (sending a version again keeps its label); for a roll-up of some teams, which the archive does not
+    keep, when the last PDF of the same name went out."""
     from reportgen.cycle.rollup import DEPARTMENT_TEAM
+    from reportgen.figures.rollup import Replaced
 
     if inputs is not None:
         plan = archive.plan_version(DEPARTMENT_TEAM, month, inputs)
         before = archive.delivered(DEPARTMENT_TEAM, month, below=plan.version)
-        return before.sent_at if before is not None else None
-    return archive.last_reached(pdf.name) if pdf is not None else None
+        return Replaced.of_document(before.sent_at, before.figures) if before is not None else None
+    sent_at = archive.last_reached(pdf.name) if pdf is not None else None
+    return Replaced(sent_at) if sent_at is not None else None
 
 
 def _deliver_unrecorded(

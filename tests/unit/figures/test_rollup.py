@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from reportgen.figures.document import dumps
-from reportgen.figures.rollup import Rates, TeamSource, TeamStatus, rollup, rollup_document
+from reportgen.figures.rollup import Rates, Replaced, TeamSource, TeamStatus, rollup, rollup_document
 from tests.rollup_oracle import Team, check_rollup
 
 CURRENCIES = ("$", "¥", "€")
@@ -114,6 +114,39 @@ def _sources(teams: list[Team]) -> list[TeamSource]:
         )
         for team in teams
     ]
+
+
+@given(teams=team_sets(), data=st.data())
+def test_a_reissue_names_exactly_the_teams_whose_version_differs_from_what_the_head_read(
+    teams: list[Team], data: st.DataObject
+) -> None:
+    """The roll-up replaced showed each team at some version (or not at all); the re-issue names the teams
+    shown now at another version, whenever those versions were made."""
+    for team in teams:  # the version read now: the first, a revision, or none (missing)
+        if team.version is not None:
+            team.version = data.draw(st.integers(1, 3))
+    shown = {team.name: data.draw(st.sampled_from([None, 1, 2])) for team in teams}
+    sent_at = dt.datetime(2026, 11, 5, 9, 0, tzinfo=dt.UTC)
+    replaced = Replaced.of_document(sent_at, {"teams": [{"team": n, "version": v} for n, v in shown.items()]})
+    document = json.loads(
+        dumps(rollup_document(rollup("M", "2026-10", _sources(teams), None, replaced), "en"))
+    )
+    expected = [team.name for team in teams if shown[team.name] != team.version]
+    assert check_rollup(document, teams, revised=expected) == []
+    if expected:
+        assert document["revised"]["numbers"]["since"] == "2026-11-05"
+    else:
+        assert document["revised"] is None
+
+
+def test_without_the_versions_shown_a_reissue_names_the_teams_made_after_it_went_out() -> None:
+    """A roll-up of some teams is not kept in the archive: only when it went out is known."""
+    sent_at = dt.datetime(2026, 11, 5, 9, 0, tzinfo=dt.UTC)
+    teams = [
+        TeamSource("Before", TeamStatus.BUILT, {}, version=1, built_at=sent_at - dt.timedelta(minutes=1)),
+        TeamSource("After", TeamStatus.BUILT, {}, version=2, built_at=sent_at + dt.timedelta(minutes=1)),
+    ]
+    assert [each.changed(team) for each in [Replaced(sent_at)] for team in teams] == [False, True]
 
 
 @given(team_sets())
