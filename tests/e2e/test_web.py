@@ -83,15 +83,20 @@ def uploaded(client: TestClient) -> str:
     return response.headers["location"]
 
 
-@pytest.fixture(scope="module")
-def built(client: TestClient, uploaded: str) -> str:
+def build_upload(client: TestClient, location: str) -> str:
+    """The upload at `location` built (October 2026, in English) through the page's form; its location."""
     response = client.post(
-        f"{uploaded}/build",
-        data={"token": token(client, uploaded), "month": "2026-10", "lang": "en"},
+        f"{location}/build",
+        data={"token": token(client, location), "month": "2026-10", "lang": "en"},
         follow_redirects=False,
     )
     assert response.status_code == 303, response.text
-    return uploaded
+    return location
+
+
+@pytest.fixture(scope="module")
+def built(client: TestClient, uploaded: str) -> str:
+    return build_upload(client, uploaded)
 
 
 def assert_no_trace(text: str) -> None:

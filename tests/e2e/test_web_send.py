@@ -28,7 +28,7 @@ from reportgen.base.states import ChatKind
 from reportgen.figures.review import month_findings
 from reportgen.pipeline.build import check_workbook
 from tests.chatservers import ChatServers
-from tests.e2e.test_web import AS_OF, BASE, SAMPLE, sample_config, token, upload
+from tests.e2e.test_web import AS_OF, BASE, SAMPLE, build_upload, sample_config, token, upload
 from tests.e2e.test_web_history import panel
 from tests.e2e.webserver import SAMPLES
 from tests.mailserver import HOST, Authenticator, Handler, free_port, parts, smtp_server
@@ -485,11 +485,4 @@ def test_the_page_send_reaches_the_chat_groups_and_each_reader_in_their_language
 def built_upload(client: TestClient) -> str:
     """The English sample uploaded and built again, under the server's config as it is now."""
     uploaded: Any = upload(client, SAMPLE.name, SAMPLE.read_bytes())
-    location = str(uploaded.headers["location"])
-    response = client.post(
-        f"{location}/build",
-        data={"token": token(client, location), "month": "2026-10", "lang": "en"},
-        follow_redirects=False,
-    )
-    assert response.status_code == 303, response.text
-    return location
+    return build_upload(client, str(uploaded.headers["location"]))
