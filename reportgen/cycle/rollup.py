@@ -18,7 +18,6 @@ import getpass
 import hashlib
 import json
 import logging
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -40,6 +39,8 @@ from reportgen.pipeline.rollup import (
     default_teams,
     deliver_rollup,
     read_rollup,
+    rollup_in_each_language,
+    rollup_languages,
     write_rollup,
 )
 
@@ -157,8 +158,7 @@ def _build_and_deliver(
         raise InputError(out, "output_unwritable", detail=exc.strerror or str(exc)) from exc
     pdf = out / f"rollup-{month}.pdf"
     write_rollup(result, config, lang, pdf, None)
-    recorded = record_rollup(archive, config, result, lang, pdf, inputs, today)
-    digest = hashlib.sha256(pdf.read_bytes()).hexdigest()
+    recorded, digest = record_rollup(archive, config, result, lang, pdf, inputs, today)
     missing = [row.name for row in result.rows if row.source.status == TeamStatus.MISSING]
     common: dict[str, object] = {"review_team": DEPARTMENT_TEAM, "version": recorded.version, "pdf": str(pdf),
                                  "missing": missing}  # fmt: skip
@@ -187,40 +187,34 @@ def _build_and_deliver(
 
 def record_rollup(
     archive: Archive, config: Config, result: Rollup, lang: str, pdf: Path, inputs: str, today: dt.date
-) -> RecordedBuild:
+) -> tuple[RecordedBuild, str]:
     """The roll-up written to `pdf` recorded as a version of `DEPARTMENT_TEAM`'s month (`inputs`: what it was
     made from, `inputs_digest`), before anyone is told; with it, the roll-up in each other language a reader
     takes, as builds of the same version, so a delivery or an approval later sends exactly this version to
-    every reader (`language_copies`). The same inputs are the same version."""
-    from reportgen.delivery.targets import languages_needed, targets_of
-
-    def record(language_of: str, path: Path) -> RecordedBuild:
-        data = path.read_bytes()
-        return archive.record_build(
-            BuildRecord(
-                team=DEPARTMENT_TEAM,
-                month=result.month,
-                lang=language_of,
-                as_of=result.as_of or today,
-                workbook_name=DEPARTMENT_TEAM,
-                workbook_sha256=inputs,
-                pdf_sha256=hashlib.sha256(data).hexdigest(),
-                pdf_path=path,
-                kpis={},
-                figures=dumps(rollup_document(result, language_of)),
-                pdf=data,
+    every reader (`language_copies`). The same inputs are the same version. The record of `pdf`, and its
+    SHA-256."""
+    recorded: dict[str, tuple[RecordedBuild, str]] = {}
+    with rollup_in_each_language(result, config, lang, pdf) as pdfs:
+        for language_of, path in pdfs.items():
+            data = path.read_bytes()
+            digest = hashlib.sha256(data).hexdigest()
+            build = archive.record_build(
+                BuildRecord(
+                    team=DEPARTMENT_TEAM,
+                    month=result.month,
+                    lang=language_of,
+                    as_of=result.as_of or today,
+                    workbook_name=DEPARTMENT_TEAM,
+                    workbook_sha256=inputs,
+                    pdf_sha256=digest,
+                    pdf_path=path,
+                    kpis={},
+                    figures=dumps(rollup_document(result, language_of)),
+                    pdf=data,
+                )
             )
-        )
-
-    recorded = record(lang, pdf)
-    for other in languages_needed(targets_of(config)):
-        if other == lang:
-            continue
-        with tempfile.TemporaryDirectory(prefix="reportgen-rollup-") as folder:
-            copy = Path(folder) / pdf.name
-            write_rollup(result, config, other, copy, None)
-            record(other, copy)
-    return recorded
+            recorded[language_of] = (build, digest)
+    return recorded[lang]
 
 
 def deliver(
@@ -229,10 +223,8 @@ def deliver(
     """The recorded roll-up `pdf` (in `lang`, default the mail's language) to `[department] to` and every
     chat target, each reader in their language (the archive's copies of the same version), once per
     version unless `resend`."""
-    from reportgen.delivery.targets import languages_needed, targets_of
-
     lang = lang or language(config.email.language)
-    with language_copies(archive, pdf, lang, languages_needed(targets_of(config))) as pdfs:
+    with language_copies(archive, pdf, lang, rollup_languages(config)) as pdfs:
         return deliver_rollup(archive, config, pdfs, lang, resend=resend)
 
 

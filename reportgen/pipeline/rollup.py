@@ -8,8 +8,10 @@ end hands it in as `stage_of(team, month)`, which answers its `month_status`."""
 from __future__ import annotations
 
 import logging
+import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -166,21 +168,51 @@ def write_rollup(
     return RollupFiles(pdf_path, json_path, result)
 
 
-def rollup_targets(config: Config) -> list[Target]:
-    """Where the roll-up goes: `[department] to` (else `[email] to`) by mail and every chat target; refused
-    (a user error) when one cannot be delivered to, so a caller can ask before it records anything."""
+@contextmanager
+def rollup_in_each_language(
+    result: Rollup, config: Config, lang: str, pdf: Path
+) -> Iterator[dict[str, Path]]:
+    """The roll-up written to `pdf` in `lang` and, each in a temporary folder under the same file name, in
+    every other language a reader takes (`languages_needed`): language → PDF, `lang` first."""
+    pdfs: dict[str, Path] = {lang: pdf}
+    with tempfile.TemporaryDirectory(prefix="reportgen-rollup-") as folder:
+        for other in rollup_languages(config):
+            if other not in pdfs:
+                copy = Path(folder) / other / pdf.name
+                copy.parent.mkdir()
+                pdfs[other] = write_rollup(result, config, other, copy, None).pdf or copy
+        yield pdfs
+
+
+def _audience(config: Config) -> list[Target]:
+    """Where the roll-up goes: `[department] to` (else `[email] to`) by mail and every chat target."""
     from reportgen.delivery.links import link_maker
-    from reportgen.delivery.targets import check_targets, targets_of
+    from reportgen.delivery.targets import targets_of
 
     audience = list(config.department.to) if config.department else []
-    targets = targets_of(config, to=audience or None, link_for=link_maker(config.serve))
+    return list(targets_of(config, to=audience or None, link_for=link_maker(config.serve)))
+
+
+def rollup_languages(config: Config) -> list[str]:
+    """The languages the roll-up's readers take by name (`[email.languages]`, a chat target's `language`)."""
+    from reportgen.delivery.targets import languages_needed
+
+    return languages_needed(_audience(config))
+
+
+def rollup_targets(config: Config) -> list[Target]:
+    """Where the roll-up goes (`_audience`); refused (a user error) when one cannot be delivered to, so a
+    caller can ask before it records anything."""
+    from reportgen.delivery.targets import check_targets
+
+    targets = _audience(config)
     try:
         check_targets(targets)
     except UsageError as refused:  # the roll-up has no --to: say where its readers are set
         if refused.code != "no_recipients":
             raise
         raise UsageError("rollup_no_recipients") from refused
-    return list(targets)
+    return targets
 
 
 def deliver_rollup(

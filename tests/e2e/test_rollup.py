@@ -391,3 +391,28 @@ def test_an_unknown_team_and_a_bad_month_are_named(built: Built) -> None:
         built.folder / "y.json",
     )
     assert empty.returncode == 2 and "2020-01" in empty.stderr
+
+
+def test_a_department_reader_of_chinese_gets_the_rollup_in_chinese(built: Built) -> None:
+    """`[department] to` names the readers; one of them reads Chinese (`[email.languages]`), so the roll-up is
+    recorded in Chinese too and that reader gets the Chinese one."""
+    handler = Handler()
+    with smtp_server(handler) as port:
+        config = _config(
+            built.folder,
+            built.url,
+            "bilingual",
+            f'[email]\nhost = "{HOST}"\nport = {port}\n'
+            'security = "none"\nsender = "Ops <ops@example.com>"\nattempts = 1\n'
+            '[email.languages]\n"wang@example.cn" = "zh"\n'
+            '[department]\nname = "Marketing"\nto = ["head@example.com", "wang@example.cn"]\n',
+        )
+        pdf_path = built.folder / "bilingual.pdf"
+        sent = cli("rollup", "--month", "2026-10", "--config", config, "-o", pdf_path, "--email")
+    head_had_it = sent.returncode == ExitCode.DELIVERY_FAILED and "already reached" in sent.stderr
+    assert sent.returncode == ExitCode.OK or head_had_it, sent.stderr
+    to_wang = [each for each in handler.received if each.rcpt_tos == ("wang@example.cn",)]
+    assert len(to_wang) == 1 and "月度复盘" in str(to_wang[0].message["Subject"]), sent.stderr
+    pdf = next(iter(to_wang[0].message.iter_attachments())).get_content()
+    document = json.loads(PdfReader(io.BytesIO(pdf)).attachments["reportgen-figures.json"][0])
+    assert document["kind"] == "rollup" and document["lang"] == "zh"

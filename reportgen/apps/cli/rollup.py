@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -123,13 +122,7 @@ def _deliver_unrecorded(
     archive: Archive, config: Config, result: Rollup, pdf: Path, lang: str, resend: bool
 ) -> list[TargetResult]:
     """A roll-up of some teams to every reader, each in their language (copies made here, not recorded)."""
-    from reportgen.delivery.targets import languages_needed, targets_of
-    from reportgen.pipeline.rollup import deliver_rollup, write_rollup
+    from reportgen.pipeline.rollup import deliver_rollup, rollup_in_each_language
 
-    pdfs: dict[str, Path] = {lang: pdf}
-    with tempfile.TemporaryDirectory(prefix="reportgen-rollup-") as folder:
-        for other in languages_needed(targets_of(config)):
-            if other not in pdfs:
-                copy = Path(folder) / pdf.name
-                pdfs[other] = write_rollup(result, config, other, copy, None).pdf or copy
+    with rollup_in_each_language(result, config, lang, pdf) as pdfs:
         return deliver_rollup(archive, config, pdfs, lang, resend=resend)
