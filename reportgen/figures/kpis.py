@@ -10,15 +10,21 @@ not have it yet, give it a place there (figures/document.py) and its `path` (doc
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from reportgen.base.model import METRICS, Principle
+from reportgen.base.model import METRICS, Mapped, Principle
 from reportgen.base.vocab import MONEY_METRICS
-from reportgen.figures.metrics import MonthFigures
+from reportgen.figures.metrics import (
+    MonthFigures,
+    completion_rate,
+    goal_coverage,
+    on_time_rate,
+    totals,
+)
 
 Figure = Decimal | int | float | None
 """A KPI's value: a count (int or Decimal), money (Decimal), a rate (float); None where it is not defined."""
@@ -92,6 +98,7 @@ def _rate(value: Any) -> float | None:
 
 
 def month_kpis(figures: MonthFigures) -> MonthKpis:
+    """The headline figures of a month whose whole figures are made (the reviewed month, for the archive)."""
     return MonthKpis(
         month=figures.month,
         activities=figures.totals.activities,
@@ -335,3 +342,20 @@ def cards(current: MonthFigures, previous: MonthFigures | None) -> tuple[Card, .
         remark = kpi.remark.count(current) if kpi.remark is not None else 0
         made.append(Card(kpi, value, delta, max(remark, 0)))
     return tuple(made)
+
+
+def rows_kpis(rows: Sequence[Mapped], month: str) -> MonthKpis:
+    """The headline figures of a month straight from its rows, by the same functions as `month_figures`,
+    so equal to `month_kpis(month_figures(rows, …))`: the trends need them for eleven more months, whose
+    breakdowns by goal, principle, channel and owner (most of the cost at 100,000 rows) would be thrown
+    away."""
+    sums = totals(rows)
+    return MonthKpis(
+        month=month,
+        activities=sums.activities,
+        completion_rate=completion_rate(rows),
+        on_time_rate=on_time_rate(rows),
+        goal_coverage=goal_coverage(rows),
+        cost=sums.cost,
+        metrics={name: sums.metrics[name] for name in METRICS},
+    )

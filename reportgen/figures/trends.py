@@ -8,10 +8,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from reportgen.base.model import Goal, Mapped
-from reportgen.figures.kpis import MonthKpis, headline_kpis, month_kpis
+from reportgen.base.model import Mapped
+from reportgen.figures.kpis import MonthKpis, headline_kpis, rows_kpis
 from reportgen.figures.kpis import headline_result as headline_result  # the pipeline asks trends for it
-from reportgen.figures.metrics import month_figures, shift_month
+from reportgen.figures.metrics import shift_month
 from reportgen.figures.overlooked import Overlooked
 
 TREND_MONTHS = 12
@@ -73,7 +73,6 @@ class KpiTrends:
 def kpi_trends(
     month: str,
     by_month: Mapping[str, Sequence[Mapped]],
-    goals: Sequence[Goal],
     archived: Mapping[str, MonthKpis],
     result_metric: str,
 ) -> KpiTrends:
@@ -85,7 +84,7 @@ def kpi_trends(
     disagreements: list[Disagreement] = []
     for each in months:
         rows = by_month.get(each)
-        ours = month_kpis(month_figures(rows, goals, each)) if rows else None
+        ours = rows_kpis(rows, each) if rows else None
         theirs = archived.get(each)
         if ours is not None:
             known[each] = (ours, "workbook")

@@ -22,16 +22,10 @@ from reportgen.base.config import ArchiveSettings
 from reportgen.base.errors import ArchiveError, InputError
 from reportgen.base.model import Activity, Channel, Mapped, Number, Principle, Source, Status
 from reportgen.figures.changes import Revision, review_changes
+from reportgen.figures.kpis import MonthKpis, month_kpis
 from reportgen.figures.metrics import rows_by_month, shift_month
 from reportgen.figures.review import Review, severity_counts
-from reportgen.figures.trends import (
-    TREND_MONTHS,
-    MonthKpis,
-    disagreement_items,
-    headline_result,
-    kpi_trends,
-    month_kpis,
-)
+from reportgen.figures.trends import TREND_MONTHS, disagreement_items, headline_result, kpi_trends
 from reportgen.wording.documents import figures_document
 
 if TYPE_CHECKING:  # the store loads SQLAlchemy: only a command that opens the archive pays for it
@@ -136,7 +130,7 @@ def with_trends(review: Review, archived: dict[str, MonthKpis]) -> Review:
         for month, rows in (review.months or rows_by_month(checked.rows)).items()
         if all(id(row) in ours for row in rows)
     }
-    trends = kpi_trends(review.month, months, checked.goals, archived, headline_result(review.current))
+    trends = kpi_trends(review.month, months, archived, headline_result(review.current))
     overlooked = dict(review.overlooked)
     overlooked[Principle.CONNECTION] = [*overlooked[Principle.CONNECTION], *disagreement_items(trends)]
     return dataclasses.replace(review, kpi_trends=trends, overlooked=overlooked)

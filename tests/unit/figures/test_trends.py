@@ -31,7 +31,7 @@ def test_the_workbook_wins_and_only_the_archive_fills_the_months_it_lacks(tmp_pa
         "2026-09": MonthKpis.from_dict({**september.as_dict(), "cost": "12"}),  # reported as 12, now 10
         "2026-10": MonthKpis("2026-10", 1, 1.0, None, 0.0, Decimal(1), {"leads": Decimal(1)}),  # a revision
     }
-    trends = kpi_trends("2026-10", by_month, [], archived, "leads")
+    trends = kpi_trends("2026-10", by_month, archived, "leads")
     assert trends.months[0] == "2025-11" and trends.months[-1] == "2026-10" and len(trends.months) == 12
     assert trends.values("cost")[-4:] == [7.5, None, 10.0, 25.0]
     assert trends.values("leads")[-4:] == [2.0, None, 4.0, 6.0]
