@@ -4,14 +4,20 @@ past months on which the two disagree (the workbook wins)."""
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
+
+from hypothesis import given, settings
 
 from reportgen.base.config import Config
+from reportgen.figures.kpis import MonthKpis, month_kpis, rows_kpis
 from reportgen.figures.metrics import month_figures, rows_by_month
-from reportgen.figures.trends import KpiPoint, KpiTrends, MonthKpis, headline_result, kpi_trends, month_kpis
+from reportgen.figures.trends import KpiPoint, KpiTrends, headline_result, kpi_trends
 from reportgen.pipeline.build import check_workbook
 from tests.builders import make_workbook
+from tests.claim_books import raw_rows, write_generated
 
 AS_OF = dt.date(2026, 11, 3)
 
@@ -40,6 +46,19 @@ def test_the_workbook_wins_and_only_the_archive_fills_the_months_it_lacks(tmp_pa
                                                                             "workbook"]  # fmt: skip
     assert trends.from_archive == ("2026-07",)
     assert [(d.month, d.kpis) for d in trends.disagreements] == [("2026-09", ("cost",))]
+
+
+@settings(max_examples=40)
+@given(rows=raw_rows())
+def test_a_months_headline_figures_from_its_rows_are_those_of_its_whole_figures(
+    rows: list[dict[str, Any]],
+) -> None:
+    """The trends read eleven months by `rows_kpis`, the reviewed month by `month_kpis(month_figures(…))`:
+    the two agree exactly on every month of generated workbooks (goals, cancelled, late and undated rows)."""
+    with tempfile.TemporaryDirectory() as folder:
+        checked = check_workbook(write_generated(Path(folder), rows), Config(), AS_OF)
+    for month, month_rows in rows_by_month(checked.rows).items():
+        assert rows_kpis(month_rows, month) == month_kpis(month_figures(month_rows, checked.goals, month))
 
 
 def test_kpis_survive_the_archive_round_trip_exactly() -> None:
