@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
@@ -54,6 +55,7 @@ class Severity(StrEnum):
     INFO = "info"
 
 
+@functools.cache  # a sheet has few columns, and a cell reference is made for every mapped row
 def column_letter(index: int) -> str:
     """Excel column letters for a 0-based column index (0 → A, 26 → AA)."""
     letters = ""
