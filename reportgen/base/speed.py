@@ -60,7 +60,10 @@ class Switch(Enum):
         sends back picklable results that are the same bytes as the in-process steps; where fork is not
         available the steps run in-process in the same order.
         Figure: off, a 100,000-row build takes 1.4 s longer (1.10×); the sample's gains nothing on a busy
-        machine (0.98×), where the second core is not idle.""",
+        machine (0.98×), where the second core is not idle. So a batch or watch worker whose neighbours
+        take every core (`cores_taken`) does not fork: its child would only compete for a core, and the
+        fork and the pickling are work of their own (batch of 16, `--jobs 2` on 2 cores: 75 CPU-s and
+        38.4 s forking, 68 to 70 CPU-s and 35.2 to 36.2 s not).""",
     )
     PRELOAD_WORKERS = (
         "preload_workers",
@@ -121,3 +124,18 @@ def on(switch: Switch) -> bool:
     """Whether the trick is used: yes unless REPORTGEN_SPEED_OFF names it (read on every call, so a test or a
     benchmark may set it at any time). InputError when the variable names something that is not a switch."""
     return switch not in switched_off(os.environ.get(SPEED_OFF_VARIABLE, ""))
+
+
+_spare_core = True  # one build per process: a worker is told once, before its build (pipeline/jobs.py)
+
+
+def cores_taken() -> None:
+    """Said in a build's process when the builds running beside it take every core: `fork_background` then
+    runs its steps in this process, in the same order, with the same bytes."""
+    global _spare_core
+    _spare_core = False
+
+
+def spare_core() -> bool:
+    """Whether a forked step may find an idle core: yes, unless `cores_taken` was said in this process."""
+    return _spare_core

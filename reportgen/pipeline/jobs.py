@@ -35,7 +35,7 @@ from reportgen.base.config import ArchiveSettings, Config, load_config
 from reportgen.base.errors import ArchiveError, DeliveryError, InputError, ReportgenError
 from reportgen.base.logs import LogLevels, log_levels
 from reportgen.base.model import Finding
-from reportgen.base.speed import Switch, on
+from reportgen.base.speed import Switch, cores_taken, on
 from reportgen.figures.review import errors_of, team_name
 from reportgen.pipeline.archiving import OpenedArchive, open_for_build
 from reportgen.pipeline.build import build_to_files
@@ -328,11 +328,16 @@ def _forward_logs(connection: Connection, levels: LogLevels, prefix: str) -> Non
     logging.getLogger("reportgen").setLevel(levels[1])
 
 
-def _child(work: Work, job: Job, lang: str, connection: Connection, levels: LogLevels) -> None:
+def _child(
+    work: Work, job: Job, lang: str, connection: Connection, levels: LogLevels, crowded: bool = False
+) -> None:
     """A worker's life: build one workbook, send its log records and then its Outcome back. Ctrl-C is the
     parent's to handle. It dies with the process that forked it (the forkserver, which ends when the batch or
-    watch that started it does, however that ends: SIGTERM, SIGHUP and SIGKILL leave no build behind)."""
+    watch that started it does, however that ends: SIGTERM, SIGHUP and SIGKILL leave no build behind).
+    `crowded`: the workers together take every core, so the build forks no background step."""
     die_with_parent(os.getppid())
+    if crowded:
+        cores_taken()
     starter = multiprocessing.parent_process()
     if starter is not None and not _alive(starter.pid):  # it ended while this process was being forked
         os._exit(1)
@@ -390,6 +395,7 @@ def run_jobs(
     logged here as they come."""
     context = _context()
     levels = log_levels()
+    crowded = min(max(1, workers), len(jobs)) >= (os.cpu_count() or 1)
     waiting = list(enumerate(jobs))
     running: dict[int, tuple[Any, Connection, float]] = {}
     outcomes: dict[int, Outcome] = {}
@@ -398,7 +404,7 @@ def run_jobs(
             while waiting and len(running) < max(1, workers):
                 index, job = waiting.pop(0)
                 receiver, sender = context.Pipe(duplex=False)
-                process = context.Process(target=_child, args=(work, job, lang, sender, levels))
+                process = context.Process(target=_child, args=(work, job, lang, sender, levels, crowded))
                 process.start()
                 sender.close()
                 running[index] = (process, receiver, time.perf_counter())

@@ -5,8 +5,8 @@ matplotlib's import and drawing (about a second cold) overlap WeasyPrint's impor
 of the layout on the second core; the complete activity table (openpyxl, a second or more for thousands of
 rows) is written beside the layout too, since the PDF needs it only when it is written. Where fork is
 not available (Windows, macOS's default), or another thread runs (a fork would copy its held locks), or the
-`fork_background` switch of base/speed.py is off, the steps run in-process when first asked: same order, same
-bytes.
+builds beside this one take every core (a batch's workers: base/speed.cores_taken), or the `fork_background`
+switch of base/speed.py is off, the steps run in-process when first asked: same order, same bytes.
 
 The child never outlives the build: it asks Linux to kill it when its parent dies (PR_SET_PDEATHSIG, and
 checks the parent did not die before that took effect), closes the inherited read end of its result pipe (so
@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterator, Mapping
 from multiprocessing.connection import Connection
 from typing import Any
 
-from reportgen.base.speed import Switch, on
+from reportgen.base.speed import Switch, on, spare_core
 from reportgen.rendering.pdf import Asset
 
 logger = logging.getLogger(__name__)
@@ -122,7 +122,7 @@ class Background:
         self._results: dict[str, Any] = {}
         self._process: Any = None
         self._connection: Connection | None = None
-        if self._steps and on(Switch.FORK_BACKGROUND) and can_fork():
+        if self._steps and on(Switch.FORK_BACKGROUND) and spare_core() and can_fork():
             context = multiprocessing.get_context("fork")
             receiver, sender = context.Pipe(duplex=False)
             self._process = context.Process(

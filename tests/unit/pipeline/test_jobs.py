@@ -7,6 +7,7 @@ import os
 import signal
 from pathlib import Path
 
+from reportgen.base.speed import spare_core
 from reportgen.pipeline.jobs import BUILT, FAILED, Job, Outcome, Progress, run_jobs
 
 
@@ -33,3 +34,23 @@ def test_a_crashed_or_buggy_worker_is_that_workbooks_failure_and_the_others_fini
     assert by_name["crash.xlsx"].status == FAILED and "SIGKILL" in (by_name["crash.xlsx"].message or "")
     assert by_name["bug.xlsx"].status == FAILED and "a bug in a stage" in (by_name["bug.xlsx"].message or "")
     assert all(by_name[name].status == BUILT for name in ("one.xlsx", "two.xlsx", "three.xlsx"))
+
+
+def tell_spare_core(job: Job, lang: str) -> Outcome:
+    """A worker that says whether its build would fork its background steps (base/speed.spare_core)."""
+    return Outcome(job.workbook, BUILT, message=str(spare_core()), seconds=0.0)
+
+
+def test_a_build_forks_its_charts_only_when_its_neighbours_leave_a_core_idle(tmp_path: Path) -> None:
+    """As many workers as cores, with a job for each: no build forks (its child would only compete for a
+    core). Fewer workers, or fewer jobs than cores: every build may."""
+    cores = os.cpu_count() or 1
+    jobs = [Job(tmp_path / f"{n}.xlsx", tmp_path, str(n), dt.date(2026, 11, 3)) for n in range(cores + 1)]
+    crowded = run_jobs(jobs, cores, "en", work=tell_spare_core)
+    assert [outcome.message for outcome in crowded] == ["False"] * len(jobs)
+    if cores > 1:
+        alone = run_jobs(jobs[:2], cores - 1, "en", work=tell_spare_core)
+        assert [outcome.message for outcome in alone] == ["True", "True"]
+    one_job = run_jobs(jobs[:1], cores + 1, "en", work=tell_spare_core)
+    assert [outcome.message for outcome in one_job] == [str(cores > 1)]
+    assert spare_core()  # this process was told nothing

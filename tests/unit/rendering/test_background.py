@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from reportgen.base import speed
 from reportgen.rendering import background
 from reportgen.rendering.background import Background, LazyCharts
 from reportgen.rendering.pdf import Asset, renderer_imported
@@ -59,6 +60,16 @@ def test_without_fork_the_steps_run_in_this_process_when_asked(monkeypatch: pyte
     assert calls == ["a"]
     assert job.get("b") == 2
     assert calls == ["a", "b"]
+
+
+def test_with_every_core_taken_the_steps_run_in_this_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A batch worker whose neighbours take every core (base/speed.cores_taken) forks nothing."""
+    assert background.can_fork()
+    monkeypatch.setattr(speed, "_spare_core", True)
+    speed.cores_taken()
+    assert not speed.spare_core()
+    job = Background({"pid": os.getpid})
+    assert job.get("pid") == os.getpid()
 
 
 def test_lazy_charts_is_a_mapping_of_the_charts_step() -> None:
