@@ -52,7 +52,11 @@ test-deep: $(VENV)/.installed
 	HYPOTHESIS_PROFILE=deep $(BIN)/pytest tests/unit/figures/test_claims_generated.py
 	HYPOTHESIS_PROFILE=deep MODEL_EXAMPLES=1000 $(BIN)/pytest tests/unit/cycle/test_lifecycle_model.py
 
-bench: $(VENV)/.installed
+$(VENV)/.bench-installed: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	touch $@
+
+bench: $(VENV)/.bench-installed
 	bash tools/system-deps.sh --test
 	$(BIN)/python benchmarks/bench_all.py
 
