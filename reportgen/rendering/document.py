@@ -50,7 +50,6 @@ def render_review(
     """build_context → charts → render_html → render_pdf (and the web page when asked); `stem` names the
     attached table; a `revision` adds its banner and its page of changes. `config.pdf` chooses PDF/A-3b
     and/or PDF/UA-1 and whether the workbook travels inside the PDF."""
-    pdf.renderer_imported()  # the early import and character map (a thread), done before the forks below
     # The charts need only the review and the layout asks for them first: their process is forked before
     # anything else, so they are drawn (matplotlib imported, fonts loaded) on the other core while this one
     # imports WeasyPrint, reads the fonts' character map and writes the page.

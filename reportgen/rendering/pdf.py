@@ -31,16 +31,6 @@ SCHEME = "reportgen:"
 STYLESHEET_URL = f"{SCHEME}review.css"
 
 
-def import_renderer_early(workbook: Path) -> None:
-    """Nothing: WeasyPrint used to be imported in a thread while a large workbook was read, but no benchmark
-    showed a gain (docs/speed.md, "Removed"); the renderer is imported when the layout starts. Kept until its
-    caller (apps/cli/review.py) drops the call."""
-
-
-def renderer_imported() -> None:
-    """Nothing to wait for (see `import_renderer_early`); kept until its callers drop the call."""
-
-
 FONTS = ("NotoSansSC-Regular.otf", "NotoSansSC-Bold.otf")
 MIME = {".otf": "font/otf", ".css": "text/css", ".png": "image/png", ".svg": "image/svg+xml"}
 

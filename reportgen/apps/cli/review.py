@@ -40,7 +40,6 @@ from reportgen.pipeline.mailing import (
     deliver_review,
     pdf_digest,
 )
-from reportgen.rendering.pdf import import_renderer_early, renderer_imported
 from reportgen.wording.documents import findings_document
 from reportgen.wording.text import finding_message
 
@@ -202,10 +201,6 @@ def build(
     if email:  # bad recipients, no sender or no link secret are refused before the review is built
         targets = targets_of(config, to=to or None, cc=cc or None, link_for=link_maker(config.serve))
         check_targets(targets)
-    if not no_pdf:
-        import_renderer_early(workbook)
-        # a build that fails early may still be importing WeasyPrint in a thread: it ends before the process
-        click.get_current_context().call_on_close(renderer_imported)
     # the archive even without a PDF: it holds the months a trimmed workbook lacks (nothing is recorded)
     opened = open_for_build(config.archive)
     built = build_to_files(

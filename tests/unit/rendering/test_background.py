@@ -13,7 +13,7 @@ import pytest
 from reportgen.base import speed
 from reportgen.rendering import background
 from reportgen.rendering.background import Background, LazyCharts
-from reportgen.rendering.pdf import Asset, renderer_imported
+from reportgen.rendering.pdf import Asset
 
 
 @pytest.fixture(autouse=True)
@@ -27,7 +27,6 @@ def single_threaded() -> None:
 
 
 def test_results_come_from_a_child_process_by_name() -> None:
-    renderer_imported()  # an earlier build may still be importing WeasyPrint in a thread
     assert background.can_fork(), [thread.name for thread in threading.enumerate()]
     job = Background({"pid": os.getpid, "table": lambda: b"x" * 100_000})
     assert job.get("table") == b"x" * 100_000  # asked out of order: the earlier step is kept meanwhile
@@ -83,7 +82,6 @@ def test_lazy_charts_is_a_mapping_of_the_charts_step() -> None:
 def test_a_large_result_waiting_in_the_pipe_does_not_hold_back_the_next_step(tmp_path: Path) -> None:
     """The figures of 100,000 rows wait in the pipe until the PDF is written; the table after them must be
     made meanwhile, not once the parent has asked for the figures."""
-    renderer_imported()
     assert background.can_fork(), [thread.name for thread in threading.enumerate()]
     marker = tmp_path / "second-step-ran"
     job = Background({"large": lambda: b"x" * 8_000_000, "second": lambda: marker.write_text("ran")})
@@ -95,7 +93,6 @@ def test_a_large_result_waiting_in_the_pipe_does_not_hold_back_the_next_step(tmp
 
 
 def test_a_result_that_cannot_be_sent_is_that_steps_failure() -> None:
-    renderer_imported()
     job = Background({"unpicklable": lambda: threading.Lock()})
     with pytest.raises(RuntimeError, match="unpicklable"):
         job.get("unpicklable")
