@@ -60,10 +60,11 @@ class Switch(Enum):
         sends back picklable results that are the same bytes as the in-process steps; where fork is not
         available the steps run in-process in the same order.
         Figure: off, a 100,000-row build takes 1.4 s longer (1.10×); the sample's gains nothing on a busy
-        machine (0.98×), where the second core is not idle. So a batch or watch worker whose neighbours
-        take every core (`cores_taken`) does not fork: its child would only compete for a core, and the
-        fork and the pickling are work of their own (batch of 16, `--jobs 2` on 2 cores: 75 CPU-s and
-        38.4 s forking, 68 to 70 CPU-s and 35.2 to 36.2 s not).""",
+        machine (0.98×), where the second core is not idle. By the same rule a batch's build whose
+        neighbours take every core (`cores_taken`, said by pipeline/jobs.run_jobs when more than one worker
+        and as many builds as cores run) does not fork: its child would only compete for a core, and the fork
+        and the pickling are work of their own (batch of 16, `--jobs 2` on 2 cores: 74 to 75 CPU-s and 38.4
+        to 39.2 s forking, 70 CPU-s and 36.5 to 36.7 s not). Switched off, nothing forks anyway.""",
     )
     PRELOAD_WORKERS = (
         "preload_workers",

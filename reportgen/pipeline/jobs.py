@@ -395,7 +395,7 @@ def run_jobs(
     logged here as they come."""
     context = _context()
     levels = log_levels()
-    crowded = min(max(1, workers), len(jobs)) >= (os.cpu_count() or 1)
+    cores = os.cpu_count() or 1
     waiting = list(enumerate(jobs))
     running: dict[int, tuple[Any, Connection, float]] = {}
     outcomes: dict[int, Outcome] = {}
@@ -403,6 +403,8 @@ def run_jobs(
         while waiting or running:
             while waiting and len(running) < max(1, workers):
                 index, job = waiting.pop(0)
+                # the builds that will run beside this one take every core: it forks nothing (base/speed.py)
+                crowded = workers > 1 and min(workers, len(running) + 1 + len(waiting)) >= cores
                 receiver, sender = context.Pipe(duplex=False)
                 process = context.Process(target=_child, args=(work, job, lang, sender, levels, crowded))
                 process.start()

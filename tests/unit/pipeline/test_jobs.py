@@ -42,15 +42,16 @@ def tell_spare_core(job: Job, lang: str) -> Outcome:
 
 
 def test_a_build_forks_its_charts_only_when_its_neighbours_leave_a_core_idle(tmp_path: Path) -> None:
-    """As many workers as cores, with a job for each: no build forks (its child would only compete for a
-    core). Fewer workers, or fewer jobs than cores: every build may."""
+    """As many workers as cores, with a job for each (all started before any ends): no build forks, its
+    child would only compete for a core. One worker, or fewer jobs than cores: every build may, as a plain
+    `build` does."""
     cores = os.cpu_count() or 1
     jobs = [Job(tmp_path / f"{n}.xlsx", tmp_path, str(n), dt.date(2026, 11, 3)) for n in range(cores + 1)]
-    crowded = run_jobs(jobs, cores, "en", work=tell_spare_core)
-    assert [outcome.message for outcome in crowded] == ["False"] * len(jobs)
+    crowded = run_jobs(jobs[:cores], cores, "en", work=tell_spare_core)
+    assert [outcome.message for outcome in crowded] == [str(cores == 1)] * cores
+    one_worker = run_jobs(jobs, 1, "en", work=tell_spare_core)
+    assert [outcome.message for outcome in one_worker] == ["True"] * len(jobs)
     if cores > 1:
-        alone = run_jobs(jobs[:2], cores - 1, "en", work=tell_spare_core)
-        assert [outcome.message for outcome in alone] == ["True", "True"]
-    one_job = run_jobs(jobs[:1], cores + 1, "en", work=tell_spare_core)
-    assert [outcome.message for outcome in one_job] == [str(cores > 1)]
+        fewer_jobs = run_jobs(jobs[: cores - 1], cores, "en", work=tell_spare_core)
+        assert [outcome.message for outcome in fewer_jobs] == ["True"] * (cores - 1)
     assert spare_core()  # this process was told nothing
