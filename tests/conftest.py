@@ -36,6 +36,7 @@ settings.register_profile(
 settings.register_profile("deep", parent=settings.get_profile("ci"), max_examples=5000)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
+from reportgen.base.speed import cores_taken  # noqa: E402
 from tests.chatservers import ChatServers, running_chat_servers  # noqa: E402
 from tests.servers import (  # noqa: E402  (after the path line, on purpose)
     PostgresCluster,
@@ -71,6 +72,13 @@ _AT_START: list[set[str]] = []  # what was untracked when the session started (t
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
+    # pytest-xdist's workers taking every core are a crowded batch: a build made in a worker's own process
+    # draws its charts there instead of forking a child that could only compete for a core, as a batch's
+    # build does (base/speed.cores_taken; same bytes, tests/e2e/test_speed.py). 7% less CPU and wall time
+    # for test_pdf, test_bad_input and test_rollup together; a `reportgen` subprocess still forks.
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    if hasattr(session.config, "workerinput") and workers > 1 and workers >= (os.cpu_count() or 1):
+        cores_taken()
     if not hasattr(session.config, "workerinput"):  # the controller (or a run without xdist) checks
         _AT_START.append(_untracked())
 

@@ -17,6 +17,13 @@ from reportgen.rendering.pdf import Asset
 
 
 @pytest.fixture(autouse=True)
+def spare_core(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests fork: this process is not a crowded batch build here, even in a pytest-xdist worker that
+    takes a core of its own (tests/conftest.py)."""
+    monkeypatch.setattr(speed, "_spare_core", True)
+
+
+@pytest.fixture(autouse=True)
 def single_threaded() -> None:
     """These steps fork only from a single-threaded process. A test that ran before in this pytest worker
     may still be ending a thread (a mail server's loop closing, a request thread joined with a timeout): wait
@@ -64,7 +71,6 @@ def test_without_fork_the_steps_run_in_this_process_when_asked(monkeypatch: pyte
 def test_with_every_core_taken_the_steps_run_in_this_process(monkeypatch: pytest.MonkeyPatch) -> None:
     """A batch worker whose neighbours take every core (base/speed.cores_taken) forks nothing."""
     assert background.can_fork()
-    monkeypatch.setattr(speed, "_spare_core", True)
     speed.cores_taken()
     assert not speed.spare_core()
     job = Background({"pid": os.getpid})
