@@ -36,7 +36,7 @@ settings.register_profile(
 settings.register_profile("deep", parent=settings.get_profile("ci"), max_examples=5000)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
-from reportgen.base.speed import cores_taken  # noqa: E402
+from reportgen.base.speed import cores_taken, every_core_taken  # noqa: E402
 from tests.chatservers import ChatServers, running_chat_servers  # noqa: E402
 from tests.servers import (  # noqa: E402  (after the path line, on purpose)
     PostgresCluster,
@@ -77,7 +77,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     # build does (base/speed.cores_taken; same bytes, tests/e2e/test_speed.py). 7% less CPU and wall time
     # for test_pdf, test_bad_input and test_rollup together; a `reportgen` subprocess still forks.
     workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
-    if hasattr(session.config, "workerinput") and workers > 1 and workers >= (os.cpu_count() or 1):
+    if hasattr(session.config, "workerinput") and every_core_taken(workers, workers):
         cores_taken()
     if not hasattr(session.config, "workerinput"):  # the controller (or a run without xdist) checks
         _AT_START.append(_untracked())

@@ -130,6 +130,13 @@ def on(switch: Switch) -> bool:
 _spare_core = True  # one build per process: a worker is told once, before its build (pipeline/jobs.py)
 
 
+def every_core_taken(workers: int, builds: int) -> bool:
+    """Whether `workers` processes building `builds` workbooks between them (one of them asking) take every
+    core, so that a build's forked step could only compete for one: more than one worker, and as many
+    builds at once as cores. One worker alone leaves the other cores idle, as a plain build does."""
+    return workers > 1 and min(workers, builds) >= (os.cpu_count() or 1)
+
+
 def cores_taken() -> None:
     """Said in a build's process when the builds running beside it take every core: `fork_background` then
     runs its steps in this process, in the same order, with the same bytes."""

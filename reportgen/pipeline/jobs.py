@@ -35,7 +35,7 @@ from reportgen.base.config import ArchiveSettings, Config, load_config
 from reportgen.base.errors import ArchiveError, DeliveryError, InputError, ReportgenError
 from reportgen.base.logs import LogLevels, log_levels
 from reportgen.base.model import Finding
-from reportgen.base.speed import Switch, cores_taken, on
+from reportgen.base.speed import Switch, cores_taken, every_core_taken, on
 from reportgen.figures.review import errors_of, team_name
 from reportgen.pipeline.archiving import OpenedArchive, open_for_build
 from reportgen.pipeline.build import build_to_files
@@ -395,7 +395,6 @@ def run_jobs(
     logged here as they come."""
     context = _context()
     levels = log_levels()
-    cores = os.cpu_count() or 1
     waiting = list(enumerate(jobs))
     running: dict[int, tuple[Any, Connection, float]] = {}
     outcomes: dict[int, Outcome] = {}
@@ -404,7 +403,7 @@ def run_jobs(
             while waiting and len(running) < max(1, workers):
                 index, job = waiting.pop(0)
                 # the builds that will run beside this one take every core: it forks nothing (base/speed.py)
-                crowded = workers > 1 and min(workers, len(running) + 1 + len(waiting)) >= cores
+                crowded = every_core_taken(workers, len(running) + 1 + len(waiting))
                 receiver, sender = context.Pipe(duplex=False)
                 process = context.Process(target=_child, args=(work, job, lang, sender, levels, crowded))
                 process.start()
