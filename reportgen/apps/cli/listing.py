@@ -23,18 +23,19 @@ REVIEW, SERVICES, CYCLE = (
     "reportgen.apps.cli.cycle",
 )
 USERS = "reportgen.apps.cli.users"
+DELIVERING = "reportgen.apps.cli.delivering"
 
 ROLLUP = "reportgen.apps.cli.rollup"
 
 COMMANDS: dict[str, Listed] = {
     "check": Listed(REVIEW, "check", "Check a workbook: findings with sheet!cell references."),
     "build": Listed(REVIEW, "build", "Build the month's review: PDF, and JSON or HTML."),
-    "send": Listed(REVIEW, "send", "Deliver a review PDF by mail and chat, once to each."),
+    "send": Listed(DELIVERING, "send", "Deliver a review PDF by mail and chat, once to each."),
     "init": Listed(REVIEW, "init", "Write a starter workbook and a reportgen.toml."),
     "serve": Listed(SERVICES, "serve", "A local page: drop a workbook, preview, send."),
     "batch": Listed(SERVICES, "batch", "Build many workbooks in parallel, or on the queue."),
     "watch": Listed(SERVICES, "watch", "Build every workbook dropped into a folder."),
-    "targets": Listed(REVIEW, "targets", "The chat bots reviews go to; post a test message."),
+    "targets": Listed(DELIVERING, "targets", "The chat bots reviews go to; post a test message."),
     "worker": Listed(SERVICES, "worker", "Run builds and sends from the queue."),
     "queue": Listed(SERVICES, "queue", "The queue: its workers, waiting tasks, failures."),
     "history": Listed(CYCLE, "history", "What was built and sent, newest first."),

@@ -1,4 +1,5 @@
-"""One workbook's commands: check it, build its review, mail a review, and write a starter workbook."""
+"""One workbook's commands: check it, build its review (and deliver it: apps/cli/delivering.py), and write a
+starter workbook."""
 
 from __future__ import annotations
 
@@ -14,37 +15,25 @@ from reportgen.apps.cli.options import (
     as_of_option,
     config_option,
     lang_option,
-    opened_archive,
     parse_as_of,
     parse_month,
     workbook_argument,
 )
 from reportgen.apps.starter import starter_config, starter_workbook
-from reportgen.base.catalogue import LANGUAGES, catalogue, language
+from reportgen.base.catalogue import LANGUAGES, catalogue
 from reportgen.base.config import CONFIG_NAME, load_config
 from reportgen.base.errors import InputError, UsageError
 from reportgen.base.files import write_atomic
 from reportgen.base.model import Severity
-from reportgen.delivery.chat import ChatTarget, chat_secret
-from reportgen.delivery.links import link_maker
-from reportgen.delivery.message import compose_message
-from reportgen.delivery.targets import Target, check_targets, targets_of
 from reportgen.figures.document import dumps
 from reportgen.figures.review import severity_counts, worst_first
 from reportgen.pipeline.archiving import open_for_build
 from reportgen.pipeline.build import build_to_files, check_workbook
-from reportgen.pipeline.mailing import (
-    SendResult,
-    TargetResult,
-    deliver_everywhere,
-    deliver_review,
-    pdf_digest,
-)
 from reportgen.wording.documents import findings_document
 from reportgen.wording.text import finding_message
 
-if TYPE_CHECKING:  # the store loads SQLAlchemy: only a command that opens the archive pays for it
-    from reportgen.archive.store import Archive
+if TYPE_CHECKING:  # delivery is imported by `build --email` only
+    from reportgen.delivery.targets import Target
 
 CHECK_TABLE_LIMIT = 200
 SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "dim"}
@@ -199,8 +188,9 @@ def build(
         )
     targets: list[Target] = []
     if email:  # bad recipients, no sender or no link secret are refused before the review is built
-        targets = targets_of(config, to=to or None, cc=cc or None, link_for=link_maker(config.serve))
-        check_targets(targets)
+        from reportgen.apps.cli import delivering  # mail and chat: loaded only when asked for
+
+        targets = delivering.checked_targets(config, to, cc)
     # the archive even without a PDF: it holds the months a trimmed workbook lacks (nothing is recorded)
     opened = open_for_build(config.archive)
     built = build_to_files(
@@ -222,105 +212,7 @@ def build(
         sent_on = built.revision.replaces_sent_on.astimezone().strftime("%Y-%m-%d")
         click.echo(words.text("history.revises", version=built.revision.version, date=sent_on), err=True)
     if email and built.pdf is not None and opened is not None and opened.archive is not None:
-        review = built.review
-        results = deliver_everywhere(
-            opened.archive,
-            built.pdfs,
-            review.lang,
-            targets,
-            resend=resend,
-            findings=review.findings,
-            allow_errors=force,
-            lang=review.lang,
-        )
-        say_delivered(results, config.email.language or review.lang)
-
-
-@click.command(short_help=summary("send"))
-@click.argument("report", type=click.Path(path_type=Path, dir_okay=True, exists=False))
-@click.option(
-    "--to", "to", multiple=True, metavar="ADDR", help="Recipient (repeat, or separate with commas)."
-)
-@click.option("--cc", "cc", multiple=True, metavar="ADDR", help="Copy to (repeat, or separate with commas).")
-@click.option("--subject", help="Subject instead of the config's template.")
-@config_option
-@click.option(
-    "--eml", "eml_path", type=click.Path(path_type=Path), help="Write the message here; send nothing."
-)
-@click.option("--resend", is_flag=True, help="Mail it again to those who already have this PDF.")
-@click.option("--force", is_flag=True, help="Send a version a later one replaced (it says which).")
-@click.option(
-    "--target",
-    "only",
-    metavar="NAME",
-    help="Deliver to this one target only: a [[targets]] name, or mail.",
-)
-def send(
-    report: Path,
-    to: tuple[str, ...],
-    cc: tuple[str, ...],
-    subject: str | None,
-    config_path: Path | None,
-    eml_path: Path | None,
-    resend: bool,
-    force: bool,
-    only: str | None,
-) -> None:
-    """Deliver a review PDF to every target: the mail (KPI cards and takeaways in the body, the PDF attached)
-    and each chat bot of [[targets]]; exit 3 if one was not reached. Each address and bot gets one PDF once:
-    a repeat is refused with when it was sent, unless --resend. Readers of another language get the
-    archive's copy of the same version in theirs."""
-    config = load_config(config_path, report)
-    lang = language(config.email.language)
-    if eml_path is not None:
-        message = compose_message(report, config.email, to=to or None, cc=cc or None, subject=subject)
-        write_atomic(eml_path, message.as_bytes())
-        click.echo(catalogue(lang).text("mail.eml_written", path=eml_path))
-        return
-    # a bad address, an unknown target or no link secret is a usage error before the archive is opened
-    check_targets(
-        targets_of(config, to=to or None, cc=cc or None, only=only, link_for=link_maker(config.serve))
-    )
-    with opened_archive(config) as archive:
-        if not force:
-            refuse_superseded(archive, report)
-        results = deliver_review(archive, report, config, to=to or None, cc=cc or None, subject=subject,
-                                 only=only, resend=resend, lang=lang)  # fmt: skip
-    say_delivered(results, lang)
-
-
-@click.group(short_help=summary("targets"))
-def targets() -> None:
-    """The places a review goes besides the mail: the chat bots of [[targets]] in reportgen.toml."""
-
-
-@targets.command("list")
-@config_option
-def targets_list(config_path: Path | None) -> None:
-    """Each target: its name, kind, language and whether its signing secret is set (never the secret)."""
-    config = load_config(config_path)
-    words = catalogue(language(config.email.language))
-    if not config.targets:
-        click.echo(words.text("chat.no_targets"))
-    for settings in config.targets:
-        secret = words.text("chat.secret_set" if chat_secret(settings) else "chat.secret_unset",
-                            variable=settings.secret_variable)  # fmt: skip
-        click.echo(f"{settings.name}\t{settings.kind}\t{settings.language or '-'}\t{secret}")
-
-
-@targets.command("test")
-@click.argument("name")
-@config_option
-def targets_test(name: str, config_path: Path | None) -> None:
-    """Post a small test message to the target NAME and print what the vendor answered; exit 3 if refused."""
-    config = load_config(config_path)
-    settings = config.target(name)
-    if settings is None:
-        names = ", ".join(target.name for target in config.targets) or "—"
-        raise UsageError("unknown_target", name=name, names=names)
-    answer = ChatTarget(settings).post_test()
-    words = catalogue(language(settings.language, config.email.language))
-    click.echo(words.text("chat.test_ok", target=settings.name, kind=settings.kind.value, answer=answer.text))
+        delivering.deliver_built(opened.archive, built, targets, config, resend=resend, force=force)
 
 
 @click.command(short_help=summary("init"))
@@ -353,51 +245,3 @@ def init(output: Path, lang: str, force: bool, as_of: str | None) -> None:
     if not config.exists():  # a team's own settings are never replaced
         write_atomic(config, starter_config(lang).encode("utf-8"))
         click.echo(str(config))
-
-
-def refuse_superseded(archive: Archive, report: Path) -> None:
-    """A version of a month that a later one replaced at management is not mailed without --force: whoever
-    gets it would read figures management no longer has. The message names the version that replaced it."""
-    built = archive.build_for_pdf(pdf_digest(report))
-    if built is None:
-        return
-    _, team, month, version = built
-    delivered = archive.delivered(team, month)
-    if delivered is not None and delivered.version > version:
-        raise InputError(report, "superseded_version", team=team, month=month, version=version,
-                         newer=delivered.version, when=delivered.sent_at.date().isoformat())  # fmt: skip
-
-
-def say_delivered(results: list[TargetResult], lang: str) -> None:
-    """Each target's part: the mail's recipients (and who had it already), each bot's answer."""
-    for each in results:
-        if each.target.kind == "mail":
-            say_sent(each.pdf, each.result, lang)
-        else:
-            click.echo(
-                catalogue(lang).text(
-                    "chat.delivered",
-                    path=each.pdf,
-                    target=each.target.addresses()[0],
-                    kind=each.target.kind,
-                    answer=each.result.receipt.message_id,
-                )
-            )
-
-
-def say_sent(pdf_path: Path, result: SendResult, lang: str) -> None:
-    """Who got it now, and who already had it (never mailed twice without --resend)."""
-    words = catalogue(lang)
-    receipt = result.receipt
-    click.echo(
-        words.text("mail.sent", path=pdf_path, count=len(receipt.accepted), message_id=receipt.message_id)
-    )
-    separator = words.text("where.list")
-    if result.already:
-        when = min(result.already.values()).astimezone().strftime("%Y-%m-%d %H:%M")
-        click.echo(words.text("mail.already_had", addresses=separator.join(sorted(result.already)), at=when))
-    if result.in_doubt:
-        when = min(result.in_doubt.values()).astimezone().strftime("%Y-%m-%d %H:%M")
-        click.echo(
-            words.text("mail.in_doubt_skipped", addresses=separator.join(sorted(result.in_doubt)), at=when)
-        )

@@ -92,7 +92,7 @@ def rollup(
             if path is not None:
                 click.echo(path)
         if email and written.pdf is not None:
-            from reportgen.apps.cli.review import say_delivered
+            from reportgen.apps.cli.delivering import say_delivered
 
             if inputs is not None:
                 record_rollup(archive, config, result, lang_chosen, written.pdf, inputs, dt.date.today())

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import click
 import pytest
@@ -57,3 +59,27 @@ def test_help_lists_every_command_without_importing_the_pipeline(args: list[str]
     if args != ["--version"]:
         for name, listed in COMMANDS.items():
             assert f"  {name}" in shown and listed.summary in shown, name
+
+
+DELIVERY = ("reportgen.delivery", "reportgen.pipeline.mailing", "reportgen.apps.cli.delivering", "httpx")
+
+
+def test_a_build_without_email_loads_no_mail_or_chat(tmp_path: Path) -> None:
+    """Mail and chat (httpx, the vendors' tables) are imported by a command that delivers, not by every build:
+    about 0.1 s of a sample build's 4."""
+    workbook = Path(__file__).parents[3] / "samples" / "northwind-en.xlsx"
+    out = tmp_path / "figures.json"
+    probe = (
+        "import json, sys\n"
+        "from reportgen.apps.cli.main import main\n"
+        f"code = main(['build', {str(workbook)!r}, '--no-pdf', '--json', {str(out)!r}])\n"
+        "print(json.dumps([code, sorted(sys.modules)]), file=sys.stderr)\n"
+    )
+    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "data")}
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=tmp_path, env=env
+    )
+    code, loaded = json.loads(result.stderr.strip().splitlines()[-1])
+    assert code == 0 and out.is_file()
+    assert "reportgen.pipeline.build" in loaded  # the probe did build
+    assert [module for module in loaded if module.startswith(DELIVERY)] == []

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 
-from reportgen.apps.cli.review import refuse_superseded
+from reportgen.apps.cli.delivering import refuse_superseded
 from reportgen.apps.history import print_history
 from reportgen.apps.schedule import missed_lines, next_lines, run_now, tick_teams
 from reportgen.archive.store import Archive, open_archive
