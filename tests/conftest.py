@@ -11,6 +11,7 @@ is free."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -69,6 +70,21 @@ def _untracked() -> set[str]:
 
 
 _AT_START: list[set[str]] = []  # what was untracked when the session started (the controller's)
+
+
+def _stop_signals_as_a_terminal_gives_them() -> None:
+    """A suite started in the background (`make test &` starts it with SIGINT ignored, `nohup` with SIGHUP
+    ignored) would hand that on to every command it starts, and a command that ignores Ctrl-C or a closed
+    terminal cannot show what it does when they come (tests/e2e/test_nothing_left.py). An ignored signal stays
+    ignored across exec, a handled one does not: so this process handles SIGINT as Python does by default,
+    and SIGHUP takes its default action."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    if signal.getsignal(signal.SIGHUP) is signal.SIG_IGN:
+        signal.signal(signal.SIGHUP, signal.SIG_DFL)
+
+
+_stop_signals_as_a_terminal_gives_them()  # in the controller before it starts the workers, and in each
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
