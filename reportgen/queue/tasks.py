@@ -20,8 +20,9 @@ import socket
 import tempfile
 import time
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from reportgen.base.catalogue import LANGUAGES
 from reportgen.base.config import Config, parse_config
@@ -56,6 +57,7 @@ if TYPE_CHECKING:
     from celery import Celery, Task
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # DeliveryError stages a later attempt may not meet (smtp.py's transient trouble after its own attempts)
 TRANSIENT_STAGES = frozenset({"unreachable", "timeout", "later", "cut", "sender_later", "recipients_later"})
@@ -216,13 +218,33 @@ def build_task(task: Task, message: dict[str, Any]) -> dict[str, Any]:
     key = request.key()
     logger.info("build %s: started (task %s, key %s)", request.workbook_name, task.request.id, key[:12])
     client = task.app.backend.client
-    stored = client.get(BUILT_KEY + key)
+    name = request.workbook_name
+    stored = patiently(lambda: client.get(BUILT_KEY + key), name)
     if stored is not None:
-        logger.info("build %s: built before (delivered again): its stored result", request.workbook_name)
+        logger.info("build %s: built before (delivered again): its stored result", name)
         return dict(json.loads(stored))
     result = run_build(request, _hostname(task)).to_message()
-    client.set(BUILT_KEY + key, json.dumps(result), ex=task.app.conf.result_expires)
+    text = json.dumps(result)
+    expires = task.app.conf.result_expires
+    patiently(lambda: client.set(BUILT_KEY + key, text, ex=expires), name)
     return result
+
+
+REDIS_RETRIES = 26  # pauses of 1, 2, 4, then 5 s: about two minutes for Redis to come back
+
+
+def patiently(call: Callable[[], T], workbook: str) -> T:
+    """`call` (the build task's own read or write in Redis), retried by redis-py's Retry while Redis cannot be
+    reached: a Redis restarted while a build runs, or before a prefetched one starts, is waited for instead of
+    failing a review that was built or can be (tests/e2e/test_queue.py restarts it mid-batch); each wait is
+    logged."""
+    from redis.backoff import ExponentialBackoff  # redis: with celery, the queue's optional extra
+    from redis.retry import Retry
+
+    def waiting(error: Exception) -> None:
+        logger.warning("build %s: the queue cannot be reached (%s); waiting for it", workbook, error)
+
+    return Retry(ExponentialBackoff(cap=5.0, base=0.5), REDIS_RETRIES).call_with_retry(call, waiting)
 
 
 def send_task(task: Task, message: dict[str, Any]) -> dict[str, Any]:
