@@ -24,6 +24,7 @@ REVIEW, SERVICES, CYCLE = (
 )
 USERS = "reportgen.apps.cli.users"
 DELIVERING = "reportgen.apps.cli.delivering"
+STARTER = "reportgen.apps.cli.starter"
 
 ROLLUP = "reportgen.apps.cli.rollup"
 
@@ -31,7 +32,7 @@ COMMANDS: dict[str, Listed] = {
     "check": Listed(REVIEW, "check", "Check a workbook: findings with sheet!cell references."),
     "build": Listed(REVIEW, "build", "Build the month's review: PDF, and JSON or HTML."),
     "send": Listed(DELIVERING, "send", "Deliver a review PDF by mail and chat, once to each."),
-    "init": Listed(REVIEW, "init", "Write a starter workbook and a reportgen.toml."),
+    "init": Listed(STARTER, "init", "Write a starter workbook and a reportgen.toml."),
     "serve": Listed(SERVICES, "serve", "A local page: drop a workbook, preview, send."),
     "batch": Listed(SERVICES, "batch", "Build many workbooks in parallel, or on the queue."),
     "watch": Listed(SERVICES, "watch", "Build every workbook dropped into a folder."),

@@ -61,12 +61,18 @@ def test_help_lists_every_command_without_importing_the_pipeline(args: list[str]
             assert f"  {name}" in shown and listed.summary in shown, name
 
 
-DELIVERY = ("reportgen.delivery", "reportgen.pipeline.mailing", "reportgen.apps.cli.delivering", "httpx")
+NOT_FOR_BUILD = (
+    "reportgen.delivery",
+    "reportgen.pipeline.mailing",
+    "reportgen.apps.cli.delivering",
+    "httpx",
+    "reportgen.apps.starter",
+)
 
 
-def test_a_build_without_email_loads_no_mail_or_chat(tmp_path: Path) -> None:
-    """Mail and chat (httpx, the vendors' tables) are imported by a command that delivers, not by every build:
-    about 0.1 s of a sample build's 4."""
+def test_a_build_without_email_loads_no_mail_chat_or_starter(tmp_path: Path) -> None:
+    """Mail and chat (httpx, the vendors' tables) are imported by a command that delivers, and the starter
+    workbook's module by `init`, not by every build: about 0.1 s of a sample build's 4."""
     workbook = Path(__file__).parents[3] / "samples" / "northwind-en.xlsx"
     out = tmp_path / "figures.json"
     probe = (
@@ -82,4 +88,4 @@ def test_a_build_without_email_loads_no_mail_or_chat(tmp_path: Path) -> None:
     code, loaded = json.loads(result.stderr.strip().splitlines()[-1])
     assert code == 0 and out.is_file()
     assert "reportgen.pipeline.build" in loaded  # the probe did build
-    assert [module for module in loaded if module.startswith(DELIVERY)] == []
+    assert [module for module in loaded if module.startswith(NOT_FOR_BUILD)] == []
