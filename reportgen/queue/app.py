@@ -74,11 +74,6 @@ def celery_app(settings: QueueSettings) -> Celery:
         accept_content=["json"],
         result_accept_content=["json"],
         result_expires=max(86400, 2 * seconds),
-        # a task's state and result are stored even across a Redis restart: a connection error is retried
-        # with a growing pause (up to 5 s) rather than lose what the task did
-        result_backend_always_retry=True,
-        result_backend_max_retries=30,
-        result_backend_max_sleep_between_retries_ms=5000,
         broker_connection_retry_on_startup=True,
         worker_redirect_stdouts=False,
         worker_hijack_root_logger=False,  # reportgen's own logging set-up stays

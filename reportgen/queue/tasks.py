@@ -234,17 +234,26 @@ REDIS_RETRIES = 26  # pauses of 1, 2, 4, then 5 s: about two minutes for Redis t
 
 
 def patiently(call: Callable[[], T], workbook: str) -> T:
-    """`call` (the build task's own read or write in Redis), retried by redis-py's Retry while Redis cannot be
-    reached: a Redis restarted while a build runs, or before a prefetched one starts, is waited for instead of
-    failing a review that was built or can be (tests/e2e/test_queue.py restarts it mid-batch); each wait is
-    logged."""
+    """`call` (the build task's own read or write in Redis), retried by redis-py's Retry while Redis refuses
+    connections: a Redis restarted while a build runs, or before a prefetched one starts, is waited for
+    instead of failing a review that was built or can be (tests/e2e/test_queue.py restarts it mid-batch);
+    each wait is logged. A timeout (a Redis that hangs, already waited for by the client's own socket
+    timeout), a refused password and any other error are raised at once. (Celery stores the task's state and
+    result with a retry of its own, `RedisBackend.ensure`.)"""
     from redis.backoff import ExponentialBackoff  # redis: with celery, the queue's optional extra
+    from redis.exceptions import AuthenticationError
+    from redis.exceptions import ConnectionError as RedisConnectionError
     from redis.retry import Retry
 
     def waiting(error: Exception) -> None:
         logger.warning("build %s: the queue cannot be reached (%s); waiting for it", workbook, error)
 
-    return Retry(ExponentialBackoff(cap=5.0, base=0.5), REDIS_RETRIES).call_with_retry(call, waiting)
+    retry = Retry(
+        ExponentialBackoff(cap=5.0, base=0.5), REDIS_RETRIES, supported_errors=(RedisConnectionError,)
+    )
+    return retry.call_with_retry(
+        call, waiting, is_retryable=lambda error: not isinstance(error, AuthenticationError)
+    )
 
 
 def send_task(task: Task, message: dict[str, Any]) -> dict[str, Any]:

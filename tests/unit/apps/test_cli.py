@@ -67,6 +67,7 @@ NOT_FOR_BUILD = (
     "reportgen.apps.cli.delivering",
     "httpx",
     "reportgen.apps.starter",
+    "reportgen.apps.cli.starter",
 )
 
 
