@@ -20,11 +20,15 @@ class WorkerProcess:
     def __init__(self, log: Path, *args: str, env: dict[str, str] | None = None) -> None:
         self.log = log
         self._stream = log.open("wb")
+        # its tasks' working folders in the test's own folder: a worker killed mid-build (as a machine that
+        # dies) cannot remove them, and the suite leaves no file behind
+        temp = log.with_name(f"{log.stem}-tmp")
+        temp.mkdir(exist_ok=True)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "reportgen", "worker", *args],
             stdout=self._stream,
             stderr=subprocess.STDOUT,
-            env=env,
+            env={**(os.environ if env is None else env), "TMPDIR": str(temp)},
             start_new_session=True,  # its own process group: the test can kill it with its pool
         )
 
