@@ -31,9 +31,12 @@ if TYPE_CHECKING:  # the store loads SQLAlchemy: only a command that opens the a
     from reportgen.archive.store import Archive
 
 
-def checked_targets(config: Config, to: tuple[str, ...], cc: tuple[str, ...]) -> list[Target]:
-    """`build --email`'s targets, refused (bad recipients, no sender or no link secret) before any build."""
-    targets = targets_of(config, to=to or None, cc=cc or None, link_for=link_maker(config.serve))
+def checked_targets(
+    config: Config, to: tuple[str, ...], cc: tuple[str, ...], only: str | None = None
+) -> list[Target]:
+    """The targets `send` and `build --email` deliver to (`only`: one of them), refused (bad recipients, an
+    unknown target, no sender or no link secret) before anything is built or the archive is opened."""
+    targets = targets_of(config, to=to or None, cc=cc or None, only=only, link_for=link_maker(config.serve))
     check_targets(targets)
     return targets
 
@@ -98,9 +101,7 @@ def send(
         click.echo(catalogue(lang).text("mail.eml_written", path=eml_path))
         return
     # a bad address, an unknown target or no link secret is a usage error before the archive is opened
-    check_targets(
-        targets_of(config, to=to or None, cc=cc or None, only=only, link_for=link_maker(config.serve))
-    )
+    checked_targets(config, to, cc, only)
     with opened_archive(config) as archive:
         if not force:
             refuse_superseded(archive, report)
