@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import mimetypes
+import shutil
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -275,6 +276,21 @@ def finish_standards(settings: PdfSettings) -> Callable[[Any, Any], None] | None
     return finish
 
 
+@contextmanager
+def fonts_released(fonts: Any) -> Iterator[None]:
+    """Remove the folder WeasyPrint copies each @font-face font into (about 18 MB for the bundled fonts) when
+    the PDF is written. Only the FontConfiguration's finalizer removes it otherwise, which a build whose
+    collector is paused (base/speed.py `pause_gc`) and that ends with os._exit (`exit_fast`) never runs: every
+    build left one in the temp folder."""
+    try:
+        yield
+    finally:
+        folder = getattr(fonts, "_folder", None)  # WeasyPrint's own name; tests/e2e check nothing is left
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
+            fonts._folder = None
+
+
 def render_pdf(
     html: str,
     assets: Assets,
@@ -288,6 +304,7 @@ def render_pdf(
     PDF/UA-1 (tagged). UnloadableFiles, before anything is written, when a templates folder's templates name
     a file that cannot be loaded."""
     import weasyprint
+    from weasyprint.text.fonts import FontConfiguration
 
     started = time.perf_counter()
     stamp = dt.datetime(created.year, created.month, created.day, tzinfo=dt.UTC).isoformat()
@@ -301,10 +318,11 @@ def render_pdf(
     base_url = f"{assets.folder.as_uri()}/" if assets.folder is not None else SCHEME
     unloaded = Unloaded()
     options = standard_options(settings)
-    with captured_warnings() as warnings:
+    fonts = FontConfiguration()
+    with captured_warnings() as warnings, fonts_released(fonts):
         document = weasyprint.HTML(
             string=html, base_url=base_url, url_fetcher=make_fetcher(assets, unloaded)
-        ).render(**options)
+        ).render(font_config=fonts, **options)
         laid_out = time.perf_counter()
         if assets.folder is not None and (unloaded.missing or unloaded.refused):
             raise UnloadableFiles(

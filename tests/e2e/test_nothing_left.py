@@ -2,7 +2,9 @@
 `kill`, a container's stop), SIGINT to the command alone, SIGHUP (its terminal closed), SIGKILL (nothing of
 its own runs after it), and Ctrl-C (SIGINT to the whole foreground process group). Each long-running command
 is stopped with its processes at work (serve's build pool, a batch's and watch's builds in their forkserver's
-children, the worker's pool) and /proc is searched for any process carrying the command's mark."""
+children, the worker's pool) and /proc is searched for any process carrying the command's mark. Nor any file:
+once the next reportgen command has run, the temp folder holds nothing of the stopped one (a command killed
+outright cannot clean up after itself; the next one removes what it left, base/scratch.py)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -27,6 +30,33 @@ from tests.servers import RedisServer
 READY_SECONDS = 120.0  # a loaded two-core machine starts a pool of spawned processes slowly
 GONE_SECONDS = 5.0  # what may still be ending once the command has (less than a build takes)
 STOPS = ["SIGTERM", "SIGINT", "SIGHUP", "SIGKILL", "Ctrl-C"]
+# what the temp files and folders of reportgen, WeasyPrint, multiprocessing and tempfile are called
+TEMP_NAMES = ("reportgen-", "weasyprint-", "pymp-", "tmp")
+
+
+TEMPS: list[Path] = []  # the commands' temp folders, removed after each test
+
+
+@pytest.fixture(autouse=True)
+def _remove_temps() -> Iterator[None]:
+    yield
+    while TEMPS:
+        shutil.rmtree(TEMPS.pop(), ignore_errors=True)
+
+
+def left_in_temp(temp: Path) -> list[str]:
+    return sorted(path.name for path in temp.iterdir() if path.name.startswith(TEMP_NAMES))
+
+
+def next_command(temp: Path) -> None:
+    """Any reportgen command, as the next one on the machine: here `--version`, in the same temp folder."""
+    subprocess.run(
+        [sys.executable, "-m", "reportgen", "--version"],
+        env={**os.environ, "TMPDIR": str(temp)},
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
 
 
 @dataclass
@@ -34,24 +64,29 @@ class Started:
     process: subprocess.Popen[bytes]
     mark: str
     log: Path
+    temp: Path
 
     def output(self) -> str:
         return self.log.read_text(errors="replace")
 
 
 def start(tmp_path: Path, *args: str | Path, env: dict[str, str] | None = None) -> Started:
+    """The command in a temp folder of its own (TMPDIR): a short one, as /tmp is, so that a forkserver's
+    socket path fits inside the command's scratch folder (base/scratch.py)."""
     mark = new_mark()
     log = tmp_path / "output.log"
+    temp = Path(tempfile.mkdtemp(prefix="rg-", dir="/tmp"))
+    TEMPS.append(temp)
     with log.open("wb") as stream:
         process = subprocess.Popen(
             [sys.executable, "-m", "reportgen", *map(str, args)],
             stdout=stream,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
-            env={**os.environ, **(env or {}), MARK: mark, "TMPDIR": str(tmp_path)},
+            env={**os.environ, "TMPDIR": str(temp), **(env or {}), MARK: mark},
             start_new_session=True,  # a process group of its own, as a shell's foreground job has
         )
-    return Started(process, mark, log)
+    return Started(process, mark, log, temp)
 
 
 def stop(started: Started, how: str) -> int:
@@ -74,6 +109,8 @@ def stopped_clean() -> Iterator[Callable[[Started, str, int], int]]:
         code = stop(started, how)
         left = left_after(started.mark, GONE_SECONDS)
         assert not left, f"after {how}, left of {sorted(at_work)}: {left}\n{started.output()}"
+        next_command(started.temp)
+        assert left_in_temp(started.temp) == [], f"after {how} and the next command"
         return code
 
     yield check
@@ -163,3 +200,25 @@ def test_schedule_run_leaves_no_process(tmp_path: Path, how: str, stopped_clean:
     code = stopped_clean(started, how, 1)
     if how in ("SIGTERM", "SIGINT", "Ctrl-C"):
         assert code == 0, started.output()
+
+
+def test_a_build_leaves_no_file_and_a_killed_one_s_go_with_the_next_command(tmp_path: Path) -> None:
+    pdf = tmp_path / "review.pdf"
+    env = {"REPORTGEN_ARCHIVE_URL": f"sqlite:///{tmp_path / 'archive.db'}"}
+    argv = ("build", SAMPLES / "northwind-en.xlsx", "--as-of", "2026-11-03", "--output", pdf)
+    finished = start(tmp_path, *argv, env=env)
+    assert finished.process.wait(timeout=300) == 0, finished.output()
+    assert pdf.read_bytes().startswith(b"%PDF")
+    assert list(finished.temp.iterdir()) == []  # WeasyPrint's copy of the fonts (18 MB) included
+
+    killed = start(tmp_path, *argv, env=env)
+    deadline = time.monotonic() + READY_SECONDS
+    while not list(killed.temp.glob("reportgen-scratch-*/weasyprint-*")):  # the page is being laid out
+        assert killed.process.poll() is None and time.monotonic() < deadline, killed.output()
+        time.sleep(0.05)
+    killed.process.send_signal(signal.SIGKILL)
+    killed.process.wait(timeout=60)
+    assert left_after(killed.mark, GONE_SECONDS) == {}
+    assert left_in_temp(killed.temp) != []  # nothing of its own ran after SIGKILL
+    next_command(killed.temp)
+    assert left_in_temp(killed.temp) == []

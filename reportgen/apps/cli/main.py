@@ -21,6 +21,7 @@ from reportgen.apps.cli.listing import COMMANDS
 from reportgen.base.catalogue import language
 from reportgen.base.errors import ExitCode, ReportgenError
 from reportgen.base.logs import configure_logging
+from reportgen.base.scratch import scratch_folder
 from reportgen.base.speed import Switch, on
 
 
@@ -100,7 +101,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         # the `pause_gc` switch of base/speed.py: the cyclic collector paused for the command's life
         if on(Switch.PAUSE_GC):
             gc.disable()
-        cli.main(args=args, prog_name="reportgen", standalone_mode=False)
+        with scratch_folder():  # what the command writes for itself goes, and goes away, with it
+            cli.main(args=args, prog_name="reportgen", standalone_mode=False)
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except click.ClickException as exc:
