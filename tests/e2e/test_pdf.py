@@ -6,6 +6,7 @@ JSON of the same build (which tests/e2e/test_figures.py checks against the oracl
 from __future__ import annotations
 
 import datetime as dt
+import io
 import shutil
 import subprocess
 import sys
@@ -189,6 +190,41 @@ def test_fetcher_refuses_everything_but_bundled_assets() -> None:
     ):
         with pytest.raises(RefusedFetch):
             fetcher.fetch(url)
+
+
+def test_writing_a_pdf_leaves_no_copy_of_the_fonts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """WeasyPrint copies each @font-face font into a temp folder only its finalizer removes; with the
+    collector paused (as a build has it) and no finalizer run, every build left 18 MB behind."""
+    import gc
+    import tempfile
+
+    from weasyprint.text import fonts as weasyprint_fonts
+
+    from reportgen.rendering.pdf import FONTS, SCHEME, bundled_assets, render_pdf
+
+    copies: list[Path] = []
+
+    def recorded_mkdtemp(*args: str, **kwargs: str) -> str:
+        copies.append(Path(tempfile.mkdtemp(*args, **kwargs)))
+        return str(copies[-1])
+
+    monkeypatch.setattr(weasyprint_fonts, "mkdtemp", recorded_mkdtemp)
+    faces = "".join(
+        f"@font-face {{ font-family: F{i}; src: url({SCHEME}fonts/{name}) }}" for i, name in enumerate(FONTS)
+    )
+    html = f"<html><head><style>{faces} p {{ font-family: F0 }}</style></head><body><p>季度 review</p></body>"
+    gc.disable()
+    try:
+        data, _ = render_pdf(html, bundled_assets("", {}), dt.date(2026, 11, 3))
+        (page,) = pypdf.PdfReader(io.BytesIO(data)).pages
+        faces_used = pdf_dict(pdf_dict(page["/Resources"])["/Font"]).values()
+        fonts = [str(pdf_dict(font)["/BaseFont"]) for font in faces_used]
+        assert any(font.endswith("+F0") for font in fonts), fonts  # set in the @font-face, from the copy
+        assert copies and not any(copy.exists() for copy in copies)
+    finally:
+        gc.enable()
+        for copy in copies:  # the test's own clean-up when it fails
+            shutil.rmtree(copy, ignore_errors=True)
 
 
 def test_a_failed_build_leaves_no_pdf(tmp_path: Path) -> None:
