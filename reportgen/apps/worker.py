@@ -19,6 +19,7 @@ from typing import Any
 
 from reportgen.base.catalogue import catalogue, language
 from reportgen.base.config import Config
+from reportgen.base.scratch import hold_own_folder
 from reportgen.pipeline.jobs import PRELOAD
 from reportgen.queue.app import QUEUE_NAME, celery_app
 from reportgen.queue.client import QueueClient
@@ -40,6 +41,7 @@ def _pool_process_started(**_: Any) -> None:
     have children"); that child in turn dies with this process."""
     die_with_parent(os.getppid())
     multiprocessing.current_process()._config["daemon"] = False  # type: ignore[attr-defined]
+    hold_own_folder()
 
 
 def run_worker(config: Config, concurrency: int, say: Callable[[str], None] = print) -> int:

@@ -28,11 +28,11 @@ logger = logging.getLogger(__name__)
 PREFIX = "reportgen-scratch-"
 LOCK = ".held"
 MULTIPROCESSING_TEMP_PRIORITY = -100  # the exit priority multiprocessing.util removes its pymp-* folder with
-UNLOCKED_GRACE_SECONDS = 60.0
+UNLOCKED_GRACE_SECONDS = 60.0  # a folder whose lock is not yet made: another command is making it
 # A forkserver's socket (batch, watch, serve) is <temp>/pymp-xxxxxxxx/listener-xxxxxxxx, and a Unix socket's
 # path is at most 107 bytes on Linux: under a long TMPDIR it would not fit inside the scratch folder.
 FORKSERVER_SOCKET = "/pymp-xxxxxxxx/listener-xxxxxxxx"
-SOCKET_PATH_MAX = 107  # a folder whose lock is not yet made: another command is making it
+SOCKET_PATH_MAX = 107
 
 
 @contextlib.contextmanager
@@ -64,6 +64,21 @@ def scratch_folder() -> Iterator[Path]:
             else:
                 os.environ["TMPDIR"] = previous_env
             _remove(folder, held)
+
+
+_HELD: list[contextlib.ExitStack] = []  # build processes' own folders, held until the process ends
+
+
+def hold_own_folder() -> Path:
+    """A build process of a long-running command (a worker's pool process, serve's, a batch's or watch's
+    build) takes a scratch folder of its own inside its command's, for the rest of its life, after removing
+    those of its siblings that died: a build killed outright (the out-of-memory killer's usual pick) left
+    its fonts' copy and workbook there, which the command, still running and holding its own folder, would
+    otherwise keep until it stops. The command removes them all when it ends."""
+    held = contextlib.ExitStack()
+    folder = held.enter_context(scratch_folder())
+    _HELD.append(held)
+    return folder
 
 
 def _remove(folder: Path, held: int) -> None:

@@ -35,6 +35,7 @@ from reportgen.base.config import ArchiveSettings, Config, load_config
 from reportgen.base.errors import ArchiveError, DeliveryError, InputError, ReportgenError
 from reportgen.base.logs import LogLevels, log_levels
 from reportgen.base.model import Finding
+from reportgen.base.scratch import hold_own_folder
 from reportgen.base.speed import Switch, cores_taken, every_core_taken, on
 from reportgen.figures.review import errors_of, team_name
 from reportgen.pipeline.archiving import OpenedArchive, open_for_build
@@ -343,6 +344,7 @@ def _child(
         os._exit(1)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _forward_logs(connection, levels, job.workbook.name)
+    hold_own_folder()
     try:
         outcome = work(job, lang)
     except BaseException as exc:  # a bug: that workbook's failure, with the cause for the report

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.webserver import SAMPLES, free_port
-from tests.processes import MARK, kill_marked, left_after, new_mark, wait_for_marked
+from tests.processes import MARK, kill_marked, left_after, marked, new_mark, wait_for_marked
 from tests.servers import RedisServer
 
 READY_SECONDS = 120.0  # a loaded two-core machine starts a pool of spawned processes slowly
@@ -222,3 +222,39 @@ def test_a_build_leaves_no_file_and_a_killed_one_s_go_with_the_next_command(tmp_
     assert left_in_temp(killed.temp) != []  # nothing of its own ran after SIGKILL
     next_command(killed.temp)
     assert left_in_temp(killed.temp) == []
+
+
+def test_a_worker_removes_what_a_killed_build_process_left(
+    tmp_path: Path, redis: RedisServer, stopped_clean: Callable[..., int]
+) -> None:
+    """A pool process killed outright (the out-of-memory killer's usual pick) leaves its folder, with what
+    its build had written, inside the running worker's; the process that replaces it removes that folder."""
+    config = tmp_path / "reportgen.toml"
+    config.write_text(f'[queue]\nurl = "{redis.url}"\n', "utf-8")
+    started = start(tmp_path, "worker", "--config", config, "--concurrency", "2")
+    processes = wait_for_marked(started.mark, 3, READY_SECONDS)  # the worker and its two pool processes
+
+    def own_folders() -> set[Path]:
+        return set(started.temp.glob("reportgen-scratch-*/reportgen-scratch-*"))
+
+    deadline = time.monotonic() + READY_SECONDS
+    while len(before := own_folders()) < 2:
+        assert time.monotonic() < deadline, started.output()
+        time.sleep(0.1)
+    for folder in before:
+        (folder / "team.xlsx").write_bytes(b"a build's copy of the team workbook")
+    pool = [pid for pid in marked(started.mark) if _parent(pid) == started.process.pid]
+    assert len(pool) == 2, (processes, pool)
+    os.kill(pool[0], signal.SIGKILL)
+    while len(before - own_folders()) != 1 or len(own_folders()) != 2:
+        assert time.monotonic() < deadline, f"{sorted(before)} then {sorted(own_folders())}"
+        time.sleep(0.1)
+    assert len(before & own_folders()) == 1  # the living process's folder stays
+    stopped_clean(started, "SIGTERM", 3)
+
+
+def _parent(pid: int) -> int | None:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except OSError:
+        return None

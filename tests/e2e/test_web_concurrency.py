@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -63,6 +66,62 @@ def test_a_slow_build_blocks_neither_the_page_nor_another_upload(tmp_path: Path)
         )
         assert upload_done < finished["build"]  # the second upload did not wait for the build
         assert page_seconds < 1.0 < build_seconds
+
+
+def serve_pool(port: int) -> list[int]:
+    """The build processes of the serve on `port`: its spawned children, not the resource tracker."""
+    server = [pid for pid, line in _commands().items() if "serve" in line and f"--port {port}" in line]
+    assert len(server) == 1, server
+    children = []
+    for pid, line in _commands().items():
+        with contextlib.suppress(OSError):
+            parent = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+            if parent == server[0] and "spawn_main" in line:
+                children.append(pid)
+    return children
+
+
+def _commands() -> dict[int, str]:
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                found[int(entry.name)] = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+    return found
+
+
+def test_serve_builds_again_after_a_build_process_is_killed(tmp_path: Path) -> None:
+    """A pool whose process died is broken for good; serve starts a new one (it answered 500 to every build
+    after that, until restarted)."""
+    with running_server(tmp_path) as base, httpx.Client(base_url=base, timeout=120) as client:
+        port = int(base.rsplit(":", 1)[1])
+
+        def upload_and_build(workbook: Path) -> int:
+            response = upload(client, workbook)
+            assert response.status_code == 303, response.text
+            location = response.headers["location"]
+            built = client.post(
+                f"{location}/build", data={"token": token(client), "month": "2026-10", "lang": "en"}
+            )
+            return built.status_code
+
+        assert upload_and_build(SAMPLES / "northwind-en.xlsx") == 303
+        (killed, *_) = serve_pool(port)
+        os.kill(killed, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while Path(f"/proc/{killed}").exists() and "Z" not in _state(killed):
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        time.sleep(1.0)  # the pool notices at once; a margin for a loaded machine
+        assert upload_and_build(SAMPLES / "xinghe-zh.xlsx") == 303
+        assert upload_and_build(SAMPLES / "northwind-en.xlsx") == 303
+        assert killed not in serve_pool(port) and len(serve_pool(port)) == 2
+
+
+def _state(pid: int) -> str:
+    with contextlib.suppress(OSError):
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    return "gone"
 
 
 def test_a_port_in_use_is_a_message_and_exit_1(tmp_path: Path) -> None:

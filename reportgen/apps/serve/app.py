@@ -63,15 +63,7 @@ class Server(ServeState):
         for a migration); all gone or closed at shutdown."""
         self.root = Path(tempfile.mkdtemp(prefix="reportgen-serve-"))
         if self.executor is None:
-            with _ctrl_c_held():  # the pool's processes start with Ctrl-C ignored: serve stops them
-                self.executor = ProcessPoolExecutor(
-                    WORKERS,
-                    mp_context=multiprocessing.get_context("spawn"),
-                    initializer=start_worker,  # each dies with this process
-                    initargs=(log_levels(), os.getpid()),
-                )
-                for _ in range(WORKERS):
-                    self.executor.submit(warm)  # starts them: the pool spawns its processes on submit
+            self.executor = self.new_pool()
         fonts = asyncio.create_task(asyncio.to_thread(interface_fonts))  # made beside the first page
         try:
             await asyncio.to_thread(self.archive)
@@ -92,6 +84,20 @@ class Server(ServeState):
                 self.executor = None
             shutil.rmtree(self.root, ignore_errors=True)
             self.uploads.clear()
+
+    def new_pool(self) -> ProcessPoolExecutor:
+        """WORKERS build processes, started now with Ctrl-C ignored (serve stops them), each dying with
+        this process."""
+        with _ctrl_c_held():
+            pool = ProcessPoolExecutor(
+                WORKERS,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=start_worker,
+                initargs=(log_levels(), os.getpid()),
+            )
+            for _ in range(WORKERS):
+                pool.submit(warm)  # starts them: the pool spawns its processes on submit
+        return pool
 
 
 @contextlib.contextmanager

@@ -18,6 +18,7 @@ from reportgen.base.config import Config
 from reportgen.base.errors import InputError, ReportgenError
 from reportgen.base.logs import LogLevels, log_to_stderr
 from reportgen.base.model import Finding
+from reportgen.base.scratch import hold_own_folder
 from reportgen.figures.metrics import default_month
 from reportgen.figures.review import month_findings
 from reportgen.pipeline.archiving import process_archive
@@ -140,6 +141,7 @@ def start_worker(levels: LogLevels, parent: int) -> None:
     die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     log_to_stderr(levels)
+    hold_own_folder()
 
 
 def warm() -> None:

@@ -7,11 +7,13 @@ import asyncio
 import contextlib
 import datetime as dt
 import functools
+import logging
 import secrets
 import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -27,6 +29,7 @@ from reportgen.base.config import Config
 from reportgen.base.errors import ArchiveError
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +56,7 @@ class ServeState:
         self.root: Path | None = None  # made at startup, removed at shutdown
         self.executor = executor
         self.own_executor = executor is None
+        self._pool_lock = threading.Lock()
         self.hosts = allowed_hosts(
             options.host, options.port, [*options.allow_hosts, *self.settings.allow_hosts]
         ) | public_hosts(self.settings.public_url)
@@ -130,7 +134,36 @@ class ServeState:
                 self._archive = None
 
     async def in_pool(self, work: Callable[..., T], *args: Any) -> T:
-        """Run a pipeline call in the pool: the event loop keeps serving while it builds."""
-        assert self.executor is not None
+        """Run a pipeline call in the pool: the event loop keeps serving while it builds. A pool one of
+        whose processes died (the out-of-memory killer's usual pick) is broken for good, so serve starts a
+        new one: a call that finds it broken runs in the new pool; the call whose process died fails
+        (BrokenProcessPool, the "busy" page) and the next one builds."""
+        executor = self.executor
+        assert executor is not None
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self.executor, functools.partial(work, *args))
+        call = functools.partial(work, *args)
+        try:
+            running = loop.run_in_executor(executor, call)
+        except BrokenProcessPool:  # it broke before this call: nothing of this call was lost
+            executor = self.renew_pool(executor)
+            running = loop.run_in_executor(executor, call)
+        try:
+            return await running
+        except BrokenProcessPool:
+            self.renew_pool(executor)
+            raise
+
+    def new_pool(self) -> Executor:
+        """The server's own pool (app.Server's); a state given an executor never makes one."""
+        raise NotImplementedError
+
+    def renew_pool(self, broken: Executor) -> Executor:
+        """A new pool in place of `broken`, unless another call has replaced it already (or the pool is not
+        the server's own, a test's, which the test looks after)."""
+        with self._pool_lock:
+            if self.own_executor and self.executor is broken:
+                broken.shutdown(wait=False, cancel_futures=True)
+                self.executor = self.new_pool()
+                logger.warning("serve: a build process died; its pool was replaced by a new one")
+            assert self.executor is not None
+            return self.executor
