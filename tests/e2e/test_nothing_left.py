@@ -202,26 +202,39 @@ def test_schedule_run_leaves_no_process(tmp_path: Path, how: str, stopped_clean:
         assert code == 0, started.output()
 
 
-def test_a_build_leaves_no_file_and_a_killed_one_s_go_with_the_next_command(tmp_path: Path) -> None:
+def test_a_build_leaves_no_file(tmp_path: Path) -> None:
     pdf = tmp_path / "review.pdf"
     env = {"REPORTGEN_ARCHIVE_URL": f"sqlite:///{tmp_path / 'archive.db'}"}
-    argv = ("build", SAMPLES / "northwind-en.xlsx", "--as-of", "2026-11-03", "--output", pdf)
-    finished = start(tmp_path, *argv, env=env)
+    finished = start(
+        tmp_path, "build", SAMPLES / "northwind-en.xlsx", "--as-of", "2026-11-03", "-o", pdf, env=env
+    )
     assert finished.process.wait(timeout=300) == 0, finished.output()
     assert pdf.read_bytes().startswith(b"%PDF")
     assert list(finished.temp.iterdir()) == []  # WeasyPrint's copy of the fonts (18 MB) included
 
-    killed = start(tmp_path, *argv, env=env)
+
+@pytest.mark.parametrize("how", ["SIGTERM", "SIGHUP", "SIGKILL"])
+def test_a_build_stopped_mid_layout_leaves_no_file(tmp_path: Path, how: str) -> None:
+    """SIGTERM (`timeout` in a cron line, systemd's stop) and SIGHUP unwind the build as Ctrl-C does, then
+    end it by that signal as before; after SIGKILL, which nothing survives, the next command cleans up."""
+    pdf = tmp_path / "review.pdf"
+    env = {"REPORTGEN_ARCHIVE_URL": f"sqlite:///{tmp_path / 'archive.db'}"}
+    build = start(
+        tmp_path, "build", SAMPLES / "northwind-en.xlsx", "--as-of", "2026-11-03", "-o", pdf, env=env
+    )
     deadline = time.monotonic() + READY_SECONDS
-    while not list(killed.temp.glob("reportgen-scratch-*/weasyprint-*")):  # the page is being laid out
-        assert killed.process.poll() is None and time.monotonic() < deadline, killed.output()
+    while not list(build.temp.glob("reportgen-scratch-*/weasyprint-*")):  # the page is being laid out
+        assert build.process.poll() is None and time.monotonic() < deadline, build.output()
         time.sleep(0.05)
-    killed.process.send_signal(signal.SIGKILL)
-    killed.process.wait(timeout=60)
-    assert left_after(killed.mark, GONE_SECONDS) == {}
-    assert left_in_temp(killed.temp) != []  # nothing of its own ran after SIGKILL
-    next_command(killed.temp)
-    assert left_in_temp(killed.temp) == []
+    signum = signal.Signals[how]
+    build.process.send_signal(signum)
+    assert build.process.wait(timeout=60) == -signum, build.output()
+    assert left_after(build.mark, GONE_SECONDS) == {}
+    assert not pdf.exists() and "Traceback" not in build.output()
+    if how == "SIGKILL":
+        assert left_in_temp(build.temp) != []  # nothing of its own ran after SIGKILL
+        next_command(build.temp)
+    assert left_in_temp(build.temp) == []
 
 
 def test_a_worker_removes_what_a_killed_build_process_left(

@@ -10,9 +10,11 @@ import contextlib
 import gc
 import importlib
 import os
+import signal
 import sys
+import threading
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import click
 
@@ -71,6 +73,54 @@ def _language_of(argv: Sequence[str]) -> str | None:
 
 # Commands that end when their outputs are written: their objects need no tearing down.
 SHORT_COMMANDS = frozenset({"build", "check", "init", "send", "approve", "reject"})
+# Commands that run until they are stopped and handle SIGTERM themselves, each its own way (a graceful stop).
+SERVICES = frozenset({"serve", "watch", "worker", "schedule"})
+STOPS = (signal.SIGTERM, signal.SIGHUP)  # `kill`, systemd's stop, `timeout`; a closed terminal
+
+
+class Stopped(BaseException):
+    """SIGTERM or SIGHUP to a command that is not a service, raised where the command is, so it unwinds as
+    after Ctrl-C: its scratch folder and half-written temp files are removed, an archive transaction rolls
+    back, its build processes are stopped. Then the process ends by that signal, as it did before."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _raise_stopped(signum: int, frame: object) -> None:
+    raise Stopped(signum)
+
+
+@contextlib.contextmanager
+def _stops_unwind(args: Sequence[str]) -> Iterator[None]:
+    """SIGTERM and SIGHUP raise Stopped while the command runs, where they would end it at once: not for a
+    service (it handles its stops), not off the main thread (only it can take a signal handler), and a signal
+    the process was started ignoring (`nohup`) stays ignored."""
+    command = next((arg for arg in args if not arg.startswith("-")), None)
+    if command in SERVICES or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    replaced = {
+        signum: signal.getsignal(signum) for signum in STOPS if signal.getsignal(signum) is signal.SIG_DFL
+    }
+    for signum in replaced:
+        signal.signal(signum, _raise_stopped)
+    try:
+        yield
+    finally:
+        for signum, handler in replaced.items():
+            signal.signal(signum, handler)
+
+
+def _end_by(signum: int) -> None:
+    """End the process by `signum`, as it would have ended without the handler (a shell reports 143 for
+    SIGTERM), now that the command has unwound."""
+    with contextlib.suppress(OSError):
+        sys.stdout.flush()
+        sys.stderr.flush()
+    signal.signal(signum, signal.SIG_DFL)
+    os.kill(os.getpid(), signum)
 
 
 def run() -> None:
@@ -101,7 +151,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # the `pause_gc` switch of base/speed.py: the cyclic collector paused for the command's life
         if on(Switch.PAUSE_GC):
             gc.disable()
-        with scratch_folder():  # what the command writes for itself goes, and goes away, with it
+        with scratch_folder(), _stops_unwind(args):  # what it writes for itself goes away with it
             cli.main(args=args, prog_name="reportgen", standalone_mode=False)
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
@@ -111,6 +161,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (click.Abort, KeyboardInterrupt):  # Ctrl-C: 130, as a shell reports a command it interrupted
         click.echo("Aborted.", err=True)
         return ExitCode.INTERRUPTED
+    except Stopped as stop:
+        _end_by(stop.signum)
+        return 128 + stop.signum  # not reached: the signal ends the process
     except ReportgenError as exc:
         if "--debug" in args:
             traceback.print_exception(exc)
