@@ -225,11 +225,20 @@ def build_task(task: Task, message: dict[str, Any]) -> dict[str, Any]:
         return dict(json.loads(stored))
     result = run_build(request, _hostname(task)).to_message()
     text = json.dumps(result)
-    expires = task.app.conf.result_expires
+    expires = built_seconds(task.app.conf.broker_transport_options["visibility_timeout"])
     patiently(lambda: client.set(BUILT_KEY + key, text, ex=expires), name)
     return result
 
 
+def built_seconds(visibility_timeout: int) -> int:
+    """How long a build's stored result (its PDF) stays in Redis: while its message could come again, that
+    is until Redis would hand the unacknowledged message of a worker that died before acknowledging it to
+    another (`visibility_timeout` after it was delivered, so before this), and a margin. Not the day Celery
+    keeps results for: the client has long had its answer and let Celery's copy go (QueueClient.answer)."""
+    return int(visibility_timeout) + BUILT_MARGIN_SECONDS
+
+
+BUILT_MARGIN_SECONDS = 600
 REDIS_RETRIES = 26  # pauses of 1, 2, 4, then 5 s: about two minutes for Redis to come back
 
 

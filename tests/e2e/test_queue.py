@@ -18,12 +18,15 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import redis as redis_lib
 from aiosmtpd.controller import Controller
 
 from reportgen.base.config import QueueSettings
 from reportgen.base.errors import ExitCode
+from reportgen.queue.app import BUILT_KEY
 from reportgen.queue.client import QueueClient
 from reportgen.queue.status import queue_status
+from reportgen.queue.tasks import built_seconds
 from tests.builders import OCTOBER_ROWS, make_workbook
 from tests.e2e.test_batch_watch_mail import pdf_attachment
 from tests.e2e.test_send import write_config
@@ -103,6 +106,12 @@ def test_two_workers_one_killed_mid_build_every_review_once(tmp_path: Path, redi
             assert f"done {BOOKS} · failed 0 · running 0" in stderr  # the progress bar's last word
         pdfs = sorted(path.name for path in out.iterdir())
         assert pdfs == sorted(f"{book.stem}-2026-10.pdf" for book in books)  # exactly one each
+        # Redis keeps each build's PDF only while its message could come again, and no answer once taken
+        stored = redis_lib.Redis.from_url(redis.url)
+        built = list(stored.scan_iter(f"{BUILT_KEY}*"))
+        assert len(built) >= BOOKS
+        assert all(0 < stored.ttl(key) <= built_seconds(VISIBILITY_SECONDS) for key in built)
+        assert list(stored.scan_iter("celery-task-meta-*")) == []
         # each review reached the mail server exactly once, as the very PDF written
         mailed = Counter(pdf_attachment(message)[0] for message in handler.received)
         assert mailed == Counter(pdfs)
