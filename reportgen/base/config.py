@@ -483,7 +483,8 @@ def _queue_settings(data: dict[str, Any], path: Path | None) -> QueueSettings:
     url = _optional_str(queue, "url", path, "queue.url")
     from_environment = os.environ.get(QUEUE_URL_VARIABLE, "").strip()
     chosen = from_environment or (url.strip() if url and url.strip() else None)
-    if chosen is not None and not chosen.startswith(("redis://", "rediss://", "redis+socket://")):
+    # a Unix socket (redis+socket://) is kombu's word only: Celery's result store and redis-py refuse it
+    if chosen is not None and not chosen.startswith(("redis://", "rediss://")):
         where = QUEUE_URL_VARIABLE if from_environment else "queue.url"
         raise _wrong(path, where, hidden_password(chosen), "redis_url")
     numbers = {}

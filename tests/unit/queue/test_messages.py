@@ -103,6 +103,9 @@ def test_a_bad_queue_setting_is_refused_by_its_key_and_never_shows_the_password(
         parse_config({"queue": {"url": "amqp://user:secret@rabbit:5672//"}}, Path("reportgen.toml"))
     assert "queue.url" in refused.value.message("en") and "secret" not in refused.value.message("en")
     assert "redis://host:6379/0" in refused.value.message("en")
+    with pytest.raises(InputError) as socket_url:  # a worker took it and ended in a traceback
+        parse_config({"queue": {"url": "redis+socket:///run/redis.sock"}}, Path("reportgen.toml"))
+    assert "queue.url" in socket_url.value.message("en")
     for table in ({"visibility_timeout": 0}, {"wait_minutes": "5"}, {"urll": "redis://h/0"}):
         with pytest.raises(InputError) as wrong:
             parse_config({"queue": table}, Path("reportgen.toml"))
