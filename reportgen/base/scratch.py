@@ -4,14 +4,17 @@ Every temporary file or folder reportgen makes (a queued task's copy of a team w
 roll-up's downloads, the reader's scratch copies) goes through `tempfile`, and a command runs inside
 `scratch_folder()`: one folder in the system temp folder, made the default of `tempfile` and of the
 processes it starts (TMPDIR), removed when the command ends. A command killed outright (SIGKILL, the OOM
-killer, a power cut) cannot remove it, so the next reportgen command on the machine does: each folder holds
-a lock its command (and every process forked from it) keeps for its life, which the kernel drops when the
-last of them is gone, and `sweep` removes the folders whose lock is free (docs/safety.md "Files left
-behind").
+killer, a power cut) cannot remove it, so the next reportgen command on the machine does: each folder is
+locked (`flock` on the folder itself) by its command, and every process forked from it, for their life; the
+kernel lets go when the last of them is gone, and `sweep` removes the folders nobody holds (docs/safety.md
+"Files left behind"). A folder is made under another name and locked before it takes its swept name, so a
+sweep never sees one that is not yet held; systemd-tmpfiles, which ages /tmp, also leaves a locked folder
+alone.
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import fcntl
 import logging
@@ -26,30 +29,31 @@ from pathlib import Path
 logger = logging.getLogger(__name__)
 
 PREFIX = "reportgen-scratch-"
-LOCK = ".held"
+MAKING = "reportgen-making-"  # a folder being made: not yet locked, never in use
+MAKING_GRACE_SECONDS = 60.0  # a MAKING folder older than this belongs to a command that died making it
 MULTIPROCESSING_TEMP_PRIORITY = -100  # the exit priority multiprocessing.util removes its pymp-* folder with
-UNLOCKED_GRACE_SECONDS = 60.0  # a folder whose lock is not yet made: another command is making it
 # A forkserver's socket (batch, watch, serve) is <temp>/pymp-xxxxxxxx/listener-xxxxxxxx, and a Unix socket's
-# path is at most 107 bytes on Linux: under a long TMPDIR it would not fit inside the scratch folder.
+# path is at most 107 bytes on Linux: under a long TMPDIR it would not fit inside a command's scratch folder.
 FORKSERVER_SOCKET = "/pymp-xxxxxxxx/listener-xxxxxxxx"
 SOCKET_PATH_MAX = 107
 
 
 @contextlib.contextmanager
-def scratch_folder() -> Iterator[Path]:
+def scratch_folder(sockets: bool = True) -> Iterator[Path]:
     """Sweep the dead commands' folders, then make this command's and send `tempfile` (and TMPDIR, for the
     processes it starts) there until the block ends. Only the process that made it removes it: a forked
-    child that unwinds this block (it should not) leaves its parent's folder alone. Under a TMPDIR too long
-    for a forkserver's socket inside the folder (more than about 50 characters), the temp folder is used as
-    it is."""
+    child that unwinds this block (it should not) leaves its parent's folder alone. The temp folder is used
+    as it is where no folder can be made (a full or read-only disk is not the command's problem to solve
+    here) or, with `sockets`, under a TMPDIR too long for a forkserver's socket inside the folder (more than
+    about 50 characters)."""
     root = Path(tempfile.gettempdir())
     sweep(root)
-    if len(os.fsencode(root / f"{PREFIX}xxxxxxxx")) + len(FORKSERVER_SOCKET) > SOCKET_PATH_MAX:
-        yield root  # too long to hold a forkserver's socket inside: the temp folder itself, as it is
+    too_long = len(os.fsencode(root / f"{PREFIX}xxxxxxxx")) + len(FORKSERVER_SOCKET) > SOCKET_PATH_MAX
+    made = None if sockets and too_long else _make(root)
+    if made is None:
+        yield root
         return
-    folder = Path(tempfile.mkdtemp(prefix=PREFIX, dir=root))
-    held = os.open(folder / LOCK, os.O_CREAT | os.O_WRONLY | os.O_CLOEXEC, 0o600)
-    fcntl.flock(held, fcntl.LOCK_EX)  # forked children share it; exec'd programs do not (O_CLOEXEC)
+    folder, held = made
     owner = os.getpid()
     previous_default, previous_env = tempfile.tempdir, os.environ.get("TMPDIR")
     tempfile.tempdir = str(folder)
@@ -66,6 +70,21 @@ def scratch_folder() -> Iterator[Path]:
             _remove(folder, held)
 
 
+def _make(root: Path) -> tuple[Path, int] | None:
+    """A new folder in `root` under its swept name, locked by this process (and what it forks; not what it
+    execs); None, logged, where none can be made."""
+    try:
+        making = Path(tempfile.mkdtemp(prefix=MAKING, dir=root))
+    except OSError as exc:
+        logger.warning("scratch: no folder of its own in %s (%s): the command uses it as it is", root, exc)
+        return None
+    held = os.open(making, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    fcntl.flock(held, fcntl.LOCK_EX)
+    folder = root / f"{PREFIX}{making.name.removeprefix(MAKING)}"
+    os.rename(making, folder)  # the lock is the folder's (its inode's): it goes with it
+    return folder, held
+
+
 _HELD: list[contextlib.ExitStack] = []  # build processes' own folders, held until the process ends
 
 
@@ -74,10 +93,12 @@ def hold_own_folder() -> Path:
     build) takes a scratch folder of its own inside its command's, for the rest of its life, after removing
     those of its siblings that died: a build killed outright (the out-of-memory killer's usual pick) left
     its fonts' copy and workbook there, which the command, still running and holding its own folder, would
-    otherwise keep until it stops. The command removes them all when it ends."""
+    otherwise keep until it stops. A process that ends normally removes its folder at exit; one that ends
+    with os._exit (Celery's, a forkserver's children) leaves it to the next sibling or to its command."""
     held = contextlib.ExitStack()
-    folder = held.enter_context(scratch_folder())
+    folder = held.enter_context(scratch_folder(sockets=False))  # a build process hosts no forkserver
     _HELD.append(held)
+    atexit.register(held.close)
     return folder
 
 
@@ -102,37 +123,34 @@ def _remove_now(folder: Path, held: int) -> None:
 
 def sweep(root: Path) -> list[Path]:
     """Remove the scratch folders in `root` that no live command holds; the folders removed. Another user's
-    folder, a symbolic link or a folder being made this minute is left alone."""
+    folder, a symbolic link, a folder being made, and anything not named as a scratch folder are left
+    alone."""
     removed: list[Path] = []
     try:
-        entries = [entry for entry in os.scandir(root) if entry.name.startswith(PREFIX)]
+        entries = [entry for entry in os.scandir(root) if entry.name.startswith((PREFIX, MAKING))]
     except OSError:
         return removed
     for entry in entries:
         try:
-            if (
-                not entry.is_dir(follow_symlinks=False)
-                or entry.stat(follow_symlinks=False).st_uid != os.getuid()
-            ):
+            mine = entry.stat(follow_symlinks=False).st_uid == os.getuid()
+            if not entry.is_dir(follow_symlinks=False) or not mine:
                 continue
             folder = Path(entry.path)
+            if entry.name.startswith(MAKING) and time.time() - folder.stat().st_mtime < MAKING_GRACE_SECONDS:
+                continue  # a command is making it this moment
             if _abandoned(folder):
                 shutil.rmtree(folder, ignore_errors=True)
                 removed.append(folder)
         except OSError:
             continue
     if removed:
-        logger.info(
-            "scratch: removed %d folder(s) of commands that ended without removing them", len(removed)
-        )
+        logger.info("scratch: removed %d folder(s) of commands that ended without it", len(removed))
     return removed
 
 
 def _abandoned(folder: Path) -> bool:
-    try:
-        lock = os.open(folder / LOCK, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
-    except FileNotFoundError:
-        return time.time() - folder.stat().st_mtime > UNLOCKED_GRACE_SECONDS
+    """Nobody holds its lock: every process of the command that made it has ended."""
+    lock = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
     try:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:

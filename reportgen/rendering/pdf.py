@@ -318,8 +318,7 @@ def render_pdf(
     base_url = f"{assets.folder.as_uri()}/" if assets.folder is not None else SCHEME
     unloaded = Unloaded()
     options = standard_options(settings)
-    fonts = FontConfiguration()
-    with captured_warnings() as warnings, fonts_released(fonts):
+    with captured_warnings() as warnings, fonts_released(fonts := FontConfiguration()):
         document = weasyprint.HTML(
             string=html, base_url=base_url, url_fetcher=make_fetcher(assets, unloaded)
         ).render(font_config=fonts, **options)

@@ -14,44 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.processes import alive, children, descendants
+
 ROOT = Path(__file__).resolve().parents[2]
 GONE_WITHIN = 5.0
-
-
-def children(pid: int) -> list[int]:
-    """The direct children of `pid` (Linux's /proc); none once it has ended (the charts' process ends as soon
-    as it has sent them, maybe between being listed and being read here)."""
-    found: list[int] = []
-    try:
-        tasks = list(Path(f"/proc/{pid}/task").iterdir())
-    except OSError:
-        return found
-    for task in tasks:
-        try:
-            found += [int(child) for child in (task / "children").read_text().split()]
-        except OSError:
-            continue
-    return found
-
-
-def descendants(pid: int) -> set[int]:
-    seen: set[int] = set()
-    waiting = [pid]
-    while waiting:
-        for child in children(waiting.pop()):
-            if child not in seen:
-                seen.add(child)
-                waiting.append(child)
-    return seen
-
-
-def alive(pid: int) -> bool:
-    """Running, or stopped: a zombie (dead, waiting to be reaped by whoever adopted it) counts as gone."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state != "Z"
 
 
 def end_of(stream: int, seconds: float) -> bool:

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.webserver import SAMPLES, free_port
-from tests.processes import MARK, kill_marked, left_after, marked, new_mark, wait_for_marked
+from tests.processes import MARK, children, kill_marked, left_after, new_mark, wait_for_marked
 from tests.servers import RedisServer
 
 READY_SECONDS = 120.0  # a loaded two-core machine starts a pool of spawned processes slowly
@@ -34,14 +34,17 @@ STOPS = ["SIGTERM", "SIGINT", "SIGHUP", "SIGKILL", "Ctrl-C"]
 TEMP_NAMES = ("reportgen-", "weasyprint-", "pymp-", "tmp")
 
 
-TEMPS: list[Path] = []  # the commands' temp folders, removed after each test
+STARTED: list[Started] = []  # every command a test started: after it, killed if alive, its temp removed
 
 
 @pytest.fixture(autouse=True)
-def _remove_temps() -> Iterator[None]:
+def _clean_up_after_the_test() -> Iterator[None]:
+    """Whatever a test started, even one that failed before it could stop it: no process, no folder left."""
     yield
-    while TEMPS:
-        shutil.rmtree(TEMPS.pop(), ignore_errors=True)
+    while STARTED:
+        started = STARTED.pop()
+        kill_marked(started.mark)
+        shutil.rmtree(started.temp, ignore_errors=True)
 
 
 def left_in_temp(temp: Path) -> list[str]:
@@ -65,6 +68,7 @@ class Started:
     mark: str
     log: Path
     temp: Path
+    service: bool  # serve, watch, worker, schedule run: SIGTERM is theirs to handle, SIGHUP ends them at once
 
     def output(self) -> str:
         return self.log.read_text(errors="replace")
@@ -76,7 +80,6 @@ def start(tmp_path: Path, *args: str | Path, env: dict[str, str] | None = None) 
     mark = new_mark()
     log = tmp_path / "output.log"
     temp = Path(tempfile.mkdtemp(prefix="rg-", dir="/tmp"))
-    TEMPS.append(temp)
     with log.open("wb") as stream:
         process = subprocess.Popen(
             [sys.executable, "-m", "reportgen", *map(str, args)],
@@ -86,7 +89,10 @@ def start(tmp_path: Path, *args: str | Path, env: dict[str, str] | None = None) 
             env={**os.environ, "TMPDIR": str(temp), **(env or {}), MARK: mark},
             start_new_session=True,  # a process group of its own, as a shell's foreground job has
         )
-    return Started(process, mark, log, temp)
+    words = [str(arg) for arg in args[:2]]
+    service = words[:1] in (["serve"], ["watch"], ["worker"]) or words == ["schedule", "run"]
+    STARTED.append(Started(process, mark, log, temp, service))
+    return STARTED[-1]
 
 
 def stop(started: Started, how: str) -> int:
@@ -101,21 +107,19 @@ def stop(started: Started, how: str) -> int:
 @pytest.fixture
 def stopped_clean() -> Iterator[Callable[[Started, str, int], int]]:
     """Stop a started command, then assert none of its processes is left (and kill any that is)."""
-    marks: list[str] = []
 
     def check(started: Started, how: str, ready: int) -> int:
-        marks.append(started.mark)
         at_work = wait_for_marked(started.mark, ready, READY_SECONDS)
         code = stop(started, how)
         left = left_after(started.mark, GONE_SECONDS)
         assert not left, f"after {how}, left of {sorted(at_work)}: {left}\n{started.output()}"
+        if how != "SIGKILL" and not (how == "SIGHUP" and started.service):  # it could clean up: it did
+            assert left_in_temp(started.temp) == [], f"after {how}"
         next_command(started.temp)
         assert left_in_temp(started.temp) == [], f"after {how} and the next command"
         return code
 
-    yield check
-    for mark in marks:
-        kill_marked(mark)
+    yield check  # _clean_up_after_the_test kills what is left
 
 
 def workbooks(folder: Path, count: int) -> list[Path]:
@@ -256,7 +260,7 @@ def test_a_worker_removes_what_a_killed_build_process_left(
         time.sleep(0.1)
     for folder in before:
         (folder / "team.xlsx").write_bytes(b"a build's copy of the team workbook")
-    pool = [pid for pid in marked(started.mark) if _parent(pid) == started.process.pid]
+    pool = children(started.process.pid)
     assert len(pool) == 2, (processes, pool)
     os.kill(pool[0], signal.SIGKILL)
     while len(before - own_folders()) != 1 or len(own_folders()) != 2:
@@ -264,10 +268,3 @@ def test_a_worker_removes_what_a_killed_build_process_left(
         time.sleep(0.1)
     assert len(before & own_folders()) == 1  # the living process's folder stays
     stopped_clean(started, "SIGTERM", 3)
-
-
-def _parent(pid: int) -> int | None:
-    try:
-        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
-    except OSError:
-        return None

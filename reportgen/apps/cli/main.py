@@ -6,6 +6,7 @@ The group knows its commands by name (`listing.COMMANDS`) and imports a command'
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import gc
 import importlib
@@ -73,8 +74,9 @@ def _language_of(argv: Sequence[str]) -> str | None:
 
 # Commands that end when their outputs are written: their objects need no tearing down.
 SHORT_COMMANDS = frozenset({"build", "check", "init", "send", "approve", "reject"})
-# Commands that run until they are stopped and handle SIGTERM themselves, each its own way (a graceful stop).
-SERVICES = frozenset({"serve", "watch", "worker", "schedule"})
+# Commands that run until they are stopped and handle SIGTERM themselves, each its own way (a graceful stop):
+# the words that name them (`schedule next` and `schedule run-now` are not services; `schedule run` is).
+SERVICES = frozenset({("serve",), ("watch",), ("worker",), ("schedule", "run")})
 STOPS = (signal.SIGTERM, signal.SIGHUP)  # `kill`, systemd's stop, `timeout`; a closed terminal
 
 
@@ -89,38 +91,51 @@ class Stopped(BaseException):
 
 
 def _raise_stopped(signum: int, frame: object) -> None:
+    for each in STOPS:  # a second stop while this one unwinds ends the process at once, as before
+        signal.signal(each, signal.SIG_DFL)
     raise Stopped(signum)
+
+
+def _is_service(args: Sequence[str]) -> bool:
+    words = tuple(arg for arg in args if not arg.startswith("-"))  # the group's own options are all flags
+    return any(words[: len(service)] == service for service in SERVICES)
 
 
 @contextlib.contextmanager
 def _stops_unwind(args: Sequence[str]) -> Iterator[None]:
-    """SIGTERM and SIGHUP raise Stopped while the command runs, where they would end it at once: not for a
-    service (it handles its stops), not off the main thread (only it can take a signal handler), and a signal
-    the process was started ignoring (`nohup`) stays ignored."""
-    command = next((arg for arg in args if not arg.startswith("-")), None)
-    if command in SERVICES or threading.current_thread() is not threading.main_thread():
+    """SIGTERM and SIGHUP raise Stopped while the command runs, where they would end it at once: for a
+    service, SIGTERM only, until it installs its own handling; not off the main thread (only it can take a
+    signal handler); and a signal the process was started ignoring (`nohup`) stays ignored."""
+    if threading.current_thread() is not threading.main_thread():
         yield
         return
-    replaced = {
-        signum: signal.getsignal(signum) for signum in STOPS if signal.getsignal(signum) is signal.SIG_DFL
-    }
+    # a service takes SIGTERM over once it is ready (this handler covers its start); SIGHUP stays its own
+    stops = (signal.SIGTERM,) if _is_service(args) else STOPS
+    replaced = [signum for signum in stops if signal.getsignal(signum) is signal.SIG_DFL]
     for signum in replaced:
         signal.signal(signum, _raise_stopped)
     try:
         yield
     finally:
-        for signum, handler in replaced.items():
-            signal.signal(signum, handler)
+        for signum in replaced:
+            signal.signal(signum, signal.SIG_DFL)
 
 
 def _end_by(signum: int) -> None:
     """End the process by `signum`, as it would have ended without the handler (a shell reports 143 for
-    SIGTERM), now that the command has unwound."""
-    with contextlib.suppress(OSError):
-        sys.stdout.flush()
-        sys.stderr.flush()
+    SIGTERM), now that the command has unwound: after the exit hooks a normal exit runs (multiprocessing's
+    clean-up of its pymp- folder, and the scratch folder's removal that waits for it)."""
+    _flush()
+    with contextlib.suppress(Exception):
+        atexit._run_exitfuncs()
     signal.signal(signum, signal.SIG_DFL)
     os.kill(os.getpid(), signum)
+
+
+def _flush() -> None:
+    with contextlib.suppress(OSError):  # a closed pipe is no reason to tear everything down after all
+        sys.stdout.flush()
+        sys.stderr.flush()
 
 
 def run() -> None:
@@ -130,9 +145,7 @@ def run() -> None:
     normally."""
     code = main()
     if SHORT_COMMANDS.intersection(sys.argv[1:2]) and _exits_fast():
-        with contextlib.suppress(OSError):  # a closed pipe is no reason to tear everything down after all
-            sys.stdout.flush()
-            sys.stderr.flush()
+        _flush()
         os._exit(code)
     raise SystemExit(code)
 

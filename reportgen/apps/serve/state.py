@@ -56,7 +56,6 @@ class ServeState:
         self.root: Path | None = None  # made at startup, removed at shutdown
         self.executor = executor
         self.own_executor = executor is None
-        self._pool_lock = threading.Lock()
         self.hosts = allowed_hosts(
             options.host, options.port, [*options.allow_hosts, *self.settings.allow_hosts]
         ) | public_hosts(self.settings.public_url)
@@ -137,7 +136,8 @@ class ServeState:
         """Run a pipeline call in the pool: the event loop keeps serving while it builds. A pool one of
         whose processes died (the out-of-memory killer's usual pick) is broken for good, so serve starts a
         new one: a call that finds it broken runs in the new pool; the call whose process died fails
-        (BrokenProcessPool, the "busy" page) and the next one builds."""
+        (BrokenProcessPool, the "busy" page) and the next one builds. Only the event loop's thread calls
+        this, so one pool replaces a broken one however many calls find it broken."""
         executor = self.executor
         assert executor is not None
         loop = asyncio.get_running_loop()
@@ -145,8 +145,10 @@ class ServeState:
         try:
             running = loop.run_in_executor(executor, call)
         except BrokenProcessPool:  # it broke before this call: nothing of this call was lost
-            executor = self.renew_pool(executor)
-            running = loop.run_in_executor(executor, call)
+            renewed = self.renew_pool(executor)
+            if renewed is None:
+                raise
+            running = loop.run_in_executor(renewed, call)
         try:
             return await running
         except BrokenProcessPool:
@@ -157,13 +159,11 @@ class ServeState:
         """The server's own pool (app.Server's); a state given an executor never makes one."""
         raise NotImplementedError
 
-    def renew_pool(self, broken: Executor) -> Executor:
-        """A new pool in place of `broken`, unless another call has replaced it already (or the pool is not
-        the server's own, a test's, which the test looks after)."""
-        with self._pool_lock:
-            if self.own_executor and self.executor is broken:
-                broken.shutdown(wait=False, cancel_futures=True)
-                self.executor = self.new_pool()
-                logger.warning("serve: a build process died; its pool was replaced by a new one")
-            assert self.executor is not None
-            return self.executor
+    def renew_pool(self, broken: Executor) -> Executor | None:
+        """A new pool in place of `broken`, unless another call has replaced it already; None once serve is
+        shutting down, or when the pool is not the server's own (a test's, which the test looks after)."""
+        if self.own_executor and self.executor is broken:
+            broken.shutdown(wait=False, cancel_futures=True)
+            self.executor = self.new_pool()
+            logger.warning("serve: a build process died; its pool was replaced by a new one")
+        return self.executor if self.own_executor else None
