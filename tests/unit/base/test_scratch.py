@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from reportgen.base import scratch
 from reportgen.base.scratch import (
     MAKING,
     MAKING_GRACE_SECONDS,
@@ -159,17 +160,6 @@ def test_a_forked_child_leaves_its_parent_s_folder_alone(temp: Path) -> None:
     assert not folder.exists()
 
 
-def test_under_a_temp_folder_too_long_for_a_socket_inside_the_temp_folder_is_used_as_it_is(
-    temp: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    long = temp / ("t" * 60)
-    long.mkdir()
-    monkeypatch.setenv("TMPDIR", str(long))
-    with scratch_folder() as folder:
-        assert folder == long and tempfile.gettempdir() == str(long)
-    assert list(long.iterdir()) == []
-
-
 def test_a_build_process_s_own_folder_nests_in_its_command_s_and_goes_at_its_exit(temp: Path) -> None:
     own = (
         "import tempfile\n"
@@ -187,17 +177,19 @@ def test_a_build_process_s_own_folder_nests_in_its_command_s_and_goes_at_its_exi
     assert list(temp.iterdir()) == []
 
 
-def test_a_build_process_nests_its_folder_under_a_long_temp_folder_too(
+def test_under_a_long_temp_folder_a_command_uses_it_as_it_is_and_a_build_process_still_nests(
     temp: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Too long for a forkserver's socket inside a command's folder; a build process hosts none."""
     long = temp / ("t" * 60)
     long.mkdir()
     monkeypatch.setenv("TMPDIR", str(long))
-    folder = hold_own_folder()
+    with scratch_folder() as folder:
+        assert folder == long and tempfile.gettempdir() == str(long)
+    assert list(long.iterdir()) == []
+    own = hold_own_folder()
     try:
-        assert folder.parent == long  # it hosts no forkserver, so its path may be long
+        assert own.parent == long
     finally:
-        from reportgen.base import scratch
-
         scratch._HELD.pop().close()
     assert list(long.iterdir()) == []
