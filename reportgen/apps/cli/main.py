@@ -81,9 +81,10 @@ STOPS = (signal.SIGTERM, signal.SIGHUP)  # `kill`, systemd's stop, `timeout`; a 
 
 
 class Stopped(BaseException):
-    """SIGTERM or SIGHUP to a command that is not a service, raised where the command is, so it unwinds as
-    after Ctrl-C: its scratch folder and half-written temp files are removed, an archive transaction rolls
-    back, its build processes are stopped. Then the process ends by that signal, as it did before."""
+    """SIGTERM or SIGHUP to a command (to a service: SIGTERM until it is ready), raised where the command
+    is, so it unwinds as after Ctrl-C: its scratch folder and half-written temp files are removed, an
+    archive transaction rolls back, its build processes are stopped. Then the process ends by that signal,
+    as it did before."""
 
     def __init__(self, signum: int) -> None:
         super().__init__(signum)
