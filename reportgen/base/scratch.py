@@ -94,7 +94,12 @@ def hold_own_folder() -> Path:
     those of its siblings that died: a build killed outright (the out-of-memory killer's usual pick) left
     its fonts' copy and workbook there, which the command, still running and holding its own folder, would
     otherwise keep until it stops. A process that ends normally removes its folder at exit; one that ends
-    with os._exit (Celery's, a forkserver's children) leaves it to the next sibling or to its command."""
+    with os._exit (Celery's, a forkserver's children) leaves it to the next sibling or to its command. A
+    process that is not a command's (a pool an embedding program or a test made) uses its temp folder as it
+    is: no command would ever remove what it left."""
+    root = Path(tempfile.gettempdir())
+    if not root.name.startswith(PREFIX):
+        return root
     held = contextlib.ExitStack()
     folder = held.enter_context(scratch_folder(sockets=False))  # a build process hosts no forkserver
     _HELD.append(held)
