@@ -279,9 +279,9 @@ def finish_standards(settings: PdfSettings) -> Callable[[Any, Any], None] | None
 @contextmanager
 def fonts_released(fonts: Any) -> Iterator[None]:
     """Remove the folder WeasyPrint copies each @font-face font into (about 18 MB for the bundled fonts) when
-    the PDF is written. Only the FontConfiguration's finalizer removes it otherwise, which a build whose
-    collector is paused (base/speed.py `pause_gc`) and that ends with os._exit (`exit_fast`) never runs: every
-    build left one in the temp folder."""
+    the PDF is written. Only the FontConfiguration's finalizer removes it otherwise, which a process that
+    ends with os._exit while the copy is still referenced (a batch's or watch's build process; a paused
+    collector, base/speed.py `pause_gc`, keeps it referenced) never runs: each left one in the temp folder."""
     try:
         yield
     finally:

@@ -217,6 +217,17 @@ def test_a_build_leaves_no_file(tmp_path: Path) -> None:
     assert list(finished.temp.iterdir()) == []  # WeasyPrint's copy of the fonts (18 MB) included
 
 
+def test_a_batch_leaves_no_file(tmp_path: Path) -> None:
+    """Each build process of a batch ends with os._exit: each left WeasyPrint's copy of the fonts."""
+    books = workbooks(tmp_path / "in", 2)
+    out = tmp_path / "out"
+    env = {"REPORTGEN_ARCHIVE_URL": f"sqlite:///{tmp_path / 'archive.db'}"}
+    finished = start(tmp_path, "batch", *books, "--jobs", "2", "--out", out, "--as-of", "2026-11-03", env=env)
+    assert finished.process.wait(timeout=300) == 0, finished.output()
+    assert len(list(out.glob("*.pdf"))) == 2
+    assert list(finished.temp.iterdir()) == []
+
+
 @pytest.mark.parametrize("how", ["SIGTERM", "SIGHUP", "SIGKILL"])
 def test_a_build_stopped_mid_layout_leaves_no_file(tmp_path: Path, how: str) -> None:
     """SIGTERM (`timeout` in a cron line, systemd's stop) and SIGHUP unwind the build as Ctrl-C does, then

@@ -194,7 +194,8 @@ def test_fetcher_refuses_everything_but_bundled_assets() -> None:
 
 def test_writing_a_pdf_leaves_no_copy_of_the_fonts(monkeypatch: pytest.MonkeyPatch) -> None:
     """WeasyPrint copies each @font-face font into a temp folder only its finalizer removes; with the
-    collector paused (as a build has it) and no finalizer run, every build left 18 MB behind."""
+    collector paused (as a build has it) and no finalizer run (a batch's build process ends with os._exit),
+    each build left 18 MB behind."""
     import gc
     import tempfile
 
