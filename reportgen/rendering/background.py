@@ -26,7 +26,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -61,16 +61,42 @@ def let_go_of_caller_streams() -> None:
         os.close(null)
 
 
+STOPS = frozenset({signal.SIGINT, signal.SIGTERM, signal.SIGHUP})
+
+
+@contextlib.contextmanager
+def stops_held() -> Iterator[Iterable[int]]:
+    """Hold Ctrl-C and stop signals while a child is forked, and yield the mask to restore in it: one that
+    arrived at that moment would be raised inside the fork's own hooks (logging's, which then kept its
+    lock), where Python only prints it; held, it is taken when the fork is made, in the caller's code."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield set()
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, STOPS)
+    try:
+        yield previous
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 def _timed(step: Step) -> tuple[Any, float]:
     started = time.perf_counter()
     return step(), time.perf_counter() - started
 
 
-def _run(steps: dict[str, Step], connection: Connection, receiver: Connection, parent: int) -> None:
+def _run(
+    steps: dict[str, Step],
+    connection: Connection,
+    receiver: Connection,
+    parent: int,
+    mask: Iterable[int],
+) -> None:
     """The child's work: each step in order, its (picklable) result and time sent as soon as it exists; then
     exit. A thread sends while the next step runs: a large result (the figures of 100,000 rows) waits in the
     pipe until the parent asks for it, and the step after it must not wait with it (it cost a 100,000-row
     build 1.1 s). The parent logs the times, so no log line comes from this short-lived child."""
+    if hasattr(signal, "pthread_sigmask"):  # the parent held them while it forked (stops_held)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
     die_with_parent(parent)
     receiver.close()  # the parent's end: with it closed here, a dead parent means a broken pipe, not a hang
     let_go_of_caller_streams()
@@ -125,10 +151,11 @@ class Background:
         if self._steps and on(Switch.FORK_BACKGROUND) and spare_core() and can_fork():
             context = multiprocessing.get_context("fork")
             receiver, sender = context.Pipe(duplex=False)
-            self._process = context.Process(
-                target=_run, args=(self._steps, sender, receiver, os.getpid()), daemon=True
-            )
-            self._process.start()
+            with stops_held() as mask:
+                self._process = context.Process(
+                    target=_run, args=(self._steps, sender, receiver, os.getpid(), mask), daemon=True
+                )
+                self._process.start()
             sender.close()
             self._connection = receiver
 

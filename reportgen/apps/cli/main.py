@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import functools
 import gc
 import importlib
 import os
@@ -15,7 +16,8 @@ import signal
 import sys
 import threading
 import traceback
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 import click
 
@@ -78,6 +80,8 @@ SHORT_COMMANDS = frozenset({"build", "check", "init", "send", "approve", "reject
 # the words that name them (`schedule next` and `schedule run-now` are not services; `schedule run` is).
 SERVICES = frozenset({("serve",), ("watch",), ("worker",), ("schedule", "run")})
 STOPS = (signal.SIGTERM, signal.SIGHUP)  # `kill`, systemd's stop, `timeout`; a closed terminal
+STOP_RETRY_SECONDS = 0.05  # a stop Python could only print is raised again this much later
+STOP_RETRIES = 40  # ... this many times (two seconds), then the process ends by the signal at once
 
 
 class Stopped(BaseException):
@@ -97,6 +101,53 @@ def _raise_stopped(signum: int, frame: object) -> None:
     raise Stopped(signum)
 
 
+def _stops_end_a_forked_child() -> None:
+    """In a process forked from the command (a build's background drawing), a stop ends it at once, as
+    before: it has nothing of its own to remove, and its parent, unwinding, stops it and waits for it (a
+    child that unwound instead could wait forever on a thread sending to that parent)."""
+    for signum in STOPS:
+        if signal.getsignal(signum) is _raise_stopped:
+            signal.signal(signum, signal.SIG_DFL)
+
+
+@functools.cache
+def _fork_hook_registered() -> None:
+    os.register_at_fork(after_in_child=_stops_end_a_forked_child)
+
+
+class _SwallowedStops:
+    """sys.unraisablehook while a command runs. A stop raised where Python cannot raise, only print (a
+    finalizer, a fork's own hooks: a stop at the moment a build forked went on to the end of the build), is
+    raised again a moment later (SIGALRM), in the command's own code, or when the command returns, if it
+    returns first; after STOP_RETRIES, the process ends by the signal at once. Anything else goes to the
+    hook that was there."""
+
+    def __init__(self, previous: Callable[[Any], object]) -> None:
+        self.previous = previous
+        self.pending: int | None = None
+        self.attempts = 0
+
+    def __call__(self, unraisable: Any) -> None:
+        stop = unraisable.exc_value
+        if not isinstance(stop, Stopped) or threading.current_thread() is not threading.main_thread():
+            self.previous(unraisable)
+            return
+        self.attempts += 1
+        if self.attempts > STOP_RETRIES:
+            _flush()
+            signal.signal(stop.signum, signal.SIG_DFL)
+            os.kill(os.getpid(), stop.signum)
+            return
+        self.pending = stop.signum
+        signal.signal(signal.SIGALRM, self.raise_pending)
+        signal.setitimer(signal.ITIMER_REAL, STOP_RETRY_SECONDS)
+
+    def raise_pending(self, alarm: int = 0, frame: object = None) -> None:
+        if self.pending is not None:
+            signum, self.pending = self.pending, None
+            raise Stopped(signum)
+
+
 def _is_service(args: Sequence[str]) -> bool:
     words = tuple(arg for arg in args if not arg.startswith("-"))  # the group's own options are all flags
     return any(words[: len(service)] == service for service in SERVICES)
@@ -113,13 +164,24 @@ def _stops_unwind(args: Sequence[str]) -> Iterator[None]:
     # a service takes SIGTERM over once it is ready (this handler covers its start); SIGHUP stays its own
     stops = (signal.SIGTERM,) if _is_service(args) else STOPS
     replaced = [signum for signum in stops if signal.getsignal(signum) is signal.SIG_DFL]
+    if not replaced:
+        yield
+        return
+    _fork_hook_registered()
+    alarm, unraisable_hook = signal.getsignal(signal.SIGALRM), sys.unraisablehook
+    swallowed = sys.unraisablehook = _SwallowedStops(unraisable_hook)
     for signum in replaced:
         signal.signal(signum, _raise_stopped)
     try:
         yield
+        swallowed.raise_pending()  # the command returned before the stop could be raised again
     finally:
         for signum in replaced:
             signal.signal(signum, signal.SIG_DFL)
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        if alarm is not None:
+            signal.signal(signal.SIGALRM, alarm)
+        sys.unraisablehook = unraisable_hook
 
 
 def _end_by(signum: int) -> None:

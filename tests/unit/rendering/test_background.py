@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -102,3 +103,22 @@ def test_a_result_that_cannot_be_sent_is_that_steps_failure() -> None:
     job = Background({"unpicklable": lambda: threading.Lock()})
     with pytest.raises(RuntimeError, match="unpicklable"):
         job.get("unpicklable")
+
+
+def test_a_stop_at_the_fork_waits_for_it_and_the_child_takes_signals_as_before() -> None:
+    """A stop that arrives while the child is forked is taken after the fork, in the caller's code (inside
+    the fork's own hooks Python could only print it), and the child is not left holding signals."""
+    taken: list[int] = []
+    previous = signal.signal(signal.SIGUSR1, lambda signum, frame: taken.append(signum))
+    try:
+        before = signal.pthread_sigmask(signal.SIG_BLOCK, [])
+        with background.stops_held() as mask:
+            assert set(mask) == before
+            os.kill(os.getpid(), signal.SIGUSR1)  # not held: taken at once
+            assert taken == [signal.SIGUSR1]
+            assert background.STOPS <= signal.pthread_sigmask(signal.SIG_BLOCK, [])
+        assert signal.pthread_sigmask(signal.SIG_BLOCK, []) == before
+        job = Background({"mask": lambda: signal.pthread_sigmask(signal.SIG_BLOCK, [])})
+        assert job.get("mask") == before  # forked while held, the child let go
+    finally:
+        signal.signal(signal.SIGUSR1, previous)
