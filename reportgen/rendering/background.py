@@ -61,7 +61,7 @@ def let_go_of_caller_streams() -> None:
         os.close(null)
 
 
-STOPS = frozenset({signal.SIGINT, signal.SIGTERM, signal.SIGHUP})
+HELD_WHILE_FORKING = frozenset({signal.SIGINT, signal.SIGTERM, signal.SIGHUP})  # Ctrl-C and the stops
 
 
 @contextlib.contextmanager
@@ -72,7 +72,7 @@ def stops_held() -> Iterator[Iterable[int]]:
     if not hasattr(signal, "pthread_sigmask"):
         yield set()
         return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, STOPS)
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, HELD_WHILE_FORKING)
     try:
         yield previous
     finally:

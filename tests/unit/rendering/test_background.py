@@ -116,7 +116,7 @@ def test_a_stop_at_the_fork_waits_for_it_and_the_child_takes_signals_as_before()
             assert set(mask) == before
             os.kill(os.getpid(), signal.SIGUSR1)  # not held: taken at once
             assert taken == [signal.SIGUSR1]
-            assert signal.pthread_sigmask(signal.SIG_BLOCK, []) >= background.STOPS
+            assert signal.pthread_sigmask(signal.SIG_BLOCK, []) >= background.HELD_WHILE_FORKING
         assert signal.pthread_sigmask(signal.SIG_BLOCK, []) == before
         job = Background({"mask": lambda: signal.pthread_sigmask(signal.SIG_BLOCK, [])})
         assert job.get("mask") == before  # forked while held, the child let go
