@@ -91,3 +91,13 @@ def alive(pid: int) -> bool:
     except (OSError, IndexError):
         return False
     return state != "Z"
+
+
+def open_in(pid: int) -> set[Path]:
+    """What `pid` holds open (its /proc/<pid>/fd links); nothing once it has ended."""
+    found: set[Path] = set()
+    with contextlib.suppress(OSError):
+        for descriptor in Path(f"/proc/{pid}/fd").iterdir():
+            with contextlib.suppress(OSError):
+                found.add(Path(os.readlink(descriptor)))
+    return found

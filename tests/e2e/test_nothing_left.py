@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.webserver import SAMPLES, free_port
-from tests.processes import MARK, children, kill_marked, left_after, new_mark, wait_for_marked
+from tests.processes import MARK, children, kill_marked, left_after, new_mark, open_in, wait_for_marked
 from tests.servers import RedisServer
 
 READY_SECONDS = 120.0  # a loaded two-core machine starts a pool of spawned processes slowly
@@ -260,22 +260,28 @@ def test_a_worker_removes_what_a_killed_build_process_left(
     config = tmp_path / "reportgen.toml"
     config.write_text(f'[queue]\nurl = "{redis.url}"\n', "utf-8")
     started = start(tmp_path, "worker", "--config", config, "--concurrency", "2")
-    processes = wait_for_marked(started.mark, 3, READY_SECONDS)  # the worker and its two pool processes
+    wait_for_marked(started.mark, 3, READY_SECONDS)  # the worker and its two pool processes
 
     def own_folders() -> set[Path]:
         return set(started.temp.glob("reportgen-scratch-*/reportgen-scratch-*"))
 
+    def held() -> dict[int, Path]:
+        """Each pool process and the folder of its own it holds open (its lock), from /proc."""
+        return {
+            pid: folder for pid in children(started.process.pid) for folder in own_folders() & open_in(pid)
+        }
+
     deadline = time.monotonic() + READY_SECONDS
-    while len(before := own_folders()) < 2:
-        assert time.monotonic() < deadline, started.output()
+    while len(before := held()) < 2:
+        assert time.monotonic() < deadline, f"{before} of {children(started.process.pid)}; {own_folders()}"
         time.sleep(0.1)
-    for folder in before:
+    for folder in before.values():
         (folder / "team.xlsx").write_bytes(b"a build's copy of the team workbook")
-    pool = children(started.process.pid)
-    assert len(pool) == 2, (processes, pool)
-    os.kill(pool[0], signal.SIGKILL)
-    while len(before - own_folders()) != 1 or len(own_folders()) != 2:
-        assert time.monotonic() < deadline, f"{sorted(before)} then {sorted(own_folders())}"
+    killed, living = sorted(before)
+    os.kill(killed, signal.SIGKILL)
+    deadline = time.monotonic() + READY_SECONDS  # a new pool process, started on a loaded machine
+    while before[killed].exists() or len(now := held()) != 2 or set(now.values()) != own_folders():
+        assert time.monotonic() < deadline, f"{before} then {held()}; {own_folders()}"
         time.sleep(0.1)
-    assert len(before & own_folders()) == 1  # the living process's folder stays
+    assert now[living] == before[living] and (before[living] / "team.xlsx").exists()  # the living one's stays
     stopped_clean(started, "SIGTERM", 3)
