@@ -26,6 +26,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from reportgen.base.files import nobody_holds
+
 logger = logging.getLogger(__name__)
 
 PREFIX = "reportgen-scratch-"
@@ -143,7 +145,7 @@ def sweep(root: Path) -> list[Path]:
             folder = Path(entry.path)
             if entry.name.startswith(MAKING) and time.time() - folder.stat().st_mtime < MAKING_GRACE_SECONDS:
                 continue  # a command is making it this moment
-            if _abandoned(folder):
+            if nobody_holds(folder):  # every process of the command that made it has ended
                 shutil.rmtree(folder, ignore_errors=True)
                 removed.append(folder)
         except OSError:
@@ -151,15 +153,3 @@ def sweep(root: Path) -> list[Path]:
     if removed:
         logger.info("scratch: removed %d folder(s) of commands that ended without it", len(removed))
     return removed
-
-
-def _abandoned(folder: Path) -> bool:
-    """Nobody holds its lock: every process of the command that made it has ended."""
-    lock = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
-    try:
-        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return False
-    finally:
-        os.close(lock)
-    return True
