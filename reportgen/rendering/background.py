@@ -72,8 +72,9 @@ def stops_held() -> Iterator[Iterable[int]]:
     if not hasattr(signal, "pthread_sigmask"):
         yield set()
         return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, HELD_WHILE_FORKING)
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, ())  # read: a handler run here has nothing to undo
     try:
+        signal.pthread_sigmask(signal.SIG_BLOCK, HELD_WHILE_FORKING)  # one run here: the finally undoes it
         yield previous
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)

@@ -118,14 +118,16 @@ def _fork_hook_registered() -> None:
 class _SwallowedStops:
     """sys.unraisablehook while a command runs. A stop raised where Python cannot raise, only print (a
     finalizer, a fork's own hooks: a stop at the moment a build forked went on to the end of the build), is
-    raised again a moment later (SIGALRM), in the command's own code, or when the command returns, if it
-    returns first; after STOP_RETRIES, the process ends by the signal at once. Anything else goes to the
-    hook that was there."""
+    raised again a moment later (SIGALRM), in the command's own code, or when the command ends, if it ends
+    first (even by an error: the stop wins); after STOP_RETRIES, the process ends by the signal at once.
+    Anything else goes to the hook that was there. SIGALRM and the timer are the caller's until a stop is
+    swallowed."""
 
     def __init__(self, previous: Callable[[Any], object]) -> None:
         self.previous = previous
         self.pending: int | None = None
         self.attempts = 0
+        self.alarm: Any = None  # SIGALRM's handler before this took it, once it has
 
     def __call__(self, unraisable: Any) -> None:
         stop = unraisable.exc_value
@@ -139,8 +141,15 @@ class _SwallowedStops:
             os.kill(os.getpid(), stop.signum)
             return
         self.pending = stop.signum
-        signal.signal(signal.SIGALRM, self.raise_pending)
+        if self.attempts == 1:
+            self.alarm = signal.signal(signal.SIGALRM, self.raise_pending)
         signal.setitimer(signal.ITIMER_REAL, STOP_RETRY_SECONDS)
+
+    def give_back_alarm(self) -> None:
+        if self.attempts:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            if self.alarm is not None:
+                signal.signal(signal.SIGALRM, self.alarm)
 
     def raise_pending(self, alarm: int = 0, frame: object = None) -> None:
         if self.pending is not None:
@@ -168,20 +177,18 @@ def _stops_unwind(args: Sequence[str]) -> Iterator[None]:
         yield
         return
     _fork_hook_registered()
-    alarm, unraisable_hook = signal.getsignal(signal.SIGALRM), sys.unraisablehook
+    unraisable_hook = sys.unraisablehook
     swallowed = sys.unraisablehook = _SwallowedStops(unraisable_hook)
     for signum in replaced:
         signal.signal(signum, _raise_stopped)
     try:
         yield
-        swallowed.raise_pending()  # the command returned before the stop could be raised again
     finally:
         for signum in replaced:
             signal.signal(signum, signal.SIG_DFL)
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        if alarm is not None:
-            signal.signal(signal.SIGALRM, alarm)
+        swallowed.give_back_alarm()
         sys.unraisablehook = unraisable_hook
+        swallowed.raise_pending()  # the command ended before the stop could be raised again
 
 
 def _end_by(signum: int) -> None:
@@ -192,6 +199,7 @@ def _end_by(signum: int) -> None:
     with contextlib.suppress(Exception):
         atexit._run_exitfuncs()
     signal.signal(signum, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, (signum,))  # whatever held it, it ends the process now
     os.kill(os.getpid(), signum)
 
 

@@ -98,3 +98,27 @@ def test_a_forked_process_ends_by_a_stop_at_once() -> None:
         "    print('child default:', bool(os.waitstatus_to_exitcode(os.waitpid(child, 0)[1])), flush=True)\n"
     )
     assert done.stdout.splitlines() == ["child default: True"], done.stderr
+
+
+def test_a_swallowed_stop_wins_over_an_error_the_command_ends_with() -> None:
+    done, _ = run("def fail():\n    raise RuntimeError('the command failed')\ncommand(fail)\n")
+    assert done.stdout.splitlines() == [
+        "stopped inside the finalizer",
+        "went on",
+        f"stopped by {signal.SIGTERM}",
+    ], done.stderr
+    assert done.returncode == -signal.SIGTERM  # not the error's exit status
+
+
+def test_the_callers_alarm_is_left_alone_when_no_stop_was_swallowed() -> None:
+    done, _ = run(
+        "fired = []\n"
+        "signal.signal(signal.SIGALRM, lambda *_: fired.append(True))\n"
+        "signal.setitimer(signal.ITIMER_REAL, 0.5)\n"
+        "with main._stops_unwind(['build']):\n"
+        "    pass\n"
+        "print('left', signal.getitimer(signal.ITIMER_REAL)[0] > 0, flush=True)\n"
+        "time.sleep(1)\n"
+        "print('fired', fired, flush=True)\n"
+    )
+    assert done.stdout.splitlines() == ["left True", "fired [True]"], done.stderr

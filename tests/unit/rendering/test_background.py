@@ -6,7 +6,7 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pytest
@@ -122,3 +122,26 @@ def test_a_stop_at_the_fork_waits_for_it_and_the_child_takes_signals_as_before()
         assert job.get("mask") == before  # forked while held, the child let go
     finally:
         signal.signal(signal.SIGUSR1, previous)
+
+
+def test_a_stop_taken_as_the_signals_are_held_leaves_the_mask_as_it_was(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """pthread_sigmask runs the handlers of signals pending when it returns: a stop raised there, just after
+    the signals were held, must not leave them held for the rest of the process's life."""
+    block = signal.pthread_sigmask
+    before = block(signal.SIG_BLOCK, [])
+
+    class Stop(Exception):
+        pass
+
+    def holds_then_a_handler_raises(how: int, mask: Iterable[int]) -> set[int]:
+        previous = block(how, mask)
+        if how == signal.SIG_BLOCK and set(mask):
+            raise Stop
+        return previous
+
+    monkeypatch.setattr(signal, "pthread_sigmask", holds_then_a_handler_raises)
+    with pytest.raises(Stop), background.stops_held():
+        pass
+    assert block(signal.SIG_BLOCK, []) == before
