@@ -36,7 +36,8 @@ def write_atomic(path: str | Path, data: bytes) -> Path:
     except OSError as exc:
         raise InputError(target, "output_unwritable", detail=exc.strerror or str(exc)) from exc
     try:
-        fcntl.flock(handle, fcntl.LOCK_EX)  # released when it is closed, just before the rename
+        with contextlib.suppress(OSError):  # a file system without locks (ENOLCK): the age alone protects it
+            fcntl.flock(handle, fcntl.LOCK_EX)  # released when it is closed, just before the rename
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
             stream.flush()

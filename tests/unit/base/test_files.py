@@ -3,6 +3,7 @@ next write of the same file, but never a temp file another writer holds or has j
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
 import signal
@@ -92,3 +93,18 @@ def test_a_link_is_never_followed_or_removed(tmp_path: Path) -> None:
     os.utime(link, (then, then), follow_symlinks=False)  # the link itself is as old as a killed writer's
     assert files.remove_abandoned(tmp_path, ".review.pdf.") == []
     assert link.is_symlink() and outside.read_bytes() == b"keep"
+
+
+def test_a_file_system_without_locks_still_takes_the_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Some network file systems refuse flock (ENOLCK): the output is written all the same, and a temp file
+    whose lock cannot be tested is left alone."""
+
+    def no_locks(descriptor: int, operation: int) -> None:
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    left = stale(tmp_path / ".review.pdf.abcd1234.tmp", b"a killed writer's")
+    monkeypatch.setattr(files.fcntl, "flock", no_locks)
+    write_atomic(tmp_path / "review.pdf", b"whole")
+    assert (tmp_path / "review.pdf").read_bytes() == b"whole" and left.exists()
