@@ -18,6 +18,7 @@ from typing import Any
 from reportgen.base.catalogue import catalogue
 from reportgen.base.config import EmailSettings, parse_address
 from reportgen.base.errors import UsageError
+from reportgen.base.states import Audience
 from reportgen.delivery.summary import read_pdf, summarize
 from reportgen.rendering.templates import environment
 
@@ -95,10 +96,11 @@ def compose_message(
     cc: Sequence[str] | None = None,
     subject: str | None = None,
     preface: str | None = None,
+    audience: Audience = Audience.MANAGEMENT,
 ) -> EmailMessage:
     """The whole message: headers, a text and an HTML summary (KPI cards and takeaways when the PDF carries
     reportgen's figures, else a plain note) and the PDF attached under its own name; `preface` (lines of
-    text, e.g. a draft's findings) comes first."""
+    text, e.g. a draft's findings) comes first. `audience`: management's copy, or the approver's draft."""
     recipients = resolve_recipients(settings, to, cc)
     data = read_pdf(pdf_path)
     summary = summarize(data, pdf_path.name, settings.language)
@@ -113,8 +115,10 @@ def compose_message(
     else:
         code = "mail.subject" if summary.reportgen else "mail.subject_plain"
         title = words.text(code, team=team, month=month)
-    if summary.revised:  # a corrected review says so before anything else, in the subject and the body
-        title = words.text("mail.revised_subject", subject=title)
+    if summary.revised:  # a corrected review says so before anything else, in the subject and the body;
+        # an approver's draft of one says first that it is a draft, then that it is a revision
+        code = "mail.revised_subject" if audience is Audience.MANAGEMENT else "mail.revised_draft_subject"
+        title = words.text(code, subject=title)
     values = {
         "lang": lang,
         "team": team,

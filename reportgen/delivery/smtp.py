@@ -23,6 +23,7 @@ from typing import Any
 
 from reportgen.base.config import EmailSettings
 from reportgen.base.errors import DeliveryError
+from reportgen.base.states import Audience
 from reportgen.delivery.message import (
     clean_header_text,
     compose_message,
@@ -118,14 +119,17 @@ def send_review(
     subject: str | None = None,
     only: Sequence[str] | None = None,
     preface: str | None = None,
+    audience: Audience = Audience.MANAGEMENT,
     sleep: Any = time.sleep,
 ) -> DeliveryReceipt:
     """Mail the review; a DeliveryError (the PDF kept and named) unless every recipient accepted it.
     Recipients refused for good are named after the message went to the others. `only` narrows the envelope
     to those addresses (compared case-folded), e.g. the ones a partial send did not reach; the headers still
     name every recipient, as the first send's did. `preface` is a paragraph before the summary (a draft's
-    findings and how to approve it)."""
-    message = compose_message(pdf_path, settings, to=to, cc=cc, subject=subject, preface=preface)
+    findings and how to approve it); `audience`, whose copy it is (compose_message)."""
+    message = compose_message(
+        pdf_path, settings, to=to, cc=cc, subject=subject, preface=preface, audience=audience
+    )
     recipients = resolve_recipients(settings, to, cc)
     return transmit(message, recipients.envelope, settings, pdf_path, only=only, sleep=sleep)
 

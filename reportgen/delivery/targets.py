@@ -16,6 +16,7 @@ from typing import Protocol
 
 from reportgen.base.config import Config, EmailSettings, parse_address
 from reportgen.base.errors import UsageError
+from reportgen.base.states import Audience
 from reportgen.delivery.chat import ChatTarget, LinkFor
 from reportgen.delivery.links import link_maker
 from reportgen.delivery.message import resolve_recipients, split_addresses
@@ -55,6 +56,7 @@ class MailTarget:
     subject: str | None = None
     preface: str | None = None  # a paragraph before the summary (a draft's findings, say)
     reader_language: str | None = None  # these readers' own language (`[email.languages]`)
+    audience: Audience = Audience.MANAGEMENT  # whose copy: management's, or the approver's draft
 
     @property
     def kind(self) -> str:
@@ -68,9 +70,8 @@ class MailTarget:
         return resolve_recipients(self.settings, self.to, self.cc).envelope
 
     def deliver(self, pdf: Path, only: Sequence[str]) -> DeliveryReceipt:
-        return send_review(
-            pdf, self.settings, to=self.to, cc=self.cc, subject=self.subject, only=only, preface=self.preface
-        )
+        return send_review(pdf, self.settings, to=self.to, cc=self.cc, subject=self.subject, only=only,
+                           preface=self.preface, audience=self.audience)  # fmt: skip
 
 
 def mail_targets(

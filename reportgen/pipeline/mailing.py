@@ -113,7 +113,7 @@ def send_once(
     audience: Audience = Audience.MANAGEMENT,
 ) -> SendResult:
     """The review by mail, at most once to each address (`deliver_once` to a MailTarget)."""
-    target = MailTarget(settings, to=to, cc=cc, subject=subject, preface=preface)
+    target = MailTarget(settings, to=to, cc=cc, subject=subject, preface=preface, audience=audience)
     return deliver_once(
         archive,
         pdf_path,

@@ -144,6 +144,8 @@ def test_a_delivered_month_is_not_sent_again_and_a_revision_is_labelled_and_reac
     assert "version 2 built" in line and LEAD in line
     revision_draft = to(handler, LEAD)[-1]
     assert "This is a revision: management received version 1" in body(revision_draft)
+    subject = str(revision_draft.message["Subject"])  # a draft first, and then a revision
+    assert subject.startswith("Draft for your approval: team") and subject.endswith("(revision)"), subject
     approve(archive, cmo_now, "team", MONTH)
     boss, cmo = to(handler, BOSS), to(handler, CMO)
     assert len(boss) == 2 and len(cmo) == 1 and boss[-1] is cmo[-1]  # one mail, both on it
