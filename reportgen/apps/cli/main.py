@@ -137,8 +137,7 @@ class _SwallowedStops:
         self.attempts += 1
         if self.attempts > STOP_RETRIES:
             _flush()
-            signal.signal(stop.signum, signal.SIG_DFL)
-            os.kill(os.getpid(), stop.signum)
+            _killed_by(stop.signum)
             return
         self.pending = stop.signum
         if self.attempts == 1:
@@ -198,6 +197,11 @@ def _end_by(signum: int) -> None:
     _flush()
     with contextlib.suppress(Exception):
         atexit._run_exitfuncs()
+    _killed_by(signum)
+
+
+def _killed_by(signum: int) -> None:
+    """The signal's default action, now: the process ends by it."""
     signal.signal(signum, signal.SIG_DFL)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, (signum,))  # whatever held it, it ends the process now
     os.kill(os.getpid(), signum)
