@@ -27,7 +27,14 @@ from reportgen.base.errors import InputError, ReportgenError, UsageError
 from reportgen.base.states import ApprovalState, RunState
 from reportgen.cycle.calendar import deadline_of, next_run, reviewed_month, zone_of
 from reportgen.cycle.decide import Decision, ahead, decide
-from reportgen.cycle.lifecycle import Stage, Step, month_status, refuse_step, where_it_stands
+from reportgen.cycle.lifecycle import (
+    Stage,
+    Step,
+    month_status,
+    refuse_rejected_again,
+    refuse_step,
+    where_it_stands,
+)
 from reportgen.cycle.rollup import is_department, perform_rollup, rollup_schedule, tick_rollup
 from reportgen.cycle.runs import digest_or_none, out_folder, perform, teams_of
 from reportgen.cycle.teams import in_words, resolve_team
@@ -327,7 +334,8 @@ def run_now(
 ) -> str:
     """A run of the month just ended for one team, now, under its own lease (the mail guard still holds);
     the sentence saying what it did. A delivered month is revised only when asked (`revise`) and only from a
-    changed workbook; a draft that waits is not drafted again from the same workbook."""
+    changed workbook; a draft that waits, or that the lead rejected, is not drafted again from the same
+    workbook."""
     settings = schedule_of(config)
     words = catalogue(language(config.email.language))
     if is_department(team_key, config):
@@ -340,6 +348,7 @@ def run_now(
     month = reviewed_month(now, settings)
     status = month_status(archive, team.key, month)
     sha = digest_or_none(team.workbook)
+    refuse_rejected_again(archive, status, sha)  # a rejected draft or revision needs a changed workbook
     if status.stage == Stage.DELIVERED:
         if not revise:
             refuse_step(status, Step.DRAFTED)
@@ -408,6 +417,10 @@ def did_text(run: RunRecord, words: Any) -> str:
     if run.state == RunState.DRAFT_ERRORS:
         return str(words.text("cycle.did_draft_errors", version=detail.get("version"),
                               count=detail.get("errors"), to=to, **common))  # fmt: skip
+    if run.state == RunState.REJECTED and "same_as" in detail:
+        return str(words.text("cycle.did_same_as_rejected", by=detail.get("rejected_by") or "?",
+                              decided=detail.get("decided", ""), reason=detail.get("reason", ""),
+                              **common))  # fmt: skip
     if run.state == RunState.REMINDED:
         deadline = detail.get("deadline", "")
         return str(words.text("cycle.did_reminded", to=to, deadline=deadline, **common))

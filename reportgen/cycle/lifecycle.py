@@ -168,8 +168,42 @@ def where_it_stands(status: MonthStatus) -> InputError:
         version=version,
         approver=draft.approver if draft else "",
         since=_day(draft.created_at) if draft else "",
+        decided=_day(draft.decided_at) if draft and draft.decided_at else "",
         reason=(draft.reason or "") if draft else "",
         by=(draft.decided_by or "") if draft else "",
+    )
+
+
+def drafting_run(archive: Archive, approval: ApprovalRecord) -> RunRecord | None:
+    """The scheduled attempt that drafted `approval` (its workbook, the cells it named)."""
+    for attempt in archive.runs(approval.schedule_team, approval.month):
+        if attempt.detail.get("approval") == approval.approval_id:
+            return attempt
+    return None
+
+
+def refuse_rejected_again(archive: Archive, status: MonthStatus, workbook_sha256: str | None) -> None:
+    """A draft the lead turned down is not drafted again from the same workbook (it would be the same
+    review, waiting to be approved after all): the InputError saying who rejected it, when and why, and
+    what management keeps when it was a revision."""
+    draft = status.draft
+    if draft is None or draft.state != ApprovalState.REJECTED:
+        return
+    drafted = drafting_run(archive, draft)
+    if drafted is None or drafted.detail.get("workbook_sha256") != workbook_sha256:
+        return
+    if status.delivered is None:
+        raise where_it_stands(status)
+    raise InputError(
+        None,
+        "revision_rejected",
+        team=status.team,
+        month=status.month,
+        by=draft.decided_by or "",
+        decided=_day(draft.decided_at) if draft.decided_at else "",
+        reason=draft.reason or "",
+        version=status.delivered.version,
+        when=_day(status.delivered.sent_at),
     )
 
 

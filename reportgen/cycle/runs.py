@@ -27,7 +27,7 @@ from reportgen.base.config import Config, EmailSettings, ScheduleSettings
 from reportgen.base.errors import DeliveryError, ExitCode, InputError, RemoteError, ReportgenError, UsageError
 from reportgen.base.states import ApprovalState, Audience, RunState
 from reportgen.cycle.decide import REMIND_AHEAD, Decision
-from reportgen.cycle.lifecycle import Stage, month_status, where_it_stands
+from reportgen.cycle.lifecycle import Stage, drafting_run, month_status, where_it_stands
 from reportgen.delivery.smtp import send_notice
 from reportgen.figures.metrics import shift_month
 from reportgen.pipeline.archiving import OpenedArchive
@@ -240,16 +240,18 @@ def _build_and_deliver(
         if delivered is not None:
             lines.append(words.text("cycle.draft_revision", version=delivered.version,
                                     when=delivered.sent_at.date().isoformat()))  # fmt: skip
-        approval = archive.request_approval(
-            built.build_id,
-            review_team,
-            team.key,
-            decision.month,
-            hashlib.sha256(built.pdf.read_bytes()).hexdigest(),
-            built.pdf,
-            to,
-            errors=len(errors),
-        )
+        pdf_sha256 = hashlib.sha256(built.pdf.read_bytes()).hexdigest()
+        turned_down = _rejected_as(archive, team.key, decision.month, pdf_sha256)
+        if turned_down is not None:  # the very review the lead rejected (a workbook saved again unchanged)
+            decided = turned_down.decided_at.date().isoformat() if turned_down.decided_at else ""
+            archive.finish_run(run, RunState.REJECTED, same_as=turned_down.approval_id, decided=decided,
+                               rejected_by=turned_down.decided_by or "", reason=turned_down.reason or "",
+                               **common)  # fmt: skip
+            logger.info("cycle: %s %s: the same review as draft %d, rejected; nothing sent", team.key,
+                        decision.month, turned_down.approval_id)  # fmt: skip
+            return run
+        approval = archive.request_approval(built.build_id, review_team, team.key, decision.month, pdf_sha256,
+                                            built.pdf, to, errors=len(errors))  # fmt: skip
         state = RunState.DRAFT_ERRORS if errors else RunState.AWAITING_APPROVAL
         archive.finish_run(run, state, to=to, approver=to, approval=approval.approval_id, errors=len(errors),
                            empty=empty, **common)  # fmt: skip
@@ -271,6 +273,15 @@ def _build_and_deliver(
     deliver_review(archive, built.pdf, config, lang=language(built.lang),
                    to=revision_audience(archive, config.email, review_team, decision.month))  # fmt: skip
     return run
+
+
+def _rejected_as(archive: Archive, team: str, month: str, pdf_sha256: str) -> ApprovalRecord | None:
+    """A draft of the month with exactly these PDF bytes that the lead rejected, if there is one: it is
+    not put before the lead again, so approving can never send what was turned down."""
+    for approval in archive.approvals(team, month):
+        if approval.state == ApprovalState.REJECTED and approval.pdf_sha256 == pdf_sha256:
+            return approval
+    return None
 
 
 def revision_audience(
@@ -373,10 +384,8 @@ def _decided(archive: Archive, approval: ApprovalRecord, team: str, month: str) 
 
 
 def _cells_of(archive: Archive, approval: ApprovalRecord) -> str:
-    for attempt in archive.runs(approval.schedule_team, approval.month):
-        if attempt.detail.get("approval") == approval.approval_id:
-            return ", ".join(str(cell) for cell in attempt.detail.get("cells", []))
-    return ""
+    drafted = drafting_run(archive, approval)
+    return ", ".join(str(cell) for cell in drafted.detail.get("cells", [])) if drafted else ""
 
 
 def _settle_run(archive: Archive, approval: ApprovalRecord, state: str, **detail: object) -> None:

@@ -210,6 +210,47 @@ def test_a_rejection_needs_a_reason_and_every_late_decision_says_what_became_of_
     assert "was delivered to management on" in late.value.message("en")
 
 
+def test_a_rejected_draft_never_waits_again_unless_the_workbook_changed(
+    tmp_path: Path, archive: Archive, mail: tuple[Handler, int]
+) -> None:
+    """A lead rejects the draft; someone runs the month again from the same workbook, or from the same
+    workbook saved again: the lead is not asked again, the draft does not wait again, and so `approve`
+    cannot send management the review that was turned down. The same for a rejected revision."""
+    handler, port = mail
+    config = config_for(tmp_path, port)
+    write(tmp_path, CLEAN)
+    run_now(archive, config, "team", RUN)
+    reject(archive, "team", MONTH, "the numbers are provisional")
+    before = len(handler.received)
+    with pytest.raises(InputError) as again:
+        run_now(archive, config, "team", RUN + dt.timedelta(hours=1))
+    said = again.value.message("en")
+    assert "was rejected by" in said and "the numbers are provisional" in said
+    assert "Change the workbook" in said
+    write(tmp_path, CLEAN)  # saved again, not changed: other bytes, the same review
+    line = run_now(archive, config, "team", RUN + dt.timedelta(hours=2))
+    assert "came out exactly as the draft" in line and "the numbers are provisional" in line, line
+    assert len(handler.received) == before  # nobody was asked again
+    assert month_status(archive, "team", MONTH).stage == Stage.REJECTED
+    with pytest.raises(InputError):  # nothing waits: nothing to approve, nothing reaches management
+        approve(archive, config, "team", MONTH)
+    assert not to(handler, BOSS)
+    write(tmp_path, [*CLEAN, CLEAN[0]])  # changed: a new draft, then delivered
+    assert "version" in run_now(archive, config, "team", RUN + dt.timedelta(days=1))
+    approve(archive, config, "team", MONTH)
+    write(tmp_path, [*CLEAN, CLEAN[0], CLEAN[1]])
+    run_now(archive, config, "team", RUN + dt.timedelta(days=2), revise=True)
+    reject(archive, "team", MONTH, "keep the first version")
+    before = len(handler.received)
+    with pytest.raises(InputError) as revision:
+        run_now(archive, config, "team", RUN + dt.timedelta(days=2, hours=1), revise=True)
+    said = revision.value.message("en")
+    assert "The revision of 2026-10 for team was rejected by" in said and "keep the first version" in said
+    assert "Management keeps version" in said
+    assert len(handler.received) == before and len(to(handler, BOSS)) == 1
+    assert month_status(archive, "team", MONTH).stage == Stage.DELIVERED
+
+
 def test_an_empty_month_goes_to_the_sender_not_to_management_when_there_is_no_approver(
     tmp_path: Path, archive: Archive, mail: tuple[Handler, int]
 ) -> None:
