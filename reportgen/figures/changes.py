@@ -14,11 +14,14 @@ from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from reportgen.base.model import METRICS
 from reportgen.figures.kpis import KPIS
 
 KPI_PATHS: tuple[tuple[str, tuple[str, ...]], ...] = tuple((kpi.name, kpi.path) for kpi in KPIS if kpi.path)
 """Each KPI the figures document has, by name and where (figures/kpis.py), in the registry's order."""
-ROW_FIELDS = ("date", "channel", "activity", "owner", "status", "cost", "goal", "principle")
+ROW_FIELDS = ("date", "channel", "activity", "owner", "status", "cost", "goal", "principle", "due", "done_on",
+              "initiative", "stage", "decision", "lesson")  # fmt: skip
+"""A row's fields a revision compares, besides each metric (METRICS): every column the review reads."""
 ROW_IDENTITY = ("date", "channel", "activity")  # what a row is, wherever it stands on the sheet
 CELL = re.compile(r"([A-Za-z]+)([0-9]+)")
 NUMBER = re.compile(r"\b[0-9]+\b")  # a standalone number in a finding's sentence ("repeats row 204")
@@ -43,7 +46,7 @@ class FindingChange:
 class FieldChange:
     """One field of a changed row, as the figures documents hold it (ISO date, channel and status keys)."""
 
-    name: str  # a ROW_FIELDS name
+    name: str  # a ROW_FIELDS or METRICS name
     before: Any
     after: Any
 
@@ -100,8 +103,18 @@ def _identity(row: Mapping[str, Any]) -> tuple[Any, ...]:
     return tuple(row.get(name) for name in ROW_IDENTITY)
 
 
+def _fields(row: Mapping[str, Any]) -> dict[str, Any]:
+    """Every field of a row a revision compares, by name (ROW_FIELDS, then METRICS); a field the document
+    does not hold (an archive's document written before it was kept) is left out, so never "changed"."""
+    fields = {name: row.get(name) for name in ROW_FIELDS if name in row}
+    metrics = row.get("metrics")
+    if isinstance(metrics, Mapping):
+        fields.update((name, metrics.get(name)) for name in METRICS)
+    return fields
+
+
 def _content(row: Mapping[str, Any]) -> tuple[Any, ...]:
-    return tuple(row.get(name) for name in ROW_FIELDS)
+    return tuple(_fields(row).items())
 
 
 def _pair_in_order(
@@ -171,10 +184,11 @@ def _activity(row: Mapping[str, Any]) -> str:
 
 
 def _changed(old: Mapping[str, Any], new: Mapping[str, Any]) -> RowChange:
+    before, after = _fields(old), _fields(new)
     fields = tuple(
-        FieldChange(name, old.get(name), new.get(name))
-        for name in ROW_FIELDS
-        if old.get(name) != new.get(name)
+        FieldChange(name, before[name], after[name])
+        for name in after
+        if name in before and before[name] != after[name]
     )
     return RowChange("changed", _row_cell(new), _activity(new), fields)
 
@@ -193,8 +207,8 @@ def row_changes(
     for j, row in enumerate(new_rows):
         if j not in old_of_new:
             placed.append(((j, 0, 0), RowChange("added", _row_cell(row), _activity(row))))
-        elif _content(old_rows[old_of_new[j]]) != _content(row):
-            placed.append(((j, 0, 0), _changed(old_rows[old_of_new[j]], row)))
+        elif (changed := _changed(old_rows[old_of_new[j]], row)).fields:
+            placed.append(((j, 0, 0), changed))
     above = -1
     for i, row in enumerate(old_rows):
         if i in pairs:

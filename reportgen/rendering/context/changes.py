@@ -51,9 +51,9 @@ class RevisionContext:
 
 
 def change_value(name: str, value: object, fmt: Formatter) -> str:
-    """A figure (a KPI, "goal:<id>" for a goal's attainment) or a row's field (ROW_FIELDS) of a figures
-    document (JSON) as the review writes it: rates as percentages, money with the currency, dates as dates,
-    channels, statuses and principles in the review's words."""
+    """A figure (a KPI, "goal:<id>" for a goal's attainment) or a row's field (ROW_FIELDS, METRICS) of a
+    figures document (JSON) as the review writes it: rates as percentages, money with the currency, dates as
+    dates, channels, statuses and principles in the review's words."""
     words = fmt.words
     if value is None or value == "":
         return "—"
@@ -61,13 +61,13 @@ def change_value(name: str, value: object, fmt: Formatter) -> str:
         return fmt.percent(float(value))  # type: ignore[arg-type]
     if is_kpi(name):  # a row's cost is money as the KPI is
         return fmt.kpi_value(named(name), Decimal(str(value)))
-    if name == "date":
+    if name in ("date", "due", "done_on"):
         day = iso_date(value)
         return fmt.date(day) if day else str(value)
     if name in ("channel", "status", "principle"):
         code = {"status": "review.status"}.get(name, name) + f".{value}"  # channel.sem, review.status.done
         return words.text(code) if code in words.templates else str(value)
-    if name in ("activity", "owner", "goal"):
+    if name in ("activity", "owner", "goal", "initiative", "stage", "decision", "lesson"):
         return str(value)
     return fmt.number(Decimal(str(value)))
 

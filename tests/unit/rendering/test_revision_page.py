@@ -81,3 +81,9 @@ def test_a_changed_date_or_channel_reads_as_the_same_row_changed(tmp_path: Path)
     assert page(changes).rows[0].fields == (
         "date Oct 2, 2026 → Oct 3, 2026; channel events → community; principle execution → connection"
     )
+
+
+def test_a_changed_result_or_due_date_reads_as_the_review_writes_it(tmp_path: Path) -> None:
+    changes = edited_webinar(tmp_path, c9=7, c6=dt.date(2026, 10, 20))  # leads 3 → 7, a due date set
+    assert [(row.kind, row.cell) for row in changes.rows] == [("changed", "Activities!A3")]
+    assert page(changes).rows[0].fields == "due date — → Oct 20, 2026; leads 3 → 7"
