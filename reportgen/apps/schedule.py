@@ -401,7 +401,7 @@ def rollup_did_text(run: RunRecord, words: Any) -> str:
         return str(words.text("department_cycle.did_draft", month=month, version=detail.get("version"),
                               to=detail.get("approver") or "—"))  # fmt: skip
     return str(words.text("cycle.did_failed", team=DEPARTMENT_TEAM, month=month,
-                          problem=detail.get("problem", "")))  # fmt: skip
+                          problem=sentence(detail.get("problem", ""))))  # fmt: skip
 
 
 def did_text(run: RunRecord, words: Any) -> str:
@@ -413,7 +413,7 @@ def did_text(run: RunRecord, words: Any) -> str:
     if run.state == RunState.AWAITING_APPROVAL:
         return str(words.text("cycle.did_draft", version=detail.get("version"), to=to, **common))
     if run.state == RunState.DRAFT_ERRORS and "problem" in detail:
-        return str(words.text("cycle.did_unusable", problem=detail["problem"], to=to, **common))
+        return str(words.text("cycle.did_unusable", problem=sentence(detail["problem"]), to=to, **common))
     if run.state == RunState.DRAFT_ERRORS:
         return str(words.text("cycle.did_draft_errors", version=detail.get("version"),
                               count=detail.get("errors"), to=to, **common))  # fmt: skip
@@ -424,4 +424,9 @@ def did_text(run: RunRecord, words: Any) -> str:
     if run.state == RunState.REMINDED:
         deadline = detail.get("deadline", "")
         return str(words.text("cycle.did_reminded", to=to, deadline=deadline, **common))
-    return str(words.text("cycle.did_failed", problem=detail.get("problem", ""), **common))
+    return str(words.text("cycle.did_failed", problem=sentence(detail.get("problem", "")), **common))
+
+
+def sentence(problem: object) -> str:
+    """A recorded problem as it stands inside a sentence of ours: without its own closing full stop."""
+    return str(problem).rstrip().rstrip(".。")
