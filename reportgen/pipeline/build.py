@@ -8,6 +8,7 @@ import datetime as dt
 import logging
 import os
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -124,16 +125,17 @@ def months_with_archive(
     rows: Sequence[Mapped], ours: dict[str, list[Mapped]], earlier: Sequence[Mapped], month: str
 ) -> tuple[dict[str, list[Mapped]], list[Mapped]]:
     """Each month's rows, and every row in order (for the initiatives' ladders), for a review of `month`.
-    A month before it that the workbook no longer has, or of which it kept fewer rows than that month's
-    review had (a log trimmed but for a stray row), is the archive's rows, with the workbook's own version of
-    a row both have and any row only the workbook has; a month the workbook has whole is the workbook's.
-    `ours` is `rows` by month."""
+    A month before it that the workbook no longer has, or of which it kept only the latest rows (a log
+    trimmed from its oldest end but for a stray row), is the archive's rows, with the workbook's own version
+    of a row both have and any row only the workbook has. Any other month the workbook has is the
+    workbook's, however many rows it has lost: a deleted duplicate or a row moved to another month was the
+    lead's correction, not a trim. `ours` is `rows` by month."""
     theirs = rows_by_month(row for row in earlier if row.activity.month < month)
     by_month = dict(ours)
     replaced: list[Mapped] = []
     for each in sorted(theirs):
         archived, own = theirs[each], ours.get(each, [])
-        if len(archived) <= len(own):
+        if len(archived) <= len(own) or not _trimmed(archived, own):
             continue
         mine = {_identity(row): row for row in own}
         merged = [mine.pop(_identity(row), row) for row in archived]
@@ -141,6 +143,22 @@ def months_with_archive(
         replaced.extend(by_month[each])
     months = {row.activity.month for row in replaced}  # their rows are all in `replaced`
     return by_month, [*replaced, *(row for row in rows if row.activity.month not in months)]
+
+
+def _trimmed(archived: Sequence[Mapped], own: Sequence[Mapped]) -> bool:
+    """The workbook kept only the month's latest rows: every archived row it lacks is dated no later than
+    the earliest row it kept (a row it kept twice as often as the archive had it counts once per copy)."""
+    if not own:
+        return True
+    kept = Counter(_identity(row) for row in own)
+    first = min(row.activity.date for row in own)
+    for row in archived:
+        identity = _identity(row)
+        if kept[identity] > 0:
+            kept[identity] -= 1
+        elif row.activity.date > first:
+            return False
+    return True
 
 
 def _identity(row: Mapped) -> tuple[object, ...]:
