@@ -199,14 +199,17 @@ def _measure(words: Words, change: Change) -> Measure:
 
 
 def _cards(result: Rollup, words: Words) -> list[Card]:
-    before = words.text("review.kpi_vs", month=words.fmt.month(_previous_month(result.month)))
+    month = words.fmt.month(_previous_month(result.month))
+    # no team's review of last month on file: nothing to compare with, which is not "new" (the teams' own
+    # workbooks may well have had last month)
+    compared = result.previous is not None
+    before = words.text("review.kpi_vs" if compared else "rollup.kpi.none_before", month=month)
     cards = []
     for kpi in ("activities", "goal_attainment", "completion_rate", "on_time_rate", "leads"):
         change = result.kpis[kpi]
         measure = _measure(words, change)
-        cards.append(
-            Card(words.kpi(kpi), measure.value, measure.delta, measure.tone, change.direction, before)
-        )
+        delta = measure.delta if compared else ""
+        cards.append(Card(words.kpi(kpi), measure.value, delta, measure.tone, change.direction, before))
     for line in result.cost:
         change_text = words.signed_money(line.change, line.currency)
         direction = (

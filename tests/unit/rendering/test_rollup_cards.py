@@ -1,0 +1,45 @@
+"""The roll-up's KPI cards, as the head of marketing reads them: compared with last month only when the
+archive holds a team's review of last month; otherwise the card says there is nothing on file to compare
+with, never "new" (the teams' own workbooks may well have had last month)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from reportgen.base.config import Config
+from reportgen.figures.rollup import TeamSource, TeamStatus, rollup
+from reportgen.pipeline.build import build_review, check_workbook
+from reportgen.rendering.rollup import rollup_context
+from reportgen.wording.documents import figures_document
+from tests.builders import OCTOBER_ROWS, make_workbook
+
+AS_OF = dt.date(2026, 11, 3)
+SEPTEMBER_ROWS = [[dt.date(2026, 9, 10), *row[1:6], None, dt.date(2026, 9, 12), 7, 1] for row in OCTOBER_ROWS]
+
+
+def team_document(folder: Path, month: str) -> dict[str, Any]:
+    folder.mkdir()
+    checked = check_workbook(make_workbook(folder, [*SEPTEMBER_ROWS, *OCTOBER_ROWS]), Config(), AS_OF)
+    return figures_document(build_review(checked, month, AS_OF, "en", Config()))
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_cards_compare_only_with_a_month_on_file(tmp_path: Path, lang: str) -> None:
+    october = team_document(tmp_path / "oct", "2026-10")
+    september = team_document(tmp_path / "sep", "2026-09")
+    alone = rollup("M", "2026-10", [TeamSource("Alpha", TeamStatus.DELIVERED, october, None, 1, True)])
+    cards = rollup_context(alone, Config(), lang)[0]["cards"]
+    said = {
+        "en": "no September 2026 review on file to compare with",
+        "zh": "档案中没有 2026年9月 的报告可供比较",
+    }[lang]
+    assert [card.delta for card in cards[:5]] == [""] * 5, cards
+    assert {card.note for card in cards} == {said}, cards
+    both = rollup("M", "2026-10", [TeamSource("Alpha", TeamStatus.DELIVERED, october, september, 1, True)])
+    cards = rollup_context(both, Config(), lang)[0]["cards"]
+    compared = {"en": "vs September 2026", "zh": "对比2026年9月"}[lang]
+    assert cards[0].delta and {card.note for card in cards} == {compared}, cards
