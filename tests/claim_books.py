@@ -115,7 +115,10 @@ def raw_rows(draw: st.DrawFn) -> list[dict[str, Any]]:
             {
                 "date": date,
                 "channel": draw(st.sampled_from(tuple(CHANNEL_WORDS))),
-                "owner": draw(st.none() | st.sampled_from(("Ann", "Bo", "Cy"))),
+                # one person may be written several ways: "ann", "Ann  Lee" and "Ann Lee" are one each
+                "owner": draw(
+                    st.none() | st.sampled_from(("Ann", "Bo", "Cy", "ann", "BO", "Ann Lee", "Ann  Lee"))
+                ),
                 "goal": draw(st.none() | st.sampled_from(("G1", "G2"))),
                 "status": status,
                 "due": due,

@@ -291,7 +291,7 @@ def _scope(oracle: Oracle, claim: dict, expect: Any, expect_cells: Any, problems
     unowned = [row for row in rows if not row.owner]
     expect(claim, "activities", len(rows))
     expect(claim, "channels", len({row.channel for row in rows}))
-    expect(claim, "owners", len({row.owner for row in rows if row.owner}))
+    expect(claim, "owners", len({" ".join(row.owner.split()).casefold() for row in rows if row.owner}))
     expect(claim, "unowned", len(unowned))
     expect(claim, "unowned_cost", money(sum((row.cost or Decimal(0) for row in unowned), Decimal(0))))
     expect_cells(claim, unowned)

@@ -237,13 +237,20 @@ def figures(lang: str, month: str, with_previous: bool = True) -> dict:
     }
     channels: dict[str, dict[str, int | Decimal]] = {}
     owners: dict[str | None, dict[str, int | Decimal]] = {}
+    first_spelling: dict[str, str] = {}  # one person however the case and spaces of their name vary
+    for r, _ in mapped:
+        if r.owner:
+            first_spelling.setdefault(" ".join(r.owner.split()).casefold(), " ".join(r.owner.split()))
     for r, m in mapped:
         for bucket in (
             principles[m["principle"]],
             channels.setdefault(
                 r.channel, {"activities": 0, "done": 0, "cost": ZERO, **{k: ZERO for k in METRICS}}
             ),
-            owners.setdefault(r.owner, {"activities": 0, "done": 0, "cost": ZERO}),
+            owners.setdefault(
+                first_spelling[" ".join(r.owner.split()).casefold()] if r.owner else None,
+                {"activities": 0, "done": 0, "cost": ZERO},
+            ),
         ):
             bucket["activities"] += 1
             bucket["done"] += r.status == "done"

@@ -200,11 +200,27 @@ def grouped(rows: Sequence[Mapped], key_of: Callable[[Mapped], K]) -> dict[K, li
     return groups
 
 
+def owner_names(rows: Sequence[Mapped]) -> Callable[[Mapped], str | None]:
+    """A row's owner as counted: names that differ only in case or spacing ("Ann", "ann", "Ann  Lee" and
+    "Ann Lee") are one person, under the spelling met first in sheet order with its spaces tidied."""
+    spelled: dict[str, str] = {}
+    for row in rows:
+        if row.activity.owner:
+            tidy = " ".join(row.activity.owner.split())
+            spelled.setdefault(tidy.casefold(), tidy)
+
+    def name(row: Mapped) -> str | None:
+        owner = row.activity.owner
+        return spelled[" ".join(owner.split()).casefold()] if owner else None
+
+    return name
+
+
 def month_figures(current: Sequence[Mapped], goals: Sequence[Goal], month: str) -> MonthFigures:
     """All of docs/metrics.md's figures for `month` from that month's mapped rows."""
     by_principle = grouped(current, lambda row: row.principle)
     by_channel = grouped(current, lambda row: row.activity.channel)
-    by_owner = grouped(current, lambda row: row.activity.owner)
+    by_owner = grouped(current, owner_names(current))
     return MonthFigures(
         month=month,
         totals=totals(current),

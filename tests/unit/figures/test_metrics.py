@@ -154,3 +154,17 @@ def test_a_ladder_says_whether_it_is_finished_and_which_layer_is_next() -> None:
     working = ladder(("plan", Status.DONE), ("business", Status.IN_PROGRESS))
     assert not working.finished and working.next_layer is None  # a stage is open
     assert [stage.status for stage in halfway.stages_on("business")] == [Status.DONE, Status.CANCELLED]
+
+
+def test_an_owner_written_with_another_case_or_spacing_is_one_person() -> None:
+    """"by 6 people" was said of Ann, ann, ANN, "Ann  Lee", "Ann Lee" and Bob: three people. Each is counted
+    under the spelling met first, its spaces tidied; someone else stays someone else."""
+    names = ["Ann", "ann", "ANN", "Ann  Lee", "Ann Lee", "Bob", None]
+    rows = [row(D(2026, 10, day), Status.DONE, owner=name) for day, name in enumerate(names, start=1)]
+    owners = month_figures(rows, [], "2026-10").owners
+    assert {name: group.activities for name, group in owners.items()} == {
+        "Ann": 3,
+        "Ann Lee": 2,
+        "Bob": 1,
+        None: 1,
+    }
