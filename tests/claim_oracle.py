@@ -28,6 +28,7 @@ STALL_DAYS = 30
 MATURING_MONTHS = 3
 TRAILING_MONTHS = 6
 UNASSIGNED_COST_SHARE = 0.10
+RATE_NOISE_POINTS = 1.0  # a rate that moved less than one point either way did not move (docs/review.md)
 CENT = Decimal("0.01")
 TOLERANCE = 1e-9
 
@@ -452,12 +453,14 @@ def _goal_win(oracle: Oracle, claim: dict, expect: Any, expect_cells: Any, probl
 
 
 def _rate_changes(oracle: Oracle) -> dict[str, tuple[float, float]]:
+    """The rates that rose or fell against last month: by a point or more either way; a smaller change is
+    flat, as the cover's cards show it, and no takeaway may call it a rise or a fall."""
     before = oracle.of_month(shift(oracle.month, -1))
     out = {}
     if before:
         for stem, rate in (("completion", oracle.completion), ("on_time", oracle.on_time)):
             now, then = rate(oracle.rows), rate(before)
-            if now is not None and then is not None and now != then:
+            if now is not None and then is not None and abs((now - then) * 100) >= RATE_NOISE_POINTS:
                 out[stem] = (now, then)
     return out
 
@@ -466,7 +469,7 @@ def _rate_change(oracle: Oracle, claim: dict, expect: Any, expect_cells: Any, pr
     stem, direction = claim["code"].removeprefix("takeaway.").rsplit("_", 1)
     found = _rate_changes(oracle).get(stem)
     if found is None:
-        problems.append(f"{claim['code']}: the rate did not change against last month")
+        problems.append(f"{claim['code']}: the rate did not move a point or more against last month")
         return
     now, then = found
     if (now > then) != (direction == "up"):

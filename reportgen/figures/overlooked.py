@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from reportgen.base.model import Mapped, Principle, Status
+from reportgen.figures.kpis import rate_direction
 from reportgen.figures.metrics import ZERO, CompoundingTrend, Ladder, MonthFigures, total_cost
 
 SECTIONS: tuple[Principle, ...] = tuple(Principle)
@@ -253,15 +254,16 @@ def candidate_takeaways(
     if previous is not None:
         for field_name, stem in RATE_CHANGES:
             now, before = getattr(figures, field_name), getattr(previous, field_name)
-            if now is None or before is None or now == before:
+            if now is None or before is None:
                 continue
             change = now - before
+            direction = rate_direction(change * 100)  # the cards' rule: under a point either way is flat
+            if direction == "flat":
+                continue
             params = {"rate": Rate(now), "previous": Rate(before), "change": Points(change * 100)}
-            up = change > 0
+            up = direction == "up"
             candidates.append(
-                Takeaway(
-                    f"{stem}_{'up' if up else 'down'}", params, Kind.RISE if up else Kind.DROP, abs(change)
-                )
+                Takeaway(f"{stem}_{direction}", params, Kind.RISE if up else Kind.DROP, abs(change))
             )
     if figures.goal_cost_coverage is not None and 1 - figures.goal_cost_coverage > UNASSIGNED_COST_SHARE:
         share = 1 - figures.goal_cost_coverage

@@ -88,3 +88,30 @@ def test_a_trimmed_workbook_with_the_archive_behind_it_says_the_same(
         + trimmed_book.rows,
     )
     assert check_claims(cut, book) == []
+
+
+def _written(date: dt.date, status: str, number: int) -> dict[str, Any]:
+    """One row of a hand-written generated workbook (the columns `raw_rows` draws)."""
+    return {
+        "date": date, "channel": "sem", "owner": "Ann", "goal": "G1", "status": status, "due": None,
+        "done_on": None, "cost": None, "leads": None, "signups": None, "decision": None, "initiative": None,
+        "stage": None, "activity": f"Activity {number}",
+    }  # fmt: skip
+
+
+def _review_holds(rows: list[dict[str, Any]], month: str, as_of: dt.date) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as folder:
+        checked = check_workbook(write_generated(Path(folder), rows), Config(), as_of)
+        document = figures_document(build_review(checked, month, as_of, "en", Config()))
+    assert check_claims(document, generated_book(rows, as_of)) == []
+    return document
+
+
+def test_a_completion_change_under_a_point_is_no_fall() -> None:
+    """September 1 of 2 done (50%), October 99 of 199 (49.7%, −0.3 pp): the card shows it flat, and the
+    takeaways said 'Completion fell from 50% to 50%'."""
+    days = [dt.date(2026, 9, 3), dt.date(2026, 9, 4)] + [dt.date(2026, 10, 1 + n % 28) for n in range(199)]
+    statuses = ["done", "planned"] + ["done" if n < 99 else "planned" for n in range(199)]
+    rows = [_written(day, status, n) for n, (day, status) in enumerate(zip(days, statuses, strict=True), 1)]
+    document = _review_holds(rows, "2026-10", dt.date(2026, 11, 3))
+    assert not [claim for claim in document["claims"] if claim["code"].startswith("takeaway.completion_")]

@@ -168,3 +168,25 @@ def test_done_work_whose_result_cell_was_unreadable_is_not_called_maturing() -> 
         rows_by_month(rows), "2026-10", (Channel.SEO,), {}, lambda row, metric: row.activity.row == 3
     )
     assert [row.activity.row for row in seo.maturing] == [2]  # row 3's leads cell was an error, not a zero
+
+
+def test_a_rate_change_the_cards_call_flat_is_no_takeaway() -> None:
+    """September 1 of 2 done (50%), October 99 of 199 (49.7%): the completion card shows −0.3 pp as flat, so
+    no takeaway may say completion fell; a change of a point or more is a rise or a fall on both."""
+    from reportgen.figures.kpis import cards
+    from reportgen.figures.overlooked import candidate_takeaways
+
+    def month(day: dt.date, done: int, total: int) -> list[Mapped]:
+        return [
+            mapped(day, Channel.SEM, Status.DONE if index < done else Status.PLANNED, row=index + 2)
+            for index in range(total)
+        ]
+
+    september = month_figures(month(D(2026, 9, 3), 1, 2), [], "2026-09")
+    for done, total, direction in ((99, 199, "flat"), (51, 100, "up"), (49, 100, "down"), (97, 199, "down")):
+        october = month_figures(month(D(2026, 10, 3), done, total), [], "2026-10")
+        (card,) = [card for card in cards(october, september) if card.kpi.name == "completion_rate"]
+        codes = [item.code for item in candidate_takeaways(october, september, {})]
+        completion = [code for code in codes if code.startswith("completion_")]
+        assert card.delta.direction == direction, (done, total)
+        assert completion == ([] if direction == "flat" else [f"completion_{direction}"]), (done, total)
