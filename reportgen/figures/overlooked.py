@@ -136,27 +136,26 @@ def still_maturing(trends: Sequence[CompoundingTrend]) -> list[Overlooked]:
 
 def stalled_initiatives(ladders: Sequence[Ladder]) -> list[Overlooked]:
     """An initiative stuck on one layer for over a month, the longest stuck first."""
-    stuck = [ladder for ladder in ladders if ladder.current is not None and ladder.stalled_days is not None]
+    stuck = [
+        ladder for ladder in ladders if ladder.stalled_since is not None and ladder.stalled_days is not None
+    ]
     stuck.sort(key=lambda ladder: -(ladder.stalled_days or 0))  # stable: ties keep the sheet's order
     return [
         Overlooked(
             "stalled",
             {
                 "initiative": ladder.initiative,
-                "stage": ladder.current.layer or ladder.current.row.activity.stage,
+                "stage": ladder.stalled_since.layer or ladder.stalled_since.row.activity.stage,
                 "days": ladder.stalled_days,
                 "until": ladder.counted_to,
                 "decided": any(  # a decision on record for the stuck layer: on any of its open rows
-                    stage.row.activity.decision
-                    for stage in ladder.stages
-                    if stage.layer == ladder.current.layer
-                    and stage.status not in (Status.DONE, Status.CANCELLED)
+                    stage.row.activity.decision for stage in ladder.open_rows()
                 ),
             },
-            (ladder.current.row,),
+            (ladder.stalled_since.row,),  # the row the days are counted from
         )
         for ladder in stuck
-        if ladder.current is not None
+        if ladder.stalled_since is not None
     ]
 
 

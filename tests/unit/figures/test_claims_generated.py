@@ -115,3 +115,27 @@ def test_a_completion_change_under_a_point_is_no_fall() -> None:
     rows = [_written(day, status, n) for n, (day, status) in enumerate(zip(days, statuses, strict=True), 1)]
     document = _review_holds(rows, "2026-10", dt.date(2026, 11, 3))
     assert not [claim for claim in document["claims"] if claim["code"].startswith("takeaway.completion_")]
+
+
+def test_a_layer_done_since_is_not_stuck() -> None:
+    """Xco's Business was in progress on Sep 1 and done on Oct 10 (Product planned); Yco's Tech has been in
+    progress since Aug 20 but its decision-maker signed on Oct 5. The October review said both were stuck
+    (60 and 72 days); neither is, and a real stall (Zco, at work on Business since Sep 10) still is."""
+    stages = [
+        (dt.date(2026, 9, 1), "in_progress", "Xco", "Business review"),
+        (dt.date(2026, 10, 10), "done", "Xco", "Business review"),
+        (dt.date(2026, 10, 12), "planned", "Xco", "Product fit"),
+        (dt.date(2026, 8, 20), "in_progress", "Yco", "Tech integration"),
+        (dt.date(2026, 10, 5), "done", "Yco", "Decision-maker sign-off"),
+        (dt.date(2026, 7, 1), "done", "Zco", "Plan"),
+        (dt.date(2026, 7, 20), "planned", "Zco", "Business review"),
+        (dt.date(2026, 9, 10), "in_progress", "Zco", "Business review"),
+        (dt.date(2026, 10, 15), "delayed", "Zco", "Business review"),
+    ]
+    rows = [
+        {**_written(day, status, number), "initiative": name, "stage": stage}
+        for number, (day, status, name, stage) in enumerate(sorted(stages), start=1)
+    ]
+    document = _review_holds(rows, "2026-10", dt.date(2026, 11, 3))
+    stalls = [claim for claim in document["claims"] if claim["code"] == "overlooked.stalled"]
+    assert [(claim["numbers"]["initiative"], claim["numbers"]["days"]) for claim in stalls] == [("Zco", 51)]
