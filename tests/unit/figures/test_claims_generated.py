@@ -139,3 +139,16 @@ def test_a_layer_done_since_is_not_stuck() -> None:
     document = _review_holds(rows, "2026-10", dt.date(2026, 11, 3))
     stalls = [claim for claim in document["claims"] if claim["code"] == "overlooked.stalled"]
     assert [(claim["numbers"]["initiative"], claim["numbers"]["days"]) for claim in stalls] == [("Zco", 51)]
+
+
+def test_a_channels_result_metric_is_the_trailing_months_not_the_months() -> None:
+    """Content's September piece brought 4 leads, October's only 3 sign-ups so far. The result metric is the
+    first the channel's rows of the trailing months have (leads), as section 3 charts it: taken from October's
+    rows alone it would be sign-ups, and September's piece, which paid back, would be 'still maturing'."""
+    rows = [
+        {**_written(dt.date(2026, 9, 5), "done", 1), "channel": "content", "leads": 4},
+        {**_written(dt.date(2026, 10, 5), "done", 2), "channel": "content", "signups": 3},
+    ]
+    document = _review_holds(rows, "2026-10", dt.date(2026, 11, 3))
+    (maturing,) = [claim for claim in document["claims"] if claim["code"] == "overlooked.maturing"]
+    assert maturing["numbers"]["metric"] == "leads" and maturing["cells"] == ["Activities!C3"]
