@@ -28,6 +28,7 @@ STALL_DAYS = 30
 MATURING_MONTHS = 3
 TRAILING_MONTHS = 6
 UNASSIGNED_COST_SHARE = 0.10
+RATE_NOISE_POINTS = 1.0  # a rate that moved less than one point either way did not move (docs/review.md)
 CENT = Decimal("0.01")
 TOLERANCE = 1e-9
 
@@ -232,19 +233,59 @@ class Oracle:
             ordered = sorted(keyed, key=lambda item: (item[0], item[1]))
             done = {layer for _, _, row, layer in ordered if row.status == "done" and layer}
             standing = max(done, key=LAYERS.index) if done else None
-            current = next(
-                ((row, layer) for _, _, row, layer in ordered if row.status not in ("done", "cancelled")),
-                None,
-            )
-            stalled = None
-            if current is not None and current[0].status in ("in_progress", "delayed"):
-                days = (until - current[0].date).days
-                stalled = days if days > STALL_DAYS else None
+            stuck = self.stuck(ordered, until)
             present = {layer for _, _, _, layer in ordered if layer}
             highest = LAYERS.index(standing) if standing else -1
             skipped = [layer for layer in LAYERS[: max(highest, 0)] if layer not in present]
-            ladders[name] = {"current": current, "stalled": stalled, "skipped": skipped, "rows": rows}
+            ladders[name] = {
+                "stalled": stuck[1] if stuck else None,
+                "since": stuck[0] if stuck else None,
+                "open": stuck[2] if stuck else [],
+                "skipped": skipped,
+                "rows": rows,
+            }
         return ladders
+
+    @staticmethod
+    def stuck(
+        ordered: list[tuple[int, int, Row, str | None]], until: dt.date
+    ) -> tuple[tuple[Row, str | None], int, list[Row]] | None:
+        """Where an initiative is stuck, if it is: (the row counted from and its layer, the days, the open
+        rows of its layer). Its layers in ladder order (a stage naming none is a layer of its own); a layer's
+        rows after its last done or cancelled one are open; the first layer with open rows is where the
+        initiative is. Stuck: that layer's latest row is in progress or delayed, no higher layer has a done
+        row (else the initiative went past it), and the first of its open rows in progress or delayed is
+        dated over 30 days before the month's end (or the as-of date inside the month)."""
+        names: list[Any] = []
+        rows_of: dict[Any, list[tuple[int, Row, str | None]]] = {}
+        for level, position, row, layer in ordered:
+            name = layer if layer is not None else ("unnamed", position)
+            if name not in rows_of:
+                names.append(name)
+                rows_of[name] = []
+            rows_of[name].append((level, row, layer))
+        for name in names:
+            members = rows_of[name]
+            last_closed = max(
+                (i for i, (_, row, _) in enumerate(members) if row.status in ("done", "cancelled")),
+                default=-1,
+            )
+            still_open = members[last_closed + 1 :]
+            if not still_open:
+                continue  # this layer's latest row is done or cancelled: nobody is stuck on it
+            level = still_open[0][0]
+            gone_past = any(
+                row.status == "done" and layer is not None and LAYERS.index(layer) > level
+                for _, _, row, layer in ordered
+            )
+            at_work = [
+                (row, layer) for _, row, layer in still_open if row.status in ("in_progress", "delayed")
+            ]
+            if gone_past or not at_work or still_open[-1][1].status not in ("in_progress", "delayed"):
+                return None
+            days = (until - at_work[0][0].date).days
+            return (at_work[0], days, [row for _, row, _ in still_open]) if days > STALL_DAYS else None
+        return None
 
 
 def layer_of(text: str) -> str | None:
@@ -413,9 +454,12 @@ def _stalled(oracle: Oracle, claim: dict, expect: Any, expect_cells: Any, proble
     if ladder is None or ladder["stalled"] is None:
         problems.append(f"{claim['code']}: {name} is not stalled at the month's end")
         return
+    row, layer = ladder["since"]
     expect(claim, "days", ladder["stalled"])
+    expect(claim, "stage", layer or row.stage)
+    expect(claim, "decided", any(bool(open_row.decision) for open_row in ladder["open"]))
     if claim["code"].startswith("overlooked."):
-        expect_cells(claim, [ladder["current"][0]])
+        expect_cells(claim, [row])
 
 
 def _skipped(oracle: Oracle, claim: dict, expect: Any, expect_cells: Any, problems: list) -> None:
@@ -452,12 +496,14 @@ def _goal_win(oracle: Oracle, claim: dict, expect: Any, expect_cells: Any, probl
 
 
 def _rate_changes(oracle: Oracle) -> dict[str, tuple[float, float]]:
+    """The rates that rose or fell against last month: by a point or more either way; a smaller change is
+    flat, as the cover's cards show it, and no takeaway may call it a rise or a fall."""
     before = oracle.of_month(shift(oracle.month, -1))
     out = {}
     if before:
         for stem, rate in (("completion", oracle.completion), ("on_time", oracle.on_time)):
             now, then = rate(oracle.rows), rate(before)
-            if now is not None and then is not None and now != then:
+            if now is not None and then is not None and abs((now - then) * 100) >= RATE_NOISE_POINTS:
                 out[stem] = (now, then)
     return out
 
@@ -466,7 +512,7 @@ def _rate_change(oracle: Oracle, claim: dict, expect: Any, expect_cells: Any, pr
     stem, direction = claim["code"].removeprefix("takeaway.").rsplit("_", 1)
     found = _rate_changes(oracle).get(stem)
     if found is None:
-        problems.append(f"{claim['code']}: the rate did not change against last month")
+        problems.append(f"{claim['code']}: the rate did not move a point or more against last month")
         return
     now, then = found
     if (now > then) != (direction == "up"):

@@ -293,6 +293,13 @@ RATE_NOISE = (
 )
 
 
+def rate_direction(points: float) -> str:
+    """Which way a rate moved by `points` (percentage points, signed): up, down, or flat when it moved less
+    than RATE_NOISE either way. The one rule for a rate's change: the cover's cards and the takeaways that
+    say a rate rose or fell both ask it, so a change a card shows as flat is never called a rise or a fall."""
+    return "up" if points >= RATE_NOISE else ("down" if points <= -RATE_NOISE else "flat")
+
+
 @dataclass(frozen=True, slots=True)
 class Delta:
     """A KPI's change from last month, measured as its kind says. `direction`: up, down or flat; new (last
@@ -313,9 +320,7 @@ def kpi_delta(kpi: Kpi, current: Figure, previous: Figure) -> Delta:
         return Delta("new")
     if kpi.kind is Kind.RATE:
         points = (float(current) - float(previous)) * 100
-        return Delta(
-            "up" if points >= RATE_NOISE else ("down" if points <= -RATE_NOISE else "flat"), points=points
-        )
+        return Delta(rate_direction(points), points=points)
     difference = Decimal(current) - Decimal(previous)
     relative = float(difference / Decimal(previous)) if previous else None
     direction = "up" if difference > 0 else ("down" if difference < 0 else "flat")

@@ -373,10 +373,11 @@ class Ladder:
     owner: str | None
     stages: list[Stage]
     standing: str | None  # the highest layer completed
-    current: Stage | None  # the first stage not yet done (cancelled stages are passed over)
-    stalled_days: int | None  # days the current stage has been in progress or delayed, when over STALL_DAYS
+    current: Stage | None  # the first open layer's first row since its last done or cancelled one
+    stalled_days: int | None  # days the current layer has been stuck at work, when over STALL_DAYS
     skipped: list[str]
     counted_to: dt.date  # the day stalls are counted to: the month's end, or the as-of date inside it
+    stalled_since: Stage | None = None  # the row a stall is counted from: the layer's first open row at work
 
     @property
     def finished(self) -> bool:
@@ -394,6 +395,16 @@ class Ladder:
     def stages_on(self, layer: str) -> list[Stage]:
         """The stages of `layer`, in ladder order (the latest last)."""
         return [stage for stage in self.stages if stage.layer == layer]
+
+    def open_rows(self) -> list[Stage]:
+        """The current layer's rows from `current` on: none of them done or cancelled (a stage that names no
+        layer is a step of its own)."""
+        if self.current is None:
+            return []
+        if self.current.layer is None:
+            return [self.current]
+        on_layer = self.stages_on(self.current.layer)
+        return on_layer[next(index for index, stage in enumerate(on_layer) if stage is self.current) :]
 
 
 def layer_of(stage_text: str, words: Sequence[tuple[str, Sequence[str]]]) -> str | None:
@@ -427,16 +438,11 @@ def initiative_ladders(
             if layer is not None:
                 last_layer_index = LAYERS.index(layer)
             stages.append((last_layer_index, position, Stage(row, layer)))
-        ordered = [stage for _, _, stage in sorted(stages, key=lambda item: (item[0], item[1]))]
+        keyed = sorted(stages, key=lambda item: (item[0], item[1]))
+        ordered = [stage for _, _, stage in keyed]
         done_layers = {stage.layer for stage in ordered if stage.status is Status.DONE and stage.layer}
         standing = max(done_layers, key=LAYERS.index) if done_layers else None
-        current = next(
-            (stage for stage in ordered if stage.status not in (Status.DONE, Status.CANCELLED)), None
-        )
-        stalled_days = None
-        if current is not None and current.status in (Status.IN_PROGRESS, Status.DELAYED):
-            days = (until - current.row.activity.date).days
-            stalled_days = days if days > STALL_DAYS else None
+        current, since, stalled_days = _where_it_stands(keyed, standing, until)
         present = {stage.layer for stage in ordered if stage.layer}
         highest_done = LAYERS.index(standing) if standing else -1
         skipped = [layer for layer in LAYERS[: max(highest_done, 0)] if layer not in present]
@@ -451,9 +457,47 @@ def initiative_ladders(
                 stalled_days,
                 skipped,
                 until,
+                since,
             )
         )
     return sorted(ladders, key=lambda ladder: ladder.initiative)
+
+
+CLOSED = (Status.DONE, Status.CANCELLED)
+AT_WORK = (Status.IN_PROGRESS, Status.DELAYED)
+
+
+def _where_it_stands(
+    keyed: Sequence[tuple[int, int, Stage]], standing: str | None, until: dt.date
+) -> tuple[Stage | None, Stage | None, int | None]:
+    """An initiative's current stage, the stage its stall is counted from, and the stall's days (over
+    STALL_DAYS, else None), from its stages in ladder order (`keyed`: the index of the layer each stands
+    under, its sheet position, the stage).
+
+    Each layer is a step (a stage that names no layer, a step of its own), and its latest row says where it
+    is: a layer whose latest row is done or cancelled is closed, however long its earlier rows were open.
+    The current step is the first open one; its open rows are those since its last done or cancelled row,
+    and `current` is the first of them. It is stalled when its latest row is in progress or delayed, the
+    initiative stands on no layer above it (one that stands higher has moved past it: a row left open
+    below is no stall), and over STALL_DAYS days have passed to `until` since the first open row at work
+    (in progress or delayed): planned work is not stuck, and the count starts when the work did."""
+    steps: dict[tuple[str, int], list[tuple[int, Stage]]] = {}
+    for level, position, stage in keyed:
+        key = ("layer", LAYERS.index(stage.layer)) if stage.layer else ("row", position)
+        steps.setdefault(key, []).append((level, stage))
+    for members in steps.values():  # in ladder order: a step stands where its first row does
+        closed = [index for index, (_, stage) in enumerate(members) if stage.status in CLOSED]
+        run = members[closed[-1] + 1 :] if closed else members
+        if not run:
+            continue
+        level, current = run[0]
+        working = [stage for _, stage in run if stage.status in AT_WORK]
+        passed = standing is not None and LAYERS.index(standing) > level
+        if run[-1][1].status not in AT_WORK or passed or not working:
+            return current, None, None
+        days = (until - working[0].row.activity.date).days
+        return (current, working[0], days) if days > STALL_DAYS else (current, None, None)
+    return None, None, None
 
 
 def last_day_of(month: str) -> dt.date:

@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from reportgen.base.model import Mapped, Principle, Status
+from reportgen.figures.kpis import rate_direction
 from reportgen.figures.metrics import ZERO, CompoundingTrend, Ladder, MonthFigures, total_cost
 
 SECTIONS: tuple[Principle, ...] = tuple(Principle)
@@ -135,27 +136,26 @@ def still_maturing(trends: Sequence[CompoundingTrend]) -> list[Overlooked]:
 
 def stalled_initiatives(ladders: Sequence[Ladder]) -> list[Overlooked]:
     """An initiative stuck on one layer for over a month, the longest stuck first."""
-    stuck = [ladder for ladder in ladders if ladder.current is not None and ladder.stalled_days is not None]
+    stuck = [
+        ladder for ladder in ladders if ladder.stalled_since is not None and ladder.stalled_days is not None
+    ]
     stuck.sort(key=lambda ladder: -(ladder.stalled_days or 0))  # stable: ties keep the sheet's order
     return [
         Overlooked(
             "stalled",
             {
                 "initiative": ladder.initiative,
-                "stage": ladder.current.layer or ladder.current.row.activity.stage,
+                "stage": ladder.stalled_since.layer or ladder.stalled_since.row.activity.stage,
                 "days": ladder.stalled_days,
                 "until": ladder.counted_to,
                 "decided": any(  # a decision on record for the stuck layer: on any of its open rows
-                    stage.row.activity.decision
-                    for stage in ladder.stages
-                    if stage.layer == ladder.current.layer
-                    and stage.status not in (Status.DONE, Status.CANCELLED)
+                    stage.row.activity.decision for stage in ladder.open_rows()
                 ),
             },
-            (ladder.current.row,),
+            (ladder.stalled_since.row,),  # the row the days are counted from
         )
         for ladder in stuck
-        if ladder.current is not None
+        if ladder.stalled_since is not None
     ]
 
 
@@ -253,15 +253,16 @@ def candidate_takeaways(
     if previous is not None:
         for field_name, stem in RATE_CHANGES:
             now, before = getattr(figures, field_name), getattr(previous, field_name)
-            if now is None or before is None or now == before:
+            if now is None or before is None:
                 continue
             change = now - before
+            direction = rate_direction(change * 100)  # the cards' rule: under a point either way is flat
+            if direction == "flat":
+                continue
             params = {"rate": Rate(now), "previous": Rate(before), "change": Points(change * 100)}
-            up = change > 0
+            up = direction == "up"
             candidates.append(
-                Takeaway(
-                    f"{stem}_{'up' if up else 'down'}", params, Kind.RISE if up else Kind.DROP, abs(change)
-                )
+                Takeaway(f"{stem}_{direction}", params, Kind.RISE if up else Kind.DROP, abs(change))
             )
     if figures.goal_cost_coverage is not None and 1 - figures.goal_cost_coverage > UNASSIGNED_COST_SHARE:
         share = 1 - figures.goal_cost_coverage

@@ -168,3 +168,57 @@ def test_done_work_whose_result_cell_was_unreadable_is_not_called_maturing() -> 
         rows_by_month(rows), "2026-10", (Channel.SEO,), {}, lambda row, metric: row.activity.row == 3
     )
     assert [row.activity.row for row in seo.maturing] == [2]  # row 3's leads cell was an error, not a zero
+
+
+def test_a_rate_change_the_cards_call_flat_is_no_takeaway() -> None:
+    """September 1 of 2 done (50%), October 99 of 199 (49.7%): the completion card shows −0.3 pp as flat, so
+    no takeaway may say completion fell; a change of a point or more is a rise or a fall on both."""
+    from reportgen.figures.kpis import cards
+    from reportgen.figures.overlooked import candidate_takeaways
+
+    def month(day: dt.date, done: int, total: int) -> list[Mapped]:
+        return [
+            mapped(day, Channel.SEM, Status.DONE if index < done else Status.PLANNED, row=index + 2)
+            for index in range(total)
+        ]
+
+    september = month_figures(month(D(2026, 9, 3), 1, 2), [], "2026-09")
+    for done, total, direction in ((99, 199, "flat"), (51, 100, "up"), (49, 100, "down"), (97, 199, "down")):
+        october = month_figures(month(D(2026, 10, 3), done, total), [], "2026-10")
+        (card,) = [card for card in cards(october, september) if card.kpi.name == "completion_rate"]
+        codes = [item.code for item in candidate_takeaways(october, september, {})]
+        completion = [code for code in codes if code.startswith("completion_")]
+        assert card.delta.direction == direction, (done, total)
+        assert completion == ([] if direction == "flat" else [f"completion_{direction}"]), (done, total)
+
+
+def test_a_layer_its_latest_row_shows_done_is_not_stuck() -> None:
+    """Xco: Business in progress on Sep 1, done on Oct 10, Product planned: it stands on Business and is at
+    Product, not 'stuck at the Business stage for 60 days'. Yco: Tech in progress since Aug 20, but its
+    decision-maker signed on Oct 5: it went past Tech, so the row left open there is no stall. Zco: Business
+    planned in July, at work since Sep 10 and still delayed: stuck from Sep 10, the day the work started."""
+    from reportgen.figures.overlooked import stalled_initiatives
+
+    def stage(day: dt.date, status: Status, name: str, text: str, row: int) -> Mapped:
+        return mapped(day, Channel.PARTNERSHIP, status, initiative=name, stage=text, row=row)
+
+    rows = [
+        stage(D(2026, 9, 1), Status.IN_PROGRESS, "Xco", "Business", 2),
+        stage(D(2026, 10, 10), Status.DONE, "Xco", "Business", 3),
+        stage(D(2026, 10, 12), Status.PLANNED, "Xco", "Product", 4),
+        stage(D(2026, 8, 20), Status.IN_PROGRESS, "Yco", "Tech", 5),
+        stage(D(2026, 10, 5), Status.DONE, "Yco", "Decision-maker", 6),
+        stage(D(2026, 7, 1), Status.DONE, "Zco", "Plan", 7),
+        stage(D(2026, 7, 20), Status.PLANNED, "Zco", "Business", 8),
+        stage(D(2026, 9, 10), Status.IN_PROGRESS, "Zco", "Business", 9),
+        stage(D(2026, 10, 15), Status.DELAYED, "Zco", "Business", 10),
+    ]
+    xco, yco, zco = initiative_ladders(rows, D(2026, 10, 31), D(2026, 11, 3), vocab.LAYER_WORDS)
+    assert xco.standing == "business" and xco.current is not None and xco.current.layer == "product"
+    assert xco.stalled_days is None
+    assert yco.standing == "decision_maker" and yco.stalled_days is None
+    assert zco.current is not None and zco.current.row.activity.row == 8  # the layer's first open row
+    assert zco.stalled_days == (D(2026, 10, 31) - D(2026, 9, 10)).days
+    (stall,) = stalled_initiatives([xco, yco, zco])
+    assert stall.params["initiative"] == "Zco" and stall.params["stage"] == "business"
+    assert [row.activity.row for row in stall.rows] == [9]  # the row the days are counted from
