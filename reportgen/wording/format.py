@@ -181,9 +181,12 @@ class Formatter:
         return "—" if value is None else str(value)
 
     def say(self, code: str, params: dict[str, Any]) -> str:
-        """A sentence with its parameters formatted (the singular form when its `count` is 1: the catalogue
-        decides on the raw count, before it is formatted)."""
+        """A sentence with its parameters formatted (the singular form when its `count` is 1, or, without a
+        count, when the one list it names holds one thing: "the Product layer", "the Tech, Product layers";
+        the catalogue decides on the raw values, before they are formatted)."""
         formatted: dict[str, Any] = {name: self.value(name, value) for name, value in params.items()}
-        if params.get("count") == 1:
-            formatted["count"] = 1
+        lists = [value for value in params.values() if isinstance(value, list | tuple)]
+        one = params.get("count") == 1 or ("count" not in params and len(lists) == 1 and len(lists[0]) == 1)
+        if one and f"{code}_one" in self.words.templates:
+            code = f"{code}_one"
         return self.words.text(code, **formatted)

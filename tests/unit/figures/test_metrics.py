@@ -157,8 +157,8 @@ def test_a_ladder_says_whether_it_is_finished_and_which_layer_is_next() -> None:
 
 
 def test_an_owner_written_with_another_case_or_spacing_is_one_person() -> None:
-    """"by 6 people" was said of Ann, ann, ANN, "Ann  Lee", "Ann Lee" and Bob: three people. Each is counted
-    under the spelling met first, its spaces tidied; someone else stays someone else."""
+    """The cover said "by 6 people" of Ann, ann, ANN, "Ann  Lee", "Ann Lee" and Bob: three people. Each is
+    counted under the spelling met first, its spaces tidied; someone else stays someone else."""
     names = ["Ann", "ann", "ANN", "Ann  Lee", "Ann Lee", "Bob", None]
     rows = [row(D(2026, 10, day), Status.DONE, owner=name) for day, name in enumerate(names, start=1)]
     owners = month_figures(rows, [], "2026-10").owners
