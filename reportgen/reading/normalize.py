@@ -356,9 +356,10 @@ class _Typer:
     def report(
         self, code: str, index: int, field: str, value: Any, severity: Severity = Severity.ERROR
     ) -> None:
-        self.findings.append(
-            Finding(code, severity, self.sheet.ref(index, field), {"value": cell_text(value)})
-        )
+        params = {"value": cell_text(value)}
+        if code == "negative_value":
+            params["field"] = field  # the sentence says what cannot be below zero: a cost, leads
+        self.findings.append(Finding(code, severity, self.sheet.ref(index, field), params))
 
     def slow(self, parse: Callable[[Any], Any], index: int, field: str, value: Any) -> Any:
         """The general path: blanks are None, anything else is parsed or reported."""
@@ -396,14 +397,17 @@ class _Typer:
         return self._finish(typed, cells, kept, field, parse)
 
     def numbers(self, field: str, kept: list[int], parse: Callable[[Any], Any]) -> list[Number | None]:
+        """Cost and metric cells. None of them can be below zero (docs/workbook.md "Findings"): a negative one
+        (-300, -$50, (100)) would turn shares of cost into 400% and -300%, so it is left out like an amount
+        that cannot be read. Negative numbers leave the fast path for the parser, which refuses them."""
         cells = self.column(field, kept)
         typed: list[Any] = [
             (int(value) if value.is_integer() else decimal_of(value))
-            if value.__class__ is float
+            if value.__class__ is float and value >= 0
             else (None if value == "" else _SLOW)
             for value in cells
         ]
-        return self._finish(typed, cells, kept, field, parse)
+        return self._finish(typed, cells, kept, field, partial(_not_negative, parse))
 
     def _finish(
         self, typed: list[Any], cells: Sequence[Any], kept: list[int], field: str, parse: Callable[[Any], Any]
@@ -511,6 +515,14 @@ class _MonthKeys(dict[dt.date, str]):
     def __missing__(self, day: dt.date) -> str:
         key = self[day] = month_key(day)
         return key
+
+
+def _not_negative(parse: Callable[[Any], Number], value: Any) -> Number:
+    """A cost or count as `parse` reads it, refused below zero: no cost or result can be negative."""
+    number = parse(value)
+    if number < 0:
+        raise Unreadable("negative_value")
+    return number
 
 
 def parse_number_exact(value: Any) -> Number:
