@@ -113,6 +113,9 @@ class SheetTable:
     first_col: int
     row_numbers: list[int]
     rows: list[list[Any]]
+    # (sheet row, column) of each formula cell whose result the file never saved: it reads as blank, and the
+    # sheet means something else (a file written by a program that does not calculate)
+    uncalculated: frozenset[tuple[int, int]] = frozenset()
 
     def ref(self, row: int, col: int) -> CellRef:
         return CellRef.at(self.name, row, col)

@@ -288,6 +288,7 @@ class _ActivityColumns:
     numbers: list[int]  # sheet row of each data row
     rows: list[list[Any]]  # the raw data rows, for blank, totals and duplicate checks
     cells: dict[str, tuple[Any, ...]]  # field → that column's raw cells, aligned with `numbers`
+    uncalculated: dict[str, set[int]]  # field → data rows whose cell is a formula without a saved result
 
     @classmethod
     def of(cls, table: SheetTable, header: Header) -> _ActivityColumns:
@@ -302,13 +303,22 @@ class _ActivityColumns:
             transposed = list(zip(*picked, strict=True)) if len(fields) > 1 else [tuple(v for (v,) in picked)]
         else:
             transposed = [() for _ in fields]
+        numbers = table.row_numbers[start:]
+        uncalculated: dict[str, set[int]] = {}
+        if table.uncalculated:
+            by_column = {table.first_col + position: field for field, position in header.columns.items()}
+            by_row = {number: index for index, number in enumerate(numbers)}
+            for row, column in table.uncalculated:
+                if row in by_row and column in by_column:
+                    uncalculated.setdefault(by_column[column], set()).add(by_row[row])
         return cls(
             name=table.name,
             first_col=table.first_col,
             positions=dict(header.columns),
-            numbers=table.row_numbers[start:],
+            numbers=numbers,
             rows=rows,
             cells=dict(zip(fields, transposed, strict=True)),
+            uncalculated=uncalculated,
         )
 
     def ref(self, index: int, field: str) -> CellRef:
@@ -466,6 +476,7 @@ def _activities(
                 continue
         kept.append(index)
         dates.append(value)
+    _report_unsaved(sheet, kept, findings)
     months = _MonthKeys()
     channels = [
         channel or Channel.OTHER
@@ -507,6 +518,21 @@ def _activities(
             [months[day] for day in dates],
         )
     )
+
+
+def _report_unsaved(sheet: _ActivityColumns, kept: list[int], findings: list[Finding]) -> None:
+    """A formula cell of a used row whose result the file never saved reads as blank: say so at the cell,
+    or its cost or results would silently count as nothing (a required cell's row was already reported)."""
+    if not sheet.uncalculated:
+        return
+    used = set(kept)
+    for field, indexes in sheet.uncalculated.items():
+        if field in vocab.REQUIRED_FIELDS:
+            continue
+        for index in sorted(indexes & used):
+            findings.append(
+                Finding("formula_no_value", Severity.ERROR, sheet.ref(index, field), {"field": field})
+            )
 
 
 class _MonthKeys(dict[dt.date, str]):
@@ -561,6 +587,8 @@ def _usable_rows(sheet: _ActivityColumns, findings: list[Finding]) -> list[int]:
     first_col = sheet.first_col
     rejected: set[int] = set()
     blank_run: list[int] = []  # a run of blank rows is one finding, and only when data follows it
+    unsaved = sheet.uncalculated
+    unsaved_rows = set().union(*unsaved.values())  # rows that only look blank: a formula has no result
 
     def flush() -> None:
         if blank_run:
@@ -571,7 +599,7 @@ def _usable_rows(sheet: _ActivityColumns, findings: list[Finding]) -> list[int]:
         row = sheet.rows[index]
         if blank_run and index != blank_run[-1] + 1:
             flush()  # rows between the run and this one hold data
-        if all(is_blank(value) for value in row):
+        if index not in unsaved_rows and all(is_blank(value) for value in row):
             blank_run.append(index)
             rejected.add(index)
             continue
@@ -591,7 +619,12 @@ def _usable_rows(sheet: _ActivityColumns, findings: list[Finding]) -> list[int]:
         elif missing:
             for field in missing:
                 ref = sheet.ref(index, field)
-                findings.append(Finding("missing_required", Severity.ERROR, ref, {"field": field}))
+                if index in unsaved.get(field, ()):
+                    # the cell is not empty: its formula's result was never saved, which the user can fix
+                    params = {"field": field}
+                    findings.append(Finding("formula_no_value_row_skipped", Severity.ERROR, ref, params))
+                else:
+                    findings.append(Finding("missing_required", Severity.ERROR, ref, {"field": field}))
             rejected.add(index)
     if blank_run and blank_run[-1] != len(sheet.rows) - 1:
         flush()

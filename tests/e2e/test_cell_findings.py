@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from reportgen.base.errors import ExitCode
-from tests.builders import make_workbook
+from tests.builders import MAIN_NS, make_workbook, write_parts, xlsx_parts
 from tests.commands import cli
 
 GOALS = [["G1", "Leads", "leads", 10]]
@@ -88,3 +88,60 @@ def test_a_negative_cost_is_named_in_chinese_too(tmp_path: Path) -> None:
         findings_at(document, "negative_value")["I3"]
         == "“-300”是负数，但成本不能小于 0，未计入。请修正该单元格（没有则填 0）。"
     )
+
+
+# --- a formula whose result the file never saved ---
+
+UNSAVED = (
+    "The cell holds a formula, but the file has no saved result for it (the program that wrote the file "
+    "does not calculate), so {what}. Open the file in Excel or LibreOffice and save it: that calculates the "
+    "formula and saves its result."
+)
+
+
+def test_a_formula_without_a_saved_result_is_named_at_its_cell(tmp_path: Path) -> None:
+    """openpyxl stores no result with a formula: the cells read blank, and the user is told why and what to do
+    instead of 'The row has no date' or nothing at all."""
+    october = dt.date(2026, 10, 1)
+    rows: list[list[Any]] = [
+        [october, "SEO", "Keyword page", "Ann", "G1", "Done", None, october, "=100*3", 5],
+        [october, "SEM", "Ads", "=D2", "", "Done", None, october, 50, "=2+2"],
+        ["=DATE(2026,10,5)", "SEM", "Dated by a formula", "Bo", "", "Done", None, None, 70, 1],
+        [october, "Content", "Article", "Bo", "", "Done", None, october, 20, 1],
+    ]
+    document = build_json(make_workbook(tmp_path, rows, goals=GOALS), tmp_path)
+    assert findings_at(document, "formula_no_value") == {
+        "I2": UNSAVED.format(what="this cost cell was read as empty"),
+        "D3": UNSAVED.format(what="this owner cell was read as empty"),
+        "J3": UNSAVED.format(what="this leads cell was read as empty"),
+    }
+    assert findings_at(document, "formula_no_value_row_skipped") == {
+        "A4": UNSAVED.format(
+            what="the row has no date and was skipped (its cost and results are not counted)"
+        ),
+    }
+    assert not findings_at(document, "missing_required")
+    assert {finding["severity"] for finding in document["findings"] if "formula" in finding["code"]} == {
+        "error"
+    }
+    assert document["totals"]["activities"] == 3
+
+
+def test_a_saved_formula_result_and_a_formula_giving_empty_text_are_no_finding(tmp_path: Path) -> None:
+    """What Excel and LibreOffice write: a formula with its value, and =IF(…,"",…) saved as empty text."""
+    sheet = (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><worksheet xmlns="{MAIN_NS}"><sheetData>'
+        + '<row r="1">'
+        + "".join(
+            f'<c r="{letter}1" t="inlineStr"><is><t>{header}</t></is></c>'
+            for letter, header in zip("ABCDE", ("Date", "Channel", "Activity", "Owner", "Cost"), strict=True)
+        )
+        + '</row><row r="2"><c r="A2"><v>46296</v></c><c r="B2" t="inlineStr"><is><t>SEO</t></is></c>'
+        '<c r="C2" t="inlineStr"><is><t>Page</t></is></c><c r="D2" t="str"><f>IF(1,"","x")</f><v></v></c>'
+        '<c r="E2"><f aca="false">100*3</f><v>300</v></c></row></sheetData></worksheet>'
+    )
+    parts = xlsx_parts([("Activities", [])])
+    parts["xl/worksheets/sheet1.xml"] = sheet.encode()
+    document = build_json(write_parts(tmp_path / "saved.xlsx", parts), tmp_path)
+    assert not [finding for finding in document["findings"] if "formula" in finding["code"]]
+    assert document["totals"]["cost"] == 300
