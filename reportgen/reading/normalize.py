@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from operator import itemgetter
 from typing import Any
@@ -82,6 +82,7 @@ def normalize_rows(book: WorkbookData, config: Config, as_of: dt.date) -> Normal
         raise InputError(
             book.path, "too_many_rows", sheet=table.name, lang=lang, count=data_rows, limit=config.max_rows
         )
+    table = _fill_merged(table, header, findings)
     sheet = _ActivityColumns.of(table, header)
     currency = config.currency or _dominant_currency(sheet) or ("¥" if lang == "zh" else "$")
     orders = {
@@ -270,6 +271,34 @@ def _title(table: SheetTable, header: Header) -> str | None:
 
 
 # --- the activity rows ---
+
+
+def _fill_merged(table: SheetTable, header: Header, findings: list[Finding]) -> SheetTable:
+    """Merged cells show their first cell's value on every row they span (Owner D3:D5 showing Ann), but the
+    reader gives it to the first row only, so the rows below would have no owner, or no channel and be
+    skipped. Each range below the header whose first column is a known field gives that value to the rows it
+    spans, as the sheet shows it, and an info finding names the range. Columns beyond the first of a range
+    stay empty: the value belongs to the column it was typed in."""
+    if not table.merged or header.data_start >= len(table.rows):
+        return table
+    base = table.row_numbers[0]  # the rows are contiguous: rows[i] is sheet row base + i
+    first_data = table.row_numbers[header.data_start]
+    known = {table.first_col + position for position in header.columns.values()}
+    rows = list(table.rows)
+    for first_row, first_col, last_row, _ in sorted(table.merged):
+        if last_row <= first_row or first_row < first_data or first_col not in known:
+            continue
+        top, position = first_row - base, first_col - table.first_col
+        if top >= len(rows) or position >= len(rows[top]) or is_blank(value := rows[top][position]):
+            continue
+        for index in range(top + 1, min(last_row - base, len(rows) - 1) + 1):
+            row = rows[index] = list(rows[index])
+            row.extend([""] * (position + 1 - len(row)))
+            row[position] = value
+        cells = f"{column_letter(first_col)}{first_row}:{column_letter(first_col)}{last_row}"
+        params = {"range": cells, "value": cell_text(value), "count": last_row - first_row + 1}
+        findings.append(Finding("merged_cells", Severity.INFO, table.ref(first_row, first_col), params))
+    return replace(table, rows=rows)
 
 
 def _data_rows(table: SheetTable, header: Header) -> Iterator[tuple[int, list[Any]]]:

@@ -105,6 +105,7 @@ class SheetExtent:
     first_external: str | None = None
     uncalculated: list[str] = field(default_factory=list)  # cell references, such as I2
     prefix: bytes | None = None  # the sheet's tag prefix (b"" or b"x:"), once its first tag was seen
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # as SheetTable.merged
 
     @property
     def max_col(self) -> int:
@@ -153,6 +154,7 @@ _ROOT_TAG = re.compile(rb"<(\w+:)?(?:worksheet|sheetData|row)\b")
 _CELL_TAG = re.compile(rb"<(?:\w+:)?c\b[^>]*>\s*$")
 _CELL_REF = re.compile(rb'\br="([A-Z]{1,3}\d+)"')
 _CELL_TYPE = re.compile(rb'\bt="(\w+)"')
+_MERGE_CELL = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Z]{1,3})(\d+):([A-Z]{1,3})(\d+)"')
 
 
 def read_workbook(path: str | Path, limits: ReadLimits | None = None) -> WorkbookData:
@@ -623,7 +625,20 @@ def _scan_chunk(data: bytes, extent: SheetExtent, external: bool = False, final:
             extent.external_cells += len(cells)
             extent.first_external = extent.first_external or cells[0].decode()
     extent.uncalculated.extend(_unsaved_formulas(body, _UNSAVED_PREFIXED if prefix else _UNSAVED_FORMULA))
+    if b"mergeCell" in body:
+        extent.merged.extend(
+            (int(first_row), _column_index(first_col), int(last_row), _column_index(last_col))
+            for first_col, first_row, last_col, last_row in _MERGE_CELL.findall(body)
+        )
     return data[cut:]
+
+
+def _column_index(letters: bytes | str) -> int:
+    """The 0-based column of letters such as D or AB."""
+    index = 0
+    for letter in letters.decode() if isinstance(letters, bytes) else letters:
+        index = index * 26 + ord(letter) - 64
+    return index - 1
 
 
 def _unsaved_formulas(body: bytes, pattern: re.Pattern[bytes]) -> Iterator[str]:
@@ -913,6 +928,7 @@ def _load_sheet(
             raise InputError(path, "too_many_rows", sheet=name, count=height, limit=limits.max_rows)
         start = sheet.start or (0, 0)
         rows = sheet.to_python(skip_empty_area=True)
+        merged = tuple(extent.merged) if extent is not None else _merged(sheet)
     except InputError:
         raise
     except Exception as exc:
@@ -928,6 +944,7 @@ def _load_sheet(
         row_numbers=list(range(start[0] + 1, start[0] + 1 + len(rows))),
         rows=rows,
         uncalculated=_positions(extent.uncalculated if extent else []),
+        merged=merged,
     )
     return _cut_long_cells(table, limits, findings)
 
@@ -937,11 +954,15 @@ def _positions(refs: list[str]) -> frozenset[tuple[int, int]]:
     positions = set()
     for ref in refs:
         letters = ref.rstrip("0123456789")
-        column = 0
-        for letter in letters:
-            column = column * 26 + ord(letter) - 64
-        positions.add((int(ref[len(letters) :]), column - 1))
+        positions.add((int(ref[len(letters) :]), _column_index(letters)))
     return frozenset(positions)
+
+
+def _merged(sheet: python_calamine.CalamineSheet) -> tuple[tuple[int, int, int, int], ...]:
+    """An .xls sheet's merged ranges as calamine gives them (0-based), as SheetTable.merged (rows 1-based);
+    none where calamine gives none (an .ods)."""
+    ranges = getattr(sheet, "merged_cell_ranges", None) or ()
+    return tuple((top + 1, left, bottom + 1, right) for (top, left), (bottom, right) in ranges)
 
 
 def _load_sparse_sheet(
@@ -984,6 +1005,7 @@ def _load_sparse_sheet(
         row_numbers=list(range(first_row, first_row + len(block))),
         rows=block,
         uncalculated=_positions(extent.uncalculated),
+        merged=tuple(extent.merged),
     )
 
 

@@ -9,8 +9,11 @@ import json
 from pathlib import Path
 from typing import Any
 
+import openpyxl
+import pytest
+
 from reportgen.base.errors import ExitCode
-from tests.builders import MAIN_NS, make_workbook, write_parts, xlsx_parts
+from tests.builders import MAIN_NS, libreoffice_convert, make_workbook, write_parts, xlsx_parts
 from tests.commands import cli
 
 GOALS = [["G1", "Leads", "leads", 10]]
@@ -145,3 +148,65 @@ def test_a_saved_formula_result_and_a_formula_giving_empty_text_are_no_finding(t
     document = build_json(write_parts(tmp_path / "saved.xlsx", parts), tmp_path)
     assert not [finding for finding in document["findings"] if "formula" in finding["code"]]
     assert document["totals"]["cost"] == 300
+
+
+# --- merged cells count as the sheet shows them ---
+
+
+@pytest.mark.parametrize("form", ["xlsx", "xlsx with a stray cell", "xls"])
+def test_vertically_merged_cells_count_on_every_row_they_span(tmp_path: Path, form: str) -> None:
+    """Owner, goal and channel merged over rows 2-4 show one value on three rows; each row gets it, and a note
+    names the range. A merge across columns leaves the other columns alone. The same in an .xlsx read block
+    by block (a stray cell far below) and in an .xls saved by LibreOffice."""
+    october = dt.date(2026, 10, 1)
+    rows: list[list[Any]] = [
+        [october, "SEO", "Keyword page", "Ann", "G1", "Done", None, october, 100, 5],
+        [october, None, "Second page", None, None, "Done", None, october, 50, 1],
+        [october, None, "Third page", None, None, "Done", None, october, 50, 1],
+        [october, "SEM", "Ads, merged into the owner's cell", None, "", "Done", None, october, 10, 1],
+    ]
+    path = make_workbook(tmp_path, rows, goals=GOALS)
+    book = openpyxl.load_workbook(path)
+    sheet = book["Activities"]
+    for cells in ("B2:B4", "D2:D4", "E2:E4", "C5:D5"):
+        sheet.merge_cells(cells)
+    if form == "xlsx with a stray cell":
+        sheet["A300000"] = "stray"
+    book.save(path)
+    if form == "xls":
+        path = libreoffice_convert(path, "xls", tmp_path / "xls")
+    document = build_json(path, tmp_path)
+    assert findings_at(document, "merged_cells") == {
+        "B2": 'Cells B2:B4 are merged and show "SEO"; that value was read for each of the 3 rows they span.',
+        "D2": 'Cells D2:D4 are merged and show "Ann"; that value was read for each of the 3 rows they span.',
+        "E2": 'Cells E2:E4 are merged and show "G1"; that value was read for each of the 3 rows they span.',
+    }
+    assert {finding["severity"] for finding in document["findings"] if finding["code"] != "stray_cells"} == {
+        "info"
+    }
+    assert document["totals"]["activities"] == 4
+    assert document["channels"]["seo"]["activities"] == 3
+    assert {owner["owner"]: owner["activities"] for owner in document["owners"]}["Ann"] == 3
+    goal = next(goal for goal in document["goals"] if goal["id"] == "G1")
+    assert (goal["activities"], goal["actual"]) == (3, 7)
+    assert document["goal_coverage"] == 3 / 4
+    last = next(activity for activity in document["activities"] if activity["row"] == 5)
+    assert last["owner"] is None
+
+
+def test_merged_cells_are_named_in_chinese(tmp_path: Path) -> None:
+    october = dt.date(2026, 10, 1)
+    rows = [
+        [october, "SEO", "Keyword page", "Ann", "", "Done", None, october, 100, 5],
+        [october, "SEO", "Second page", None, "", "Done", None, october, 50, 1],
+    ]
+    path = make_workbook(tmp_path, rows)
+    book = openpyxl.load_workbook(path)
+    book["Activities"].merge_cells("D2:D3")
+    book.save(path)
+    result = cli("check", path, "--json", "--as-of", "2026-11-03", "--lang", "zh", cwd=tmp_path)
+    assert result.returncode == ExitCode.OK, result.stderr
+    document = json.loads(result.stdout)
+    assert findings_at(document, "merged_cells") == {
+        "D2": "单元格 D2:D3 已合并，显示“Ann”；该值已用于其跨越的全部 2 行。"
+    }
