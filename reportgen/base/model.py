@@ -113,6 +113,12 @@ class SheetTable:
     first_col: int
     row_numbers: list[int]
     rows: list[list[Any]]
+    # (sheet row, column) of each formula cell whose result the file never saved: it reads as blank, and the
+    # sheet means something else (a file written by a program that does not calculate)
+    uncalculated: frozenset[tuple[int, int]] = frozenset()
+    # merged ranges as (first row, first column, last row, last column), rows 1-based and columns 0-based:
+    # the sheet shows the first cell's value over the whole range, the reader gives it to the first cell only
+    merged: tuple[tuple[int, int, int, int], ...] = ()
 
     def ref(self, row: int, col: int) -> CellRef:
         return CellRef.at(self.name, row, col)

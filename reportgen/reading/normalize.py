@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from operator import itemgetter
 from typing import Any
@@ -82,6 +82,7 @@ def normalize_rows(book: WorkbookData, config: Config, as_of: dt.date) -> Normal
         raise InputError(
             book.path, "too_many_rows", sheet=table.name, lang=lang, count=data_rows, limit=config.max_rows
         )
+    table = _fill_merged(table, header, findings)
     sheet = _ActivityColumns.of(table, header)
     currency = config.currency or _dominant_currency(sheet) or ("¥" if lang == "zh" else "$")
     orders = {
@@ -272,6 +273,34 @@ def _title(table: SheetTable, header: Header) -> str | None:
 # --- the activity rows ---
 
 
+def _fill_merged(table: SheetTable, header: Header, findings: list[Finding]) -> SheetTable:
+    """Merged cells show their first cell's value on every row they span (Owner D3:D5 showing Ann), but the
+    reader gives it to the first row only, so the rows below would have no owner, or no channel and be
+    skipped. Each range below the header whose first column is a known field gives that value to the rows it
+    spans, as the sheet shows it, and an info finding names the range. Columns beyond the first of a range
+    stay empty: the value belongs to the column it was typed in."""
+    if not table.merged or header.data_start >= len(table.rows):
+        return table
+    base = table.row_numbers[0]  # the rows are contiguous: rows[i] is sheet row base + i
+    first_data = table.row_numbers[header.data_start]
+    known = {table.first_col + position for position in header.columns.values()}
+    rows = list(table.rows)
+    for first_row, first_col, last_row, _ in sorted(table.merged):
+        if last_row <= first_row or first_row < first_data or first_col not in known:
+            continue
+        top, position = first_row - base, first_col - table.first_col
+        if top >= len(rows) or position >= len(rows[top]) or is_blank(value := rows[top][position]):
+            continue
+        for index in range(top + 1, min(last_row - base, len(rows) - 1) + 1):
+            row = rows[index] = list(rows[index])
+            row.extend([""] * (position + 1 - len(row)))
+            row[position] = value
+        cells = f"{column_letter(first_col)}{first_row}:{column_letter(first_col)}{last_row}"
+        params = {"range": cells, "value": cell_text(value), "count": last_row - first_row + 1}
+        findings.append(Finding("merged_cells", Severity.INFO, table.ref(first_row, first_col), params))
+    return replace(table, rows=rows)
+
+
 def _data_rows(table: SheetTable, header: Header) -> Iterator[tuple[int, list[Any]]]:
     for index in range(header.data_start, len(table.rows)):
         yield table.row_numbers[index], table.rows[index]
@@ -288,6 +317,7 @@ class _ActivityColumns:
     numbers: list[int]  # sheet row of each data row
     rows: list[list[Any]]  # the raw data rows, for blank, totals and duplicate checks
     cells: dict[str, tuple[Any, ...]]  # field → that column's raw cells, aligned with `numbers`
+    uncalculated: dict[str, set[int]]  # field → data rows whose cell is a formula without a saved result
 
     @classmethod
     def of(cls, table: SheetTable, header: Header) -> _ActivityColumns:
@@ -302,13 +332,22 @@ class _ActivityColumns:
             transposed = list(zip(*picked, strict=True)) if len(fields) > 1 else [tuple(v for (v,) in picked)]
         else:
             transposed = [() for _ in fields]
+        numbers = table.row_numbers[start:]
+        uncalculated: dict[str, set[int]] = {}
+        if table.uncalculated:
+            by_column = {table.first_col + position: field for field, position in header.columns.items()}
+            by_row = {number: index for index, number in enumerate(numbers)}
+            for row, column in table.uncalculated:
+                if row in by_row and column in by_column:
+                    uncalculated.setdefault(by_column[column], set()).add(by_row[row])
         return cls(
             name=table.name,
             first_col=table.first_col,
             positions=dict(header.columns),
-            numbers=table.row_numbers[start:],
+            numbers=numbers,
             rows=rows,
             cells=dict(zip(fields, transposed, strict=True)),
+            uncalculated=uncalculated,
         )
 
     def ref(self, index: int, field: str) -> CellRef:
@@ -356,9 +395,10 @@ class _Typer:
     def report(
         self, code: str, index: int, field: str, value: Any, severity: Severity = Severity.ERROR
     ) -> None:
-        self.findings.append(
-            Finding(code, severity, self.sheet.ref(index, field), {"value": cell_text(value)})
-        )
+        params = {"value": cell_text(value)}
+        if code == "negative_value":
+            params["field"] = field  # the sentence says what cannot be below zero: a cost, leads
+        self.findings.append(Finding(code, severity, self.sheet.ref(index, field), params))
 
     def slow(self, parse: Callable[[Any], Any], index: int, field: str, value: Any) -> Any:
         """The general path: blanks are None, anything else is parsed or reported."""
@@ -396,14 +436,17 @@ class _Typer:
         return self._finish(typed, cells, kept, field, parse)
 
     def numbers(self, field: str, kept: list[int], parse: Callable[[Any], Any]) -> list[Number | None]:
+        """Cost and metric cells. None of them can be below zero (docs/workbook.md "Findings"): a negative one
+        (-300, -$50, (100)) would turn shares of cost into 400% and -300%, so it is left out like an amount
+        that cannot be read. Negative numbers leave the fast path for the parser, which refuses them."""
         cells = self.column(field, kept)
         typed: list[Any] = [
             (int(value) if value.is_integer() else decimal_of(value))
-            if value.__class__ is float
+            if value.__class__ is float and value >= 0
             else (None if value == "" else _SLOW)
             for value in cells
         ]
-        return self._finish(typed, cells, kept, field, parse)
+        return self._finish(typed, cells, kept, field, partial(_not_negative, parse))
 
     def _finish(
         self, typed: list[Any], cells: Sequence[Any], kept: list[int], field: str, parse: Callable[[Any], Any]
@@ -462,6 +505,7 @@ def _activities(
                 continue
         kept.append(index)
         dates.append(value)
+    _report_unsaved(sheet, kept, findings)
     months = _MonthKeys()
     channels = [
         channel or Channel.OTHER
@@ -505,12 +549,35 @@ def _activities(
     )
 
 
+def _report_unsaved(sheet: _ActivityColumns, kept: list[int], findings: list[Finding]) -> None:
+    """A formula cell of a used row whose result the file never saved reads as blank: say so at the cell,
+    or its cost or results would silently count as nothing (a required cell's row was already reported)."""
+    if not sheet.uncalculated:
+        return
+    used = set(kept)
+    for field, indexes in sheet.uncalculated.items():
+        if field in vocab.REQUIRED_FIELDS:
+            continue
+        for index in sorted(indexes & used):
+            findings.append(
+                Finding("formula_no_value", Severity.ERROR, sheet.ref(index, field), {"field": field})
+            )
+
+
 class _MonthKeys(dict[dt.date, str]):
     """date → 'YYYY-MM', computed once per distinct date."""
 
     def __missing__(self, day: dt.date) -> str:
         key = self[day] = month_key(day)
         return key
+
+
+def _not_negative(parse: Callable[[Any], Number], value: Any) -> Number:
+    """A cost or count as `parse` reads it, refused below zero: no cost or result can be negative."""
+    number = parse(value)
+    if number < 0:
+        raise Unreadable("negative_value")
+    return number
 
 
 def parse_number_exact(value: Any) -> Number:
@@ -549,6 +616,8 @@ def _usable_rows(sheet: _ActivityColumns, findings: list[Finding]) -> list[int]:
     first_col = sheet.first_col
     rejected: set[int] = set()
     blank_run: list[int] = []  # a run of blank rows is one finding, and only when data follows it
+    unsaved = sheet.uncalculated
+    unsaved_rows = set().union(*unsaved.values())  # rows that only look blank: a formula has no result
 
     def flush() -> None:
         if blank_run:
@@ -559,7 +628,7 @@ def _usable_rows(sheet: _ActivityColumns, findings: list[Finding]) -> list[int]:
         row = sheet.rows[index]
         if blank_run and index != blank_run[-1] + 1:
             flush()  # rows between the run and this one hold data
-        if all(is_blank(value) for value in row):
+        if index not in unsaved_rows and all(is_blank(value) for value in row):
             blank_run.append(index)
             rejected.add(index)
             continue
@@ -579,7 +648,12 @@ def _usable_rows(sheet: _ActivityColumns, findings: list[Finding]) -> list[int]:
         elif missing:
             for field in missing:
                 ref = sheet.ref(index, field)
-                findings.append(Finding("missing_required", Severity.ERROR, ref, {"field": field}))
+                if index in unsaved.get(field, ()):
+                    # the cell is not empty: its formula's result was never saved, which the user can fix
+                    params = {"field": field}
+                    findings.append(Finding("formula_no_value_row_skipped", Severity.ERROR, ref, params))
+                else:
+                    findings.append(Finding("missing_required", Severity.ERROR, ref, {"field": field}))
             rejected.add(index)
     if blank_run and blank_run[-1] != len(sheet.rows) - 1:
         flush()

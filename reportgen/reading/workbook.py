@@ -97,12 +97,15 @@ class ReadLimits:
 @dataclass(slots=True)
 class SheetExtent:
     """What the streaming scan learnt of one worksheet's XML: rows that hold cells and the widest column,
-    and the cells whose formula reads another workbook."""
+    the cells whose formula reads another workbook, and those whose formula has no saved result."""
 
     rows: list[int] = field(default_factory=list)
     max_col_letters: str = "A"
     external_cells: int = 0
     first_external: str | None = None
+    uncalculated: list[str] = field(default_factory=list)  # cell references, such as I2
+    prefix: bytes | None = None  # the sheet's tag prefix (b"" or b"x:"), once its first tag was seen
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # as SheetTable.merged
 
     @property
     def max_col(self) -> int:
@@ -138,6 +141,20 @@ _EXTERNAL_FORMULA = re.compile(
     rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3}\d+)"[^>]*>\s*<(?:\w+:)?f\b[^>]*>[^<]*\[\d+\]'
 )
 _SHEET_TAG = (b"<sheet ", b":sheet ")
+# A formula without a saved result: <c r="I2"><f>100*3</f><v /></c>, or no <v> at all. openpyxl and other
+# writers that do not calculate leave it so; every reader then sees a blank cell. Group 1 is the (empty) value
+# element if there is one. Found from the formula (a literal start, so the scan runs at C speed); the cell's
+# start tag just before it gives its reference and type. The second form is for sheets with prefixed tags.
+_UNSAVED_FORMULA = re.compile(rb"<f\b[^>]*(?:/>|>[^<]*</f>)\s*(<v\b[^>]*(?:/>|>\s*</v>)\s*)?</c>")
+_UNSAVED_PREFIXED = re.compile(
+    rb"<(?:\w+:)?f\b[^>]*(?:/>|>[^<]*</(?:\w+:)?f>)\s*(<(?:\w+:)?v\b[^>]*(?:/>|>\s*</(?:\w+:)?v>)\s*)?"
+    rb"</(?:\w+:)?c>"
+)
+_ROOT_TAG = re.compile(rb"<(\w+:)?(?:worksheet|sheetData|row)\b")
+_CELL_TAG = re.compile(rb"<(?:\w+:)?c\b[^>]*>\s*$")
+_CELL_REF = re.compile(rb'\br="([A-Z]{1,3}\d+)"')
+_CELL_TYPE = re.compile(rb'\bt="(\w+)"')
+_MERGE_CELL = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Z]{1,3})(\d+):([A-Z]{1,3})(\d+)"')
 
 
 def read_workbook(path: str | Path, limits: ReadLimits | None = None) -> WorkbookData:
@@ -582,6 +599,17 @@ def _scan_chunk(data: bytes, extent: SheetExtent, external: bool = False, final:
         return b""  # no tag starts here, so none can straddle into the next chunk
     if cut == 0:
         return data if len(data) <= MAX_TAG_BYTES else b""
+    if extent.prefix is None and (root := _ROOT_TAG.search(data)) is not None:
+        extent.prefix = root.group(1) or b""
+    prefix = extent.prefix or b""
+    if not final:
+        # a formula cell is judged whole (its value may follow in the next chunk): the last cell waits too,
+        # unless it is longer than a tag may be (a long text, never a formula without a value)
+        cell = data.rfind(b"<" + prefix + b"c ", 0, cut + 1)
+        if 0 <= cell < cut and len(data) - cell <= MAX_TAG_BYTES:
+            if cell == 0:
+                return data
+            cut = cell
     body = data[:cut]
     extent.rows.extend(map(int, _ROW_NUMBER.findall(body)))
     if b":row" in body:
@@ -596,7 +624,36 @@ def _scan_chunk(data: bytes, extent: SheetExtent, external: bool = False, final:
         if cells:
             extent.external_cells += len(cells)
             extent.first_external = extent.first_external or cells[0].decode()
+    extent.uncalculated.extend(_unsaved_formulas(body, _UNSAVED_PREFIXED if prefix else _UNSAVED_FORMULA))
+    if b"mergeCell" in body:
+        extent.merged.extend(
+            (int(first_row), _column_index(first_col), int(last_row), _column_index(last_col))
+            for first_col, first_row, last_col, last_row in _MERGE_CELL.findall(body)
+        )
     return data[cut:]
+
+
+def _column_index(letters: bytes | str) -> int:
+    """The 0-based column of letters such as D or AB."""
+    index = 0
+    for letter in letters.decode() if isinstance(letters, bytes) else letters:
+        index = index * 26 + ord(letter) - 64
+    return index - 1
+
+
+def _unsaved_formulas(body: bytes, pattern: re.Pattern[bytes]) -> Iterator[str]:
+    """The cells of `body` whose formula has no saved result. An empty value of a text cell (t="str") is a
+    saved result, the empty text a formula such as =IF(A2="","",…) gives; a cell without r= is not named."""
+    for match in pattern.finditer(body):
+        opening = body.rfind(b"<", 0, match.start())
+        tag = body[opening : match.start()] if opening >= 0 else b""
+        ref = _CELL_REF.search(tag)
+        if ref is None or not _CELL_TAG.match(tag):
+            continue
+        typ = _CELL_TYPE.search(tag)
+        if match.group(1) and typ is not None and typ.group(1) == b"str":
+            continue
+        yield ref.group(1).decode()
 
 
 def _external_files(archive: zipfile.ZipFile, names: dict[str, str], folder: str) -> list[str]:
@@ -871,6 +928,7 @@ def _load_sheet(
             raise InputError(path, "too_many_rows", sheet=name, count=height, limit=limits.max_rows)
         start = sheet.start or (0, 0)
         rows = sheet.to_python(skip_empty_area=True)
+        merged = tuple(extent.merged) if extent is not None else _merged(sheet)
     except InputError:
         raise
     except Exception as exc:
@@ -885,8 +943,26 @@ def _load_sheet(
         first_col=start[1],
         row_numbers=list(range(start[0] + 1, start[0] + 1 + len(rows))),
         rows=rows,
+        uncalculated=_positions(extent.uncalculated if extent else []),
+        merged=merged,
     )
     return _cut_long_cells(table, limits, findings)
+
+
+def _positions(refs: list[str]) -> frozenset[tuple[int, int]]:
+    """(sheet row, 0-based column) of each cell reference such as I2."""
+    positions = set()
+    for ref in refs:
+        letters = ref.rstrip("0123456789")
+        positions.add((int(ref[len(letters) :]), _column_index(letters)))
+    return frozenset(positions)
+
+
+def _merged(sheet: python_calamine.CalamineSheet) -> tuple[tuple[int, int, int, int], ...]:
+    """An .xls sheet's merged ranges as calamine gives them (0-based), as SheetTable.merged (rows 1-based);
+    none where calamine gives none (an .ods)."""
+    ranges = getattr(sheet, "merged_cell_ranges", None) or ()
+    return tuple((top + 1, left, bottom + 1, right) for (top, left), (bottom, right) in ranges)
 
 
 def _load_sparse_sheet(
@@ -924,7 +1000,12 @@ def _load_sparse_sheet(
     params = {"cell": far_cell, "block": f"A{first_row}:{column_letter(widest - 1)}{last_row}"}
     findings.append(Finding("stray_cells", Severity.WARNING, CellRef(name, far_cell), params))
     return SheetTable(
-        name=name, first_col=0, row_numbers=list(range(first_row, first_row + len(block))), rows=block
+        name=name,
+        first_col=0,
+        row_numbers=list(range(first_row, first_row + len(block))),
+        rows=block,
+        uncalculated=_positions(extent.uncalculated),
+        merged=tuple(extent.merged),
     )
 
 

@@ -404,3 +404,28 @@ def test_one_stray_cell_far_below_the_data_is_not_a_sheet_too_long(tmp_path: Pat
     with pytest.raises(InputError) as refused:  # the count of rows that hold cells still has its limit
         read_workbook(path, ReadLimits(max_rows=50))
     assert refused.value.code == "too_many_rows" and refused.value.params["count"] == 102
+
+
+def test_formulas_without_a_saved_result_are_found_wherever_the_inflated_chunks_split(tmp_path: Path) -> None:
+    """The guard reads sheet XML in chunks: a formula cell cut between two chunks (its value in the second)
+    is still judged whole, with or without a namespace prefix, at every split point."""
+    from reportgen.reading.workbook import SheetExtent, _scan_chunk
+
+    for x in ("", "x:"):  # the tag prefix
+        cells = (
+            f'<{x}c r="A2"><{x}f>1+1</{x}f><{x}v>2</{x}v></{x}c>'
+            f'<{x}c r="B2"><{x}f>100*3</{x}f><{x}v /></{x}c>'
+            f'<{x}c r="C2" t="str"><{x}f>IF(1,"","x")</{x}f><{x}v></{x}v></{x}c>'
+            f'<{x}c r="D2" t="str"><{x}f>A1</{x}f></{x}c>'
+            f'<{x}c r="E2"><{x}f t="shared" si="0"/></{x}c>'
+            f'<{x}c r="F2" t="inlineStr"><{x}is><{x}t>text</{x}t></{x}is></{x}c>'
+        )
+        xml = f'<{x}sheetData><{x}row r="2">{cells}</{x}row></{x}sheetData>'.encode()
+        for size in range(1, len(xml) + 1):
+            extent = SheetExtent()
+            tail = b""
+            for start in range(0, len(xml), size):
+                tail = _scan_chunk(tail + xml[start : start + size], extent)
+            _scan_chunk(tail, extent, final=True)
+            assert extent.uncalculated == ["B2", "D2", "E2"], (x, size)
+            assert extent.rows == [2], (x, size)
