@@ -256,6 +256,13 @@ def check_rollup(
         elif code == "rollup.takeaway.missing":
             expect(claim, "missing", sum(1 for t in teams if BUCKET[t.status] == "missing"))
             expect(claim, "blocked", sum(1 for t in teams if BUCKET[t.status] == "blocked"))
+            # a missing team is left out of the totals (no document); a blocked one is in them (its latest)
+            for bucket in ("missing", "blocked"):
+                named = [name for name in order if BUCKET[by_name[name].status] == bucket]
+                expect(claim, f"{bucket}_teams", named)
+            for name in numbers.get("blocked_teams") or ():
+                if by_name[name].current is None or now[name] is None:
+                    problems.append(f"rollup.takeaway.missing: {name} is called counted, but has no figures")
         elif code == "rollup.takeaway.largest_gap":
             below = [
                 (r["goal_attainment"], name)

@@ -541,7 +541,9 @@ def _takeaways(
 ) -> tuple[Claim, ...]:
     """Three department takeaways, the first three that apply in this order: teams missing or blocked; the
     team furthest below its goals; the department rate that moved most since last month (a drop before a
-    rise of the same size); the share of the department's activities tied to no goal, over 10%."""
+    rise of the same size); the share of the department's activities tied to no goal, over 10%.
+    The first names the missing teams apart from the blocked ones: a missing team adds nothing to the
+    totals, a blocked or rejected one is in them with its latest version (docs/rollup.md)."""
     found: list[Claim] = []
     if counts["missing"] or counts["blocked"]:
         late = [row.name for row in rows if BUCKETS[row.source.status] in ("missing", "blocked")]
@@ -549,7 +551,13 @@ def _takeaways(
             Claim(
                 "rollup.takeaway.missing",
                 (),
-                {"missing": counts["missing"], "blocked": counts["blocked"], "teams": late},
+                {
+                    "missing": counts["missing"],
+                    "blocked": counts["blocked"],
+                    "teams": late,
+                    "missing_teams": [row.name for row in rows if BUCKETS[row.source.status] == "missing"],
+                    "blocked_teams": [row.name for row in rows if BUCKETS[row.source.status] == "blocked"],
+                },
             )
         )
     gaps = [

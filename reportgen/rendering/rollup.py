@@ -39,6 +39,7 @@ SPARK_SIZE = (18.0, 6.0)  # mm
 CELLS_SHOWN = 4  # cited cells written under an item; the rest counted
 OVERLOOKED_SHOWN = 12  # items of one "easily overlooked" list on the page; the JSON has them all
 TEAMS_NAMED = 6  # a sentence naming teams names this many, then "and N more"
+TEAM_LISTS = ("teams", "missing_teams", "blocked_teams")  # a claim's lists of team names, named so
 NAME_WIDTH = 40  # a team's name is cut with "…" past this many characters in the tables
 
 
@@ -151,7 +152,7 @@ class Words:
                 params[name] = self.status(value)
             elif name == "channel" and isinstance(value, str) and value in Channel._value2member_map_:
                 params[name] = Channel(value)
-            elif name == "teams" and isinstance(value, list):
+            elif name in TEAM_LISTS and isinstance(value, list):
                 named = [bounded_name(team) for team in value[:TEAMS_NAMED]]
                 if len(value) > TEAMS_NAMED:
                     named.append(self.text("review.and_more", count=len(value) - TEAMS_NAMED))
@@ -163,6 +164,9 @@ class Words:
         code = claim.code.removeprefix("rollup.")
         if code == "attention" and claim.values.get("status") == "missing":
             code = "attention_missing"  # nothing to measure: the sentence says the review is missing
+        if code == "takeaway.missing" and claim.values.get("blocked"):
+            # a blocked team is in the totals (its latest version), a missing one is not: each said as it is
+            code = "takeaway.missing_and_blocked" if claim.values.get("missing") else "takeaway.blocked"
         return self.fmt.say(f"rollup.claim.{code}", params)
 
 

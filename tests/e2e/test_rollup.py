@@ -109,7 +109,8 @@ def _deliver(url: str, pdf: Path) -> None:
         archive.close()
 
 
-def _awaiting(url: str, pdf: Path, team: str, month: str) -> None:
+def _awaiting(url: str, pdf: Path, team: str, month: str, errors: int = 0) -> None:
+    """Record the PDF as a draft waiting for the lead; with `errors`, one blocked by them."""
     from reportgen.archive.store import open_archive
     from reportgen.base.config import ArchiveSettings
 
@@ -118,7 +119,7 @@ def _awaiting(url: str, pdf: Path, team: str, month: str) -> None:
         digest = hashlib.sha256(pdf.read_bytes()).hexdigest()
         found = archive.build_for_pdf(digest)
         assert found is not None
-        archive.request_approval(found[0], team, team, month, digest, pdf, "lead@example.com")
+        archive.request_approval(found[0], team, team, month, digest, pdf, "lead@example.com", errors)
     finally:
         archive.close()
 
@@ -416,3 +417,50 @@ def test_a_department_reader_of_chinese_gets_the_rollup_in_chinese(built: Built)
     pdf = next(iter(to_wang[0].message.iter_attachments())).get_content()
     document = json.loads(PdfReader(io.BytesIO(pdf)).attachments["reportgen-figures.json"][0])
     assert document["kind"] == "rollup" and document["lang"] == "zh"
+
+
+def test_a_blocked_team_is_named_as_counted_in_the_totals_and_a_missing_one_as_left_out(
+    tmp_path: Path,
+) -> None:
+    """Alpha's draft of October waits for its lead with errors (blocked), Beta sent no October review
+    (missing). The cover's first takeaway said "Left out of the totals: Alpha Team, Beta Team (without a
+    review: 1; blocked: 1)" while the totals counted Alpha's activities, leads and cost; it now says Beta is
+    left out and Alpha is in the totals though not approved, as the totals have it (docs/rollup.md)."""
+    url = f"sqlite:///{tmp_path / 'archive.sqlite3'}"
+    jsons: dict[str, dict[str, Path]] = {}
+    for team, seed, months in (("Alpha Team", 1, MONTHS), ("Beta Team", 2, ("2026-09",))):
+        stem = team.split()[0].lower()
+        config = _config(tmp_path, url, stem, top=f'team = "{team}"\ncurrency = "$"\n')
+        rows = _rows("2026-09", seed) + _rows("2026-10", seed)
+        goals = [["G1", "Leads", "Leads", 10]]
+        book = make_workbook(tmp_path, rows, EN_HEADERS, name=f"{stem}.xlsx", goals=goals)
+        for month in months:
+            jsons.setdefault(team, {})[month] = _build(tmp_path, book, config, month, stem)
+    _awaiting(url, tmp_path / "alpha-2026-10.pdf", "Alpha Team", "2026-10", errors=1)
+    shared = _config(tmp_path, url, "shared")
+    out = tmp_path / "rollup.json"
+    result = cli("rollup", "--month", "2026-10", "--config", shared, "-o", tmp_path / "en.pdf", "--json", out)
+    assert result.returncode == 0, result.stderr
+    document = json.loads(out.read_text("utf-8"))
+    assert document["counts"] == {"delivered": 0, "waiting": 0, "blocked": 1, "missing": 1}
+    alpha = json.loads(jsons["Alpha Team"]["2026-10"].read_text("utf-8"))
+    assert document["activities"] == alpha["totals"]["activities"]  # the blocked team is in the totals
+    assert document["leads"] == alpha["totals"]["leads"]
+    assert document["cost"] == {"$": alpha["totals"]["cost"]}
+    september = {team: json.loads(jsons[team]["2026-09"].read_text("utf-8")) for team in jsons}
+    teams = [
+        Team("Alpha Team", "blocked", 1, False, alpha, september["Alpha Team"]),
+        Team("Beta Team", "missing", None, False, None, september["Beta Team"]),
+    ]
+    assert check_rollup(document, teams) == []
+    said = {
+        "en": "Left out of the totals: Beta Team, with no review of the month. In the totals though not "
+        "approved: Alpha Team, blocked by errors or rejected (their latest version is counted). "
+        "Ask them first.",
+        "zh": "合计中不含 Beta Team：本月没有复盘。已计入但尚未获批（因错误阻塞或已驳回）：Alpha Team，"
+        "用的是其最新版本。请先催办。",
+    }
+    assert said["en"].replace(" ", "") in _cover(tmp_path / "en.pdf").replace(" ", "")
+    zh = cli("rollup", "--month", "2026-10", "--config", shared, "-o", tmp_path / "zh.pdf", "--lang", "zh")
+    assert zh.returncode == 0, zh.stderr
+    assert said["zh"].replace(" ", "") in _cover(tmp_path / "zh.pdf").replace(" ", "")

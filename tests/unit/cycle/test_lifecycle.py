@@ -19,11 +19,12 @@ from reportgen.apps.history import print_history
 from reportgen.apps.schedule import missed_lines, next_lines, run_now, tick_teams
 from reportgen.archive.store import Archive, open_archive
 from reportgen.base.catalogue import catalogue
-from reportgen.base.config import ArchiveSettings, Config, EmailSettings, ScheduleSettings
+from reportgen.base.config import ArchiveSettings, Config, EmailSettings, ScheduleSettings, load_config
 from reportgen.base.errors import InputError, ReportgenError, UsageError
 from reportgen.cycle.lifecycle import TRANSITIONS, Stage, Step, after, allowed, month_status
 from reportgen.cycle.runs import approve, reject
 from tests.builders import make_workbook
+from tests.commands import cli
 from tests.mailserver import HOST, Handler, Received, smtp_server
 
 UTC = dt.UTC
@@ -325,3 +326,45 @@ def test_a_version_a_revision_replaced_is_not_mailed_without_force(
     assert "version 1 of 2026-10 for team, which version 2 replaced at management" in said
     assert "--force" in said
     refuse_superseded(archive, tmp_path / "reviews" / "team-2026-10.pdf")  # the newest: it may go
+
+
+def config_file(folder: Path, port: int) -> Path:
+    """config_for's settings as a reportgen.toml, with the archive of the `archive` fixture: what the command
+    line reads."""
+    path = folder / "reportgen.toml"
+    path.write_text(
+        f'[archive]\nurl = "sqlite:///{folder / "archive.sqlite3"}"\n'
+        f'[schedule]\nworkbooks = "{folder / "team.xlsx"}"\nday = 3\ntimezone = "UTC"\napprover = "{LEAD}"\n'
+        f'remind_days = 0\ncutoff_day = 28\nout = "{folder / "reviews"}"\n'
+        f'[email]\nhost = "{HOST}"\nport = {port}\nsecurity = "none"\nsender = "Ops <ops@example.com>"\n'
+        f'to = ["{BOSS}"]\nattempts = 1\nretry_delay = 0.01\ntimeout = 5.0\n',
+        "utf-8",
+    )
+    return path
+
+
+def test_approve_says_1_recipient_for_a_draft_with_errors_and_for_a_revision(
+    tmp_path: Path, archive: Archive, mail: tuple[Handler, int]
+) -> None:
+    """`reportgen approve` printed "(1 recipients)" for a draft approved --with-errors, and "(1 recipients:
+    the configured audience and everyone who had version 1)" for a revision, where the ordinary approve says
+    "(1 recipient)"."""
+    _, port = mail
+    path = config_file(tmp_path, port)
+    config = load_config(path)
+    write(tmp_path, WITH_ERROR)
+    tick_teams(archive, config, RUN, SINCE)
+    with_errors = cli("approve", "team", MONTH, "--with-errors", "--config", path)
+    assert with_errors.returncode == 0, with_errors.stderr
+    assert with_errors.stdout.splitlines()[0] == (
+        f"Approved with its errors (1 in its month's rows): the review of {MONTH} for team went to "
+        "management (1 recipient)."
+    )
+    write(tmp_path, CLEAN)
+    run_now(archive, config, "team", RUN + dt.timedelta(days=1), revise=True)
+    revision = cli("approve", "team", MONTH, "--config", path)
+    assert revision.returncode == 0, revision.stderr
+    assert revision.stdout.splitlines()[0] == (
+        f"Approved: the revision of {MONTH} for team went to management (1 recipient: the configured "
+        "audience and everyone who had version 1)."
+    )
