@@ -282,6 +282,8 @@ def check_rollup(
             ]
             if change is None or abs(change) + TOLERANCE < max(others):
                 problems.append(f"{code}: {kpi} did not move most")
+            elif abs(change) < 1 - TOLERANCE or (change > 0) != code.endswith("_up"):  # the cards' one point
+                problems.append(f"{code}: {kpi} moved {change:+.2f} points")
         elif code == "rollup.takeaway.no_goal":
             expect(claim, "count", dept["no_goal"])
             expect(claim, "share", dept["no_goal"] / dept["activities"])

@@ -21,6 +21,7 @@ from typing import Any
 from reportgen import __version__
 from reportgen.figures.claims import Claim
 from reportgen.figures.document import SCHEMA_VERSION, claim_json, claim_value, money, number
+from reportgen.figures.kpis import rate_direction
 from reportgen.figures.overlooked import Money, Points, Rate
 
 ATTENTION_LIMIT = 10  # the "needs attention" section names at most this many teams
@@ -230,8 +231,9 @@ class Change:
             return "none"
         if change is None:
             return "new"
-        noise = 1.0 if self.kind == "rate" else 0
-        return "up" if change > noise else ("down" if change < -noise else "flat")
+        if self.kind == "rate":  # the team reviews' rule, so a point is a change on both
+            return rate_direction(float(change))
+        return "up" if change > 0 else ("down" if change < 0 else "flat")
 
 
 RATE_KPIS = ("goal_attainment", "completion_rate", "on_time_rate")

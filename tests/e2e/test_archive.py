@@ -103,7 +103,7 @@ def test_months_built_in_order_feed_the_trend_lines_and_a_changed_past_month_is_
     flagged = pages(tmp_path / "flagged.pdf")
     section_one = next(page for page in flagged[1:] if "Connection: every piece serves a goal" in page)
     # September's review was built, never sent: the box said "differently from the review sent then"
-    said = "differently from that month's review in the archive, sent or not (Cost"
+    said = "differently from that month's archived review (Cost"
     assert f"The workbook now tells September 2026 {said}" in section_one
     listed = json.loads(cli("history", "--json").stdout)
     assert [(v["month"], v["version"]) for v in listed["versions"]] == [
@@ -117,7 +117,7 @@ def test_months_built_in_order_feed_the_trend_lines_and_a_changed_past_month_is_
     result = cli("build", full, "--month", "2026-10", "--as-of", AS_OF, "--lang", "zh", "-o", chinese)
     assert result.returncode == 0, result.stderr
     text = "".join(pages(chinese)).replace(" ", "")
-    assert "工作簿中2026年9月的数据与归档中该月的报告（无论是否已发出）不一致（费用）" in text
+    assert "工作簿中2026年9月的数据与归档中该月的报告不一致（费用）" in text
 
 
 @pytest.fixture

@@ -8,11 +8,12 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from reportgen.figures.document import dumps
-from reportgen.figures.rollup import Rates, Replaced, TeamSource, TeamStatus, rollup, rollup_document
+from reportgen.figures.kpis import kpi_delta, named
+from reportgen.figures.rollup import Change, Rates, Replaced, TeamSource, TeamStatus, rollup, rollup_document
 from tests.rollup_oracle import Team, check_rollup
 
 CURRENCIES = ("$", "¥", "€")
@@ -221,3 +222,14 @@ def test_rates_weighted_by_their_denominators() -> None:
     assert result.kpis["goal_attainment"].value == (0.5 + 1.5 + 0.1) / 3
     assert result.cost[0].cost == Decimal(15)
     assert [row.name for row in result.rows] == ["B", "A"]  # B: gap 0.9; A: gap 0 (mean 1.0)
+
+
+@given(before=st.integers(0, 200), moved=st.integers(-300, 300))
+@example(before=0, moved=4)  # 0% to 1%: exactly one point
+def test_a_department_rate_moves_when_a_team_card_would_say_it_moved(before: int, moved: int) -> None:
+    """The roll-up's cards and takeaways call a rate up or down by the team reviews' rule (one point),
+    so the head never reads "up" of a change a team's card shows flat, nor "flat" of one it shows up."""
+    previous, value = before / 200, (before + moved / 2) / 200
+    department = Change("completion_rate", "rate", value, previous).direction
+    team = kpi_delta(named("completion_rate"), value, previous).direction
+    assert department == team, (value, previous)
