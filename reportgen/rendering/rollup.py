@@ -203,11 +203,11 @@ def _measure(words: Words, change: Change) -> Measure:
 
 
 def _cards(result: Rollup, words: Words) -> list[Card]:
-    month = words.fmt.month(_previous_month(result.month))
-    # no team's review of last month on file: nothing to compare with, which is not "new" (the teams' own
-    # workbooks may well have had last month)
+    # no team's review of last month on file: nothing to compare with (compare_line says so once), which
+    # is not "new": the teams' own workbooks may well have had last month
     compared = result.previous is not None
-    before = words.text("review.kpi_vs" if compared else "rollup.kpi.none_before", month=month)
+    last_month = words.fmt.month(_previous_month(result.month))
+    before = words.text("review.kpi_vs", month=last_month) if compared else ""
     cards = []
     for kpi in ("activities", "goal_attainment", "completion_rate", "on_time_rate", "leads"):
         change = result.kpis[kpi]
@@ -457,6 +457,9 @@ def rollup_context(result: Rollup, config: Config, lang: str) -> tuple[dict[str,
             (words.text(f"rollup.bucket.{bucket}"), result.counts[bucket], bucket) for bucket in BUCKET_ORDER
         ],
         "cards": _cards(result, words),
+        "compare_line": ""
+        if result.previous is not None
+        else words.text("rollup.kpi.none_before", month=words.fmt.month(_previous_month(result.month))),
         "rates_line": rates_line,
         "takeaways": [words.say(claim) for claim in result.takeaways],
         "rows": rows,

@@ -1,6 +1,6 @@
 """The roll-up's KPI cards, as the head of marketing reads them: compared with last month only when the
-archive holds a team's review of last month; otherwise the card says there is nothing on file to compare
-with, never "new" (the teams' own workbooks may well have had last month)."""
+archive holds a team's review of last month; otherwise one line under the cards says there is nothing on
+file to compare with, and no card says "new" (the teams' own workbooks may well have had last month)."""
 
 from __future__ import annotations
 
@@ -34,12 +34,14 @@ def test_the_cards_compare_only_with_a_month_on_file(tmp_path: Path, lang: str) 
     alone = rollup("M", "2026-10", [TeamSource("Alpha", TeamStatus.DELIVERED, october, None, 1, True)])
     cards = rollup_context(alone, Config(), lang)[0]["cards"]
     said = {
-        "en": "no September 2026 review on file to compare with",
-        "zh": "档案中没有 2026年9月 的报告可供比较",
+        "en": "No team's review of September 2026 is on file, so the figures are not compared with last "
+        "month.",
+        "zh": "档案中没有任何团队 2026年9月 的报告，因此不与上月比较。",
     }[lang]
-    assert [card.delta for card in cards[:5]] == [""] * 5, cards
-    assert {card.note for card in cards} == {said}, cards
+    assert [card.delta for card in cards[:5]] == [""] * 5 and {card.note for card in cards} == {""}, cards
+    assert rollup_context(alone, Config(), lang)[0]["compare_line"] == said
     both = rollup("M", "2026-10", [TeamSource("Alpha", TeamStatus.DELIVERED, october, september, 1, True)])
     cards = rollup_context(both, Config(), lang)[0]["cards"]
     compared = {"en": "vs September 2026", "zh": "对比2026年9月"}[lang]
     assert cards[0].delta and {card.note for card in cards} == {compared}, cards
+    assert rollup_context(both, Config(), lang)[0]["compare_line"] == ""
