@@ -21,9 +21,9 @@ import sqlalchemy as sa
 
 from reportgen.base.states import LIVE_DELIVERIES, DeliveryState, RunState
 
-SCHEMA_REVISION = "0005"  # Alembic's head: the schema this code reads and writes
+SCHEMA_REVISION = "0006"  # Alembic's head: the schema this code reads and writes
 # every revision this code can upgrade from, oldest first
-KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005")
+KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006")
 
 metadata = sa.MetaData(
     naming_convention={
@@ -98,14 +98,17 @@ deliveries = sa.Table(
     sa.Column("state", sa.String(12), nullable=False),
     sa.Column("reply", sa.String(1000), nullable=True),  # the server's answer for a refused address
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    # its send's audience: the approver's draft and management's copy of one PDF are two deliveries
+    sa.Column("audience", sa.String(20), nullable=False, server_default="management"),
 )
-# at most one delivery of a PDF to an address of a target kind under way or done: the duplicate guard, kept
-# by the database
+# at most one delivery of a PDF to an address of a target kind, for one audience, under way or done: the
+# duplicate guard, kept by the database
 sa.Index(
     "uq_deliveries_once",
     deliveries.c.pdf_sha256,
     deliveries.c.target,
     deliveries.c.address,
+    deliveries.c.audience,
     unique=True,
     sqlite_where=deliveries.c.state.in_(LIVE_DELIVERIES),
     postgresql_where=deliveries.c.state.in_(LIVE_DELIVERIES),

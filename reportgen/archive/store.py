@@ -493,9 +493,10 @@ class Archive:
         audience: str = Audience.MANAGEMENT,
     ) -> SendPlan:
         """Record a send and claim each address (of the `target` kind: a mail's address, a chat's endpoint
-        key) for it. An address that already received this PDF, or that an earlier send claimed and never
-        finished, is not claimed (unless `resend`): the partial unique index decides, so two processes
-        sending at once never both claim one address."""
+        key) for it, for its `audience`. An address that already received this PDF as that audience, or that
+        an earlier send claimed and never finished, is not claimed (unless `resend`): the partial unique index
+        decides, so two processes sending at once never both claim one address. A draft the approver got
+        does not stand in the way of management's copy to the same address."""
         now = self.clock()
         build = self.build_for_pdf(pdf_sha256)
         keys = list(
@@ -528,6 +529,7 @@ class Archive:
                             deliveries.c.pdf_sha256 == pdf_sha256,
                             deliveries.c.target == target,
                             deliveries.c.address == key,
+                            deliveries.c.audience == audience,
                             deliveries.c.state.in_(LIVE_DELIVERIES),
                         )
                         .values(state=DeliveryState.SUPERSEDED, updated_at=now)
@@ -542,6 +544,7 @@ class Archive:
                                 address=key,
                                 state=DeliveryState.CLAIMED,
                                 updated_at=now,
+                                audience=audience,
                             )  # fmt: skip
                         )
                     to_send.append(key)
@@ -553,6 +556,7 @@ class Archive:
                             deliveries.c.pdf_sha256 == pdf_sha256,
                             deliveries.c.target == target,
                             deliveries.c.address == key,
+                            deliveries.c.audience == audience,
                             deliveries.c.state.in_(LIVE_DELIVERIES),
                         )
                     ).first()

@@ -158,3 +158,36 @@ def test_drafts_recorded_before_0004_are_the_approvers_and_the_rest_managements(
     store.downgrade(engine, "test", "0003")
     with engine.connect() as connection:
         assert connection.execute(sa.text("SELECT count(*) FROM sends")).scalar_one() == 4
+
+
+def test_0006_keeps_each_delivery_under_its_sends_audience_and_a_draft_no_longer_blocks_managements_copy(
+    engine: sa.Engine,
+) -> None:
+    """0006: the ledger is per audience. A delivery recorded before takes its send's audience; afterwards
+    the approver's draft and management's copy of one PDF to one address are two deliveries, each still
+    once only; down again, the draft's gives way to management's."""
+    store.upgrade(engine, "test", "0005")
+    now = "CURRENT_TIMESTAMP"
+    with engine.begin() as connection:
+        for send_id, audience in ((1, "approver"), (2, "management")):
+            connection.execute(sa.text(
+                "INSERT INTO sends (id, pdf_sha256, pdf_name, recipients, result, started_at, audience) "
+                f"VALUES (:id, 'abc', 'r.pdf', '[]', 'sent', {now}, :audience)"
+            ), {"id": send_id, "audience": audience})  # fmt: skip
+        connection.execute(sa.text(
+            "INSERT INTO deliveries (send_id, pdf_sha256, address, state, updated_at) "
+            f"VALUES (1, 'abc', 'head@example.com', 'accepted', {now})"))  # fmt: skip
+    store.upgrade(engine, "test")
+    insert = sa.text(
+        "INSERT INTO deliveries (send_id, pdf_sha256, target, address, state, updated_at, audience) "
+        f"VALUES (2, 'abc', 'mail', 'head@example.com', 'accepted', {now}, :audience)"
+    )
+    with engine.begin() as connection:
+        assert connection.execute(sa.text("SELECT audience FROM deliveries")).scalars().all() == ["approver"]
+        connection.execute(insert, {"audience": "management"})  # management's copy after the draft
+    with pytest.raises(sa.exc.IntegrityError), engine.begin() as connection:
+        connection.execute(insert, {"audience": "management"})  # and still only once
+    store.downgrade(engine, "test", "0005")
+    with engine.connect() as connection:
+        states = connection.execute(sa.text("SELECT send_id, state FROM deliveries ORDER BY send_id")).all()
+        assert [tuple(row) for row in states] == [(1, "superseded"), (2, "accepted")]

@@ -252,6 +252,28 @@ def test_a_rejected_draft_never_waits_again_unless_the_workbook_changed(
     assert month_status(archive, "team", MONTH).stage == Stage.DELIVERED
 
 
+def test_an_approver_who_is_also_management_gets_the_draft_and_then_managements_copy(
+    tmp_path: Path, archive: Archive, mail: tuple[Handler, int]
+) -> None:
+    """The lead approves and is also on management's list: the draft is not a delivery, so approving sends
+    management's copy to everyone on the list, the lead included, and the month is delivered (it used to
+    stop at "already reached lead@example.com" and stay waiting for good)."""
+    handler, port = mail
+    config = config_for(tmp_path, port, to=(BOSS, LEAD))
+    write(tmp_path, CLEAN)
+    tick_teams(archive, config, RUN, SINCE)
+    (draft,) = to(handler, LEAD)
+    assert str(draft.message["Subject"]).startswith("Draft for your approval")
+    approve(archive, config, "team", MONTH)
+    copies = [str(received.message["Subject"]) for received in to(handler, LEAD)]
+    assert len(copies) == 2 and not copies[1].startswith("Draft"), copies
+    assert len(to(handler, BOSS)) == 1 and to(handler, BOSS)[0] is to(handler, LEAD)[1]
+    assert month_status(archive, "team", MONTH).stage == Stage.DELIVERED
+    with pytest.raises(InputError):  # and only once
+        approve(archive, config, "team", MONTH)
+    assert len(handler.received) == 2
+
+
 def test_an_empty_month_goes_to_the_sender_not_to_management_when_there_is_no_approver(
     tmp_path: Path, archive: Archive, mail: tuple[Handler, int]
 ) -> None:
