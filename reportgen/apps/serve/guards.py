@@ -105,12 +105,19 @@ def require_access(request: Request, access: str | None) -> None:
         raise PageError(403, "access")
 
 
+DEFAULT_PORTS = {"http": ":80", "https": ":443"}
+
+
 def require_origin(request: Request) -> None:
-    """A POST must come from this page: its Origin (when the browser sends one) is this server."""
+    """A POST must come from this page: its Origin (when the browser sends one) is this server, the host the
+    request names (which SecurityHeaders has already found allowed), over http or, behind the https proxy
+    docs/department.md describes, https."""
     origin = request.headers.get("origin")
     if origin is not None:
         parts = urlsplit(origin)
-        if parts.scheme != "http" or parts.netloc.lower() != request.headers.get("host", "").lower():
+        port = DEFAULT_PORTS.get(parts.scheme)
+        host = request.headers.get("host", "").lower()
+        if port is None or parts.netloc.lower().removesuffix(port) != host.removesuffix(port):
             raise PageError(403, "forbidden")
     elif request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
         raise PageError(403, "forbidden")
