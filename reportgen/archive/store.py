@@ -327,6 +327,19 @@ class Archive:
             ).first()
         return None if row is None else (row.id, row.team, row.month, row.version)
 
+    def _other_languages(self, build_id: int, pdf_sha256: str) -> list[str]:
+        """The PDFs of the same version of the month in its other languages (builds of one review)."""
+        same = builds.alias("same")
+        with self._reading() as connection:
+            return list(
+                connection.execute(
+                    sa.select(same.c.pdf_sha256)
+                    .join(builds, builds.c.review_id == same.c.review_id)
+                    .where(builds.c.id == build_id, same.c.pdf_sha256 != pdf_sha256)
+                    .distinct()
+                ).scalars()
+            )
+
     def _pdf_row(self, connection: Connection, pdf_sha256: str) -> int | None:
         """The build whose row holds the bytes of the PDF of this SHA-256, or None."""
         found = connection.execute(
@@ -496,9 +509,11 @@ class Archive:
         key) for it, for its `audience`. An address that already received this PDF as that audience, or that
         an earlier send claimed and never finished, is not claimed (unless `resend`): the partial unique index
         decides, so two processes sending at once never both claim one address. A draft the approver got
-        does not stand in the way of management's copy to the same address."""
+        does not stand in the way of management's copy to the same address; the same version in another
+        language that reached an address does (once per version), unless `resend`."""
         now = self.clock()
         build = self.build_for_pdf(pdf_sha256)
+        copies = self._other_languages(build[0], pdf_sha256) if build is not None and not resend else []
         keys = list(
             dict.fromkeys(address_key(address) if target == MAIL else address for address in addresses)
         )
@@ -534,6 +549,22 @@ class Archive:
                         )
                         .values(state=DeliveryState.SUPERSEDED, updated_at=now)
                     )
+                had_copy = (
+                    connection.execute(
+                        sa.select(sa.func.min(deliveries.c.updated_at)).where(
+                            deliveries.c.pdf_sha256.in_(copies),
+                            deliveries.c.target == target,
+                            deliveries.c.address == key,
+                            deliveries.c.audience == audience,
+                            deliveries.c.state == DeliveryState.ACCEPTED,
+                        )
+                    ).scalar()
+                    if copies
+                    else None
+                )
+                if had_copy is not None:  # this version reached it in another language: once per version
+                    already[key] = _aware(had_copy)
+                    continue
                 try:
                     with connection.begin_nested():
                         connection.execute(

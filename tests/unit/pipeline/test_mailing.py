@@ -5,12 +5,15 @@ without --resend, and aiosmtpd counts who received what."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+import hashlib
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import ClassVar
 
 import pytest
 
+from reportgen.archive.records import BuildRecord
 from reportgen.archive.store import Archive, open_archive
 from reportgen.base.config import ArchiveSettings, EmailSettings
 from reportgen.base.errors import DeliveryError, ExitCode
@@ -19,6 +22,7 @@ from reportgen.pipeline.mailing import deliver_once, send_once
 from tests.mailserver import HOST, Handler, make_pdf, smtp_server
 
 RECIPIENTS = ("boss@example.com", "cfo@example.com", "cto@example.com")
+AS_OF = dt.date(2026, 11, 3)
 
 
 @pytest.fixture
@@ -124,3 +128,32 @@ def test_every_target_kind_is_delivered_once_per_address_and_kinds_do_not_block_
     assert mailed.receipt.accepted == ("boss@example.com",) and deliveries(handler) == ["boss@example.com"]
     deliver_once(archive, pdf, notebook, resend=True)
     assert notebook.got == ["Boss@Example.com", "room-7"] * 2
+
+
+def test_the_same_version_in_another_language_is_not_mailed_to_who_had_it(
+    archive: Archive, tmp_path: Path
+) -> None:
+    """Management got version 1 in English; `send` of its Chinese copy (another PDF, the same version) is
+    refused for them as already sent, goes to someone new, and goes again only with --resend. A new version
+    goes to everyone."""
+
+    def built(name: str, lang: str, workbook: str) -> Path:
+        pdf = make_pdf(tmp_path / name, {"lang": lang, "name": name})
+        data = pdf.read_bytes()
+        sha = hashlib.sha256(data).hexdigest()
+        record = BuildRecord("T", "2026-10", lang, AS_OF, "t.xlsx", workbook, sha, pdf, {}, b"{}", pdf=data)
+        archive.record_build(record)
+        return pdf
+
+    english, chinese = built("r.pdf", "en", "w1"), built("r.zh.pdf", "zh", "w1")
+    handler = Handler()
+    with smtp_server(handler) as port:
+        send_once(archive, english, settings(port))
+        with pytest.raises(DeliveryError) as caught:
+            send_once(archive, chinese, settings(port))
+        assert caught.value.stage == "already_sent" and "another language" in caught.value.message("en")
+        send_once(archive, chinese, settings(port), to=["boss@example.com", "new@example.com"])
+        send_once(archive, chinese, settings(port), to=["cfo@example.com"], resend=True)
+        revised = built("r2.pdf", "en", "w2")  # version 2
+        send_once(archive, revised, settings(port))
+    assert deliveries(handler) == sorted([*RECIPIENTS, "new@example.com", "cfo@example.com", *RECIPIENTS])

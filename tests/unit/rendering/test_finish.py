@@ -154,11 +154,16 @@ def test_a_count_of_one_reads_singular(code: str, params: dict[str, object], one
 
 
 def test_every_singular_form_has_the_fields_of_its_plural() -> None:
+    """A `_one` form says everything its plural does: the same fields, its count written or as "1" (a form
+    chosen by a list of one, "the Product layer", has no count to write)."""
     for lang in ("en", "zh"):
         templates = catalogue(lang).templates
         for code in templates:
-            if code.endswith("_one") and code.removesuffix("_one") in templates:
-                assert "{count}" in templates[code] or "1" in templates[code], code
+            if code.endswith("_one") and (plural := code.removesuffix("_one")) in templates:
+                fields = set(re.findall(r"{(\w+)", templates[plural]))
+                assert fields - {"count"} <= set(re.findall(r"{(\w+)", templates[code])), code
+                if "count" in fields:
+                    assert "{count}" in templates[code] or "1" in templates[code], code
 
 
 # 6 ------------------------------------------------------------------------------------------------------
