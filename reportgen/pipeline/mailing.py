@@ -59,11 +59,7 @@ def recorded_pdf(archive: Archive, build_id: int, pdf_path: Path, pdf_sha256: st
     written to a temporary folder under the same name (the attachment is named alike) and removed after.
     None when neither has them (a build recorded before the archive kept PDFs, its file changed or gone); an
     archive copy that no longer matches its SHA-256 is the store's ArchiveError."""
-    try:
-        intact = hashlib.sha256(pdf_path.read_bytes()).hexdigest() == pdf_sha256
-    except OSError:
-        intact = False  # gone or unreadable: the archive's copy, if it has one
-    if intact:
+    if _holds(pdf_path, pdf_sha256):  # else gone, unreadable or written over: the archive's copy, if any
         yield pdf_path
         return
     try:
@@ -83,7 +79,8 @@ def language_copies(
     archive: Archive, pdf_path: Path, review_lang: str, needed: Sequence[str]
 ) -> Iterator[dict[str, Path]]:
     """The PDF by language: itself in the review's language, and for each other language readers need, the
-    archive's copy of the same version in it (written to a temporary folder, removed after). A language the
+    same version in it: the file its build wrote when it is still that PDF, else the archive's copy
+    (written to a temporary folder, removed after). A language the
     archive has no copy in is missing from the answer: `deliver_everywhere` then says so for its targets."""
     pdfs = {review_lang: pdf_path}
     with tempfile.TemporaryDirectory(prefix="reportgen-languages-") as folder:
@@ -92,9 +89,20 @@ def language_copies(
             if lang == review_lang:
                 continue
             stored = archive.sibling_pdf(digest, lang)
-            if stored is not None:
+            if stored is None:
+                continue
+            if _holds(stored.pdf_path, stored.pdf_sha256):  # the copy the build wrote, still as it was
+                pdfs[lang] = stored.pdf_path  # what the command then names is a file the user has
+            else:
                 pdfs[lang] = write_atomic(Path(folder) / stored.pdf_path.name, stored.data)
         yield pdfs
+
+
+def _holds(path: Path, pdf_sha256: str) -> bool:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest() == pdf_sha256
+    except OSError:
+        return False
 
 
 def send_once(

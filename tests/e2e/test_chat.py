@@ -119,6 +119,8 @@ def test_one_build_reaches_every_reader_once_each_in_their_own_language(
         assert result.returncode == ExitCode.OK, result.stderr
         chinese = tmp_path / "alpha.zh.pdf"
         assert chinese.is_file()
+        # what it says it posted is a file the user has, not a copy in a folder already gone
+        assert f"Posted {chinese.resolve()} to" in result.stdout and "reportgen-languages" not in result.stdout
 
         # the mail: one message each, the PDF in the reader's language
         by_reader = {message.rcpt_tos: pdf_attachment(message) for message in handler.received}
