@@ -119,8 +119,6 @@ def test_one_build_reaches_every_reader_once_each_in_their_own_language(
         assert result.returncode == ExitCode.OK, result.stderr
         chinese = tmp_path / "alpha.zh.pdf"
         assert chinese.is_file()
-        # what it says it posted is a file the user has, not a copy in a folder already gone
-        assert f"Posted {chinese.resolve()} to" in result.stdout and "reportgen-languages" not in result.stdout
 
         # the mail: one message each, the PDF in the reader's language
         by_reader = {message.rcpt_tos: pdf_attachment(message) for message in handler.received}
@@ -304,3 +302,21 @@ def test_batch_email_posts_each_clean_review_once_to_the_bot(
     assert headers == ["Alpha Team: monthly review, October 2026", "Gamma Team: monthly review, October 2026"]
     assert {message.rcpt_tos for message in handler.received} == {("boss@example.com",), ("wang@example.cn",)}
     assert len(handler.received) == 4  # two reviews, each to both readers in their language
+
+
+def test_send_names_the_language_copy_the_user_has(tmp_path: Path, chat_servers: ChatServers) -> None:
+    """A review built, then sent: the Chinese group gets the Chinese copy the build wrote beside it, and the
+    line that says so names that file, not a copy in a temporary folder gone when the command ends."""
+    workbook = make_workbook(tmp_path, CLEAN, name="alpha.xlsx", title="Alpha Team — log")
+    bots = {"feishu": (chat_servers.add_bot("feishu", secret="feishu-secret", keyword="Alpha"), "zh")}
+    handler = Handler()
+    with smtp_server(handler) as port:
+        config = config_with(tmp_path, port, bots)
+        pdf = tmp_path / "alpha.pdf"
+        built = cli("build", workbook, "--month", MONTH, "--as-of", AS_OF, "-o", pdf, "--config", config)
+        assert built.returncode == ExitCode.OK, built.stderr
+        sent = cli("send", pdf, "--config", config, env=secrets_env(bots))
+    assert sent.returncode == ExitCode.OK, sent.stderr
+    chinese = (tmp_path / "alpha.zh.pdf").resolve()
+    assert f"Posted {chinese} to" in sent.stdout and "reportgen-languages" not in sent.stdout, sent.stdout
+    assert len(bots["feishu"][0].received) == 1
