@@ -123,7 +123,14 @@ class DeliveryError(ReportgenError):
         self.refused = dict(refused or {})
         self.lang = lang
         self.params = params
+        self.next_step: tuple[str, dict[str, Any]] | None = None  # what to run once it can be reached
         super().__init__(self.message("en"))
+
+    def then(self, code: str, **params: Any) -> DeliveryError:
+        """The same failure, ending with what to do next (`code` of the catalogue, with `params`)."""
+        self.next_step = (code, params)
+        self.args = (self.message("en"),)
+        return self
 
     def message(self, lang: str | None = None) -> str:
         words = catalogue(language(lang, self.lang))
@@ -137,6 +144,8 @@ class DeliveryError(ReportgenError):
         params = joined_lists(self.params, words)
         lines = [words.text(f"delivery.{self.stage}", reply=self.server_reply or "", **params)]
         lines += [words.text("delivery.refused_address", address=a, reply=r) for a, r in self.refused.items()]
+        if self.next_step is not None:
+            lines.append(words.text(self.next_step[0], **self.next_step[1]))
         return "\n".join(lines)
 
 

@@ -346,7 +346,9 @@ def approve(
             reached = failure.params.get("accepted") or failure.params.get("delivered", ["—"]) != ["—"]
             if not reached:  # nobody has it: the draft waits again for an approve
                 archive.reopen(approval)
-            raise
+                raise
+            # approved and delivered to some: `send` of the same PDF reaches the rest, never twice
+            raise failure.then("delivery.approved_partly", pdf=str(approval.pdf_path)) from None
     _settle_run(archive, approval, RunState.SENT, approved_by=by, with_errors=bool(approval.errors))
     return approval, results
 

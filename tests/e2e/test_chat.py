@@ -308,7 +308,9 @@ def test_send_names_the_language_copy_the_user_has(tmp_path: Path, chat_servers:
     """A review built, then sent: the Chinese group gets the Chinese copy the build wrote beside it, and the
     line that says so names that file, not a copy in a temporary folder gone when the command ends."""
     workbook = make_workbook(tmp_path, CLEAN, name="alpha.xlsx", title="Alpha Team — log")
-    bots = {"feishu": (chat_servers.add_bot("feishu", secret="feishu-secret", keyword="Alpha"), "zh")}
+    bots: dict[str, tuple[Bot, str | None]] = {
+        "feishu": (chat_servers.add_bot("feishu", secret="feishu-secret", keyword="Alpha"), "zh")
+    }
     handler = Handler()
     with smtp_server(handler) as port:
         config = config_with(tmp_path, port, bots)

@@ -3,6 +3,7 @@ real SMTP server (aiosmtpd on 127.0.0.1): what management's mailbox holds, what 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import json
@@ -19,11 +20,21 @@ from reportgen.apps.history import print_history
 from reportgen.apps.schedule import missed_lines, next_lines, run_now, tick_teams
 from reportgen.archive.store import Archive, open_archive
 from reportgen.base.catalogue import catalogue
-from reportgen.base.config import ArchiveSettings, Config, EmailSettings, ScheduleSettings, load_config
-from reportgen.base.errors import InputError, ReportgenError, UsageError
+from reportgen.base.config import (
+    ArchiveSettings,
+    ChatSettings,
+    Config,
+    EmailSettings,
+    ScheduleSettings,
+    load_config,
+)
+from reportgen.base.errors import DeliveryError, InputError, ReportgenError, UsageError
+from reportgen.base.states import ChatKind
 from reportgen.cycle.lifecycle import TRANSITIONS, Stage, Step, after, allowed, month_status
 from reportgen.cycle.runs import approve, reject
+from reportgen.pipeline.mailing import deliver_review
 from tests.builders import make_workbook
+from tests.chatservers import ChatServers
 from tests.commands import cli
 from tests.mailserver import HOST, Handler, Received, smtp_server
 
@@ -272,6 +283,31 @@ def test_an_approver_who_is_also_management_gets_the_draft_and_then_managements_
     with pytest.raises(InputError):  # and only once
         approve(archive, config, "team", MONTH)
     assert len(handler.received) == 2
+
+
+def test_an_approval_a_bot_missed_says_how_to_reach_it_and_only_it(
+    tmp_path: Path, archive: Archive, mail: tuple[Handler, int], chat_servers: ChatServers
+) -> None:
+    """The lead approves while management's Slack bot is down: management's mail goes, the lead is told the
+    draft is approved and which command reaches the rest (approve again would only say it was delivered);
+    that command, once the bot is back, posts to Slack alone and mails nobody twice."""
+    handler, port = mail
+    bot = chat_servers.add_bot("slack", down=True)
+    config = dataclasses.replace(
+        config_for(tmp_path, port), targets=(ChatSettings("growth", ChatKind(bot.vendor), bot.url),)
+    )
+    write(tmp_path, CLEAN)
+    tick_teams(archive, config, RUN, SINCE)
+    with pytest.raises(DeliveryError) as partly:
+        approve(archive, config, "team", MONTH)
+    said = partly.value.message("en")
+    pdf = archive.approvals("team", MONTH)[0].pdf_path
+    assert "growth" in said and f'reportgen send "{pdf}"' in said and "approved" in said, said
+    assert len(to(handler, BOSS)) == 1 and month_status(archive, "team", MONTH).stage == Stage.DELIVERED
+    bot.down = False
+    results = deliver_review(archive, pdf, config)
+    assert [each.target.kind for each in results if each.result.receipt.accepted] == [bot.vendor]
+    assert len(to(handler, BOSS)) == 1 and len(bot.received) == 1
 
 
 def test_an_empty_month_goes_to_the_sender_not_to_management_when_there_is_no_approver(
