@@ -142,7 +142,10 @@ class DeliveryError(ReportgenError):
         """What went wrong and each refused address, without where the PDF is (serve offers its download)."""
         words = catalogue(language(lang, self.lang))
         params = joined_lists(self.params, words)
-        lines = [words.text(f"delivery.{self.stage}", reply=self.server_reply or "", **params)]
+        code = f"delivery.{self.stage}"  # a `variant` (e.g. "unsigned") picks a wording of the same failure
+        if f"{code}_{self.params.get('variant')}" in words.templates:
+            code = f"{code}_{self.params['variant']}"
+        lines = [words.text(code, reply=self.server_reply or "", **params)]
         lines += [words.text("delivery.refused_address", address=a, reply=r) for a, r in self.refused.items()]
         if self.next_step is not None:
             lines.append(words.text(self.next_step[0], **self.next_step[1]))

@@ -234,7 +234,7 @@ class ChatTarget:
             kind=self.kind,
             attempts=attempts,
             seconds=round(answer.wait or 0),
-            lang=self.settings.language,
+            variant=None if VENDORS[self.settings.kind].signed else "unsigned",  # its url alone to check
         )
 
 

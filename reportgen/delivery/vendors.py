@@ -80,6 +80,12 @@ class Vendor:
     off_peak: bool = False  # keep off the hour and the half-hour, when the vendor's bots are busiest
     carries_files: bool = False  # the PDF itself follows the message (WeCom)
 
+    @property
+    def signed(self) -> bool:
+        """Its bots take a signing secret (and a keyword): Feishu and DingTalk; the others' token is in the
+        url alone."""
+        return self.sign is not unsigned
+
 
 def encode(body: dict[str, Any]) -> bytes:
     return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")

@@ -270,6 +270,28 @@ def test_targets_test_posts_a_small_message_and_says_what_the_vendor_answered(
     assert unknown.returncode == ExitCode.USAGE and "ops" in unknown.stderr
 
 
+def test_targets_speak_the_operators_language_and_ask_only_for_a_secret_a_kind_takes(
+    tmp_path: Path, chat_servers: ChatServers
+) -> None:
+    """The group reads Chinese; the operator running `targets` reads the config's language (English): the
+    test's answer is in English. `targets list` asks for a signing secret only where the kind takes one."""
+    feishu = chat_servers.add_bot("feishu", keyword="reportgen")
+    slack = chat_servers.add_bot("slack")
+    config = tmp_path / "reportgen.toml"
+    config.write_text(
+        f'[[targets]]\nname = "growth"\nkind = "feishu"\nurl = "{feishu.url}"\nkeyword = "reportgen"\n'
+        'language = "zh"\n'
+        f'[[targets]]\nname = "leads"\nkind = "slack"\nurl = "{slack.url}"\n'
+    )
+    tested = cli("targets", "test", "growth", "--config", config)
+    assert tested.returncode == ExitCode.OK, tested.stderr
+    assert "growth (feishu) took the test message" in tested.stdout, tested.stdout
+    listed = cli("targets", "list", "--config", config).stdout.splitlines()
+    growth, leads = (next(line for line in listed if line.startswith(name)) for name in ("growth", "leads"))
+    assert "REPORTGEN_SECRET_GROWTH" in growth and "REPORTGEN_SECRET" not in leads, listed
+    assert "takes no signing secret" in leads, listed
+
+
 def test_errors_block_every_target_not_only_the_mail(tmp_path: Path, chat_servers: ChatServers) -> None:
     workbook = make_workbook(tmp_path, OCTOBER, name="errors.xlsx", title="Errors Team — log")
     slack = chat_servers.add_bot("slack")

@@ -18,6 +18,7 @@ from reportgen.delivery.chat import ChatTarget, chat_secret
 from reportgen.delivery.links import link_maker
 from reportgen.delivery.message import compose_message
 from reportgen.delivery.targets import Target, check_targets, targets_of
+from reportgen.delivery.vendors import VENDORS
 from reportgen.pipeline.build import BuiltFiles
 from reportgen.pipeline.mailing import (
     SendResult,
@@ -124,8 +125,11 @@ def targets_list(config_path: Path | None) -> None:
     if not config.targets:
         click.echo(words.text("chat.no_targets"))
     for settings in config.targets:
-        secret = words.text("chat.secret_set" if chat_secret(settings) else "chat.secret_unset",
-                            variable=settings.secret_variable)  # fmt: skip
+        if not VENDORS[settings.kind].signed:  # Slack, Teams and WeCom: the url carries the token alone
+            secret = words.text("chat.secret_none")
+        else:
+            secret = words.text("chat.secret_set" if chat_secret(settings) else "chat.secret_unset",
+                                variable=settings.secret_variable)  # fmt: skip
         click.echo(f"{settings.name}\t{settings.kind}\t{settings.language or '-'}\t{secret}")
 
 
@@ -140,7 +144,7 @@ def targets_test(name: str, config_path: Path | None) -> None:
         names = ", ".join(target.name for target in config.targets) or "—"
         raise UsageError("unknown_target", name=name, names=names)
     answer = ChatTarget(settings).post_test()
-    words = catalogue(language(settings.language, config.email.language))
+    words = catalogue(language(config.email.language))  # the operator's language, not the group's
     click.echo(words.text("chat.test_ok", target=settings.name, kind=settings.kind.value, answer=answer.text))
 
 

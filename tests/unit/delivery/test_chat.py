@@ -419,3 +419,22 @@ def test_each_bot_has_its_own_pace() -> None:
     assert time.waits == []
     pacer.wait_turn("https://one", slack)
     assert time.waits == [1.0]
+
+
+@pytest.mark.parametrize("vendor", ["wecom", "slack", "teams", "feishu"])
+def test_a_refusal_says_what_to_check_for_its_kind(
+    chat_servers: ChatServers, monkeypatch: pytest.MonkeyPatch, vendor: Any
+) -> None:
+    """Slack, Teams and WeCom carry their token in the url alone: a refusal points at the url, never at a
+    secret or a keyword they do not have; Feishu's (and DingTalk's) at the secret and keyword too."""
+    bot = chat_servers.add_bot(vendor, secret=SECRET if vendor == "feishu" else None)
+    monkeypatch.setenv("REPORTGEN_SECRET_GROWTH_BOT", "SECwrong")
+    url = bot.url if vendor == "feishu" else bot.url.replace(bot.token, "not-a-token")
+    wrong = ChatSettings("growth-bot", ChatKind(vendor), url, timeout=5)
+    with pytest.raises(DeliveryError) as raised:
+        ChatTarget(wrong, pacer=FakeTime().pacer()).post_test()
+    assert raised.value.stage == "chat_refused"
+    for lang in ("en", "zh"):
+        said = raised.value.message(lang)
+        assert ("REPORTGEN_SECRET_" in said) == (vendor == "feishu"), said
+        assert "url" in said and "growth-bot" in said, said
