@@ -255,8 +255,10 @@ def deliver_everywhere(
             refused={_label(target): failure.reason(lang) for target, failure in failed},
             lang=lang,
         )
-    if not done and nothing_new:
-        raise nothing_new[0]  # every target had it already: say when, as one target does
+    if not done and nothing_new:  # every target had it already: name them all, from the first time
+        had = [address for failure in nothing_new for address in failure.params.get("addresses", [])]
+        first = min(str(failure.params.get("at", "")) for failure in nothing_new)
+        raise DeliveryError(main, NOTHING_NEW, addresses=had, at=first, lang=lang)
     return done
 
 

@@ -154,7 +154,9 @@ def test_one_build_reaches_every_reader_once_each_in_their_own_language(
         handler.received.clear()
         again = cli("send", pdf, "--config", config, env=secrets_env(bots))
         assert again.returncode == ExitCode.DELIVERY_FAILED
-        assert "already" in again.stderr
+        assert "already reached" in again.stderr
+        for reader in ("boss@example.com", "wang@example.cn", *bots):  # every one that had it, bots too
+            assert reader in again.stderr, (reader, again.stderr)
         assert not handler.received
         assert all(len(bot.received) == (2 if name == "wecom" else 1) for name, (bot, _) in bots.items())
 
