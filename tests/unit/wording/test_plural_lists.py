@@ -18,7 +18,9 @@ def test_one_layer_is_a_layer_and_several_are_layers(code: str) -> None:
     several = fmt.say(code, {"initiative": "Xco", "layers": ["business", "product"]})
     assert re.search(r"\blayer\b", one) and not re.search(r"\blayers\b", one), one
     assert re.search(r"\blayers\b", several) and not re.search(r"\blayer\b", several), several
-    assert Formatter("zh", "¥").say(code, {"initiative": "Xco", "layers": ["business", "product"]})
+    zh = Formatter("zh", "¥")
+    assert "这几层" in zh.say(code, {"initiative": "Xco", "layers": ["business", "product"]})
+    assert "这一层" in zh.say(code, {"initiative": "Xco", "layers": ["product"]})
 
 
 def test_a_count_decides_before_a_list() -> None:
