@@ -858,6 +858,7 @@ def _rules(table: SheetTable, findings: list[Finding], path: str) -> list[Rule]:
         return []
     columns = header.columns
     rules: list[Rule] = []
+    first_row = header.row + header.data_start - header.index  # the sheet row of rule 1
     for sheet_row, raw in _data_rows(table, header):
         row = raw + [""] * (max(columns.values()) + 1 - len(raw))
         if all(is_blank(value) for value in row):
@@ -897,6 +898,8 @@ def _rules(table: SheetTable, findings: list[Finding], path: str) -> list[Rule]:
             findings.append(Finding("rule_no_effect", Severity.WARNING, ref("goal")))
             continue
         first_cell = table.ref(sheet_row, table.first_col + min(columns.values()))
-        source = Source("sheet_rule", str(first_cell), len(rules) + 1, ref("goal") if goal else None)
+        # "rule N": the Nth row under the header, as a reader counts them, blank and refused rows included
+        number = sheet_row - first_row + 1
+        source = Source("sheet_rule", str(first_cell), number, ref("goal") if goal else None)
         rules.append(Rule(source, channel, keyword, goal, principle))
     return rules

@@ -133,3 +133,21 @@ def test_an_undefined_rule_goal_is_one_warning_per_rule_not_per_row(tmp_path: Pa
         ("rule_goal_undefined", "Rules!C2", "Rules", {"goal": "G9"}),
         ("config_rule_goal_undefined", None, None, {"rule": "webinars", "goal": "G8"}),
     ]
+
+
+def test_rule_n_is_the_nth_row_under_the_rules_header_blank_and_refused_rows_counted(tmp_path: Path) -> None:
+    """The appendix says "rule 4" and its key says that is a row of the Rules sheet: a reader counting rows
+    under the header must land on it, though a blank row and a refused rule stand above it."""
+    rows = [
+        [OCT, "SEO", "Keyword page", "", "", "", "", "Done"],
+        [OCT, "Event", "Meetup", "", "", "", "", "Done"],
+    ]
+    rules = [
+        ["Content", "", "G2", ""],
+        [None, None, None, None],
+        ["", "blog", "", ""],
+        ["Event", "", "G1", ""],
+    ]
+    event = mapped(tmp_path, rows, rules, Config())[1]
+    assert event.goal_decided_by.kind == "sheet_rule" and event.goal_decided_by.detail == "Rules!A5"
+    assert event.goal_decided_by.number == 4  # rows A2, A3 (blank), A4 (no goal: refused), A5
