@@ -183,13 +183,21 @@ def words_list(fmt: Formatter, items: Sequence[str]) -> str:
     return fmt.words.text("where.list").join(items)
 
 
-def more(total: int, shown: int, fmt: Formatter, *, planned: bool = False, listed: bool = True) -> str:
+def more(
+    total: int, shown: int, fmt: Formatter, *, planned: bool = False, listed: bool = True, cut_at: int = 0
+) -> str:
     """'… and 12 more; appendix A of this review lists every activity of the month.' when a list was cut,
     else '': management reads the PDF, not the workbook, so the note points into the PDF. Next month's plan
     (`planned`) is in no appendix of this one: next month's review lists it; what appendix A does not list
-    (lessons, initiatives: not `listed`) is only counted."""
-    code = "review.list_more_next" if planned else "review.list_more" if listed else "review.list_more_plain"
-    return fmt.words.text(code, count=total - shown) if total > shown else ""
+    (lessons, initiatives: not `listed`) is only counted. `cut_at`: appendix A itself lists only the first
+    that many activities, so the note points to the complete table attached to the PDF."""
+    if total <= shown:
+        return ""
+    if planned:
+        return fmt.words.text("review.list_more_next", count=total - shown)
+    if listed and cut_at:
+        return fmt.words.text("review.list_more_attached", count=total - shown, limit=fmt.number(cut_at))
+    return fmt.words.text("review.list_more" if listed else "review.list_more_plain", count=total - shown)
 
 
 class Cells:

@@ -18,6 +18,7 @@ from reportgen.figures.metrics import (
     Stage,
 )
 from reportgen.figures.review import Review
+from reportgen.rendering.context.appendix import APPENDIX_LIMIT
 from reportgen.rendering.context.common import Cells, Clip, SectionFrame, more, words_list
 from reportgen.wording.format import Formatter
 
@@ -226,7 +227,9 @@ def execution_context(
             )
             for row in misses[:shown]
         ),
-        misses_more=more(len(misses), shown, fmt),
+        misses_more=more(
+            len(misses), shown, fmt, cut_at=APPENDIX_LIMIT if len(review.rows) > APPENDIX_LIMIT else 0
+        ),
     )
 
 

@@ -110,3 +110,17 @@ def test_a_cover_with_every_owner_named_says_nothing_of_owners() -> None:
 
 def test_default_config_is_what_the_samples_use() -> None:
     assert Config().compounding_channels == load_config(None, SAMPLES["en"]).compounding_channels
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_misses_list_points_where_every_activity_is_listed(tmp_path: Path, lang: str) -> None:
+    """Past 300 activities appendix A lists the first 300: the cut list of misses must not say appendix A
+    lists every activity of the month, but point to the complete table attached to the PDF."""
+    day = dt.date(2026, 10, 5)
+    rows = [[day, "SEO", f"Page {n}", "Ann", "", "Delayed" if n % 3 else "Done", None, None, 10, 1]
+            for n in range(320)]  # fmt: skip
+    checked = check_workbook(make_workbook(tmp_path, rows), Config(), AS_OF)
+    said = build_context(build_review(checked, "2026-10", AS_OF, lang, Config()), None).execution.misses_more
+    whole = {"en": "appendix A of this review lists every activity", "zh": "附录 A 列出了本月的全部工作"}
+    attached = {"en": "the activity table attached to this PDF lists every activity", "zh": "附带的工作表"}
+    assert said and whole[lang] not in said and attached[lang] in said, said

@@ -142,7 +142,7 @@ def test_rule_n_is_the_nth_row_under_the_rules_header_blank_and_refused_rows_cou
         [OCT, "SEO", "Keyword page", "", "", "", "", "Done"],
         [OCT, "Event", "Meetup", "", "", "", "", "Done"],
     ]
-    rules = [
+    rules: list[list[object]] = [
         ["Content", "", "G2", ""],
         [None, None, None, None],
         ["", "blog", "", ""],
