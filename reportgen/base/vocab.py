@@ -103,6 +103,7 @@ COMMENTARY_SECTIONS: tuple[str, ...] = (
     "layered",
     "conclusion",
 )
+NOTES_PER_PART = 3  # the lead's Commentary paragraphs the review shows in one part of one month
 SECTION_WORDS: dict[str, str] = {
     key(word): section
     for section, words in {

@@ -19,7 +19,7 @@ from reportgen.base.catalogue import catalogue
 from reportgen.base.config import Config
 from reportgen.base.errors import InputError
 from reportgen.base.files import fitted_stem, name_limit, write_atomic
-from reportgen.base.model import Finding, Mapped, Severity, Status, column_letter
+from reportgen.base.model import Commentary, Finding, Mapped, Severity, Status, column_letter
 from reportgen.figures.changes import Revision
 from reportgen.figures.document import dumps
 from reportgen.figures.metrics import (
@@ -213,6 +213,9 @@ def build_review(
     findings, elsewhere = month_findings(checked, chosen)
     following = by_month.get(shift_month(chosen, 1), [])  # next month: what is still open is its plan
     latest = chosen == undated_notes_month(checked, as_of)
+    notes, left_out = notes_shown(
+        [note for note in checked.commentary if note.month == chosen or (not note.month and latest)]
+    )
     review = Review(
         checked=checked,
         month=chosen,
@@ -227,10 +230,8 @@ def build_review(
         ladders=ladders,
         overlooked=overlooked,
         takeaways=choose_takeaways(candidate_takeaways(current, previous, overlooked, ladders)),
-        commentary=[
-            note for note in checked.commentary if note.month == chosen or (not note.month and latest)
-        ],
-        findings=findings,
+        commentary=notes,
+        findings=[*findings, *left_out],
         findings_elsewhere=elsewhere,
         compounding=tuple(config.compounding_channels),
         months=by_month,
@@ -243,6 +244,22 @@ def build_review(
         sum(len(items) for items in overlooked.values()),
     )
     return review
+
+
+def notes_shown(notes: Sequence[Commentary]) -> tuple[list[Commentary], list[Finding]]:
+    """The month's Commentary notes the review shows (the first NOTES_PER_PART of each part, in sheet order),
+    and a warning at each note left out, so the lead's words never vanish without a word."""
+    shown: list[Commentary] = []
+    left_out: list[Finding] = []
+    per_part: Counter[str] = Counter()
+    for note in notes:
+        per_part[note.section] += 1
+        if per_part[note.section] <= vocab.NOTES_PER_PART:
+            shown.append(note)
+        else:
+            params = {"section": note.section, "limit": vocab.NOTES_PER_PART}
+            left_out.append(Finding("commentary_over_limit", Severity.WARNING, note.ref, params))
+    return shown, left_out
 
 
 def undated_notes_month(checked: Checked, as_of: dt.date) -> str:

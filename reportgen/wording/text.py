@@ -12,6 +12,8 @@ def finding_message(finding: Finding, words: Catalogue) -> str:
     params = dict(finding.params)
     if "field" in params:
         params["field"] = words.templates.get(f"field.{params['field']}", params["field"])
+    if "section" in params:  # a part of the review, as its heading names it
+        params["section"] = words.templates.get(f"review.section.{params['section']}", params["section"])
     if "order" in params:
         params["order"] = words.templates.get(f"date_order.{params['order']}", params["order"])
     return words.text(f"finding.{finding.code}", **params)

@@ -18,7 +18,7 @@ from reportgen.figures.overlooked import Overlooked
 from reportgen.figures.review import Review
 from reportgen.wording.format import Formatter
 
-NOTES_LIMIT = 3  # the lead's paragraphs per section (Commentary sheet)
+NOTES_LIMIT = vocab.NOTES_PER_PART  # the lead's paragraphs per section (Commentary sheet)
 OVERLOOKED_LIMIT = 6  # items in one "easily overlooked" box, the most telling first
 FINDINGS_LIMIT = 120  # errors first; `reportgen check` lists them all
 REFS_SHOWN = 6

@@ -6,14 +6,17 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import openpyxl
 import pytest
 
+from reportgen.base.catalogue import catalogue
 from reportgen.base.config import Config, load_config, parse_config
-from reportgen.base.model import Status
+from reportgen.base.model import Severity, Status
 from reportgen.figures.review import Review
 from reportgen.pipeline.build import build_review, check_workbook
 from reportgen.rendering.context import build_context
 from reportgen.wording.format import Formatter
+from reportgen.wording.text import finding_message
 from tests.builders import make_workbook
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -124,3 +127,25 @@ def test_the_misses_list_points_where_every_activity_is_listed(tmp_path: Path, l
     whole = {"en": "appendix A of this review lists every activity", "zh": "附录 A 列出了本月的全部工作"}
     attached = {"en": "the activity table attached to this PDF lists every activity", "zh": "附带的工作表"}
     assert said and whole[lang] not in said and attached[lang] in said, said
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_note_past_the_three_a_part_shows_is_a_warning_at_its_cell(tmp_path: Path, lang: str) -> None:
+    """The lead wrote four notes for the conclusion: the review shows three, and says at the fourth's cell
+    that it was left out, instead of dropping the lead's words without a word."""
+    workbook = make_workbook(
+        tmp_path, [[dt.date(2026, 10, 5), "SEO", "Page", "Ann", "", "Done", None, None, 1, 1]]
+    )
+    book = openpyxl.load_workbook(workbook)
+    sheet = book.create_sheet("Commentary")
+    sheet.append(["Section", "Month", "Text"])
+    for number in range(1, 5):
+        sheet.append(["conclusion", "2026-10", f"NOTE-{number}"])
+    sheet.append(["intro", "2026-10", "NOTE-intro"])  # another part: its own three
+    book.save(workbook)
+    review = build_review(check_workbook(workbook, Config(), AS_OF), "2026-10", AS_OF, lang, Config())
+    assert [note.text for note in review.commentary] == ["NOTE-1", "NOTE-2", "NOTE-3", "NOTE-intro"]
+    (left,) = [finding for finding in review.findings if finding.code == "commentary_over_limit"]
+    assert str(left.ref) == "Commentary!C5" and left.severity == Severity.WARNING
+    said = finding_message(left, catalogue(lang))
+    assert catalogue(lang).text("review.section.conclusion") in said and "3" in said, said
