@@ -480,18 +480,35 @@ class Archive:
                 .order_by(reviews.c.version, builds.c.id)
             ).all()
         newest = {row.version: row for row in rows}  # later builds (newer) win
+        in_language: dict[int, dict[str, Any]] = {}  # the version's newest build in each language
+        for row in rows:
+            in_language.setdefault(row.version, {})[row.lang] = row
         found: list[dict[str, Any]] = []
         for version, row in sorted(newest.items()):
-            try:
-                document = json.loads(zlib.decompress(row.figures))
-            except (zlib.error, ValueError) as exc:
-                log.warning("archive: the figures of %s %s v%d cannot be read (%s)", team, month, version,
-                            exc)  # fmt: skip
+            document = self._document(row.figures, team, month, version)
+            if document is None:
                 continue
-            if isinstance(document, dict):
-                found.append({"version": version, "pdf_path": row.pdf_path, "lang": row.lang,
-                              "created_at": _aware(row.created_at), "figures": document})  # fmt: skip
+            takeaways = {}  # what each language's review says first: the roll-up's appendix quotes it
+            for lang, each in in_language[version].items():
+                copy = document if each is row else self._document(each.figures, team, month, version)
+                mail = (copy or {}).get("mail")
+                said = mail.get("takeaways") if isinstance(mail, dict) else None
+                if isinstance(said, list) and said:
+                    takeaways[lang] = str(said[0])
+            found.append({"version": version, "pdf_path": row.pdf_path, "lang": row.lang,
+                          "created_at": _aware(row.created_at), "figures": document,
+                          "takeaways": takeaways})  # fmt: skip
         return found
+
+    @staticmethod
+    def _document(figures: bytes, team: str, month: str, version: int) -> dict[str, Any] | None:
+        """A build's figures document, or None when it cannot be read (logged)."""
+        try:
+            document = json.loads(zlib.decompress(figures))
+        except (zlib.error, ValueError) as exc:
+            log.warning("archive: the figures of %s %s v%d cannot be read (%s)", team, month, version, exc)
+            return None
+        return document if isinstance(document, dict) else None
 
     # --- sends ---
 

@@ -70,6 +70,7 @@ class TeamSource:
     where: str | None = None  # where the team's review PDF was written
     series: tuple[tuple[str, float | None], ...] = ()  # twelve months of the completion rate, oldest first
     built_at: dt.datetime | None = None  # when the version read was made: newer than the last roll-up sent?
+    takeaways: Mapping[str, str] = field(default_factory=dict)  # language → the team review's first takeaway
 
 
 @dataclass(frozen=True, slots=True)

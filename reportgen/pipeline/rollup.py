@@ -107,6 +107,7 @@ def team_source(archive: Archive, team: str, month: str, stage_of: StageOf) -> T
         where=chosen.get("pdf_path") if chosen else None,
         series=series,
         built_at=chosen.get("created_at") if chosen else None,
+        takeaways=chosen.get("takeaways") or {} if chosen else {},
     )
 
 

@@ -164,10 +164,15 @@ class Words:
         code = claim.code.removeprefix("rollup.")
         if code == "attention" and claim.values.get("status") == "missing":
             code = "attention_missing"  # nothing to measure: the sentence says the review is missing
+        elif code == "attention" and all(claim.values.get(key) is None for key in CHANGES):
+            code = "attention_unchanged"  # no earlier month on file: no "completion — since last month"
         if code == "takeaway.missing" and claim.values.get("blocked"):
             # a blocked team is in the totals (its latest version), a missing one is not: each said as it is
             code = "takeaway.missing_and_blocked" if claim.values.get("missing") else "takeaway.blocked"
         return self.fmt.say(f"rollup.claim.{code}", params)
+
+
+CHANGES = ("completion_change", "on_time_change")  # an attention claim's moves since last month
 
 
 def bounded_name(name: str) -> str:
@@ -386,9 +391,10 @@ def _appendix(result: Rollup, words: Words) -> list[Appendix]:
     lines = []
     for row in sorted(result.rows, key=lambda each: each.name):
         source = row.source
-        mail = (source.document or {}).get("mail") or {}
-        takeaways = mail.get("takeaways") if isinstance(mail, dict) else None
-        takeaway = str(takeaways[0]) if isinstance(takeaways, list) and takeaways else "—"
+        # in the roll-up's language only: the team's review in it, when one was built (never another's words)
+        takeaway = "—"
+        if source.takeaways:
+            takeaway = source.takeaways.get(words.lang) or words.text("rollup.appendix.not_in_language")
         if source.document is None:
             where = words.text("rollup.appendix.no_review")
         else:
