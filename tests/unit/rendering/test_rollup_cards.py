@@ -45,3 +45,18 @@ def test_the_cards_compare_only_with_a_month_on_file(tmp_path: Path, lang: str) 
     compared = {"en": "vs September 2026", "zh": "对比2026年9月"}[lang]
     assert cards[0].delta and {card.note for card in cards} == {compared}, cards
     assert rollup_context(both, Config(), lang)[0]["compare_line"] == ""
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_team_needing_attention_without_last_month_on_file_reads_as_a_sentence(
+    tmp_path: Path, lang: str
+) -> None:
+    """ "Goal attainment 78%; completion — and on time — since last month" was said when no review of last
+    month was on file: the sentence now says there is nothing to compare with."""
+    october = team_document(tmp_path / "oct", "2026-10")
+    blocked = rollup("M", "2026-10", [TeamSource("Alpha", TeamStatus.BLOCKED, october, None, 1, False)])
+    attention = rollup_context(blocked, Config(), lang)[0]["attention"]
+    assert attention, "a blocked team needs attention"
+    for item in attention:
+        assert {"en": "since last month", "zh": "较上月"}[lang] not in item.text, item.text
+        assert {"en": "no review of last month is on file", "zh": "档案中没有上月的复盘"}[lang] in item.text
