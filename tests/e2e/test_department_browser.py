@@ -34,12 +34,14 @@ from tests.mailserver import HOST, Handler, smtp_server
 
 SHOTS = ROOT / "out" / "screenshots"
 MONTH = "2026-10"  # serve runs --as-of 2026-11-03: the department page opens on October
+OTHER = "2026-12"  # Northwind's other draft, waiting for lead.north: lead.also tries to approve it
 PASSWORDS = {
     "head": "head password 1",
     "lead.north": "north password 1",
     "lead.two": "second lead password",
     "viewer": "viewer password 1",
     "locked.one": "locked password 1",
+    "lead.also": "also password 1",
 }
 ATTEMPTS = 3  # [serve] login_attempts of this module's server
 NORTHWIND = "Northwind Growth Team"
@@ -62,13 +64,20 @@ def sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def record(archive: Archive, team: str, stem: str, at: dt.datetime, pdf: bytes = b"%PDF-1.7 fake\n") -> int:
+def record(
+    archive: Archive,
+    team: str,
+    stem: str,
+    at: dt.datetime,
+    pdf: bytes = b"%PDF-1.7 fake\n",
+    month: str = MONTH,
+) -> int:
     archive.clock = lambda: at
     recorded = archive.record_build(
         BuildRecord(
-            team=team, month=MONTH, lang="en", as_of=dt.date(2026, 11, 3), workbook_name=f"{stem}.xlsx",
+            team=team, month=month, lang="en", as_of=dt.date(2026, 11, 3), workbook_name=f"{stem}.xlsx",
             workbook_sha256=sha(f"{team}{at}".encode()), pdf_sha256=sha(pdf + team.encode()),
-            pdf_path=Path(f"/reviews/{stem}-{MONTH}.pdf"), kpis={}, figures=b"{}", errors=0,
+            pdf_path=Path(f"/reviews/{stem}-{month}.pdf"), kpis={}, figures=b"{}", errors=0,
             pdf=pdf + team.encode(),
         )
     )  # fmt: skip
@@ -121,6 +130,12 @@ def seed(archive: Archive, folder: Path, config: Path) -> None:
         assert reminded is not None
         archive.finish_run(reminded, RunState.REMINDED, why=why, to="ops@example.com")
 
+    # Northwind's December draft, waiting for lead.north (lead.also leads the team but does not approve)
+    other = record(archive, NORTHWIND, "northwind-en", day - dt.timedelta(days=30), month=OTHER)
+    digest = sha(archive.pdf_of(other).data)
+    archive.request_approval(other, NORTHWIND, "northwind-en", OTHER, digest,
+                             Path(f"/reviews/northwind-en-{OTHER}.pdf"), "lead.north")  # fmt: skip
+
     accounts = Accounts(archive)
     grants = {
         "head": [Grant("*", Role.HEAD)],
@@ -133,6 +148,7 @@ def seed(archive: Archive, folder: Path, config: Path) -> None:
         ],  # fmt: skip
         "viewer": [Grant(NORTHWIND, Role.VIEWER), Grant("harbor", Role.VIEWER)],
         "locked.one": [Grant("*", Role.VIEWER)],
+        "lead.also": [Grant("northwind-en", Role.LEAD)],
     }
     for name, password in PASSWORDS.items():
         accounts.add(name, password, grants[name])
@@ -324,6 +340,38 @@ def test_a_lead_uploads_their_teams_workbook_but_not_anothers(browser: Browser, 
     two.click("#upload-form button[type=submit]")
     expect(two.locator("#error")).to_contain_text(NORTHWIND)
     two.context.close()
+
+
+def test_a_lead_who_is_not_the_approver_is_refused_on_both_approve_paths(
+    browser: Browser, server: str, mailbox: tuple[Handler, int]
+) -> None:
+    """lead.also leads Northwind, but its December draft waits for lead.north: the team page's Approve and
+    the upload page's (after uploading Northwind's workbook) are refused alike, and nothing is sent."""
+    handler = mailbox[0]
+    before = len(handler.received)
+    refusal = catalogue("en").text("web.dept.not_approver", approver="lead.north")
+    page = signed_in(browser, server, "lead.also")
+    page.goto(server + "/team?name=northwind-en")
+    form: dict[str, str | float | bool] = {"token": token_of(page), "team": NORTHWIND, "month": OTHER}
+    answer = page.context.request.post(
+        f"{server}/team/approve", form=form, headers={"Origin": server}, max_redirects=0
+    )
+    assert answer.status == 403 and refusal in answer.text()
+    page.set_input_files("#workbook", str(SAMPLES / "northwind-en.xlsx"))
+    page.click("#upload-form button[type=submit]")
+    expect(page.locator("#findings")).to_be_visible(timeout=60_000)
+    upload = page.url.split("#")[0]
+    form = {"token": token_of(page), "month": OTHER}
+    answer = page.context.request.post(
+        f"{upload}/approve", form=form, headers={"Origin": server}, max_redirects=0
+    )
+    assert answer.status == 403 and refusal in answer.text()
+    assert len(handler.received) == before  # management got nothing
+    page.goto(f"{server}/team?name=northwind-en&month={OTHER}")
+    expect(page.locator(f"#m-{OTHER} .stage-chip")).to_have_text(
+        catalogue("en").text("web.dept.label_awaiting")
+    )  # the draft still waits for lead.north
+    page.context.close()
 
 
 def request_from(server: str, path: str, source: str, headers: dict[str, str]) -> tuple[int, str]:

@@ -22,7 +22,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from reportgen.apps.serve.builds import Problem, build_upload, check_upload
-from reportgen.apps.serve.department import Department
+from reportgen.apps.serve.department import Department, require_decider
 from reportgen.apps.serve.errors import PageError
 from reportgen.apps.serve.forms import (
     DrainingResponse,
@@ -320,15 +320,16 @@ class Routes:
         require_token(self.state.tokens, fields.get("token"))
         upload = self.find(request)
         person = person_of(request)
-        if person is not None:
-            await self.require_lead(person, upload)
-        by = person.name if person is not None else None
-        return await approve_draft(request, self.state, upload, fields.get("month", ""), self.pages, by)
+        month = fields.get("month", "")
+        if person is not None:  # the team page's rule (department.require_decider), not a looser one
+            team = await self.team_of_upload(upload.checked.team, shown_stem(upload.shown_name))
 
-    async def require_lead(self, person: Person, upload: Upload) -> None:
-        team = await self.team_of_upload(upload.checked.team, shown_stem(upload.shown_name))
-        if not person.leads(team):
-            raise PageError(403, "dept.not_lead", team=team.review)
+            def decider() -> None:
+                require_decider(self.state.archive(), self.state.config, person, team, month)
+
+            await asyncio.to_thread(decider)
+        by = person.name if person is not None else None
+        return await approve_draft(request, self.state, upload, month, self.pages, by)
 
     # --- errors Starlette raises itself: the page with a message, never a trace ---
 
