@@ -20,6 +20,7 @@ import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 
+import openpyxl
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
@@ -135,7 +136,6 @@ def seed(archive: Archive, folder: Path, config: Path) -> None:
     digest = sha(archive.pdf_of(other).data)
     archive.request_approval(other, NORTHWIND, "northwind-en", OTHER, digest,
                              Path(f"/reviews/northwind-en-{OTHER}.pdf"), "lead.north")  # fmt: skip
-
     accounts = Accounts(archive)
     grants = {
         "head": [Grant("*", Role.HEAD)],
@@ -338,7 +338,7 @@ def test_a_lead_uploads_their_teams_workbook_but_not_anothers(browser: Browser, 
     two.goto(server + "/team?name=Harbor")
     two.set_input_files("#workbook", str(SAMPLES / "northwind-en.xlsx"))
     two.click("#upload-form button[type=submit]")
-    expect(two.locator("#error")).to_contain_text(NORTHWIND)
+    expect(two.locator("#error")).to_contain_text(catalogue("en").text("web.dept.other_team", team=NORTHWIND))
     two.context.close()
 
 
@@ -372,6 +372,32 @@ def test_a_lead_who_is_not_the_approver_is_refused_on_both_approve_paths(
         catalogue("en").text("web.dept.label_awaiting")
     )  # the draft still waits for lead.north
     page.context.close()
+
+
+def test_the_team_is_the_one_the_workbook_names_never_the_file_name(
+    browser: Browser, server: str, tmp_path: Path
+) -> None:
+    """A copy of Northwind's workbook whose title names Kestrel Team, a team nobody knows yet, still called
+    northwind-en.xlsx: Northwind's lead is refused (the file's name gives no role), a head may upload it."""
+    kestrel = tmp_path / "northwind-en.xlsx"
+    book = openpyxl.load_workbook(SAMPLES / "northwind-en.xlsx")
+    book["Activities"]["A1"] = "Kestrel Team — Marketing Ops Log 2026"
+    book.save(kestrel)
+    page = signed_in(browser, server, "lead.north")
+    page.goto(server + "/team?name=northwind-en")
+    page.set_input_files("#workbook", str(kestrel))
+    page.click("#upload-form button[type=submit]")
+    expect(page.locator("#error")).to_contain_text(
+        catalogue("en").text("web.dept.new_team", team="Kestrel Team")
+    )
+    assert page.locator("#findings").count() == 0
+    page.context.close()
+    head = signed_in(browser, server, "head")
+    head.goto(server + "/team?name=northwind-en")
+    head.set_input_files("#workbook", str(kestrel))
+    head.click("#upload-form button[type=submit]")
+    expect(head.locator("#findings")).to_be_visible(timeout=60_000)
+    head.context.close()
 
 
 def request_from(server: str, path: str, source: str, headers: dict[str, str]) -> tuple[int, str]:
