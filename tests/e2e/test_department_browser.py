@@ -136,6 +136,11 @@ def seed(archive: Archive, folder: Path, config: Path) -> None:
     digest = sha(archive.pdf_of(other).data)
     archive.request_approval(other, NORTHWIND, "northwind-en", OTHER, digest,
                              Path(f"/reviews/northwind-en-{OTHER}.pdf"), "lead.north")  # fmt: skip
+    # the department's roll-up of October, drafted by the schedule and waiting for the head
+    rollup = record(archive, "department", "department", day + dt.timedelta(days=1))
+    archive.request_approval(rollup, "department", "department", MONTH, sha(archive.pdf_of(rollup).data),
+                             Path(f"/reviews/department-{MONTH}.pdf"), "head")  # fmt: skip
+
     accounts = Accounts(archive)
     grants = {
         "head": [Grant("*", Role.HEAD)],
@@ -239,7 +244,14 @@ def test_the_head_sees_every_team_in_its_stage(browser: Browser, server: str) ->
         "Harbor": "delivered",
         NORTHWIND: "awaiting",
         "星河增长团队": "built",
+        "department": "awaiting",  # the roll-up the schedule drafted: a row of its own, for the head
     }
+    rollup_row = page.locator("#teams li").last  # after the teams
+    expect(rollup_row).to_have_attribute("data-team", "department")
+    expect(rollup_row).to_contain_text("Waiting for approval by head")
+    expect(rollup_row.locator("a.button")).to_have_attribute(
+        "href", f"/team?name=department&month={MONTH}#m-{MONTH}"
+    )
     text = page.locator("#teams").inner_text()
     assert "boss@example.com, cfo@example.com" in text  # delivered: to whom
     assert "lead.north" in text  # waiting: for whom
@@ -252,6 +264,8 @@ def test_the_head_sees_every_team_in_its_stage(browser: Browser, server: str) ->
     page.click("#switch-lang")
     expect(page.locator("h1")).to_have_text(catalogue("zh").text("web.dept.title"))
     shot(page, "department-zh")
+    page.goto(f"{server}/team?name=department&month={MONTH}")  # the row's page: the head decides there
+    expect(page.locator(f"#approve-{MONTH}")).to_be_visible()
     page.context.close()
 
 

@@ -22,7 +22,9 @@ from reportgen.apps.serve.forms import small_form
 from reportgen.apps.serve.guards import require_access, require_origin, require_token
 from reportgen.apps.serve.identity import SESSION_COOKIE, Mode, Person, client_address, person_of
 from reportgen.apps.serve.overview import (
+    acts_on,
     every_team,
+    is_rollup,
     month_line,
     months_offered,
     team_url,
@@ -198,9 +200,9 @@ class Department:
             return team_view(self.state.archive(), team, words, person, chosen)
 
         shown = await asyncio.to_thread(view)
-        leads = person is None or person.leads(team)
         return await self.pages.draw(
-            request, "web/team.html", view=shown, leads=leads, here=team_url(team),
+            request, "web/team.html", view=shown, leads=acts_on(person, team), rollup=is_rollup(team),
+            here=team_url(team),
             limit_mb=self.state.settings.max_upload_mb,
             limit_bytes=self.state.settings.max_upload_mb * 1024 * 1024,
             decide_error=None, decide_month=None,
@@ -275,9 +277,9 @@ class Department:
     ) -> Response:
         words = catalogue(ui_language(request))
         shown = await asyncio.to_thread(team_view, self.state.archive(), team, words, person, month)
-        leads = person is None or person.leads(team)
         return await self.pages.draw(
-            request, "web/team.html", status, view=shown, leads=leads, here=team_url(team),
+            request, "web/team.html", status, view=shown, leads=acts_on(person, team), rollup=is_rollup(team),
+            here=team_url(team),
             limit_mb=self.state.settings.max_upload_mb,
             limit_bytes=self.state.settings.max_upload_mb * 1024 * 1024,
             decide_error=message, decide_month=month,
