@@ -20,6 +20,7 @@ import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 
+import openpyxl
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
@@ -34,12 +35,14 @@ from tests.mailserver import HOST, Handler, smtp_server
 
 SHOTS = ROOT / "out" / "screenshots"
 MONTH = "2026-10"  # serve runs --as-of 2026-11-03: the department page opens on October
+OTHER = "2026-12"  # Northwind's other draft, waiting for lead.north: lead.also tries to approve it
 PASSWORDS = {
     "head": "head password 1",
     "lead.north": "north password 1",
     "lead.two": "second lead password",
     "viewer": "viewer password 1",
     "locked.one": "locked password 1",
+    "lead.also": "also password 1",
 }
 ATTEMPTS = 3  # [serve] login_attempts of this module's server
 NORTHWIND = "Northwind Growth Team"
@@ -62,13 +65,20 @@ def sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def record(archive: Archive, team: str, stem: str, at: dt.datetime, pdf: bytes = b"%PDF-1.7 fake\n") -> int:
+def record(
+    archive: Archive,
+    team: str,
+    stem: str,
+    at: dt.datetime,
+    pdf: bytes = b"%PDF-1.7 fake\n",
+    month: str = MONTH,
+) -> int:
     archive.clock = lambda: at
     recorded = archive.record_build(
         BuildRecord(
-            team=team, month=MONTH, lang="en", as_of=dt.date(2026, 11, 3), workbook_name=f"{stem}.xlsx",
+            team=team, month=month, lang="en", as_of=dt.date(2026, 11, 3), workbook_name=f"{stem}.xlsx",
             workbook_sha256=sha(f"{team}{at}".encode()), pdf_sha256=sha(pdf + team.encode()),
-            pdf_path=Path(f"/reviews/{stem}-{MONTH}.pdf"), kpis={}, figures=b"{}", errors=0,
+            pdf_path=Path(f"/reviews/{stem}-{month}.pdf"), kpis={}, figures=b"{}", errors=0,
             pdf=pdf + team.encode(),
         )
     )  # fmt: skip
@@ -121,6 +131,16 @@ def seed(archive: Archive, folder: Path, config: Path) -> None:
         assert reminded is not None
         archive.finish_run(reminded, RunState.REMINDED, why=why, to="ops@example.com")
 
+    # Northwind's December draft, waiting for lead.north (lead.also leads the team but does not approve)
+    other = record(archive, NORTHWIND, "northwind-en", day - dt.timedelta(days=30), month=OTHER)
+    digest = sha(archive.pdf_of(other).data)
+    archive.request_approval(other, NORTHWIND, "northwind-en", OTHER, digest,
+                             Path(f"/reviews/northwind-en-{OTHER}.pdf"), "lead.north")  # fmt: skip
+    # the department's roll-up of October, drafted by the schedule and waiting for the head
+    rollup = record(archive, "department", "department", day + dt.timedelta(days=1))
+    archive.request_approval(rollup, "department", "department", MONTH, sha(archive.pdf_of(rollup).data),
+                             Path(f"/reviews/department-{MONTH}.pdf"), "head")  # fmt: skip
+
     accounts = Accounts(archive)
     grants = {
         "head": [Grant("*", Role.HEAD)],
@@ -133,6 +153,7 @@ def seed(archive: Archive, folder: Path, config: Path) -> None:
         ],  # fmt: skip
         "viewer": [Grant(NORTHWIND, Role.VIEWER), Grant("harbor", Role.VIEWER)],
         "locked.one": [Grant("*", Role.VIEWER)],
+        "lead.also": [Grant("northwind-en", Role.LEAD)],
     }
     for name, password in PASSWORDS.items():
         accounts.add(name, password, grants[name])
@@ -223,7 +244,14 @@ def test_the_head_sees_every_team_in_its_stage(browser: Browser, server: str) ->
         "Harbor": "delivered",
         NORTHWIND: "awaiting",
         "星河增长团队": "built",
+        "department": "awaiting",  # the roll-up the schedule drafted: a row of its own, for the head
     }
+    rollup_row = page.locator("#teams li").last  # after the teams
+    expect(rollup_row).to_have_attribute("data-team", "department")
+    expect(rollup_row).to_contain_text("Waiting for approval by head")
+    expect(rollup_row.locator("a.button")).to_have_attribute(
+        "href", f"/team?name=department&month={MONTH}#m-{MONTH}"
+    )
     text = page.locator("#teams").inner_text()
     assert "boss@example.com, cfo@example.com" in text  # delivered: to whom
     assert "lead.north" in text  # waiting: for whom
@@ -236,6 +264,8 @@ def test_the_head_sees_every_team_in_its_stage(browser: Browser, server: str) ->
     page.click("#switch-lang")
     expect(page.locator("h1")).to_have_text(catalogue("zh").text("web.dept.title"))
     shot(page, "department-zh")
+    page.goto(f"{server}/team?name=department&month={MONTH}")  # the row's page: the head decides there
+    expect(page.locator(f"#approve-{MONTH}")).to_be_visible()
     page.context.close()
 
 
@@ -322,8 +352,66 @@ def test_a_lead_uploads_their_teams_workbook_but_not_anothers(browser: Browser, 
     two.goto(server + "/team?name=Harbor")
     two.set_input_files("#workbook", str(SAMPLES / "northwind-en.xlsx"))
     two.click("#upload-form button[type=submit]")
-    expect(two.locator("#error")).to_contain_text(NORTHWIND)
+    expect(two.locator("#error")).to_contain_text(catalogue("en").text("web.dept.other_team", team=NORTHWIND))
     two.context.close()
+
+
+def test_a_lead_who_is_not_the_approver_is_refused_on_both_approve_paths(
+    browser: Browser, server: str, mailbox: tuple[Handler, int]
+) -> None:
+    """lead.also leads Northwind, but its December draft waits for lead.north: the team page's Approve and
+    the upload page's (after uploading Northwind's workbook) are refused alike, and nothing is sent."""
+    handler = mailbox[0]
+    before = len(handler.received)
+    refusal = catalogue("en").text("web.dept.not_approver", approver="lead.north")
+    page = signed_in(browser, server, "lead.also")
+    page.goto(server + "/team?name=northwind-en")
+    form: dict[str, str | float | bool] = {"token": token_of(page), "team": NORTHWIND, "month": OTHER}
+    answer = page.context.request.post(
+        f"{server}/team/approve", form=form, headers={"Origin": server}, max_redirects=0
+    )
+    assert answer.status == 403 and refusal in answer.text()
+    page.set_input_files("#workbook", str(SAMPLES / "northwind-en.xlsx"))
+    page.click("#upload-form button[type=submit]")
+    expect(page.locator("#findings")).to_be_visible(timeout=60_000)
+    upload = page.url.split("#")[0]
+    form = {"token": token_of(page), "month": OTHER}
+    answer = page.context.request.post(
+        f"{upload}/approve", form=form, headers={"Origin": server}, max_redirects=0
+    )
+    assert answer.status == 403 and refusal in answer.text()
+    assert len(handler.received) == before  # management got nothing
+    page.goto(f"{server}/team?name=northwind-en&month={OTHER}")
+    expect(page.locator(f"#m-{OTHER} .stage-chip")).to_have_text(
+        catalogue("en").text("web.dept.label_awaiting")
+    )  # the draft still waits for lead.north
+    page.context.close()
+
+
+def test_the_team_is_the_one_the_workbook_names_never_the_file_name(
+    browser: Browser, server: str, tmp_path: Path
+) -> None:
+    """A copy of Northwind's workbook whose title names Kestrel Team, a team nobody knows yet, still called
+    northwind-en.xlsx: Northwind's lead is refused (the file's name gives no role), a head may upload it."""
+    kestrel = tmp_path / "northwind-en.xlsx"
+    book = openpyxl.load_workbook(SAMPLES / "northwind-en.xlsx")
+    book["Activities"]["A1"] = "Kestrel Team — Marketing Ops Log 2026"
+    book.save(kestrel)
+    page = signed_in(browser, server, "lead.north")
+    page.goto(server + "/team?name=northwind-en")
+    page.set_input_files("#workbook", str(kestrel))
+    page.click("#upload-form button[type=submit]")
+    expect(page.locator("#error")).to_contain_text(
+        catalogue("en").text("web.dept.new_team", team="Kestrel Team")
+    )
+    assert page.locator("#findings").count() == 0
+    page.context.close()
+    head = signed_in(browser, server, "head")
+    head.goto(server + "/team?name=northwind-en")
+    head.set_input_files("#workbook", str(kestrel))
+    head.click("#upload-form button[type=submit]")
+    expect(head.locator("#findings")).to_be_visible(timeout=60_000)
+    head.context.close()
 
 
 def request_from(server: str, path: str, source: str, headers: dict[str, str]) -> tuple[int, str]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import functools
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -22,7 +22,9 @@ from reportgen.apps.serve.forms import small_form
 from reportgen.apps.serve.guards import require_access, require_origin, require_token
 from reportgen.apps.serve.identity import SESSION_COOKIE, Mode, Person, client_address, person_of
 from reportgen.apps.serve.overview import (
+    acts_on,
     every_team,
+    is_rollup,
     month_line,
     months_offered,
     team_url,
@@ -33,10 +35,15 @@ from reportgen.apps.serve.state import ServeState
 from reportgen.apps.serve.uploads import content_disposition
 from reportgen.archive.accounts import Accounts, Limits, Outcome
 from reportgen.base.catalogue import catalogue
+from reportgen.base.config import Config
 from reportgen.base.errors import ArchiveError, DeliveryError, InputError, ReportgenError
+from reportgen.base.states import ApprovalState
 from reportgen.cycle.rollup import approve_rollup, is_department
 from reportgen.cycle.runs import approve, reject
 from reportgen.cycle.teams import TeamName, UnknownTeam, fold, resolve_team
+
+if TYPE_CHECKING:  # the store loads SQLAlchemy: only the annotation needs it here
+    from reportgen.archive.store import Archive
 
 Handler = Callable[["Department", Request], Awaitable[Response]]
 ROLLUP_HINT = True  # the head's page names `reportgen rollup` (apps/cli/rollup.py) for the month
@@ -193,9 +200,9 @@ class Department:
             return team_view(self.state.archive(), team, words, person, chosen)
 
         shown = await asyncio.to_thread(view)
-        leads = person is None or person.leads(team)
         return await self.pages.draw(
-            request, "web/team.html", view=shown, leads=leads, here=team_url(team),
+            request, "web/team.html", view=shown, leads=acts_on(person, team), rollup=is_rollup(team),
+            here=team_url(team),
             limit_mb=self.state.settings.max_upload_mb,
             limit_bytes=self.state.settings.max_upload_mb * 1024 * 1024,
             decide_error=None, decide_month=None,
@@ -238,10 +245,6 @@ class Department:
         fields = await small_form(request)
         require_token(self.state.tokens, fields.get("token"))
         team = await self.team_for(request, fields.get("team"), person)
-        if person is not None and not person.leads(team):
-            raise PageError(403, "dept.not_lead", team=team.review)
-        if person is not None and not person.is_head and is_department(team.review, self.state.config):
-            raise PageError(403, "dept.not_lead", team=team.review)  # the roll-up is the heads' to decide
         month = fields.get("month", "")
         config = self.state.config
         by = person.name if person is not None else None
@@ -249,11 +252,7 @@ class Department:
         def decided() -> None:
             archive = self.state.archive()
             name = team.key or team.review
-            if person is not None and not person.is_head:
-                waiting = [a for a in archive.approvals(name, month) if a.state == "pending"]
-                named = waiting[0].approver if waiting else None
-                if named and fold(named) != fold(person.name) and Accounts(archive).find(named) is not None:
-                    raise PageError(403, "dept.not_approver", approver=named)
+            require_decider(archive, config, person, team, month)
             if approving and is_department(team.review, config):  # the roll-up: cycle/rollup.py delivers it
                 approve_rollup(archive, config, month, by=by)
             elif approving:
@@ -278,9 +277,9 @@ class Department:
     ) -> Response:
         words = catalogue(ui_language(request))
         shown = await asyncio.to_thread(team_view, self.state.archive(), team, words, person, month)
-        leads = person is None or person.leads(team)
         return await self.pages.draw(
-            request, "web/team.html", status, view=shown, leads=leads, here=team_url(team),
+            request, "web/team.html", status, view=shown, leads=acts_on(person, team), rollup=is_rollup(team),
+            here=team_url(team),
             limit_mb=self.state.settings.max_upload_mb,
             limit_bytes=self.state.settings.max_upload_mb * 1024 * 1024,
             decide_error=message, decide_month=month,
@@ -317,6 +316,30 @@ class Department:
         if person is not None and not person.sees(team):
             raise PageError(403, "dept.forbidden")
         return team
+
+
+def require_decider(
+    archive: Archive, config: Config, person: Person | None, team: TeamName, month: str
+) -> None:
+    """The one rule for approving or rejecting a team's draft of `month`, whichever page's button asks (the
+    team page's or an upload's): a lead of the team or a head; the roll-up only a head; and a lead only
+    when the draft waits for them, or for someone who has no account here. PageError 403 otherwise.
+    Nobody signed in (the one-person page) decides. Blocking: the archive is read."""
+    if person is None:
+        return
+    if not person.leads(team):
+        raise PageError(403, "dept.not_lead", team=team.review)
+    if person.is_head:
+        return
+    if is_department(team.review, config):  # the roll-up is the heads' to decide
+        raise PageError(403, "dept.not_lead", team=team.review)
+    names = {team.review, *([team.key] if team.key else [])}
+    waiting = [
+        a for name in names for a in archive.approvals(name, month) if a.state == ApprovalState.PENDING
+    ]
+    named = waiting[0].approver if waiting else None
+    if named and fold(named) != fold(person.name) and Accounts(archive).find(named) is not None:
+        raise PageError(403, "dept.not_approver", approver=named)
 
 
 def _next(value: str | None) -> str:

@@ -35,20 +35,22 @@ def team_url(team: TeamName, page: str = "/team") -> str:
 
 def every_team(archive: Archive, config: Config) -> list[TeamName]:
     """Each team once: every review's team, every schedule key and every team a run remembers, by name; the
-    department's own roll-ups (`DEPARTMENT_TEAM`) are not a team."""
+    department's roll-up (`DEPARTMENT_TEAM`) too, last, once the archive holds one, so its stage is a row of
+    the department page (docs/department.md), not an address a head has to type."""
     names = [pair.review or pair.alias for pair in archive.team_names()]
     if config.schedule is not None:
         names += [team.key for team in teams_of(config.schedule, archive.runs())]
     found: dict[str, TeamName] = {}
     for name in names:
-        if not name or name == DEPARTMENT_TEAM:
+        if not name:
             continue
         try:
             team = resolve_team(archive, config, name)
         except UnknownTeam:  # a schedule key only runs remember (its workbook gone, no review yet)
             team = TeamName(name, name, (name,))
         found.setdefault(team.review, team)
-    return sorted(found.values(), key=lambda team: fold(team.review))
+    teams = sorted(found.values(), key=lambda team: fold(team.review))
+    return [team for team in teams if not is_rollup(team)] + [team for team in teams if is_rollup(team)]
 
 
 def months_offered(today: dt.date) -> list[str]:
@@ -79,8 +81,7 @@ def month_line(
     status = month_status(archive, team.key or team.review, month)
     versions = archive.versions(team.review, month)
     stage, sentence = _stage_words(archive, status, versions, words)
-    leads = person is None or person.leads(team)
-    action, anchor = _action(stage, leads, words)
+    action, anchor = _action(stage, acts_on(person, team), words, is_rollup(team))
     target = f"#m-{month}" if anchor == "decide" else "#upload"
     href = f"{team_url(team)}&month={month}{target}" if action else None
     role = person.role(team) if person else None
@@ -157,9 +158,23 @@ def _reminded(archive: Archive, status: MonthStatus) -> tuple[str, dt.datetime] 
     return str(why), first
 
 
-def _action(stage: str, leads: bool, words: Catalogue) -> tuple[str | None, str]:
-    """The step that moves the month on, for someone who may take it; a viewer reads."""
-    if not leads:
+def is_rollup(team: TeamName) -> bool:
+    """The department's roll-up: drafted by the schedule (cycle/rollup.py), never uploaded."""
+    return team.review == DEPARTMENT_TEAM
+
+
+def acts_on(person: Person | None, team: TeamName) -> bool:
+    """Whether the page offers the person a team's steps (upload, approve, reject): a lead of it or a head;
+    the roll-up's only a head's (the routes check again: department.require_decider)."""
+    if person is None:
+        return True
+    return person.leads(team) and (person.is_head or not is_rollup(team))
+
+
+def _action(stage: str, acts: bool, words: Catalogue, rollup: bool = False) -> tuple[str | None, str]:
+    """The step that moves the month on, for someone who may take it; a viewer reads. The roll-up has no
+    workbook to upload: its only step is the head's decision."""
+    if not acts or (rollup and stage not in ("awaiting", "blocked")):
         return None, ""
     if stage == "awaiting":
         return words.text("web.dept.act_decide"), "decide"

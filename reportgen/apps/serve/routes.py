@@ -22,7 +22,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from reportgen.apps.serve.builds import Problem, build_upload, check_upload
-from reportgen.apps.serve.department import Department
+from reportgen.apps.serve.department import Department, require_decider
 from reportgen.apps.serve.errors import PageError
 from reportgen.apps.serve.forms import (
     DrainingResponse,
@@ -115,15 +115,16 @@ class Routes:
             raise PageError(404, "expired_unused", minutes=self.state.settings.retention_minutes)
         return upload
 
-    async def team_of_upload(self, team: str, stem: str) -> TeamName:
-        """The team a checked workbook is of, as the archive and the schedule know it (a new team: its own
-        name and its workbook's stem)."""
+    async def team_of_upload(self, team: str) -> tuple[TeamName, bool]:
+        """The team a checked workbook's review is filed under (the name the archive and history use), as
+        the archive and the schedule know it, and whether they know it. Never the uploaded file's name:
+        anyone can call a workbook northwind-en.xlsx, and a role on northwind-en must not cover it."""
 
-        def resolved() -> TeamName:
+        def resolved() -> tuple[TeamName, bool]:
             try:
-                return resolve_team(self.state.archive(), self.state.config, team)
-            except UnknownTeam:
-                return TeamName(team, None, (team, stem))
+                return resolve_team(self.state.archive(), self.state.config, team), True
+            except UnknownTeam:  # a team nobody knows yet: only a role naming it (or a head) covers it
+                return TeamName(team, None, (team,)), False
 
         return await asyncio.to_thread(resolved)
 
@@ -200,10 +201,10 @@ class Routes:
             shutil.rmtree(folder, ignore_errors=True)
             return await self.pages.problem(request, outcome)
         if person is not None:
-            team = await self.team_of_upload(outcome.team, shown_stem(shown))
+            team, known = await self.team_of_upload(outcome.team)
             if not person.leads(team):  # a workbook of a team the person does not lead is not kept
                 shutil.rmtree(folder, ignore_errors=True)
-                raise PageError(403, "dept.not_lead", team=team.review)
+                raise PageError(403, "dept.other_team" if known else "dept.new_team", team=team.review)
         owner = person.name if person is not None else None
         state.uploads[upload_id] = Upload(upload_id, folder, shown, state.clock(), outcome, owner=owner)
         return RedirectResponse(f"/u/{upload_id}", status_code=303)
@@ -320,15 +321,16 @@ class Routes:
         require_token(self.state.tokens, fields.get("token"))
         upload = self.find(request)
         person = person_of(request)
-        if person is not None:
-            await self.require_lead(person, upload)
-        by = person.name if person is not None else None
-        return await approve_draft(request, self.state, upload, fields.get("month", ""), self.pages, by)
+        month = fields.get("month", "")
+        if person is not None:  # the team page's rule (department.require_decider), not a looser one
+            team, _ = await self.team_of_upload(upload.checked.team)
 
-    async def require_lead(self, person: Person, upload: Upload) -> None:
-        team = await self.team_of_upload(upload.checked.team, shown_stem(upload.shown_name))
-        if not person.leads(team):
-            raise PageError(403, "dept.not_lead", team=team.review)
+            def decider() -> None:
+                require_decider(self.state.archive(), self.state.config, person, team, month)
+
+            await asyncio.to_thread(decider)
+        by = person.name if person is not None else None
+        return await approve_draft(request, self.state, upload, month, self.pages, by)
 
     # --- errors Starlette raises itself: the page with a message, never a trace ---
 

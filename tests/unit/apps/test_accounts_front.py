@@ -1,6 +1,6 @@
 """`reportgen users` through the command line (passwords from standard input, never an argument; bad input
 is a message and an exit status, never a trace), and serve's identity rules: which mode, a person's role on a
-team by any of its names, the signed session cookie, the proxy's addresses."""
+team by any of its names (and on the roll-up's row), the signed session cookie, the proxy's addresses."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import pytest
 from argon2 import PasswordHasher
 
 from reportgen.apps.serve.identity import Cookies, Mode, Person, choose_mode, from_proxy
+from reportgen.apps.serve.overview import acts_on
 from reportgen.archive import accounts as accounts_module
 from reportgen.archive.accounts import Grant, Role
 from reportgen.base.config import ServeSettings
@@ -73,6 +74,19 @@ def test_a_role_holds_on_any_of_the_teams_names_and_the_strongest_wins() -> None
     assert not viewer.uploads and not viewer.is_head
     head = Person("li", (Grant("*", Role.HEAD),))
     assert head.leads(harbor) and head.is_head
+
+
+def test_the_roll_up_row_is_seen_by_every_teams_roles_but_only_a_head_decides_it() -> None:
+    rollup = TeamName("department", "department", ("department",))
+    head = Person("li", (Grant("*", Role.HEAD),))
+    lead_of_all = Person("chen", (Grant("*", Role.LEAD),))
+    reader = Person("ops", (Grant("*", Role.VIEWER),))
+    lead = Person("wu", (Grant("northwind-en", Role.LEAD),))
+    assert head.sees(rollup) and acts_on(head, rollup)
+    assert lead_of_all.sees(rollup) and not acts_on(lead_of_all, rollup)  # shown, no Approve
+    assert reader.sees(rollup) and not acts_on(reader, rollup)
+    assert not lead.sees(rollup)  # not listed for a lead of one team
+    assert acts_on(lead_of_all, TeamName("Harbor", None, ("Harbor",)))
 
 
 def test_the_cookie_is_signed_and_the_proxy_is_an_address() -> None:

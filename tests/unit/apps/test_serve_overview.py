@@ -1,6 +1,6 @@
 """The department page's list of teams (`apps/serve/overview.every_team`), from a real archive: a team whose
 review was built is listed once, and the department's own roll-up, recorded as a version of the reserved
-team, is not a team."""
+team, is a row of its own after the teams."""
 
 from __future__ import annotations
 
@@ -43,7 +43,9 @@ def recorded(archive: Archive, folder: Path, team: str, workbook: str, pdf: byte
     )
 
 
-def test_the_departments_rollup_is_not_listed_as_a_team(tmp_path: Path, archive: Archive) -> None:
+def test_the_departments_rollup_is_a_row_of_its_own_after_the_teams(tmp_path: Path, archive: Archive) -> None:
     recorded(archive, tmp_path, "Harbor Growth Team", "harbor.xlsx", b"%PDF-team")
     recorded(archive, tmp_path, DEPARTMENT_TEAM, DEPARTMENT_TEAM, b"%PDF-rollup")
-    assert [team.review for team in every_team(archive, Config())] == ["Harbor Growth Team"]
+    recorded(archive, tmp_path, "Zephyr", "zephyr.xlsx", b"%PDF-zephyr")
+    listed = [team.review for team in every_team(archive, Config())]
+    assert listed == ["Harbor Growth Team", "Zephyr", DEPARTMENT_TEAM]  # once, last
