@@ -60,3 +60,17 @@ def test_a_team_needing_attention_without_last_month_on_file_reads_as_a_sentence
     for item in attention:
         assert {"en": "since last month", "zh": "较上月"}[lang] not in item.text, item.text
         assert {"en": "no review of last month is on file", "zh": "档案中没有上月的复盘"}[lang] in item.text
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_costs_in_two_currencies_are_said_to_stay_apart_without_configuration_advice(
+    tmp_path: Path, lang: str
+) -> None:
+    """The head reads that costs stay in each team's currency; how to set rates is for whoever runs the
+    tool (docs/rollup.md), not a line on management's cover."""
+    dollars = team_document(tmp_path / "usd", "2026-10")
+    yuan = {**dollars, "currency": "¥"}
+    teams = [TeamSource(name, TeamStatus.DELIVERED, document, None, 1, True)
+             for name, document in (("Alpha", dollars), ("Beta", yuan))]  # fmt: skip
+    line = rollup_context(rollup("M", "2026-10", teams), Config(), lang)[0]["rates_line"]
+    assert line and "reportgen.toml" not in line and "[department]" not in line, line
