@@ -296,6 +296,9 @@ def state_text(
     if status.stage == Stage.BLOCKED and draft is not None and draft.state == ApprovalState.PENDING:
         return str(words.text("cycle.stage_blocked", approver=draft.approver,
                               since=local(draft.created_at, settings), **common))  # fmt: skip
+    if status.stage == Stage.SENDING and draft is not None:
+        since = local(draft.decided_at or draft.created_at, settings)
+        return str(words.text("cycle.stage_sending", by=draft.decided_by or "?", since=since, **common))
     if status.stage == Stage.REJECTED and draft is not None:
         since = local(draft.decided_at or draft.created_at, settings)
         return str(words.text("cycle.stage_rejected", by=draft.decided_by or "?", since=since,
@@ -349,6 +352,8 @@ def run_now(
     status = month_status(archive, team.key, month)
     sha = digest_or_none(team.workbook)
     refuse_rejected_again(archive, status, sha)  # a rejected draft or revision needs a changed workbook
+    if status.stage == Stage.SENDING:  # approved and on its way: nothing to draft until its answer
+        raise where_it_stands(status)
     if status.stage == Stage.DELIVERED:
         if not revise:
             refuse_step(status, Step.DRAFTED)

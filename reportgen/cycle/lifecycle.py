@@ -34,6 +34,7 @@ class Stage(StrEnum):
     BLOCKED = "blocked"  # the latest draft has errors of its month, or the workbook could not be used
     AWAITING_APPROVAL = "awaiting_approval"  # a clean draft waits for the lead
     REJECTED = "rejected"  # the lead turned the latest draft down: a changed workbook makes the next
+    SENDING = "sending"  # approved: its delivery to management is under way (or stopped with no answer)
     DELIVERED = "delivered"  # management has a version: done, unless a revision is asked for
 
 
@@ -74,6 +75,7 @@ TRANSITIONS: dict[Stage, dict[Step, Stage]] = {
         Step.DRAFTED_WITH_ERRORS: Stage.BLOCKED,
         Step.DELIVERED: Stage.DELIVERED,
     },
+    Stage.SENDING: {},  # the send's answer moves it: delivered, or (nobody reached) waiting again
     Stage.DELIVERED: {
         Step.REVISION: Stage.OPEN,  # the revision is then drafted (or delivered) like a first review
     },
@@ -132,7 +134,20 @@ def month_status(archive: Archive, team: str, month: str) -> MonthStatus:
     delivered = archive.delivered(review_team, month) if review_team else None
     latest = approvals[0] if approvals else None
     at = _stage(latest, delivered, last_run)
+    if (
+        latest is not None
+        and latest.state == ApprovalState.APPROVED
+        and _not_yet_delivered(archive, latest, delivered)
+    ):
+        at = Stage.SENDING
     return MonthStatus(team, month, at, delivered, latest, last_run, review_team)
+
+
+def _not_yet_delivered(archive: Archive, approval: ApprovalRecord, delivered: SentVersion | None) -> bool:
+    """The approved draft's version has not reached management yet: its send is under way, or stopped
+    before an answer was recorded (a first review, or a revision of what management has)."""
+    built = archive.build_for_pdf(approval.pdf_sha256)
+    return built is not None and (delivered is None or delivered.version < built[3])
 
 
 def _stage(latest: ApprovalRecord | None, delivered: SentVersion | None, last_run: RunRecord | None) -> Stage:

@@ -373,7 +373,7 @@ def _waiting(archive: Archive, team: str, month: str) -> ApprovalRecord:
         if approval.state == ApprovalState.PENDING:
             return approval
     status = month_status(archive, team, month)
-    if status.stage in (Stage.DELIVERED, Stage.REJECTED, Stage.BLOCKED):
+    if status.stage in (Stage.DELIVERED, Stage.REJECTED, Stage.BLOCKED, Stage.SENDING):
         raise where_it_stands(status)
     raise InputError(None, "nothing_to_approve", team=team, month=month)
 

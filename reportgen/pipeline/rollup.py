@@ -51,6 +51,7 @@ StageOf = Callable[[str, str], Standing]  # (team, month) → cycle/lifecycle.mo
 STAGES = {  # a lifecycle stage, when the month has a review, as the roll-up names it
     "delivered": TeamStatus.DELIVERED,
     "awaiting_approval": TeamStatus.AWAITING_APPROVAL,
+    "sending": TeamStatus.AWAITING_APPROVAL,  # approved, on its way: "waiting for approval or sending"
     "blocked": TeamStatus.BLOCKED,
     "rejected": TeamStatus.REJECTED,
     "open": TeamStatus.BUILT,

@@ -116,6 +116,9 @@ def _stage_words(
             )
         problem = str(status.last_run.detail.get("problem", "")) if status.last_run else ""
         return "blocked", words.text("web.dept.stage_unusable", problem=problem or "-")
+    if status.stage == Stage.SENDING and draft is not None:
+        when = local(draft.decided_at) if draft.decided_at else "-"
+        return "sending", words.text("web.dept.stage_sending", by=draft.decided_by or "?", when=when)
     if status.stage == Stage.REJECTED and draft is not None:
         when = local(draft.decided_at) if draft.decided_at else "-"
         return "rejected", words.text(

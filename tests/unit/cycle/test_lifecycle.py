@@ -29,7 +29,7 @@ from reportgen.base.config import (
     load_config,
 )
 from reportgen.base.errors import DeliveryError, InputError, ReportgenError, UsageError
-from reportgen.base.states import ChatKind
+from reportgen.base.states import ApprovalState, ChatKind
 from reportgen.cycle.lifecycle import TRANSITIONS, Stage, Step, after, allowed, month_status
 from reportgen.cycle.runs import approve, reject
 from reportgen.pipeline.mailing import deliver_review
@@ -308,6 +308,34 @@ def test_an_approval_a_bot_missed_says_how_to_reach_it_and_only_it(
     results = deliver_review(archive, pdf, config)
     assert [each.target.kind for each in results if each.result.receipt.accepted] == [bot.vendor]
     assert len(to(handler, BOSS)) == 1 and len(bot.received) == 1
+
+
+def test_an_approved_draft_whose_send_has_no_answer_yet_says_so_everywhere(
+    tmp_path: Path, archive: Archive, mail: tuple[Handler, int]
+) -> None:
+    """The lead approved; the send to management is under way (or its process died before the answer). The
+    month used to read "nothing built yet" in `schedule next`, and a second approve was told no draft waits:
+    it now reads as being sent, who approved it, and nothing drafts or sends it again meanwhile."""
+    handler, port = mail
+    config = config_for(tmp_path, port)
+    write(tmp_path, CLEAN)
+    tick_teams(archive, config, RUN, SINCE)
+    (draft,) = archive.approvals("team", MONTH)
+    assert archive.decide(draft, ApprovalState.APPROVED, by="lead")  # recorded first; the send not yet back
+    assert month_status(archive, "team", MONTH).stage == Stage.SENDING
+    (state,) = next_lines(archive, config, RUN + dt.timedelta(hours=1), "en")
+    assert "approved by lead" in state and "delivery to management is under way" in state, state
+    before = len(handler.received)
+    for attempt in (
+        lambda: approve(archive, config, "team", MONTH),
+        lambda: reject(archive, "team", MONTH, "too late"),
+        lambda: run_now(archive, config, "team", RUN + dt.timedelta(hours=2)),
+    ):
+        with pytest.raises(InputError) as refused:
+            attempt()
+        said = refused.value.message("en")
+        assert "was approved by lead" in said and "Nothing is sent again" in said, said
+    assert len(handler.received) == before and not to(handler, BOSS)
 
 
 def test_an_empty_month_goes_to_the_sender_not_to_management_when_there_is_no_approver(
