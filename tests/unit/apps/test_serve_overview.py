@@ -11,10 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from reportgen.apps.serve.overview import every_team
+from reportgen.apps.serve.overview import every_team, month_line
 from reportgen.archive.records import BuildRecord
 from reportgen.archive.store import Archive, open_archive
+from reportgen.base.catalogue import catalogue
 from reportgen.base.config import ArchiveSettings, Config
+from reportgen.base.states import ApprovalState
 from reportgen.pipeline.rollup import DEPARTMENT_TEAM
 
 
@@ -49,3 +51,20 @@ def test_the_departments_rollup_is_a_row_of_its_own_after_the_teams(tmp_path: Pa
     recorded(archive, tmp_path, "Zephyr", "zephyr.xlsx", b"%PDF-zephyr")
     listed = [team.review for team in every_team(archive, Config())]
     assert listed == ["Harbor Growth Team", "Zephyr", DEPARTMENT_TEAM]  # once, last
+
+
+def test_a_month_approved_and_on_its_way_reads_as_being_sent(tmp_path: Path, archive: Archive) -> None:
+    """Approved, its send's answer not back yet: the page says so, with who approved, and offers nothing to
+    do (it used to read "Built, not sent" and offer to send it)."""
+    recorded(archive, tmp_path, "Harbor Growth Team", "harbor.xlsx", b"%PDF-team")
+    sha = hashlib.sha256(b"%PDF-team").hexdigest()
+    built = archive.build_for_pdf(sha)
+    assert built is not None
+    team_name = "Harbor Growth Team"
+    approval = archive.request_approval(built[0], team_name, team_name, "2026-10", sha, tmp_path / "h.pdf",
+                                        "lead@example.com")  # fmt: skip
+    assert archive.decide(approval, ApprovalState.APPROVED, by="lead@example.com")
+    (team,) = every_team(archive, Config())
+    line = month_line(archive, team, "2026-10", catalogue("en"), None)
+    assert (line.stage, line.label) == ("sending", "Being sent"), line
+    assert "Approved by lead@example.com" in line.sentence and line.action is None, line
