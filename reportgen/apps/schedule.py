@@ -352,11 +352,9 @@ def run_now(
     status = month_status(archive, team.key, month)
     sha = digest_or_none(team.workbook)
     refuse_rejected_again(archive, status, sha)  # a rejected draft or revision needs a changed workbook
-    if status.stage == Stage.SENDING:  # approved and on its way: nothing to draft until its answer
-        raise where_it_stands(status)
+    if not (revise and status.stage == Stage.DELIVERED):  # the lifecycle table: a delivered or sending month
+        refuse_step(status, Step.DRAFTED)  # drafts nothing (a delivered one only a revision, asked for)
     if status.stage == Stage.DELIVERED:
-        if not revise:
-            refuse_step(status, Step.DRAFTED)
         delivered = status.delivered
         assert delivered is not None and status.review_team is not None
         kept = [

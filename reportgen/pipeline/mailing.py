@@ -99,9 +99,10 @@ def language_copies(
 
 
 def _holds(path: Path, pdf_sha256: str) -> bool:
+    """The file at `path` is still that PDF (not when it is gone, unreadable or written over)."""
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest() == pdf_sha256
-    except OSError:
+        return pdf_digest(path) == pdf_sha256
+    except InputError:
         return False
 
 

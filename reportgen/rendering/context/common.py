@@ -18,7 +18,6 @@ from reportgen.figures.overlooked import Overlooked
 from reportgen.figures.review import Review
 from reportgen.wording.format import Formatter
 
-NOTES_LIMIT = vocab.NOTES_PER_PART  # the lead's paragraphs per section (Commentary sheet)
 OVERLOOKED_LIMIT = 6  # items in one "easily overlooked" box, the most telling first
 FINDINGS_LIMIT = 120  # errors first; `reportgen check` lists them all
 REFS_SHOWN = 6
@@ -244,10 +243,9 @@ def commentary_notes(review: Review, clips: Mapping[str, Clip]) -> dict[str, tup
     """The month's Commentary paragraphs by section, in sheet order; bounded, since a cell may hold a page
     (each by the clip of the part it stands in)."""
     notes: dict[str, list[LeadNote]] = {section: [] for section in vocab.COMMENTARY_SECTIONS}
-    for note in review.commentary:
-        shown = notes[note.section]
-        if len(shown) < NOTES_LIMIT:
-            shown.append(LeadNote(clips[note.section](note.text, NOTE_WIDTH, NOTE_LINES), str(note.ref)))
+    for note in review.commentary:  # at most NOTES_PER_PART a part: build_review kept them, and said so
+        text = clips[note.section](note.text, NOTE_WIDTH, NOTE_LINES)
+        notes[note.section].append(LeadNote(text, str(note.ref)))
     return {section: tuple(shown) for section, shown in notes.items()}
 
 
