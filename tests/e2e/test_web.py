@@ -8,9 +8,11 @@ import datetime as dt
 import io
 import os
 import re
+import threading
 import time
 import zipfile
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from html import unescape
 from pathlib import Path
 from typing import Any
@@ -492,3 +494,21 @@ def test_a_long_workbook_name_downloads_under_the_name_the_mail_attaches(
     (pdf,) = server.root.rglob(name)  # the upload's PDF: the file the mail attaches, by its name
     assert pdf.read_bytes() == response.content
     assert len(os.fsencode(name)) <= os.pathconf(pdf.parent, "PC_NAME_MAX")
+
+
+def test_stopping_serve_ends_the_build_still_at_work_and_leaves_no_pool_behind(tmp_path: Path) -> None:
+    """A build still running when serve stops is ended with it: once the app's shutdown returns, its build
+    processes are gone and no thread of the pool runs on in the process that embedded it (a test, here)."""
+    server = Server(ServeOptions(as_of=AS_OF), sample_config(tmp_path / "archive.sqlite3"))
+    threads_before = set(threading.enumerate())
+    with TestClient(server.app(), base_url=BASE):
+        pool = server.executor
+        assert isinstance(pool, ProcessPoolExecutor)
+        at_work = pool.submit(time.sleep, 120)  # stands for a build far longer than the test
+        processes = list(pool._processes.values())
+        assert len(processes) >= 1
+    assert server.executor is None
+    assert at_work.done()  # ended, not left running
+    assert [process.pid for process in processes if process.is_alive()] == []
+    left = [thread.name for thread in set(threading.enumerate()) - threads_before if thread.is_alive()]
+    assert left == []

@@ -18,7 +18,7 @@ import socket
 import sys
 import tempfile
 from collections.abc import AsyncIterator, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -80,8 +80,8 @@ class Server(ServeState):
             fonts.cancel()
             await asyncio.to_thread(self.close_archive)
             if self.own_executor and self.executor is not None:
-                self.executor.shutdown(wait=False, cancel_futures=True)
-                self.executor = None
+                pool, self.executor = self.executor, None  # a build that fails now renews no pool
+                await asyncio.to_thread(stop_pool, pool)
             shutil.rmtree(self.root, ignore_errors=True)
             self.uploads.clear()
 
@@ -98,6 +98,18 @@ class Server(ServeState):
             for _ in range(WORKERS):
                 pool.submit(warm)  # starts them: the pool spawns its processes on submit
         return pool
+
+
+def stop_pool(pool: Executor) -> None:
+    """Serve's pool at shutdown, gone when this returns: its processes are stopped (a build still at work is
+    ended; its page goes with serve's temporary root, removed next) and the pool's own threads are waited
+    for. Shut down without waiting, those threads and a build process lived on for as long as the build took,
+    inside a process that runs on (a program embedding serve, a test)."""
+    # Python 3.14 has terminate_workers(); 3.11 has only the pool's own table of its processes
+    working = list((pool._processes or {}).values()) if isinstance(pool, ProcessPoolExecutor) else []
+    for process in working:
+        process.terminate()
+    pool.shutdown(wait=True, cancel_futures=True)
 
 
 @contextlib.contextmanager
