@@ -235,7 +235,14 @@ def deliver_everywhere(
         pdf = pdfs.get(wanted)
         try:
             if pdf is None:
-                raise DeliveryError(main, "no_language_copy", target=_label(target), reads=wanted, lang=lang)
+                missing = DeliveryError(main, "no_language_copy", target=_label(target), reads=wanted,
+                                        lang=lang)  # fmt: skip
+                # recorded, so history names who was left out and why (nobody is claimed: a later send
+                # with the copy reaches them)
+                archive.skip_send(pdf_digest(main), main.name, dict.fromkeys(target.addresses(), wanted),
+                                  target=target.kind, audience=audience,
+                                  detail=missing.reason("en"))  # fmt: skip
+                raise missing
             done.append(TargetResult(target, pdf, deliver_once(archive, pdf, target, resend=resend, lang=lang,
                                                                audience=audience)))  # fmt: skip
         except DeliveryError as failure:
