@@ -86,6 +86,51 @@ class SendPlan:
     in_doubt: dict[str, dt.datetime] = field(default_factory=dict)
     target: str = "mail"  # the kind of target the addresses are of
     in_progress: dict[str, dt.datetime] = field(default_factory=dict)  # another send claimed them just now
+    resend: bool = False  # sent again to those who had it (--resend)
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """Whom a send left out, and why (the `sends.plan` column): each address that had this PDF already, or
+    that an earlier send left without an answer, or that another send was at, with when; each reader of a
+    language no copy of the review was built in, with that language; and whether it was a --resend."""
+
+    already: dict[str, dt.datetime] = field(default_factory=dict)
+    in_doubt: dict[str, dt.datetime] = field(default_factory=dict)
+    in_progress: dict[str, dt.datetime] = field(default_factory=dict)
+    no_copy: dict[str, str] = field(default_factory=dict)  # address → the language it reads
+    resend: bool = False
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "already": {key: at.isoformat() for key, at in self.already.items()},
+            "in_doubt": {key: at.isoformat() for key, at in self.in_doubt.items()},
+            "in_progress": {key: at.isoformat() for key, at in self.in_progress.items()},
+            "no_copy": dict(self.no_copy),
+            "resend": self.resend,
+        }
+
+    @classmethod
+    def from_json(cls, plan: Any) -> Skipped | None:
+        """A send's recorded plan; None for a send recorded before 0007 (or a plan that cannot be read)."""
+        if not isinstance(plan, dict):
+            return None
+
+        def moments(name: str) -> dict[str, dt.datetime]:
+            found = plan.get(name)
+            if not isinstance(found, dict):
+                return {}
+            return {str(key): dt.datetime.fromisoformat(str(at)) for key, at in found.items()}
+
+        no_copy = plan.get("no_copy")
+        no_copy = no_copy if isinstance(no_copy, dict) else {}
+        return cls(
+            already=moments("already"),
+            in_doubt=moments("in_doubt"),
+            in_progress=moments("in_progress"),
+            no_copy={str(key): str(lang) for key, lang in no_copy.items()},
+            resend=bool(plan.get("resend")),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +145,7 @@ class SendSummary:
     detail: str | None = None  # the failure, as the user was told it
     claimed: int = 0  # the addresses this send claimed (none: each had the PDF already, or was in doubt)
     target: str = "mail"  # the kind of target it went to: "mail", or a chat bot's vendor
+    skipped: Skipped | None = None  # whom it left out and why; None: recorded before the archive kept it
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,9 @@ module is what the code reads and writes, and a test checks the two agree on bot
 - `builds`: each PDF made of a version (a language, an as-of date), with the figures it showed.
 - `sends`: each attempt to mail a PDF; `deliveries`: one row per recipient of it. A partial unique index
   lets at most one delivery of one PDF to one address be under way or done (`claimed`, `accepted`), so two
-  processes can never both mail it: the second one's claim fails on the constraint, not on a check.
+  processes can never both mail it: the second one's claim fails on the constraint, not on a check. A send's
+  `plan` (revision 0007) keeps whom it left out and why: had the PDF already, in doubt, no copy in their
+  language; and whether it was a --resend.
 - `events`: every state the cycle reached, in order, for `reportgen history`.
 - `runs`: each scheduled attempt of a team's month, claimed under a unique constraint (the lease), so two
   schedule services never both act on one; `approvals`: a draft waiting for the lead, and the decision.
@@ -21,9 +23,9 @@ import sqlalchemy as sa
 
 from reportgen.base.states import LIVE_DELIVERIES, DeliveryState, RunState
 
-SCHEMA_REVISION = "0006"  # Alembic's head: the schema this code reads and writes
+SCHEMA_REVISION = "0007"  # Alembic's head: the schema this code reads and writes
 # every revision this code can upgrade from, oldest first
-KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006")
+KNOWN_REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007")
 
 metadata = sa.MetaData(
     naming_convention={
@@ -83,6 +85,8 @@ sends = sa.Table(
     sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
     # whose copy this was (an Audience): management's review, or a draft for the approver
     sa.Column("audience", sa.String(20), nullable=False, server_default="management"),
+    # who it left out and why, and whether it was a --resend (revision 0007; NULL before): records.SendPlan
+    sa.Column("plan", sa.JSON, nullable=True),
 )
 
 DELIVERY_STATES = tuple(DeliveryState)

@@ -34,6 +34,7 @@ from reportgen.archive.records import (
     SendPlan,
     SendSummary,
     SentVersion,
+    Skipped,
     StoredPdf,
     TeamAlias,
     VersionPlan,
@@ -615,7 +616,43 @@ class Archive:
                         in_progress[key] = claimed  # another send is at it now: its answer is still to come
                     else:
                         in_doubt[key] = claimed
-        return SendPlan(send_id, pdf_sha256, tuple(to_send), already, in_doubt, target, in_progress)
+        return SendPlan(send_id, pdf_sha256, tuple(to_send), already, in_doubt, target, in_progress, resend)
+
+    def skip_send(
+        self,
+        pdf_sha256: str,
+        pdf_name: str,
+        reads: dict[str, str],
+        *,
+        target: str = MAIL,
+        audience: str = Audience.MANAGEMENT,
+        detail: str | None = None,
+    ) -> None:
+        """Record a send of this PDF that could not be made for its readers of another language (`reads`:
+        each address, or a bot's name, and the language it reads), because no copy of the review was built in
+        that language: nobody is claimed, so a later send with the copy reaches them; history names them."""
+        now = self.clock()
+        build = self.build_for_pdf(pdf_sha256)
+        key_of = address_key if target == MAIL else str
+        keys = {key_of(address): lang for address, lang in reads.items()}
+        with self._transaction() as connection:
+            connection.execute(
+                sends.insert().values(
+                    build_id=build[0] if build else None,
+                    pdf_sha256=pdf_sha256,
+                    pdf_name=pdf_name,
+                    recipients=list(keys),
+                    result=SendOutcome.FAILED,
+                    detail=detail,
+                    started_at=now,
+                    finished_at=now,
+                    audience=audience,
+                    plan=Skipped(no_copy=keys).as_json(),
+                )
+            )
+            team, month, version = (build[1], build[2], build[3]) if build else (None, None, None)
+            self._event(connection, "send_no_copy", team, month, version, now, accepted=[], refused={},
+                        no_copy=keys, audience=audience)  # fmt: skip
 
     def finish_send(
         self,
@@ -656,10 +693,18 @@ class Archive:
                     else (SendOutcome.IN_DOUBT if in_doubt else SendOutcome.FAILED)
                 )
             )
+            skipped = Skipped(plan.already, plan.in_doubt, plan.in_progress, resend=plan.resend)
             connection.execute(
                 sends.update()
                 .where(sends.c.id == plan.send_id)
-                .values(result=result, message_id=message_id, subject=subject, detail=detail, finished_at=now)
+                .values(
+                    result=result,
+                    message_id=message_id,
+                    subject=subject,
+                    detail=detail,
+                    finished_at=now,
+                    plan=skipped.as_json(),
+                )  # fmt: skip
             )
             build = connection.execute(
                 sa.select(reviews.c.team, reviews.c.month, reviews.c.version, sends.c.audience)
@@ -668,7 +713,14 @@ class Archive:
                 .where(sends.c.id == plan.send_id)
             ).first()
             team, month, version = (build.team, build.month, build.version) if build else (None, None, None)
-            self._event(connection, f"send_{result}", team, month, version, now,
+            # a send that claimed nobody because each address had the PDF already is a repeat, not a failure;
+            # one held back by an earlier send without an answer (or one under way) is held, not failed
+            kind = f"send_{result}"
+            if not plan.to_send and (plan.in_doubt or plan.in_progress):
+                kind = "send_held"
+            elif not plan.to_send and plan.already:
+                kind = "send_repeat"
+            self._event(connection, kind, team, month, version, now,
                         accepted=sorted(accepted_keys), refused=refused_keys,
                         audience=build.audience if build else None)  # fmt: skip
         log.info("archive: send %d %s (%d accepted, %d refused)", plan.send_id, result, len(accepted_keys),
@@ -882,6 +934,7 @@ class Archive:
                     detail=send.detail,
                     claimed=len(reached),
                     target=reached[0].target if reached else MAIL,
+                    skipped=Skipped.from_json(send.plan),
                 )
             )
         builds_by_review: dict[int, list[BuildSummary]] = {}

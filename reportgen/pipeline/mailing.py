@@ -235,7 +235,14 @@ def deliver_everywhere(
         pdf = pdfs.get(wanted)
         try:
             if pdf is None:
-                raise DeliveryError(main, "no_language_copy", target=_label(target), reads=wanted, lang=lang)
+                missing = DeliveryError(main, "no_language_copy", target=_label(target), reads=wanted,
+                                        lang=lang)  # fmt: skip
+                # recorded, so history names who was left out and why (nobody is claimed: a later send
+                # with the copy reaches them)
+                archive.skip_send(pdf_digest(main), main.name, dict.fromkeys(target.addresses(), wanted),
+                                  target=target.kind, audience=audience,
+                                  detail=missing.reason("en"))  # fmt: skip
+                raise missing
             done.append(TargetResult(target, pdf, deliver_once(archive, pdf, target, resend=resend, lang=lang,
                                                                audience=audience)))  # fmt: skip
         except DeliveryError as failure:
@@ -247,7 +254,8 @@ def deliver_everywhere(
     if len(failed) == 1 and not done and not nothing_new:
         raise failed[0][1]
     if failed:
-        reached = [_label(each.target) for each in done]
+        # who this send reached, not every address of the targets: one that had it already was not mailed
+        reached = [_reached(each) for each in done if each.result.receipt.accepted]
         raise DeliveryError(
             main,
             "some_targets",
@@ -298,6 +306,15 @@ def _label(target: Target) -> str:
             else f"mail ({len(target.addresses())})"
         )
     return target.addresses()[0]
+
+
+def _reached(each: TargetResult) -> str:
+    """How a message names whom a target's delivery reached: a bot by its name, the mail by the addresses
+    the server accepted (not those that had the PDF already)."""
+    accepted = each.result.receipt.accepted
+    if each.target.kind == "mail" and len(accepted) > 3:
+        return f"mail ({len(accepted)})"
+    return ", ".join(accepted)
 
 
 def _when(moment: dt.datetime) -> str:

@@ -131,7 +131,10 @@ def test_history_show_tells_the_draft_the_decision_and_the_delivery_apart(config
     assert "to management" not in version_one
     version_two = story[story.index("Version 2") : story.index("Steps:")]
     assert f"to management: sent 2026-11-03 {local_nine()} to {BOSS}, {CFO}" in version_two
-    assert "send 2026-11-03" in version_two and "each address had this PDF already" in version_two
+    assert (
+        f"to management: send 2026-11-03 {local_nine()} was a repeat and sent nothing: {BOSS} had this "
+        f"review already (since 2026-11-03 {local_nine()})" in version_two
+    )
     assert "approval: approved by bo" in version_two
     steps = story[story.index("Steps:") :]
     assert f"rejected by ann: {REASON}" in steps and "approved by bo" in steps
