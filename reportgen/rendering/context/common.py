@@ -154,7 +154,7 @@ def section_trends(principle: Principle, review: Review, fmt: Formatter) -> tupl
         if kpi.section is not principle or kpi.name not in names or last is None:
             continue
         values = trends.values(kpi.name)
-        written = fmt.kpi_values(kpi, values)  # one precision for the whole chart
+        written = fmt.kpi_values(kpi, values)  # as the chart and the card write each figure
         lines.append(
             TrendLine(
                 chart=names[kpi.name],
