@@ -923,9 +923,10 @@ def trend(
     dpi: int = DEFAULT_DPI,
 ) -> Chart:
     """A sparkline of one KPI over the trailing months: the shape, the latest point marked, first and last
-    month named beneath it, and its scale: the lowest and the highest value written at the right, each on a
-    faint line at its height, by `value_text` (as the review writes the KPI: a rate as a percentage, cost
-    as money), so the line's rise or fall has a size."""
+    month named beneath it, and its scale: the lowest and the highest value written at the left, where an
+    axis stands, each on a faint line at its height, by `value_text` (as the review writes the KPI: a rate
+    as a percentage, cost as money), so the line's rise or fall has a size. Not at the right: there a label
+    sat beside the latest point and read as its value."""
     if len(months) != len(values):
         raise ValueError("trend needs one value per month")
     fmt = _check_format(fmt)
@@ -944,7 +945,7 @@ def trend(
         )
         # half a line of type above the highest label and below the lowest, so neither is cut
         half_mm = SMALL_SIZE / PT_PER_INCH * MM_PER_INCH * 0.6
-        left, right, top, bottom = 1.2, 1.2 + scale_mm, max(1.2, half_mm), 0.8 + label_mm
+        left, right, top, bottom = 1.2 + scale_mm, 1.2, max(1.2, half_mm), 0.8 + label_mm
         ax = fig.add_axes(
             (
                 left / width_mm,
@@ -966,11 +967,11 @@ def trend(
                 ax.axhline(value, color=GRID, linewidth=0.6, zorder=1)
                 ax.annotate(
                     text,
-                    xy=(1.0, value),
+                    xy=(0.0, value),
                     xycoords=("axes fraction", "data"),
-                    xytext=(2.5, 0),
+                    xytext=(-2.5, 0),
                     textcoords="offset points",
-                    ha="left",
+                    ha="right",
                     va="center",
                     fontsize=SMALL_SIZE,
                     color=INK_SOFT,

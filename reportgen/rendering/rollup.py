@@ -233,6 +233,12 @@ def _cards(result: Rollup, words: Words) -> list[Card]:
     return cards
 
 
+def card_columns(count: int) -> int:
+    """How many cards a row of the cover holds: three, or four when that fills the last row better (seven
+    cards, one cost per currency: 4 + 3, not 3 + 3 and a lone card on a row of its own)."""
+    return max((3, 4), key=lambda columns: ((count % columns or columns) / columns, -columns))
+
+
 def _previous_month(month: str) -> str:
     year, number = int(month[:4]), int(month[5:7])
     return f"{year - 1:04d}-12" if number == 1 else f"{year:04d}-{number - 1:02d}"
@@ -462,7 +468,8 @@ def rollup_context(result: Rollup, config: Config, lang: str) -> tuple[dict[str,
         "counts": [
             (words.text(f"rollup.bucket.{bucket}"), result.counts[bucket], bucket) for bucket in BUCKET_ORDER
         ],
-        "cards": _cards(result, words),
+        "cards": (cards := _cards(result, words)),
+        "card_columns": card_columns(len(cards)),
         "compare_line": ""
         if result.previous is not None
         else words.text("rollup.kpi.none_before", month=words.fmt.month(_previous_month(result.month))),

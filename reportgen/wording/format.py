@@ -140,10 +140,12 @@ class Formatter:
         return self.number(value)
 
     def kpi_values(self, kpi: Kpi, values: Sequence[float | None]) -> Callable[[float | None], str]:
-        """How one chart (or its caption) writes a KPI's twelve `values`: rates as percentages all with the
-        same decimals, money rounded to the cent, counts as numbers."""
+        """How a KPI's trend line (its labels, caption and alt text) writes its twelve `values`: each as the
+        KPI's card and the sentences write that figure (a rate as `percent` alone, money rounded to the cent,
+        a count as a number), one rule for one figure: a card's 62% is never its sparkline's 61.9% because
+        another month of the line needed a decimal (91.4%)."""
         if kpi.kind is Kind.RATE:
-            return self.percents(values)
+            return lambda value: self.percent(value)
         if kpi.kind is Kind.MONEY:
             return lambda value: self.money(None if value is None else Decimal(str(round(value, 2))))
         return self.number

@@ -3,13 +3,27 @@ documents, the review, `check`, the mail refusal and the page, so each is worded
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
+from collections.abc import Callable
+
 from reportgen.base.catalogue import Catalogue
 from reportgen.base.model import Finding, Source
 
+# a finding's dates, kept as ISO text (reading/normalize.py)
+DATE_PARAMS = ("date", "due", "done_on", "as_of")
 
-def finding_message(finding: Finding, words: Catalogue) -> str:
-    """The finding's sentence in `words`' language, its field and date-order keys named in that language."""
+
+def finding_message(finding: Finding, words: Catalogue, date: Callable[[dt.date], str] | None = None) -> str:
+    """The finding's sentence in `words`' language, its field and date-order keys named in that language;
+    with `date` (the review's Formatter.date), its dates as the review writes them, not ISO: the JSON,
+    `check` and the mail keep the sentence as it always read."""
     params = dict(finding.params)
+    if date is not None:
+        for name in DATE_PARAMS:
+            if isinstance(params.get(name), str):
+                with contextlib.suppress(ValueError):  # not a date after all: quoted as it is
+                    params[name] = date(dt.date.fromisoformat(params[name]))
     if "field" in params:
         params["field"] = words.templates.get(f"field.{params['field']}", params["field"])
     if "section" in params:  # a part of the review, as its heading names it

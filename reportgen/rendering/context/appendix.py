@@ -8,7 +8,6 @@ import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from reportgen.base.catalogue import Catalogue
 from reportgen.base.model import Finding as ModelFinding
 from reportgen.base.model import Mapped
 from reportgen.figures.review import Review, worst_first
@@ -57,7 +56,7 @@ class AppendixContext:
 def appendix_row(row: Mapped, cells: Cells, fmt: Formatter, clip: Clip) -> AppendixRow:
     words = fmt.words
     return AppendixRow(
-        cell=cells.of(row, "date"),
+        cell=cells.cite(row, "date"),
         date=fmt.day(row.activity.date),
         channel=fmt.channel(row.activity.channel),
         activity=clip(row.activity.activity),
@@ -69,14 +68,18 @@ def appendix_row(row: Mapped, cells: Cells, fmt: Formatter, clip: Clip) -> Appen
     )
 
 
-def finding_row(finding: ModelFinding, words: Catalogue, clip: Clip) -> FindingRow:
+def finding_row(finding: ModelFinding, fmt: Formatter, clip: Clip) -> FindingRow:
     """A finding's sentence with the cell text it quotes (a 32,767-character value that is not a date)
-    bounded; `reportgen check` and the JSON keep it whole."""
+    bounded and its dates written as the rest of the review writes them; `reportgen check` and the JSON keep
+    it whole, and ISO."""
+    words = fmt.words
     return FindingRow(
         severity=finding.severity.value,
         severity_label=words.text(f"severity.{finding.severity.value}"),
         cell=clip.phrase(finding.where),
-        message=finding_message(dataclasses.replace(finding, params=clip.params(finding.params)), words),
+        message=finding_message(
+            dataclasses.replace(finding, params=clip.params(finding.params)), words, fmt.date
+        ),
     )
 
 
@@ -95,7 +98,7 @@ def appendix_context(
     rows = review.rows
     listed = worst_first(findings)[:FINDINGS_LIMIT]
     activities = tuple(appendix_row(row, cells, fmt, clip) for row in rows[:APPENDIX_LIMIT])
-    shown_findings = tuple(finding_row(finding, words, findings_clip) for finding in listed)
+    shown_findings = tuple(finding_row(finding, fmt, findings_clip) for finding in listed)
     return AppendixContext(
         activities=activities,
         activities_note=words.text(

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from reportgen.base import vocab
 from reportgen.base.catalogue import Catalogue
-from reportgen.base.model import Mapped, Principle, column_letter
+from reportgen.base.model import CellRef, Mapped, Principle, column_letter
 from reportgen.figures import claims
 from reportgen.figures.kpis import headline_kpis, headline_result
 from reportgen.figures.overlooked import Overlooked
@@ -154,7 +154,7 @@ def section_trends(principle: Principle, review: Review, fmt: Formatter) -> tupl
         if kpi.section is not principle or kpi.name not in names or last is None:
             continue
         values = trends.values(kpi.name)
-        written = fmt.kpi_values(kpi, values)  # one precision for the whole chart
+        written = fmt.kpi_values(kpi, values)  # as the chart and the card write each figure
         lines.append(
             TrendLine(
                 chart=names[kpi.name],
@@ -200,9 +200,11 @@ def more(
 
 
 class Cells:
-    """Where a row's value is on the activity sheet: "C7" for the page's cell columns."""
+    """Where a row's value is on the activity sheet: "C7" where the page has no room for more (a stage's chip
+    in section 4), "Activities!C7" in a cell column or a list of cells, as every other citation reads."""
 
     def __init__(self, review: Review) -> None:
+        self.sheet = review.checked.sheet
         self.columns = review.checked.columns
         self.activity_column = self.columns.get("activity", self.columns["date"])
         self.archived = claims.Citer(review).archived  # a row the archive supplied
@@ -210,6 +212,11 @@ class Cells:
     def of(self, row: Mapped, field_name: str = "activity") -> str:
         """The row's cell of `field_name`, or of its activity when the sheet has no such column."""
         return f"{column_letter(self.columns.get(field_name, self.activity_column))}{row.activity.row}"
+
+    def cite(self, row: Mapped, field_name: str = "activity") -> str:
+        """The row's cell of `field_name` with its sheet ("Activities!C7"), as appendix B and the "Easily
+        overlooked" boxes cite cells."""
+        return str(CellRef(self.sheet, self.of(row, field_name)))
 
 
 def cell_text(cell: str, fmt: Formatter) -> str:

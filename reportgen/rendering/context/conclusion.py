@@ -88,7 +88,7 @@ def lessons(
                 [clip.phrase(row.activity.activity) for row in taught[:2]]
                 + ([words.text("review.and_more", count=len(taught) - 2)] if len(taught) > 2 else [])
             ),
-            cells=words.text("where.list").join(cells.of(row, "lesson") for row in taught[:2]),
+            cells=words.text("where.list").join(cells.cite(row, "lesson") for row in taught[:2]),
         )
         for lesson, taught in list(taught_by.items())[:limit]
     )

@@ -223,7 +223,7 @@ def execution_context(
                 status=fmt.status(row.activity.status),
                 owner=clip.phrase(row.activity.owner or "—"),
                 decision=clip(row.activity.decision) if row.activity.decision is not None else None,
-                cell=cells.of(row, decision_field),
+                cell=cells.cite(row, decision_field),
             )
             for row in misses[:shown]
         ),

@@ -89,7 +89,7 @@ def test_lessons_are_listed_once_with_the_activities_that_taught_them(tmp_path: 
     lessons = build_context(review_of(tmp_path, rows, headers), None).conclusion.lessons
     assert [lesson.text for lesson in lessons] == ["Caps keep CPC stable", "Test copy first"]
     assert lessons[0].activities == "Guide A, Guide B, and 1 more"
-    assert lessons[0].cells == "F2, F3" and lessons[1].activities == "Ads"
+    assert lessons[0].cells == "Activities!F2, Activities!F3" and lessons[1].activities == "Ads"
 
 
 def test_the_appendix_names_the_attached_table_only_when_the_list_is_cut(tmp_path: Path) -> None:

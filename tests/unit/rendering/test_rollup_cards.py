@@ -5,15 +5,17 @@ file to compare with, and no card says "new" (the teams' own workbooks may well 
 from __future__ import annotations
 
 import datetime as dt
+import io
 from pathlib import Path
 from typing import Any
 
+import pypdf
 import pytest
 
 from reportgen.base.config import Config
 from reportgen.figures.rollup import TeamSource, TeamStatus, rollup
 from reportgen.pipeline.build import build_review, check_workbook
-from reportgen.rendering.rollup import rollup_context
+from reportgen.rendering.rollup import card_columns, render_rollup, rollup_context
 from reportgen.wording.documents import figures_document
 from tests.builders import OCTOBER_ROWS, make_workbook
 
@@ -74,3 +76,49 @@ def test_costs_in_two_currencies_are_said_to_stay_apart_without_configuration_ad
              for name, document in (("Alpha", dollars), ("Beta", yuan))]  # fmt: skip
     line = rollup_context(rollup("M", "2026-10", teams), Config(), lang)[0]["rates_line"]
     assert line and "reportgen.toml" not in line and "[department]" not in line, line
+
+
+def laid_out(tmp_path: Path, lang: str) -> tuple[dict[str, Any], pypdf.PdfReader]:
+    """Four teams (one per bucket, costs in two currencies: seven cards): the context and the PDF."""
+    october = team_document(tmp_path / "oct", "2026-10")
+    yuan = {**october, "currency": "¥"}
+    teams = [
+        TeamSource("Alpha", TeamStatus.DELIVERED, october, None, 1, True),
+        TeamSource("Beta", TeamStatus.AWAITING_APPROVAL, yuan, None, 1, False),
+        TeamSource("Gamma", TeamStatus.BLOCKED, october, None, 1, False),
+        TeamSource("Delta", TeamStatus.MISSING, None),
+    ]
+    result = rollup("M", "2026-10", teams)
+    context = rollup_context(result, Config(), lang)[0]
+    return context, pypdf.PdfReader(io.BytesIO(render_rollup(result, Config(), lang)))
+
+
+def baselines(page: pypdf.PageObject) -> dict[str, float]:
+    """Each run of text on the page and the height it stands at."""
+    found: dict[str, float] = {}
+
+    def visit(text: str, cm: list[float], tm: list[float], *_: object) -> None:
+        if text.strip():
+            found.setdefault(text.strip(), round(cm[5] + tm[5] * cm[3], 1))
+
+    page.extract_text(visitor_text=visit)
+    return found
+
+
+def test_the_cards_rows_are_balanced() -> None:
+    """Seven cards (a cost per currency) were 3 + 3 and a lone cost card on a row of its own: now 4 + 3."""
+    assert [card_columns(count) for count in (5, 6, 7, 8, 10)] == [3, 3, 4, 4, 4]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_seven_cards_stand_in_two_rows_and_no_status_label_wraps(tmp_path: Path, lang: str) -> None:
+    context, pdf = laid_out(tmp_path, lang)
+    assert len(context["cards"]) == 7 and context["card_columns"] == 4
+    cover, teams = pdf.pages[0], pdf.pages[1]
+    heights = baselines(cover)
+    rows = {heights[card.label] for card in context["cards"]}
+    assert len(rows) == 2, (rows, heights)
+    lines = cover.extract_text().splitlines() + teams.extract_text().splitlines()
+    labels = [label for label, _, _ in context["counts"]] + [row.status for row in context["rows"]]
+    for label in labels:
+        assert any(label in line for line in lines), (label, lines)
