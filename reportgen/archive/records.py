@@ -194,7 +194,9 @@ class TeamAlias:
 
     review: str | None
     alias: str | None
-    at: dt.datetime  # when the record was made: the newest pairing wins
+    at: dt.datetime  # when the record was made (the newest of its kind): the newest pairing wins
+    first: dt.datetime | None = None  # the oldest record of the pairing (None: `at`): a role's name
+    # covers the team it was first paired with (cycle/teams.py, `TeamName.owned`)
 
 
 @dataclass(frozen=True, slots=True)

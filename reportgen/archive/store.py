@@ -993,11 +993,15 @@ class Archive:
     def team_names(self) -> list[TeamAlias]:
         """Every pairing of a team's names the archive holds, newest first: each review's team with its
         workbook's stem, each approval's team with the schedule's key, each run's key with the review's
-        team it built (none for a run that built nothing). cycle/teams.py resolves a name with them."""
+        team it built (none for a run that built nothing), with when each pairing was last and first made.
+        cycle/teams.py resolves a name with them, and says which team a role's name covers."""
         with self._reading() as connection:
             review_rows = connection.execute(
                 sa.select(
-                    reviews.c.team, reviews.c.workbook_name, sa.func.max(reviews.c.created_at).label("at")
+                    reviews.c.team,
+                    reviews.c.workbook_name,
+                    sa.func.max(reviews.c.created_at).label("at"),
+                    sa.func.min(reviews.c.created_at).label("first"),
                 ).group_by(reviews.c.team, reviews.c.workbook_name)
             ).all()
             approval_rows = connection.execute(
@@ -1005,11 +1009,15 @@ class Archive:
                     approvals.c.team,
                     approvals.c.schedule_team,
                     sa.func.max(approvals.c.created_at).label("at"),
+                    sa.func.min(approvals.c.created_at).label("first"),
                 ).group_by(approvals.c.team, approvals.c.schedule_team)
             ).all()
             run_rows = connection.execute(sa.select(runs.c.team, runs.c.detail, runs.c.started_at)).all()
-        found = [TeamAlias(r.team, Path(r.workbook_name).stem or None, _aware(r.at)) for r in review_rows]
-        found += [TeamAlias(r.team, r.schedule_team, _aware(r.at)) for r in approval_rows]
+        found = [
+            TeamAlias(r.team, Path(r.workbook_name).stem or None, _aware(r.at), _aware(r.first))
+            for r in review_rows
+        ]
+        found += [TeamAlias(r.team, r.schedule_team, _aware(r.at), _aware(r.first)) for r in approval_rows]
         for r in run_rows:
             built = r.detail.get("review_team") if isinstance(r.detail, dict) else None
             found.append(TeamAlias(built if isinstance(built, str) else None, r.team, _aware(r.started_at)))

@@ -13,7 +13,7 @@ import this module (this module reads the schedule's teams from it).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from reportgen.archive.records import TeamAlias
@@ -32,11 +32,21 @@ class TeamName:
 
     `review`: the review's team, as the archive stores its reviews, approvals and events (the workbook's stem
     for a scheduled team that has built nothing yet); `key`: the schedule's key (its workbook's stem) when
-    the schedule builds for the team, else None; `aliases`: every name it is known by, `review` first."""
+    the schedule builds for the team, else None; `aliases`: every name it is known by, `review` first;
+    `owned`: the names a role may name it by (docs/department.md): its review's, and each workbook stem or
+    schedule key the archive paired with this team before any other (None: `review`, `key` and `aliases`,
+    for a team made by hand). A renamed copy of another team's workbook adds its stem to `aliases` (the team
+    is found by it), never to `owned`."""
 
     review: str
     key: str | None
     aliases: tuple[str, ...]
+    owned: tuple[str, ...] | None = field(default=None, compare=False)
+
+    def role_names(self) -> set[str]:
+        """The names (folded) a role covers this team by."""
+        names = self.owned if self.owned is not None else (*self.aliases, *([self.key] if self.key else []))
+        return {fold(name) for name in (self.review, *names)}
 
     def __str__(self) -> str:
         return self.review
@@ -116,11 +126,28 @@ def _review_aliased(wanted: str, pairs: Sequence[TeamAlias]) -> str | None:
     )
 
 
+def first_owners(pairs: Sequence[TeamAlias]) -> dict[str, str]:
+    """Whose each name is (folded name: review's team), for roles: a review's name is its own team's; any
+    other name (a workbook's stem, a schedule key) is the team the archive first paired it with, however
+    many teams were built under it since (a renamed copy of a workbook, built by a head or on the command
+    line, changes nothing)."""
+    owners = {fold(pair.review): pair.review for pair in pairs if pair.review}
+    firsts: dict[str, TeamAlias] = {}
+    for pair in pairs:
+        if pair.review and pair.alias and fold(pair.alias) not in owners:
+            seen = firsts.get(fold(pair.alias))
+            if seen is None or (pair.first or pair.at) < (seen.first or seen.at):
+                firsts[fold(pair.alias)] = pair
+    return owners | {name: pair.review for name, pair in firsts.items() if pair.review}
+
+
 def _team(review: str, pairs: Sequence[TeamAlias], keys: Sequence[str]) -> TeamName:
     aliases = [pair.alias for pair in pairs if pair.review == review and pair.alias]  # newest first
+    owners = first_owners(pairs)
+    owned = [alias for alias in aliases if owners.get(fold(alias)) == review]
     folded_keys = {fold(key): key for key in keys}
-    key = next((folded_keys[fold(alias)] for alias in aliases if fold(alias) in folded_keys), None)
+    key = next((folded_keys[fold(alias)] for alias in owned if fold(alias) in folded_keys), None)
     if key is None and fold(review) in folded_keys:
         key = folded_keys[fold(review)]
     names = dict.fromkeys([review, *([key] if key else []), *aliases])
-    return TeamName(review, key, tuple(names))
+    return TeamName(review, key, tuple(names), tuple(dict.fromkeys([review, *owned])))

@@ -67,10 +67,9 @@ class Person:
     session: str | None = None
 
     def role(self, team: TeamName) -> Role | None:
-        """The strongest role a grant gives on `team` (by any of its names, or "*")."""
-        names = {fold(alias) for alias in team.aliases} | {fold(team.review)}
-        if team.key:
-            names.add(fold(team.key))
+        """The strongest role a grant gives on `team` (by its review's name, a workbook stem or schedule key
+        that was its first, or "*"; never by the name of a copy of its workbook: `TeamName.owned`)."""
+        names = team.role_names()
         found = [g.role for g in self.grants if g.team == EVERY_TEAM or fold(g.team) in names]
         return max(found, key=RANK.__getitem__, default=None)
 

@@ -89,6 +89,28 @@ def test_an_approval_pairs_the_schedule_key_with_the_review_team(archive: Archiv
     assert team.review == NORTHWIND and {"nw", "some-export"} <= set(team.aliases)
 
 
+def test_a_role_names_the_team_a_workbook_name_was_first_built_for_never_a_copy_built_under_it(
+    archive: Archive, tmp_path: Path
+) -> None:
+    """docs/department.md: a head builds a copy of Northwind's workbook saved as Harbor.xlsx (the schedule's
+    key of another team): Northwind is found by that name too, but a role on "Harbor" (or "harbor-old", the
+    name Harbor's workbook had first) still covers Harbor only, and Northwind keeps its own key."""
+    config = schedule_of(tmp_path / "books")
+    archive.clock = lambda: NOW - dt.timedelta(days=60)
+    build(archive, "Harbor Marketing", "harbor-old.xlsx", "b")
+    archive.clock = lambda: NOW - dt.timedelta(days=30)
+    build(archive, "Harbor Marketing", "Harbor.xlsx", "c")  # renamed: the schedule's workbook now
+    archive.clock = lambda: NOW - dt.timedelta(days=20)
+    build(archive, NORTHWIND, "northwind-en.xlsx")
+    archive.clock = lambda: NOW
+    build(archive, NORTHWIND, "Harbor.xlsx", "d")  # the renamed copy
+    northwind = resolve_team(archive, config, NORTHWIND)
+    harbor = resolve_team(archive, config, "Harbor Marketing")
+    assert "Harbor" in northwind.aliases and northwind.key == "northwind-en"
+    assert northwind.role_names() == {"northwind growth team", "northwind-en"}
+    assert harbor.key == "Harbor" and harbor.role_names() == {"harbor marketing", "harbor", "harbor-old"}
+
+
 def test_an_unknown_name_lists_the_known_teams_in_words_in_both_languages(
     archive: Archive, tmp_path: Path
 ) -> None:
