@@ -17,15 +17,20 @@ from reportgen.archive.records import (
     ApprovalRecord,
     BuildSummary,
     Event,
-    SendSummary,
-    Skipped,
     VersionSummary,
 )
 from reportgen.base.catalogue import Catalogue, catalogue
 from reportgen.base.files import write_atomic
-from reportgen.base.states import ApprovalState, Audience, SendOutcome
+from reportgen.base.states import ApprovalState, Audience
 from reportgen.cycle.lifecycle import month_status
-from reportgen.cycle.outcomes import UNDELIVERED, approval_text, draft_text, reached, sends_to
+from reportgen.cycle.outcomes import (
+    approval_text,
+    draft_text,
+    management_state,
+    reached,
+    send_line,
+    sends_to,
+)
 
 if TYPE_CHECKING:  # the store loads SQLAlchemy: only a command that opens the archive pays for it
     from reportgen.archive.store import Archive
@@ -38,19 +43,13 @@ def local(moment: dt.datetime) -> str:
 
 def sent_text(version: VersionSummary, words: Catalogue) -> str:
     """Management's copies only: when the version first reached management, and how many addresses."""
-    sends = sends_to(version, Audience.MANAGEMENT)
-    addresses = reached(sends)
-    if not addresses:
-        failed = any(send.result in UNDELIVERED and (send.claimed or left_out(send)) for send in sends)
-        return words.text("history.send_failed" if failed else "history.not_sent")
+    state = management_state(version)
+    if state != "sent":
+        return words.text("history.send_failed" if state == "failed" else "history.not_sent")
+    addresses = reached(sends_to(version, Audience.MANAGEMENT))
     first = version.sent_at
     assert first is not None
     return words.text("history.sent", at=local(first), count=len(addresses))
-
-
-def left_out(send: SendSummary) -> bool:
-    """A send that left readers of a language no copy was built in without the review: not delivered."""
-    return send.skipped is not None and bool(send.skipped.no_copy)
 
 
 def print_history(archive: Archive, team: str | None, month: str | None, as_json: bool, lang: str) -> None:
@@ -148,70 +147,6 @@ def event_text(event: Event, words: Catalogue) -> str:
     if event.kind.startswith("send_") and event.detail.get("audience") == Audience.APPROVER:
         return words.text("history.event_draft", label=label)
     return label
-
-
-def skipped_parts(skipped: Skipped, words: Catalogue) -> list[str]:
-    """Whom a send left out and why, one part per reason and moment: those who had the review already,
-    those an earlier send left without an answer or another send was at, the readers of a language no copy
-    was built in."""
-    separator = words.text("where.list")
-    parts = []
-    for code, moments in (
-        ("already", skipped.already),
-        ("in_doubt", skipped.in_doubt),
-        ("in_progress", skipped.in_progress),
-    ):
-        by_when: dict[str, list[str]] = {}
-        for address, moment in sorted(moments.items(), key=lambda item: (item[1], item[0])):
-            by_when.setdefault(local(moment), []).append(address)
-        parts += [
-            words.text(f"history.skipped_{code}", addresses=separator.join(addresses), when=when)
-            for when, addresses in by_when.items()
-        ]
-    by_language: dict[str, list[str]] = {}
-    for address, reads in sorted(skipped.no_copy.items()):
-        by_language.setdefault(reads, []).append(address)
-    parts += [
-        words.text("history.skipped_no_copy", addresses=separator.join(addresses), reads=reads)
-        for reads, addresses in by_language.items()
-    ]
-    return parts
-
-
-def send_line(send: SendSummary, words: Catalogue) -> str:
-    """One send: whose copy it was (management's review or a draft to the approver), how it ended (a repeat
-    refused because everyone had the PDF says so, and to whom), whom it left out and why (had it already, in
-    doubt, no copy in their language), whether it was a --resend, and each refusal with the server's reply."""
-    separator = words.text("where.list")
-    at = local(send.at)
-    skipped = send.skipped
-    parts = skipped_parts(skipped, words) if skipped is not None else []
-    if send.result == SendOutcome.FAILED and not send.claimed and parts:
-        assert skipped is not None
-        if skipped.already and not (skipped.in_doubt or skipped.in_progress or skipped.no_copy):
-            line = words.text("history.send_repeat_of", at=at, had="; ".join(parts))
-        else:
-            line = words.text("history.send_left_out", at=at, why="; ".join(parts))
-        parts = []
-    elif send.result == SendOutcome.FAILED and not send.claimed:  # recorded before the archive kept whom
-        line = words.text("history.send_repeat", at=at)
-    elif send.result == SendOutcome.FAILED and send.detail:
-        line = words.text("history.send_failed_why", at=at, detail=send.detail)
-    elif send.target != "mail" and send.result == SendOutcome.SENT:  # a bot: its kind and what it answered
-        line = words.text("history.send_posted", at=at, accepted=separator.join(send.accepted),
-                          kind=send.target, answer=send.message_id or "")  # fmt: skip
-    else:
-        code = "send_failed_line" if send.result == SendOutcome.FAILED else f"send_{send.result}"
-        line = words.text(
-            f"history.{code}", at=at, accepted=separator.join(send.accepted) or "—", count=len(send.accepted)
-        )
-    whose = "audience_approver" if send.audience == Audience.APPROVER else "audience_management"
-    if skipped is not None and skipped.resend and send.accepted:
-        parts.append(words.text("history.resend"))
-    refused = [
-        words.text("history.refused", address=name, reply=reply) for name, reply in send.refused.items()
-    ]
-    return "; ".join([words.text(f"history.{whose}", line=line), *parts, *refused])
 
 
 def approval_json(approval: ApprovalRecord) -> dict[str, Any]:

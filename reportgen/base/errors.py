@@ -3,6 +3,8 @@ exit codes and messages at one place."""
 
 from __future__ import annotations
 
+import textwrap
+from collections.abc import Sequence
 from enum import IntEnum
 from pathlib import Path
 from typing import Any
@@ -114,6 +116,7 @@ class DeliveryError(ReportgenError):
         server_reply: str | None = None,
         *,
         refused: dict[str, str] | None = None,
+        failures: Sequence[tuple[str, DeliveryError]] = (),
         lang: str | None = None,
         **params: Any,
     ) -> None:
@@ -121,6 +124,7 @@ class DeliveryError(ReportgenError):
         self.stage = stage
         self.server_reply = server_reply
         self.refused = dict(refused or {})
+        self.failures = tuple(failures)  # several targets' own failures, each with its target's label
         self.lang = lang
         self.params = params
         self.next_step: tuple[str, dict[str, Any]] | None = None  # what to run once it can be reached
@@ -145,11 +149,40 @@ class DeliveryError(ReportgenError):
         code = f"delivery.{self.stage}"  # a `variant` (e.g. "unsigned") picks a wording of the same failure
         if f"{code}_{self.params.get('variant')}" in words.templates:
             code = f"{code}_{self.params['variant']}"
-        lines = [words.text(code, reply=self.server_reply or "", **params)]
-        lines += [words.text("delivery.refused_address", address=a, reply=r) for a, r in self.refused.items()]
+        if self.failures:
+            lines = self.composed(words, params, lang)
+        else:
+            lines = [words.text(code, reply=self.server_reply or "", **params)]
+        lines += [
+            words.text("delivery.refused_address", address=address, reply=reply)
+            for address, reply in self.refused.items()
+            # a bot's refusal: its sentence names the bot and quotes the answer already
+            if not (address == self.params.get("target") and reply == self.server_reply)
+        ]
         if self.next_step is not None:
             lines.append(words.text(self.next_step[0], **self.next_step[1]))
         return "\n".join(lines)
+
+    def composed(self, words: Catalogue, params: dict[str, Any], lang: str | None) -> list[str]:
+        """Whom a delivery reached and each target's failure, every address and bot named once: one failure
+        after what was delivered on one line ("delivered to a; not delivered to b: it reads zh, …"), several
+        (or none delivered) one a line below."""
+        items = [failure.naming(label, words.lang) for label, failure in self.failures]
+        if len(items) == 1 and self.params.get("delivered"):
+            return [words.text(f"delivery.{self.stage}_single", reason=items[0], **params)]
+        code = f"delivery.{self.stage}" if self.params.get("delivered") else f"delivery.{self.stage}_none"
+        head = words.text(code, **params)
+        return [head, *(textwrap.indent(item, "  ") for item in items)]
+
+    def naming(self, label: str, lang: str | None = None) -> str:
+        """The reason as one target's part of a composed message: as it stands when it names its target
+        (a bot, a reader without a copy in their language) or lists each refused address, else after the
+        target's label (the mail's addresses)."""
+        reason = self.reason(lang)
+        if "target" in self.params or self.refused:
+            return reason
+        words = catalogue(language(lang, self.lang))
+        return words.text("delivery.target_reason", target=label, reason=reason)
 
 
 class BatchIncomplete(ReportgenError):

@@ -1,14 +1,15 @@
 """What became of a version, in words: management's copies and the drafts to the approver apart (a draft
-is never a delivery), and each draft's approval: waiting for whom, or approved or rejected by whom, when and
-why. One wording for `reportgen history` (apps/history.py) and serve's history panel (apps/serve/history.py),
-which may not import each other."""
+is never a delivery), each send (a repeat told as a repeat, whom it left out and why, a --resend), and each
+draft's approval: waiting for whom, or approved or rejected by whom, when and why. One wording for
+`reportgen history` (apps/history.py) and serve's history panel and team page (apps/serve/history.py,
+apps/serve/overview.py), which may not import each other."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
 
-from reportgen.archive.records import ApprovalRecord, SendSummary, VersionSummary
+from reportgen.archive.records import ApprovalRecord, SendSummary, Skipped, VersionSummary
 from reportgen.base.catalogue import Catalogue
 from reportgen.base.states import ApprovalState, Audience, SendOutcome
 
@@ -29,6 +30,88 @@ def sends_to(version: VersionSummary, audience: Audience) -> list[SendSummary]:
 def reached(sends: Sequence[SendSummary]) -> list[str]:
     """Every address these sends reached, once each."""
     return sorted({address for send in sends for address in send.accepted})
+
+
+def left_out(send: SendSummary) -> bool:
+    """A send that left readers of a language no copy was built in without the review: not delivered."""
+    return send.skipped is not None and bool(send.skipped.no_copy)
+
+
+def management_state(version: VersionSummary) -> str:
+    """Where management's copies of the version stand: "sent" (it reached an address), "failed" (a send
+    claimed addresses and reached none, or left a reader without a copy in their language: not delivered),
+    or "not_sent" (nothing made: no send, or only repeats of what had reached everyone already)."""
+    sends = sends_to(version, Audience.MANAGEMENT)
+    if reached(sends):
+        return "sent"
+    if any(send.result in UNDELIVERED and (send.claimed or left_out(send)) for send in sends):
+        return "failed"
+    return "not_sent"
+
+
+def skipped_parts(skipped: Skipped, words: Catalogue) -> list[str]:
+    """Whom a send left out and why, one part per reason and moment: those who had the review already,
+    those an earlier send left without an answer or another send was at, the readers of a language no copy
+    was built in."""
+    separator = words.text("where.list")
+    parts = []
+    for code, moments in (
+        ("already", skipped.already),
+        ("in_doubt", skipped.in_doubt),
+        ("in_progress", skipped.in_progress),
+    ):
+        by_when: dict[str, list[str]] = {}
+        for address, moment in sorted(moments.items(), key=lambda item: (item[1], item[0])):
+            by_when.setdefault(local(moment), []).append(address)
+        parts += [
+            words.text(f"history.skipped_{code}", addresses=separator.join(addresses), when=when)
+            for when, addresses in by_when.items()
+        ]
+    by_language: dict[str, list[str]] = {}
+    for address, reads in sorted(skipped.no_copy.items()):
+        by_language.setdefault(reads, []).append(address)
+    parts += [
+        words.text("history.skipped_no_copy", addresses=separator.join(addresses), reads=reads)
+        for reads, addresses in by_language.items()
+    ]
+    return parts
+
+
+def send_line(send: SendSummary, words: Catalogue) -> str:
+    """One send: whose copy it was (management's review or a draft to the approver), how it ended (a repeat
+    refused because everyone had the PDF says so, and to whom), whom it left out and why (had it already, in
+    doubt, no copy in their language), whether it was a --resend, and each refusal with the server's reply.
+    `history show` prints it; serve's team page shows it."""
+    separator = words.text("where.list")
+    at = local(send.at)
+    skipped = send.skipped
+    parts = skipped_parts(skipped, words) if skipped is not None else []
+    if send.result == SendOutcome.FAILED and not send.claimed and parts:
+        assert skipped is not None
+        if skipped.already and not (skipped.in_doubt or skipped.in_progress or skipped.no_copy):
+            line = words.text("history.send_repeat_of", at=at, had="; ".join(parts))
+        else:
+            line = words.text("history.send_left_out", at=at, why="; ".join(parts))
+        parts = []
+    elif send.result == SendOutcome.FAILED and not send.claimed:  # recorded before the archive kept whom
+        line = words.text("history.send_repeat", at=at)
+    elif send.result == SendOutcome.FAILED and send.detail:
+        line = words.text("history.send_failed_why", at=at, detail=send.detail)
+    elif send.target != "mail" and send.result == SendOutcome.SENT:  # a bot: its kind and what it answered
+        line = words.text("history.send_posted", at=at, accepted=separator.join(send.accepted),
+                          kind=send.target, answer=send.message_id or "")  # fmt: skip
+    else:
+        code = "send_failed_line" if send.result == SendOutcome.FAILED else f"send_{send.result}"
+        line = words.text(
+            f"history.{code}", at=at, accepted=separator.join(send.accepted) or "—", count=len(send.accepted)
+        )
+    whose = "audience_approver" if send.audience == Audience.APPROVER else "audience_management"
+    if skipped is not None and skipped.resend and send.accepted:
+        parts.append(words.text("history.resend"))
+    refused = [
+        words.text("history.refused", address=name, reply=reply) for name, reply in send.refused.items()
+    ]
+    return "; ".join([words.text(f"history.{whose}", line=line), *parts, *refused])
 
 
 def draft_text(version: VersionSummary, decided: Sequence[ApprovalRecord], words: Catalogue) -> str:

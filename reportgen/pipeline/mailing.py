@@ -250,7 +250,7 @@ def deliver_everywhere(
                 nothing_new.append(failure)
             else:
                 failed.append((target, failure))
-                log.warning("not delivered to %s: %s", _label(target), failure.reason("en"))
+                log.warning("%s", failure.naming(_label(target), "en"))  # each target named once
     if len(failed) == 1 and not done and not nothing_new:
         raise failed[0][1]
     if failed:
@@ -259,9 +259,8 @@ def deliver_everywhere(
         raise DeliveryError(
             main,
             "some_targets",
-            delivered=reached or ["—"],
-            failed=[_label(target) for target, _ in failed],
-            refused={_label(target): failure.reason(lang) for target, failure in failed},
+            delivered=reached,
+            failures=[(_label(target), failure) for target, failure in failed],
             lang=lang,
         )
     if not done and nothing_new:  # every target had it already: name them all, from the first time

@@ -175,7 +175,9 @@ def test_a_bot_that_is_down_stops_no_one_else_and_gets_the_review_on_the_next_se
         result = build_email(workbook, pdf, config)
         assert result.returncode == ExitCode.DELIVERY_FAILED
         said = " ".join(result.stderr.split())
-        assert "not delivered to growth" in said and "HTTP 503" in said, said
+        told = [line for line in result.stderr.splitlines() if line.startswith("reportgen: delivered to")]
+        assert len(told) == 1 and "; not posted to growth (dingtalk) after" in told[0], said
+        assert told[0].count("growth") == 1 and "HTTP 503" in told[0], said  # the bot named once
         assert len(handler.received) == 2 and len(slack.received) == 1 and not down.received
 
         down.down = False

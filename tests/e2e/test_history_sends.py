@@ -158,3 +158,19 @@ def test_the_send_names_as_delivered_only_whom_the_server_took_it_for(story: Sto
     assert story.envelopes[2] == (WANG,)
     assert f"delivered to {WANG}; not delivered to {CFO}:" in story.said[3]
     assert f"delivered to {BOSS}" not in story.said[3]
+
+
+def test_the_reader_left_out_is_named_once(story: Story) -> None:
+    """The cfo, a reader of Chinese with no Chinese copy built: one line says whom the send reached and why
+    the cfo did not get it, naming the cfo once (it said 'not delivered to cfo@…:' and then
+    '  cfo@…: not delivered to cfo@…: it reads zh'); the log's warning names the cfo once too."""
+    why = (
+        f"not delivered to {CFO}: it reads zh, and no review in that language was built. Build with --email "
+        "(it builds every language the targets need), or reportgen build --lang zh."
+    )
+    lines = story.said[3].splitlines()
+    assert f"reportgen: delivered to {WANG}; {why}" in lines, lines
+    assert [line for line in lines if CFO in line] == [
+        f"WARNING reportgen.pipeline.mailing: {why}",
+        f"reportgen: delivered to {WANG}; {why}",
+    ]

@@ -279,3 +279,61 @@ def test_an_archive_that_cannot_be_opened_is_named_not_a_trace(tmp_path: Path) -
         assert sent.status_code == 503
         assert words.text("web.send_kept") in unescape(sent.text) and "Traceback" not in sent.text
         assert words.text("archive.unopenable", archive="\0", detail="").split("\0")[0] in unescape(sent.text)
+
+
+def sends_shown(page: str) -> list[str]:
+    """The team page's send lines, as text."""
+    return [
+        " ".join(unescape(line).split()) for line in re.findall(r'<div class="sent">(.*?)</div>', page, re.S)
+    ]
+
+
+def test_serve_tells_a_repeat_and_a_reader_left_out_as_history_show_does(
+    client: TestClient, archive: Archive, tmp_path: Path
+) -> None:
+    """A send to two addresses, the same PDF sent again (a repeat: nobody mailed), a reader of Chinese with
+    no Chinese copy built, as the pipeline records them: the team page says the repeat was a repeat and who
+    had the review since when (not 'send … failed'), and names the reader left out and why, in the words of
+    `history show`; the upload's panel says a month whose only send left its reader out was not delivered,
+    as `reportgen history` does (not 'not sent')."""
+    team = "Repeat Team"
+    first = dt.datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+    again = dt.datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
+    zh_reader = dt.datetime(2026, 11, 2, 11, 0, tzinfo=UTC)
+    boss, cfo, wang = "boss@example.com", "cfo@example.com", "wang@example.cn"
+    record(archive, team, "2026-10", "r", first, sent=first, to=[boss, cfo])
+    pdf = sha(f"{team}/2026-10/r/en")
+    archive.clock = lambda: again
+    plan = archive.begin_send(pdf, "2026-10.pdf", [boss, cfo])
+    assert not plan.to_send  # everyone had it: what deliver_once records
+    archive.finish_send(plan, accepted=[], refused={}, message_id=None, detail="nothing to send")
+    archive.clock = lambda: zh_reader
+    archive.skip_send(pdf, "2026-10.pdf", {wang: "zh"}, detail="not delivered to wang@example.cn: …")
+    # September: its only send left the one reader, of Chinese, without a copy
+    record(archive, team, "2026-09", "s", first)
+    archive.skip_send(sha(f"{team}/2026-09/s/en"), "2026-09.pdf", {wang: "zh"})
+
+    workbook = team_copy(SAMPLE, tmp_path / "repeat.xlsx", team)
+    location = upload(client, workbook.name, workbook.read_bytes()).headers["location"]
+    for lang in ("en", "zh"):
+        words = catalogue(lang)
+        page = client.get(
+            f"/team?name={team.replace(' ', '%20')}&month=2026-10", headers={"Accept-Language": lang}
+        )
+        assert page.status_code == 200, page.text
+        lines = sends_shown(page.text)
+        had = words.text("history.skipped_already", addresses=words.text("where.list").join([boss, cfo]),
+                         when=local(first))  # fmt: skip
+        repeat = words.text("history.send_repeat_of", at=local(again), had=had)
+        left = words.text(
+            "history.send_left_out",
+            at=local(zh_reader),
+            why=words.text("history.skipped_no_copy", addresses=wang, reads="zh"),
+        )
+        management = [words.text("history.audience_management", line=line) for line in (repeat, left)]
+        assert management[0] in lines and management[1] in lines, lines
+        failed = words.text("history.send_failed_line", at=local(again))
+        assert not any(failed in line for line in lines), lines
+        shown = panel(client.get(location, headers={"Accept-Language": lang}).text)
+        assert shown["2026-09"][0][2] == words.text("web.history_not_delivered")
+        assert shown["2026-10"][0][2] == words.text("web.history_sent", at=local(first), count=2)

@@ -13,7 +13,7 @@ from reportgen.base.catalogue import LANGUAGES, Catalogue
 from reportgen.base.config import Config
 from reportgen.base.errors import ArchiveError, InputError
 from reportgen.base.states import ApprovalState, Audience
-from reportgen.cycle.outcomes import UNDELIVERED, approvals_of, draft_text
+from reportgen.cycle.outcomes import approvals_of, draft_text, management_state, reached, sends_to
 from reportgen.cycle.teams import resolve_team
 from reportgen.wording.format import Formatter
 
@@ -133,17 +133,15 @@ def version_line(
     names = words.text("where.list").join(
         words.text(f"web.lang_{lang}") for lang in langs if lang in LANGUAGES
     )
-    sends = [send for build in version.builds for send in build.sends if send.audience == Audience.MANAGEMENT]
-    reached = {address for send in sends for address in send.accepted}
-    if reached:
+    state = management_state(version)  # `reportgen history`'s sent column: a reader left out, not delivered
+    if state == "sent":
         first = version.sent_at
         assert first is not None
-        code = "web.history_sent_one" if len(reached) == 1 else "web.history_sent"
-        sent, state = words.text(code, at=local(first), count=len(reached)), "sent"
-    elif any(send.result in UNDELIVERED and send.claimed for send in sends):
-        sent, state = words.text("web.history_not_delivered"), "failed"
+        count = len(reached(sends_to(version, Audience.MANAGEMENT)))
+        code = "web.history_sent_one" if count == 1 else "web.history_sent"
+        sent = words.text(code, at=local(first), count=count)
     else:
-        sent, state = words.text("web.history_not_sent"), "not_sent"
+        sent = words.text("web.history_not_delivered" if state == "failed" else "web.history_not_sent")
     approvals = approvals_of(version, decided)
     return VersionLine(
         version=version.version,

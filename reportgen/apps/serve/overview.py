@@ -18,8 +18,9 @@ from reportgen.archive.records import ApprovalRecord, Event, RunRecord, VersionS
 from reportgen.archive.store import Archive
 from reportgen.base.catalogue import Catalogue
 from reportgen.base.config import Config
-from reportgen.base.states import ApprovalState, Audience, RunState
+from reportgen.base.states import ApprovalState, RunState
 from reportgen.cycle.lifecycle import MonthStatus, Stage, month_status
+from reportgen.cycle.outcomes import send_line
 from reportgen.cycle.runs import teams_of
 from reportgen.cycle.teams import TeamName, UnknownTeam, fold, resolve_team
 from reportgen.figures.metrics import shift_month
@@ -253,13 +254,7 @@ def team_view(
 def _version(version: VersionSummary, team: TeamName, words: Catalogue) -> VersionLine:
     builds = []
     for build in version.builds:
-        sends = []
-        for send in build.sends:  # worded as `reportgen history` words them
-            code = "send_failed_line" if send.result == "failed" else f"send_{send.result}"
-            who = words.text("where.list").join(send.accepted) or "-"
-            line = words.text(f"history.{code}", at=local(send.at), accepted=who, count=len(send.accepted))
-            whose = "audience_approver" if send.audience == Audience.APPROVER else "audience_management"
-            sends.append(words.text(f"history.{whose}", line=line))
+        sends = [send_line(send, words) for send in build.sends]  # `history show`'s line, word for word
         url = f"{team_url(team, '/team/pdf')}&build={build.build_id}" if build.pdf_kept else None
         findings = words.text("web.dept.findings", errors=build.errors, warnings=build.warnings)
         builds.append(BuildLine(build.build_id, build.lang, local(build.at), findings, url, sends))
