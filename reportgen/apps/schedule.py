@@ -30,6 +30,7 @@ from reportgen.cycle.decide import Decision, ahead, decide
 from reportgen.cycle.lifecycle import (
     Stage,
     Step,
+    delivered_from,
     month_status,
     refuse_rejected_again,
     refuse_step,
@@ -355,14 +356,10 @@ def run_now(
     if not (revise and status.stage == Stage.DELIVERED):  # the lifecycle table: a delivered or sending month
         refuse_step(status, Step.DRAFTED)  # drafts nothing (a delivered one only a revision, asked for)
     if status.stage == Stage.DELIVERED:
-        delivered = status.delivered
-        assert delivered is not None and status.review_team is not None
-        kept = [
-            each for each in archive.versions(status.review_team, month) if each.version == delivered.version
-        ]
-        if kept and kept[0].workbook_sha256 == sha:
-            raise InputError(None, "nothing_to_revise", team=team.key, month=month, version=delivered.version,
-                             when=delivered.sent_at.date().isoformat())  # fmt: skip
+        same = delivered_from(archive, status, sha)
+        if same is not None:
+            raise InputError(None, "nothing_to_revise", team=team.key, month=month, version=same.version,
+                             when=same.sent_at.date().isoformat())  # fmt: skip
     elif status.stage in (Stage.AWAITING_APPROVAL, Stage.BLOCKED) and status.draft is not None:
         waiting = status.last_run.detail.get("workbook_sha256") if status.last_run else None
         if waiting == sha:  # the same workbook: the draft that waits is the answer
@@ -411,6 +408,9 @@ def did_text(run: RunRecord, words: Any) -> str:
     """What a run did, in one sentence: built (which version), to whom, why not to management."""
     detail, common = run.detail, {"team": run.team, "month": run.month}
     to = detail.get("to") or detail.get("approver") or "—"
+    if run.state == RunState.SENT and detail.get("already"):  # management had this workbook's version
+        return str(words.text("cycle.did_already", version=detail.get("version"), when=detail["already"],
+                              **common))  # fmt: skip
     if run.state == RunState.SENT:
         return str(words.text("cycle.did_sent", version=detail.get("version"), **common))
     if run.state == RunState.AWAITING_APPROVAL:

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from reportgen.archive.records import ApprovalRecord, RunRecord, SentVersion
 from reportgen.base.errors import InputError
 from reportgen.base.states import ApprovalState, RunState
+from reportgen.cycle.names import first_owners, fold
 
 if TYPE_CHECKING:  # the store loads SQLAlchemy: only a command that opens the archive pays for it
     from reportgen.archive.store import Archive
@@ -127,7 +128,7 @@ def month_status(archive: Archive, team: str, month: str) -> MonthStatus:
     """Where `team`'s `month` stands (`team`: the schedule's name for it, or the review's team)."""
     team_runs = archive.runs(team)
     this_month = [run for run in team_runs if run.month == month]
-    review_team = review_team_of(this_month) or review_team_of(team_runs) or team
+    review_team = review_team_of(this_month) or review_team_of(team_runs) or _named(archive, team)
     runs = [run for run in team_runs if run.month == month and run.state != RunState.CLAIMED]
     last_run = max(runs, key=lambda run: (run.started_at, run.run_id), default=None)
     approvals = archive.approvals(team, month)  # newest first
@@ -141,6 +142,14 @@ def month_status(archive: Archive, team: str, month: str) -> MonthStatus:
     ):
         at = Stage.SENDING
     return MonthStatus(team, month, at, delivered, latest, last_run, review_team)
+
+
+def _named(archive: Archive, team: str) -> str:
+    """The review's team a name means when no scheduled attempt built under it: the team the archive first
+    paired it with (a workbook built and sent by hand: `northwind-en` is "Northwind Growth Team"), else the
+    name itself. Without it a month sent outside the schedule read as never delivered, and the schedule
+    drafted it again as a revision of itself."""
+    return first_owners(archive.team_names()).get(fold(team), team)
 
 
 def _not_yet_delivered(archive: Archive, approval: ApprovalRecord, delivered: SentVersion | None) -> bool:
@@ -160,6 +169,21 @@ def _stage(latest: ApprovalRecord | None, delivered: SentVersion | None, last_ru
     if last_run is not None and last_run.state == RunState.DRAFT_ERRORS:
         return Stage.BLOCKED  # the workbook could not be used: nothing to approve, a fixed workbook needed
     return Stage.OPEN
+
+
+def delivered_from(archive: Archive, status: MonthStatus, workbook_sha256: str | None) -> SentVersion | None:
+    """The version management has, when it was made from this very workbook (by the schedule, or built and
+    sent by hand): a run of the month would build nothing new. None when management has nothing yet, or a
+    version of another workbook (a run then drafts a revision of it)."""
+    delivered = status.delivered
+    if delivered is None or status.review_team is None or workbook_sha256 is None:
+        return None
+    kept = [
+        each
+        for each in archive.versions(status.review_team, status.month)
+        if each.version == delivered.version
+    ]
+    return delivered if kept and kept[0].workbook_sha256 == workbook_sha256 else None
 
 
 def refuse_step(status: MonthStatus, step: Step) -> None:

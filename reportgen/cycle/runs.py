@@ -27,7 +27,7 @@ from reportgen.base.config import Config, EmailSettings, ScheduleSettings
 from reportgen.base.errors import DeliveryError, ExitCode, InputError, RemoteError, ReportgenError, UsageError
 from reportgen.base.states import ApprovalState, Audience, RunState
 from reportgen.cycle.decide import REMIND_AHEAD, Decision
-from reportgen.cycle.lifecycle import Stage, drafting_run, month_status, where_it_stands
+from reportgen.cycle.lifecycle import Stage, delivered_from, drafting_run, month_status, where_it_stands
 from reportgen.delivery.smtp import send_notice
 from reportgen.figures.metrics import shift_month
 from reportgen.pipeline.archiving import OpenedArchive
@@ -138,6 +138,14 @@ def perform(
             return _remind(archive, config, team, run, decision, "missing")
         if sha == _last_months_workbook(archive, team, decision.month):
             return _remind(archive, config, team, run, decision, "unchanged")
+        status = month_status(archive, team.key, decision.month)
+        has = delivered_from(archive, status, sha)
+        if has is not None:  # sent by hand from this very workbook: nothing new to draft or send
+            archive.finish_run(run, RunState.SENT, version=has.version, review_team=status.review_team,
+                               already=has.sent_at.date().isoformat())  # fmt: skip
+            logger.info("cycle: %s %s: management has had version %d of this workbook since %s; nothing sent",
+                        team.key, decision.month, has.version, has.sent_at.isoformat())  # fmt: skip
+            return run
         return _build_and_deliver(archive, config, team, run, decision, today)
     except DeliveryError as failure:  # the server is down or refused: recorded, retried at the next tick
         archive.finish_run(run, RunState.FAILED, problem=failure.reason("en"))

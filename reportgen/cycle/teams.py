@@ -20,6 +20,7 @@ from reportgen.archive.records import TeamAlias
 from reportgen.base.catalogue import Catalogue, catalogue, language
 from reportgen.base.config import Config
 from reportgen.base.errors import InputError
+from reportgen.cycle.names import first_owners, fold
 from reportgen.cycle.runs import teams_of
 
 if TYPE_CHECKING:  # the store loads SQLAlchemy: only a command that opens the archive pays for it
@@ -50,11 +51,6 @@ class TeamName:
 
     def __str__(self) -> str:
         return self.review
-
-
-def fold(name: str) -> str:
-    """How two names are compared: trimmed, case-folded."""
-    return name.strip().casefold()
 
 
 def in_words(items: Sequence[str], words: Catalogue) -> str:
@@ -124,21 +120,6 @@ def _review_aliased(wanted: str, pairs: Sequence[TeamAlias]) -> str | None:
     return next(
         (pair.review for pair in pairs if pair.review and pair.alias and fold(pair.alias) == wanted), None
     )
-
-
-def first_owners(pairs: Sequence[TeamAlias]) -> dict[str, str]:
-    """Whose each name is (folded name: review's team), for roles: a review's name is its own team's; any
-    other name (a workbook's stem, a schedule key) is the team the archive first paired it with, however
-    many teams were built under it since (a renamed copy of a workbook, built by a head or on the command
-    line, changes nothing)."""
-    owners = {fold(pair.review): pair.review for pair in pairs if pair.review}
-    firsts: dict[str, TeamAlias] = {}
-    for pair in pairs:
-        if pair.review and pair.alias and fold(pair.alias) not in owners:
-            seen = firsts.get(fold(pair.alias))
-            if seen is None or (pair.first or pair.at) < (seen.first or seen.at):
-                firsts[fold(pair.alias)] = pair
-    return owners | {name: pair.review for name, pair in firsts.items() if pair.review}
 
 
 def _team(review: str, pairs: Sequence[TeamAlias], keys: Sequence[str]) -> TeamName:

@@ -38,9 +38,10 @@ from reportgen.base.catalogue import catalogue
 from reportgen.base.config import Config
 from reportgen.base.errors import ArchiveError, DeliveryError, InputError, ReportgenError
 from reportgen.base.states import ApprovalState
+from reportgen.cycle.names import fold
 from reportgen.cycle.rollup import approve_rollup, is_department
 from reportgen.cycle.runs import approve, reject
-from reportgen.cycle.teams import TeamName, UnknownTeam, fold, resolve_team
+from reportgen.cycle.teams import TeamName, UnknownTeam, resolve_team
 
 if TYPE_CHECKING:  # the store loads SQLAlchemy: only the annotation needs it here
     from reportgen.archive.store import Archive

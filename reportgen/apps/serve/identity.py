@@ -31,7 +31,8 @@ from reportgen.apps.serve.guards import is_loopback
 from reportgen.archive.accounts import EVERY_TEAM, Accounts, Grant, Role
 from reportgen.base.config import ServeSettings
 from reportgen.base.errors import ArchiveError
-from reportgen.cycle.teams import TeamName, fold
+from reportgen.cycle.names import fold
+from reportgen.cycle.teams import TeamName
 
 SESSION_COOKIE = "reportgen_session"
 SESSION_SECRET_VARIABLE = "REPORTGEN_SESSION_SECRET"

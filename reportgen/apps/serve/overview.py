@@ -20,9 +20,10 @@ from reportgen.base.catalogue import Catalogue
 from reportgen.base.config import Config
 from reportgen.base.states import ApprovalState, RunState
 from reportgen.cycle.lifecycle import MonthStatus, Stage, month_status
+from reportgen.cycle.names import fold
 from reportgen.cycle.outcomes import send_line
 from reportgen.cycle.runs import teams_of
-from reportgen.cycle.teams import TeamName, UnknownTeam, fold, resolve_team
+from reportgen.cycle.teams import TeamName, UnknownTeam, resolve_team
 from reportgen.figures.metrics import shift_month
 from reportgen.pipeline.rollup import DEPARTMENT_TEAM
 

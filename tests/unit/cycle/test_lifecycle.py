@@ -32,6 +32,8 @@ from reportgen.base.errors import DeliveryError, InputError, ReportgenError, Usa
 from reportgen.base.states import ApprovalState, ChatKind
 from reportgen.cycle.lifecycle import TRANSITIONS, Stage, Step, after, allowed, month_status
 from reportgen.cycle.runs import approve, reject
+from reportgen.pipeline.archiving import OpenedArchive
+from reportgen.pipeline.build import build_to_files
 from reportgen.pipeline.mailing import deliver_review
 from tests.builders import make_workbook
 from tests.chatservers import ChatServers
@@ -454,3 +456,34 @@ def test_approve_says_1_recipient_for_a_draft_with_errors_and_for_a_revision(
         f"Approved: the revision of {MONTH} for team went to management (1 recipient: the configured "
         "audience and everyone who had version 1)."
     )
+
+
+@pytest.mark.parametrize("title", [None, "Harbor Demand Team — Marketing Ops Log 2026"])
+def test_a_month_built_and_sent_by_hand_is_delivered_for_the_schedule_too(
+    tmp_path: Path, archive: Archive, mail: tuple[Handler, int], title: str | None
+) -> None:
+    """The lead built October from the schedule's workbook and sent it with `send` before the run day. The
+    schedule knew the team only by its workbook's name, so it read the month as never delivered: its run
+    drafted the same version to the approver as "a revision: management received version 1", and `schedule
+    next` called the month open or blocked (a title row names the review's team apart from the workbook).
+    Now every view says delivered and nothing is drafted or sent."""
+    handler, port = mail
+    config = config_for(tmp_path, port)
+    make_workbook(tmp_path, CLEAN, name="team.xlsx", title=title)  # the review's team: the title, or the stem
+    built = build_to_files(tmp_path / "team.xlsx", config, RUN.date() - dt.timedelta(days=1), month=MONTH,
+                           pdf_path=tmp_path / "by-hand.pdf", archive=OpenedArchive(archive))  # fmt: skip
+    assert built.pdf is not None
+    deliver_review(archive, built.pdf, config)
+    assert len(to(handler, BOSS)) == 1
+    status = month_status(archive, "team", MONTH)
+    assert status.stage == Stage.DELIVERED and status.delivered is not None
+    with pytest.raises(InputError) as refused:
+        run_now(archive, config, "team", RUN)
+    said = refused.value.message("en")
+    assert f"delivered to management on {status.delivered.sent_at.date().isoformat()}" in said, said
+    tick_teams(archive, config, RUN, SINCE)  # the schedule's own run of October, on its day
+    assert to(handler, LEAD) == [] and len(handler.received) == 1  # no draft, nothing mailed again
+    (state,) = next_lines(archive, config, RUN + dt.timedelta(hours=1), "en")
+    assert "delivered to management on" in state, state
+    (run,) = [each for each in archive.runs("team", MONTH) if each.state != "claimed"]
+    assert run.detail.get("already") == status.delivered.sent_at.date().isoformat()
