@@ -83,7 +83,7 @@ def print_history(archive: Archive, team: str | None, month: str | None, as_json
     for column in ("team", "month", "version", "built", "lang", "findings", "sent", "draft", "pdf"):
         table.add_column(escape(words.text(f"history.col_{column}")), overflow="fold")
     for version in versions:
-        latest = version.builds[0] if version.builds else None
+        latest = version.own_build  # not a reader's copy in another language built after it
         cells = (
             version.team,
             version.month,

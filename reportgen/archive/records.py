@@ -176,6 +176,16 @@ class VersionSummary:
     builds: tuple[BuildSummary, ...]
 
     @property
+    def own_build(self) -> BuildSummary | None:
+        """The version's newest build in its own language: the language of its first build (a reader's copy
+        in another language is always recorded after the build it copies), so a copy built last does not
+        stand for the review in `history`'s table (Archive.own_language is the same rule)."""
+        if not self.builds:
+            return None
+        own = self.builds[-1].lang  # builds: newest first
+        return next(build for build in self.builds if build.lang == own)
+
+    @property
     def sent_at(self) -> dt.datetime | None:
         """When this version first reached management, or None: a draft to the approver is no delivery."""
         times = [

@@ -130,6 +130,13 @@ def address_key(address: str) -> str:
     return address.strip().casefold()
 
 
+def own_language(rows: Sequence[Any]) -> str:
+    """A version's own language: its first build's. A reader's copy in another language (build_to_files
+    `languages`) is recorded after the build it copies, so the review's own PDF is the newest build in this
+    language, never a copy that happens to be newer."""
+    return str(min(rows, key=lambda row: row.id).lang)
+
+
 class Archive:
     """One archive database. Use `open_archive`; methods are safe to call from several processes at once."""
 
@@ -360,10 +367,10 @@ class Archive:
         version: int | None = None,
     ) -> StoredPdf:
         """The PDF a build wrote, as the archive kept it: the build `build_id`, or the newest build of
-        `team`'s `month` in `version` (None: the newest version). Its bytes are checked against the SHA-256
-        recorded at the build: bytes that differ are an ArchiveError (`pdf_damaged`), never given out. No
-        such build, or one recorded before the archive kept PDFs (schema 0004), is an InputError that says
-        so (the latter naming the file it was written to)."""
+        `team`'s `month` in `version` (None: the newest version) in that version's own language. Its bytes
+        are checked against the SHA-256 recorded at the build: bytes that differ are an ArchiveError
+        (`pdf_damaged`), never given out. No such build, or one recorded before the archive kept PDFs
+        (schema 0004), is an InputError that says so (the latter naming the file it was written to)."""
         query = (
             sa.select(
                 builds.c.id,
@@ -392,6 +399,9 @@ class Archive:
             if not chosen:
                 raise _no_version(build_id, team, month, version, sorted({row.version for row in rows}))
             row = chosen[0]
+            if build_id is None:  # the version's newest build in its own language, not a reader's copy
+                of_version = [each for each in chosen if each.version == row.version]
+                row = next(each for each in of_version if each.lang == own_language(of_version))
             holder = self._pdf_row(connection, row.pdf_sha256)
             data = None
             if holder is not None:
@@ -463,7 +473,8 @@ class Archive:
         return found
 
     def month_documents(self, team: str, month: str) -> list[dict[str, Any]]:
-        """Each version of a team's month, oldest first, as its newest build left it: `version`, `pdf_path`,
+        """Each version of a team's month, oldest first, as its newest build in its own language left it
+        (not a reader's copy in another language built after it; see own_language): `version`, `pdf_path`,
         `lang`, `created_at` (the version's) and `figures` (the figures document; a version whose document
         cannot be read is left out).
         The roll-up reads the delivered version, else the latest, from here."""
@@ -480,10 +491,12 @@ class Archive:
                 .where(reviews.c.team == team, reviews.c.month == month)
                 .order_by(reviews.c.version, builds.c.id)
             ).all()
-        newest = {row.version: row for row in rows}  # later builds (newer) win
         in_language: dict[int, dict[str, Any]] = {}  # the version's newest build in each language
+        own: dict[int, str] = {}  # the version's own language: its first build's (own_language)
         for row in rows:
             in_language.setdefault(row.version, {})[row.lang] = row
+            own.setdefault(row.version, row.lang)
+        newest = {version: in_language[version][lang] for version, lang in own.items()}
         found: list[dict[str, Any]] = []
         for version, row in sorted(newest.items()):
             document = self._document(row.figures, team, month, version)

@@ -162,3 +162,29 @@ def test_a_pdf_written_over_that_the_archive_never_kept_is_none(archive: Archive
     old = archive.record_build(record(None, pdf_sha="e" * 64))
     with recorded_pdf(archive, old.build_id, path, "e" * 64) as found:
         assert found is None
+
+
+def test_a_version_is_given_in_its_own_language_not_as_the_readers_copy_built_after_it(
+    archive: Archive,
+) -> None:
+    """An English review built for a reader of Chinese is recorded twice: the review, then its Chinese copy.
+    `history show --pdf`, the history table and the roll-up took the newest build, the copy, as the review
+    (a lead got the Chinese PDF back; the roll-up's appendix pointed at `….zh.pdf`). A later rebuild of the
+    same version in both languages still gives the English one."""
+    for day in (
+        2,
+        3,
+    ):  # built on Nov 2, and again by the schedule on Nov 3: each time the review, then the copy
+        for lang in ("en", "zh"):
+            data = pdf(f"{lang} {day}")
+            path = PATH.with_name(f"northwind-en-2026-11.{lang}.pdf") if lang == "zh" else PATH
+            archive.record_build(dataclasses.replace(record(data), lang=lang, pdf_path=path,
+                                                     as_of=dt.date(2026, 12, day)))  # fmt: skip
+    given = archive.pdf_of(team="Northwind", month="2026-11")
+    assert (given.lang, given.data) == ("en", pdf("en 3"))
+    (document,) = archive.month_documents("Northwind", "2026-11")
+    assert document["lang"] == "en" and Path(document["pdf_path"]) == PATH
+    assert set(document["takeaways"]) <= {"en", "zh"}
+    (version,) = archive.versions("Northwind", "2026-11")
+    assert version.own_build is not None and version.own_build.lang == "en"
+    assert version.builds[0].lang == "zh"  # the newest build is the copy, which none of the above gave

@@ -244,9 +244,10 @@ def test_processes_opening_a_new_archive_at_once_all_find_it_ready(url: str) -> 
 
 def test_a_versions_documents_say_what_each_languages_review_says_first(archive: Archive) -> None:
     """The English review built, then its Chinese copy (the same version, built last): the roll-up reads
-    the newest build's figures and, for its appendix, each language's first takeaway."""
+    the review in its own language (not the copy built after it) and, for its appendix, each language's
+    first takeaway."""
     for lang, sha, first in (("en", "e" * 64, "Completion fell"), ("zh", "z" * 64, "完成率下降")):
         document = {"month": "2026-10", "totals": {}, "findings": [], "mail": {"takeaways": [first]}}
         archive.record_build(dataclasses.replace(record(pdf_sha=sha), lang=lang, figures=dumps(document)))
     (version,) = archive.month_documents("Northwind", "2026-10")
-    assert version["lang"] == "zh" and version["takeaways"] == {"en": "Completion fell", "zh": "完成率下降"}
+    assert version["lang"] == "en" and version["takeaways"] == {"en": "Completion fell", "zh": "完成率下降"}
