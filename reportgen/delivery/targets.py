@@ -107,6 +107,31 @@ def mail_targets(
     ]
 
 
+def one_message_a_language(targets: Sequence[Target], review_lang: str) -> list[Target]:
+    """The mail's readers grouped by the language they get, once the review's is known: readers
+    `[email.languages]` names in the review's own language share the message of those it names none for
+    (the same PDF), instead of a second message of the same review. Bots and one-group mail are as given."""
+    merged: list[Target] = []
+    at: dict[str, int] = {}  # language -> where its mail stands in `merged`
+    for target in targets:
+        if not isinstance(target, MailTarget) or target.to is None:
+            merged.append(target)
+            continue
+        lang = target.reader_language or review_lang
+        if lang not in at:
+            at[lang] = len(merged)
+            merged.append(target)
+            continue
+        first = merged[at[lang]]
+        assert isinstance(first, MailTarget) and first.to is not None
+        settings = replace(first.settings, bcc=(*first.settings.bcc, *target.settings.bcc), language=lang)
+        cc = [*(first.cc or []), *(target.cc or [])]
+        merged[at[lang]] = replace(
+            first, settings=settings, to=[*first.to, *target.to], cc=cc, reader_language=lang
+        )
+    return merged
+
+
 def targets_of(
     config: Config,
     *,

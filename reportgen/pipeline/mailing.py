@@ -25,7 +25,14 @@ from reportgen.delivery.dispatch import refuse_on_errors
 from reportgen.delivery.links import link_maker
 from reportgen.delivery.smtp import DeliveryReceipt
 from reportgen.delivery.summary import read_pdf, summarize
-from reportgen.delivery.targets import MailTarget, Target, check_targets, languages_needed, targets_of
+from reportgen.delivery.targets import (
+    MailTarget,
+    Target,
+    check_targets,
+    languages_needed,
+    one_message_a_language,
+    targets_of,
+)
 
 if TYPE_CHECKING:  # the store loads SQLAlchemy: only a command that opens the archive pays for it
     from reportgen.archive.store import Archive
@@ -230,7 +237,7 @@ def deliver_everywhere(
     done: list[TargetResult] = []
     nothing_new: list[DeliveryError] = []
     failed: list[tuple[Target, DeliveryError]] = []
-    for target in targets:
+    for target in one_message_a_language(targets, review_lang):
         wanted = target.language or review_lang
         pdf = pdfs.get(wanted)
         try:

@@ -174,3 +174,20 @@ def test_the_reader_left_out_is_named_once(story: Story) -> None:
         f"WARNING reportgen.pipeline.mailing: {why}",
         f"reportgen: delivered to {WANG}; {why}",
     ]
+
+
+def test_readers_of_the_reviews_own_language_share_one_message(tmp_path: Path) -> None:
+    """A Chinese review; boss reads it as it is and wang is named as a reader of Chinese. Both read the same
+    PDF, so one message goes to both, as docs/chat.md promises (one message a language): each used to get a
+    message of their own, the same subject and the same PDF."""
+    workbook = shutil.copy(ROOT / "samples" / "xinghe-zh.xlsx", tmp_path / "xinghe-zh.xlsx")
+    config, archive = tmp_path / "reportgen.toml", tmp_path / "archive.sqlite3"
+    handler = Handler()
+    with smtp_server(handler) as port:
+        mail_config(config, port, archive, [BOSS, WANG], f'\n[email.languages]\n"{WANG}" = "zh"\n')
+        built = cli("build", workbook, "--month", "2026-10", "--as-of", "2026-11-03", "--config", config,
+                    "-o", tmp_path / "xinghe.pdf")  # fmt: skip
+        assert built.returncode == ExitCode.OK, built.stderr
+        sent = cli("send", tmp_path / "xinghe.pdf", "--config", config)
+        assert sent.returncode == ExitCode.OK, sent.stderr
+    assert [sorted(received.rcpt_tos) for received in handler.received] == [sorted([BOSS, WANG])]
