@@ -76,3 +76,14 @@ def cli(
 def _text(data: bytes) -> str:
     """Bytes as `run`'s text mode reads a pipe: UTF-8, universal newlines."""
     return data.decode("utf-8", "replace").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def rendering_warnings(stderr: str) -> list[str]:
+    """What a build logged above INFO but the month's own error cells (`build` names them for any workbook
+    with errors, as the samples are): a renderer's warnings, which a build of the bundled templates has
+    none of."""
+    return [
+        line
+        for line in stderr.splitlines()
+        if not line.startswith("INFO ") and not line.startswith("WARNING reportgen.apps.cli.review:")
+    ]

@@ -9,19 +9,7 @@ from pathlib import Path
 
 from reportgen.base.errors import DeliveryError
 from reportgen.base.model import Finding
-from reportgen.figures.review import errors_of
-
-CELLS_SHOWN = 10
-
-
-def error_cells(findings: Sequence[Finding]) -> list[str]:
-    """Where each error finding is (`Sheet!C7`, or the sheet alone), in the findings' order."""
-    return [finding.where or "?" for finding in errors_of(findings)]
-
-
-def shown_cells(cells: Sequence[str]) -> list[str]:
-    """The cells a message names: the first CELLS_SHOWN, then `…` when there are more."""
-    return list(cells[:CELLS_SHOWN]) + (["…"] if len(cells) > CELLS_SHOWN else [])
+from reportgen.figures.review import error_cells, shown_cells
 
 
 def errors_refusal(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -97,6 +97,19 @@ def worst_first(findings: Iterable[Finding]) -> list[Finding]:
 def errors_of(findings: Iterable[Finding]) -> list[Finding]:
     """The error findings: what stops a review going out unless the sender insists."""
     return [finding for finding in findings if finding.severity is Severity.ERROR]
+
+
+CELLS_SHOWN = 10  # cells a message names before `…`
+
+
+def error_cells(findings: Sequence[Finding]) -> list[str]:
+    """Where each error finding is (`Sheet!C7`, or the sheet alone), in the findings' order."""
+    return [finding.where or "?" for finding in errors_of(findings)]
+
+
+def shown_cells(cells: Sequence[str]) -> list[str]:
+    """The cells a message names: the first CELLS_SHOWN, then `…` when there are more."""
+    return list(cells[:CELLS_SHOWN]) + (["…"] if len(cells) > CELLS_SHOWN else [])
 
 
 def sheet_order(finding: Finding) -> tuple[str, int, str]:

@@ -27,9 +27,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from reportgen.base.catalogue import LANGUAGES
 from reportgen.base.config import Config, parse_config
 from reportgen.base.errors import ArchiveError, DeliveryError, InputError, ReportgenError
-from reportgen.delivery.dispatch import error_cells, shown_cells
 from reportgen.figures.document import dumps
-from reportgen.figures.review import team_name
+from reportgen.figures.review import error_cells, shown_cells, team_name
 from reportgen.pipeline.archiving import process_archive
 from reportgen.pipeline.build import build_to_files
 from reportgen.pipeline.mailing import deliver_review

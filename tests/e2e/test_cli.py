@@ -139,7 +139,8 @@ def test_verbose_logs_each_stage_with_its_time_on_stderr_and_leaves_stdout_alone
     verbose = run("-v", "build", workbook, "--as-of", "2026-10-31", "-o", pdf)
     assert plain.returncode == verbose.returncode == ExitCode.OK, plain.stderr + verbose.stderr
     assert plain.stdout == verbose.stdout == f"{pdf}\n"  # the command's own output is unchanged
-    assert plain.stderr == ""  # by default only warnings and errors, and a sound build has none
+    # by default no log line below a warning (the month's error cells are one, as for any build with them)
+    assert not re.search(r"^(INFO|DEBUG) ", plain.stderr, re.M), plain.stderr
     for stage, line in STAGE_LINES.items():
         assert len(line.findall(verbose.stderr)) == 1, (stage, verbose.stderr)
     assert "DEBUG" not in verbose.stderr
@@ -175,3 +176,23 @@ def test_quiet_hides_warnings_but_not_errors(workbook: Path, tmp_path: Path) -> 
     assert failed.returncode == ExitCode.BAD_INPUT and "no activities in 2026-07" in failed.stderr
     both = run("-v", "--quiet", "check", workbook)
     assert both.returncode == ExitCode.USAGE and "contradict" in both.stderr
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_build_with_errors_in_its_month_says_so_before_anyone_sends_it(tmp_path: Path, lang: str) -> None:
+    """`build` printed only the PDF's path although the month's rows had errors, and `send` then mailed the
+    review as it was: the build now names the error cells (the ones `check` lists) on stderr."""
+    broken = [
+        *OCTOBER_ROWS[:2],
+        [dt.date(2026, 10, 20), "SEO", "Audit", "Ann", "", "Done", None, None, "abc", 1],
+    ]
+    workbook = make_workbook(tmp_path, broken)
+    pdf = tmp_path / "review.pdf"
+    built = run("build", workbook, "--as-of", "2026-10-31", "--lang", lang, "-o", pdf)
+    checked = json.loads(run("check", workbook, "--as-of", "2026-10-31", "--json").stdout)
+    cells = [f"{each['sheet']}!{each['cell']}" for each in checked["findings"] if each["severity"] == "error"]
+    assert built.returncode == ExitCode.OK and built.stdout == f"{pdf}\n"
+    assert cells and all(cell in built.stderr for cell in cells), (cells, built.stderr)
+    assert ("reportgen send" in built.stderr) and (
+        ("error" in built.stderr) if lang == "en" else ("错误" in built.stderr)
+    )

@@ -26,6 +26,7 @@ from reportgen.figures.document import FIGURES_ATTACHMENT
 from reportgen.pipeline.archiving import with_trends
 from reportgen.pipeline.build import build_review, check_workbook
 from reportgen.rendering.render import chart_alts
+from tests.commands import rendering_warnings
 from tests.golden import page_texts
 from tests.pdfobjects import pdf_array, pdf_dict, pdf_stream
 
@@ -43,9 +44,8 @@ def build(sample: str, folder: Path, *options: str) -> Path:
     command += ["--as-of", AS_OF, "-o", str(pdf), *options]
     result = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=folder)
     assert result.returncode == 0, result.stderr
-    assert "WARNING" not in result.stderr.replace("WARNING: Location", ""), (
-        result.stderr
-    )  # no renderer warning
+    warned = [line for line in rendering_warnings(result.stderr) if "WARNING: Location" not in line]
+    assert warned == [], result.stderr  # no renderer warning
     return pdf
 
 

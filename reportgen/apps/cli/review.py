@@ -3,6 +3,7 @@ workbook: apps/cli/starter.py)."""
 
 from __future__ import annotations
 
+import logging
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -24,11 +25,13 @@ from reportgen.base.config import load_config
 from reportgen.base.errors import UsageError
 from reportgen.base.model import Severity
 from reportgen.figures.document import dumps
-from reportgen.figures.review import severity_counts, worst_first
+from reportgen.figures.review import error_cells, severity_counts, shown_cells, worst_first
 from reportgen.pipeline.archiving import open_for_build
 from reportgen.pipeline.build import build_to_files, check_workbook
 from reportgen.wording.documents import findings_document
 from reportgen.wording.text import finding_message
+
+logger = logging.getLogger(__name__)
 
 if TYPE_CHECKING:  # delivery is imported by `build --email` only
     from reportgen.delivery.targets import Target
@@ -209,5 +212,17 @@ def build(
         words = catalogue(lang or built.review.lang)
         sent_on = built.revision.replaces_sent_on.astimezone().strftime("%Y-%m-%d")
         click.echo(words.text("history.revises", version=built.revision.version, date=sent_on), err=True)
+    cells = error_cells(built.review.findings)
+    if cells and built.pdf is not None and not email:  # worth a word before anyone sends it (--email refuses)
+        words = catalogue(lang or built.review.lang)
+        logger.warning(
+            "%s",
+            words.text(
+                "history.built_with_errors",
+                month=built.review.month,
+                count=len(cells),
+                cells=", ".join(shown_cells(cells)),
+            ),
+        )  # fmt: skip (--quiet hides it)
     if email and built.pdf is not None and opened is not None and opened.archive is not None:
         delivering.deliver_built(opened.archive, built, targets, config, resend=resend, force=force)
