@@ -146,6 +146,8 @@ def approval_text(approval: ApprovalRecord, words: Catalogue) -> str:
         )
     at = local(approval.decided_at or approval.created_at)
     by = approval.decided_by or words.text("history.nobody_recorded")
+    if approval.state == ApprovalState.APPROVED and approval.errors:  # management got it with its errors
+        return words.text("history.approval_approved_errors", by=by, at=at, count=approval.errors)
     if approval.state == ApprovalState.APPROVED:
         return words.text("history.approval_approved", by=by, at=at)
     if approval.state == ApprovalState.REJECTED:

@@ -16,7 +16,7 @@ import pytest
 from pypdf import PdfReader
 
 from reportgen.apps.cli.delivering import refuse_superseded
-from reportgen.apps.history import print_history
+from reportgen.apps.history import print_history, print_versions
 from reportgen.apps.schedule import missed_lines, next_lines, run_now, tick_teams
 from reportgen.archive.store import Archive, open_archive
 from reportgen.base.catalogue import catalogue
@@ -31,6 +31,7 @@ from reportgen.base.config import (
 from reportgen.base.errors import DeliveryError, InputError, ReportgenError, UsageError
 from reportgen.base.states import ApprovalState, ChatKind
 from reportgen.cycle.lifecycle import TRANSITIONS, Stage, Step, after, allowed, month_status
+from reportgen.cycle.outcomes import local
 from reportgen.cycle.runs import approve, reject
 from reportgen.pipeline.archiving import OpenedArchive
 from reportgen.pipeline.build import build_to_files
@@ -487,3 +488,25 @@ def test_a_month_built_and_sent_by_hand_is_delivered_for_the_schedule_too(
     assert "delivered to management on" in state, state
     (run,) = [each for each in archive.runs("team", MONTH) if each.state != "claimed"]
     assert run.detail.get("already") == status.delivered.sent_at.date().isoformat()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_history_says_a_draft_went_to_management_with_its_errors(
+    tmp_path: Path, archive: Archive, mail: tuple[Handler, int], capsys: pytest.CaptureFixture[str], lang: str
+) -> None:
+    """`approve --with-errors` sends management a review whose month has errors: `history show` said only
+    "approved by lead", as for a clean draft; it now says how many errors went with it."""
+    handler, port = mail
+    config = config_for(tmp_path, port)
+    write(tmp_path, WITH_ERROR)
+    tick_teams(archive, config, RUN, SINCE)
+    approve(archive, config, "team", MONTH, with_errors=True, by="lead")
+    assert len(to(handler, BOSS)) == 1
+    (approval,) = archive.approvals("team", MONTH)
+    review_team = archive.versions(month=MONTH)[0].team
+    print_versions(archive, review_team, MONTH, lang)
+    shown = capsys.readouterr().out
+    words = catalogue(lang)
+    expected = words.text("history.approval_approved_errors", by="lead", count=approval.errors,
+                          at=local(approval.decided_at or approval.created_at))  # fmt: skip
+    assert approval.errors == 1 and expected in shown, shown
