@@ -37,7 +37,7 @@ from reportgen.cycle.lifecycle import (
     where_it_stands,
 )
 from reportgen.cycle.rollup import is_department, perform_rollup, rollup_schedule, tick_rollup
-from reportgen.cycle.runs import digest_or_none, out_folder, perform, teams_of
+from reportgen.cycle.runs import Team, digest_or_none, out_folder, perform, teams_of
 from reportgen.cycle.teams import in_words, resolve_team
 from reportgen.pipeline.rollup import DEPARTMENT_TEAM
 
@@ -234,6 +234,25 @@ def missed_lines(archive: Archive, settings: ScheduleSettings, now: dt.datetime,
     return lines
 
 
+def missed_text(
+    archive: Archive, team: Team, settings: ScheduleSettings, words: Any, now: dt.datetime
+) -> str:
+    """A month whose run day passed with nothing tried (the schedule counts only what comes after its start):
+    said with the command that makes it, instead of the next run alone, or as delivered when it was built and
+    sent by hand; '' else."""
+    decision = decide(now, settings, [], digest_or_none(team.workbook))
+    if decision.kind != "run" or decision.reason != "due" or decision.due_at >= now:
+        return ""
+    status = month_status(archive, team.key, decision.month)
+    if status.stage == Stage.DELIVERED and status.delivered is not None:  # built and sent by hand, say
+        return str(words.text("cycle.stage_delivered", month=decision.month, version=status.delivered.version,
+                              when=local(status.delivered.sent_at, settings)))  # fmt: skip
+    if status.stage != Stage.OPEN:
+        return ""
+    return str(words.text("cycle.stage_missed", team=team.key, month=decision.month,
+                          when=local(decision.due_at, settings)))  # fmt: skip
+
+
 def next_lines(archive: Archive, config: Config, now: dt.datetime, lang: str) -> list[str]:
     """Each team's next run in the schedule's local time, and where its current month stands."""
     settings = schedule_of(config)
@@ -248,13 +267,14 @@ def next_lines(archive: Archive, config: Config, now: dt.datetime, lang: str) ->
         lines.append(words.text("cycle.no_teams", workbooks=settings.workbooks))
     for team in teams:
         attempts = [attempt for attempt in known if attempt.team == team.key]
+        state = state_text(archive, team.key, attempts, settings, words, now)
         lines.append(
             words.text(
                 "cycle.next_line",
                 team=team.key,
                 when=local(coming, settings),
                 month=reviewed_month(coming, settings),
-                state=state_text(archive, team.key, attempts, settings, words, now),
+                state=state or missed_text(archive, team, settings, words, now),
             )
         )
     rollup = rollup_schedule(config)

@@ -17,7 +17,8 @@ from pypdf import PdfReader
 
 from reportgen.apps.cli.delivering import refuse_superseded
 from reportgen.apps.history import print_history, print_versions
-from reportgen.apps.schedule import missed_lines, next_lines, run_now, tick_teams
+from reportgen.apps.schedule import local as schedule_local
+from reportgen.apps.schedule import missed_lines, next_lines, run_now, schedule_of, tick_teams
 from reportgen.archive.store import Archive, open_archive
 from reportgen.base.catalogue import catalogue
 from reportgen.base.config import (
@@ -510,3 +511,29 @@ def test_history_says_a_draft_went_to_management_with_its_errors(
     expected = words.text("history.approval_approved_errors", by="lead", count=approval.errors,
                           at=local(approval.decided_at or approval.created_at))  # fmt: skip
     assert approval.errors == 1 and expected in shown, shown
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_schedule_next_names_a_month_whose_run_day_passed_with_nothing_made(
+    tmp_path: Path, archive: Archive, mail: tuple[Handler, int], lang: str
+) -> None:
+    """Half an hour after October's run day, with no schedule having run: `schedule next` gave only December's
+    run, no word that October was never made. It now says so with the command that makes it; once October
+    was made (here: built and sent by hand), it says delivered instead."""
+    handler, port = mail
+    config = config_for(tmp_path, port)
+    write(tmp_path, CLEAN)
+    words = catalogue(lang)
+    (line,) = next_lines(archive, config, RUN + dt.timedelta(minutes=30), lang)
+    missed = words.text(
+        "cycle.stage_missed", team="team", month=MONTH, when=schedule_local(RUN, schedule_of(config))
+    )
+    assert missed in line and 'reportgen schedule run-now "team"' in line, line
+    built = build_to_files(
+        tmp_path / "team.xlsx", config, RUN.date(), month=MONTH, archive=OpenedArchive(archive)
+    )
+    assert built.pdf is not None
+    deliver_review(archive, built.pdf, config)
+    (line,) = next_lines(archive, config, RUN + dt.timedelta(hours=1), lang)
+    assert missed not in line and MONTH in line, line
+    assert len(to(handler, BOSS)) == 1
