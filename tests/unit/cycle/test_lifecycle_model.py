@@ -1,6 +1,7 @@
 """The monthly cycle as management lives it, proven by a model: Hypothesis drives random sequences of what
 happens in a month (the lead edits the workbook, the schedule ticks, someone runs `run-now` with or without
-`--revise`, approves (twice at once, too), rejects, the audience changes) through the library calls the
+`--revise`, approves (twice at once, too), rejects, the audience changes, the lead builds and sends the
+month by hand before the schedule made it) through the library calls the
 commands use, against a real archive (SQLite, and a database of the throwaway PostgreSQL) and a real SMTP
 server (aiosmtpd on 127.0.0.1). After every step the mailboxes and the archive must tell one story:
 
@@ -32,7 +33,14 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 
 from reportgen.apps.schedule import run_now, tick_teams
 from reportgen.archive.store import open_archive
@@ -41,6 +49,8 @@ from reportgen.base.errors import ReportgenError
 from reportgen.cycle.lifecycle import Stage, month_status
 from reportgen.cycle.runs import approve, reject
 from reportgen.pipeline import build
+from reportgen.pipeline.archiving import OpenedArchive
+from reportgen.pipeline.mailing import deliver_review
 from tests.builders import make_workbook
 from tests.mailserver import HOST, Handler, smtp_server
 
@@ -217,6 +227,22 @@ class Month(RuleBasedStateMachine):
         self.turned_down.add(attachment_digest(self.drafts()[-1]))
         # a rejected revision leaves management with what it has: the month stays delivered
         self.expected = Stage.DELIVERED if self.management() else Stage.REJECTED
+
+    @precondition(lambda self: month_status(self.archive, "team", MONTH).stage == Stage.OPEN)
+    @rule()
+    def lead_sends_by_hand(self) -> None:
+        """Before the schedule made anything of October, the lead builds it and sends it with `send`: from
+        then on the month is delivered for the schedule too (it drafts it again only as a revision, from a
+        changed workbook), and management's later copies say "Revised"."""
+        before = self.counts()
+        today = (RUN + dt.timedelta(days=self.days)).date()
+        built = build.build_to_files(self.folder / "team.xlsx", self.config(), today, month=MONTH,
+                                     out_dir=self.folder, stem=f"by-hand-{self.days}",
+                                     archive=OpenedArchive(self.archive))  # fmt: skip
+        assert built.pdf is not None
+        deliver_review(self.archive, built.pdf, self.config())
+        assert self.counts()[0] == before[0] + 1, "a review sent by hand did not reach management"
+        self.observe(*before)
 
     @rule()
     def cmo_joins(self) -> None:
