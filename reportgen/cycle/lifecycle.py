@@ -141,6 +141,13 @@ def month_status(archive: Archive, team: str, month: str) -> MonthStatus:
         and _not_yet_delivered(archive, latest, delivered)
     ):
         at = Stage.SENDING
+    if (
+        latest is not None
+        and latest.state == ApprovalState.PENDING
+        and delivered is not None
+        and not _not_yet_delivered(archive, latest, delivered)
+    ):
+        at = Stage.DELIVERED  # the draft's version reached management by hand (`send`): nothing to approve
     return MonthStatus(team, month, at, delivered, latest, last_run, review_team)
 
 
@@ -153,8 +160,9 @@ def _named(archive: Archive, team: str) -> str:
 
 
 def _not_yet_delivered(archive: Archive, approval: ApprovalRecord, delivered: SentVersion | None) -> bool:
-    """The approved draft's version has not reached management yet: its send is under way, or stopped
-    before an answer was recorded (a first review, or a revision of what management has)."""
+    """The draft's version has not reached management yet: an approved one's send is under way, or stopped
+    before an answer was recorded; a pending one is a first review or a revision of what management has (not
+    a version management got meanwhile by hand)."""
     built = archive.build_for_pdf(approval.pdf_sha256)
     return built is not None and (delivered is None or delivered.version < built[3])
 

@@ -377,10 +377,10 @@ def reject(archive: Archive, team: str, month: str, reason: str, *, by: str | No
 
 def _waiting(archive: Archive, team: str, month: str) -> ApprovalRecord:
     """The draft waiting for the lead; else the InputError that says where the month stands instead."""
-    for approval in archive.approvals(team, month):
-        if approval.state == ApprovalState.PENDING:
-            return approval
     status = month_status(archive, team, month)
+    for approval in archive.approvals(team, month):
+        if approval.state == ApprovalState.PENDING and status.stage != Stage.DELIVERED:
+            return approval  # (a draft whose version management got by hand meanwhile waits for nothing)
     if status.stage in (Stage.DELIVERED, Stage.REJECTED, Stage.BLOCKED, Stage.SENDING):
         raise where_it_stands(status)
     raise InputError(None, "nothing_to_approve", team=team, month=month)

@@ -80,6 +80,7 @@ def rows(variant: str, value: int) -> list[list[Any]]:
 
 
 VARIANTS = ("clean", "error_this_month", "error_earlier_month", "empty")
+BEFORE_DELIVERY = (Stage.OPEN, Stage.AWAITING_APPROVAL, Stage.BLOCKED)  # when a lead may send a month by hand
 _rendered: dict[str, Any] = {}
 
 
@@ -228,12 +229,13 @@ class Month(RuleBasedStateMachine):
         # a rejected revision leaves management with what it has: the month stays delivered
         self.expected = Stage.DELIVERED if self.management() else Stage.REJECTED
 
-    @precondition(lambda self: month_status(self.archive, "team", MONTH).stage == Stage.OPEN)
+    @precondition(lambda self: month_status(self.archive, "team", MONTH).stage in BEFORE_DELIVERY)
     @rule()
     def lead_sends_by_hand(self) -> None:
-        """Before the schedule made anything of October, the lead builds it and sends it with `send`: from
-        then on the month is delivered for the schedule too (it drafts it again only as a revision, from a
-        changed workbook), and management's later copies say "Revised"."""
+        """Before management has October, the lead builds it and sends it with `send`, also while a draft
+        waits for approval: from then on the month is delivered for the schedule too (a draft of that version
+        waits for nothing; the schedule drafts again only a revision, from a changed workbook), and
+        management's later copies say "Revised"."""
         before = self.counts()
         today = (RUN + dt.timedelta(days=self.days)).date()
         built = build.build_to_files(self.folder / "team.xlsx", self.config(), today, month=MONTH,
