@@ -227,7 +227,7 @@ def missed_lines(archive: Archive, settings: ScheduleSettings, now: dt.datetime,
     for team in teams_of(settings, known):
         attempts = [attempt for attempt in known if attempt.team == team.key]
         decision = decide(now, settings, attempts, digest_or_none(team.workbook))
-        if decision.kind == "run" and decision.reason == "due" and decision.due_at < now:
+        if decision.missed(now):
             when = local(decision.due_at, settings)
             lines.append(str(words.text("cycle.first_start_missed", team=team.key, month=decision.month,
                                         when=when)))  # fmt: skip
@@ -241,7 +241,7 @@ def missed_text(
     said with the command that makes it, instead of the next run alone, or as delivered when it was built and
     sent by hand; '' else."""
     decision = decide(now, settings, [], digest_or_none(team.workbook))
-    if decision.kind != "run" or decision.reason != "due" or decision.due_at >= now:
+    if not decision.missed(now):
         return ""
     status = month_status(archive, team.key, decision.month)
     if status.stage == Stage.DELIVERED and status.delivered is not None:  # built and sent by hand, say

@@ -46,6 +46,11 @@ class Decision:
         """What the attempt's record keeps of the decision, beside its moment."""
         return {TICK_KEY: (self.tick_at or self.due_at).isoformat()}
 
+    def missed(self, now: dt.datetime) -> bool:
+        """The month's first run is due from a moment already past: its run day went by with nothing tried
+        (the schedule makes only what comes after its start, so someone must be told)."""
+        return self.kind == "run" and self.reason == "due" and self.due_at < now
+
 
 def tick_moment(now: dt.datetime, settings: ScheduleSettings) -> dt.datetime:
     """The latest daily moment (the schedule's time of day) at or before `now`: the nominal time of a tick,

@@ -90,6 +90,16 @@ def test_a_machine_off_for_months_catches_up_once_for_the_latest_month_even_past
     assert decision == Decision("run", "2026-11", at(3, month=12), dt.date(2026, 12, 10), "due")
 
 
+def test_a_first_run_is_missed_only_once_its_moment_has_passed_with_nothing_tried() -> None:
+    """`missed` is what `schedule next` and a first start tell the lead: the run day went by unmade."""
+    assert not decide(RUN, schedule(), [], OLD).missed(RUN)  # at its very moment: due, not missed
+    assert decide(RUN, schedule(), [], OLD).missed(RUN + dt.timedelta(minutes=1))
+    assert decide(at(5), schedule(), [], OLD).missed(at(5))  # two days late
+    tried = [attempt(RUN, RunState.FAILED)]
+    assert not decide(at(5), schedule(), tried, NEW).missed(at(5))  # a retry, not a missed day
+    assert not decide(at(5), schedule(), [attempt(RUN, RunState.SENT)], OLD).missed(at(5))  # done
+
+
 def test_a_first_attempt_is_due_without_a_workbook_too() -> None:
     assert decide(RUN, schedule(), [], None).kind == "run"  # the run then reminds the team (runs.perform)
 
