@@ -81,6 +81,8 @@ def send_line(send: SendSummary, words: Catalogue) -> str:
     """One send: whose copy it was (management's review or a draft to the approver), how it ended (a repeat
     refused because everyone had the PDF says so, and to whom), whom it left out and why (had it already, in
     doubt, no copy in their language), whether it was a --resend, and each refusal with the server's reply.
+    A failure with refusals reads as failed and each refusal, without its recorded detail: that (English)
+    error names each refused address with its reply too, so every address stood twice on the line.
     `history show` prints it; serve's team page shows it."""
     separator = words.text("where.list")
     at = local(send.at)
@@ -95,7 +97,7 @@ def send_line(send: SendSummary, words: Catalogue) -> str:
         parts = []
     elif send.result == SendOutcome.FAILED and not send.claimed:  # recorded before the archive kept whom
         line = words.text("history.send_repeat", at=at)
-    elif send.result == SendOutcome.FAILED and send.detail:
+    elif send.result == SendOutcome.FAILED and send.detail and not send.refused:
         line = words.text("history.send_failed_why", at=at, detail=send.detail)
     elif send.target != "mail" and send.result == SendOutcome.SENT:  # a bot: its kind and what it answered
         line = words.text("history.send_posted", at=at, accepted=separator.join(send.accepted),

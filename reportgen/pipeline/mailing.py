@@ -230,14 +230,18 @@ def deliver_everywhere(
     """The review to every target, each in its readers' language (`pdfs`: language → the PDF in it; the
     review's own language serves a target that names none), each at most once (`deliver_once`). One
     target's failure never stops the others: after all were tried, a single failure is raised as it
-    came, several as one DeliveryError naming each target and why, and the ones delivered."""
+    came, several as one DeliveryError naming each target and why, and the ones delivered. A target's
+    failure is logged as it happens only when there are others to try (the log says which failed meanwhile);
+    a lone target's is not: whoever catches it says it (send prints it, the schedule logs it), so the user
+    reads each refused address once, not in a warning and again in the error."""
     main = pdfs[review_lang]
     if findings is not None:
         refuse_on_errors(main, findings, force=allow_errors, lang=lang)
     done: list[TargetResult] = []
     nothing_new: list[DeliveryError] = []
     failed: list[tuple[Target, DeliveryError]] = []
-    for target in one_message_a_language(targets, review_lang):
+    chosen = one_message_a_language(targets, review_lang)
+    for target in chosen:
         wanted = target.language or review_lang
         pdf = pdfs.get(wanted)
         try:
@@ -257,7 +261,8 @@ def deliver_everywhere(
                 nothing_new.append(failure)
             else:
                 failed.append((target, failure))
-                log.warning("%s", failure.naming(_label(target), "en"))  # each target named once
+                if len(chosen) > 1:  # a lone target's failure is the error raised: said once, by its catcher
+                    log.warning("%s", failure.naming(_label(target), "en"))  # each target named once
     if len(failed) == 1 and not done and not nothing_new:
         raise failed[0][1]
     if failed:
