@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from reportgen.archive.records import RunRecord
 from reportgen.base.catalogue import catalogue, language
 from reportgen.base.config import Config, ScheduleSettings, load_config
-from reportgen.base.errors import InputError, ReportgenError, UsageError
+from reportgen.base.errors import InputError, ReportgenError, RunFailed, UsageError
 from reportgen.base.states import ApprovalState, RunState
 from reportgen.cycle.calendar import deadline_of, next_run, reviewed_month, zone_of
 from reportgen.cycle.decide import Decision, ahead, decide
@@ -357,9 +357,9 @@ def run_now(
     archive: Archive, config: Config, team_key: str, now: dt.datetime, *, revise: bool = False
 ) -> str:
     """A run of the month just ended for one team, now, under its own lease (the mail guard still holds);
-    the sentence saying what it did. A delivered month is revised only when asked (`revise`) and only from a
-    changed workbook; a draft that waits, or that the lead rejected, is not drafted again from the same
-    workbook."""
+    the sentence saying what it did (RunFailed, exit 3, when its delivery failed). A delivered month is
+    revised only when asked (`revise`) and only from a changed workbook; a draft that waits, or that the
+    lead rejected, is not drafted again from the same workbook."""
     settings = schedule_of(config)
     words = catalogue(language(config.email.language))
     if is_department(team_key, config):
@@ -390,6 +390,8 @@ def run_now(
     if run is None:
         return words.text("cycle.did_nothing", team=team.key, month=month)
     done = next(each for each in archive.runs(team.key, month) if each.run_id == run.run_id)
+    if done.state == RunState.FAILED:  # recorded (and logged) already; the command itself must fail too
+        raise RunFailed(did_text(done, words))
     return did_text(done, words)
 
 

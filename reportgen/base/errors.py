@@ -198,6 +198,21 @@ class BatchIncomplete(ReportgenError):
         return catalogue(language(lang)).text(code, **self.counts)
 
 
+class RunFailed(ReportgenError):
+    """A scheduled team's run made on request (`schedule run-now`) that recorded a failed delivery: its
+    sentence, already in the reader's language, with the delivery's exit status, so that whoever (or
+    whatever script) asked sees it failed; the next tick tries again as the sentence says."""
+
+    exit_code = ExitCode.DELIVERY_FAILED
+
+    def __init__(self, sentence: str) -> None:
+        self.sentence = sentence
+        super().__init__(sentence)
+
+    def message(self, lang: str | None = None) -> str:
+        return self.sentence
+
+
 class ArchiveError(ReportgenError):
     """The archive could not be opened, read or written (`archive.<code>` of the catalogue). It names the
     archive (a PostgreSQL url with its password hidden) and, when a build or a send was under way, what was

@@ -29,8 +29,8 @@ from reportgen.base.config import (
     ScheduleSettings,
     load_config,
 )
-from reportgen.base.errors import DeliveryError, InputError, ReportgenError, UsageError
-from reportgen.base.states import ApprovalState, ChatKind
+from reportgen.base.errors import DeliveryError, ExitCode, InputError, ReportgenError, RunFailed, UsageError
+from reportgen.base.states import ApprovalState, ChatKind, RunState
 from reportgen.cycle.lifecycle import TRANSITIONS, Stage, Step, after, allowed, month_status
 from reportgen.cycle.outcomes import local
 from reportgen.cycle.runs import approve, reject
@@ -379,6 +379,29 @@ def test_run_now_and_schedule_next_say_where_the_month_stands(
     approve(archive, config, "team", MONTH)
     (state,) = next_lines(archive, config, RUN + dt.timedelta(days=1, hours=1), "en")
     assert f"{MONTH}: delivered to management on" in state
+
+
+def test_run_now_whose_mail_is_refused_fails_with_the_delivery_status_and_a_later_one_delivers(
+    tmp_path: Path, archive: Archive, mail: tuple[Handler, int]
+) -> None:
+    """`schedule run-now` printed "the run failed: …" and exited 0, so a script around it saw success."""
+    handler, port = mail
+    config = config_for(tmp_path, port, approver=None)
+    write(tmp_path, CLEAN)
+    handler.rcpt_always = "550 5.1.1 mailbox unavailable"
+    with pytest.raises(RunFailed) as failed:
+        run_now(archive, config, "team", RUN)
+    assert failed.value.exit_code == ExitCode.DELIVERY_FAILED
+    said = failed.value.message()
+    assert said.startswith(f"team {MONTH}: the run failed: ") and said.endswith("The next tick tries again.")
+    assert said.count(BOSS) == 1 and "550 5.1.1 mailbox unavailable" in said
+    assert [run.state for run in archive.runs("team", MONTH)] == [RunState.FAILED]  # recorded before said
+    assert handler.received == [] and month_status(archive, "team", MONTH).stage == Stage.OPEN
+    handler.rcpt_always = None
+    assert run_now(archive, config, "team", RUN + dt.timedelta(hours=1)).startswith(
+        f"team {MONTH}: version 1"
+    )
+    assert [received.rcpt_tos for received in handler.received] == [(BOSS,)]
 
 
 def test_a_first_start_after_the_run_day_names_the_month_it_will_not_make(
