@@ -397,11 +397,24 @@ def test_run_now_whose_mail_is_refused_fails_with_the_delivery_status_and_a_late
     assert said.count(BOSS) == 1 and "550 5.1.1 mailbox unavailable" in said
     assert [run.state for run in archive.runs("team", MONTH)] == [RunState.FAILED]  # recorded before said
     assert handler.received == [] and month_status(archive, "team", MONTH).stage == Stage.OPEN
+    settings = tmp_path / "history.toml"
+    settings.write_text(f'[archive]\nurl = "sqlite:///{tmp_path / "archive.sqlite3"}"\n', "utf-8")
+    steps = steps_of(cli("history", "show", "team", MONTH, "--config", settings).stdout)
+    assert steps == ["v1  built", "v1  sending to management", "v1  send failed", "scheduled run failed"]
     handler.rcpt_always = None
     assert run_now(archive, config, "team", RUN + dt.timedelta(hours=1)).startswith(
         f"team {MONTH}: version 1"
     )
     assert [received.rcpt_tos for received in handler.received] == [(BOSS,)]
+    steps = steps_of(cli("history", "show", "team", MONTH, "--config", settings).stdout)
+    assert steps[4:] == ["v1  built", "v1  sending to management", "v1  sent"]
+
+
+def steps_of(history: str) -> list[str]:
+    """The "Steps:" lines of `history show`, each without its time (two words: day and minute): the first
+    said "sent to management" before the send had even been tried, and then "send failed"."""
+    lines = history.split("Steps:\n", 1)[1].splitlines()
+    return [line.strip().split(" ", 2)[2].strip() for line in lines if line.strip()]
 
 
 def test_a_first_start_after_the_run_day_names_the_month_it_will_not_make(
