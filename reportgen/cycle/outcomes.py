@@ -139,7 +139,8 @@ def approvals_of(version: VersionSummary, decided: Sequence[ApprovalRecord]) -> 
 
 
 def approval_text(approval: ApprovalRecord, words: Catalogue) -> str:
-    """A draft's fate: waiting for whom since when, or approved / rejected (why) by whom and when."""
+    """A draft's fate: waiting for whom since when, approved / rejected (why) by whom and when, replaced by
+    a newer draft, or overtaken by a send by hand that gave management the month first."""
     if approval.state == ApprovalState.PENDING:
         return words.text(
             "history.approval_pending", approver=approval.approver, at=local(approval.created_at)
@@ -155,4 +156,6 @@ def approval_text(approval: ApprovalRecord, words: Catalogue) -> str:
         return words.text("history.approval_rejected", by=by, at=at, reason=reason)
     if approval.state == ApprovalState.SUPERSEDED:
         return words.text("history.approval_superseded", at=at)
+    if approval.state == ApprovalState.OVERTAKEN:  # management got the month by hand before the lead decided
+        return words.text("history.approval_overtaken", at=at)
     return approval.state  # a newer state: its name
