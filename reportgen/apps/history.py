@@ -29,6 +29,7 @@ from reportgen.cycle.outcomes import (
     management_state,
     reached,
     send_line,
+    send_result,
     sends_to,
 )
 
@@ -192,7 +193,7 @@ def version_json(version: VersionSummary, decided: Sequence[ApprovalRecord] = ()
                 "sends": [
                     {
                         "at": send.at.isoformat(),
-                        "result": send.result,
+                        "result": send_result(send),  # a repeat: "skipped", not "failed"
                         "accepted": list(send.accepted),
                         "refused": send.refused,
                         "subject": send.subject,

@@ -736,8 +736,50 @@ class Archive:
             self._event(connection, kind, team, month, version, now,
                         accepted=sorted(accepted_keys), refused=refused_keys,
                         audience=build.audience if build else None)  # fmt: skip
+            overtaken: list[tuple[int, int]] = []
+            if build is not None and build.audience == Audience.MANAGEMENT and accepted_keys:
+                overtaken = self._overtake(connection, build.team, build.month, build.version, now,
+                                           plan.send_id)  # fmt: skip
         log.info("archive: send %d %s (%d accepted, %d refused)", plan.send_id, result, len(accepted_keys),
                  len(refused_keys))  # fmt: skip
+        for approval_id, drafted in overtaken:
+            log.info("archive: %s %s: the draft of version %d (approval %d) no longer waits for the lead: "
+                     "send %d gave management version %d outside the approval", team, month, drafted,
+                     approval_id, plan.send_id, version)  # fmt: skip
+
+    def _overtake(
+        self, connection: Connection, team: str, month: str, version: int, now: dt.datetime, send_id: int
+    ) -> list[tuple[int, int]]:
+        """Record as overtaken each draft of the month still waiting for the lead whose version management
+        now has (`version`, or an older one, as `month_status` reads it), in the send's own transaction:
+        otherwise its approval stayed "pending" for good and `history` said it waited, though approving it
+        could send management nothing new. A waiting revision (a later version) keeps waiting. Each
+        (approval id, its version) overtaken; an approval decided meanwhile is left as decided."""
+        waiting = connection.execute(
+            sa.select(approvals.c.id, approvals.c.pdf_sha256, reviews.c.version)
+            .join(builds, builds.c.id == approvals.c.build_id)
+            .join(reviews, reviews.c.id == builds.c.review_id)
+            .where(
+                reviews.c.team == team,
+                reviews.c.month == month,
+                reviews.c.version <= version,
+                approvals.c.state == ApprovalState.PENDING,
+            )
+            .order_by(approvals.c.id)
+        ).all()
+        overtaken = []
+        for row in waiting:
+            changed = connection.execute(
+                approvals.update()
+                .where(approvals.c.id == row.id, approvals.c.state == ApprovalState.PENDING)
+                .values(state=ApprovalState.OVERTAKEN, decided_at=now)
+            ).rowcount
+            if changed:
+                self._event(connection, ApprovalState.OVERTAKEN, team, month, row.version, now,
+                            approval=row.id, send=send_id, delivered_version=version,
+                            pdf_sha256=row.pdf_sha256)  # fmt: skip
+                overtaken.append((row.id, row.version))
+        return overtaken
 
     # --- the monthly cycle ---
 

@@ -27,6 +27,9 @@ class ApprovalState(StrEnum):
     APPROVED = "approved"
     REJECTED = "rejected"
     SUPERSEDED = "superseded"  # a newer draft of the month replaced it before it was decided
+    # management got its version (or a later one) outside the approval, by hand (`send`, `build --email`, the
+    # department page), before it was decided: nothing is left to approve
+    OVERTAKEN = "overtaken"
 
 
 class SendOutcome(StrEnum):

@@ -147,7 +147,9 @@ def month_status(archive: Archive, team: str, month: str) -> MonthStatus:
         and delivered is not None
         and not _not_yet_delivered(archive, latest, delivered)
     ):
-        at = Stage.DELIVERED  # the draft's version reached management by hand (`send`): nothing to approve
+        # the draft's version reached management by hand (`send`): nothing to approve. Such a send now records
+        # the draft as overtaken (Archive.finish_send); this reads the drafts an older reportgen left pending
+        at = Stage.DELIVERED
     return MonthStatus(team, month, at, delivered, latest, last_run, review_team)
 
 

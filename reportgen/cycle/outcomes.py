@@ -37,6 +37,26 @@ def left_out(send: SendSummary) -> bool:
     return send.skipped is not None and bool(send.skipped.no_copy)
 
 
+# a send that mailed nobody and failed nothing, as `history --json` gives it (never stored: sends.result keeps
+# the SendOutcome, "failed" for such a send)
+SKIPPED = "skipped"
+
+
+def skipped_send(send: SendSummary) -> bool:
+    """A send that claimed nobody because each address had this PDF already (a repeat), or an earlier send
+    to it has no answer yet or is under way: the archive records it "failed" (no address reached), but it
+    tried nobody, and `send_line` tells it as a repeat or as "sent nothing", not as a failure. A reader left
+    without a copy in their language is not delivered: that send stays a failure."""
+    return send.result == SendOutcome.FAILED and not send.claimed and not left_out(send)
+
+
+def send_result(send: SendSummary) -> str:
+    """How a send ended, as `history --json` gives it: its recorded outcome, or "skipped" for a repeat or a
+    send held back (its `skipped` says who had it, or was in doubt, since when). A repeat is no failure: a
+    script reading "failed" beside `skipped.already` took a repeat for a send that reached nobody."""
+    return SKIPPED if skipped_send(send) else send.result
+
+
 def management_state(version: VersionSummary) -> str:
     """Where management's copies of the version stand: "sent" (it reached an address), "failed" (a send
     claimed addresses and reached none, or left a reader without a copy in their language: not delivered),
@@ -141,7 +161,8 @@ def approvals_of(version: VersionSummary, decided: Sequence[ApprovalRecord]) -> 
 
 
 def approval_text(approval: ApprovalRecord, words: Catalogue) -> str:
-    """A draft's fate: waiting for whom since when, or approved / rejected (why) by whom and when."""
+    """A draft's fate: waiting for whom since when, approved / rejected (why) by whom and when, replaced by
+    a newer draft, or overtaken by a send by hand that gave management the month first."""
     if approval.state == ApprovalState.PENDING:
         return words.text(
             "history.approval_pending", approver=approval.approver, at=local(approval.created_at)
@@ -157,4 +178,6 @@ def approval_text(approval: ApprovalRecord, words: Catalogue) -> str:
         return words.text("history.approval_rejected", by=by, at=at, reason=reason)
     if approval.state == ApprovalState.SUPERSEDED:
         return words.text("history.approval_superseded", at=at)
+    if approval.state == ApprovalState.OVERTAKEN:  # management got the month by hand before the lead decided
+        return words.text("history.approval_overtaken", at=at)
     return approval.state  # a newer state: its name

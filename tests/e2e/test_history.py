@@ -102,13 +102,40 @@ def test_history_json_shows_the_rejected_draft_as_a_draft_with_its_reason_and_de
     }
     audiences = [(send["audience"], send["result"]) for send in second["builds"][0]["sends"]]
     assert audiences == [
-        ("management", "failed"),
+        ("management", "skipped"),  # the repeat: boss had it already
         ("management", "sent"),
         ("approver", "sent"),
     ]  # newest first
     assert second["builds"][0]["sends"][0]["detail"] == "nothing to send"
     (approval,) = second["builds"][0]["approvals"]
     assert (approval["state"], approval["decided_by"], approval["reason"]) == ("approved", "bo", None)
+
+
+def test_history_json_gives_a_held_send_as_skipped_and_the_silent_one_as_in_doubt(tmp_path: Path) -> None:
+    """A send whose server went silent (in doubt), then a second send of the PDF, held back for it: `history
+    show` says the second sent nothing and why, `history --json` gave it "failed"; it is "skipped" now, with
+    `skipped.in_doubt` saying since when, and the first one stays "in_doubt"."""
+    url = f"sqlite:///{tmp_path / 'archive.sqlite3'}"
+    archive = open_archive(ArchiveSettings(url=url), clock=lambda: NOW)
+    try:
+        _, pdf = built(archive, "a")
+        silent = archive.begin_send(pdf, "review.pdf", [BOSS])
+        archive.finish_send(
+            silent, accepted=[], refused={}, message_id=None, detail="no answer", in_doubt=True
+        )
+        sent(archive, pdf, [BOSS], Audience.MANAGEMENT)  # held: the first may have arrived
+    finally:
+        archive.close()
+    path = tmp_path / "reportgen.toml"
+    path.write_text(f'[archive]\nurl = "{url}"\n', "utf-8")
+    listed = cli("history", "--json", "--config", path)
+    assert listed.returncode == 0, listed.stderr
+    (version,) = json.loads(listed.stdout)["versions"]
+    held, first = version["builds"][0]["sends"]  # newest first
+    assert (first["result"], held["result"]) == ("in_doubt", "skipped")
+    assert list(held["skipped"]["in_doubt"]) == [BOSS] and held["accepted"] == []
+    shown = cli("history", "show", TEAM, "2026-10", "--config", path).stdout
+    assert f"send 2026-11-03 {local_nine()} sent nothing: {BOSS}: an earlier send" in shown, shown
 
 
 def test_history_table_counts_management_apart_from_drafts(config: Path) -> None:

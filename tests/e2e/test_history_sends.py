@@ -123,6 +123,18 @@ def test_a_repeat_is_told_as_a_repeat_naming_who_had_it_not_as_a_failure(story: 
     assert "发送失败" not in story.show_zh
 
 
+def test_history_json_gives_a_repeat_as_skipped_not_as_failed(story: Story) -> None:
+    """`history --json` gave the repeat `"result": "failed"` with `skipped.already` beside it, where
+    `history show` says it was a repeat that sent nothing. A repeat now reads "skipped"; the send that left
+    the reader of Chinese without a copy is still a failure (nobody it was for got the review)."""
+    assert [send["result"] for send in story.sends] == ["sent", "skipped", "sent", "sent", "failed"]
+    repeat, no_copy = story.sends[1], story.sends[4]
+    assert repeat["accepted"] == [] and sorted(repeat["skipped"]["already"]) == [BOSS, CFO]
+    assert f"to management: send {at(repeat)} was a repeat and sent nothing" in story.show
+    assert no_copy["skipped"]["no_copy"] == {CFO: "zh"}
+    assert f"to management: send {at(no_copy)} sent nothing: not delivered to {CFO}" in story.show
+
+
 def test_a_resend_says_it_sent_again(story: Story) -> None:
     resent = story.sends[2]
     assert resent["skipped"]["resend"] is True and sorted(resent["accepted"]) == sorted(story.envelopes[1])

@@ -21,6 +21,7 @@ from reportgen.archive.schema import SCHEMA_REVISION
 from reportgen.archive.store import Archive, address_key, open_archive
 from reportgen.base.config import ArchiveSettings
 from reportgen.base.errors import ArchiveError, ExitCode
+from reportgen.base.states import ApprovalState, Audience
 from reportgen.figures.document import dumps
 from tests.servers import free_port
 
@@ -110,6 +111,52 @@ def test_a_pdf_goes_to_an_address_once_and_the_repeat_says_when(archive: Archive
     sent = archive.plan_version("Northwind", "2026-10", "z" * 64).last_sent
     assert sent is not None and sent.version == 1 and sent.sent_at == NOW
     assert sent.figures["totals"] == {"leads": 10}
+
+
+def test_managements_copy_overtakes_a_draft_of_its_version_and_no_other(archive: Archive) -> None:
+    """A draft of version 1 waits for the lead; the lead builds the same workbook again and sends it to
+    management by hand. The draft stayed "pending" for good; the send now records it as overtaken (and the
+    step) in its own transaction. A draft to the approver, a repeat that reached nobody, a copy of an older
+    version and a send that failed leave a waiting revision waiting; an approved draft stays approved."""
+    lead = "lead@example.com"
+
+    def send(pdf_sha: str, to: str, *, reached: bool = True, audience: str = Audience.MANAGEMENT) -> None:
+        plan = archive.begin_send(pdf_sha, "review.pdf", [to], audience=audience)
+        accepted = list(plan.to_send) if reached else []
+        archive.finish_send(plan, accepted=accepted, refused={}, message_id=None,
+                            detail=None if accepted else "nothing reached")  # fmt: skip
+
+    def state(approval_id: int) -> str:
+        (found,) = [
+            each for each in archive.approvals("Northwind", "2026-10") if each.approval_id == approval_id
+        ]
+        return found.state
+
+    first = archive.record_build(record("a" * 64, "p" * 64))
+    draft = archive.request_approval(first.build_id, "Northwind", "northwind", "2026-10", "p" * 64,
+                                     Path("/reviews/v1.pdf"), lead)  # fmt: skip
+    send("p" * 64, lead, audience=Audience.APPROVER)  # the draft itself: no delivery
+    assert state(draft.approval_id) == ApprovalState.PENDING
+    assert archive.record_build(record("a" * 64, "q" * 64)).version == 1  # built again by hand
+    send("q" * 64, "boss@example.com")
+    (overtaken,) = archive.approvals("Northwind", "2026-10")
+    assert overtaken.state == ApprovalState.OVERTAKEN and overtaken.decided_at == NOW
+    assert overtaken.decided_by is None  # nobody decided it
+    step = archive.events()[-1]
+    assert (step.kind, step.team, step.month, step.version) == ("overtaken", "Northwind", "2026-10", 1)
+    assert step.detail["approval"] == draft.approval_id and step.detail["delivered_version"] == 1
+
+    second = archive.record_build(record("b" * 64, "r" * 64))
+    revision = archive.request_approval(second.build_id, "Northwind", "northwind", "2026-10", "r" * 64,
+                                        Path("/reviews/v2.pdf"), lead)  # fmt: skip
+    send("q" * 64, "boss@example.com")  # a repeat of version 1: nobody reached
+    send("q" * 64, "cfo@example.com")  # version 1 to one more reader: management has no version 2
+    send("r" * 64, "boss@example.com", reached=False)  # version 2 reached nobody
+    assert state(revision.approval_id) == ApprovalState.PENDING
+    assert archive.decide(revision, ApprovalState.APPROVED, by="ann")
+    send("r" * 64, "boss@example.com")  # the approval's own send
+    assert state(revision.approval_id) == ApprovalState.APPROVED
+    assert [event.kind for event in archive.events()].count("overtaken") == 1
 
 
 def test_a_partial_send_is_completed_by_a_rerun_that_mails_only_the_rest(archive: Archive) -> None:

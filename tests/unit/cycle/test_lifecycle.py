@@ -528,6 +528,51 @@ def test_a_month_built_and_sent_by_hand_is_delivered_for_the_schedule_too(
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_draft_whose_version_the_lead_sent_by_hand_is_recorded_as_overtaken(
+    tmp_path: Path, archive: Archive, mail: tuple[Handler, int], lang: str
+) -> None:
+    """The schedule drafted October to the lead; before deciding, the lead built the same workbook and sent
+    it with `reportgen send`, so management has that version. The month read delivered, but the draft's
+    approval stayed "pending" in the archive for good, and `history show` said it was waiting for the lead.
+    Now the archive records it as overtaken (with the step), before the send answers, and `history show`
+    says a send by hand overtook it."""
+    handler, port = mail
+    path = config_file(tmp_path, port)
+    config = load_config(path)
+    write(tmp_path, CLEAN)
+    tick_teams(archive, config, RUN, SINCE)
+    assert (
+        len(to(handler, LEAD)) == 1 and month_status(archive, "team", MONTH).stage == Stage.AWAITING_APPROVAL
+    )
+    pdf = tmp_path / "by-hand.pdf"
+    built = cli("build", tmp_path / "team.xlsx", "--month", MONTH, "--as-of", "2026-11-04", "-o", pdf,
+                "--config", path)  # fmt: skip
+    assert built.returncode == 0, built.stderr
+    sent = cli("send", pdf, "--config", path)
+    assert sent.returncode == 0, sent.stderr
+    assert len(to(handler, BOSS)) == 1 and len(to(handler, LEAD)) == 1
+    shown = cli("history", "show", "team", MONTH, "--config", path, "--lang", lang)
+    assert shown.returncode == 0, shown.stderr
+    (approval,) = archive.approvals("team", MONTH)
+    words = catalogue(lang)
+    waiting = words.text("history.approval_pending", approver=LEAD, at=local(approval.created_at))
+    assert waiting not in shown.stdout, shown.stdout
+    assert approval.state == ApprovalState.OVERTAKEN and approval.decided_at is not None, approval
+    overtaken = words.text("history.approval_overtaken", at=local(approval.decided_at))
+    assert words.text("history.approval", state=overtaken) in shown.stdout, shown.stdout
+    steps = shown.stdout[shown.stdout.index(words.text("history.events")) :]
+    assert words.text("history.event_overtaken") in steps, steps
+    (step,) = [event for event in archive.events(month=MONTH) if event.kind == ApprovalState.OVERTAKEN]
+    (send,) = [event for event in archive.events(month=MONTH) if event.kind == "send_sent"
+               and event.detail.get("audience") == "management"]  # fmt: skip
+    assert step.version == 1 and step.detail["delivered_version"] == 1 and step.at == send.at
+    assert approval.decided_at == step.at  # recorded with the send, before `send` answered
+    refused = cli("approve", "team", MONTH, "--config", path)  # nothing left to approve: where it stands
+    assert refused.returncode == 1 and "was delivered to management on" in refused.stderr, refused.stderr
+    assert len(to(handler, BOSS)) == 1
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
 def test_history_says_a_draft_went_to_management_with_its_errors(
     tmp_path: Path, archive: Archive, mail: tuple[Handler, int], capsys: pytest.CaptureFixture[str], lang: str
 ) -> None:

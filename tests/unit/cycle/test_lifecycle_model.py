@@ -46,6 +46,7 @@ from reportgen.apps.schedule import run_now, tick_teams
 from reportgen.archive.store import open_archive
 from reportgen.base.config import ArchiveSettings, Config, EmailSettings, ScheduleSettings
 from reportgen.base.errors import ReportgenError
+from reportgen.base.states import ApprovalState
 from reportgen.cycle.lifecycle import Stage, month_status
 from reportgen.cycle.runs import approve, reject
 from reportgen.pipeline import build
@@ -282,6 +283,16 @@ class Month(RuleBasedStateMachine):
     def management_never_gets_what_the_lead_rejected(self) -> None:
         for message in self.management():
             assert attachment_digest(message) not in self.turned_down, "a rejected draft reached management"
+
+    @invariant()
+    def a_draft_waits_only_while_the_month_waits_for_it(self) -> None:
+        """An approval the archive keeps as pending is one the lead can still decide: a draft whose version
+        management got meanwhile (sent by hand) stayed pending for good, and `history` said it waited."""
+        stage = month_status(self.archive, "team", MONTH).stage
+        waiting = [
+            each for each in self.archive.approvals("team", MONTH) if each.state == ApprovalState.PENDING
+        ]
+        assert not waiting or stage in (Stage.AWAITING_APPROVAL, Stage.BLOCKED), (stage, waiting)
 
     @invariant()
     def the_archive_tells_the_stage_the_mailboxes_tell(self) -> None:
