@@ -134,22 +134,12 @@ def month_status(archive: Archive, team: str, month: str) -> MonthStatus:
     approvals = archive.approvals(team, month)  # newest first
     delivered = archive.delivered(review_team, month) if review_team else None
     latest = approvals[0] if approvals else None
-    at = _stage(latest, delivered, last_run)
-    if (
+    unsent = (
         latest is not None
-        and latest.state == ApprovalState.APPROVED
+        and latest.state in (ApprovalState.APPROVED, ApprovalState.PENDING)
         and _not_yet_delivered(archive, latest, delivered)
-    ):
-        at = Stage.SENDING
-    if (
-        latest is not None
-        and latest.state == ApprovalState.PENDING
-        and delivered is not None
-        and not _not_yet_delivered(archive, latest, delivered)
-    ):
-        # the draft's version reached management by hand (`send`): nothing to approve. Such a send now records
-        # the draft as overtaken (Archive.finish_send); this reads the drafts an older reportgen left pending
-        at = Stage.DELIVERED
+    )
+    at = _stage(latest, delivered, last_run, draft_unsent=unsent)
     return MonthStatus(team, month, at, delivered, latest, last_run, review_team)
 
 
@@ -169,8 +159,22 @@ def _not_yet_delivered(archive: Archive, approval: ApprovalRecord, delivered: Se
     return built is not None and (delivered is None or delivered.version < built[3])
 
 
-def _stage(latest: ApprovalRecord | None, delivered: SentVersion | None, last_run: RunRecord | None) -> Stage:
+def _stage(
+    latest: ApprovalRecord | None,
+    delivered: SentVersion | None,
+    last_run: RunRecord | None,
+    *,
+    draft_unsent: bool,
+) -> Stage:
+    """Every rule of where a month stands, in order. `latest`: the newest draft; `draft_unsent`: its version
+    has not reached management (an approved one's send is under way, or stopped before its answer)."""
+    if latest is not None and latest.state == ApprovalState.APPROVED and draft_unsent:
+        return Stage.SENDING
     if latest is not None and latest.state == ApprovalState.PENDING:
+        if delivered is not None and not draft_unsent:
+            # the draft's version reached management by hand (`send`): nothing to approve. Such a send now
+            # records the draft as overtaken (Archive.finish_send); this reads those an older one left pending
+            return Stage.DELIVERED
         return Stage.BLOCKED if latest.errors else Stage.AWAITING_APPROVAL
     if latest is not None and latest.state == ApprovalState.REJECTED and delivered is None:
         return Stage.REJECTED  # (a rejected revision leaves management with what it has: delivered)
