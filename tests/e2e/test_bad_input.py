@@ -1,7 +1,13 @@
 """Bad input, end to end: every class of unusable file gets its own message naming the file, exit 1, no
 traceback and no output written (docs/safety.md; the zip-guard issue). Each file is made at test time.
 
-Most tests run the real CLI in a subprocess; the zip-bomb timings call `read_workbook` in-process, where the
+A refusal is checked through `main` in this process (`cli`, tests/commands.py: the same message, exit code
+and files as the command, without a fresh interpreter's imports each time). A real `reportgen` process
+(`own_process=True`, `run_cli`) stays where the process is the point: a FIFO or a device (a hang guarded by
+a timeout), a zip bomb, entity expansion or a huge inflation (a guard that regressed must exhaust a process of
+its own, not the test's), the peak memory of a read, and one plain refusal per kind of file (random bytes,
+text, a damaged .xlsx, an .xls calamine refuses, an .ods), so the exit status the OS sees and a stderr
+without a traceback stay proven end to end. The zip-bomb timings call `read_workbook` in-process, where the
 wall time of the refusal itself can be measured.
 """
 
@@ -38,6 +44,7 @@ from tests.builders import (
     write_parts,
     xlsx_parts,
 )
+from tests.commands import cli
 
 ROOT = Path(__file__).resolve().parents[2]
 MIB = 1 << 20
@@ -69,6 +76,12 @@ def run_cli(
     )
 
 
+def cli_here(tmp_path: Path, *args: str | Path) -> subprocess.CompletedProcess[str]:
+    """The same command line as `run_cli`, through `main` in this process: in tmp_path, with no user config
+    folder; stdout and stderr (logging included) captured, the exit code `main` returns."""
+    return cli(*args, cwd=tmp_path, env={"XDG_CONFIG_HOME": str(tmp_path / "no-user-config")})
+
+
 def assert_refused(
     result: subprocess.CompletedProcess[str], file: Path | str, *words: str, outputs: Sequence[Path] = ()
 ) -> None:
@@ -83,12 +96,22 @@ def assert_refused(
         assert not list(output.parent.glob(f".{output.name}.*")), "a temporary output was left behind"
 
 
-def check(tmp_path: Path, path: Path | str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    return run_cli(tmp_path, "check", path, timeout=timeout)
+def check(
+    tmp_path: Path, path: Path | str, *, own_process: bool = False, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """`reportgen check path`: in this process, or with `own_process` in a process of its own, killed after
+    `timeout` (in this process nothing could stop a hang)."""
+    if own_process:
+        return run_cli(tmp_path, "check", path, timeout=timeout)
+    return cli_here(tmp_path, "check", path)
 
 
-def build(tmp_path: Path, path: Path | str, out: Path) -> subprocess.CompletedProcess[str]:
-    return run_cli(tmp_path, "build", path, "--as-of", "2026-11-03", "--json", out, "--no-pdf")
+def build(
+    tmp_path: Path, path: Path | str, out: Path, *, own_process: bool = False
+) -> subprocess.CompletedProcess[str]:
+    """`reportgen build path --json out --no-pdf`: in this process, or with `own_process` in its own."""
+    args = ("build", path, "--as-of", "2026-11-03", "--json", out, "--no-pdf")
+    return run_cli(tmp_path, *args) if own_process else cli_here(tmp_path, *args)
 
 
 # --- files made at test time ---
@@ -221,14 +244,14 @@ def test_pipe_is_refused_without_hanging(tmp_path: Path) -> None:
         pytest.skip("no named pipes on this platform")
     fifo = tmp_path / "book.xlsx"
     os.mkfifo(fifo)  # nobody writes to it: opening it to read would block forever
-    result = check(tmp_path, fifo, timeout=20)
+    result = check(tmp_path, fifo, own_process=True, timeout=20)  # a hang ends at the timeout
     assert_refused(result, fifo, "not a regular file")
 
 
 def test_device_is_refused(tmp_path: Path) -> None:
     if not Path("/dev/null").exists():
         pytest.skip("no /dev/null on this platform")
-    assert_refused(check(tmp_path, "/dev/null"), "/dev/null", "not a regular file")
+    assert_refused(check(tmp_path, "/dev/null", own_process=True), "/dev/null", "not a regular file")
 
 
 def test_empty_file_is_refused(tmp_path: Path) -> None:
@@ -244,8 +267,10 @@ def test_random_bytes_are_refused(tmp_path: Path) -> None:
     path = tmp_path / "book.xlsx"
     path.write_bytes(random.Random(20261103).randbytes(64 * 1024))
     out = tmp_path / "out.json"
-    assert_refused(check(tmp_path, path), path, "this file is not a workbook")
-    assert_refused(build(tmp_path, path, out), path, "this file is not a workbook", outputs=[out])
+    # both commands in a process of their own: a refusal is exit 1 as the OS sees it (`run`'s os._exit)
+    assert_refused(check(tmp_path, path, own_process=True), path, "this file is not a workbook")
+    refused = build(tmp_path, path, out, own_process=True)
+    assert_refused(refused, path, "this file is not a workbook", outputs=[out])
 
 
 CSV_TEXT = "Date,Channel,Activity,Cost\n" + "".join(
@@ -269,7 +294,8 @@ CSV_ZH = "日期,渠道,活动,费用\n" + "".join(
 def test_text_and_csv_files_are_named_as_text(tmp_path: Path, name: str, data: bytes) -> None:
     path = tmp_path / name
     path.write_bytes(data)
-    assert_refused(check(tmp_path, path), path, "this is a text or CSV file", "save it as .xlsx")
+    result = check(tmp_path, path, own_process=name == "log-gbk.csv")  # text's end-to-end case
+    assert_refused(result, path, "this is a text or CSV file", "save it as .xlsx")
 
 
 def test_long_utf8_csv_cut_mid_character_is_still_text(tmp_path: Path) -> None:
@@ -314,7 +340,8 @@ def test_truncated_workbook_is_refused(tmp_path: Path, workbook: Path) -> None:
     path = tmp_path / "truncated.xlsx"
     path.write_bytes(data[: len(data) // 2])
     out = tmp_path / "out.json"
-    assert_refused(check(tmp_path, path), path, "damaged or incomplete")
+    # a damaged .xlsx's end-to-end case: check in a process of its own
+    assert_refused(check(tmp_path, path, own_process=True), path, "damaged or incomplete")
     assert_refused(build(tmp_path, path, out), path, "damaged or incomplete", outputs=[out])
 
 
@@ -377,7 +404,8 @@ def test_encrypted_xls_is_named_as_encrypted(tmp_path: Path) -> None:
     filepass = struct.pack("<HHHHHH", 0x002F, 8, 1, 1, 1, 0)
     path = tmp_path / "locked.xls"
     path.write_bytes(data[:at] + filepass + data[at + 12 :])
-    assert_refused(check(tmp_path, path), path, *PASSWORD_WORDS)
+    # the .xls's end-to-end case: calamine opens it (its PasswordError), in a process of its own
+    assert_refused(check(tmp_path, path, own_process=True), path, *PASSWORD_WORDS)
 
 
 def test_encrypted_ods_is_named_as_encrypted(tmp_path: Path) -> None:
@@ -399,7 +427,7 @@ def test_encrypted_ods_is_named_as_encrypted(tmp_path: Path) -> None:
         archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet", zipfile.ZIP_STORED)
         archive.writestr("content.xml", random.Random(5).randbytes(2048), zipfile.ZIP_STORED)
         archive.writestr("META-INF/manifest.xml", manifest, zipfile.ZIP_DEFLATED)
-    assert_refused(check(tmp_path, path), path, *PASSWORD_WORDS)
+    assert_refused(check(tmp_path, path, own_process=True), path, *PASSWORD_WORDS)  # the .ods's case
 
 
 # --- the zip guard ---
@@ -419,8 +447,8 @@ def test_zip_bomb_is_refused_fast(tmp_path: Path, workbook: Path, gib_of_zeros: 
 
     out = tmp_path / "out.json"
     words = ("xl/media/image1.png", "inflates more than 100 times", "refused as unsafe")
-    assert_refused(check(tmp_path, path), path, *words)
-    assert_refused(build(tmp_path, path, out), path, *words, outputs=[out])
+    assert_refused(check(tmp_path, path, own_process=True), path, *words)  # a bomb: never in this process
+    assert_refused(build(tmp_path, path, out, own_process=True), path, *words, outputs=[out])
 
 
 def test_bomb_inside_the_worksheet_is_refused_fast(
@@ -512,7 +540,9 @@ def test_too_many_entries_are_refused_before_zipfile_reads_them(tmp_path: Path, 
         [*members_of(workbook), *(member(f"customXml/item{index}.xml", b"<x/>") for index in range(60_000))],
     )
     count = len(members_of(workbook)) + 60_000
-    assert_refused(check(tmp_path, path), path, f"holds {count} parts", "more than the 60000", "unsafe")
+    assert_refused(
+        check(tmp_path, path, own_process=True), path, f"holds {count} parts", "more than the 60000", "unsafe"
+    )
     with pytest.raises(InputError) as refused:
         read_workbook(path, ReadLimits(max_entries=100))
     assert refused.value.code == "zip_entries" and refused.value.params["count"] == count
@@ -538,7 +568,8 @@ def test_overlapping_entries_are_refused(tmp_path: Path, workbook: Path) -> None
         assert len({info.header_offset for info in archive.infolist()}) == entries, (
             "the copies share one kernel"
         )
-    assert_refused(check(tmp_path, path), path, "overlap", "xl/media/image", "refused as unsafe")
+    words = ("overlap", "xl/media/image", "refused as unsafe")
+    assert_refused(check(tmp_path, path, own_process=True), path, *words)  # inflation: its own process
 
 
 def test_duplicate_entry_names_are_refused(tmp_path: Path, workbook: Path) -> None:
@@ -606,7 +637,7 @@ def test_stray_far_cell_is_ignored_without_allocating_the_gap(tmp_path: Path) ->
     assert stray and stray[0]["severity"] == "warning" and stray[0]["sheet"] == "Activities", findings
     assert "XFD1048576" in stray[0]["message"]
 
-    result = build(tmp_path, path, out)
+    result = build(tmp_path, path, out, own_process=True)  # what reading the gap would cost: not this process
     assert result.returncode == 0, result.stderr
     figures = json.loads(out.read_text("utf-8"))
     assert figures["totals"]["activities"] == len(OCTOBER)
@@ -635,9 +666,10 @@ def test_declared_dimension_is_not_trusted(tmp_path: Path, workbook: Path) -> No
 
 
 def figures_of(tmp_path: Path, path: Path) -> JsonDocument:
-    """`build --json --no-pdf`'s figures, without the workbook's own name."""
+    """`build --json --no-pdf`'s figures, without the workbook's own name; in a process of its own (stray far
+    cells, 10,000 sheets, a 50 MB cell: what a reader that regressed would cost is not this process's)."""
     out = tmp_path / f"{path.name}.json"
-    result = build(tmp_path, path, out)
+    result = build(tmp_path, path, out, own_process=True)
     assert "Traceback" not in result.stderr, result.stderr
     assert result.returncode == 0, (result.returncode, result.stderr[-2000:])
     figures = json.loads(out.read_text("utf-8"))
@@ -775,8 +807,9 @@ def test_billion_laughs_in_an_xlsx_part_is_refused(tmp_path: Path, part: str) ->
     path = write_parts(tmp_path / "laughs.xlsx", parts)
     out = tmp_path / "out.json"
     words = (part, "declares its own XML entities", "refused as unsafe")
-    assert_refused(check(tmp_path, path, timeout=30), path, *words)
-    assert_refused(build(tmp_path, path, out), path, *words, outputs=[out])
+    # entity expansion: in a process of its own, which a guard that regressed would exhaust, not this one
+    assert_refused(check(tmp_path, path, own_process=True, timeout=30), path, *words)
+    assert_refused(build(tmp_path, path, out, own_process=True), path, *words, outputs=[out])
 
 
 def test_billion_laughs_in_an_ods_is_refused(tmp_path: Path) -> None:
@@ -793,7 +826,8 @@ def test_billion_laughs_in_an_ods_is_refused(tmp_path: Path) -> None:
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet", zipfile.ZIP_STORED)
         archive.writestr("content.xml", content, zipfile.ZIP_DEFLATED)
-    assert_refused(check(tmp_path, path, timeout=30), path, "content.xml", "declares its own XML entities")
+    result = check(tmp_path, path, own_process=True, timeout=30)
+    assert_refused(result, path, "content.xml", "declares its own XML entities")
 
 
 def test_workbook_of_10000_sheets_gets_its_review(tmp_path: Path) -> None:
@@ -838,7 +872,7 @@ def test_cell_of_50_mb_of_one_repeated_phrase_is_refused_as_a_bomb(tmp_path: Pat
     rows[1][2] = ("Weekly community Q&A " * 2_600_000)[: 50 * MIB]
     path = write_parts(tmp_path / "long.xlsx", xlsx_parts([("Activities", [EN_HEADERS, *rows])]))
     words = ("xl/worksheets/sheet1.xml", "inflates more than 100 times", "refused as unsafe")
-    assert_refused(check(tmp_path, path, timeout=60), path, *words)
+    assert_refused(check(tmp_path, path, own_process=True, timeout=60), path, *words)  # 50 MB inflated
 
 
 def test_formulas_that_read_another_workbook_use_the_saved_values(tmp_path: Path) -> None:
@@ -961,7 +995,7 @@ def test_error_on_a_chinese_sheet_is_told_in_chinese(tmp_path: Path) -> None:
     )
     result = check(tmp_path, path)
     assert_refused(result, path, "，工作表 活动：活动表中没有一行可用")
-    english = run_cli(tmp_path, "check", path, "--lang", "en")
+    english = cli_here(tmp_path, "check", path, "--lang", "en")
     assert_refused(english, path, ", sheet 活动: no row of the activity sheet could be used")
 
 
@@ -971,7 +1005,7 @@ def test_unusable_optional_sheets_do_not_stop_the_review(tmp_path: Path) -> None
     book.create_sheet("Rules").append(["a note, not a header"])
     book.save(path)
     out = tmp_path / "out.json"
-    result = build(tmp_path, path, out)
+    result = build(tmp_path, path, out, own_process=True)
     assert result.returncode == 0, result.stderr
     figures = json.loads(out.read_text("utf-8"))
     assert figures["totals"]["activities"] == len(OCTOBER) and figures["goals"] == []
@@ -1006,13 +1040,13 @@ def test_invalid_toml_config_is_named(tmp_path: Path, workbook: Path) -> None:
 def test_unknown_config_key_is_named(tmp_path: Path, workbook: Path) -> None:
     config = tmp_path / "settings.toml"
     config.write_text('team = "Northwind"\ncurrenncy = "¥"\n', encoding="utf-8")
-    result = run_cli(tmp_path, "check", workbook, "--config", config)
+    result = cli_here(tmp_path, "check", workbook, "--config", config)
     assert_refused(result, config, "unknown key 'currenncy'", "currency")
 
 
 def test_bad_month_is_a_usage_error(tmp_path: Path, workbook: Path) -> None:
     out = tmp_path / "out.json"
-    result = run_cli(tmp_path, "build", workbook, "--month", "2026-13", "--json", out)
+    result = cli_here(tmp_path, "build", workbook, "--month", "2026-13", "--json", out)
     assert "Traceback" not in result.stderr
     assert result.returncode == 2, result.stderr
     assert "--month must look like 2026-10" in result.stderr and "2026-13" in result.stderr
