@@ -36,6 +36,7 @@ from reportgen.cycle.lifecycle import (
     refuse_step,
     where_it_stands,
 )
+from reportgen.cycle.outcomes import problem_in
 from reportgen.cycle.rollup import is_department, perform_rollup, rollup_schedule, tick_rollup
 from reportgen.cycle.runs import Team, digest_or_none, out_folder, perform, teams_of
 from reportgen.cycle.teams import in_words, resolve_team
@@ -307,7 +308,7 @@ def state_text(
     common = {"team": team, "month": last.month}
     draft = status.draft
     if last.state == RunState.FAILED:
-        return str(words.text("cycle.state_failed", when=when, problem=last.detail.get("problem", "")))
+        return str(words.text("cycle.state_failed", when=when, problem=problem_in(last.detail, words.lang)))
     if status.stage == Stage.DELIVERED and status.delivered is not None:
         return str(words.text("cycle.stage_delivered", when=local(status.delivered.sent_at, settings),
                               version=status.delivered.version, **common))  # fmt: skip
@@ -423,7 +424,7 @@ def rollup_did_text(run: RunRecord, words: Any) -> str:
         return str(words.text("department_cycle.did_draft", month=month, version=detail.get("version"),
                               to=detail.get("approver") or "—"))  # fmt: skip
     return str(words.text("cycle.did_failed", team=DEPARTMENT_TEAM, month=month,
-                          problem=sentence(detail.get("problem", ""))))  # fmt: skip
+                          problem=sentence(problem_in(detail, words.lang))))  # fmt: skip
 
 
 def did_text(run: RunRecord, words: Any) -> str:
@@ -438,7 +439,8 @@ def did_text(run: RunRecord, words: Any) -> str:
     if run.state == RunState.AWAITING_APPROVAL:
         return str(words.text("cycle.did_draft", version=detail.get("version"), to=to, **common))
     if run.state == RunState.DRAFT_ERRORS and "problem" in detail:
-        return str(words.text("cycle.did_unusable", problem=sentence(detail["problem"]), to=to, **common))
+        return str(words.text("cycle.did_unusable", problem=sentence(problem_in(detail, words.lang)), to=to,
+                              **common))  # fmt: skip
     if run.state == RunState.DRAFT_ERRORS:
         return str(words.text("cycle.did_draft_errors", version=detail.get("version"),
                               count=detail.get("errors"), to=to, **common))  # fmt: skip
@@ -449,7 +451,7 @@ def did_text(run: RunRecord, words: Any) -> str:
     if run.state == RunState.REMINDED:
         deadline = detail.get("deadline", "")
         return str(words.text("cycle.did_reminded", to=to, deadline=deadline, **common))
-    return str(words.text("cycle.did_failed", problem=sentence(detail.get("problem", "")), **common))
+    return str(words.text("cycle.did_failed", problem=sentence(problem_in(detail, words.lang)), **common))
 
 
 def sentence(problem: object) -> str:

@@ -7,11 +7,29 @@ apps/serve/overview.py), which may not import each other."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from reportgen.archive.records import ApprovalRecord, SendSummary, Skipped, VersionSummary
-from reportgen.base.catalogue import Catalogue
+from reportgen.base.catalogue import LANGUAGES, Catalogue
 from reportgen.base.states import ApprovalState, Audience, SendOutcome
+
+PROBLEMS = "problems"  # in a run's detail: its problem in each language (`problem` keeps the English one)
+
+
+def problems(message: Callable[[str], str]) -> dict[str, str]:
+    """A failure's sentence in every language reportgen speaks, recorded with the run: whoever reads it
+    later (`schedule next`, `run-now`, the department page) reads it in their own, not in English."""
+    return {lang: message(lang) for lang in LANGUAGES}
+
+
+def problem_in(detail: Mapping[str, Any], lang: str) -> str:
+    """A run's recorded problem in `lang`; a run recorded before problems were kept in each language has
+    only its English one."""
+    kept = detail.get(PROBLEMS)
+    if isinstance(kept, dict) and isinstance(kept.get(lang), str):
+        return str(kept[lang])
+    return str(detail.get("problem", ""))
 
 
 def local(moment: dt.datetime) -> str:

@@ -30,6 +30,7 @@ from reportgen.base.states import ApprovalState, Audience, RunState
 from reportgen.cycle.calendar import zone_of
 from reportgen.cycle.decide import Decision, decide
 from reportgen.cycle.lifecycle import Stage, month_status, where_it_stands
+from reportgen.cycle.outcomes import problems
 from reportgen.cycle.runs import _decided, _settle_run, holder_name, only_to, out_folder
 from reportgen.figures.document import dumps
 from reportgen.figures.rollup import Rollup, TeamStatus, rollup_document
@@ -129,8 +130,9 @@ def perform_rollup(
     try:
         _build_and_deliver(archive, config, settings, run, decision.month, inputs, today)
     except (DeliveryError, ReportgenError) as failure:  # mail down, or nothing to roll up: retried next tick
-        problem = failure.reason("en") if isinstance(failure, DeliveryError) else failure.message("en")
-        archive.finish_run(run, RunState.FAILED, problem=problem)
+        said = failure.reason if isinstance(failure, DeliveryError) else failure.message
+        problem = said("en")
+        archive.finish_run(run, RunState.FAILED, problem=problem, problems=problems(said))
         logger.warning("cycle: the roll-up of %s failed: %s", decision.month, problem)
     except Exception as bug:  # a bug: recorded as failed (retried next tick), then it surfaces
         archive.finish_run(run, RunState.FAILED, problem=f"{type(bug).__name__}: {bug}")

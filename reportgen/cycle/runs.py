@@ -28,6 +28,7 @@ from reportgen.base.errors import DeliveryError, ExitCode, InputError, RemoteErr
 from reportgen.base.states import ApprovalState, Audience, RunState
 from reportgen.cycle.decide import REMIND_AHEAD, Decision
 from reportgen.cycle.lifecycle import Stage, delivered_from, drafting_run, month_status, where_it_stands
+from reportgen.cycle.outcomes import problems
 from reportgen.delivery.smtp import send_notice
 from reportgen.figures.metrics import shift_month
 from reportgen.pipeline.archiving import OpenedArchive
@@ -148,7 +149,8 @@ def perform(
             return run
         return _build_and_deliver(archive, config, team, run, decision, today)
     except DeliveryError as failure:  # the server is down or refused: recorded, retried at the next tick
-        archive.finish_run(run, RunState.FAILED, problem=failure.reason("en"))
+        archive.finish_run(run, RunState.FAILED, problem=failure.reason("en"),
+                           problems=problems(failure.reason))  # fmt: skip
         logger.warning("cycle: %s %s: mail failed: %s", team.key, decision.month, failure.reason("en"))
         return run
     except Exception as bug:  # a bug: the attempt is recorded as failed (retried next tick), then it surfaces
@@ -220,7 +222,8 @@ def _build_and_deliver(
                 words.text("cycle.unusable_subject", team=team.key, month=decision.month),
                 text,
             )
-        archive.finish_run(run, RunState.DRAFT_ERRORS, problem=problem.message("en"))
+        archive.finish_run(run, RunState.DRAFT_ERRORS, problem=problem.message("en"),
+                           problems=problems(problem.message))  # fmt: skip
         return run
     assert built.pdf is not None and built.build_id is not None  # `_built` raised otherwise
     words = catalogue(language(built.lang))

@@ -21,7 +21,7 @@ from reportgen.base.config import Config
 from reportgen.base.states import ApprovalState, RunState
 from reportgen.cycle.lifecycle import MonthStatus, Stage, month_status
 from reportgen.cycle.names import fold
-from reportgen.cycle.outcomes import send_line
+from reportgen.cycle.outcomes import problem_in, send_line
 from reportgen.cycle.runs import teams_of
 from reportgen.cycle.teams import TeamName, UnknownTeam, resolve_team
 from reportgen.figures.metrics import shift_month
@@ -116,7 +116,7 @@ def _stage_words(
             return "blocked", words.text(
                 "web.dept.stage_blocked", count=draft.errors, cells=cells or "-", approver=draft.approver
             )
-        problem = str(status.last_run.detail.get("problem", "")) if status.last_run else ""
+        problem = problem_in(status.last_run.detail, words.lang) if status.last_run else ""
         return "blocked", words.text("web.dept.stage_unusable", problem=problem or "-")
     if status.stage == Stage.SENDING and draft is not None:
         when = local(draft.decided_at) if draft.decided_at else "-"

@@ -410,6 +410,27 @@ def test_run_now_whose_mail_is_refused_fails_with_the_delivery_status_and_a_late
     assert steps[4:] == ["v1  built", "v1  sending to management", "v1  sent"]
 
 
+def test_a_failed_run_is_told_to_a_chinese_reader_in_chinese_what_went_wrong_too(
+    tmp_path: Path, archive: Archive, mail: tuple[Handler, int]
+) -> None:
+    """The run's problem was recorded in English only: run-now, `schedule next` and the department page
+    gave a Chinese team "本次运行失败：not sent: the server refused every recipient …"."""
+    handler, port = mail
+    english = config_for(tmp_path, port, approver=None)
+    config = dataclasses.replace(english, email=dataclasses.replace(english.email, language="zh"))
+    write(tmp_path, CLEAN)
+    handler.rcpt_always = "550 5.1.1 mailbox unavailable"
+    with pytest.raises(RunFailed) as failed:
+        run_now(archive, config, "team", RUN)
+    said = failed.value.message()
+    assert said.startswith(f"team {MONTH}：本次运行失败：未发送：服务器拒绝了所有收件人"), said
+    assert "not sent" not in said and said.count(BOSS) == 1
+    (state,) = next_lines(archive, config, RUN + dt.timedelta(hours=1), "zh")
+    assert "上次运行失败" in state and "服务器拒绝了所有收件人" in state and "not sent" not in state, state
+    (english_state,) = next_lines(archive, english, RUN + dt.timedelta(hours=1), "en")
+    assert "the server refused every recipient" in english_state  # each reader their own language
+
+
 def steps_of(history: str) -> list[str]:
     """The "Steps:" lines of `history show`, each without its time (two words: day and minute): the first
     said "sent to management" before the send had even been tried, and then "send failed"."""
