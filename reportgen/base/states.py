@@ -40,6 +40,9 @@ class SendOutcome(StrEnum):
     PARTIAL = "partial"  # some accepted, some not
     IN_DOUBT = "in_doubt"  # no answer after the message went out: it may have arrived
     FAILED = "failed"  # nobody was reached
+    # never stored (such a send is recorded "failed"): `history --json`'s result for a send that tried nobody,
+    # each address having the PDF already (a repeat) or an earlier send to it unanswered or under way
+    SKIPPED = "skipped"
 
 
 class Audience(StrEnum):

@@ -55,11 +55,6 @@ def left_out(send: SendSummary) -> bool:
     return send.skipped is not None and bool(send.skipped.no_copy)
 
 
-# a send that mailed nobody and failed nothing, as `history --json` gives it (never stored: sends.result keeps
-# the SendOutcome, "failed" for such a send)
-SKIPPED = "skipped"
-
-
 def skipped_send(send: SendSummary) -> bool:
     """A send that claimed nobody because each address had this PDF already (a repeat), or an earlier send
     to it has no answer yet or is under way: the archive records it "failed" (no address reached), but it
@@ -72,7 +67,7 @@ def send_result(send: SendSummary) -> str:
     """How a send ended, as `history --json` gives it: its recorded outcome, or "skipped" for a repeat or a
     send held back (its `skipped` says who had it, or was in doubt, since when). A repeat is no failure: a
     script reading "failed" beside `skipped.already` took a repeat for a send that reached nobody."""
-    return SKIPPED if skipped_send(send) else send.result
+    return SendOutcome.SKIPPED if skipped_send(send) else send.result
 
 
 def management_state(version: VersionSummary) -> str:
