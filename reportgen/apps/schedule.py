@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from reportgen.archive.records import RunRecord
 from reportgen.base.catalogue import catalogue, language
-from reportgen.base.config import Config, ScheduleSettings, load_config
+from reportgen.base.config import Config, ScheduleSettings, load_config, local_day
 from reportgen.base.errors import InputError, ReportgenError, RunFailed, UsageError
 from reportgen.base.states import ApprovalState, RunState
 from reportgen.cycle.calendar import deadline_of, next_run, reviewed_month, zone_of
@@ -371,7 +371,7 @@ def run_now(
     if team is None:  # a team the archive knows that the schedule does not build for
         raise UsageError("unknown_team", team=team_key, teams=in_words(sorted(teams), words))
     month = reviewed_month(now, settings)
-    status = month_status(archive, team.key, month)
+    status = month_status(archive, team.key, month, config.zone)
     sha = digest_or_none(team.workbook)
     refuse_rejected_again(archive, status, sha)  # a rejected draft or revision needs a changed workbook
     if not (revise and status.stage == Stage.DELIVERED):  # the lifecycle table: a delivered or sending month
@@ -380,7 +380,7 @@ def run_now(
         same = delivered_from(archive, status, sha)
         if same is not None:
             raise InputError(None, "nothing_to_revise", team=team.key, month=month, version=same.version,
-                             when=same.sent_at.date().isoformat())  # fmt: skip
+                             when=local_day(same.sent_at, config.zone))  # fmt: skip
     elif status.stage in (Stage.AWAITING_APPROVAL, Stage.BLOCKED) and status.draft is not None:
         waiting = status.last_run.detail.get("workbook_sha256") if status.last_run else None
         if waiting == sha:  # the same workbook: the draft that waits is the answer

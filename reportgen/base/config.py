@@ -184,6 +184,30 @@ class Config:
         """The `[[targets]]` entry of that name (names are unique), or None."""
         return next((target for target in self.targets if target.name == name), None)
 
+    @property
+    def zone(self) -> dt.tzinfo:
+        """The team's time zone: `[schedule] timezone` when set, else this machine's. A day a reader is told
+        ("delivered on", a revision's "replaces the review sent on") is a day there, as a scheduled run's
+        review date is: a send at 00:10 in Shanghai is on the 8th, not on the 7th of UTC."""
+        return local_zone(self.schedule.timezone if self.schedule else None)
+
+
+def local_zone(timezone: str | None) -> dt.tzinfo:
+    """The IANA zone `timezone` names, else this machine's."""
+    if timezone:
+        from zoneinfo import ZoneInfo
+
+        return ZoneInfo(timezone)
+    here = dt.datetime.now().astimezone().tzinfo
+    assert here is not None
+    return here
+
+
+def local_day(moment: dt.datetime, zone: dt.tzinfo | None = None) -> str:
+    """The day (YYYY-MM-DD) of `moment` in `zone` (None: this machine's): never the day of the UTC the
+    archive keeps moments in."""
+    return moment.astimezone(zone).date().isoformat()
+
 
 def find_config(explicit: str | Path | None, workbook: Path | None) -> Path | None:
     """docs/configuration.md's discovery order: --config, beside the workbook, the current folder, the user's

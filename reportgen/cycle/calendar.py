@@ -7,18 +7,13 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from zoneinfo import ZoneInfo
 
-from reportgen.base.config import ScheduleSettings
+from reportgen.base.config import ScheduleSettings, local_zone
 
 
 def zone_of(settings: ScheduleSettings) -> dt.tzinfo:
     """The schedule's zone, else this machine's."""
-    if settings.timezone:
-        return ZoneInfo(settings.timezone)
-    local = dt.datetime.now().astimezone().tzinfo
-    assert local is not None
-    return local
+    return local_zone(settings.timezone)
 
 
 def day_in(year: int, month: int, day: int) -> dt.date:

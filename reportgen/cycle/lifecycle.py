@@ -20,6 +20,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from reportgen.archive.records import ApprovalRecord, RunRecord, SentVersion
+from reportgen.base.config import local_day
 from reportgen.base.errors import InputError
 from reportgen.base.states import ApprovalState, RunState
 from reportgen.cycle.names import first_owners, fold
@@ -108,6 +109,7 @@ class MonthStatus:
     draft: ApprovalRecord | None = None  # the pending draft, or the latest decided one
     last_run: RunRecord | None = None
     review_team: str | None = None
+    zone: dt.tzinfo | None = None  # the team's, whose days the month's answers give (None: this machine's)
 
     @property
     def revising(self) -> bool:
@@ -124,8 +126,9 @@ def review_team_of(runs: list[RunRecord]) -> str | None:
     return None
 
 
-def month_status(archive: Archive, team: str, month: str) -> MonthStatus:
-    """Where `team`'s `month` stands (`team`: the schedule's name for it, or the review's team)."""
+def month_status(archive: Archive, team: str, month: str, zone: dt.tzinfo | None = None) -> MonthStatus:
+    """Where `team`'s `month` stands (`team`: the schedule's name for it, or the review's team); `zone` the
+    team's (Config.zone), whose days `where_it_stands` gives."""
     team_runs = archive.runs(team)
     this_month = [run for run in team_runs if run.month == month]
     review_team = review_team_of(this_month) or review_team_of(team_runs) or _named(archive, team)
@@ -140,7 +143,7 @@ def month_status(archive: Archive, team: str, month: str) -> MonthStatus:
         and _not_yet_delivered(archive, latest, delivered)
     )
     at = _stage(latest, delivered, last_run, draft_unsent=unsent)
-    return MonthStatus(team, month, at, delivered, latest, last_run, review_team)
+    return MonthStatus(team, month, at, delivered, latest, last_run, review_team, zone)
 
 
 def _named(archive: Archive, team: str) -> str:
@@ -209,7 +212,7 @@ def refuse_step(status: MonthStatus, step: Step) -> None:
 def where_it_stands(status: MonthStatus) -> InputError:
     """The month's stage as the user error a command answers with when the month cannot move as asked:
     when it was delivered, who waits since when, who rejected it and why, and the command that moves it."""
-    when = _day(status.delivered.sent_at) if status.delivered else ""
+    when = local_day(status.delivered.sent_at, status.zone) if status.delivered else ""
     version = status.delivered.version if status.delivered else 0
     draft = status.draft
     return InputError(
@@ -220,8 +223,8 @@ def where_it_stands(status: MonthStatus) -> InputError:
         when=when,
         version=version,
         approver=draft.approver if draft else "",
-        since=_day(draft.created_at) if draft else "",
-        decided=_day(draft.decided_at) if draft and draft.decided_at else "",
+        since=local_day(draft.created_at, status.zone) if draft else "",
+        decided=local_day(draft.decided_at, status.zone) if draft and draft.decided_at else "",
         reason=(draft.reason or "") if draft else "",
         by=(draft.decided_by or "") if draft else "",
     )
@@ -253,12 +256,8 @@ def refuse_rejected_again(archive: Archive, status: MonthStatus, workbook_sha256
         team=status.team,
         month=status.month,
         by=draft.decided_by or "",
-        decided=_day(draft.decided_at) if draft.decided_at else "",
+        decided=local_day(draft.decided_at, status.zone) if draft.decided_at else "",
         reason=draft.reason or "",
         version=status.delivered.version,
-        when=_day(status.delivered.sent_at),
+        when=local_day(status.delivered.sent_at, status.zone),
     )
-
-
-def _day(moment: dt.datetime) -> str:
-    return moment.date().isoformat()

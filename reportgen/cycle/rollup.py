@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from reportgen.archive.records import ApprovalRecord, BuildRecord, RecordedBuild, RunRecord
 from reportgen.base.catalogue import catalogue, language
-from reportgen.base.config import Config, ScheduleSettings
+from reportgen.base.config import Config, ScheduleSettings, local_day
 from reportgen.base.errors import DeliveryError, InputError, ReportgenError
 from reportgen.base.states import ApprovalState, Audience, RunState
 from reportgen.cycle.calendar import zone_of
@@ -238,7 +238,7 @@ def approve_rollup(
 ) -> tuple[ApprovalRecord, list[TargetResult]]:
     """Deliver exactly the drafted roll-up (the same SHA-256) to `[department] to` and every chat target;
     the decision is recorded first (of two approvals at once, one delivers, the other is told who did)."""
-    approval = _waiting(archive, month)
+    approval = _waiting(archive, month, config.zone)
     with recorded_pdf(archive, approval.build_id, approval.pdf_path, approval.pdf_sha256) as pdf:
         if pdf is None:
             raise InputError(approval.pdf_path, "approved_pdf_changed", team=DEPARTMENT_TEAM, month=month)
@@ -256,15 +256,15 @@ def approve_rollup(
     return approval, results
 
 
-def _waiting(archive: Archive, month: str) -> ApprovalRecord:
+def _waiting(archive: Archive, month: str, zone: dt.tzinfo) -> ApprovalRecord:
     """The roll-up's draft waiting for the approver; else the InputError saying where the month stands."""
     for approval in archive.approvals(DEPARTMENT_TEAM, month):
         if approval.state == ApprovalState.PENDING:
             return approval
-    status = month_status(archive, DEPARTMENT_TEAM, month)
+    status = month_status(archive, DEPARTMENT_TEAM, month, zone)
     if status.stage == Stage.DELIVERED and status.delivered is not None:
         raise InputError(None, "rollup_delivered", month=month, version=status.delivered.version,
-                         when=status.delivered.sent_at.date().isoformat())  # fmt: skip
+                         when=local_day(status.delivered.sent_at, zone))  # fmt: skip
     if status.stage == Stage.REJECTED:
         raise where_it_stands(status)
     raise InputError(None, "rollup_nothing_to_approve", month=month)

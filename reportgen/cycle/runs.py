@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from reportgen.archive.records import ApprovalRecord, RunRecord
 from reportgen.base.catalogue import catalogue, language
-from reportgen.base.config import Config, EmailSettings, ScheduleSettings
+from reportgen.base.config import Config, EmailSettings, ScheduleSettings, local_day
 from reportgen.base.errors import DeliveryError, ExitCode, InputError, RemoteError, ReportgenError, UsageError
 from reportgen.base.states import ApprovalState, Audience, RunState
 from reportgen.cycle.decide import REMIND_AHEAD, Decision
@@ -139,11 +139,11 @@ def perform(
             return _remind(archive, config, team, run, decision, "missing")
         if sha == _last_months_workbook(archive, team, decision.month):
             return _remind(archive, config, team, run, decision, "unchanged")
-        status = month_status(archive, team.key, decision.month)
+        status = month_status(archive, team.key, decision.month, config.zone)
         has = delivered_from(archive, status, sha)
         if has is not None:  # sent by hand from this very workbook: nothing new to draft or send
             archive.finish_run(run, RunState.SENT, version=has.version, review_team=status.review_team,
-                               already=has.sent_at.date().isoformat())  # fmt: skip
+                               already=local_day(has.sent_at, config.zone))  # fmt: skip
             logger.info("cycle: %s %s: management has had version %d of this workbook since %s; nothing sent",
                         team.key, decision.month, has.version, has.sent_at.isoformat())  # fmt: skip
             return run
@@ -254,7 +254,7 @@ def _build_and_deliver(
         pdf_sha256 = hashlib.sha256(built.pdf.read_bytes()).hexdigest()
         turned_down = _rejected_as(archive, team.key, decision.month, pdf_sha256)
         if turned_down is not None:  # the very review the lead rejected (a workbook saved again unchanged)
-            decided = turned_down.decided_at.date().isoformat() if turned_down.decided_at else ""
+            decided = local_day(turned_down.decided_at, config.zone) if turned_down.decided_at else ""
             archive.finish_run(run, RunState.REJECTED, same_as=turned_down.approval_id, decided=decided,
                                rejected_by=turned_down.decided_by or "", reason=turned_down.reason or "",
                                **common)  # fmt: skip
@@ -339,7 +339,7 @@ def approve(
     an earlier version when it is a revision. The decision is recorded first, by whoever makes it (`by`: the
     signed-in person on serve's page; the OS user for the command line): of two approvals at once, one sends
     and the other is told who approved. A draft with errors of its month needs `with_errors`."""
-    approval = _waiting(archive, team, month)
+    approval = _waiting(archive, team, month, config.zone)
     if approval.errors and not with_errors:
         cells = _cells_of(archive, approval)
         raise InputError(None, "draft_has_errors", team=team, month=month, count=approval.errors, cells=cells)
@@ -378,9 +378,10 @@ def reject(archive: Archive, team: str, month: str, reason: str, *, by: str | No
     return approval
 
 
-def _waiting(archive: Archive, team: str, month: str) -> ApprovalRecord:
-    """The draft waiting for the lead; else the InputError that says where the month stands instead."""
-    status = month_status(archive, team, month)
+def _waiting(archive: Archive, team: str, month: str, zone: dt.tzinfo | None = None) -> ApprovalRecord:
+    """The draft waiting for the lead; else the InputError that says where the month stands instead (its
+    days in `zone`, the team's)."""
+    status = month_status(archive, team, month, zone)
     for approval in archive.approvals(team, month):
         if approval.state == ApprovalState.PENDING and status.stage != Stage.DELIVERED:
             return approval  # (a draft whose version management got by hand meanwhile waits for nothing)

@@ -136,12 +136,13 @@ def with_trends(review: Review, archived: dict[str, MonthKpis]) -> Review:
     return dataclasses.replace(review, kpi_trends=trends, overlooked=overlooked)
 
 
-def revision_of(plan: VersionPlan | None, review: Review) -> Revision | None:
-    """A build of a workbook other than the one whose review was sent revises it: what changed since."""
+def revision_of(plan: VersionPlan | None, review: Review, zone: dt.tzinfo) -> Revision | None:
+    """A build of a workbook other than the one whose review was sent revises it: what changed since. The
+    send's moment in the team's `zone`, whose day the cover gives, as the review's own date is."""
     if plan is None or plan.last_sent is None or plan.last_sent.version == plan.version:
         return None
     changes = review_changes(plan.last_sent.figures, figures_document(review))
-    return Revision(plan.version, plan.last_sent.sent_at, changes)
+    return Revision(plan.version, plan.last_sent.sent_at.astimezone(zone), changes)
 
 
 def record_build(

@@ -341,7 +341,7 @@ def build_to_files(
         write(json_path, dumps(figures_document(review)))
     if not with_pdf and html_path is None:
         return BuiltFiles(review, None, written=tuple(written))
-    revision = revision_of(history.plan, review) if with_pdf else None
+    revision = revision_of(history.plan, review, config.zone) if with_pdf else None
     folder = pdf_path.parent if pdf_path is not None else (out_dir or workbook.parent)
     stem = fitting_stem(workbook, stem, review.month, folder)  # before the attached table is named
     rendered = _render(

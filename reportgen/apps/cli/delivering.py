@@ -3,6 +3,7 @@ chat are loaded only by a command that delivers, so a plain `build` never import
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -11,7 +12,7 @@ import click
 from reportgen.apps.cli.listing import summary
 from reportgen.apps.cli.options import config_option, opened_archive
 from reportgen.base.catalogue import catalogue, language
-from reportgen.base.config import Config, load_config
+from reportgen.base.config import Config, load_config, local_day
 from reportgen.base.errors import InputError, UsageError
 from reportgen.base.files import write_atomic
 from reportgen.delivery.chat import ChatTarget, chat_secret
@@ -105,7 +106,7 @@ def send(
     checked_targets(config, to, cc, only)
     with opened_archive(config) as archive:
         if not force:
-            refuse_superseded(archive, report)
+            refuse_superseded(archive, report, config.zone)
         results = deliver_review(archive, report, config, to=to or None, cc=cc or None, subject=subject,
                                  only=only, resend=resend, lang=lang)  # fmt: skip
     say_delivered(results, lang)
@@ -148,7 +149,7 @@ def targets_test(name: str, config_path: Path | None) -> None:
     click.echo(words.text("chat.test_ok", target=settings.name, kind=settings.kind.value, answer=answer.text))
 
 
-def refuse_superseded(archive: Archive, report: Path) -> None:
+def refuse_superseded(archive: Archive, report: Path, zone: dt.tzinfo | None = None) -> None:
     """A version of a month that a later one replaced at management is not mailed without --force: whoever
     gets it would read figures management no longer has. The message names the version that replaced it."""
     built = archive.build_for_pdf(pdf_digest(report))
@@ -158,7 +159,7 @@ def refuse_superseded(archive: Archive, report: Path) -> None:
     delivered = archive.delivered(team, month)
     if delivered is not None and delivered.version > version:
         raise InputError(report, "superseded_version", team=team, month=month, version=version,
-                         newer=delivered.version, when=delivered.sent_at.date().isoformat())  # fmt: skip
+                         newer=delivered.version, when=local_day(delivered.sent_at, zone))  # fmt: skip
 
 
 def say_delivered(results: list[TargetResult], lang: str) -> None:

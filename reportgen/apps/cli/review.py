@@ -210,7 +210,7 @@ def build(
     )
     if built.revision is not None:  # worth a word: management will see "Revised" on the cover and the mail
         words = catalogue(lang or built.review.lang)
-        sent_on = built.revision.replaces_sent_on.astimezone().strftime("%Y-%m-%d")
+        sent_on = built.revision.replaces_sent_on.date().isoformat()  # in the team's zone, as on the cover
         click.echo(words.text("history.revises", version=built.revision.version, date=sent_on), err=True)
     cells = error_cells(built.review.findings)
     if cells and built.pdf is not None and not email:  # worth a word before anyone sends it (--email refuses)

@@ -431,6 +431,32 @@ def test_a_failed_run_is_told_to_a_chinese_reader_in_chinese_what_went_wrong_too
     assert "the server refused every recipient" in english_state  # each reader their own language
 
 
+def test_the_days_a_team_is_told_are_its_own_zones_not_utcs(
+    tmp_path: Path, archive: Archive, mail: tuple[Handler, int]
+) -> None:
+    """A Shanghai team's review went out at 00:10 on 4 November there (16:10 UTC on the 3rd). The revision's
+    cover said "replaces the review sent on Nov 3" and run-now "management received on 2026-11-03", while
+    the review itself was dated the 4th and `schedule next` said "delivered on 2026-11-04 00:10 CST"."""
+    handler, port = mail
+    utc = config_for(tmp_path, port, approver=None)
+    assert utc.schedule is not None
+    config = dataclasses.replace(utc, schedule=dataclasses.replace(utc.schedule, timezone="Asia/Shanghai"))
+    sent = dt.datetime(2026, 11, 3, 16, 10, tzinfo=UTC)  # 2026-11-04 00:10 in Shanghai
+    archive.clock = lambda: sent
+    write(tmp_path, CLEAN)
+    run_now(archive, config, "team", sent)
+    with pytest.raises(InputError) as unchanged:
+        run_now(archive, config, "team", sent + dt.timedelta(hours=1), revise=True)
+    assert "which management received on 2026-11-04" in unchanged.value.message("en")
+    (state,) = next_lines(archive, config, sent + dt.timedelta(hours=1), "en")
+    assert "delivered to management on 2026-11-04 00:10 CST" in state
+    write(tmp_path, [[*CLEAN[0][:8], 30, 2], CLEAN[1]])  # a corrected cost: a revision
+    run_now(archive, config, "team", sent + dt.timedelta(hours=2), revise=True)
+    first, revision = handler.received
+    assert "replaces the review sent on Nov 4, 2026" in " ".join(pdf_text(revision).split())
+    assert "Revised" not in pdf_text(first)
+
+
 def steps_of(history: str) -> list[str]:
     """The "Steps:" lines of `history show`, each without its time (two words: day and minute): the first
     said "sent to management" before the send had even been tried, and then "send failed"."""
