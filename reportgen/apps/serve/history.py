@@ -4,7 +4,6 @@ drafts to the approver with what the lead decided (who, when, why). Read-only, b
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 from reportgen.archive.records import ApprovalRecord, VersionSummary
@@ -13,7 +12,7 @@ from reportgen.base.catalogue import LANGUAGES, Catalogue
 from reportgen.base.config import Config
 from reportgen.base.errors import ArchiveError, InputError
 from reportgen.base.states import ApprovalState, Audience
-from reportgen.cycle.outcomes import approvals_of, draft_text, management_state, reached, sends_to
+from reportgen.cycle.outcomes import approvals_of, draft_text, local, management_state, reached, sends_to
 from reportgen.cycle.teams import resolve_team
 from reportgen.wording.format import Formatter
 
@@ -84,11 +83,6 @@ def read_versions(archive: Archive, team: str, config: Config | None = None) -> 
         if waiting:
             pending[month] = waiting[0]
     return ArchivedTeam(versions, pending, decided)
-
-
-def local(moment: dt.datetime) -> str:
-    """A moment in this machine's time zone, to the minute (as `reportgen history` prints it)."""
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
 def team_history(team: str, archived: ArchivedTeam | ArchiveError, words: Catalogue) -> TeamHistory:
