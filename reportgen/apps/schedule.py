@@ -37,8 +37,14 @@ from reportgen.cycle.lifecycle import (
     where_it_stands,
 )
 from reportgen.cycle.outcomes import problem_in
-from reportgen.cycle.rollup import is_department, perform_rollup, rollup_schedule, tick_rollup
-from reportgen.cycle.runs import Team, digest_or_none, out_folder, perform, teams_of
+from reportgen.cycle.rollup import (
+    is_department,
+    perform_rollup,
+    rollup_decision,
+    rollup_schedule,
+    tick_rollup,
+)
+from reportgen.cycle.runs import digest_or_none, out_folder, perform, teams_of
 from reportgen.cycle.teams import in_words, resolve_team
 from reportgen.pipeline.rollup import DEPARTMENT_TEAM
 
@@ -236,21 +242,20 @@ def missed_lines(archive: Archive, settings: ScheduleSettings, now: dt.datetime,
 
 
 def missed_text(
-    archive: Archive, team: Team, settings: ScheduleSettings, words: Any, now: dt.datetime
+    archive: Archive, team: str, decision: Decision, settings: ScheduleSettings, words: Any, now: dt.datetime
 ) -> str:
     """A month whose run day passed with nothing tried (the schedule counts only what comes after its start):
     said with the command that makes it, instead of the next run alone, or as delivered when it was built and
-    sent by hand; '' else."""
-    decision = decide(now, settings, [], digest_or_none(team.workbook))
+    sent by hand; '' else. `decision`: what a tick with nothing tried decides (a team's, the roll-up's)."""
     if not decision.missed(now):
         return ""
-    status = month_status(archive, team.key, decision.month)
+    status = month_status(archive, team, decision.month)
     if status.stage == Stage.DELIVERED and status.delivered is not None:  # built and sent by hand, say
         return str(words.text("cycle.stage_delivered", month=decision.month, version=status.delivered.version,
                               when=local(status.delivered.sent_at, settings)))  # fmt: skip
     if status.stage != Stage.OPEN:
         return ""
-    return str(words.text("cycle.stage_missed", team=team.key, month=decision.month,
+    return str(words.text("cycle.stage_missed", team=team, month=decision.month,
                           when=local(decision.due_at, settings)))  # fmt: skip
 
 
@@ -275,7 +280,15 @@ def next_lines(archive: Archive, config: Config, now: dt.datetime, lang: str) ->
                 team=team.key,
                 when=local(coming, settings),
                 month=reviewed_month(coming, settings),
-                state=state or missed_text(archive, team, settings, words, now),
+                state=state
+                or missed_text(
+                    archive,
+                    team.key,
+                    decide(now, settings, [], digest_or_none(team.workbook)),
+                    settings,
+                    words,
+                    now,
+                ),  # fmt: skip
             )
         )
     rollup = rollup_schedule(config)
@@ -284,6 +297,8 @@ def next_lines(archive: Archive, config: Config, now: dt.datetime, lang: str) ->
             lines.append(words.text("cycle.note_short_months", day=rollup.day))
         coming = next_run(now, rollup)
         state = state_text(archive, DEPARTMENT_TEAM, archive.runs(DEPARTMENT_TEAM), rollup, words, now)
+        state = state or missed_text(archive, DEPARTMENT_TEAM, rollup_decision(now, rollup, [], None), rollup,
+                                     words, now)  # fmt: skip
         lines.append(words.text("department_cycle.next_line", when=local(coming, rollup),
                                 month=reviewed_month(coming, rollup), state=state))  # fmt: skip
     return lines

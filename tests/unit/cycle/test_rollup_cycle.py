@@ -202,6 +202,24 @@ def test_with_an_approver_the_rollup_is_a_draft_to_the_approver_only(folder: Pat
     assert f"2026-10: waiting for {LEAD} to approve" in rollup_line
 
 
+def test_schedule_next_names_a_rollup_whose_day_passed_before_the_schedule_started(
+    folder: Path, archive: Archive
+) -> None:
+    """The teams' lines said "2026-10: not made … run-now"; the roll-up's said only its next run, though the
+    schedule does not make a roll-up whose day passed before it started either."""
+    config = config_for(folder, 1)
+    (rollup_line,) = [line for line in next_lines(archive, config, DAY + dt.timedelta(days=1), "en")
+                      if line.startswith("department roll-up")]  # fmt: skip
+    assert (
+        "2026-10: not made: its run day (2026-11-05 09:00 UTC) passed before the schedule started"
+        in rollup_line
+    )
+    assert 'reportgen schedule run-now "department"' in rollup_line
+    (zh_line,) = [line for line in next_lines(archive, config, DAY + dt.timedelta(days=1), "zh")
+                  if "department" in line and "run-now" in line]  # fmt: skip
+    assert "2026-10：尚未生成" in zh_line
+
+
 def test_a_mail_server_down_is_recorded_and_retried_the_next_day(folder: Path, archive: Archive) -> None:
     handler = Handler()
     with smtp_server(handler) as port:
