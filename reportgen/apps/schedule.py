@@ -211,8 +211,13 @@ def run_service(config_path: Path | None, archive: Archive, say: Callable[[str],
     teams = teams_of(settings, archive.runs())
     first = next_run(dt.datetime.now(dt.UTC), settings)
     say(service.words.text("cycle.started", count=len(teams), when=local(first, settings)))
+    rollup = rollup_schedule(config)
+    if rollup is not None:  # the department's roll-up runs in this service too: its own day, said
+        coming = next_run(dt.datetime.now(dt.UTC), rollup)
+        say(service.words.text("department_cycle.next_line", when=local(coming, rollup),
+                               month=reviewed_month(coming, rollup), state=""))  # fmt: skip
     if job is None:  # a first start after a run day: the months it will not make on its own are named
-        for line in missed_lines(archive, settings, dt.datetime.now(dt.UTC), service.words):
+        for line in missed_lines(archive, settings, dt.datetime.now(dt.UTC), service.words, rollup):
             say(line)
     scheduler.resume()
     try:
@@ -226,9 +231,16 @@ def run_service(config_path: Path | None, archive: Archive, say: Callable[[str],
         say(service.words.text("cycle.stopped"))
 
 
-def missed_lines(archive: Archive, settings: ScheduleSettings, now: dt.datetime, words: Any) -> list[str]:
-    """At a first start, each team whose month's run day has already passed with nothing built: the
-    schedule counts only what comes after its start, so it says how to make that month now."""
+def missed_lines(
+    archive: Archive,
+    settings: ScheduleSettings,
+    now: dt.datetime,
+    words: Any,
+    rollup: ScheduleSettings | None = None,
+) -> list[str]:
+    """At a first start, each team whose month's run day has already passed with nothing built, and the
+    roll-up's (`rollup`: its schedule, when the config has one): the schedule counts only what comes after
+    its start, so it says how to make that month now."""
     known = archive.runs()
     lines = []
     for team in teams_of(settings, known):
@@ -238,6 +250,12 @@ def missed_lines(archive: Archive, settings: ScheduleSettings, now: dt.datetime,
             when = local(decision.due_at, settings)
             lines.append(str(words.text("cycle.first_start_missed", team=team.key, month=decision.month,
                                         when=when)))  # fmt: skip
+    if rollup is not None:
+        decision = rollup_decision(now, rollup, archive.runs(DEPARTMENT_TEAM), None)
+        if decision.missed(now):
+            when = local(decision.due_at, rollup)
+            lines.append(str(words.text("cycle.first_start_missed", team=DEPARTMENT_TEAM,
+                                        month=decision.month, when=when)))  # fmt: skip
     return lines
 
 

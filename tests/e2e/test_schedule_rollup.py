@@ -81,6 +81,8 @@ def test_the_rollup_is_drafted_on_its_day_and_approve_delivers_it_once(
         wait_for(lambda: to(handler, APPROVER), "the roll-up's draft never reached the approver", [log])
         (draft,) = to(handler, APPROVER)
         assert draft.rcpt_tos == (APPROVER,) and not to(handler, HEAD) and not to(handler, MANAGEMENT)
+        said = log.read_text("utf-8")  # the start says the roll-up is this service's too, and when it runs
+        assert "Schedule running for" in said and "department roll-up: next run" in said, said
         assert draft.message["Subject"] == f"Roll-up for your approval: {month}"
         body = plain_text(draft.message)
         assert f"reportgen approve department {month}" in body and "Gamma Team" in body  # still missing

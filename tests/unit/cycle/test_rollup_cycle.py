@@ -17,9 +17,10 @@ import time_machine
 from click.testing import CliRunner
 
 from reportgen.apps.cli import cli
-from reportgen.apps.schedule import next_lines, run_now, tick_teams
+from reportgen.apps.schedule import missed_lines, next_lines, run_now, tick_teams
 from reportgen.archive.records import RunRecord
 from reportgen.archive.store import Archive, open_archive
+from reportgen.base.catalogue import catalogue
 from reportgen.base.config import (
     ArchiveSettings,
     Config,
@@ -218,6 +219,12 @@ def test_schedule_next_names_a_rollup_whose_day_passed_before_the_schedule_start
     (zh_line,) = [line for line in next_lines(archive, config, DAY + dt.timedelta(days=1), "zh")
                   if "department" in line and "run-now" in line]  # fmt: skip
     assert "2026-10：尚未生成" in zh_line
+    assert config.schedule is not None
+    at_start = missed_lines(
+        archive, config.schedule, DAY + dt.timedelta(days=1), catalogue("en"), rollup_schedule(config)
+    )
+    assert any(line.startswith("department: the run day of 2026-10 passed before the schedule started")
+               and 'run-now "department"' in line for line in at_start), at_start  # fmt: skip
 
 
 def test_a_mail_server_down_is_recorded_and_retried_the_next_day(folder: Path, archive: Archive) -> None:
