@@ -469,6 +469,9 @@ def did_text(run: RunRecord, words: Any) -> str:
                               **common))  # fmt: skip
     if run.state == RunState.SENT:
         return str(words.text("cycle.did_sent", version=detail.get("version"), **common))
+    if detail.get("empty") and run.state in (RunState.AWAITING_APPROVAL, RunState.DRAFT_ERRORS):
+        return str(words.text("cycle.did_draft_empty", version=detail.get("version"),
+                              count=detail.get("rows", "?"), to=to, **common))  # fmt: skip
     if run.state == RunState.AWAITING_APPROVAL:
         return str(words.text("cycle.did_draft", version=detail.get("version"), to=to, **common))
     if run.state == RunState.DRAFT_ERRORS and "problem" in detail:

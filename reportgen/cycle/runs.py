@@ -33,7 +33,7 @@ from reportgen.delivery.smtp import send_notice
 from reportgen.figures.metrics import shift_month
 from reportgen.pipeline.archiving import OpenedArchive
 from reportgen.pipeline.jobs import FAILED, Job, Outcome
-from reportgen.pipeline.mailing import TargetResult, deliver_review, recorded_pdf, send_once
+from reportgen.pipeline.mailing import TargetResult, deliver_review, language_copies, recorded_pdf, send_once
 from reportgen.queue.runner import choose_runner
 
 if TYPE_CHECKING:  # the store loads SQLAlchemy: only a command that opens the archive pays for it
@@ -172,11 +172,17 @@ def _language(config: Config) -> str:
     return language(config.email.language)
 
 
+def _reader_language(config: Config, address: str, otherwise: str | None = None) -> str:
+    """The language `address` reads (`[email.languages]`), else `otherwise` (the review's), else the
+    config's: the approver's drafts, reminders and notices are in it, like every other reader's mail."""
+    return language(config.email.language_of(address), otherwise, config.email.language)
+
+
 def _remind(
     archive: Archive, config: Config, team: Team, run: RunRecord, decision: Decision, why: str
 ) -> RunRecord:
     to = contact(config)
-    words = catalogue(_language(config))
+    words = catalogue(_reader_language(config, to) if to else _language(config))
     deadline = decision.deadline.isoformat()
     month = decision.month
     if to is None:  # nobody to tell: the record and the log say it
@@ -207,13 +213,13 @@ def _build_and_deliver(
         ReportgenError
     ) as problem:  # an unusable workbook: the team is told why, and the run waits for a fix
         to = contact(config)
-        words = catalogue(_language(config))
         if to is not None:
+            words = catalogue(_reader_language(config, to))
             text = words.text(
                 "cycle.unusable",
                 team=team.key,
                 month=decision.month,
-                problem=problem.message(_language(config)),
+                problem=problem.message(words.lang),
                 deadline=decision.deadline.isoformat(),
             )
             send_notice(
@@ -226,63 +232,91 @@ def _build_and_deliver(
                            problems=problems(problem.message))  # fmt: skip
         return run
     assert built.pdf is not None and built.build_id is not None  # `_built` raised otherwise
-    words = catalogue(language(built.lang))
     review_team = built.review_team or team.key
     common: dict[str, object] = {"review_team": review_team, "version": built.version, "pdf": str(built.pdf)}
-    delivered = archive.delivered(review_team, decision.month)  # a build now revises what management has
     errors = built.error_findings
     empty = not errors and not built.done  # nothing of the month done: never to management unasked
+    if empty:  # the run says why it was held back: none of the month's rows done
+        common["rows"] = built.activities or 0
     to = schedule.approver if schedule.approver and not errors else contact(config)
     if errors or empty or schedule.approver:
         if to is None:  # nobody to draft to: the record says so, management gets nothing
             archive.finish_run(run, RunState.DRAFT_ERRORS, to=None, errors=len(errors), empty=empty, **common)
             return run
-        lines: list[str] = []
-        if errors:
-            lines.append(words.text("cycle.draft_errors", count=len(errors)))
-            lines += [f"  {where}: {message}" for where, message in errors[:CELLS_IN_DRAFT]]
-            lines.append(words.text("cycle.draft_errors_approve", team=team.key, month=decision.month))
-            common["cells"] = [where for where, _ in errors[:CELLS_IN_DRAFT]]
-        elif empty:
-            lines.append(words.text("cycle.draft_empty", team=team.key, month=decision.month,
-                                    count=built.activities or 0))  # fmt: skip
-        else:
-            lines.append(words.text("cycle.draft_approve", team=team.key, month=decision.month))
-        if delivered is not None:
-            lines.append(words.text("cycle.draft_revision", version=delivered.version,
-                                    when=delivered.sent_at.date().isoformat()))  # fmt: skip
-        pdf_sha256 = hashlib.sha256(built.pdf.read_bytes()).hexdigest()
-        turned_down = _rejected_as(archive, team.key, decision.month, pdf_sha256)
-        if turned_down is not None:  # the very review the lead rejected (a workbook saved again unchanged)
-            decided = local_day(turned_down.decided_at, config.zone) if turned_down.decided_at else ""
-            archive.finish_run(run, RunState.REJECTED, same_as=turned_down.approval_id, decided=decided,
-                               rejected_by=turned_down.decided_by or "", reason=turned_down.reason or "",
-                               **common)  # fmt: skip
-            logger.info("cycle: %s %s: the same review as draft %d, rejected; nothing sent", team.key,
-                        decision.month, turned_down.approval_id)  # fmt: skip
-            return run
-        approval = archive.request_approval(built.build_id, review_team, team.key, decision.month, pdf_sha256,
-                                            built.pdf, to, errors=len(errors))  # fmt: skip
-        state = RunState.DRAFT_ERRORS if errors else RunState.AWAITING_APPROVAL
-        archive.finish_run(run, state, to=to, approver=to, approval=approval.approval_id, errors=len(errors),
-                           empty=empty, **common)  # fmt: skip
-        send_once(
-            archive,
-            built.pdf,
-            only_to(config.email, to),
-            lang=language(built.lang),
-            subject=words.text(
-                "cycle.draft_errors_subject" if errors else "cycle.draft_subject",
-                team=team.key,
-                month=decision.month,
-            ),  # fmt: skip
-            preface="\n".join(lines),
-            audience=Audience.APPROVER,
-        )
-        return run
+        # the draft in the approver's language: the build made the review in it too (`reader_languages`);
+        # the review's own when no copy was kept. The approval stays keyed by management's PDF
+        with language_copies(archive, built.pdf, language(built.lang),
+                             [_reader_language(config, to, built.lang)]) as pdfs:  # fmt: skip
+            return _draft(archive, config, team, run, decision, built, to, pdfs, common)
     archive.finish_run(run, RunState.SENT, **common)  # recorded before anyone is told
     deliver_review(archive, built.pdf, config, lang=language(built.lang),
                    to=revision_audience(archive, config.email, review_team, decision.month))  # fmt: skip
+    return run
+
+
+def _draft(
+    archive: Archive,
+    config: Config,
+    team: Team,
+    run: RunRecord,
+    decision: Decision,
+    built: Outcome,
+    to: str,
+    pdfs: dict[str, Path],
+    common: dict[str, object],
+) -> RunRecord:
+    """The draft to `to` (the approver, or the sender): `pdfs` the review by language, the approver's own
+    when there is one; the lines before its summary say why it waits and how to approve it."""
+    assert built.pdf is not None and built.build_id is not None
+    review_team = str(common["review_team"])
+    wanted = _reader_language(config, to, built.lang)
+    lang = wanted if wanted in pdfs else language(built.lang)
+    words = catalogue(lang)
+    delivered = archive.delivered(review_team, decision.month)  # a build now revises what management has
+    errors = built.error_findings
+    empty = not errors and not built.done  # nothing of the month done: never to management unasked
+    lines: list[str] = []
+    if errors:
+        lines.append(words.text("cycle.draft_errors", count=len(errors)))
+        lines += [f"  {where}: {message}" for where, message in errors[:CELLS_IN_DRAFT]]
+        lines.append(words.text("cycle.draft_errors_approve", team=team.key, month=decision.month))
+        common["cells"] = [where for where, _ in errors[:CELLS_IN_DRAFT]]
+    elif empty:
+        lines.append(words.text("cycle.draft_empty", team=team.key, month=decision.month,
+                                count=built.activities or 0))  # fmt: skip
+    else:
+        lines.append(words.text("cycle.draft_approve", team=team.key, month=decision.month))
+    if delivered is not None:
+        # (the date it replaces is the review's own "Revised" line, below: said once, as the review says it)
+        lines.append(words.text("cycle.draft_revision", version=delivered.version))
+    pdf_sha256 = hashlib.sha256(built.pdf.read_bytes()).hexdigest()
+    turned_down = _rejected_as(archive, team.key, decision.month, pdf_sha256)
+    if turned_down is not None:  # the very review the lead rejected (a workbook saved again unchanged)
+        decided = local_day(turned_down.decided_at, config.zone) if turned_down.decided_at else ""
+        archive.finish_run(run, RunState.REJECTED, same_as=turned_down.approval_id, decided=decided,
+                           rejected_by=turned_down.decided_by or "", reason=turned_down.reason or "",
+                           **common)  # fmt: skip
+        logger.info("cycle: %s %s: the same review as draft %d, rejected; nothing sent", team.key,
+                    decision.month, turned_down.approval_id)  # fmt: skip
+        return run
+    approval = archive.request_approval(built.build_id, review_team, team.key, decision.month, pdf_sha256,
+                                        built.pdf, to, errors=len(errors))  # fmt: skip
+    state = RunState.DRAFT_ERRORS if errors else RunState.AWAITING_APPROVAL
+    archive.finish_run(run, state, to=to, approver=to, approval=approval.approval_id, errors=len(errors),
+                       empty=empty, **common)  # fmt: skip
+    send_once(
+        archive,
+        pdfs[lang],
+        only_to(config.email, to),
+        lang=lang,
+        subject=words.text(
+            "cycle.draft_errors_subject" if errors else "cycle.draft_subject",
+            team=review_team,
+            month=decision.month,
+        ),  # fmt: skip
+        preface="\n".join(lines),
+        audience=Audience.APPROVER,
+    )
     return run
 
 

@@ -17,8 +17,8 @@ from pypdf import PdfReader
 
 from reportgen.apps.cli.delivering import refuse_superseded
 from reportgen.apps.history import print_history, print_versions
+from reportgen.apps.schedule import did_text, missed_lines, next_lines, run_now, schedule_of, tick_teams
 from reportgen.apps.schedule import local as schedule_local
-from reportgen.apps.schedule import missed_lines, next_lines, run_now, schedule_of, tick_teams
 from reportgen.archive.store import Archive, open_archive
 from reportgen.base.catalogue import catalogue
 from reportgen.base.config import (
@@ -159,7 +159,8 @@ def test_a_delivered_month_is_not_sent_again_and_a_revision_is_labelled_and_reac
     line = run_now(archive, cmo_now, "team", RUN + dt.timedelta(days=1), revise=True)
     assert "version 2 built" in line and LEAD in line
     revision_draft = to(handler, LEAD)[-1]
-    assert "This is a revision: management received version 1" in body(revision_draft)
+    assert "Revised — replaces the review sent on" in body(revision_draft)
+    assert "everyone who had version 1" in body(revision_draft)
     subject = str(revision_draft.message["Subject"])  # a draft first, and then a revision
     assert subject.startswith("Draft for your approval: team") and subject.endswith("(revision)"), subject
     approve(archive, cmo_now, "team", MONTH)
@@ -665,3 +666,100 @@ def test_schedule_next_names_a_month_whose_run_day_passed_with_nothing_made(
     (line,) = next_lines(archive, config, RUN + dt.timedelta(hours=1), lang)
     assert missed not in line and MONTH in line, line
     assert len(to(handler, BOSS)) == 1
+
+
+def attachment_name(received: Received) -> str:
+    (pdf,) = [
+        part for part in received.message.iter_attachments() if part.get_content_type() == "application/pdf"
+    ]
+    return str(pdf.get_filename())
+
+
+def in_chinese_for(config: Config, *addresses: str) -> Config:
+    languages = tuple((address, "zh") for address in addresses)
+    return dataclasses.replace(config, email=dataclasses.replace(config.email, languages=languages))
+
+
+TEAM_TITLE = "Orion Growth Team — Marketing Ops Log 2026"
+
+
+def test_the_approver_reads_the_draft_in_their_language_named_as_managements_review_is(
+    tmp_path: Path, archive: Archive, mail: tuple[Handler, int]
+) -> None:
+    """The lead reads Chinese (`[email.languages]`), management English: the draft is the Chinese PDF the
+    build made for the lead, its subject and text in Chinese and naming the review's team (as management's
+    subject does), its command the schedule's key; approving sends management exactly its English PDF."""
+    handler, port = mail
+    config = in_chinese_for(config_for(tmp_path, port), LEAD)
+    make_workbook(tmp_path, CLEAN, name="team.xlsx", title=TEAM_TITLE)
+    tick_teams(archive, config, RUN, SINCE)
+    (draft,) = to(handler, LEAD)
+    assert str(draft.message["Subject"]) == f"待您审批的草稿：Orion Growth Team，{MONTH}"
+    assert attachment_name(draft) == f"team-{MONTH}.zh.pdf"
+    assert f'reportgen approve "team" {MONTH}' in body(draft) and "审批" in body(draft)
+    approve(archive, config, "team", MONTH)
+    (review,) = to(handler, BOSS)
+    assert attachment_name(review) == f"team-{MONTH}.pdf"
+    assert "Orion Growth Team" in str(review.message["Subject"]) and "审批" not in body(review)
+    english = config_for(tmp_path, port)  # an English lead: the same name in the English subject
+    make_workbook(tmp_path, [*CLEAN, CLEAN[0]], name="team.xlsx", title=TEAM_TITLE)
+    run_now(archive, english, "team", RUN + dt.timedelta(days=1), revise=True)
+    revision = to(handler, LEAD)[-1]
+    assert (
+        str(revision.message["Subject"]) == f"Draft for your approval: Orion Growth Team, {MONTH} (revision)"
+    )
+    assert attachment_name(revision) == f"team-{MONTH}.pdf"
+
+
+def test_reminders_and_the_unusable_workbook_notice_reach_the_lead_in_their_language(
+    tmp_path: Path, archive: Archive, mail: tuple[Handler, int]
+) -> None:
+    handler, port = mail
+    config = in_chinese_for(config_for(tmp_path, port), LEAD)
+    tick_teams(archive, config, RUN, SINCE)  # no workbook yet
+    (reminder,) = to(handler, LEAD)
+    assert str(reminder.message["Subject"]) == f"team：需要 {MONTH} 的工作簿"
+    (tmp_path / "team.xlsx").write_bytes(b"not a workbook")
+    tick_teams(archive, config, RUN + dt.timedelta(days=1), SINCE)
+    notice = to(handler, LEAD)[-1]
+    assert str(notice.message["Subject"]) == f"team：{MONTH} 的工作簿无法使用"
+
+
+def test_a_revisions_draft_says_once_what_it_replaces(
+    tmp_path: Path, archive: Archive, mail: tuple[Handler, int]
+) -> None:
+    """Not "This is a revision: management received version 1 on 2026-11-03" and then "Revised — replaces
+    the review sent on Nov 3, 2026": the review's own line says it, once, and the draft adds who gets it."""
+    handler, port = mail
+    config = config_for(tmp_path, port)
+    write(tmp_path, CLEAN)
+    tick_teams(archive, config, RUN, SINCE)
+    approve(archive, config, "team", MONTH)
+    write(tmp_path, [*CLEAN, CLEAN[0]])
+    run_now(archive, config, "team", RUN + dt.timedelta(days=1), revise=True)
+    text = body(to(handler, LEAD)[-1])
+    assert text.count("replaces the review sent on") == 1 and "This is a revision" not in text, text
+    assert "everyone who had version 1" in text
+    chinese = in_chinese_for(config, LEAD)
+    write(tmp_path, [*CLEAN, CLEAN[0], CLEAN[1]])
+    run_now(archive, chinese, "team", RUN + dt.timedelta(days=2), revise=True)
+    text = body(to(handler, LEAD)[-1])
+    assert text.count("修订版：取代") == 1 and "这是一份修订版" not in text, text
+
+
+def test_run_now_says_an_empty_month_was_held_back_from_management(
+    tmp_path: Path, archive: Archive, mail: tuple[Handler, int]
+) -> None:
+    _, port = mail
+    config = config_for(tmp_path, port)
+    write(tmp_path, [*EMPTY, EMPTY[0]])
+    line = run_now(archive, config, "team", RUN)
+    assert line == (
+        f"team {MONTH}: version 1 built, but no activity of the month is done (2 rows, none done); a draft "
+        f"went to {LEAD}. Not sent to management."
+    )
+    (attempt,) = [run for run in archive.runs("team") if run.month == MONTH]
+    assert did_text(attempt, catalogue("zh")) == (
+        f"team {MONTH}：已生成第 1 版，但本月没有任何已完成的活动（共 2 行，均未完成）；草稿已发给 {LEAD}。"
+        "未发送给管理层。"
+    )
