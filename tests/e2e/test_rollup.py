@@ -246,7 +246,8 @@ def test_the_cover_says_it_in_both_languages(built: Built) -> None:
             assert " ".join(takeaway.split())[:30].replace(" ", "") in cover.replace(" ", "")
 
 
-SOURCE_WORDS = {  # how the PDF labels an item's source (messages [rollup.source]), without spaces
+# how the PDF labels an item's source (messages [rollup.source]), without spaces
+SOURCE_WORDS: dict[str, dict[str, Any]] = {
     "en": {
         "cells": re.compile(r"Cellsin(?P<team>.+?)'sworkbook:(?P<refs>.*)"),
         "claims": "From{team}'sreview:",
@@ -282,12 +283,12 @@ def _check_sources(pdf: Path, lang: str, document: dict[str, Any], teams: list[T
     for line in lines:
         if "Cells" not in line and "单元格：" not in line:
             continue
-        found = words["cells"].fullmatch(line)  # type: ignore[union-attr]
+        found = words["cells"].fullmatch(line)
         team = found["team"] if found else None
         if found is None or team not in cited:
             problems.append(f"{line!r} is labelled as cells but names no team")
             continue
-        refs = words["and_more"].sub("", found["refs"])  # type: ignore[union-attr]
+        refs = words["and_more"].sub("", found["refs"])
         for ref in refs.split(","):
             if not REF.fullmatch(ref) or ref not in cited[team]:
                 problems.append(f"{line!r}: {ref!r} is not a cell of {team}'s review")
