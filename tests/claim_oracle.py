@@ -446,6 +446,11 @@ def _paused(oracle: Oracle, claim: dict, expect: Any, expect_cells: Any, problem
     now = [row for row in oracle.rows if row.channel == channel]
     if not before or now or channel not in oracle.book.compounding:
         problems.append(f"{claim['code']}: {channel} was not paused this month")
+    if claim["code"] == "overlooked.paused_while_improving":  # its cost per result is summed from these
+        window = oracle.window()
+        expect_cells(
+            claim, [row for row in oracle.book.rows if row.channel == channel and row.month in window]
+        )
 
 
 def _stalled(oracle: Oracle, claim: dict, expect: Any, expect_cells: Any, problems: list) -> None:

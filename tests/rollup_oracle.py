@@ -8,6 +8,7 @@ each `rollup.*` code (docs/claims.md) and re-derives its numbers and cells; an u
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -22,6 +23,8 @@ BUCKET = {
     "missing": "missing",
 }
 WEIGHT = {"missing": 1.0, "blocked": 0.5, "rejected": 0.5}
+ANCHOR = {"gap": "#goals", "completion_drop": "#execution.completion", "on_time_drop": "#execution.on_time"}
+CELL = re.compile(r"[^!#]+![A-Z]+[0-9]+(@[0-9]{4}-[0-9]{2})?")  # a sheet's cell (an archived row's: @month)
 
 
 @dataclass
@@ -221,6 +224,16 @@ def check_rollup(
                 )
             expect(claim, "score", scores[name][0])
             expect(claim, "reasons", scores[name][1])
+            # each reason's source: the team review's claim, or the version the archive holds (none: `#-`)
+            team = by_name[name]
+            version = f"{name}::#v{team.version}" if team.version is not None else f"{name}::#-"
+            sources = [
+                version if reason in WEIGHT else f"{name}::{ANCHOR[reason]}" for reason in scores[name][1]
+            ]
+            if claim["cells"] != sources:
+                problems.append(
+                    f"rollup.attention {name}: cites {claim['cells']}, its reasons rest on {sources}"
+                )
         elif code in (
             "rollup.no_goal",
             "rollup.stalled",
@@ -248,6 +261,10 @@ def check_rollup(
                 )
             if set(claim["cells"]) - set(cells_of(name, source)):
                 problems.append(f"{code} {name}: cites cells the team review does not")
+            if not claim["cells"] or not all(
+                CELL.fullmatch(cell.split("::", 1)[-1]) for cell in claim["cells"]
+            ):
+                problems.append(f"{code} {name}: rests on the team's rows, cites {claim['cells']}")
         elif code == "rollup.revised":
             expect(claim, "teams", sorted(revised or []))
             expect(claim, "count", len(revised or []))

@@ -271,7 +271,8 @@ class ChannelMonth:
 @dataclass(frozen=True, slots=True)
 class CompoundingTrend:
     """A channel whose value accumulates (docs/metrics.md): trailing months, whether it was paused this month,
-    whether its cost per result was falling, and the work that has not paid back yet."""
+    whether its cost per result was falling, the work that has not paid back yet, and the rows its cumulative
+    cost and results are summed from (the channel's rows in the window, oldest month first)."""
 
     channel: Channel
     result_metric: str
@@ -279,6 +280,7 @@ class CompoundingTrend:
     paused: bool
     cost_per_result_falling: bool
     maturing: list[Mapped]
+    rows: tuple[Mapped, ...] = ()
 
 
 def result_metric_for(channel: Channel, rows: Sequence[Mapped], configured: dict[Channel, str]) -> str:
@@ -343,7 +345,8 @@ def compounding_trends(
             and not row.activity.metrics.get(metric)
             and not unreadable(row, metric)
         ]
-        trends.append(CompoundingTrend(channel, metric, months, paused, falling, maturing))
+        summed = tuple(row for candidate in window for row in channel_rows[candidate])
+        trends.append(CompoundingTrend(channel, metric, months, paused, falling, maturing, summed))
     return trends
 
 

@@ -111,6 +111,7 @@ def paused_while_improving(trends: Sequence[CompoundingTrend]) -> list[Overlooke
                 Overlooked(
                     "paused_while_improving",
                     {"channel": trend.channel, "from": Money(ratios[-2]), "to": Money(ratios[-1])},
+                    trend.rows,  # the rows whose cost and results make the cost per result
                 )
             )
         elif trend.paused:

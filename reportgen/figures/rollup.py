@@ -426,9 +426,14 @@ REASON_CLAIMS = {
 
 
 def _attention_claim(rank: int, row: TeamRow) -> Claim:
+    """The `rank`-th team needing attention, citing what each reason rests on: the team review's claim (its
+    goals, completion, on time), and for a missing, blocked or rejected review the version the archive
+    holds (`Team::#v2`; `Team::#-`: none of the month)."""
     now = row.figures
     cells = tuple(
-        f"{row.name}{CITE}{REASON_CLAIMS[reason]}" for reason in row.reasons if reason in REASON_CLAIMS
+        _team_cell(row.source) if reason in STATUS_WEIGHT else f"{row.name}{CITE}{REASON_CLAIMS[reason]}"
+        for reason in row.reasons
+        if reason in STATUS_WEIGHT or reason in REASON_CLAIMS
     )
     return Claim(
         "rollup.attention",

@@ -30,13 +30,13 @@ from reportgen.figures.rollup import (
 )
 from reportgen.rendering import pdf
 from reportgen.rendering.background import Background, LazyCharts
-from reportgen.rendering.context.common import bounded
+from reportgen.rendering.context.common import bounded, cell_text
 from reportgen.rendering.templates import environment, templates_folder
 from reportgen.wording.format import Formatter
 
 CHART_GROUP = 45  # teams per attainment chart: one chart fills a page, more teams get more charts
 SPARK_SIZE = (18.0, 6.0)  # mm
-CELLS_SHOWN = 4  # cited cells written under an item; the rest counted
+CELLS_SHOWN = 4  # cited cells of a team written under an item; the rest counted
 OVERLOOKED_SHOWN = 12  # items of one "easily overlooked" list on the page; the JSON has them all
 TEAMS_NAMED = 6  # a sentence naming teams names this many, then "and N more"
 TEAM_LISTS = ("teams", "missing_teams", "blocked_teams")  # a claim's lists of team names, named so
@@ -90,7 +90,7 @@ class Bar:
 @dataclass(frozen=True, slots=True)
 class Item:
     text: str
-    cells: str
+    sources: tuple[str, ...]  # where it comes from, labelled (`_sources`): one line each
 
 
 @dataclass(frozen=True, slots=True)
@@ -361,13 +361,41 @@ def bar_chart(bars: Sequence[Bar], top: float) -> bytes:
     return out.getvalue()
 
 
-def _cells(words: Words, cells: Sequence[str]) -> str:
-    if not cells:
-        return ""
-    shown = [cell.split(CITE, 1)[-1] for cell in cells[:CELLS_SHOWN]]
-    more = len(cells) - len(shown)
-    text = ", ".join(shown) + (f" {words.text('review.and_more', count=more)}" if more else "")
-    return words.text("review.cells", cells=text)
+ANCHORS = {"#goals": "goals", "#execution.completion": "completion", "#execution.on_time": "on_time"}
+
+
+def _sources(words: Words, cited: Sequence[str], month: str) -> tuple[str, ...]:
+    """Where an item comes from, each kind labelled as what it is, with its team named: the cells of the
+    team's workbook the team review cites (`Team::Activities!C172`), the team review's claims it rests on
+    (`Team::#goals`: its goal attainment), the version the archive holds (`Team::#v2`), or none of the month
+    (`Team::#-`). One line per team and kind, in the order first cited."""
+    cells: dict[str, list[str]] = {}
+    claims: dict[str, list[str]] = {}
+    absent: list[str] = []
+    for each in cited:
+        team, _, ref = each.rpartition(CITE)
+        if ref == "#-":
+            absent.append(team)
+        elif ref.startswith("#v"):
+            claims.setdefault(team, []).append(words.text("rollup.source.version", version=ref[2:]))
+        elif ref.startswith("#"):
+            anchor = ANCHORS.get(ref)
+            label = words.text(f"rollup.source.{anchor}") if anchor else ref.removeprefix("#")
+            claims.setdefault(team, []).append(label)
+        else:
+            cells.setdefault(team, []).append(cell_text(ref, words.fmt))
+    lines = []
+    for team, refs in cells.items():
+        shown = refs[:CELLS_SHOWN]
+        more = len(refs) - len(shown)
+        text = ", ".join(shown) + (f" {words.text('review.and_more', count=more)}" if more else "")
+        lines.append(words.text("rollup.source.cells", team=bounded_name(team), cells=text))
+    for team, labels in claims.items():
+        claim_list = words.text("where.list").join(labels)
+        lines.append(words.text("rollup.source.claims", team=bounded_name(team), claims=claim_list))
+    named = words.fmt.month(month)
+    lines += [words.text("rollup.source.no_review", team=bounded_name(team), month=named) for team in absent]
+    return tuple(lines)
 
 
 OVERLOOKED_ORDER = ("no_goal", "paused_while_improving", "stalled", "miss_no_decision", "missing")
@@ -380,7 +408,8 @@ def _overlooked(result: Rollup, words: Words) -> list[Group]:
     for key in OVERLOOKED_ORDER:
         claims = result.overlooked[key]
         shown = tuple(
-            Item(words.say(claim), _cells(words, claim.cells)) for claim in claims[:OVERLOOKED_SHOWN]
+            Item(words.say(claim), _sources(words, claim.cells, result.month))
+            for claim in claims[:OVERLOOKED_SHOWN]
         )
         more = len(claims) - len(shown)
         groups.append(
@@ -452,7 +481,7 @@ def rollup_context(result: Rollup, config: Config, lang: str) -> tuple[dict[str,
     elif len(result.cost) > 1:
         rates_line = words.text("rollup.currencies_apart")
     attention = [
-        Item(words.say(claim), _cells(words, claim.cells))
+        Item(words.say(claim), _sources(words, claim.cells, result.month))
         for claim in result.claims
         if claim.code == "rollup.attention"
     ]

@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -245,6 +246,78 @@ def test_the_cover_says_it_in_both_languages(built: Built) -> None:
             assert " ".join(takeaway.split())[:30].replace(" ", "") in cover.replace(" ", "")
 
 
+# how the PDF labels an item's source (messages [rollup.source]), without spaces
+SOURCE_WORDS: dict[str, dict[str, Any]] = {
+    "en": {
+        "cells": re.compile(r"Cellsin(?P<team>.+?)'sworkbook:(?P<refs>.*)"),
+        "claims": "From{team}'sreview:",
+        "no_review": "Fromthearchive:noreviewofOctober2026from{team}",
+        "and_more": re.compile(r"and\d+more$"),
+    },
+    "zh": {
+        "cells": re.compile(r"(?P<team>.+?)工作簿中的单元格：(?P<refs>.*)"),
+        "claims": "出处：{team}复盘中的",
+        "no_review": "出处：存档中没有{team}的2026年10月复盘",
+        "and_more": re.compile(r"另有\d+处$"),
+    },
+}
+REF = re.compile(r"[^,!#]+![A-Z]+[0-9]+")  # a sheet's cell as the page writes it
+
+
+def _check_sources(pdf: Path, lang: str, document: dict[str, Any], teams: list[Team]) -> list[str]:
+    """What the head reads under each item of "Needs attention" and "Easily overlooked": every line labelled
+    as cells names a team and cells that team's review cites (never a claim anchor such as `#goals`), and
+    every team needing attention has its source named."""
+    words = SOURCE_WORDS[lang]
+    cited = {  # each team's (as the text has it: no spaces) cited cells
+        team.name.replace(" ", ""): {
+            cell.replace(" ", "")
+            for claim in (team.current or {"claims": []})["claims"]
+            for cell in claim["cells"]
+        }
+        for team in teams
+    }
+    text = "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(pdf.read_bytes())).pages)
+    lines = [line.replace(" ", "") for line in text.splitlines()]
+    problems = []
+    for line in lines:
+        if "Cells" not in line and "单元格：" not in line:
+            continue
+        found = words["cells"].fullmatch(line)
+        team = found["team"] if found else None
+        if found is None or team not in cited:
+            problems.append(f"{line!r} is labelled as cells but names no team")
+            continue
+        refs = words["and_more"].sub("", found["refs"])
+        for ref in refs.split(","):
+            if not REF.fullmatch(ref) or ref not in cited[team]:
+                problems.append(f"{line!r}: {ref!r} is not a cell of {team}'s review")
+    joined = "".join(lines)
+    for name in document["attention"]:
+        said = (words["claims"], words["no_review"])
+        if not any(str(label).format(team=name.replace(" ", "")) in joined for label in said):
+            problems.append(f"the attention item of {name} names no source")
+    return problems
+
+
+def test_each_item_names_its_source_truthfully_in_both_languages(built: Built) -> None:
+    """A tester read "Cells: #goals" (and "单元格：#goals") under "Needs attention": a claim of the
+    team review, labelled as cells, with no team named; and "SEO was paused just as its cost per
+    result had fallen from ¥291.43 to ¥156.34" cited no cells at all. Every cells line now names
+    the team and cells its review cites, a claim is labelled as the team review's, and each item
+    needing attention names its source."""
+    teams = _teams(built)
+    for lang in ("en", "zh"):
+        pdf, out = built.folder / f"sources-{lang}.pdf", built.folder / f"sources-{lang}.json"
+        _rollup(built, "-o", pdf, "--lang", lang, "--json", out)
+        document = json.loads(out.read_text("utf-8"))
+        assert check_rollup(document, teams) == []
+        assert document["attention"]
+        assert _check_sources(pdf, lang, document, teams) == []
+        paused = [claim for claim in document["claims"] if claim["code"] == "rollup.paused_while_improving"]
+        assert paused and all(claim["cells"] for claim in paused)
+
+
 def _mail_config(built: Built, port: int) -> Path:
     """The module's archive with mail to the head of marketing through the SMTP server on `port`."""
     return _config(
@@ -464,3 +537,5 @@ def test_a_blocked_team_is_named_as_counted_in_the_totals_and_a_missing_one_as_l
     zh = cli("rollup", "--month", "2026-10", "--config", shared, "-o", tmp_path / "zh.pdf", "--lang", "zh")
     assert zh.returncode == 0, zh.stderr
     assert said["zh"].replace(" ", "") in _cover(tmp_path / "zh.pdf").replace(" ", "")
+    for lang in ("en", "zh"):  # the blocked team's source is its version, the missing one's the archive
+        assert _check_sources(tmp_path / f"{lang}.pdf", lang, document, teams) == []
