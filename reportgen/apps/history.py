@@ -37,6 +37,13 @@ if TYPE_CHECKING:  # the store loads SQLAlchemy: only a command that opens the a
     from reportgen.archive.store import Archive
 
 
+def is_rollup(team: str) -> bool:
+    """Whether a version is the department's roll-up: no workbook, no findings, made of the teams' reviews."""
+    from reportgen.pipeline.rollup import DEPARTMENT_TEAM  # its figures cost 0.2 s to import: only here
+
+    return team == DEPARTMENT_TEAM
+
+
 def local(moment: dt.datetime) -> str:
     """A moment in this machine's time zone, to the minute."""
     return moment.astimezone().strftime("%Y-%m-%d %H:%M")
@@ -91,7 +98,7 @@ def print_history(archive: Archive, team: str | None, month: str | None, as_json
             str(version.version),
             local(latest.at) if latest else "",
             latest.lang if latest else "",
-            findings_text(latest, words) if latest else "",
+            findings_text(latest, words) if latest and not is_rollup(version.team) else "",
             sent_text(version, words),
             draft_text(version, decided, words),
             latest.pdf_path if latest else "",
@@ -112,23 +119,103 @@ def print_versions(archive: Archive, team: str, month: str, lang: str) -> None:
         print(words.text("history.no_review", team=team, month=month, archive=archive.label))
         return
     decided = archive.decisions(team, month)
+    rollup = is_rollup(versions[0].team)
+    inputs = rollup_inputs(archive, versions[0].team, month) if rollup else {}
     for version in reversed(versions):  # oldest first: the story in order
-        print(words.text("history.version", version=version.version, workbook=version.workbook_name,
-                         sha=version.workbook_sha256[:12], at=local(version.created_at)))  # fmt: skip
+        print(version_text(version, inputs, words))
         for build in reversed(version.builds):
-            print("  " + words.text("history.build", at=local(build.at), lang=build.lang, pdf=build.pdf_path,
-                                    findings=findings_text(build, words))
-                  + kept_text(build, words))  # fmt: skip
+            if rollup:  # no workbook, no findings: what it was built of is above
+                line = words.text(
+                    "history.build_rollup", at=local(build.at), lang=build.lang, pdf=build.pdf_path
+                )
+            else:
+                line = words.text("history.build", at=local(build.at), lang=build.lang, pdf=build.pdf_path,
+                                  findings=findings_text(build, words))  # fmt: skip
+            print("  " + line + kept_text(build, words))
             for send in reversed(build.sends):
                 print("    " + send_line(send, words))
             for approval in approvals_of_build(build, decided):
                 print("    " + words.text("history.approval", state=approval_text(approval, words)))
-    events = archive.events(team, month)
+    events = steps(archive.events(team, month))
+    # a version built in two languages (a reader's copy): each of its builds and sends names its language
+    bilingual = {version.version for version in versions if len({build.lang for build in version.builds}) > 1}
     if events:
         print(words.text("history.events"))
         for event in events:
             number = f" v{event.version}" if event.version is not None else ""
-            print(f"  {local(event.at)}{number}  {event_text(event, words)}")
+            text = event_text(event, words)
+            if event.version in bilingual and event.detail.get("lang"):
+                text = words.text("history.event_in_lang", step=text, lang=event.detail["lang"])
+            print(f"  {local(event.at)}{number}  {text}")
+
+
+def version_text(version: VersionSummary, inputs: dict[int, list[str]], words: Catalogue) -> str:
+    """A version's heading: a team's names its workbook; the department's roll-up (no workbook) names the
+    teams' reviews it was made of, as its figures document recorded them (`rollup_inputs`)."""
+    at = local(version.created_at)
+    if not is_rollup(version.team):
+        return words.text("history.version", version=version.version, workbook=version.workbook_name,
+                          sha=version.workbook_sha256[:12], at=at)  # fmt: skip
+    teams = inputs.get(version.version, [])
+    return words.text("history.version_rollup", version=version.version, count=len(teams),
+                      teams=words.text("where.list").join(teams) or "—", at=at)  # fmt: skip
+
+
+def rollup_inputs(archive: Archive, team: str, month: str) -> dict[int, list[str]]:
+    """For the department's roll-up: each version's teams, each with the version of its review it read
+    ("Northwind v2"); a team the roll-up named as missing (no review) is not one of its inputs."""
+    found = {}
+    for document in archive.month_documents(team, month):
+        rows = document["figures"].get("teams", [])
+        found[document["version"]] = [
+            f"{row['team']} v{row['version']}" for row in rows if isinstance(row, dict) and row.get("version")
+        ]
+    return found
+
+
+RUN_TOLD = ("run_sent", "run_awaiting_approval", "run_draft_errors", "run_rejected")
+
+
+def steps(events: Sequence[Event]) -> list[Event]:
+    """The steps `history show` lists, in the order they were recorded (the archive's ids: two at the same
+    moment stay in the order they happened), each thing that happened once.
+
+    A scheduled run records how it ended (a `run_*` event) beside the events of what it did, so that most
+    outcomes were told twice, and in an order that depends on the path: on the direct path the run's "sent"
+    is recorded before the send is tried (so a crash still shows what was under way), on the approve path
+    after the send answered. A run's event is left out when another event in the same run's stretch (between
+    the run events before and after it) already tells its outcome, with the send's own result:
+
+    - `run_sent` (not one saying management had the version already): a send of that version to management;
+    - `run_awaiting_approval`, `run_draft_errors`: the send of that version's draft to the approver;
+    - `run_rejected` (not one finding the very PDF rejected before): the lead's rejection, with who and why.
+
+    Every other run event tells what nothing else does and stays: failed, reminded, skipped, management had
+    it already, the same draft rejected before, a draft nobody could be sent, a `run_sent` whose send was
+    never recorded (the process stopped before it answered)."""
+    runs = [index for index, event in enumerate(events) if event.kind.startswith("run_")]
+    kept = []
+    for index, event in enumerate(events):
+        if event.kind in RUN_TOLD and not event.detail.get("already") and not event.detail.get("same_as"):
+            before = max((each for each in runs if each < index), default=-1)
+            after = min((each for each in runs if each > index), default=len(events))
+            stretch = [*events[before + 1 : index], *events[index + 1 : after]]
+            if any(_tells(event, other) for other in stretch):
+                continue
+        kept.append(event)
+    return kept
+
+
+def _tells(run: Event, other: Event) -> bool:
+    """Whether `other` tells the outcome of the run's event `run` (see `steps`)."""
+    if run.kind == "run_rejected":
+        return other.kind == ApprovalState.REJECTED
+    audience = Audience.MANAGEMENT if run.kind == "run_sent" else Audience.APPROVER
+    return (
+        other.kind.startswith("send_")
+        and other.version == run.version
+        and other.detail.get("audience") == audience
+    )
 
 
 def approvals_of_build(build: BuildSummary, decided: Sequence[ApprovalRecord]) -> list[ApprovalRecord]:

@@ -720,7 +720,7 @@ class Archive:
                 )  # fmt: skip
             )
             build = connection.execute(
-                sa.select(reviews.c.team, reviews.c.month, reviews.c.version, sends.c.audience)
+                sa.select(reviews.c.team, reviews.c.month, reviews.c.version, sends.c.audience, builds.c.lang)
                 .join(builds, builds.c.review_id == reviews.c.id)
                 .join(sends, sends.c.build_id == builds.c.id)
                 .where(sends.c.id == plan.send_id)
@@ -735,7 +735,8 @@ class Archive:
                 kind = "send_repeat"
             self._event(connection, kind, team, month, version, now,
                         accepted=sorted(accepted_keys), refused=refused_keys,
-                        audience=build.audience if build else None)  # fmt: skip
+                        audience=build.audience if build else None,
+                        lang=build.lang if build else None)  # fmt: skip
             overtaken: list[tuple[int, int]] = []
             if build is not None and build.audience == Audience.MANAGEMENT and accepted_keys:
                 overtaken = self._overtake(connection, build.team, build.month, build.version, now,
@@ -923,11 +924,11 @@ class Archive:
     # --- history ---
 
     def versions(self, team: str | None = None, month: str | None = None) -> list[VersionSummary]:
-        """Every version (newest first) with its builds and their sends, narrowed by team and/or month."""
+        """Every version, newest first: by when it was first built (a roll-up made after the teams' versions
+        comes before them, whatever its team's name), the later recorded first of two at the same moment;
+        with its builds and their sends, narrowed by team and/or month."""
         with self._reading() as connection:
-            query = sa.select(reviews).order_by(
-                reviews.c.month.desc(), reviews.c.version.desc(), reviews.c.team
-            )
+            query = sa.select(reviews).order_by(reviews.c.created_at.desc(), reviews.c.id.desc())
             if team is not None:
                 query = query.where(reviews.c.team == team)
             if month is not None:

@@ -401,14 +401,15 @@ def test_run_now_whose_mail_is_refused_fails_with_the_delivery_status_and_a_late
     settings = tmp_path / "history.toml"
     settings.write_text(f'[archive]\nurl = "sqlite:///{tmp_path / "archive.sqlite3"}"\n', "utf-8")
     steps = steps_of(cli("history", "show", "team", MONTH, "--config", settings).stdout)
-    assert steps == ["v1  built", "v1  sending to management", "v1  send failed", "scheduled run failed"]
+    # the run's "sending to management" is the send's to tell: "send failed"
+    assert steps == ["v1  built", "v1  send failed", "scheduled run failed"]
     handler.rcpt_always = None
     assert run_now(archive, config, "team", RUN + dt.timedelta(hours=1)).startswith(
         f"team {MONTH}: version 1"
     )
     assert [received.rcpt_tos for received in handler.received] == [(BOSS,)]
     steps = steps_of(cli("history", "show", "team", MONTH, "--config", settings).stdout)
-    assert steps[4:] == ["v1  built", "v1  sending to management", "v1  sent"]
+    assert steps[3:] == ["v1  built", "v1  sent"]
 
 
 def test_a_failed_run_is_told_to_a_chinese_reader_in_chinese_what_went_wrong_too(
@@ -763,3 +764,89 @@ def test_run_now_says_an_empty_month_was_held_back_from_management(
         f"team {MONTH}：已生成第 1 版，但本月没有任何已完成的活动（共 2 行，均未完成）；草稿已发给 {LEAD}。"
         "未发送给管理层。"
     )
+
+
+def history_steps(tmp_path: Path, lang: str = "en") -> list[str]:
+    """What `history show team MONTH` lists under "Steps:", each step without its time."""
+    settings = tmp_path / "history.toml"
+    settings.write_text(f'[archive]\nurl = "sqlite:///{tmp_path / "archive.sqlite3"}"\n', "utf-8")
+    shown = cli("history", "show", "team", MONTH, "--config", settings, "--lang", lang)
+    assert shown.returncode == 0, shown.stderr
+    return steps_of(shown.stdout.replace(catalogue(lang).text("history.events"), "Steps:"))
+
+
+def test_history_steps_tell_a_review_sent_without_an_approver_once(
+    tmp_path: Path, archive: Archive, mail: tuple[Handler, int]
+) -> None:
+    """Each outcome stood twice: the run's "sending to management" beside the send's own "sent"."""
+    handler, port = mail
+    write(tmp_path, CLEAN)
+    tick_teams(archive, config_for(tmp_path, port, approver=None), RUN, SINCE)
+    assert [received.rcpt_tos for received in handler.received] == [(BOSS,)]
+    assert history_steps(tmp_path) == ["v1  built", "v1  sent"]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_history_steps_tell_a_rejected_draft_and_an_approved_one_once_each_in_order(
+    tmp_path: Path, archive: Archive, mail: tuple[Handler, int], lang: str
+) -> None:
+    """The steps repeated every draft ("v1 draft sent for approval" and "v1 draft to the approver: sent"),
+    the rejection ("rejected by lead: …" and "v1 draft rejected"), and after the approval printed "v2 sent"
+    before "v2 sending to management"."""
+    handler, port = mail
+    config = config_for(tmp_path, port)
+    write(tmp_path, CLEAN)
+    tick_teams(archive, config, RUN, SINCE)
+    reject(archive, "team", MONTH, "the webinar is missing", by="lead")
+    write(tmp_path, WITH_ERROR[:2] + [[*WEBINAR[:8], 7, 3]])  # the webinar added, without its error
+    tick_teams(archive, config, RUN + dt.timedelta(days=1), SINCE)
+    approve(archive, config, "team", MONTH, by="lead")
+    assert [received.rcpt_tos for received in handler.received] == [(LEAD,), (LEAD,), (BOSS,)]
+    words = catalogue(lang)
+    draft_sent = words.text("history.event_draft", label=words.text("history.event_send_sent"))
+    rejected = words.text("history.event_decided_why", label=words.text("history.event_rejected"), by="lead",
+                          reason="the webinar is missing")  # fmt: skip
+    approved = words.text("history.event_decided", label=words.text("history.event_approved"), by="lead")
+    built, sent = words.text("history.event_built"), words.text("history.event_send_sent")
+    assert history_steps(tmp_path, lang) == [
+        f"v1  {built}",
+        f"v1  {draft_sent}",
+        rejected,
+        f"v2  {built}",
+        f"v2  {draft_sent}",
+        approved,
+        f"v2  {sent}",
+    ]
+
+
+def test_history_steps_tell_a_draft_with_errors_once(
+    tmp_path: Path, archive: Archive, mail: tuple[Handler, int]
+) -> None:
+    """The run's "v1 draft with errors sent to the approver" stood beside the send's "v1 draft to the
+    approver: sent"."""
+    handler, port = mail
+    config = config_for(tmp_path, port)
+    write(tmp_path, WITH_ERROR)
+    tick_teams(archive, config, RUN, SINCE)
+    approve(archive, config, "team", MONTH, with_errors=True, by="lead")
+    assert len(handler.received) == 2
+    assert history_steps(tmp_path) == [
+        "v1  built",
+        "v1  draft to the approver: sent",
+        "approved by lead",
+        "v1  sent",
+    ]
+
+
+def test_history_steps_name_the_language_of_each_copy_of_a_review_read_in_two(
+    tmp_path: Path, archive: Archive, mail: tuple[Handler, int]
+) -> None:
+    """An English review with a Chinese reader is built and sent twice, in en and in zh: "v1 built" and
+    "v1 sent" stood twice each, with nothing telling the copies apart."""
+    handler, port = mail
+    english = config_for(tmp_path, port, approver=None, to=(BOSS, CMO))
+    config = dataclasses.replace(english, email=dataclasses.replace(english.email, languages=((CMO, "zh"),)))
+    write(tmp_path, CLEAN)
+    tick_teams(archive, config, RUN, SINCE)
+    assert sorted(received.rcpt_tos for received in handler.received) == [(BOSS,), (CMO,)]
+    assert history_steps(tmp_path) == ["v1  built (en)", "v1  built (zh)", "v1  sent (en)", "v1  sent (zh)"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -289,3 +290,40 @@ def test_the_approvers_decision_on_the_rollup(folder: Path, archive: Archive) ->
     assert len(received_by(handler, HEAD)) == 1 and len(received_by(handler, LEAD)) == 1
     assert approval.pdf_sha256 == archive.approvals(DEPARTMENT_TEAM, "2026-10")[0].pdf_sha256
     assert [each.state for each in archive.approvals(DEPARTMENT_TEAM, "2026-10")] == ["approved", "rejected"]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_history_lists_the_rollup_newest_first_and_says_what_it_was_made_of(
+    folder: Path, archive: Archive, capsys: pytest.CaptureFixture[str], lang: str
+) -> None:
+    """`history` said newest first but put the roll-up, built after every team's version, below them (the
+    versions were sorted by month, version number and name), and `history show department MONTH` told the
+    roll-up as a team's review: "Version 1: workbook department (39d66717427f…)", "(0 errors, 0 warnings,
+    0 notes)". The roll-up now stands first, and its heading names the teams' reviews it was made of."""
+    from reportgen.apps.history import local, print_history, print_versions
+    from reportgen.base.catalogue import catalogue
+
+    handler = Handler()
+    with smtp_server(handler) as port:
+        assert tick_rollup(archive, config_for(folder, port), DAY, STARTED) is not None
+    print_history(archive, None, None, True, lang)
+    document = json.loads(capsys.readouterr().out)
+    listed = [(each["team"], each["version"], each["created_at"]) for each in document["versions"]]
+    assert listed[0][:2] == (DEPARTMENT_TEAM, 1), listed
+    assert [each[2] for each in listed] == sorted((each[2] for each in listed), reverse=True), listed
+    print_versions(archive, DEPARTMENT_TEAM, "2026-10", lang)
+    shown = capsys.readouterr().out
+    (version,) = archive.versions(DEPARTMENT_TEAM, "2026-10")
+    words = catalogue(lang)
+    heading = words.text("history.version_rollup", version=1, count=2, at=local(version.created_at),
+                         teams=words.text("where.list").join(["Alpha Team v1", "Beta Team v1"]))  # fmt: skip
+    assert shown.splitlines()[0] == heading, shown
+    assert (
+        "roll-up of 2 teams' reviews (Alpha Team v1, Beta Team v1)"
+        if lang == "en"
+        else "汇总了 2 个团队的报告"
+    ) in heading
+    assert "workbook" not in shown and "工作簿" not in shown and version.workbook_sha256[:12] not in shown, (
+        shown
+    )
+    assert words.text("history.findings", errors=0, warnings=0, infos=0) not in shown, shown
