@@ -415,8 +415,10 @@ def run_now(
             raise InputError(None, "nothing_to_revise", team=team.key, month=month, version=same.version,
                              when=local_day(same.sent_at, config.zone))  # fmt: skip
     elif status.stage in (Stage.AWAITING_APPROVAL, Stage.BLOCKED) and status.draft is not None:
-        waiting = status.last_run.detail.get("workbook_sha256") if status.last_run else None
-        if waiting == sha:  # the same workbook: the draft that waits is the answer
+        last = status.last_run
+        waiting = last.detail.get("workbook_sha256") if last else None
+        reached = last is not None and last.state != RunState.FAILED  # its mail to the approver went out
+        if waiting == sha and reached:  # the same workbook: the draft that waits is the answer
             raise where_it_stands(status)
     reason = "revise" if revise else "run-now"
     decision = Decision("run", month, now, deadline_of(now, settings), reason)
@@ -430,21 +432,25 @@ def run_now(
 
 
 def rollup_now(archive: Archive, config: Config, now: dt.datetime) -> str:
-    """The department's roll-up of the month just ended, now, under its own lease; what it did. A roll-up
-    delivered or waiting for approval is not made again (`reportgen rollup --email` re-issues one)."""
+    """The department's roll-up of the month just ended, now, under its own lease; what it did (RunFailed,
+    exit 3, when its delivery failed). A roll-up delivered, or whose draft reached the approver and waits,
+    is not made again (`reportgen rollup --email` re-issues one)."""
     settings = rollup_schedule(config)
     if settings is None:
         raise UsageError("no_rollup_day", config=str(config.path or "reportgen.toml"))
     words = catalogue(language(config.email.language))
     month = reviewed_month(now, settings)
     status = month_status(archive, DEPARTMENT_TEAM, month)
-    if status.stage in (Stage.DELIVERED, Stage.AWAITING_APPROVAL):
+    reached = status.last_run is not None and status.last_run.state != RunState.FAILED  # its mail went out
+    if status.stage == Stage.DELIVERED or (status.stage == Stage.AWAITING_APPROVAL and reached):
         raise InputError(None, "rollup_done", month=month, stage=status.stage.value)
     decision = Decision("run", month, now, deadline_of(now, settings), "run-now")
     run = perform_rollup(archive, config, decision, today=now.astimezone(zone_of(settings)).date())
     if run is None:
         return words.text("cycle.did_nothing", team=DEPARTMENT_TEAM, month=month)
     done = next(each for each in archive.runs(DEPARTMENT_TEAM, month) if each.run_id == run.run_id)
+    if done.state == RunState.FAILED:  # recorded (and logged) already; the command itself must fail too
+        raise RunFailed(rollup_did_text(done, words))
     return rollup_did_text(done, words)
 
 

@@ -412,6 +412,30 @@ def test_run_now_whose_mail_is_refused_fails_with_the_delivery_status_and_a_late
     assert steps[3:] == ["v1  built", "v1  sent"]
 
 
+def test_a_draft_the_approver_never_got_is_drafted_again_by_run_now_not_waited_for(
+    tmp_path: Path, archive: Archive, mail: tuple[Handler, int]
+) -> None:
+    """The draft's mail to the lead was refused (run-now: exit 3); with the server back, run-now answered "A
+    draft of 2026-10 for team waits for lead@…'s approval since …" and sent nothing: the lead waited for a
+    draft that never came, and the month for a decision nobody could make."""
+    handler, port = mail
+    config = config_for(tmp_path, port)
+    write(tmp_path, CLEAN)
+    handler.rcpt_always = "550 5.1.1 mailbox unavailable"
+    with pytest.raises(RunFailed):
+        run_now(archive, config, "team", RUN)
+    assert handler.received == []
+    handler.rcpt_always = None
+    line = run_now(archive, config, "team", RUN + dt.timedelta(hours=1))
+    assert line == f"team {MONTH}: version 1 built; a draft went to {LEAD} for approval."
+    (draft,) = to(handler, LEAD)
+    approve(archive, config, "team", MONTH)
+    (review,) = to(handler, BOSS)
+    assert pdf_text(review) == pdf_text(draft)  # management got the draft the lead approved
+    with pytest.raises(InputError):  # and now the draft that reached the lead is the answer
+        run_now(archive, config, "team", RUN + dt.timedelta(hours=2))
+
+
 def test_a_failed_run_is_told_to_a_chinese_reader_in_chinese_what_went_wrong_too(
     tmp_path: Path, archive: Archive, mail: tuple[Handler, int]
 ) -> None:

@@ -30,7 +30,7 @@ from reportgen.base.config import (
     ScheduleSettings,
     load_config,
 )
-from reportgen.base.errors import InputError
+from reportgen.base.errors import ExitCode, InputError, RunFailed
 from reportgen.base.states import RunState
 from reportgen.cycle.rollup import approve_rollup, rollup_decision, rollup_schedule, tick_rollup
 from reportgen.cycle.runs import reject
@@ -226,6 +226,28 @@ def test_schedule_next_names_a_rollup_whose_day_passed_before_the_schedule_start
     )
     assert any(line.startswith("department: the run day of 2026-10 passed before the schedule started")
                and 'run-now "department"' in line for line in at_start), at_start  # fmt: skip
+
+
+def test_a_rollup_draft_the_approver_never_got_is_made_again_by_run_now(
+    folder: Path, archive: Archive
+) -> None:
+    """The roll-up's draft to the approver was refused; run-now then said it "waits for approval" and made
+    nothing, and the failed run-now itself had exited 0."""
+    handler = Handler(rcpt_always="550 5.1.1 mailbox unavailable")
+    with smtp_server(handler) as port:
+        config = config_for(folder, port, approver=LEAD)
+        with pytest.raises(RunFailed) as failed:
+            run_now(archive, config, "department", DAY)
+        assert (
+            failed.value.exit_code == ExitCode.DELIVERY_FAILED and "the run failed" in failed.value.message()
+        )
+        handler.rcpt_always = None
+        said = run_now(archive, config, "department", DAY + dt.timedelta(hours=1))
+        assert LEAD in said, said
+        (draft,) = handler.received
+        assert draft.rcpt_tos == (LEAD,)
+        with pytest.raises(InputError):  # the draft that reached the approver now waits: not made again
+            run_now(archive, config, "department", DAY + dt.timedelta(hours=2))
 
 
 def test_a_mail_server_down_is_recorded_and_retried_the_next_day(folder: Path, archive: Archive) -> None:
