@@ -9,7 +9,13 @@ from pathlib import Path
 import click
 
 from reportgen.apps.cli.listing import summary
-from reportgen.apps.cli.options import config_option, lang_option, opened_archive, parse_month
+from reportgen.apps.cli.options import (
+    config_option,
+    in_team_language,
+    lang_option,
+    opened_archive,
+    parse_month,
+)
 from reportgen.apps.history import print_history, print_versions, write_version_pdf
 from reportgen.apps.schedule import list_lines, next_lines, run_now, run_service, schedule_of
 from reportgen.base.catalogue import catalogue, language
@@ -126,7 +132,7 @@ def schedule_run_now(team: str, revise: bool, config_path: Path | None) -> None:
     already delivered to management is sent again only as a revision (--revise)."""
     config = load_config(config_path, None)
     schedule_of(config)
-    with opened_archive(config) as archive:
+    with in_team_language(config), opened_archive(config) as archive:
         line = run_now(archive, config, team, dt.datetime.now(dt.UTC), revise=revise)
     click.echo(line)
 
@@ -143,14 +149,14 @@ def approve(team: str, month: str, with_errors: bool, config_path: Path | None) 
     config = load_config(config_path, None)
     chosen = parse_month(month) or month
     if is_department(team, config):  # the department's roll-up (cycle/rollup.py)
-        with opened_archive(config) as archive:
+        with in_team_language(config), opened_archive(config) as archive:
             _, delivered = approve_rollup(archive, config, chosen)
         words = catalogue(language(config.email.language))
         count = sum(len(each.result.receipt.accepted) for each in delivered)
         click.echo(words.text("department_cycle.approved", month=chosen, count=count))
         click.echo(words.text("cycle.recorded_as", by=approval_by()))
         return
-    with opened_archive(config) as archive:
+    with in_team_language(config), opened_archive(config) as archive:
         named = resolve_team(archive, config, team)  # the review's team or the workbook's name, any case
         team = named.key or named.review
         delivered_before = archive.delivered(named.review, chosen)
@@ -180,12 +186,12 @@ def reject(team: str, month: str, reason: str, config_path: Path | None) -> None
     config = load_config(config_path, None)
     words = catalogue(language(config.email.language))
     if is_department(team, config):  # the department's roll-up: the same decision, its own words
-        with opened_archive(config) as archive:
+        with in_team_language(config), opened_archive(config) as archive:
             reject_draft(archive, DEPARTMENT_TEAM, parse_month(month) or month, reason)
         click.echo(words.text("department_cycle.rejected", month=month))
         click.echo(words.text("cycle.recorded_as", by=approval_by()))
         return
-    with opened_archive(config) as archive:
+    with in_team_language(config), opened_archive(config) as archive:
         named = resolve_team(archive, config, team)
         team = named.key or named.review
         reject_draft(archive, team, parse_month(month) or month, reason)

@@ -13,7 +13,7 @@ import click
 
 from reportgen.base.catalogue import LANGUAGES
 from reportgen.base.config import Config
-from reportgen.base.errors import UsageError
+from reportgen.base.errors import DeliveryError, InputError, UsageError
 
 if TYPE_CHECKING:  # the store loads SQLAlchemy: only the commands that open it pay
     from reportgen.archive.store import Archive
@@ -63,3 +63,16 @@ def opened_archive(config: Config) -> Iterator[Archive]:
         yield archive
     finally:
         archive.close()
+
+
+@contextmanager
+def in_team_language(config: Config) -> Iterator[None]:
+    """A cycle command's refusal in the team's language (`[email] language`), as its answer is: a team set
+    to Chinese got "已批准：…" for an approve and "A draft of 2026-11 … waits" for a refusal. An error that
+    knows its own language (a sheet's) keeps it, and `--lang`, where a command has it, still wins."""
+    try:
+        yield
+    except (InputError, DeliveryError) as refused:
+        if refused.lang is None:
+            refused.lang = config.email.language
+        raise

@@ -542,6 +542,29 @@ def config_file(folder: Path, port: int) -> Path:
     return path
 
 
+def test_a_team_set_to_chinese_reads_the_refusals_in_chinese_as_it_reads_the_answers(
+    tmp_path: Path, archive: Archive, mail: tuple[Handler, int]
+) -> None:
+    """`[email] language = "zh"`: approve answered "已批准：…", and a second approve refused in English ("The
+    review of 2026-10 for team was approved by …")."""
+    _, port = mail
+    path = config_file(tmp_path, port)
+    path.write_text(
+        path.read_text("utf-8") + 'language = "zh"\n', "utf-8"
+    )  # [email] is the file's last table
+    write(tmp_path, CLEAN)
+    tick_teams(archive, load_config(path), RUN, SINCE)
+    first = cli("approve", "team", MONTH, "--config", path)
+    assert first.returncode == 0 and first.stdout.startswith("已批准"), (first.stdout, first.stderr)
+    again = cli("approve", "team", MONTH, "--config", path)
+    assert again.returncode == 1 and again.stderr.startswith("reportgen: "), again.stderr
+    assert "已" in again.stderr and "approved by" not in again.stderr and "delivered" not in again.stderr, (
+        again.stderr
+    )
+    rejected = cli("reject", "team", MONTH, "--reason", "late", "--config", path)
+    assert rejected.returncode == 1 and "already" not in rejected.stderr, rejected.stderr
+
+
 def test_approve_says_1_recipient_for_a_draft_with_errors_and_for_a_revision(
     tmp_path: Path, archive: Archive, mail: tuple[Handler, int]
 ) -> None:
