@@ -20,6 +20,7 @@ from reportgen.archive.records import (
     VersionSummary,
 )
 from reportgen.base.catalogue import Catalogue, catalogue
+from reportgen.base.config import local_minute
 from reportgen.base.files import write_atomic
 from reportgen.base.states import ApprovalState, Audience
 from reportgen.cycle.lifecycle import month_status
@@ -44,12 +45,7 @@ def is_rollup(team: str) -> bool:
     return team == DEPARTMENT_TEAM
 
 
-def local(moment: dt.datetime) -> str:
-    """A moment in this machine's time zone, to the minute."""
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
-
-
-def sent_text(version: VersionSummary, words: Catalogue) -> str:
+def sent_text(version: VersionSummary, words: Catalogue, zone: dt.tzinfo | None) -> str:
     """Management's copies only: when the version first reached management, and how many addresses."""
     state = management_state(version)
     if state != "sent":
@@ -57,11 +53,13 @@ def sent_text(version: VersionSummary, words: Catalogue) -> str:
     addresses = reached(sends_to(version, Audience.MANAGEMENT))
     first = version.sent_at
     assert first is not None
-    return words.text("history.sent", at=local(first), count=len(addresses))
+    return words.text("history.sent", at=local_minute(first, zone), count=len(addresses))
 
 
-def print_history(archive: Archive, team: str | None, month: str | None, as_json: bool, lang: str) -> None:
-    """The table (rich), or with `as_json` the same as a JSON document."""
+def print_history(
+    archive: Archive, team: str | None, month: str | None, as_json: bool, lang: str, zone: dt.tzinfo | None
+) -> None:
+    """The table (rich), or with `as_json` the same as a JSON document; its times in `zone`, the team's."""
     versions = archive.versions(team, month)
     decided = archive.decisions(team, month)
     if as_json:
@@ -96,11 +94,11 @@ def print_history(archive: Archive, team: str | None, month: str | None, as_json
             version.team,
             version.month,
             str(version.version),
-            local(latest.at) if latest else "",
+            local_minute(latest.at, zone) if latest else "",
             latest.lang if latest else "",
             findings_text(latest, words) if latest and not is_rollup(version.team) else "",
-            sent_text(version, words),
-            draft_text(version, decided, words),
+            sent_text(version, words, zone),
+            draft_text(version, decided, words, zone),
             latest.pdf_path if latest else "",
         )
         table.add_row(*(escape(cell) for cell in cells))
@@ -111,7 +109,7 @@ def findings_text(build: BuildSummary, words: Catalogue) -> str:
     return words.text("history.findings", errors=build.errors, warnings=build.warnings, infos=build.infos)
 
 
-def print_versions(archive: Archive, team: str, month: str, lang: str) -> None:
+def print_versions(archive: Archive, team: str, month: str, lang: str, zone: dt.tzinfo | None) -> None:
     """Every version of one team's month: its workbook, each PDF built of it, each send and its answers."""
     words = catalogue(lang)
     versions = archive.versions(team, month)
@@ -122,20 +120,23 @@ def print_versions(archive: Archive, team: str, month: str, lang: str) -> None:
     rollup = is_rollup(versions[0].team)
     inputs = rollup_inputs(archive, versions[0].team, month) if rollup else {}
     for version in reversed(versions):  # oldest first: the story in order
-        print(version_text(version, inputs, words))
+        print(version_text(version, inputs, words, zone))
         for build in reversed(version.builds):
             if rollup:  # no workbook, no findings: what it was built of is above
                 line = words.text(
-                    "history.build_rollup", at=local(build.at), lang=build.lang, pdf=build.pdf_path
+                    "history.build_rollup",
+                    at=local_minute(build.at, zone),
+                    lang=build.lang,
+                    pdf=build.pdf_path,
                 )
             else:
-                line = words.text("history.build", at=local(build.at), lang=build.lang, pdf=build.pdf_path,
-                                  findings=findings_text(build, words))  # fmt: skip
+                line = words.text("history.build", at=local_minute(build.at, zone), lang=build.lang,
+                                  pdf=build.pdf_path, findings=findings_text(build, words))  # fmt: skip
             print("  " + line + kept_text(build, words))
             for send in reversed(build.sends):
-                print("    " + send_line(send, words))
+                print("    " + send_line(send, words, zone))
             for approval in approvals_of_build(build, decided):
-                print("    " + words.text("history.approval", state=approval_text(approval, words)))
+                print("    " + words.text("history.approval", state=approval_text(approval, words, zone)))
     events = steps(archive.events(team, month))
     # a version built in two languages (a reader's copy): each of its builds and sends names its language
     bilingual = {version.version for version in versions if len({build.lang for build in version.builds}) > 1}
@@ -146,13 +147,15 @@ def print_versions(archive: Archive, team: str, month: str, lang: str) -> None:
             text = event_text(event, words)
             if event.version in bilingual and event.detail.get("lang"):
                 text = words.text("history.event_in_lang", step=text, lang=event.detail["lang"])
-            print(f"  {local(event.at)}{number}  {text}")
+            print(f"  {local_minute(event.at, zone)}{number}  {text}")
 
 
-def version_text(version: VersionSummary, inputs: dict[int, list[str]], words: Catalogue) -> str:
+def version_text(
+    version: VersionSummary, inputs: dict[int, list[str]], words: Catalogue, zone: dt.tzinfo | None
+) -> str:
     """A version's heading: a team's names its workbook; the department's roll-up (no workbook) names the
     teams' reviews it was made of, as its figures document recorded them (`rollup_inputs`)."""
-    at = local(version.created_at)
+    at = local_minute(version.created_at, zone)
     if not is_rollup(version.team):
         return words.text("history.version", version=version.version, workbook=version.workbook_name,
                           sha=version.workbook_sha256[:12], at=at)  # fmt: skip
@@ -306,7 +309,7 @@ def kept_text(build: BuildSummary, words: Catalogue) -> str:
 
 
 def write_version_pdf(
-    archive: Archive, team: str, month: str, version: int | None, out: Path, lang: str
+    archive: Archive, team: str, month: str, version: int | None, out: Path, lang: str, zone: dt.tzinfo | None
 ) -> None:
     """`history show --pdf`: the PDF of a version (None: the newest) as the archive kept it, written to `out`
     whole or not at all; said in one line."""
@@ -314,4 +317,4 @@ def write_version_pdf(
     write_atomic(out, stored.data)
     words = catalogue(lang)
     print(words.text("history.pdf_written", version=stored.version, month=stored.month, team=stored.team,
-                     at=local(stored.built_at), lang=stored.lang, path=out))  # fmt: skip
+                     at=local_minute(stored.built_at, zone), lang=stored.lang, path=out))  # fmt: skip

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from reportgen.archive.records import RunRecord
 from reportgen.base.catalogue import catalogue, language
-from reportgen.base.config import Config, ScheduleSettings, load_config, local_day
+from reportgen.base.config import Config, ScheduleSettings, load_config, local_day, local_minute
 from reportgen.base.errors import InputError, ReportgenError, RunFailed, UsageError
 from reportgen.base.states import ApprovalState, RunState
 from reportgen.cycle.calendar import deadline_of, next_run, reviewed_month, zone_of
@@ -64,7 +64,8 @@ def schedule_of(config: Config) -> ScheduleSettings:
 
 
 def local(moment: dt.datetime, settings: ScheduleSettings) -> str:
-    return moment.astimezone(zone_of(settings)).strftime("%Y-%m-%d %H:%M %Z")
+    """A moment as the schedule's lines tell it: in the schedule's zone, named."""
+    return local_minute(moment, zone_of(settings))
 
 
 def tick_teams(

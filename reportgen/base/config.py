@@ -203,6 +203,12 @@ def local_zone(timezone: str | None) -> dt.tzinfo:
     return here
 
 
+def local_minute(moment: dt.datetime, zone: dt.tzinfo | None) -> str:
+    """`moment` to the minute in `zone` (None: this machine's), with the zone's abbreviation: the archive
+    keeps UTC, and a lead in Shanghai reading a server's history must know whose clock a time is on."""
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
+
+
 def local_day(moment: dt.datetime, zone: dt.tzinfo | None = None) -> str:
     """The day (YYYY-MM-DD) of `moment` in `zone` (None: this machine's): never the day of the UTC the
     archive keeps moments in."""

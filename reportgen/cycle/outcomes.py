@@ -12,6 +12,7 @@ from typing import Any
 
 from reportgen.archive.records import ApprovalRecord, SendSummary, Skipped, VersionSummary
 from reportgen.base.catalogue import LANGUAGES, Catalogue
+from reportgen.base.config import local_minute
 from reportgen.base.states import ApprovalState, Audience, SendOutcome
 
 PROBLEMS = "problems"  # in a run's detail: its problem in each language (`problem` keeps the English one)
@@ -30,11 +31,6 @@ def problem_in(detail: Mapping[str, Any], lang: str) -> str:
     if isinstance(kept, dict) and isinstance(kept.get(lang), str):
         return str(kept[lang])
     return str(detail.get("problem", ""))
-
-
-def local(moment: dt.datetime) -> str:
-    """A moment in this machine's time zone, to the minute (as `reportgen history` prints it)."""
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
 UNDELIVERED = (SendOutcome.FAILED, SendOutcome.PARTIAL, SendOutcome.IN_DOUBT)
@@ -82,7 +78,7 @@ def management_state(version: VersionSummary) -> str:
     return "not_sent"
 
 
-def skipped_parts(skipped: Skipped, words: Catalogue) -> list[str]:
+def skipped_parts(skipped: Skipped, words: Catalogue, zone: dt.tzinfo | None) -> list[str]:
     """Whom a send left out and why, one part per reason and moment: those who had the review already,
     those an earlier send left without an answer or another send was at, the readers of a language no copy
     was built in."""
@@ -95,7 +91,7 @@ def skipped_parts(skipped: Skipped, words: Catalogue) -> list[str]:
     ):
         by_when: dict[str, list[str]] = {}
         for address, moment in sorted(moments.items(), key=lambda item: (item[1], item[0])):
-            by_when.setdefault(local(moment), []).append(address)
+            by_when.setdefault(local_minute(moment, zone), []).append(address)
         parts += [
             words.text(f"history.skipped_{code}", addresses=separator.join(addresses), when=when)
             for when, addresses in by_when.items()
@@ -110,7 +106,7 @@ def skipped_parts(skipped: Skipped, words: Catalogue) -> list[str]:
     return parts
 
 
-def send_line(send: SendSummary, words: Catalogue) -> str:
+def send_line(send: SendSummary, words: Catalogue, zone: dt.tzinfo | None) -> str:
     """One send: whose copy it was (management's review or a draft to the approver), how it ended (a repeat
     refused because everyone had the PDF says so, and to whom), whom it left out and why (had it already, in
     doubt, no copy in their language), whether it was a --resend, and each refusal with the server's reply.
@@ -118,9 +114,9 @@ def send_line(send: SendSummary, words: Catalogue) -> str:
     error names each refused address with its reply too, so every address stood twice on the line.
     `history show` prints it; serve's team page shows it."""
     separator = words.text("where.list")
-    at = local(send.at)
+    at = local_minute(send.at, zone)
     skipped = send.skipped
-    parts = skipped_parts(skipped, words) if skipped is not None else []
+    parts = skipped_parts(skipped, words, zone) if skipped is not None else []
     if send.result == SendOutcome.FAILED and not send.claimed and parts:
         assert skipped is not None
         if skipped.already and not (skipped.in_doubt or skipped.in_progress or skipped.no_copy):
@@ -149,7 +145,9 @@ def send_line(send: SendSummary, words: Catalogue) -> str:
     return "; ".join([words.text(f"history.{whose}", line=line), *parts, *refused])
 
 
-def draft_text(version: VersionSummary, decided: Sequence[ApprovalRecord], words: Catalogue) -> str:
+def draft_text(
+    version: VersionSummary, decided: Sequence[ApprovalRecord], words: Catalogue, zone: dt.tzinfo | None
+) -> str:
     """The drafts to the approver (how many, to whom, the last when) and what became of the newest one
     awaiting a decision; empty for a version no draft was made of."""
     drafts = sends_to(version, Audience.APPROVER)
@@ -158,12 +156,12 @@ def draft_text(version: VersionSummary, decided: Sequence[ApprovalRecord], words
     if delivered:
         to = words.text("where.list").join(reached(delivered))
         last = max(send.at for send in delivered)
-        parts.append(words.text("history.draft", count=len(delivered), to=to, at=local(last)))
+        parts.append(words.text("history.draft", count=len(delivered), to=to, at=local_minute(last, zone)))
     elif drafts:
         parts.append(words.text("history.draft_failed"))
     approvals = approvals_of(version, decided)
     if approvals:
-        parts.append(approval_text(approvals[-1], words))
+        parts.append(approval_text(approvals[-1], words, zone))
     return "; ".join(parts)
 
 
@@ -173,14 +171,14 @@ def approvals_of(version: VersionSummary, decided: Sequence[ApprovalRecord]) -> 
     return [approval for approval in decided if approval.build_id in builds]
 
 
-def approval_text(approval: ApprovalRecord, words: Catalogue) -> str:
+def approval_text(approval: ApprovalRecord, words: Catalogue, zone: dt.tzinfo | None) -> str:
     """A draft's fate: waiting for whom since when, approved / rejected (why) by whom and when, replaced by
     a newer draft, or overtaken by a send by hand that gave management the month first."""
     if approval.state == ApprovalState.PENDING:
         return words.text(
-            "history.approval_pending", approver=approval.approver, at=local(approval.created_at)
+            "history.approval_pending", approver=approval.approver, at=local_minute(approval.created_at, zone)
         )
-    at = local(approval.decided_at or approval.created_at)
+    at = local_minute(approval.decided_at or approval.created_at, zone)
     by = approval.decided_by or words.text("history.nobody_recorded")
     if approval.state == ApprovalState.APPROVED and approval.errors:  # management got it with its errors
         return words.text("history.approval_approved_errors", by=by, at=at, count=approval.errors)

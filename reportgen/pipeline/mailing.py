@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from reportgen.base.config import Config, EmailSettings
+from reportgen.base.config import Config, EmailSettings, local_minute
 from reportgen.base.errors import DeliveryError, InputError
 from reportgen.base.files import write_atomic
 from reportgen.base.model import Finding
@@ -169,12 +169,12 @@ def deliver_once(
         archive.finish_send(plan, accepted=[], refused={}, message_id=None, detail="nothing to send")
         if plan.in_progress:  # another send is at it right now: wait for its answer, do not resend
             raise DeliveryError(pdf_path, "in_progress", addresses=sorted(plan.in_progress),
-                                at=_when(min(plan.in_progress.values())), lang=lang)  # fmt: skip
+                                at=local_minute(min(plan.in_progress.values()), None), lang=lang)  # fmt: skip
         if plan.in_doubt:  # an earlier send stopped without an answer: it may have arrived
             raise DeliveryError(pdf_path, "in_doubt", addresses=sorted(plan.in_doubt),
-                                at=_when(min(plan.in_doubt.values())), lang=lang)  # fmt: skip
+                                at=local_minute(min(plan.in_doubt.values()), None), lang=lang)  # fmt: skip
         raise DeliveryError(pdf_path, "already_sent", addresses=sorted(plan.already),
-                            at=_when(min(plan.already.values())), lang=lang)  # fmt: skip
+                            at=local_minute(min(plan.already.values()), None), lang=lang)  # fmt: skip
     try:
         receipt = target.deliver(pdf_path, plan.to_send)
     except DeliveryError as failure:
@@ -326,8 +326,3 @@ def _reached(each: TargetResult) -> str:
     if each.target.kind == "mail" and len(accepted) > 3:
         return f"mail ({len(accepted)})"
     return ", ".join(accepted)
-
-
-def _when(moment: dt.datetime) -> str:
-    """A moment in the local time of the machine telling the user."""
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M")

@@ -184,8 +184,9 @@ def test_an_unknown_team_is_answered_with_the_known_teams_in_words(config: Path)
 
 
 def local_nine() -> str:
-    """09:00 UTC in this machine's zone, as history prints it."""
-    return NOW.astimezone().strftime("%H:%M")
+    """09:00 UTC in this machine's zone, as history prints it: the time and the zone's name (these teams name
+    no zone of their own)."""
+    return NOW.astimezone().strftime("%H:%M %Z")
 
 
 def test_serve_panel_shows_the_draft_and_the_decision_apart_from_the_delivery(config: Path) -> None:

@@ -88,11 +88,11 @@ def story(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Story]:
 
 def at(send: dict[str, Any]) -> str:
     """A send's moment as history prints it."""
-    return dt.datetime.fromisoformat(send["at"]).astimezone().strftime("%Y-%m-%d %H:%M")
+    return dt.datetime.fromisoformat(send["at"]).astimezone().strftime("%Y-%m-%d %H:%M %Z")
 
 
 def moment(value: str) -> str:
-    return dt.datetime.fromisoformat(value).astimezone().strftime("%Y-%m-%d %H:%M")
+    return dt.datetime.fromisoformat(value).astimezone().strftime("%Y-%m-%d %H:%M %Z")
 
 
 def test_the_server_saw_what_the_lead_did(story: Story) -> None:
@@ -203,3 +203,43 @@ def test_readers_of_the_reviews_own_language_share_one_message(tmp_path: Path) -
         sent = cli("send", tmp_path / "xinghe.pdf", "--config", config)
         assert sent.returncode == ExitCode.OK, sent.stderr
     assert [sorted(received.rcpt_tos) for received in handler.received] == [sorted([BOSS, WANG])]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_team_in_another_zone_reads_its_history_on_its_own_clock_with_the_zone_named(
+    tmp_path: Path, lang: str
+) -> None:
+    """A Shanghai team ([schedule] timezone) whose reportgen runs on a server in UTC: `history` and `history
+    show` printed the server's clock without saying so ("2026-12-07 16:52" for a send at 00:52 in
+    Shanghai), while `schedule next` printed Shanghai's with its name. Every time history tells is now on
+    the team's clock, named."""
+    from zoneinfo import ZoneInfo
+
+    workbook = shutil.copy(ROOT / "samples" / "northwind-en.xlsx", tmp_path / "northwind-en.xlsx")
+    config, archive = tmp_path / "reportgen.toml", tmp_path / "archive.sqlite3"
+    schedule = f'\n[schedule]\nworkbooks = "{workbook.name}"\ntimezone = "Asia/Shanghai"\n'
+    handler = Handler()
+    with smtp_server(handler) as port:
+        mail_config(config, port, archive, [BOSS], schedule)
+        built = cli("build", workbook, "--month", "2026-10", "--as-of", "2026-11-03", "--config", config)
+        assert built.returncode == 0, built.stderr
+        sent = cli("send", tmp_path / "northwind-en-2026-10.pdf", "--config", config)
+        assert sent.returncode == 0, sent.stderr
+    listed = cli("history", "--json", "--config", config)
+    (version,) = json.loads(listed.stdout)["versions"]
+    (build,) = version["builds"]
+    (send,) = build["sends"]
+    shanghai = ZoneInfo("Asia/Shanghai")
+    moment = dt.datetime.fromisoformat(send["at"])
+    assert moment.utcoffset() is not None  # the archive's moment is absolute
+    there = moment.astimezone(shanghai)
+    told = f"{there:%Y-%m-%d %H:%M} CST"
+    shown = cli("history", "show", TEAM, "2026-10", "--config", config, "--lang", lang)
+    assert shown.returncode == 0, shown.stderr
+    send_lines = [line for line in shown.stdout.splitlines() if BOSS in line]
+    assert send_lines and all(told in line for line in send_lines), shown.stdout
+    built_at = dt.datetime.fromisoformat(build["at"]).astimezone(shanghai)
+    assert f"{built_at:%Y-%m-%d %H:%M} CST" in shown.stdout, shown.stdout
+    here = moment.astimezone()
+    if here.utcoffset() != there.utcoffset():  # this machine's clock differs: it is never what is told
+        assert f"{here:%Y-%m-%d %H:%M}" not in shown.stdout, shown.stdout

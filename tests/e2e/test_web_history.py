@@ -96,7 +96,7 @@ def record(
 
 
 def local(moment: dt.datetime) -> str:
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M %Z")
 
 
 def panel(page: str) -> dict[str, list[list[str]]]:

@@ -287,7 +287,7 @@ def send_again(client: TestClient, built: str, to: str, **headers: str) -> Any:
 
 
 def sent_at(text: str) -> dt.datetime:
-    """The moment a refusal says the PDF was sent (local time, to the minute)."""
+    """The moment a refusal says the PDF was sent (this machine's time, to the minute, its zone named)."""
     found = re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d", text)
     assert found, text
     return dt.datetime.strptime(found.group(0), "%Y-%m-%d %H:%M")
@@ -313,7 +313,7 @@ def test_a_second_send_of_the_same_pdf_is_refused_with_its_date_unless_sent_agai
         shown = send_error(response.text)
         when = sent_at(shown)
         assert abs(dt.datetime.now() - when) < dt.timedelta(minutes=2)
-        at = when.strftime("%Y-%m-%d %H:%M")
+        at = when.astimezone().strftime("%Y-%m-%d %H:%M %Z")
         assert shown == words.text("web.send_already_sent", addresses="ann@example.com", at=at)
         assert words.text("web.send_not_again") in unescape(response.text)
         assert words.text("web.resend_label") in unescape(response.text)
@@ -369,7 +369,7 @@ def test_a_send_without_an_answer_is_not_repeated_unless_sent_again(
     assert lost.status_code == 502
     assert doubted.status_code == 409
     shown = send_error(doubted.text)
-    at = sent_at(shown).strftime("%Y-%m-%d %H:%M")
+    at = sent_at(shown).astimezone().strftime("%Y-%m-%d %H:%M %Z")
     assert shown == words.text("web.send_in_doubt", addresses="dora@example.com", at=at)
     assert forced.status_code == 303 and after == before + 1
 
@@ -394,7 +394,7 @@ def test_a_review_built_and_sent_here_shows_in_the_history(client: TestClient, s
     assert panel(before)["2026-10"][0][-1] == words.text("web.history_not_sent")
     row = panel(after)["2026-10"][0]
     assert row[0] == words.text("web.history_version", version=1)
-    when = sent_at(row[-1]).strftime("%Y-%m-%d %H:%M")
+    when = sent_at(row[-1]).astimezone().strftime("%Y-%m-%d %H:%M %Z")
     assert row[-1] == words.text("web.history_sent", at=when, count=2)
     assert panel(chinese)["2026-10"][0][-1] == catalogue("zh").text("web.history_sent", at=when, count=2)
     assert [received.rcpt_tos for received in handler.received] == [("ann@example.com", "bob@example.com")]

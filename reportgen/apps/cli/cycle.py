@@ -49,7 +49,7 @@ def history(
     config = load_config(config_path, None)
     with opened_archive(config) as archive:
         named = resolve_team(archive, config, team).review if team is not None else None
-        print_history(archive, named, parse_month(month), as_json, language(lang))
+        print_history(archive, named, parse_month(month), as_json, language(lang), config.zone)
 
 
 @history.command("show")
@@ -73,9 +73,10 @@ def history_show(
     with opened_archive(config) as archive:
         named = resolve_team(archive, config, team).review
         if pdf_out is not None:
-            write_version_pdf(archive, named, parse_month(month) or month, version, pdf_out, language(lang))
+            write_version_pdf(archive, named, parse_month(month) or month, version, pdf_out, language(lang),
+                              config.zone)  # fmt: skip
             return
-        print_versions(archive, named, parse_month(month) or month, language(lang))
+        print_versions(archive, named, parse_month(month) or month, language(lang), config.zone)
 
 
 @click.group(

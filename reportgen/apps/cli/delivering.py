@@ -12,7 +12,7 @@ import click
 from reportgen.apps.cli.listing import summary
 from reportgen.apps.cli.options import config_option, opened_archive
 from reportgen.base.catalogue import catalogue, language
-from reportgen.base.config import Config, load_config, local_day
+from reportgen.base.config import Config, load_config, local_day, local_minute
 from reportgen.base.errors import InputError, UsageError
 from reportgen.base.files import write_atomic
 from reportgen.delivery.chat import ChatTarget, chat_secret
@@ -188,10 +188,10 @@ def say_sent(pdf_path: Path, result: SendResult, lang: str) -> None:
     )
     separator = words.text("where.list")
     if result.already:
-        when = min(result.already.values()).astimezone().strftime("%Y-%m-%d %H:%M")
+        when = local_minute(min(result.already.values()), None)
         click.echo(words.text("mail.already_had", addresses=separator.join(sorted(result.already)), at=when))
     if result.in_doubt:
-        when = min(result.in_doubt.values()).astimezone().strftime("%Y-%m-%d %H:%M")
+        when = local_minute(min(result.in_doubt.values()), None)
         click.echo(
             words.text("mail.in_doubt_skipped", addresses=separator.join(sorted(result.in_doubt)), at=when)
         )

@@ -176,7 +176,7 @@ class Department:
             archive = self.state.archive()
             teams = every_team(archive, self.state.config)
             shown = [team for team in teams if person is None or person.sees(team)]
-            return [month_line(archive, team, month, words, person) for team in shown]
+            return [month_line(archive, team, month, words, person, self.state.config.zone) for team in shown]
 
         rows = await asyncio.to_thread(lines)
         counts: dict[str, int] = {}
@@ -198,7 +198,7 @@ class Department:
         words = catalogue(ui_language(request))
 
         def view() -> Any:
-            return team_view(self.state.archive(), team, words, person, chosen)
+            return team_view(self.state.archive(), team, words, person, chosen, self.state.config.zone)
 
         shown = await asyncio.to_thread(view)
         return await self.pages.draw(
@@ -277,7 +277,9 @@ class Department:
         self, request: Request, team: TeamName, person: Person | None, month: str, message: str, status: int
     ) -> Response:
         words = catalogue(ui_language(request))
-        shown = await asyncio.to_thread(team_view, self.state.archive(), team, words, person, month)
+        shown = await asyncio.to_thread(
+            team_view, self.state.archive(), team, words, person, month, self.state.config.zone
+        )
         return await self.pages.draw(
             request, "web/team.html", status, view=shown, leads=acts_on(person, team), rollup=is_rollup(team),
             here=team_url(team),

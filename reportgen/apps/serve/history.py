@@ -4,15 +4,16 @@ drafts to the approver with what the lead decided (who, when, why). Read-only, b
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from reportgen.archive.records import ApprovalRecord, VersionSummary
 from reportgen.archive.store import Archive
 from reportgen.base.catalogue import LANGUAGES, Catalogue
-from reportgen.base.config import Config
+from reportgen.base.config import Config, local_minute
 from reportgen.base.errors import ArchiveError, InputError
 from reportgen.base.states import ApprovalState, Audience
-from reportgen.cycle.outcomes import approvals_of, draft_text, local, management_state, reached, sends_to
+from reportgen.cycle.outcomes import approvals_of, draft_text, management_state, reached, sends_to
 from reportgen.cycle.teams import resolve_team
 from reportgen.wording.format import Formatter
 
@@ -59,6 +60,7 @@ class ArchivedTeam:
     versions: list[VersionSummary]
     pending: dict[str, ApprovalRecord]
     decided: tuple[ApprovalRecord, ...] = ()  # every approval of the team, oldest first
+    zone: dt.tzinfo | None = None  # the team's time zone (Config.zone): its times are told there
 
 
 def read_versions(archive: Archive, team: str, config: Config | None = None) -> ArchivedTeam:
@@ -69,7 +71,7 @@ def read_versions(archive: Archive, team: str, config: Config | None = None) -> 
         try:
             team = resolve_team(archive, config, team).review
         except InputError:
-            return ArchivedTeam([], {})
+            return ArchivedTeam([], {}, zone=config.zone)
     versions = archive.versions(team)
     decided = tuple(archive.decisions(team))
     months = sorted({version.month for version in versions}, reverse=True)[:MONTHS_SHOWN]
@@ -82,7 +84,7 @@ def read_versions(archive: Archive, team: str, config: Config | None = None) -> 
         ]
         if waiting:
             pending[month] = waiting[0]
-    return ArchivedTeam(versions, pending, decided)
+    return ArchivedTeam(versions, pending, decided, config.zone if config is not None else None)
 
 
 def team_history(team: str, archived: ArchivedTeam | ArchiveError, words: Catalogue) -> TeamHistory:
@@ -100,14 +102,14 @@ def team_history(team: str, archived: ArchivedTeam | ArchiveError, words: Catalo
             month=month,
             title=formatter.month(month),
             versions=tuple(
-                version_line(version, words, archived.decided)
+                version_line(version, words, archived.decided, archived.zone)
                 for version in sorted(by_month[month], key=lambda item: -item.version)[:VERSIONS_SHOWN]
             ),
             more=max(0, len(by_month[month]) - VERSIONS_SHOWN),
             awaiting=words.text(
                 "web.history_awaiting",
                 approver=archived.pending[month].approver,
-                at=local(archived.pending[month].created_at),
+                at=local_minute(archived.pending[month].created_at, archived.zone),
             )
             if month in archived.pending
             else "",
@@ -118,7 +120,10 @@ def team_history(team: str, archived: ArchivedTeam | ArchiveError, words: Catalo
 
 
 def version_line(
-    version: VersionSummary, words: Catalogue, decided: tuple[ApprovalRecord, ...] = ()
+    version: VersionSummary,
+    words: Catalogue,
+    decided: tuple[ApprovalRecord, ...] = (),
+    zone: dt.tzinfo | None = None,
 ) -> VersionLine:
     """The version's line: management's copies only in `sent`; the drafts to the approver and the lead's
     decision in `draft` (the wording of `reportgen history`'s draft column)."""
@@ -133,16 +138,16 @@ def version_line(
         assert first is not None
         count = len(reached(sends_to(version, Audience.MANAGEMENT)))
         code = "web.history_sent_one" if count == 1 else "web.history_sent"
-        sent = words.text(code, at=local(first), count=count)
+        sent = words.text(code, at=local_minute(first, zone), count=count)
     else:
         sent = words.text("web.history_not_delivered" if state == "failed" else "web.history_not_sent")
     approvals = approvals_of(version, decided)
     return VersionLine(
         version=version.version,
-        built=local(latest.at if latest else version.created_at),
+        built=local_minute(latest.at if latest else version.created_at, zone),
         langs=names,
         sent=sent,
         state=state,
-        draft=draft_text(version, decided, words),
+        draft=draft_text(version, decided, words, zone),
         decision=str(approvals[-1].state) if approvals else "",
     )

@@ -12,12 +12,11 @@ import datetime as dt
 import urllib.parse
 from dataclasses import dataclass, field
 
-from reportgen.apps.serve.history import local
 from reportgen.apps.serve.identity import Person
 from reportgen.archive.records import ApprovalRecord, Event, RunRecord, VersionSummary
 from reportgen.archive.store import Archive
 from reportgen.base.catalogue import Catalogue
-from reportgen.base.config import Config
+from reportgen.base.config import Config, local_minute
 from reportgen.base.states import ApprovalState, RunState
 from reportgen.cycle.lifecycle import MonthStatus, Stage, month_status
 from reportgen.cycle.names import fold
@@ -78,11 +77,11 @@ class MonthLine:
 
 
 def month_line(
-    archive: Archive, team: TeamName, month: str, words: Catalogue, person: Person | None
+    archive: Archive, team: TeamName, month: str, words: Catalogue, person: Person | None, zone: dt.tzinfo
 ) -> MonthLine:
     status = month_status(archive, team.key or team.review, month)
     versions = archive.versions(team.review, month)
-    stage, sentence = _stage_words(archive, status, versions, words)
+    stage, sentence = _stage_words(archive, status, versions, words, zone)
     action, anchor = _action(stage, acts_on(person, team), words, is_rollup(team))
     target = f"#m-{month}" if anchor == "decide" else "#upload"
     href = f"{team_url(team)}&month={month}{target}" if action else None
@@ -92,7 +91,7 @@ def month_line(
 
 
 def _stage_words(
-    archive: Archive, status: MonthStatus, versions: list[VersionSummary], words: Catalogue
+    archive: Archive, status: MonthStatus, versions: list[VersionSummary], words: Catalogue, zone: dt.tzinfo
 ) -> tuple[str, str]:
     draft = status.draft
     if status.stage == Stage.DELIVERED and status.delivered is not None:
@@ -102,13 +101,13 @@ def _stage_words(
             who += words.text("web.dept.and_more", count=len(audience) - AUDIENCE_SHOWN)
         return "delivered", words.text(
             "web.dept.stage_delivered",
-            when=local(status.delivered.sent_at),
+            when=local_minute(status.delivered.sent_at, zone),
             who=who or "-",
             version=status.delivered.version,
         )
     if status.stage == Stage.AWAITING_APPROVAL and draft is not None:
         return "awaiting", words.text(
-            "web.dept.stage_awaiting", approver=draft.approver, when=local(draft.created_at)
+            "web.dept.stage_awaiting", approver=draft.approver, when=local_minute(draft.created_at, zone)
         )
     if status.stage == Stage.BLOCKED:
         if draft is not None and draft.state == ApprovalState.PENDING and draft.errors:
@@ -119,22 +118,22 @@ def _stage_words(
         problem = problem_in(status.last_run.detail, words.lang) if status.last_run else ""
         return "blocked", words.text("web.dept.stage_unusable", problem=problem or "-")
     if status.stage == Stage.SENDING and draft is not None:
-        when = local(draft.decided_at) if draft.decided_at else "-"
+        when = local_minute(draft.decided_at, zone) if draft.decided_at else "-"
         return "sending", words.text("web.dept.stage_sending", by=draft.decided_by or "?", when=when)
     if status.stage == Stage.REJECTED and draft is not None:
-        when = local(draft.decided_at) if draft.decided_at else "-"
+        when = local_minute(draft.decided_at, zone) if draft.decided_at else "-"
         return "rejected", words.text(
             "web.dept.stage_rejected", by=draft.decided_by or "?", when=when, reason=draft.reason or "-"
         )
     if versions:
         newest = versions[0]
         return "built", words.text(
-            "web.dept.stage_built", version=newest.version, when=local(newest.created_at)
+            "web.dept.stage_built", version=newest.version, when=local_minute(newest.created_at, zone)
         )
     reminded = _reminded(archive, status)
     if reminded is not None:
         why, since = reminded
-        return why, words.text(f"web.dept.stage_{why}", since=local(since))
+        return why, words.text(f"web.dept.stage_{why}", since=local_minute(since, zone))
     return "open", words.text("web.dept.stage_open")
 
 
@@ -228,7 +227,7 @@ class TeamView:
 
 
 def team_view(
-    archive: Archive, team: TeamName, words: Catalogue, person: Person | None, chosen: str
+    archive: Archive, team: TeamName, words: Catalogue, person: Person | None, chosen: str, zone: dt.tzinfo
 ) -> TeamView:
     """Every month of the team the archive holds (and the chosen one), newest first."""
     versions = archive.versions(team.review)
@@ -239,47 +238,51 @@ def team_view(
     months = sorted({v.month for v in versions} | {d.month for d in decisions} | {chosen}, reverse=True)
     blocks = []
     for month in months:
-        line = month_line(archive, team, month, words, person)
-        shown = [_version(v, team, words) for v in versions if v.month == month]
+        line = month_line(archive, team, month, words, person, zone)
+        shown = [_version(v, team, words, zone) for v in versions if v.month == month]
         decided = [
-            _decision(d, words)
+            _decision(d, words, zone)
             for d in sorted(decisions, key=lambda d: d.approval_id)
             if d.month == month and d.state != ApprovalState.PENDING  # the waiting one: the stage says it
         ]
-        decided += [_done(event, words) for event in done_here if event.month == month]
+        decided += [_done(event, words, zone) for event in done_here if event.month == month]
         waiting = next((d for d in decisions if d.month == month and d.state == ApprovalState.PENDING), None)
         blocks.append(MonthBlock(line, shown, decided, waiting))
     return TeamView(team, blocks)
 
 
-def _version(version: VersionSummary, team: TeamName, words: Catalogue) -> VersionLine:
+def _version(version: VersionSummary, team: TeamName, words: Catalogue, zone: dt.tzinfo) -> VersionLine:
     builds = []
     for build in version.builds:
-        sends = [send_line(send, words) for send in build.sends]  # `history show`'s line, word for word
+        sends = [send_line(send, words, zone) for send in build.sends]  # `history show`'s line, word for word
         url = f"{team_url(team, '/team/pdf')}&build={build.build_id}" if build.pdf_kept else None
         findings = words.text("web.dept.findings", errors=build.errors, warnings=build.warnings)
-        builds.append(BuildLine(build.build_id, build.lang, local(build.at), findings, url, sends))
-    return VersionLine(version.version, local(version.created_at), version.workbook_name, builds)
+        builds.append(
+            BuildLine(build.build_id, build.lang, local_minute(build.at, zone), findings, url, sends)
+        )
+    created = local_minute(version.created_at, zone)
+    return VersionLine(version.version, created, version.workbook_name, builds)
 
 
 PAGE_EVENTS = ("page_build", "page_send")
 
 
-def _done(event: Event, words: Catalogue) -> str:
+def _done(event: Event, words: Catalogue, zone: dt.tzinfo) -> str:
     """What someone did on the page: who built a version, who sent it to whom."""
     to = event.detail.get("to") or []
     who = words.text("where.list").join(str(address) for address in to) if isinstance(to, list) else ""
-    return words.text(f"web.dept.did_{event.kind}", by=event.detail.get("by", "?"), at=local(event.at),
+    at = local_minute(event.at, zone)
+    return words.text(f"web.dept.did_{event.kind}", by=event.detail.get("by", "?"), at=at,
                       version=event.version or "-", to=who or "-")  # fmt: skip
 
 
-def _decision(approval: ApprovalRecord, words: Catalogue) -> str:
-    at = local(approval.decided_at) if approval.decided_at else local(approval.created_at)
+def _decision(approval: ApprovalRecord, words: Catalogue, zone: dt.tzinfo) -> str:
+    at = local_minute(approval.decided_at or approval.created_at, zone)
     return words.text(
         f"web.dept.decision_{approval.state}",
         approver=approval.approver,
         by=approval.decided_by or "?",
         at=at,
-        since=local(approval.created_at),
+        since=local_minute(approval.created_at, zone),
         reason=approval.reason or "-",
     )

@@ -5,6 +5,7 @@ trace."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from typing import Any
 
 from starlette.requests import Request
@@ -13,11 +14,12 @@ from starlette.responses import HTMLResponse
 from reportgen import __version__
 from reportgen.apps.serve.builds import Problem
 from reportgen.apps.serve.errors import PageError
-from reportgen.apps.serve.history import ArchivedTeam, TeamHistory, local, read_versions, team_history
+from reportgen.apps.serve.history import ArchivedTeam, TeamHistory, read_versions, team_history
 from reportgen.apps.serve.identity import Mode, person_of
 from reportgen.apps.serve.state import ServeState
 from reportgen.apps.serve.uploads import Upload
 from reportgen.base.catalogue import LANGUAGES, Catalogue, catalogue
+from reportgen.base.config import local_minute
 from reportgen.base.errors import ArchiveError
 from reportgen.figures.review import severity_counts, worst_first
 from reportgen.rendering.templates import environment
@@ -150,12 +152,12 @@ class Pages:
             "recipients": ", ".join(self.state.config.email.to),  # the form starts from [email] to
             "sent": upload.sent,
             "posted": upload.posted,
-            "sent_already": self.left_out(upload, "already", words),
-            "sent_in_doubt": self.left_out(upload, "in_doubt", words),
+            "sent_already": self.left_out(upload, "already", words, self.state.config.zone),
+            "sent_in_doubt": self.left_out(upload, "in_doubt", words, self.state.config.zone),
         }
 
     @staticmethod
-    def left_out(upload: Upload, why: str, words: Catalogue) -> str | None:
+    def left_out(upload: Upload, why: str, words: Catalogue, zone: dt.tzinfo) -> str | None:
         """Who the last send left out, and since when: they had this PDF already (`already`), or an earlier
         send to them got no answer (`in_doubt`)."""
         sent = upload.sent
@@ -163,7 +165,7 @@ class Pages:
         if not who:
             return None
         addresses = words.text("where.list").join(sorted(who))
-        return words.text(f"web.sent_{why}", addresses=addresses, at=local(min(who.values())))
+        return words.text(f"web.sent_{why}", addresses=addresses, at=local_minute(min(who.values()), zone))
 
     async def history(self, team: str, words: Catalogue) -> TeamHistory:
         """The team's history panel, or why the archive could not be read."""

@@ -65,6 +65,6 @@ def test_a_month_approved_and_on_its_way_reads_as_being_sent(tmp_path: Path, arc
                                         "lead@example.com")  # fmt: skip
     assert archive.decide(approval, ApprovalState.APPROVED, by="lead@example.com")
     (team,) = every_team(archive, Config())
-    line = month_line(archive, team, "2026-10", catalogue("en"), None)
+    line = month_line(archive, team, "2026-10", catalogue("en"), None, Config().zone)
     assert (line.stage, line.label) == ("sending", "Being sent"), line
     assert "Approved by lead@example.com" in line.sentence and line.action is None, line

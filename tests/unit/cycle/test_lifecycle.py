@@ -28,11 +28,11 @@ from reportgen.base.config import (
     EmailSettings,
     ScheduleSettings,
     load_config,
+    local_minute,
 )
 from reportgen.base.errors import DeliveryError, ExitCode, InputError, ReportgenError, RunFailed, UsageError
 from reportgen.base.states import ApprovalState, ChatKind, RunState
 from reportgen.cycle.lifecycle import TRANSITIONS, Stage, Step, after, allowed, month_status
-from reportgen.cycle.outcomes import local
 from reportgen.cycle.runs import approve, reject
 from reportgen.pipeline.archiving import OpenedArchive
 from reportgen.pipeline.build import build_to_files
@@ -132,7 +132,7 @@ def test_managements_first_review_after_an_error_draft_is_not_labelled_revised(
     assert not str(review.message["Subject"]).startswith("Revised")
     assert "Revised" not in pdf_text(review) and "replaces" not in pdf_text(review)
     assert month_status(archive, "team", MONTH).stage == Stage.DELIVERED
-    print_history(archive, None, None, True, "en")  # history --json says the same stage
+    print_history(archive, None, None, True, "en", None)  # history --json says the same stage
     (month,) = json.loads(capsys.readouterr().out)["months"]
     assert month == {"team": "team", "month": MONTH, "stage": "delivered"}
 
@@ -484,10 +484,10 @@ def test_the_days_a_team_is_told_are_its_own_zones_not_utcs(
 
 
 def steps_of(history: str) -> list[str]:
-    """The "Steps:" lines of `history show`, each without its time (two words: day and minute): the first
-    said "sent to management" before the send had even been tried, and then "send failed"."""
+    """The "Steps:" lines of `history show`, each without its time (three words: day, minute and zone): the
+    first said "sent to management" before the send had even been tried, and then "send failed"."""
     lines = history.split("Steps:\n", 1)[1].splitlines()
-    return [line.strip().split(" ", 2)[2].strip() for line in lines if line.strip()]
+    return [line.strip().split(" ", 3)[3].strip() for line in lines if line.strip()]
 
 
 def test_a_first_start_after_the_run_day_names_the_month_it_will_not_make(
@@ -651,10 +651,12 @@ def test_a_draft_whose_version_the_lead_sent_by_hand_is_recorded_as_overtaken(
     assert shown.returncode == 0, shown.stderr
     (approval,) = archive.approvals("team", MONTH)
     words = catalogue(lang)
-    waiting = words.text("history.approval_pending", approver=LEAD, at=local(approval.created_at))
+    waiting = words.text(
+        "history.approval_pending", approver=LEAD, at=local_minute(approval.created_at, config.zone)
+    )
     assert waiting not in shown.stdout, shown.stdout
     assert approval.state == ApprovalState.OVERTAKEN and approval.decided_at is not None, approval
-    overtaken = words.text("history.approval_overtaken", at=local(approval.decided_at))
+    overtaken = words.text("history.approval_overtaken", at=local_minute(approval.decided_at, config.zone))
     assert words.text("history.approval", state=overtaken) in shown.stdout, shown.stdout
     steps = shown.stdout[shown.stdout.index(words.text("history.events")) :]
     assert words.text("history.event_overtaken") in steps, steps
@@ -682,11 +684,11 @@ def test_history_says_a_draft_went_to_management_with_its_errors(
     assert len(to(handler, BOSS)) == 1
     (approval,) = archive.approvals("team", MONTH)
     review_team = archive.versions(month=MONTH)[0].team
-    print_versions(archive, review_team, MONTH, lang)
+    print_versions(archive, review_team, MONTH, lang, config.zone)
     shown = capsys.readouterr().out
     words = catalogue(lang)
-    expected = words.text("history.approval_approved_errors", by="lead", count=approval.errors,
-                          at=local(approval.decided_at or approval.created_at))  # fmt: skip
+    at = local_minute(approval.decided_at or approval.created_at, config.zone)
+    expected = words.text("history.approval_approved_errors", by="lead", count=approval.errors, at=at)
     assert approval.errors == 1 and expected in shown, shown
 
 

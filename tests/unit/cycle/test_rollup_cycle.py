@@ -322,22 +322,25 @@ def test_history_lists_the_rollup_newest_first_and_says_what_it_was_made_of(
     versions were sorted by month, version number and name), and `history show department MONTH` told the
     roll-up as a team's review: "Version 1: workbook department (39d66717427f…)", "(0 errors, 0 warnings,
     0 notes)". The roll-up now stands first, and its heading names the teams' reviews it was made of."""
-    from reportgen.apps.history import local, print_history, print_versions
+    from reportgen.apps.history import print_history, print_versions
     from reportgen.base.catalogue import catalogue
+    from reportgen.base.config import local_minute
 
     handler = Handler()
     with smtp_server(handler) as port:
-        assert tick_rollup(archive, config_for(folder, port), DAY, STARTED) is not None
-    print_history(archive, None, None, True, lang)
+        config = config_for(folder, port)
+        assert tick_rollup(archive, config, DAY, STARTED) is not None
+    print_history(archive, None, None, True, lang, config.zone)
     document = json.loads(capsys.readouterr().out)
     listed = [(each["team"], each["version"], each["created_at"]) for each in document["versions"]]
     assert listed[0][:2] == (DEPARTMENT_TEAM, 1), listed
     assert [each[2] for each in listed] == sorted((each[2] for each in listed), reverse=True), listed
-    print_versions(archive, DEPARTMENT_TEAM, "2026-10", lang)
+    print_versions(archive, DEPARTMENT_TEAM, "2026-10", lang, config.zone)
     shown = capsys.readouterr().out
     (version,) = archive.versions(DEPARTMENT_TEAM, "2026-10")
     words = catalogue(lang)
-    heading = words.text("history.version_rollup", version=1, count=2, at=local(version.created_at),
+    at = local_minute(version.created_at, config.zone)
+    heading = words.text("history.version_rollup", version=1, count=2, at=at,
                          teams=words.text("where.list").join(["Alpha Team v1", "Beta Team v1"]))  # fmt: skip
     assert shown.splitlines()[0] == heading, shown
     assert (
