@@ -346,6 +346,12 @@ def state_text(
     if status.stage == Stage.DELIVERED and status.delivered is not None:
         return str(words.text("cycle.stage_delivered", when=local(status.delivered.sent_at, settings),
                               version=status.delivered.version, **common))  # fmt: skip
+    if status.stage == Stage.AWAITING_APPROVAL and status.send_failed is not None:
+        failed = status.send_failed
+        refused = "; ".join(f"{address}: {reply}" for address, reply in sorted(failed.refused.items()))
+        why = words.text("cycle.send_failed_why", refused=refused) if refused else ""
+        return str(words.text("cycle.stage_send_failed", by=failed.by, when=local(failed.failed_at, settings),
+                              why=why, **common))  # fmt: skip
     if status.stage == Stage.AWAITING_APPROVAL and draft is not None:
         return str(words.text("cycle.stage_awaiting_approval", approver=draft.approver,
                               since=local(draft.created_at, settings), **common))  # fmt: skip

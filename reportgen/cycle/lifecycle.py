@@ -98,6 +98,16 @@ def allowed(stage: Stage, step: Step) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
+class FailedApproval:
+    """A draft the lead approved whose send to management then reached nobody, so it waits again: who
+    approved, when the send failed, and each address refused with the server's reply."""
+
+    by: str
+    failed_at: dt.datetime
+    refused: dict[str, str]  # empty: the server was not reached, or refused the message as a whole
+
+
+@dataclass(frozen=True, slots=True)
 class MonthStatus:
     """A team's month as the archive tells it: its stage, the draft waiting (or last decided), the version
     management has (when it first got it), and the latest scheduled attempt."""
@@ -110,6 +120,7 @@ class MonthStatus:
     last_run: RunRecord | None = None
     review_team: str | None = None
     zone: dt.tzinfo | None = None  # the team's, whose days the month's answers give (None: this machine's)
+    send_failed: FailedApproval | None = None  # the pending draft was approved, then its send reached nobody
 
     @property
     def revising(self) -> bool:
@@ -143,7 +154,30 @@ def month_status(archive: Archive, team: str, month: str, zone: dt.tzinfo | None
         and _not_yet_delivered(archive, latest, delivered)
     )
     at = _stage(latest, delivered, last_run, draft_unsent=unsent)
-    return MonthStatus(team, month, at, delivered, latest, last_run, review_team, zone)
+    failed = _failed_approval(archive, latest) if at == Stage.AWAITING_APPROVAL and latest else None
+    return MonthStatus(team, month, at, delivered, latest, last_run, review_team, zone, failed)
+
+
+def _failed_approval(archive: Archive, draft: ApprovalRecord) -> FailedApproval | None:
+    """The approval of this very draft whose send to management reached nobody (runs.approve reopens it),
+    from the month's steps: a lead told only "waiting for you to approve" had approved, and would not know
+    the mail failed or that approving again is what sends it."""
+    approved_by: str | None = None
+    failed: FailedApproval | None = None
+    reopened: FailedApproval | None = None
+    for event in archive.events(draft.team, draft.month):  # oldest first
+        if event.at < draft.created_at:
+            continue
+        same = event.detail.get("pdf_sha256") == draft.pdf_sha256
+        if event.kind == ApprovalState.APPROVED and same:
+            approved_by, failed = str(event.detail.get("by") or "?"), None
+        elif event.kind == "send_failed" and event.detail.get("audience") == "management" and approved_by:
+            refused = event.detail.get("refused")
+            refusals = {str(k): str(v) for k, v in refused.items()} if isinstance(refused, dict) else {}
+            failed = FailedApproval(approved_by, event.at, refusals)
+        elif event.kind == "reopened" and same and failed is not None:
+            reopened, approved_by = failed, None
+    return reopened
 
 
 def _named(archive: Archive, team: str) -> str:

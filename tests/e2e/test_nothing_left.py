@@ -281,7 +281,10 @@ def test_a_worker_removes_what_a_killed_build_process_left(
     os.kill(killed, signal.SIGKILL)
     deadline = time.monotonic() + READY_SECONDS  # a new pool process, started on a loaded machine
     while before[killed].exists() or len(now := held()) != 2 or set(now.values()) != own_folders():
-        assert time.monotonic() < deadline, f"{before} then {held()}; {own_folders()}"
+        assert time.monotonic() < deadline, (
+            f"{before} then {held()}; {own_folders()}; the worker's exit status: {started.process.poll()}\n"
+            f"{started.output()[-4000:]}"
+        )  # a worker gone meanwhile takes its whole scratch folder with it: its output says why
         time.sleep(0.1)
     assert now[living] == before[living] and (before[living] / "team.xlsx").exists()  # the living one's stays
     stopped_clean(started, "SIGTERM", 3)

@@ -105,6 +105,12 @@ def _stage_words(
             who=who or "-",
             version=status.delivered.version,
         )
+    if status.stage == Stage.AWAITING_APPROVAL and status.send_failed is not None:
+        failed = status.send_failed
+        refused = "; ".join(f"{address}: {reply}" for address, reply in sorted(failed.refused.items()))
+        why = words.text("cycle.send_failed_why", refused=refused) if refused else ""
+        when = local_minute(failed.failed_at, zone)
+        return "awaiting", words.text("web.dept.stage_send_failed", by=failed.by, when=when, why=why)
     if status.stage == Stage.AWAITING_APPROVAL and draft is not None:
         return "awaiting", words.text(
             "web.dept.stage_awaiting", approver=draft.approver, when=local_minute(draft.created_at, zone)

@@ -899,3 +899,49 @@ def test_history_steps_name_the_language_of_each_copy_of_a_review_read_in_two(
     tick_teams(archive, config, RUN, SINCE)
     assert sorted(received.rcpt_tos for received in handler.received) == [(BOSS,), (CMO,)]
     assert history_steps(tmp_path) == ["v1  built (en)", "v1  built (zh)", "v1  sent (en)", "v1  sent (zh)"]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_lead_whose_approval_reached_nobody_is_told_so_not_asked_to_approve_as_if_never_asked(
+    tmp_path: Path, archive: Archive, mail: tuple[Handler, int], lang: str
+) -> None:
+    """The lead approved; the mail server refused management's address, so the draft waits again (the
+    archive reopens it). `schedule next` and the department page then said only "waiting for lead@… to
+    approve": the lead, who had approved, read it as a request never answered, with no word of the failed
+    send. They now say who approved, that management's copy reached nobody and when, the server's reply,
+    and that approving again is what sends it; once it does, the month reads delivered."""
+    from reportgen.apps.serve.overview import every_team, month_line
+    from reportgen.base.config import local_minute
+
+    handler, port = mail
+    config = config_for(tmp_path, port)
+    write(tmp_path, CLEAN)
+    tick_teams(archive, config, RUN, SINCE)
+    handler.rcpt_always = "550 5.1.1 mailbox unavailable"
+    with pytest.raises(DeliveryError):
+        approve(archive, config, "team", MONTH, by="ann")
+    assert to(handler, BOSS) == []
+    status = month_status(archive, "team", MONTH)
+    assert status.stage == Stage.AWAITING_APPROVAL and status.send_failed is not None
+    (failed,) = [event for event in archive.events("team", MONTH) if event.kind == "send_failed"]
+    words = catalogue(lang)
+    (line,) = next_lines(archive, config, RUN + dt.timedelta(hours=1), lang)
+    why = words.text("cycle.send_failed_why", refused=f"{BOSS}: 550 5.1.1 mailbox unavailable")
+    told = words.text("cycle.stage_send_failed", by="ann", when=local_minute(failed.at, config.zone), why=why,
+                      team="team", month=MONTH)  # fmt: skip
+    assert line.endswith(told), line
+    assert status.draft is not None
+    asked = words.text("cycle.stage_awaiting_approval", approver=LEAD, team="team", month=MONTH,
+                       since=local_minute(status.draft.created_at, config.zone))  # fmt: skip
+    assert asked not in line, line
+    (team,) = every_team(archive, config)
+    page = month_line(archive, team, MONTH, words, None, config.zone)
+    assert page.sentence == words.text(
+        "web.dept.stage_send_failed", by="ann", when=local_minute(failed.at, config.zone), why=why
+    ), page
+    handler.rcpt_always = None
+    approve(archive, config, "team", MONTH, by="ann")
+    assert len(to(handler, BOSS)) == 1
+    assert month_status(archive, "team", MONTH).send_failed is None
+    (line,) = next_lines(archive, config, RUN + dt.timedelta(hours=2), lang)
+    assert told not in line and month_status(archive, "team", MONTH).stage == Stage.DELIVERED, line
