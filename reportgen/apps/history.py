@@ -21,6 +21,7 @@ from reportgen.archive.records import (
 )
 from reportgen.base.catalogue import Catalogue, catalogue
 from reportgen.base.config import local_minute
+from reportgen.base.department import is_rollup
 from reportgen.base.files import write_atomic
 from reportgen.base.states import ApprovalState, Audience
 from reportgen.cycle.lifecycle import month_status
@@ -36,13 +37,6 @@ from reportgen.cycle.outcomes import (
 
 if TYPE_CHECKING:  # the store loads SQLAlchemy: only a command that opens the archive pays for it
     from reportgen.archive.store import Archive
-
-
-def is_rollup(team: str) -> bool:
-    """Whether a version is the department's roll-up: no workbook, no findings, made of the teams' reviews."""
-    from reportgen.pipeline.rollup import DEPARTMENT_TEAM  # its figures cost 0.2 s to import: only here
-
-    return team == DEPARTMENT_TEAM
 
 
 def sent_text(version: VersionSummary, words: Catalogue, zone: dt.tzinfo | None) -> str:

@@ -30,11 +30,12 @@ from reportgen.base.config import (
     ScheduleSettings,
     load_config,
 )
+from reportgen.base.department import DEPARTMENT_TEAM
 from reportgen.base.errors import ExitCode, InputError, RunFailed
 from reportgen.base.states import RunState
 from reportgen.cycle.rollup import approve_rollup, rollup_decision, rollup_schedule, tick_rollup
 from reportgen.cycle.runs import reject
-from reportgen.pipeline.rollup import DEPARTMENT_TEAM, default_teams
+from reportgen.pipeline.rollup import default_teams
 from tests.builders import make_workbook
 from tests.mailserver import HOST, Handler, plain_text, smtp_server
 
