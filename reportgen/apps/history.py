@@ -21,6 +21,7 @@ from reportgen.archive.records import (
 )
 from reportgen.base.catalogue import Catalogue, catalogue
 from reportgen.base.config import local_minute
+from reportgen.base.department import is_rollup
 from reportgen.base.files import write_atomic
 from reportgen.base.states import ApprovalState, Audience
 from reportgen.cycle.lifecycle import month_status
@@ -36,13 +37,6 @@ from reportgen.cycle.outcomes import (
 
 if TYPE_CHECKING:  # the store loads SQLAlchemy: only a command that opens the archive pays for it
     from reportgen.archive.store import Archive
-
-
-def is_rollup(team: str) -> bool:
-    """Whether a version is the department's roll-up: no workbook, no findings, made of the teams' reviews."""
-    from reportgen.pipeline.rollup import DEPARTMENT_TEAM  # its figures cost 0.2 s to import: only here
-
-    return team == DEPARTMENT_TEAM
 
 
 def sent_text(version: VersionSummary, words: Catalogue, zone: dt.tzinfo | None) -> str:
@@ -64,6 +58,10 @@ def print_history(
     decided = archive.decisions(team, month)
     if as_json:
         months = sorted({(version.team, version.month) for version in versions})
+        # the roll-up's months: what each of its versions was made of (a team's version is made of a workbook)
+        inputs = {
+            (name, when): rollup_inputs(archive, name, when) for name, when in months if is_rollup(name)
+        }
         document = {
             "archive": archive.label,
             # where each team's month stands in its lifecycle (cycle/lifecycle.py), as schedule next says it
@@ -71,7 +69,12 @@ def print_history(
                 {"team": name, "month": when, "stage": month_status(archive, name, when).stage.value}
                 for name, when in months
             ],
-            "versions": [version_json(version, decided) for version in versions],
+            "versions": [
+                version_json(
+                    version, decided, inputs.get((version.team, version.month), {}).get(version.version)
+                )
+                for version in versions
+            ],
         }
         sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
         return
@@ -151,7 +154,10 @@ def print_versions(archive: Archive, team: str, month: str, lang: str, zone: dt.
 
 
 def version_text(
-    version: VersionSummary, inputs: dict[int, list[str]], words: Catalogue, zone: dt.tzinfo | None
+    version: VersionSummary,
+    inputs: dict[int, list[tuple[str, int]]],
+    words: Catalogue,
+    zone: dt.tzinfo | None,
 ) -> str:
     """A version's heading: a team's names its workbook; the department's roll-up (no workbook) names the
     teams' reviews it was made of, as its figures document recorded them (`rollup_inputs`)."""
@@ -159,19 +165,20 @@ def version_text(
     if not is_rollup(version.team):
         return words.text("history.version", version=version.version, workbook=version.workbook_name,
                           sha=version.workbook_sha256[:12], at=at)  # fmt: skip
-    teams = inputs.get(version.version, [])
+    teams = [f"{name} v{number}" for name, number in inputs.get(version.version, [])]
     return words.text("history.version_rollup", version=version.version, count=len(teams),
                       teams=words.text("where.list").join(teams) or "—", at=at)  # fmt: skip
 
 
-def rollup_inputs(archive: Archive, team: str, month: str) -> dict[int, list[str]]:
+def rollup_inputs(archive: Archive, team: str, month: str) -> dict[int, list[tuple[str, int]]]:
     """For the department's roll-up: each version's teams, each with the version of its review it read
-    ("Northwind v2"); a team the roll-up named as missing (no review) is not one of its inputs."""
+    (("Northwind", 2): "Northwind v2" in `history show`, `made_of` in `history --json`), as its figures
+    document recorded them; a team the roll-up named as missing (no review) is not one of its inputs."""
     found = {}
     for document in archive.month_documents(team, month):
         rows = document["figures"].get("teams", [])
         found[document["version"]] = [
-            f"{row['team']} v{row['version']}" for row in rows if isinstance(row, dict) and row.get("version")
+            (row["team"], row["version"]) for row in rows if isinstance(row, dict) and row.get("version")
         ]
     return found
 
@@ -253,15 +260,23 @@ def approval_json(approval: ApprovalRecord) -> dict[str, Any]:
     }
 
 
-def version_json(version: VersionSummary, decided: Sequence[ApprovalRecord] = ()) -> dict[str, Any]:
+def version_json(
+    version: VersionSummary,
+    decided: Sequence[ApprovalRecord] = (),
+    made_of: Sequence[tuple[str, int]] | None = None,
+) -> dict[str, Any]:
     """The version as `history --json` gives it: `sent_at` and `counts` apart for management's copies and
-    the drafts to the approver; each send with its audience, each build with its approvals."""
+    the drafts to the approver; each send with its audience, each build with its approvals. A team's version
+    names its workbook and each build's findings; the department's roll-up has neither (null) and names
+    instead the teams' reviews it was made of (`made_of`, from `rollup_inputs`; null for a team's)."""
+    rollup = is_rollup(version.team)
     return {
         "team": version.team,
         "month": version.month,
         "version": version.version,
-        "workbook": version.workbook_name,
-        "workbook_sha256": version.workbook_sha256,
+        "workbook": None if rollup else version.workbook_name,
+        "workbook_sha256": None if rollup else version.workbook_sha256,
+        "made_of": [{"team": name, "version": number} for name, number in made_of or ()] if rollup else None,
         "created_at": version.created_at.isoformat(),
         "sent_at": version.sent_at.isoformat() if version.sent_at else None,
         "counts": {
@@ -279,7 +294,9 @@ def version_json(version: VersionSummary, decided: Sequence[ApprovalRecord] = ()
                 "pdf": build.pdf_path,
                 "pdf_sha256": build.pdf_sha256,
                 "pdf_kept": build.pdf_kept,
-                "findings": {"error": build.errors, "warning": build.warnings, "info": build.infos},
+                "findings": None
+                if rollup
+                else {"error": build.errors, "warning": build.warnings, "info": build.infos},
                 "sends": [
                     {
                         "at": send.at.isoformat(),

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from reportgen.archive.records import RunRecord
 from reportgen.base.catalogue import catalogue, language
 from reportgen.base.config import Config, ScheduleSettings, load_config, local_day, local_minute
+from reportgen.base.department import DEPARTMENT_TEAM
 from reportgen.base.errors import InputError, ReportgenError, RunFailed, UsageError
 from reportgen.base.states import ApprovalState, RunState
 from reportgen.cycle.calendar import deadline_of, next_run, reviewed_month, zone_of
@@ -46,7 +47,6 @@ from reportgen.cycle.rollup import (
 )
 from reportgen.cycle.runs import digest_or_none, out_folder, perform, teams_of
 from reportgen.cycle.teams import in_words, resolve_team
-from reportgen.pipeline.rollup import DEPARTMENT_TEAM
 
 if TYPE_CHECKING:  # the store loads SQLAlchemy: only a command that opens the archive pays for it
     from reportgen.archive.store import Archive

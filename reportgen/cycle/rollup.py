@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from reportgen.archive.records import ApprovalRecord, BuildRecord, RecordedBuild, RunRecord
 from reportgen.base.catalogue import catalogue, language
 from reportgen.base.config import Config, ScheduleSettings, local_day
+from reportgen.base.department import DEPARTMENT_TEAM, is_rollup
 from reportgen.base.errors import DeliveryError, InputError, ReportgenError
 from reportgen.base.states import ApprovalState, Audience, RunState
 from reportgen.cycle.calendar import zone_of
@@ -36,7 +37,6 @@ from reportgen.figures.document import dumps
 from reportgen.figures.rollup import Rollup, TeamStatus, rollup_document
 from reportgen.pipeline.mailing import NOTHING_NEW, TargetResult, language_copies, recorded_pdf, send_once
 from reportgen.pipeline.rollup import (
-    DEPARTMENT_TEAM,
     default_teams,
     deliver_rollup,
     read_rollup,
@@ -69,7 +69,7 @@ def is_department(name: str, config: Config) -> bool:
     `[department] name`, in any case."""
     wanted = name.strip().casefold()
     named = config.department.name if config.department and config.department.name else None
-    return wanted == DEPARTMENT_TEAM or (named is not None and wanted == named.strip().casefold())
+    return is_rollup(wanted) or (named is not None and wanted == named.strip().casefold())
 
 
 def inputs_digest(archive: Archive, month: str) -> str:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from reportgen.archive.records import SentVersion
 from reportgen.base.config import Config
+from reportgen.base.department import is_rollup
 from reportgen.base.errors import UsageError
 from reportgen.base.files import write_atomic
 from reportgen.figures.document import dumps
@@ -44,9 +45,6 @@ class Standing(Protocol):
     def delivered(self) -> SentVersion | None: ...
 
 
-# the team key the archive files the department's own roll-ups under (its versions, runs and approvals: the
-# schedule's roll-up, cycle/rollup.py); never one of the teams a roll-up reads
-DEPARTMENT_TEAM = "department"
 StageOf = Callable[[str, str], Standing]  # (team, month) → cycle/lifecycle.month_status
 STAGES = {  # a lifecycle stage, when the month has a review, as the roll-up names it
     "delivered": TeamStatus.DELIVERED,
@@ -60,11 +58,11 @@ STAGES = {  # a lifecycle stage, when the month has a review, as the roll-up nam
 
 def default_teams(archive: Archive, month: str) -> list[str]:
     """Every team with a review of `month` or of the month before: one that skipped this month is missing.
-    The department's own roll-ups (`DEPARTMENT_TEAM`) are not a team."""
+    The department's own roll-ups (base/department.is_rollup) are not a team."""
     names = {
         summary.team for each in (month, shift_month(month, -1)) for summary in archive.versions(month=each)
     }
-    return sorted(names - {DEPARTMENT_TEAM})
+    return sorted(name for name in names if not is_rollup(name))
 
 
 def _chosen(
@@ -135,7 +133,7 @@ def read_rollup(
     the roll-up of the month that reached management before, so a re-issue names the teams changed."""
     started = time.perf_counter()
     names = list(dict.fromkeys(teams)) if teams else default_teams(archive, month)
-    names = [name for name in names if name != DEPARTMENT_TEAM]  # the roll-up never reads itself
+    names = [name for name in names if not is_rollup(name)]  # the roll-up never reads itself
     if not names:
         raise UsageError("rollup_no_teams", month=month)
     sources = [team_source(archive, name, month, stage_of) for name in names]

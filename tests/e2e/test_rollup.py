@@ -406,7 +406,7 @@ def _department_versions(built: Built) -> list[tuple[int, int]]:
     """The month's roll-up versions the archive holds, with how many builds each has."""
     from reportgen.archive.store import open_archive
     from reportgen.base.config import ArchiveSettings
-    from reportgen.pipeline.rollup import DEPARTMENT_TEAM
+    from reportgen.base.department import DEPARTMENT_TEAM
 
     archive = open_archive(ArchiveSettings(url=built.url))
     try:

@@ -20,12 +20,12 @@ from reportgen.apps.history import print_history, print_versions, write_version_
 from reportgen.apps.schedule import list_lines, next_lines, run_now, run_service, schedule_of
 from reportgen.base.catalogue import catalogue, language
 from reportgen.base.config import load_config
+from reportgen.base.department import DEPARTMENT_TEAM
 from reportgen.base.errors import UsageError
 from reportgen.cycle.rollup import approve_rollup, is_department
 from reportgen.cycle.runs import approve as approve_draft
 from reportgen.cycle.runs import reject as reject_draft
 from reportgen.cycle.teams import resolve_team
-from reportgen.pipeline.rollup import DEPARTMENT_TEAM
 
 
 @click.group(short_help=summary("history"), invoke_without_command=True)

@@ -107,7 +107,7 @@ def _replaced(archive: Archive, month: str, inputs: str | None, pdf: Path | None
     (`inputs`), the newest version before its own that was delivered, with the team versions it showed
     (sending a version again keeps its label); for a roll-up of some teams, which the archive does not
     keep, when the last PDF of the same name went out."""
-    from reportgen.cycle.rollup import DEPARTMENT_TEAM
+    from reportgen.base.department import DEPARTMENT_TEAM
     from reportgen.figures.rollup import Replaced
 
     if inputs is not None:

@@ -24,7 +24,6 @@ from reportgen.apps.serve.identity import SESSION_COOKIE, Mode, Person, client_a
 from reportgen.apps.serve.overview import (
     acts_on,
     every_team,
-    is_rollup,
     month_line,
     months_offered,
     team_url,
@@ -36,6 +35,7 @@ from reportgen.apps.serve.uploads import content_disposition
 from reportgen.archive.accounts import Accounts, Limits, Outcome
 from reportgen.base.catalogue import catalogue
 from reportgen.base.config import Config
+from reportgen.base.department import is_rollup
 from reportgen.base.errors import ArchiveError, DeliveryError, InputError, ReportgenError
 from reportgen.base.states import ApprovalState
 from reportgen.cycle.names import fold
@@ -202,7 +202,8 @@ class Department:
 
         shown = await asyncio.to_thread(view)
         return await self.pages.draw(
-            request, "web/team.html", view=shown, leads=acts_on(person, team), rollup=is_rollup(team),
+            request, "web/team.html", view=shown, leads=acts_on(person, team),
+            rollup=is_rollup(team.review),
             here=team_url(team),
             limit_mb=self.state.settings.max_upload_mb,
             limit_bytes=self.state.settings.max_upload_mb * 1024 * 1024,
@@ -281,7 +282,8 @@ class Department:
             team_view, self.state.archive(), team, words, person, month, self.state.config.zone
         )
         return await self.pages.draw(
-            request, "web/team.html", status, view=shown, leads=acts_on(person, team), rollup=is_rollup(team),
+            request, "web/team.html", status, view=shown, leads=acts_on(person, team),
+            rollup=is_rollup(team.review),
             here=team_url(team),
             limit_mb=self.state.settings.max_upload_mb,
             limit_bytes=self.state.settings.max_upload_mb * 1024 * 1024,

@@ -17,6 +17,7 @@ from reportgen.archive.records import ApprovalRecord, Event, RunRecord, VersionS
 from reportgen.archive.store import Archive
 from reportgen.base.catalogue import Catalogue
 from reportgen.base.config import Config, local_minute
+from reportgen.base.department import is_rollup
 from reportgen.base.states import ApprovalState, RunState
 from reportgen.cycle.lifecycle import MonthStatus, Stage, month_status
 from reportgen.cycle.names import fold
@@ -24,7 +25,6 @@ from reportgen.cycle.outcomes import problem_in, send_line
 from reportgen.cycle.runs import teams_of
 from reportgen.cycle.teams import TeamName, UnknownTeam, resolve_team
 from reportgen.figures.metrics import shift_month
-from reportgen.pipeline.rollup import DEPARTMENT_TEAM
 
 CELLS_SHOWN = 8
 AUDIENCE_SHOWN = 3
@@ -50,8 +50,7 @@ def every_team(archive: Archive, config: Config) -> list[TeamName]:
         except UnknownTeam:  # a schedule key only runs remember (its workbook gone, no review yet)
             team = TeamName(name, name, (name,))
         found.setdefault(team.review, team)
-    teams = sorted(found.values(), key=lambda team: fold(team.review))
-    return [team for team in teams if not is_rollup(team)] + [team for team in teams if is_rollup(team)]
+    return sorted(found.values(), key=lambda team: (is_rollup(team.review), fold(team.review)))
 
 
 def months_offered(today: dt.date) -> list[str]:
@@ -82,7 +81,7 @@ def month_line(
     status = month_status(archive, team.key or team.review, month)
     versions = archive.versions(team.review, month)
     stage, sentence = _stage_words(archive, status, versions, words, zone)
-    action, anchor = _action(stage, acts_on(person, team), words, is_rollup(team))
+    action, anchor = _action(stage, acts_on(person, team), words, is_rollup(team.review))
     target = f"#m-{month}" if anchor == "decide" else "#upload"
     href = f"{team_url(team)}&month={month}{target}" if action else None
     role = person.role(team) if person else None
@@ -168,17 +167,12 @@ def _reminded(archive: Archive, status: MonthStatus) -> tuple[str, dt.datetime] 
     return str(why), first
 
 
-def is_rollup(team: TeamName) -> bool:
-    """The department's roll-up: drafted by the schedule (cycle/rollup.py), never uploaded."""
-    return team.review == DEPARTMENT_TEAM
-
-
 def acts_on(person: Person | None, team: TeamName) -> bool:
     """Whether the page offers the person a team's steps (upload, approve, reject): a lead of it or a head;
     the roll-up's only a head's (the routes check again: department.require_decider)."""
     if person is None:
         return True
-    return person.leads(team) and (person.is_head or not is_rollup(team))
+    return person.leads(team) and (person.is_head or not is_rollup(team.review))
 
 
 def _action(stage: str, acts: bool, words: Catalogue, rollup: bool = False) -> tuple[str | None, str]:

@@ -16,8 +16,8 @@ from reportgen.archive.records import BuildRecord
 from reportgen.archive.store import Archive, open_archive
 from reportgen.base.catalogue import catalogue
 from reportgen.base.config import ArchiveSettings, Config
+from reportgen.base.department import DEPARTMENT_TEAM
 from reportgen.base.states import ApprovalState
-from reportgen.pipeline.rollup import DEPARTMENT_TEAM
 
 
 @pytest.fixture

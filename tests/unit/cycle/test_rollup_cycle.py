@@ -30,11 +30,12 @@ from reportgen.base.config import (
     ScheduleSettings,
     load_config,
 )
+from reportgen.base.department import DEPARTMENT_TEAM
 from reportgen.base.errors import ExitCode, InputError, RunFailed
 from reportgen.base.states import RunState
 from reportgen.cycle.rollup import approve_rollup, rollup_decision, rollup_schedule, tick_rollup
 from reportgen.cycle.runs import reject
-from reportgen.pipeline.rollup import DEPARTMENT_TEAM, default_teams
+from reportgen.pipeline.rollup import default_teams
 from tests.builders import make_workbook
 from tests.mailserver import HOST, Handler, plain_text, smtp_server
 
@@ -352,3 +353,44 @@ def test_history_lists_the_rollup_newest_first_and_says_what_it_was_made_of(
         shown
     )
     assert words.text("history.findings", errors=0, warnings=0, infos=0) not in shown, shown
+
+
+def test_history_json_tells_a_rollup_by_the_teams_reviews_it_was_made_of(
+    folder: Path, archive: Archive, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`history --json` gave each roll-up version a team's fields: "workbook": "department", a
+    "workbook_sha256" (the digest of what it read) and each build's "findings" (0 errors, 0 warnings, 0
+    notes), though a roll-up has no workbook and no findings; and it never said which teams' reviews it was
+    made of, which `history show` tells. A roll-up's version now has no workbook and no findings (null), and
+    `made_of` lists the teams' reviews it read; a team's version keeps its workbook and findings."""
+    from reportgen.apps.history import print_history
+
+    handler = Handler()
+    with smtp_server(handler) as port:
+        config = config_for(folder, port, approver=LEAD)
+        tick_rollup(archive, config, DAY, STARTED)  # version 1: Alpha and Beta, Gamma missing
+        reject(archive, DEPARTMENT_TEAM, "2026-10", "Gamma has not sent yet")
+        make_workbook(folder / "books", rows(2026, 10), name="gamma.xlsx", title="Gamma Team — log")
+        run_now(archive, config, "gamma", DAY + dt.timedelta(hours=1))  # Gamma's October, at last
+        tick_rollup(archive, config, DAY + dt.timedelta(days=1), STARTED)  # version 2: Gamma's review too
+    print_history(archive, None, None, True, "en", config.zone)
+    document = json.loads(capsys.readouterr().out)
+    rollups = [each for each in document["versions"] if each["team"] == DEPARTMENT_TEAM]
+    teams = [each for each in document["versions"] if each["team"] != DEPARTMENT_TEAM]
+    assert [each["version"] for each in rollups] == [2, 1], rollups
+    # the oracle, from the archive's own records: each team's versions of October made before the roll-up
+    # version (one each here, so the delivered one and the latest are the same)
+    recorded = {each.version: each.created_at for each in archive.versions(DEPARTMENT_TEAM, "2026-10")}
+    october = [each for each in archive.versions(month="2026-10") if each.team != DEPARTMENT_TEAM]
+    assert len({each.team for each in october}) == len(october) == 3, october
+    for each in rollups:
+        made = recorded[each["version"]]
+        expected = sorted((team.team, team.version) for team in october if team.created_at < made)
+        assert sorted((row["team"], row["version"]) for row in each["made_of"]) == expected, each
+        assert each["workbook"] is None and each["workbook_sha256"] is None, each
+        assert each["builds"] and all(build["findings"] is None for build in each["builds"]), each
+    assert [len(each["made_of"]) for each in rollups] == [3, 2]  # Gamma's review came between them
+    for each in teams:  # a team's review: its workbook and findings, made of nothing
+        assert each["made_of"] is None, each
+        assert each["workbook"] and len(each["workbook_sha256"]) == 64, each
+        assert all(set(build["findings"]) == {"error", "warning", "info"} for build in each["builds"]), each
