@@ -9,6 +9,7 @@ import email
 import email.policy
 import ipaddress
 import json
+import re
 import socket
 import ssl
 from collections.abc import Iterator, Mapping
@@ -215,6 +216,21 @@ def plain_text(message: EmailMessage) -> str:
     text = message.get_body(("plain",))
     assert text is not None
     return str(text.get_content())
+
+
+CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def crowded(text: str, name: str) -> list[str]:
+    """Where `name` (Latin) runs into a CJK character on either side ("附件是Orion Team2026年"), each with its
+    surroundings: a mail in Chinese sets a Latin name apart with a space, as its catalogue writes names."""
+    found = []
+    for hit in re.finditer(re.escape(name), text):
+        before = text[hit.start() - 1] if hit.start() else ""
+        after = text[hit.end()] if hit.end() < len(text) else ""
+        if CJK.match(before) or CJK.match(after):
+            found.append(text[max(0, hit.start() - 4) : hit.end() + 4])
+    return found
 
 
 def parts(message: EmailMessage) -> tuple[str, str, list[EmailMessage]]:

@@ -44,6 +44,7 @@ from reportgen.pipeline.rollup import (
     rollup_languages,
     write_rollup,
 )
+from reportgen.wording.text import department_name
 
 if TYPE_CHECKING:  # the store loads SQLAlchemy: only a command that opens the archive pays for it
     from reportgen.archive.store import Archive
@@ -179,7 +180,8 @@ def _build_and_deliver(
         lines.append(words.text("department_cycle.draft_missing", month=month, teams=", ".join(missing)))
     try:
         send_once(archive, pdf, only_to(config.email, approver), lang=lang,
-                  subject=words.text("department_cycle.draft_subject", month=month),
+                  subject=words.text("department_cycle.draft_subject", month=month,
+                                     department=department_name(result.department, words)),
                   preface="\n".join(lines), audience=Audience.APPROVER)  # fmt: skip
     except DeliveryError as failure:  # the same teams make the same bytes: the approver has this very PDF
         if failure.stage != NOTHING_NEW:

@@ -26,7 +26,7 @@ from reportgen.base.catalogue import catalogue, language
 from reportgen.base.config import ChatSettings
 from reportgen.base.errors import DeliveryError
 from reportgen.delivery.smtp import KEYRING_SERVICE, DeliveryReceipt
-from reportgen.delivery.summary import ReviewSummary, read_pdf, summarize
+from reportgen.delivery.summary import ReviewSummary, heading, read_pdf, summarize
 from reportgen.delivery.vendors import VENDORS, Answer, Vendor, encode, fitted, signed_url, upload_url
 
 logger = logging.getLogger(__name__)
@@ -246,11 +246,8 @@ def _json_or_none(response: httpx.Response) -> Any:
 
 
 def _title(summary: ReviewSummary) -> str:
-    words = catalogue(summary.lang)
-    title = (
-        words.text("chat.title", team=summary.team, month=summary.month) if summary.month else summary.team
-    )
-    return words.text("mail.revised_subject", subject=title) if summary.revised else title
+    title = heading(summary)
+    return catalogue(summary.lang).text("mail.revised_subject", subject=title) if summary.revised else title
 
 
 def link_until(days: int, now: dt.datetime | None = None) -> str:

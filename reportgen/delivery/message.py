@@ -110,6 +110,8 @@ def compose_message(
     month = clean_header_text(summary.month)
     if subject is not None:
         title = subject
+    elif summary.rollup:  # the department's roll-up: named as one, never in a team review's words
+        title = words.text("mail.rollup_subject", department=team, month=month)
     elif settings.subject is not None:
         title = settings.subject.format(team=team, month=month)
     else:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from reportgen.base.catalogue import language
+from reportgen.base.catalogue import catalogue, language
 from reportgen.base.errors import InputError
 from reportgen.figures.document import FIGURES_ATTACHMENT
 
@@ -29,7 +29,8 @@ class CardLine:
 @dataclass(frozen=True, slots=True)
 class ReviewSummary:
     """What a delivery says about one review PDF. `reportgen` False: a PDF reportgen did not make (its file
-    name stands for the team, and there are no cards)."""
+    name stands for the team, and there are no cards). `rollup`: the department's roll-up, whose mail and
+    card headings say so."""
 
     lang: str
     team: str
@@ -40,6 +41,18 @@ class ReviewSummary:
     data_quality: str = ""
     file_name: str = "review.pdf"
     reportgen: bool = False
+    rollup: bool = False  # the department's roll-up (`team` then names the department), not a team's review
+
+
+def heading(summary: ReviewSummary) -> str:
+    """The chat card's heading (and the post's subject in the archive): the team and the month, or the
+    department's roll-up named as one."""
+    words = catalogue(summary.lang)
+    if not summary.month:
+        return summary.team
+    if summary.rollup:
+        return words.text("chat.rollup_title", department=summary.team, month=summary.month)
+    return words.text("chat.title", team=summary.team, month=summary.month)
 
 
 def read_summary(pdf: bytes) -> dict[str, Any] | None:
@@ -89,6 +102,7 @@ def summarize(data: bytes, file_name: str, lang: str | None = None) -> ReviewSum
         data_quality=_one_line(mail.get("data_quality")),
         file_name=_one_line(file_name) or "review.pdf",
         reportgen=document is not None,
+        rollup=document is not None and document.get("kind") == "rollup",
     )
 
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from reportgen.base.catalogue import catalogue
 from reportgen.base.states import ChatKind
-from reportgen.delivery.summary import ReviewSummary
+from reportgen.delivery.summary import ReviewSummary, heading
 
 TAKEAWAY_CUTS = (None, 240, 120, 60, 0)  # each takeaway at most this long, until the message fits
 
@@ -107,9 +107,7 @@ def card_of(
 ) -> Card:
     """The message's words from the review's summary; takeaways cut to `cut` characters (0: left out)."""
     words = catalogue(summary.lang)
-    title = (
-        words.text("chat.title", team=summary.team, month=summary.month) if summary.month else summary.team
-    )
+    title = heading(summary)
     takeaways = summary.takeaways if cut != 0 else ()
     if cut:
         takeaways = tuple(text if len(text) <= cut else text[: cut - 1].rstrip() + "…" for text in takeaways)

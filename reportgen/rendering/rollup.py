@@ -33,6 +33,7 @@ from reportgen.rendering.background import Background, LazyCharts
 from reportgen.rendering.context.common import bounded, cell_text
 from reportgen.rendering.templates import environment, templates_folder
 from reportgen.wording.format import Formatter
+from reportgen.wording.text import department_name
 
 CHART_GROUP = 45  # teams per attainment chart: one chart fills a page, more teams get more charts
 SPARK_SIZE = (18.0, 6.0)  # mm
@@ -446,7 +447,7 @@ def _appendix(result: Rollup, words: Words) -> list[Appendix]:
 def rollup_context(result: Rollup, config: Config, lang: str) -> tuple[dict[str, Any], dict[str, pdf.Asset]]:
     """Everything the template shows, worded, and the sparklines it places (by URL)."""
     words = Words(lang)
-    department = result.department or words.text("rollup.default_department")
+    department = department_name(result.department, words.fmt.words)
     charts: dict[str, pdf.Asset] = {}
     rows = []
     for rank, row in enumerate(result.rows, start=1):

@@ -41,3 +41,9 @@ def source_text(source: Source, words: Catalogue, short: bool = False) -> str:
         return words.text(f"source_short.{source.kind}", detail=detail, number=source.number)
     detail = words.text(f"channel.{source.detail}") if source.kind == "channel_default" else source.detail
     return words.text(f"source.{source.kind}", detail=detail, number=source.number)
+
+
+def department_name(name: str | None, words: Catalogue) -> str:
+    """The department as the roll-up names it, on its cover and in its mails' subjects: `[department] name`,
+    else the catalogue's ("Marketing department")."""
+    return name or words.text("rollup.default_department")

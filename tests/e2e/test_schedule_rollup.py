@@ -21,6 +21,7 @@ from tests.mailserver import HOST, Handler, plain_text, smtp_server
 APPROVER = "deputy@example.com"
 HEAD = "head@example.com"
 MANAGEMENT = "boss@example.com"
+DEPARTMENT = "Marketing"  # [department] name
 
 
 def months_before(today: dt.date) -> tuple[dt.date, dt.date]:
@@ -43,7 +44,7 @@ def write_config(folder: Path, port: int, tick: dt.datetime) -> Path:
         f'[archive]\nurl = "sqlite:///{folder / "archive.sqlite3"}"\n'
         f'[schedule]\nworkbooks = "{folder / "books"}"\nday = {other_day}\n'
         f'time = "{tick.strftime("%H:%M:%S")}"\ntimezone = "UTC"\nremind_days = 0\n'
-        f'[department]\nname = "Marketing"\nto = ["{HEAD}"]\nday = {tick.day}\napprover = "{APPROVER}"\n'
+        f'[department]\nname = "{DEPARTMENT}"\nto = ["{HEAD}"]\nday = {tick.day}\napprover = "{APPROVER}"\n'
         f'[email]\nhost = "{HOST}"\nport = {port}\nsecurity = "none"\nsender = "Ops <ops@example.com>"\n'
         f'to = ["{MANAGEMENT}"]\nattempts = 2\nretry_delay = 0.05\ntimeout = 5\n',
         "utf-8",
@@ -83,7 +84,7 @@ def test_the_rollup_is_drafted_on_its_day_and_approve_delivers_it_once(
         assert draft.rcpt_tos == (APPROVER,) and not to(handler, HEAD) and not to(handler, MANAGEMENT)
         said = log.read_text("utf-8")  # the start says the roll-up is this service's too, and when it runs
         assert "Schedule running for" in said and "department roll-up: next run" in said, said
-        assert draft.message["Subject"] == f"Roll-up for your approval: {month}"
+        assert draft.message["Subject"] == f"Roll-up for your approval: {DEPARTMENT}, {month}"
         body = plain_text(draft.message)
         assert f"reportgen approve department {month}" in body and "Gamma Team" in body  # still missing
         waiting = cli("schedule", "next", "--config", config)
@@ -91,7 +92,8 @@ def test_the_rollup_is_drafted_on_its_day_and_approve_delivers_it_once(
         approved = cli("approve", "department", month, "--config", config)
         assert approved.returncode == 0, approved.stderr
         assert f"the roll-up of {month} went to the department (1 recipient)" in approved.stdout
-        (delivered,) = to(handler, HEAD)
+        (delivered,) = to(handler, HEAD)  # the department's roll-up, named so, not a team review's subject
+        assert delivered.message["Subject"] == f"{DEPARTMENT}: monthly roll-up, {last:%B %Y}"
         attachment = next(iter(delivered.message.iter_attachments())).get_content()
         assert attachment == next(iter(draft.message.iter_attachments())).get_content()  # exactly the draft
         again = cli("approve", "department", month, "--config", config)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import html as markup
 import io
 import json
 import threading
@@ -40,7 +41,7 @@ from reportgen.pipeline.mailing import deliver_review
 from tests.builders import make_workbook
 from tests.chatservers import ChatServers
 from tests.commands import cli
-from tests.mailserver import HOST, Handler, Received, smtp_server
+from tests.mailserver import HOST, Handler, Received, crowded, parts, smtp_server
 
 UTC = dt.UTC
 RUN = dt.datetime(2026, 11, 3, 9, 0, tzinfo=UTC)  # the November run reviews October
@@ -759,6 +760,24 @@ def test_the_approver_reads_the_draft_in_their_language_named_as_managements_rev
         str(revision.message["Subject"]) == f"Draft for your approval: Orion Growth Team, {MONTH} (revision)"
     )
     assert attachment_name(revision) == f"team-{MONTH}.pdf"
+
+
+def test_a_latin_team_name_stands_apart_from_the_chinese_of_managements_mail(
+    tmp_path: Path, archive: Archive, mail: tuple[Handler, int]
+) -> None:
+    """Management, reading Chinese, got "附件是Orion Growth Team2026年10月的复盘报告": the team's
+    Latin name ran into the Chinese on both sides, in the mail's text and in its HTML. It now stands apart,
+    as the rest of the Chinese catalogue writes a name, in both parts of the mail."""
+    handler, port = mail
+    config = in_chinese_for(config_for(tmp_path, port, approver=None), BOSS)
+    make_workbook(tmp_path, CLEAN, name="team.xlsx", title=TEAM_TITLE)
+    tick_teams(archive, config, RUN, SINCE)
+    (review,) = to(handler, BOSS)
+    team = TEAM_TITLE.split(" — ")[0]
+    text, page, _ = parts(review.message)
+    assert team in text and team in page
+    assert crowded(text, team) == [] and crowded(markup.unescape(page), team) == [], (text, page)
+    assert f"{team} {MONTH[:4]}年{int(MONTH[5:])}月" in text  # the month, named after the team, apart too
 
 
 def test_reminders_and_the_unusable_workbook_notice_reach_the_lead_in_their_language(

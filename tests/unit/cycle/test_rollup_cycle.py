@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import html as markup
 import json
 import shutil
 from collections.abc import Iterator
@@ -37,7 +38,7 @@ from reportgen.cycle.rollup import approve_rollup, rollup_decision, rollup_sched
 from reportgen.cycle.runs import reject
 from reportgen.pipeline.rollup import default_teams
 from tests.builders import make_workbook
-from tests.mailserver import HOST, Handler, plain_text, smtp_server
+from tests.mailserver import HOST, Handler, crowded, parts, plain_text, smtp_server
 
 UTC = dt.UTC
 TEAMS_RUN = dt.datetime(2026, 11, 3, 9, 0, tzinfo=UTC)  # the teams' run reviews October
@@ -195,7 +196,8 @@ def test_with_an_approver_the_rollup_is_a_draft_to_the_approver_only(folder: Pat
         lines = next_lines(archive, config, DAY + dt.timedelta(hours=1), "en")
     (draft,) = handler.received
     assert draft.rcpt_tos == (LEAD,) and received_by(handler, HEAD) == []
-    assert str(draft.message["Subject"]) == "Roll-up for your approval: 2026-10"
+    assert config.department is not None
+    assert str(draft.message["Subject"]) == f"Roll-up for your approval: {config.department.name}, 2026-10"
     body = plain_text(draft.message)
     assert "reportgen approve department 2026-10" in body and "Gamma Team" in body
     assert archive.runs(DEPARTMENT_TEAM)[0].state == RunState.AWAITING_APPROVAL
@@ -394,3 +396,51 @@ def test_history_json_tells_a_rollup_by_the_teams_reviews_it_was_made_of(
         assert each["made_of"] is None, each
         assert each["workbook"] and len(each["workbook_sha256"]) == 64, each
         assert all(set(build["findings"]) == {"error", "warning", "info"} for build in each["builds"]), each
+
+
+# --- what the approver and the department read: the roll-up named as the department's ---
+
+
+def month_label(month: str, lang: str) -> str:
+    """The month as the mail's subject writes it: "October 2026", "2026年10月"."""
+    year, number = int(month[:4]), int(month[5:7])
+    return f"{dt.date(year, number, 1):%B %Y}" if lang == "en" else f"{year}年{number}月"
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_rollups_draft_and_managements_mail_name_the_department_as_its_rollup(
+    folder: Path, archive: Archive, lang: str
+) -> None:
+    """An approver of several departments got "Roll-up for your approval: 2026-10" from each, not knowing
+    whose; the department then got "Marketing: monthly review, October 2026", a team review's subject. The
+    draft's subject now names the department, and management's says it is the department's roll-up; in
+    Chinese the Latin name stands apart from the Chinese around it in the mail's text too."""
+    handler = Handler()
+    month = "2026-10"
+    with smtp_server(handler) as port:
+        base = config_for(folder, port, approver=LEAD)
+        assert base.department is not None
+        config = dataclasses.replace(
+            base,
+            email=dataclasses.replace(base.email, language=lang),
+            department=dataclasses.replace(base.department, name="Northwind Marketing"),
+        )
+        assert config.department is not None and config.department.name is not None
+        name = config.department.name
+        tick_rollup(archive, config, DAY, STARTED)
+        (draft,) = [each for each in handler.received if LEAD in each.rcpt_tos]
+        approve_rollup(archive, config, month, by="head")
+    (delivered,) = [each for each in handler.received if HEAD in each.rcpt_tos]
+    label = month_label(month, lang)
+    if lang == "en":
+        draft_subject = f"Roll-up for your approval: {name}, {month}"
+        rollup_subject = f"{name}: monthly roll-up, {label}"
+    else:
+        draft_subject = f"待您审批的部门汇总：{name}，{month}"
+        rollup_subject = f"{name}：{label}部门汇总"
+    subjects = [str(draft.message["Subject"]), str(delivered.message["Subject"])]
+    assert subjects == [draft_subject, rollup_subject]  # both shown when either is wrong
+    for received in (draft, delivered):
+        text, html, _ = parts(received.message)
+        assert name in text and name in html
+        assert crowded(text, name) == [] and crowded(markup.unescape(html), name) == [], (text, html)
