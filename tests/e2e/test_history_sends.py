@@ -215,7 +215,7 @@ def test_a_team_in_another_zone_reads_its_history_on_its_own_clock_with_the_zone
     the team's clock, named."""
     from zoneinfo import ZoneInfo
 
-    workbook = shutil.copy(ROOT / "samples" / "northwind-en.xlsx", tmp_path / "northwind-en.xlsx")
+    workbook = Path(shutil.copy(ROOT / "samples" / "northwind-en.xlsx", tmp_path / "northwind-en.xlsx"))
     config, archive = tmp_path / "reportgen.toml", tmp_path / "archive.sqlite3"
     schedule = f'\n[schedule]\nworkbooks = "{workbook.name}"\ntimezone = "Asia/Shanghai"\n'
     handler = Handler()
