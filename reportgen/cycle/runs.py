@@ -234,7 +234,7 @@ def _build_and_deliver(
     assert built.pdf is not None and built.build_id is not None  # `_built` raised otherwise
     review_team = built.review_team or team.key
     common: dict[str, object] = {"review_team": review_team, "version": built.version, "pdf": str(built.pdf)}
-    errors = built.error_findings
+    errors = built.errors_in(language(built.lang))
     empty = not errors and not built.done  # nothing of the month done: never to management unasked
     if empty:  # the run says why it was held back: none of the month's rows done
         common["rows"] = built.activities or 0
@@ -273,7 +273,7 @@ def _draft(
     lang = wanted if wanted in pdfs else language(built.lang)
     words = catalogue(lang)
     delivered = archive.delivered(review_team, decision.month)  # a build now revises what management has
-    errors = built.error_findings
+    errors = built.errors_in(words.lang)  # each cell's error in the words around it: the approver's
     empty = not errors and not built.done  # nothing of the month done: never to management unasked
     lines: list[str] = []
     if errors:

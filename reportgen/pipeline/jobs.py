@@ -42,7 +42,7 @@ from reportgen.pipeline.archiving import OpenedArchive, open_for_build
 from reportgen.pipeline.build import build_to_files
 from reportgen.pipeline.mailing import deliver_review
 from reportgen.rendering.background import die_with_parent
-from reportgen.wording.text import finding_message
+from reportgen.wording.text import ErrorLines, error_sentences, finding_message
 
 BUILT = "built"
 SENT = "sent"
@@ -98,12 +98,21 @@ class Outcome:
     lang: str | None = None  # the review's language
     version: int | None = None  # its version in the archive
     build_id: int | None = None
-    error_findings: tuple[tuple[str, str], ...] = ()  # each error of the month: (cell, sentence)
+    # each error of the month as (cell, sentence), in each language (the approver's may not be the review's)
+    error_findings: Mapping[str, ErrorLines] = field(default_factory=dict)
     error_cells: tuple[str, ...] = ()  # the cells of the errors as a refusal names them (maybe cut short)
     page: Path | None = None
     unrecorded: bool = False  # built and written, but the archive could not record it (`messages` say why)
     activities: int | None = None  # the month's activity rows
     done: int | None = None  # of them, done: none done is an empty month (never mailed to management unasked)
+
+    def errors_in(self, lang: str) -> ErrorLines:
+        """The month's errors as (cell, sentence) in `lang`; in the review's language when the build kept
+        none in `lang` (a queue worker of an earlier release sends the review's only)."""
+        kept = self.error_findings.get(lang)
+        if kept is None:
+            kept = self.error_findings.get(self.lang or "", ())
+        return kept
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,7 +183,6 @@ def build_job(job: Job, lang: str, archive_for: ArchiveFor | None = None) -> Out
             opened.archive.close()
     review = built.review
     findings = review.findings
-    words = catalogue(review.lang)
     shown = catalogue(job.lang or lang)  # watch's .log speaks the run's language
     lines = tuple(
         "\t".join(
@@ -200,7 +208,7 @@ def build_job(job: Job, lang: str, archive_for: ArchiveFor | None = None) -> Out
         lang=review.lang,
         version=built.recorded.version if built.recorded else None,
         build_id=built.recorded.build_id if built.recorded else None,
-        error_findings=tuple((finding.where or "?", finding_message(finding, words)) for finding in errors),
+        error_findings=error_sentences(errors),
         error_cells=tuple(finding.where or "?" for finding in errors),
         page=job.page,
         activities=review.current.totals.activities,

@@ -251,7 +251,7 @@ def _built(job: Job, waiting: _Pending, answer: Answer, started: float) -> tuple
         lang=result.lang,
         version=result.version,
         build_id=result.build_id,
-        error_findings=figures.error_findings(),
+        error_findings=result.error_findings or {result.lang: figures.error_findings()},
         error_cells=result.error_cells,
         page=job.page,
         finding_lines=figures.finding_lines(job.lang or result.lang),
@@ -303,7 +303,8 @@ class Figures:
         return value if isinstance(value, int) else None
 
     def error_findings(self) -> tuple[tuple[str, str], ...]:
-        """Each error of the review's month as (cell, sentence)."""
+        """Each error of the review's month as (cell, sentence), in the review's language (a worker of an
+        earlier release sends them in no other)."""
         return tuple(
             (_where(finding), str(finding.get("message", "")))
             for finding in self.findings

@@ -104,6 +104,8 @@ class BuildResult:
     findings: int = 0
     errors: int = 0
     error_cells: tuple[str, ...] = ()
+    # each error of the month as (cell, sentence), by language: the approver's draft names them in theirs
+    error_findings: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
     table: OutputFile | None = None
     page: bytes | None = None
     version: int | None = None
@@ -121,6 +123,9 @@ class BuildResult:
         message["table"] = {"name": self.table.name, "data": encode(self.table.data)} if self.table else None
         message["page"] = encode(self.page) if self.page is not None else None
         message["error_cells"] = list(self.error_cells)
+        message["error_findings"] = {
+            lang: [list(pair) for pair in pairs] for lang, pairs in self.error_findings.items()
+        }
         return message
 
     @classmethod
@@ -131,6 +136,10 @@ class BuildResult:
         values["table"] = OutputFile(table["name"], decode(table["data"])) if table else None
         values["page"] = decode(values["page"]) if values.get("page") is not None else None
         values["error_cells"] = tuple(values.get("error_cells", ()))
+        values["error_findings"] = {  # none from a worker of an earlier release: the figures' sentences
+            str(lang): tuple((str(where), str(sentence)) for where, sentence in pairs)
+            for lang, pairs in (values.get("error_findings") or {}).items()
+        }
         return cls(**values)
 
 

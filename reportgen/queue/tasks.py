@@ -51,6 +51,7 @@ from reportgen.queue.messages import (
     megabytes,
 )
 from reportgen.wording.documents import figures_document
+from reportgen.wording.text import error_sentences
 
 if TYPE_CHECKING:
     from celery import Celery, Task
@@ -146,6 +147,7 @@ def run_build(request: BuildRequest, worker: str = "") -> BuildResult:
             findings=len(review.findings),
             errors=len(cells),
             error_cells=tuple(shown_cells(cells)),
+            error_findings=error_sentences(review.findings),
             table=OutputFile(tables[0].name, tables[0].read_bytes()) if tables else None,
             page=page.read_bytes() if page is not None and page.is_file() else None,
             version=built.recorded.version if built.recorded else None,

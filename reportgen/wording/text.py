@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
-from reportgen.base.catalogue import Catalogue
+from reportgen.base.catalogue import LANGUAGES, Catalogue, catalogue
 from reportgen.base.model import Finding, Source
+from reportgen.figures.review import errors_of
 
 # a finding's dates, kept as ISO text (reading/normalize.py)
 DATE_PARAMS = ("date", "due", "done_on", "as_of")
@@ -31,6 +32,20 @@ def finding_message(finding: Finding, words: Catalogue, date: Callable[[dt.date]
     if "order" in params:
         params["order"] = words.templates.get(f"date_order.{params['order']}", params["order"])
     return words.text(f"finding.{finding.code}", **params)
+
+
+ErrorLines = tuple[tuple[str, str], ...]  # each error finding as (its cell, its sentence)
+
+
+def error_sentences(findings: Iterable[Finding]) -> dict[str, ErrorLines]:
+    """Each error finding as (its cell, its sentence), in every language reportgen speaks: whoever is told
+    about the cells (the approver's draft) reads each cell's error in their own language, which need not be
+    the review's."""
+    errors = errors_of(findings)
+    return {
+        lang: tuple((finding.where or "?", finding_message(finding, catalogue(lang))) for finding in errors)
+        for lang in LANGUAGES
+    }
 
 
 def source_text(source: Source, words: Catalogue, short: bool = False) -> str:

@@ -35,9 +35,11 @@ from reportgen.base.errors import DeliveryError, ExitCode, InputError, Reportgen
 from reportgen.base.states import ApprovalState, ChatKind, RunState
 from reportgen.cycle.lifecycle import TRANSITIONS, Stage, Step, after, allowed, month_status
 from reportgen.cycle.runs import approve, reject
+from reportgen.figures.review import errors_of
 from reportgen.pipeline.archiving import OpenedArchive
-from reportgen.pipeline.build import build_to_files
+from reportgen.pipeline.build import build_review, build_to_files, check_workbook
 from reportgen.pipeline.mailing import deliver_review
+from reportgen.wording.text import finding_message
 from tests.builders import make_workbook
 from tests.chatservers import ChatServers
 from tests.commands import cli
@@ -778,6 +780,41 @@ def test_a_latin_team_name_stands_apart_from_the_chinese_of_managements_mail(
     assert team in text and team in page
     assert crowded(text, team) == [] and crowded(markup.unescape(page), team) == [], (text, page)
     assert f"{team} {MONTH[:4]}年{int(MONTH[5:])}月" in text  # the month, named after the team, apart too
+
+
+ZH_HEADERS = ["日期", "渠道", "活动", "负责人", "目标", "状态", "截止日期", "完成日期", "成本", "线索"]
+
+
+@pytest.mark.parametrize(("team_lang", "reader"), [("en", "zh"), ("zh", "en")])
+def test_a_draft_with_errors_names_each_cells_error_in_the_approvers_language(
+    tmp_path: Path, archive: Archive, mail: tuple[Handler, int], team_lang: str, reader: str
+) -> None:
+    """A lead who reads Chinese got an English team's draft with errors in Chinese, but each cell's error
+    sentence in English ("Sheet Activities, cell I7: …"), and the reverse: every sentence of the mail is
+    the reader's, the error of each cell too."""
+    handler, port = mail
+    plain = config_for(tmp_path, port)
+    config = dataclasses.replace(plain, email=dataclasses.replace(plain.email, languages=((LEAD, reader),)))
+    if team_lang == "zh":  # a Chinese team: its sheet and headers in Chinese, the review too
+        workbook = make_workbook(tmp_path, WITH_ERROR, ZH_HEADERS, name="team.xlsx", sheet="活动")
+    else:
+        workbook = make_workbook(tmp_path, WITH_ERROR, name="team.xlsx")
+    tick_teams(archive, config, RUN, SINCE)
+    (draft,) = to(handler, LEAD)
+    # the oracle: the month's errors of the workbook as the library reads it, worded in each language
+    review = build_review(check_workbook(workbook, Config(), RUN.date()), MONTH, RUN.date(), None)
+    assert review.lang == team_lang
+    errors = errors_of(review.findings)
+    assert errors  # the webinar's cost "abc"
+    words, built_words = catalogue(reader), catalogue(team_lang)
+    assert str(draft.message["Subject"]) == words.text("cycle.draft_errors_subject", team="team", month=MONTH)
+    text = body(draft)
+    assert words.text("cycle.draft_errors", count=len(errors)) in text
+    for finding in errors:
+        theirs, built_in = finding_message(finding, words), finding_message(finding, built_words)
+        assert theirs != built_in
+        assert f"  {finding.where}: {theirs}" in text.splitlines(), text
+        assert built_in not in text, text
 
 
 def test_reminders_and_the_unusable_workbook_notice_reach_the_lead_in_their_language(

@@ -56,3 +56,15 @@ def test_a_build_forks_its_charts_only_when_its_neighbours_leave_a_core_idle(tmp
         fewer_jobs = run_jobs(jobs[: cores - 1], cores, "en", work=tell_spare_core)
         assert [outcome.message for outcome in fewer_jobs] == ["True"] * (cores - 1)
     assert spare_core() == before  # this process was told nothing
+
+
+def test_a_builds_errors_are_kept_in_each_language_and_else_in_the_reviews() -> None:
+    """The approver's draft names each cell's error in the approver's language; a worker of an earlier
+    release sent them in the review's alone, which is what a reader of another language then gets."""
+    english = (("Activities!I4", '"abc" is not an amount'),)
+    chinese = (("Activities!I4", "“abc”不是金额"),)
+    both = Outcome(Path("team.xlsx"), BUILT, lang="en", error_findings={"en": english, "zh": chinese})
+    assert both.errors_in("zh") == chinese and both.errors_in("en") == english
+    earlier = Outcome(Path("team.xlsx"), BUILT, lang="en", error_findings={"en": english})
+    assert earlier.errors_in("zh") == english
+    assert Outcome(Path("team.xlsx"), BUILT, lang="en").errors_in("zh") == ()

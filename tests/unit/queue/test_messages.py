@@ -46,6 +46,10 @@ def test_a_build_request_and_its_result_survive_json() -> None:
         findings=3,
         errors=1,
         error_cells=("活动!C7",),
+        error_findings={
+            "zh": (("活动!C7", "“abc”不是金额，未计入。"),),
+            "en": (("活动!C7", '"abc" is not an amount, so it was not counted.'),),
+        },
         table=OutputFile("team-2026-10-activities.xlsx", b"PK\x03\x04"),
         page="<html>预览</html>".encode(),
         version=2,
@@ -54,6 +58,9 @@ def test_a_build_request_and_its_result_survive_json() -> None:
     assert BuildResult.from_message(over_the_wire(result.to_message())) == result
     bare = dataclasses.replace(result, table=None, page=None, version=None, build_id=None)
     assert BuildResult.from_message(over_the_wire(bare.to_message())) == bare
+    earlier = over_the_wire(result.to_message())  # a worker of an earlier release sends no error_findings
+    del earlier["error_findings"]
+    assert BuildResult.from_message(earlier) == dataclasses.replace(result, error_findings={})
     send = SendRequest("team-2026-10.pdf", b"%PDF", "/out/team-2026-10.pdf", None, None, "en")
     assert SendRequest.from_message(over_the_wire(send.to_message())) == send
 
