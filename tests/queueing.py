@@ -13,6 +13,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from reportgen.base.errors import ExitCode
+from tests.commands import run
+
 STOP_SECONDS = 30
 
 
@@ -65,6 +68,19 @@ def workers(folder: Path, count: int, *args: str) -> Iterator[list[WorkerProcess
     finally:
         for worker in started:
             worker.stop()
+
+
+def run_now_on_a_worker(folder: Path, config: Path, env: dict[str, str], team: str = "harbor") -> str:
+    """`schedule run-now TEAM` with one real worker up for it; asserts it succeeded and that the worker, not
+    this process, built the workbook. What run-now printed."""
+    worker = WorkerProcess(folder / "worker.log", "--concurrency", "1", "--config", str(config), env=env)
+    try:
+        result = run("schedule", "run-now", team, "--config", config, env=env)
+    finally:
+        worker.stop()
+    assert result.returncode == ExitCode.OK, result.stdout + result.stderr
+    assert f"build {team}.xlsx: started" in worker.output()  # built on the worker, not here
+    return result.stdout
 
 
 def wait_until(condition: object, seconds: float, what: str) -> None:

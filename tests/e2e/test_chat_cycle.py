@@ -16,7 +16,7 @@ from tests.e2e.test_batch_watch_mail import pdf_attachment
 from tests.e2e.test_chat import EN_TITLE, ZH_TITLE, figures_of, numbers_of, words_of
 from tests.e2e.test_schedule import APPROVER, MANAGEMENT, clean_workbook, previous_month, to, write_config
 from tests.mailserver import Handler, smtp_server
-from tests.queueing import WorkerProcess
+from tests.queueing import run_now_on_a_worker
 from tests.servers import RedisServer
 
 READER_ZH = "wang@example.cn"
@@ -57,15 +57,7 @@ def test_approve_delivers_the_queued_review_to_every_target_once_in_its_language
             text += f'[[targets]]\nname = "{name}"\nkind = "{bot.vendor}"\nurl = "{bot.url}"\n'
             text += f'language = "{lang}"\n'
         config.write_text(text, "utf-8")
-        worker = WorkerProcess(
-            tmp_path / "worker.log", "--concurrency", "1", "--config", str(config), env=env
-        )
-        try:
-            drafted = run("schedule", "run-now", "harbor", "--config", config, env=env)
-        finally:
-            worker.stop()
-        assert drafted.returncode == ExitCode.OK, drafted.stdout + drafted.stderr
-        assert "build harbor.xlsx: started" in worker.output()  # built on the worker
+        run_now_on_a_worker(tmp_path, config, env)
         (draft,) = to(handler, APPROVER)
         assert not feishu.received and not dingtalk.received and not wecom.received  # a draft is no delivery
         month = previous_month(dt.datetime.now(dt.UTC).date()).strftime("%Y-%m")

@@ -12,7 +12,6 @@ import openpyxl
 
 from reportgen.base.catalogue import catalogue
 from reportgen.base.config import Config
-from reportgen.base.errors import ExitCode
 from reportgen.figures.review import errors_of
 from reportgen.pipeline.build import build_review, check_workbook
 from reportgen.wording.text import finding_message
@@ -20,7 +19,7 @@ from tests.commands import run
 from tests.e2e.test_batch_watch_mail import pdf_attachment
 from tests.e2e.test_schedule import APPROVER, clean_workbook, previous_month, to, write_config
 from tests.mailserver import Handler, smtp_server
-from tests.queueing import WorkerProcess
+from tests.queueing import run_now_on_a_worker
 from tests.servers import RedisServer
 
 
@@ -33,15 +32,7 @@ def test_run_now_builds_the_team_on_a_worker_and_drafts_to_the_approver(
     env = {**os.environ, "REPORTGEN_QUEUE_URL": redis.url}  # the archive: this test's XDG_DATA_HOME, shared
     with smtp_server(handler) as port:
         config = write_config(tmp_path, port, dt.datetime.now(dt.UTC) + dt.timedelta(days=1))
-        worker = WorkerProcess(
-            tmp_path / "worker.log", "--concurrency", "1", "--config", str(config), env=env
-        )
-        try:
-            result = run("schedule", "run-now", "harbor", "--config", config, env=env)
-        finally:
-            worker.stop()
-        assert result.returncode == ExitCode.OK, result.stdout + result.stderr
-        assert "build harbor.xlsx: started" in worker.output()  # built on the worker, not here
+        run_now_on_a_worker(tmp_path, config, env)
         (draft,) = to(handler, APPROVER)
         name, data = pdf_attachment(draft)
         written = tmp_path / "reviews" / name
@@ -69,15 +60,7 @@ def test_a_draft_with_errors_built_on_a_worker_names_each_cells_error_in_the_app
     with smtp_server(handler) as port:
         config = write_config(tmp_path, port, dt.datetime.now(dt.UTC) + dt.timedelta(days=1))
         config.write_text(config.read_text("utf-8") + f'\n[email.languages]\n"{APPROVER}" = "zh"\n', "utf-8")
-        worker = WorkerProcess(
-            tmp_path / "worker.log", "--concurrency", "1", "--config", str(config), env=env
-        )
-        try:
-            result = run("schedule", "run-now", "harbor", "--config", config, env=env)
-        finally:
-            worker.stop()
-        assert result.returncode == ExitCode.OK, result.stdout + result.stderr
-        assert "build harbor.xlsx: started" in worker.output()
+        run_now_on_a_worker(tmp_path, config, env)
         (draft,) = to(handler, APPROVER)
     month = day.strftime("%Y-%m")
     review = build_review(check_workbook(workbook, Config(), dt.date.today()), month, dt.date.today(), None)
