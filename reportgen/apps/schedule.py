@@ -37,7 +37,7 @@ from reportgen.cycle.lifecycle import (
     refuse_step,
     where_it_stands,
 )
-from reportgen.cycle.outcomes import problem_in
+from reportgen.cycle.outcomes import problem_in, refusals_why
 from reportgen.cycle.rollup import (
     is_department,
     perform_rollup,
@@ -348,8 +348,7 @@ def state_text(
                               version=status.delivered.version, **common))  # fmt: skip
     if status.stage == Stage.AWAITING_APPROVAL and status.send_failed is not None:
         failed = status.send_failed
-        refused = "; ".join(f"{address}: {reply}" for address, reply in sorted(failed.refused.items()))
-        why = words.text("cycle.send_failed_why", refused=refused) if refused else ""
+        why = refusals_why(failed.refused, words)
         return str(words.text("cycle.stage_send_failed", by=failed.by, when=local(failed.failed_at, settings),
                               why=why, **common))  # fmt: skip
     if status.stage == Stage.AWAITING_APPROVAL and draft is not None:

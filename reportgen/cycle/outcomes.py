@@ -36,6 +36,13 @@ def problem_in(detail: Mapping[str, Any], lang: str) -> str:
 UNDELIVERED = (SendOutcome.FAILED, SendOutcome.PARTIAL, SendOutcome.IN_DOUBT)
 
 
+def refusals_why(refused: Mapping[str, str], words: Catalogue) -> str:
+    """Each address a failed send's server refused, with its reply, as the sentence that tells the failure
+    puts it (" (boss@…: 550 …)"); empty when no address was refused one by one."""
+    listed = "; ".join(f"{address}: {reply}" for address, reply in sorted(refused.items()))
+    return words.text("cycle.send_failed_why", refused=listed) if listed else ""
+
+
 def sends_to(version: VersionSummary, audience: Audience) -> list[SendSummary]:
     """The version's sends of one audience: management's copies, or the drafts to the approver."""
     return [send for build in version.builds for send in build.sends if send.audience == audience]

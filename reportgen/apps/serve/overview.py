@@ -21,7 +21,7 @@ from reportgen.base.department import is_rollup
 from reportgen.base.states import ApprovalState, RunState
 from reportgen.cycle.lifecycle import MonthStatus, Stage, month_status
 from reportgen.cycle.names import fold
-from reportgen.cycle.outcomes import problem_in, send_line
+from reportgen.cycle.outcomes import problem_in, refusals_why, send_line
 from reportgen.cycle.runs import teams_of
 from reportgen.cycle.teams import TeamName, UnknownTeam, resolve_team
 from reportgen.figures.metrics import shift_month
@@ -106,8 +106,7 @@ def _stage_words(
         )
     if status.stage == Stage.AWAITING_APPROVAL and status.send_failed is not None:
         failed = status.send_failed
-        refused = "; ".join(f"{address}: {reply}" for address, reply in sorted(failed.refused.items()))
-        why = words.text("cycle.send_failed_why", refused=refused) if refused else ""
+        why = refusals_why(failed.refused, words)
         when = local_minute(failed.failed_at, zone)
         return "awaiting", words.text("web.dept.stage_send_failed", by=failed.by, when=when, why=why)
     if status.stage == Stage.AWAITING_APPROVAL and draft is not None:
