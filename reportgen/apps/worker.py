@@ -19,6 +19,7 @@ from typing import Any
 
 from reportgen.base.catalogue import catalogue, language
 from reportgen.base.config import Config
+from reportgen.base.errors import ExitCode
 from reportgen.base.scratch import hold_own_folder
 from reportgen.pipeline.jobs import PRELOAD
 from reportgen.queue.app import QUEUE_NAME, celery_app
@@ -45,8 +46,11 @@ def _pool_process_started(**_: Any) -> None:
 
 
 def run_worker(config: Config, concurrency: int, say: Callable[[str], None] = print) -> int:
-    """Run a worker until SIGTERM or Ctrl-C (a warm shutdown: running tasks finish first); its exit code."""
-    from celery.signals import worker_process_init  # the optional extra: only the worker imports it
+    """Run a worker until SIGTERM or Ctrl-C (a warm shutdown: running tasks finish first); its exit code:
+    0 after a stop, QUEUE_FAILED when Celery gave the worker up (a pool process that died before the worker
+    was ready is one way), so that a service manager starts it again."""
+    from celery.bootsteps import RUN  # the optional extra: only the worker imports it
+    from celery.signals import worker_process_init, worker_ready
 
     QueueClient(config.queue).check()
     app = celery_app(config.queue)
@@ -72,13 +76,30 @@ def run_worker(config: Config, concurrency: int, say: Callable[[str], None] = pr
         quiet=True,
         loglevel="WARNING",
     )
-    say(
-        words.text(
-            "queue.worker_ready", name=name, concurrency=concurrency, url=QueueClient(config.queue).url
-        )
-    )
-    worker.start()
-    return int(worker.exitcode or 0)
+    url = QueueClient(config.queue).url
+
+    def ready(sender: Any, **_: Any) -> None:
+        """Said from the event loop's first turn, once Celery has checked its pool: when it takes tasks (a
+        loop closed at once runs what was waiting, hence the state)."""
+
+        def say_ready() -> None:
+            if sender.blueprint.state == RUN:
+                say(words.text("queue.worker_ready", name=name, concurrency=concurrency, url=url))
+
+        if sender.hub is None:
+            say_ready()
+        else:
+            sender.hub.call_soon(say_ready)
+
+    worker_ready.connect(ready, weak=False)
+    try:
+        worker.start()
+    finally:
+        worker_ready.disconnect(ready)
+    if worker.exitcode:
+        say(words.text("queue.worker_gave_up", name=name, status=worker.exitcode))
+        return int(ExitCode.QUEUE_FAILED)
+    return int(ExitCode.OK)
 
 
 def status_lines(status: QueueStatus, lang: str) -> list[str]:

@@ -220,6 +220,56 @@ def test_worker_output_names_itself(tmp_path: Path, redis: RedisServer) -> None:
     assert worker.process.returncode == 0  # SIGTERM: a warm shutdown, exit 0
 
 
+# A pool process killed before the worker takes tasks (the out-of-memory killer at a bad moment): Celery gives
+# the whole worker up. The race is made certain, not left to timing: the first pool process kills itself as
+# it starts, and the worker checks its pool only once that death can be seen.
+DIES_AT_START = """
+import os, signal, sys, time
+import billiard.pool
+from celery.signals import worker_process_init
+import multiprocessing
+
+def die(**_):
+    if multiprocessing.current_process().index == 0:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+def after_the_death(pool):
+    while all(process.exitcode is None for process in pool._pool):
+        time.sleep(0.01)
+    return checked(pool)
+
+checked, billiard.pool.Pool.did_start_ok = billiard.pool.Pool.did_start_ok, after_the_death
+worker_process_init.connect(die, weak=False)
+from reportgen.apps.cli.main import run
+sys.argv = ["reportgen", "worker", "--concurrency", "2"]
+run()
+"""
+
+
+def test_a_worker_celery_gives_up_exits_with_the_queue_status_and_says_so(
+    tmp_path: Path, redis: RedisServer
+) -> None:
+    """A supervisor (systemd's Restart=on-failure) starts a worker again only if its exit status says it
+    failed; and the worker never said it was waiting for tasks it could not take."""
+    env = {**os.environ, "REPORTGEN_QUEUE_URL": redis.url, "TMPDIR": str(tmp_path)}
+    process = subprocess.run(
+        [sys.executable, "-c", DIES_AT_START], capture_output=True, text=True, env=env, timeout=120
+    )
+    output = process.stdout + process.stderr
+    assert process.returncode == ExitCode.QUEUE_FAILED, output
+    assert "Could not start worker processes" in output
+    name = f"reportgen-{process_id(output)}@"
+    assert f"reportgen worker {name}" in output and "stopped: Celery gave it up (exit status 1" in output
+    assert "waiting for builds and sends" not in output
+    assert list(tmp_path.iterdir()) == []  # its scratch folder, the dead pool process's inside it, is gone
+
+
+def process_id(output: str) -> str:
+    found = re.search(r"reportgen worker reportgen-(\d+)@", output)
+    assert found, output
+    return found.group(1)
+
+
 def test_a_send_that_cannot_connect_yet_is_retried_and_arrives_once(
     tmp_path: Path, redis: RedisServer
 ) -> None:

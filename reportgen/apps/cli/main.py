@@ -240,7 +240,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if on(Switch.PAUSE_GC):
             gc.disable()
         with scratch_folder(), _stops_unwind(args):  # what it writes for itself goes away with it
-            cli.main(args=args, prog_name="reportgen", standalone_mode=False)
+            code = cli.main(args=args, prog_name="reportgen", standalone_mode=False)
+        if isinstance(code, int):  # a command's click.exceptions.Exit(code): click returns the code
+            return code
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except click.ClickException as exc:
