@@ -151,7 +151,9 @@ def _build_and_deliver(
     today: dt.date,
 ) -> None:
     lang = language(config.email.language)
-    words = catalogue(lang)
+    approver = settings.approver
+    # the approver reads the draft in their own language (`[email.languages]`), as a team's approver does
+    approver_lang = language(config.email.language_of(approver), lang) if approver else lang
     result = read_rollup(archive, config, month, None,
                          lambda team, each: month_status(archive, team, each))  # fmt: skip
     out = out_folder(settings)
@@ -161,11 +163,10 @@ def _build_and_deliver(
         raise InputError(out, "output_unwritable", detail=exc.strerror or str(exc)) from exc
     pdf = out / f"rollup-{month}.pdf"
     write_rollup(result, config, lang, pdf, None)
-    recorded, digest = record_rollup(archive, config, result, lang, pdf, inputs, today)
+    recorded, digest = record_rollup(archive, config, result, lang, pdf, inputs, today, also=[approver_lang])
     missing = [row.name for row in result.rows if row.source.status == TeamStatus.MISSING]
     common: dict[str, object] = {"review_team": DEPARTMENT_TEAM, "version": recorded.version, "pdf": str(pdf),
                                  "missing": missing}  # fmt: skip
-    approver = settings.approver
     if approver is None:
         archive.finish_run(run, RunState.SENT, **common)  # recorded before anyone is told
         deliver(archive, config, pdf)
@@ -175,14 +176,17 @@ def _build_and_deliver(
     archive.finish_run(run, RunState.AWAITING_APPROVAL, to=approver, approver=approver,
                        approval=approval.approval_id, **common)  # fmt: skip
     audience = ", ".join(config.department.to) if config.department and config.department.to else ""
-    lines = [words.text("department_cycle.draft_approve", month=month, to=audience or "—")]
-    if missing:
-        lines.append(words.text("department_cycle.draft_missing", month=month, teams=", ".join(missing)))
     try:
-        send_once(archive, pdf, only_to(config.email, approver), lang=lang,
-                  subject=words.text("department_cycle.draft_subject", month=month,
-                                     department=department_name(result.department, words)),
-                  preface="\n".join(lines), audience=Audience.APPROVER)  # fmt: skip
+        with language_copies(archive, pdf, lang, [approver_lang]) as pdfs:  # the approval stays on `pdf`
+            words = catalogue(approver_lang if approver_lang in pdfs else lang)
+            lines = [words.text("department_cycle.draft_approve", month=month, to=audience or "—")]
+            if missing:
+                teams = ", ".join(missing)
+                lines.append(words.text("department_cycle.draft_missing", month=month, teams=teams))
+            send_once(archive, pdfs[words.lang], only_to(config.email, approver), lang=words.lang,
+                      subject=words.text("department_cycle.draft_subject", month=month,
+                                         department=department_name(result.department, words)),
+                      preface="\n".join(lines), audience=Audience.APPROVER)  # fmt: skip
     except DeliveryError as failure:  # the same teams make the same bytes: the approver has this very PDF
         if failure.stage != NOTHING_NEW:
             raise
@@ -190,7 +194,14 @@ def _build_and_deliver(
 
 
 def record_rollup(
-    archive: Archive, config: Config, result: Rollup, lang: str, pdf: Path, inputs: str, today: dt.date
+    archive: Archive,
+    config: Config,
+    result: Rollup,
+    lang: str,
+    pdf: Path,
+    inputs: str,
+    today: dt.date,
+    also: Sequence[str] = (),
 ) -> tuple[RecordedBuild, str]:
     """The roll-up written to `pdf` recorded as a version of `DEPARTMENT_TEAM`'s month (`inputs`: what it was
     made from, `inputs_digest`), before anyone is told; with it, the roll-up in each other language a reader
@@ -198,7 +209,7 @@ def record_rollup(
     every reader (`language_copies`). The same inputs are the same version. The record of `pdf`, and its
     SHA-256."""
     recorded: dict[str, tuple[RecordedBuild, str]] = {}
-    with rollup_in_each_language(result, config, lang, pdf) as pdfs:
+    with rollup_in_each_language(result, config, lang, pdf, also) as pdfs:
         for language_of, path in pdfs.items():
             data = path.read_bytes()
             digest = hashlib.sha256(data).hexdigest()

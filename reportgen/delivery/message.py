@@ -131,6 +131,13 @@ def compose_message(
         "preface": [line for line in (preface or "").splitlines()],
         "file_name": summary.file_name,
         "reportgen": summary.reportgen,
+        # the department's roll-up opens as one, never in a team review's words
+        "heading": words.text("mail.rollup_heading" if summary.rollup else "mail.html_heading", month=month),
+        "intro": (
+            words.text("mail.rollup_intro", department=team, month=month)
+            if summary.rollup
+            else words.text("mail.intro", team=team, month=month)
+        ),
     }
 
     def t(code: str, **params: Any) -> str:
@@ -162,7 +169,7 @@ def _plain_text(values: dict[str, Any], t: Any) -> str:
     if not values["reportgen"]:
         return "\n".join([*preface, t("plain_body", name=values["file_name"]), "", t("signature")]) + "\n"
     lines = [*preface, values["revised"], ""] if values["revised"] else list(preface)
-    lines += [t("intro", team=values["team"], month=values["month"]), ""]
+    lines += [values["intro"], ""]
     for card in values["kpis"]:
         lines.append(t("card_line", label=card.label, value=card.value, delta=card.delta).rstrip())
     if values["takeaways"]:

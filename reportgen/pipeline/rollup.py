@@ -170,13 +170,14 @@ def write_rollup(
 
 @contextmanager
 def rollup_in_each_language(
-    result: Rollup, config: Config, lang: str, pdf: Path
+    result: Rollup, config: Config, lang: str, pdf: Path, also: Sequence[str] = ()
 ) -> Iterator[dict[str, Path]]:
     """The roll-up written to `pdf` in `lang` and, each in a temporary folder under the same file name, in
-    every other language a reader takes (`languages_needed`): language → PDF, `lang` first."""
+    every other language a reader takes (`languages_needed`) and those `also` names (its approver's):
+    language → PDF, `lang` first."""
     pdfs: dict[str, Path] = {lang: pdf}
     with tempfile.TemporaryDirectory(prefix="reportgen-rollup-") as folder:
-        for other in rollup_languages(config):
+        for other in [*rollup_languages(config), *also]:
             if other not in pdfs:
                 copy = Path(folder) / other / pdf.name
                 copy.parent.mkdir()

@@ -8,15 +8,19 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 import html as markup
+import io
 import json
 import shutil
 from collections.abc import Iterator
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
 import time_machine
 from click.testing import CliRunner
+from pypdf import PdfReader
 
 from reportgen.apps.cli import cli
 from reportgen.apps.schedule import missed_lines, next_lines, run_now, tick_teams
@@ -435,12 +439,50 @@ def test_the_rollups_draft_and_managements_mail_name_the_department_as_its_rollu
     if lang == "en":
         draft_subject = f"Roll-up for your approval: {name}, {month}"
         rollup_subject = f"{name}: monthly roll-up, {label}"
+        opening, heading = f"The roll-up of {label} for {name} is attached.", f"Monthly roll-up, {label}"
+        team_words = (f"The review of {label}", f"Monthly review, {label}")
     else:
         draft_subject = f"待您审批的部门汇总：{name}，{month}"
         rollup_subject = f"{name}：{label}部门汇总"
+        opening, heading = f"附件是 {name} {label}的部门汇总。", f"{label}部门汇总"
+        team_words = (f"{label}的复盘报告", f"{label}月度复盘")
     subjects = [str(draft.message["Subject"]), str(delivered.message["Subject"])]
     assert subjects == [draft_subject, rollup_subject]  # both shown when either is wrong
     for received in (draft, delivered):
         text, html, _ = parts(received.message)
         assert name in text and name in html
+        # the body opens as the department's roll-up too, never in a team review's words
+        assert opening in text and opening in markup.unescape(html) and heading in markup.unescape(html), text
+        assert not [words for words in team_words if words in text + markup.unescape(html)], text
         assert crowded(text, name) == [] and crowded(markup.unescape(html), name) == [], (text, html)
+
+
+def pdf_language(part: EmailMessage) -> str:
+    """The attached PDF's own language (its catalogue's /Lang, which the page's lang attribute sets)."""
+    root = PdfReader(io.BytesIO(part.get_content())).trailer["/Root"]
+    return str(root["/Lang"])
+
+
+def test_the_rollups_approver_reads_the_draft_in_their_language_and_the_department_gets_its_own(
+    folder: Path, archive: Archive
+) -> None:
+    """A head of marketing who reads Chinese (`[email.languages]`) got the roll-up's draft in English, the
+    department's language, as no team's approver does. The draft, its words and its PDF, is now theirs;
+    what the approval delivers is still the department's English roll-up, the very PDF the approval holds."""
+    handler = Handler()
+    with smtp_server(handler) as port:
+        base = config_for(folder, port, approver=LEAD)
+        config = dataclasses.replace(base, email=dataclasses.replace(base.email, languages=((LEAD, "zh"),)))
+        tick_rollup(archive, config, DAY, STARTED)
+        (draft,) = [each for each in handler.received if LEAD in each.rcpt_tos]
+        approval, _ = approve_rollup(archive, config, "2026-10", by="head")
+    (delivered,) = [each for each in handler.received if HEAD in each.rcpt_tos]
+    assert str(draft.message["Subject"]) == "待您审批的部门汇总：Marketing，2026-10"
+    text, _, (draft_pdf,) = parts(draft.message)
+    assert "附件是 Marketing 2026年10月的部门汇总。" in text and "The roll-up of" not in text, text
+    assert pdf_language(draft_pdf) == "zh-CN"
+    assert str(delivered.message["Subject"]) == "Marketing: monthly roll-up, October 2026"
+    text, _, (delivered_pdf,) = parts(delivered.message)
+    assert "The roll-up of October 2026 for Marketing is attached." in text, text
+    assert pdf_language(delivered_pdf) == "en"
+    assert hashlib.sha256(delivered_pdf.get_content()).hexdigest() == approval.pdf_sha256
