@@ -42,7 +42,7 @@ from reportgen.pipeline.archiving import OpenedArchive, open_for_build
 from reportgen.pipeline.build import build_to_files
 from reportgen.pipeline.mailing import deliver_review
 from reportgen.rendering.background import die_with_parent
-from reportgen.wording.text import ErrorLines, error_sentences, finding_message
+from reportgen.wording.text import ErrorLines, error_sentences, finding_lines
 
 BUILT = "built"
 SENT = "sent"
@@ -183,17 +183,7 @@ def build_job(job: Job, lang: str, archive_for: ArchiveFor | None = None) -> Out
             opened.archive.close()
     review = built.review
     findings = review.findings
-    shown = catalogue(job.lang or lang)  # watch's .log speaks the run's language
-    lines = tuple(
-        "\t".join(
-            (
-                shown.text(f"severity.{finding.severity.value}"),
-                finding.where,
-                finding_message(finding, shown),
-            )
-        )
-        for finding in findings
-    )
+    lines = finding_lines(findings, catalogue(job.lang or lang))  # watch's .log speaks the run's language
     errors = errors_of(findings)
     outcome = Outcome(
         job.workbook,

@@ -181,7 +181,7 @@ def run_queued_jobs(
                 answer = client.answer(task_id, waiting.kind)
                 del pending[task_id]
                 if waiting.kind == BUILD_TASK:
-                    outcome, send = _built(job, waiting, answer, started)
+                    outcome, send = _built(job, waiting, answer, started, lang)
                     if send is not None:
                         waiting.request = send
                         pending[client.submit_send(send)] = waiting
@@ -224,8 +224,11 @@ def _enqueue_again(client: QueueClient, pending: dict[str, _Pending]) -> None:
     logger.warning("queue: back; %d tasks it no longer knew enqueued again", again)
 
 
-def _built(job: Job, waiting: _Pending, answer: Answer, started: float) -> tuple[Outcome, SendRequest | None]:
-    """A build's answer: its files written; with `email`, the send to enqueue (unless its errors forbid)."""
+def _built(
+    job: Job, waiting: _Pending, answer: Answer, started: float, lang: str
+) -> tuple[Outcome, SendRequest | None]:
+    """A build's answer: its files written; with `email`, the send to enqueue (unless its errors forbid);
+    `lang` the run's."""
     if answer.refusal is not None or not isinstance(answer.value, BuildResult):
         refusal = answer.refusal
         return Outcome(
@@ -254,7 +257,10 @@ def _built(job: Job, waiting: _Pending, answer: Answer, started: float) -> tuple
         error_findings=result.error_findings or {result.lang: figures.error_findings()},
         error_cells=result.error_cells,
         page=job.page,
-        finding_lines=figures.finding_lines(job.lang or result.lang),
+        finding_lines=result.finding_lines.get(language(job.lang or lang))
+        or figures.finding_lines(
+            job.lang or result.lang
+        ),  # a worker of an earlier release: the review's words
         activities=figures.total("activities"),
         done=figures.total("done"),
     )

@@ -8,7 +8,7 @@ import binascii
 import datetime as dt
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from reportgen.base.catalogue import LANGUAGES
@@ -106,6 +106,8 @@ class BuildResult:
     error_cells: tuple[str, ...] = ()
     # each error of the month as (cell, sentence), by language: the approver's draft names them in theirs
     error_findings: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
+    # every finding as a line of watch's .log, by language: the log speaks the run's, not the review's
+    finding_lines: dict[str, tuple[str, ...]] = field(default_factory=dict)
     table: OutputFile | None = None
     page: bytes | None = None
     version: int | None = None
@@ -126,11 +128,15 @@ class BuildResult:
         message["error_findings"] = {
             lang: [list(pair) for pair in pairs] for lang, pairs in self.error_findings.items()
         }
+        message["finding_lines"] = {lang: list(lines) for lang, lines in self.finding_lines.items()}
         return message
 
     @classmethod
     def from_message(cls, message: dict[str, Any]) -> BuildResult:
-        values = dict(message)
+        """The answer as this release knows it; a field of a later release's worker is left out (upgrading
+        the workers first then never breaks the front ends)."""
+        known = {each.name for each in fields(cls)}
+        values = {name: value for name, value in message.items() if name in known}
         values["pdf"] = OutputFile(values["pdf"]["name"], decode(values["pdf"]["data"]))
         table = values.get("table")
         values["table"] = OutputFile(table["name"], decode(table["data"])) if table else None
@@ -139,6 +145,10 @@ class BuildResult:
         values["error_findings"] = {  # none from a worker of an earlier release: the figures' sentences
             str(lang): tuple((str(where), str(sentence)) for where, sentence in pairs)
             for lang, pairs in (values.get("error_findings") or {}).items()
+        }
+        values["finding_lines"] = {  # none from a worker of an earlier release: the figures' findings
+            str(lang): tuple(str(line) for line in lines)
+            for lang, lines in (values.get("finding_lines") or {}).items()
         }
         return cls(**values)
 

@@ -51,7 +51,7 @@ from reportgen.queue.messages import (
     megabytes,
 )
 from reportgen.wording.documents import figures_document
-from reportgen.wording.text import error_sentences
+from reportgen.wording.text import error_sentences, finding_lines_in_each_language
 
 if TYPE_CHECKING:
     from celery import Celery, Task
@@ -148,6 +148,7 @@ def run_build(request: BuildRequest, worker: str = "") -> BuildResult:
             errors=len(cells),
             error_cells=tuple(shown_cells(cells)),
             error_findings=error_sentences(review.findings),
+            finding_lines=finding_lines_in_each_language(review.findings),
             table=OutputFile(tables[0].name, tables[0].read_bytes()) if tables else None,
             page=page.read_bytes() if page is not None and page.is_file() else None,
             version=built.recorded.version if built.recorded else None,

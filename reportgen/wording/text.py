@@ -37,6 +37,23 @@ def finding_message(finding: Finding, words: Catalogue, date: Callable[[dt.date]
 ErrorLines = tuple[tuple[str, str], ...]  # each error finding as (its cell, its sentence)
 
 
+def finding_lines(findings: Iterable[Finding], words: Catalogue) -> tuple[str, ...]:
+    """Each finding as a line of watch's .log (severity, cell, sentence, tab-separated), all in `words`'
+    language: the run's, wherever the build ran."""
+    return tuple(
+        "\t".join(
+            (words.text(f"severity.{finding.severity.value}"), finding.where, finding_message(finding, words))
+        )
+        for finding in findings
+    )
+
+
+def finding_lines_in_each_language(findings: Iterable[Finding]) -> dict[str, tuple[str, ...]]:
+    """`finding_lines` in every language reportgen speaks: a worker's answer, for a run in any of them."""
+    kept = tuple(findings)
+    return {lang: finding_lines(kept, catalogue(lang)) for lang in LANGUAGES}
+
+
 def error_sentences(findings: Iterable[Finding]) -> dict[str, ErrorLines]:
     """Each error finding as (its cell, its sentence), in every language reportgen speaks: whoever is told
     about the cells (the approver's draft) reads each cell's error in their own language, which need not be

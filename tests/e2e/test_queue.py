@@ -10,6 +10,8 @@ mail to aiosmtpd on 127.0.0.1.
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import os
 import re
 import subprocess
@@ -21,9 +23,12 @@ from pathlib import Path
 import redis as redis_lib
 from aiosmtpd.controller import Controller
 
+from reportgen.base.catalogue import catalogue
 from reportgen.base.config import QueueSettings
 from reportgen.base.errors import ExitCode
+from reportgen.pipeline.jobs import Job, build_job
 from reportgen.queue.app import BUILT_KEY
+from reportgen.queue.batches import run_queued_jobs
 from reportgen.queue.client import QueueClient
 from reportgen.queue.status import queue_status
 from reportgen.queue.tasks import built_seconds
@@ -33,6 +38,7 @@ from tests.e2e.test_send import write_config
 from tests.mailserver import HOST, Handler, smtp_server
 from tests.queueing import WorkerProcess, wait_until, workers
 from tests.servers import RedisServer, free_port
+from tests.unit.cycle.test_lifecycle import ZH_HEADERS
 
 AS_OF = "2026-11-03"
 CLEAN = [OCTOBER_ROWS[0], OCTOBER_ROWS[2]]  # OCTOBER_ROWS[1] holds an unreadable cost: an error finding
@@ -338,3 +344,32 @@ def test_a_redis_restart_mid_batch_loses_no_workbook(tmp_path: Path, redis: Redi
     expected = sorted(f"{book.stem}-2026-10.pdf" for book in books)
     assert sorted(path.name for path in out.glob("*.pdf")) == expected
     assert "waiting for it to come back" in stderr and "enqueued again" in stderr
+
+
+def test_a_queued_build_lists_its_findings_in_the_runs_language_as_a_local_build_does(
+    tmp_path: Path, redis: RedisServer
+) -> None:
+    """watch's .log for a Chinese workbook, in a run in English: through the queue, each finding's severity
+    was in Chinese and its sentence in Chinese, the review's language, beside the log's English lines; a
+    local build lists them in the run's language. The oracle is the local build's lines."""
+    redis.flush()
+    book = make_workbook(tmp_path, OCTOBER_ROWS, ZH_HEADERS, name="xinghe.xlsx", sheet="活动")
+    for out in ("local", "queued"):
+        (tmp_path / out).mkdir()
+    job = Job(book, tmp_path / "local", "xinghe", dt.date.fromisoformat(AS_OF))
+    local = build_job(job, "en")
+    worker = WorkerProcess(
+        tmp_path / "worker.log", "--concurrency", "1", env={**os.environ, "REPORTGEN_QUEUE_URL": redis.url}
+    )
+    try:
+        client = QueueClient(QueueSettings(redis.url))
+        (queued,) = run_queued_jobs([dataclasses.replace(job, out_dir=tmp_path / "queued")], client, "en")
+    finally:
+        worker.stop()
+    assert local.lang == queued.lang == "zh" and local.errors == queued.errors == 1, (local, queued)
+    assert queued.finding_lines == local.finding_lines != ()
+    english = catalogue("en")
+    for line in queued.finding_lines:
+        severity, where, sentence = line.split("\t")
+        assert severity in {english.text(f"severity.{each}") for each in ("error", "warning", "info")}, line
+        assert where.startswith("活动!") and not re.search(r"[\u4e00-\u9fff]", sentence), line

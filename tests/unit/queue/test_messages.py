@@ -50,6 +50,10 @@ def test_a_build_request_and_its_result_survive_json() -> None:
             "zh": (("活动!C7", "“abc”不是金额，未计入。"),),
             "en": (("活动!C7", '"abc" is not an amount, so it was not counted.'),),
         },
+        finding_lines={
+            "zh": ("错误\t活动!C7\t“abc”不是金额，未计入。",),
+            "en": ('Error\t活动!C7\t"abc" is not an amount, so it was not counted.',),
+        },
         table=OutputFile("team-2026-10-activities.xlsx", b"PK\x03\x04"),
         page="<html>预览</html>".encode(),
         version=2,
@@ -58,9 +62,12 @@ def test_a_build_request_and_its_result_survive_json() -> None:
     assert BuildResult.from_message(over_the_wire(result.to_message())) == result
     bare = dataclasses.replace(result, table=None, page=None, version=None, build_id=None)
     assert BuildResult.from_message(over_the_wire(bare.to_message())) == bare
-    earlier = over_the_wire(result.to_message())  # a worker of an earlier release sends no error_findings
-    del earlier["error_findings"]
-    assert BuildResult.from_message(earlier) == dataclasses.replace(result, error_findings={})
+    earlier = over_the_wire(result.to_message())  # a worker of an earlier release sends neither
+    del earlier["error_findings"], earlier["finding_lines"]
+    without = dataclasses.replace(result, error_findings={}, finding_lines={})
+    assert BuildResult.from_message(earlier) == without
+    later = {**over_the_wire(result.to_message()), "a_later_field": {"zh": []}}  # a later release's worker
+    assert BuildResult.from_message(later) == result
     send = SendRequest("team-2026-10.pdf", b"%PDF", "/out/team-2026-10.pdf", None, None, "en")
     assert SendRequest.from_message(over_the_wire(send.to_message())) == send
 
