@@ -43,6 +43,7 @@ from reportgen.cycle.runs import reject
 from reportgen.pipeline.rollup import default_teams
 from tests.builders import make_workbook
 from tests.mailserver import HOST, Handler, crowded, parts, plain_text, smtp_server
+from tests.pdfobjects import pdf_dict
 
 UTC = dt.UTC
 TEAMS_RUN = dt.datetime(2026, 11, 3, 9, 0, tzinfo=UTC)  # the teams' run reviews October
@@ -459,8 +460,7 @@ def test_the_rollups_draft_and_managements_mail_name_the_department_as_its_rollu
 
 def pdf_language(part: EmailMessage) -> str:
     """The attached PDF's own language (its catalogue's /Lang, which the page's lang attribute sets)."""
-    root = PdfReader(io.BytesIO(part.get_content())).trailer["/Root"]
-    return str(root["/Lang"])
+    return str(pdf_dict(PdfReader(io.BytesIO(part.get_content())).trailer["/Root"])["/Lang"])
 
 
 def test_the_rollups_approver_reads_the_draft_in_their_language_and_the_department_gets_its_own(
