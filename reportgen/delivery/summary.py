@@ -42,6 +42,9 @@ class ReviewSummary:
     file_name: str = "review.pdf"
     reportgen: bool = False
     rollup: bool = False  # the department's roll-up (`team` then names the department), not a team's review
+    # the cells of the month's error findings, as the figures inside the PDF list them: `send` refuses on
+    # them as `build --email` does
+    error_cells: tuple[str, ...] = ()
 
 
 def heading(summary: ReviewSummary) -> str:
@@ -103,7 +106,17 @@ def summarize(data: bytes, file_name: str, lang: str | None = None) -> ReviewSum
         file_name=_one_line(file_name) or "review.pdf",
         reportgen=document is not None,
         rollup=document is not None and document.get("kind") == "rollup",
+        error_cells=tuple(
+            finding_where(finding)
+            for finding in (document.get("findings") or [] if document else [])
+            if isinstance(finding, dict) and finding.get("severity") == "error"
+        ),
     )
+
+
+def finding_where(finding: dict[str, Any]) -> str:
+    """Where a finding of a figures document is: `sheet!cell`, or the sheet when it names no cell."""
+    return f"{finding['sheet']}!{finding['cell']}" if finding.get("cell") else str(finding.get("sheet", "?"))
 
 
 def _one_line(text: Any) -> str:

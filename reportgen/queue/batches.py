@@ -20,6 +20,7 @@ from reportgen.base.config import Config, find_config, load_config
 from reportgen.base.errors import InputError, QueueError, ReportgenError
 from reportgen.base.files import write_atomic
 from reportgen.delivery.dispatch import errors_refusal
+from reportgen.delivery.summary import finding_where
 from reportgen.pipeline.jobs import (
     ALREADY_SENT,
     BUILT,
@@ -312,7 +313,7 @@ class Figures:
         """Each error of the review's month as (cell, sentence), in the review's language (a worker of an
         earlier release sends them in no other)."""
         return tuple(
-            (_where(finding), str(finding.get("message", "")))
+            (finding_where(finding), str(finding.get("message", "")))
             for finding in self.findings
             if finding.get("severity") == "error"
         )
@@ -324,16 +325,12 @@ class Figures:
             "\t".join(
                 (
                     words.text(f"severity.{finding.get('severity')}"),
-                    _where(finding),
+                    finding_where(finding),
                     str(finding.get("message", "")),
                 )
             )
             for finding in self.findings
         )
-
-
-def _where(finding: dict[str, object]) -> str:
-    return f"{finding['sheet']}!{finding['cell']}" if finding.get("cell") else str(finding.get("sheet", "?"))
 
 
 def _sent(job: Job, waiting: _Pending, answer: Answer, started: float) -> Outcome:

@@ -40,7 +40,8 @@ def mail_config(path: Path, port: int, archive: Path, to: list[str], languages: 
     path.write_text(
         f'team = "{TEAM}"\n\n[archive]\nurl = "sqlite:///{archive}"\n\n'
         f'[email]\nhost = "{HOST}"\nport = {port}\nsecurity = "none"\nsender = "Ops <ops@example.com>"\n'
-        f"to = {json.dumps(to)}\nattempts = 1\n" + languages,
+        # the samples' October has errors, which `send` would hold back: these stories are about the sends
+        f"to = {json.dumps(to)}\nattempts = 1\nsend_with_errors = true\n" + languages,
         "utf-8",
     )
 

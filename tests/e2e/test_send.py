@@ -78,7 +78,8 @@ def test_send_delivers_the_review_and_it_parses_back(
     handler = Handler()
     with smtp_server(handler) as port:
         config = write_config(tmp_path / "reportgen.toml", port)
-        result = cli("send", pdf, "--config", config, "--cc", "cfo@example.com")
+        # the sample's October has errors, which `send` holds back (the test below): sent anyway
+        result = cli("send", pdf, "--config", config, "--cc", "cfo@example.com", "--force")
     assert result.returncode == ExitCode.OK, result.stderr
     assert str(pdf) in result.stdout and "Message-ID" in result.stdout
     (received,) = handler.received
@@ -111,7 +112,7 @@ def test_a_failed_send_exits_3_keeps_the_pdf_and_prints_its_path(
     pdf, _ = review
     before = pdf.read_bytes()
     config = write_config(tmp_path / "reportgen.toml", free_port())  # nothing listens there
-    result = run("send", pdf, "--config", config)
+    result = run("send", pdf, "--config", config, "--force")  # past its month's errors, to the server
     assert result.returncode == ExitCode.DELIVERY_FAILED
     assert str(pdf) in result.stderr and "2 attempts" in result.stderr
     assert "Traceback" not in result.stderr
@@ -162,7 +163,7 @@ def test_a_refused_login_never_prints_the_password(
     with server as port:
         config = write_config(tmp_path / "reportgen.toml", port, email='username = "ops"\n')
         results = [
-            cli(*debug, "send", pdf, "--config", config, env={"REPORTGEN_SMTP_PASSWORD": PASSWORD})
+            cli(*debug, "send", pdf, "--config", config, "--force", env={"REPORTGEN_SMTP_PASSWORD": PASSWORD})
             for debug in ((), ("--debug",))
         ]
     for result in results:
@@ -170,6 +171,29 @@ def test_a_refused_login_never_prints_the_password(
         assert "535" in result.stderr and str(pdf) in result.stderr
         assert PASSWORD not in result.stdout + result.stderr
     assert handler.received == []
+
+
+def test_send_refuses_a_review_whose_month_has_errors_as_build_email_does(
+    tmp_path: Path, review: tuple[Path, dict[str, Any]]
+) -> None:
+    """A lead who built the review, then ran `send`, mailed management a month with errors that `build
+    --email`, batch, watch and serve would each have held back. `send` reads them from the figures inside the
+    PDF and refuses the same way, naming the cells; `--force` or `send_with_errors = true` send it."""
+    pdf, figures = review  # the Chinese sample's October: its month has errors
+    error_cells = [f"{f['sheet']}!{f['cell']}" for f in figures["findings"] if f["severity"] == "error"]
+    assert error_cells
+    handler = Handler()
+    with smtp_server(handler) as port:
+        config = write_config(tmp_path / "reportgen.toml", port)
+        refused = cli("send", pdf, "--config", config)
+        assert refused.returncode == ExitCode.DELIVERY_FAILED, refused.stderr
+        assert all(cell in refused.stderr for cell in error_cells) and "--force" in refused.stderr
+        assert handler.mail_calls == 0 and "Traceback" not in refused.stderr
+        allowed = write_config(tmp_path / "allowed.toml", port, email="send_with_errors = true\n")
+        sent = cli("send", pdf, "--config", allowed)
+        forced = cli("send", pdf, "--config", config, "--force", "--to", "ceo@example.com")
+    assert sent.returncode == forced.returncode == ExitCode.OK, sent.stderr + forced.stderr
+    assert [each.rcpt_tos for each in handler.received] == [("boss@example.com",), ("ceo@example.com",)]
 
 
 def test_build_email_refuses_on_error_findings_and_force_sends(tmp_path: Path) -> None:

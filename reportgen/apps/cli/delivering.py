@@ -16,8 +16,10 @@ from reportgen.base.config import Config, load_config, local_day, local_minute
 from reportgen.base.errors import InputError, UsageError
 from reportgen.base.files import write_atomic
 from reportgen.delivery.chat import ChatTarget, chat_secret
+from reportgen.delivery.dispatch import errors_refusal
 from reportgen.delivery.links import link_maker
 from reportgen.delivery.message import compose_message
+from reportgen.delivery.summary import read_pdf, summarize
 from reportgen.delivery.targets import Target, check_targets, targets_of
 from reportgen.delivery.vendors import VENDORS
 from reportgen.pipeline.build import BuiltFiles
@@ -73,7 +75,11 @@ def deliver_built(
     "--eml", "eml_path", type=click.Path(path_type=Path), help="Write the message here; send nothing."
 )
 @click.option("--resend", is_flag=True, help="Mail it again to those who already have this PDF.")
-@click.option("--force", is_flag=True, help="Send a version a later one replaced (it says which).")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Send anyway: a review whose month has errors, or a version a later one replaced (it says which).",
+)
 @click.option(
     "--target",
     "only",
@@ -104,6 +110,11 @@ def send(
         return
     # a bad address, an unknown target or no link secret is a usage error before the archive is opened
     checked_targets(config, to, cc, only)
+    # the month's errors hold the review back here as in `build --email`, batch, watch and serve
+    cells = summarize(read_pdf(report), report.name).error_cells
+    refusal = errors_refusal(report, cells, force=force or config.email.send_with_errors, lang=lang)
+    if refusal is not None:
+        raise refusal
     with opened_archive(config) as archive:
         if not force:
             refuse_superseded(archive, report, config.zone)
