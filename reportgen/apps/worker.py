@@ -50,7 +50,7 @@ def run_worker(config: Config, concurrency: int, say: Callable[[str], None] = pr
     0 after a stop, QUEUE_FAILED when Celery gave the worker up (a pool process that died before the worker
     was ready is one way), so that a service manager starts it again."""
     from celery.bootsteps import RUN  # the optional extra: only the worker imports it
-    from celery.signals import worker_process_init, worker_ready
+    from celery.signals import worker_process_init, worker_ready, worker_shutting_down
 
     QueueClient(config.queue).check()
     app = celery_app(config.queue)
@@ -91,12 +91,19 @@ def run_worker(config: Config, concurrency: int, say: Callable[[str], None] = pr
         else:
             sender.hub.call_soon(say_ready)
 
+    asked: list[str] = []  # the stops it was sent (Ctrl-C, SIGTERM): a stop asked for is no failure
+
+    def stopping(sig: str, **_: Any) -> None:
+        asked.append(sig)
+
     worker_ready.connect(ready, weak=False)
+    worker_shutting_down.connect(stopping, weak=False)
     try:
         worker.start()
     finally:
         worker_ready.disconnect(ready)
-    if worker.exitcode:
+        worker_shutting_down.disconnect(stopping)
+    if worker.exitcode and not asked:  # Celery's Ctrl-C sets 1 too: only a worker it gave up on failed
         say(words.text("queue.worker_gave_up", name=name, status=worker.exitcode))
         return int(ExitCode.QUEUE_FAILED)
     return int(ExitCode.OK)

@@ -184,7 +184,13 @@ def test_worker_leaves_no_process(
     config = tmp_path / "reportgen.toml"
     config.write_text(f'[queue]\nurl = "{redis.url}"\n', "utf-8")
     started = start(tmp_path, "worker", "--config", config, "--concurrency", "2")
-    stopped_clean(started, how, 3)  # the worker and its two pool processes
+    deadline = time.monotonic() + READY_SECONDS
+    while "waiting for builds and sends" not in started.output():  # it takes tasks
+        assert started.process.poll() is None and time.monotonic() < deadline, started.output()
+        time.sleep(0.1)
+    code = stopped_clean(started, how, 3)  # the worker and its two pool processes
+    if how in ("SIGTERM", "SIGINT", "Ctrl-C"):  # a stop it was asked for: Celery's Ctrl-C code is no failure
+        assert code == 0 and "gave it up" not in started.output(), started.output()
 
 
 @pytest.mark.parametrize("how", STOPS)
