@@ -181,9 +181,9 @@ def _build_and_deliver(
             words = catalogue(approver_lang if approver_lang in pdfs else lang)
             lines = [words.text("department_cycle.draft_approve", month=month, to=audience or "—")]
             if missing:
-                teams = ", ".join(missing)
+                teams = words.text("where.list").join(missing)
                 lines.append(words.text("department_cycle.draft_missing", month=month, teams=teams))
-            send_once(archive, pdfs[words.lang], only_to(config.email, approver), lang=words.lang,
+            send_once(archive, pdfs[words.lang], only_to(config.email, approver, words.lang), lang=words.lang,
                       subject=words.text("department_cycle.draft_subject", month=month,
                                          department=department_name(result.department, words)),
                       preface="\n".join(lines), audience=Audience.APPROVER)  # fmt: skip

@@ -99,9 +99,10 @@ def contact(config: Config) -> str | None:
     return (schedule.approver if schedule else None) or config.email.sender
 
 
-def only_to(settings: EmailSettings, address: str) -> EmailSettings:
-    """Mail settings that reach `address` alone: a draft must never reach management, not even by bcc."""
-    return dataclasses.replace(settings, to=(address,), cc=(), bcc=())
+def only_to(settings: EmailSettings, address: str, lang: str) -> EmailSettings:
+    """Mail settings that reach `address` alone, in `lang` (the draft's, so the mail around the PDF speaks
+    its language): a draft must never reach management, not even by bcc."""
+    return dataclasses.replace(settings, to=(address,), cc=(), bcc=(), language=lang)
 
 
 def perform(
@@ -307,7 +308,7 @@ def _draft(
     send_once(
         archive,
         pdfs[lang],
-        only_to(config.email, to),
+        only_to(config.email, to, lang),
         lang=lang,
         subject=words.text(
             "cycle.draft_errors_subject" if errors else "cycle.draft_subject",

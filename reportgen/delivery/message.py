@@ -138,6 +138,9 @@ def compose_message(
             if summary.rollup
             else words.text("mail.intro", team=team, month=month)
         ),
+        "attached": words.text(
+            "mail.rollup_attached" if summary.rollup else "mail.attached", name=summary.file_name
+        ),
     }
 
     def t(code: str, **params: Any) -> str:
@@ -175,7 +178,7 @@ def _plain_text(values: dict[str, Any], t: Any) -> str:
     if values["takeaways"]:
         lines += ["", t("takeaways")]
         lines += [f"{index}. {text}" for index, text in enumerate(values["takeaways"], start=1)]
-    lines += ["", t("attached", name=values["file_name"]), "", t("signature")]
+    lines += ["", values["attached"], "", t("signature")]
     return "\n".join(lines) + "\n"
 
 

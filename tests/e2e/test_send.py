@@ -189,11 +189,31 @@ def test_send_refuses_a_review_whose_month_has_errors_as_build_email_does(
         assert refused.returncode == ExitCode.DELIVERY_FAILED, refused.stderr
         assert all(cell in refused.stderr for cell in error_cells) and "--force" in refused.stderr
         assert handler.mail_calls == 0 and "Traceback" not in refused.stderr
+        assert "未发送" in refused.stderr  # no [email] language: the review's, as build --email says it
         allowed = write_config(tmp_path / "allowed.toml", port, email="send_with_errors = true\n")
         sent = cli("send", pdf, "--config", allowed)
         forced = cli("send", pdf, "--config", config, "--force", "--to", "ceo@example.com")
     assert sent.returncode == forced.returncode == ExitCode.OK, sent.stderr + forced.stderr
     assert [each.rcpt_tos for each in handler.received] == [("boss@example.com",), ("ceo@example.com",)]
+
+
+def test_send_with_errors_lets_build_email_send_as_send_does_and_the_build_says_so(tmp_path: Path) -> None:
+    """With `send_with_errors = true`, `send` and batch mailed a review with errors while `build --email`
+    refused it, and a plain build warned that `send` would hold it back. Each now does what the setting
+    says, and the warning says what will happen."""
+    workbook = Path(shutil.copy(ROOT / "samples" / "northwind-en.xlsx", tmp_path / "northwind-en.xlsx"))
+    pdf = tmp_path / "review.pdf"
+    handler = Handler()
+    with smtp_server(handler) as port:
+        config = write_config(tmp_path / "reportgen.toml", port, email="send_with_errors = true\n")
+        common = ("build", workbook, "--month", MONTH, "--as-of", AS_OF, "--config", config, "-o", pdf)
+        built = cli(*common)
+        emailed = cli(*common, "--email")
+    assert built.returncode == emailed.returncode == ExitCode.OK, built.stderr + emailed.stderr
+    assert "errors in its month's rows" in built.stderr and "send_with_errors = true" in built.stderr
+    assert "holds it back" not in built.stderr
+    (received,) = handler.received
+    assert parts(received.message)[2][0].get_content() == pdf.read_bytes()
 
 
 def test_build_email_refuses_on_error_findings_and_force_sends(tmp_path: Path) -> None:

@@ -57,7 +57,7 @@ def deliver_built(
         targets,
         resend=resend,
         findings=review.findings,
-        allow_errors=force,
+        allow_errors=force or config.email.send_with_errors,  # as for send, batch, watch and serve
         lang=review.lang,
     )
     say_delivered(results, config.email.language or review.lang)
@@ -102,7 +102,8 @@ def send(
     a repeat is refused with when it was sent, unless --resend. Readers of another language get the
     archive's copy of the same version in theirs."""
     config = load_config(config_path, report)
-    lang = language(config.email.language)
+    review = summarize(read_pdf(report), report.name)
+    lang = language(config.email.language, review.lang)  # as the mail's: the config's, else the review's
     if eml_path is not None:
         message = compose_message(report, config.email, to=to or None, cc=cc or None, subject=subject)
         write_atomic(eml_path, message.as_bytes())
@@ -111,8 +112,9 @@ def send(
     # a bad address, an unknown target or no link secret is a usage error before the archive is opened
     checked_targets(config, to, cc, only)
     # the month's errors hold the review back here as in `build --email`, batch, watch and serve
-    cells = summarize(read_pdf(report), report.name).error_cells
-    refusal = errors_refusal(report, cells, force=force or config.email.send_with_errors, lang=lang)
+    refusal = errors_refusal(
+        report, review.error_cells, force=force or config.email.send_with_errors, lang=lang
+    )
     if refusal is not None:
         raise refusal
     with opened_archive(config) as archive:

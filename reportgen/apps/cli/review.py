@@ -222,6 +222,9 @@ def build(
                 month=built.review.month,
                 count=len(cells),
                 cells=", ".join(shown_cells(cells)),
+                send=words.text(
+                    "history.send_mails_as_is" if config.email.send_with_errors else "history.send_holds_back"
+                ),
             ),
         )  # fmt: skip (--quiet hides it)
     if email and built.pdf is not None and opened is not None and opened.archive is not None:

@@ -43,7 +43,7 @@ from reportgen.wording.text import finding_message
 from tests.builders import make_workbook
 from tests.chatservers import ChatServers
 from tests.commands import cli
-from tests.mailserver import HOST, Handler, Received, crowded, parts, smtp_server
+from tests.mailserver import CJK, HOST, Handler, Received, crowded, parts, smtp_server
 
 UTC = dt.UTC
 RUN = dt.datetime(2026, 11, 3, 9, 0, tzinfo=UTC)  # the November run reviews October
@@ -762,6 +762,26 @@ def test_the_approver_reads_the_draft_in_their_language_named_as_managements_rev
         str(revision.message["Subject"]) == f"Draft for your approval: Orion Growth Team, {MONTH} (revision)"
     )
     assert attachment_name(revision) == f"team-{MONTH}.pdf"
+
+
+def test_a_draft_speaks_the_approvers_language_around_its_pdf_too(
+    tmp_path: Path, archive: Archive, mail: tuple[Handler, int]
+) -> None:
+    """Management reads Chinese (`[email] language`), the lead English (`[email.languages]`): the draft's
+    subject and PDF were English, the mail around them Chinese ("附件是 …", "主要结论：", "由 reportgen
+    发送。"). Every word of the draft is now the lead's; management's copy stays Chinese."""
+    handler, port = mail
+    base = config_for(tmp_path, port)
+    email = dataclasses.replace(base.email, language="zh", languages=((LEAD, "en"),))
+    config = dataclasses.replace(base, email=email)
+    make_workbook(tmp_path, CLEAN, name="team.xlsx", title=TEAM_TITLE)  # English rows, a Latin team name
+    tick_teams(archive, config, RUN, SINCE)
+    (draft,) = to(handler, LEAD)
+    text, html, _ = parts(draft.message)
+    assert "Sent with reportgen." in text and CJK.findall(text + markup.unescape(html)) == [], text
+    approve(archive, config, "team", MONTH)
+    (review,) = to(handler, BOSS)
+    assert "附件是 Orion Growth Team" in body(review) and "Sent with reportgen." not in body(review)
 
 
 def test_a_latin_team_name_stands_apart_from_the_chinese_of_managements_mail(

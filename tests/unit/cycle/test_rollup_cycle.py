@@ -463,26 +463,46 @@ def pdf_language(part: EmailMessage) -> str:
     return str(pdf_dict(PdfReader(io.BytesIO(part.get_content())).trailer["/Root"])["/Lang"])
 
 
+@pytest.mark.parametrize(("department", "approver"), [("en", "zh"), ("zh", "en")])
 def test_the_rollups_approver_reads_the_draft_in_their_language_and_the_department_gets_its_own(
-    folder: Path, archive: Archive
+    folder: Path, archive: Archive, department: str, approver: str
 ) -> None:
     """A head of marketing who reads Chinese (`[email.languages]`) got the roll-up's draft in English, the
-    department's language, as no team's approver does. The draft, its words and its PDF, is now theirs;
-    what the approval delivers is still the department's English roll-up, the very PDF the approval holds."""
+    department's language, as no team's approver does; one who reads English, of a department mailed in
+    Chinese, got an English PDF inside a Chinese mail ("附件是 …", "主要结论："). The draft, its PDF and
+    every word around it, is now the approver's; what the approval delivers is still the department's
+    roll-up in the department's language, the very PDF the approval holds."""
     handler = Handler()
     with smtp_server(handler) as port:
         base = config_for(folder, port, approver=LEAD)
-        config = dataclasses.replace(base, email=dataclasses.replace(base.email, languages=((LEAD, "zh"),)))
+        email = dataclasses.replace(base.email, language=department, languages=((LEAD, approver),))
+        config = dataclasses.replace(base, email=email)
         tick_rollup(archive, config, DAY, STARTED)
         (draft,) = [each for each in handler.received if LEAD in each.rcpt_tos]
         approval, _ = approve_rollup(archive, config, "2026-10", by="head")
     (delivered,) = [each for each in handler.received if HEAD in each.rcpt_tos]
-    assert str(draft.message["Subject"]) == "待您审批的部门汇总：Marketing，2026-10"
-    text, _, (draft_pdf,) = parts(draft.message)
-    assert "附件是 Marketing 2026年10月的部门汇总。" in text and "The roll-up of" not in text, text
-    assert pdf_language(draft_pdf) == "zh-CN"
-    assert str(delivered.message["Subject"]) == "Marketing: monthly roll-up, October 2026"
-    text, _, (delivered_pdf,) = parts(delivered.message)
-    assert "The roll-up of October 2026 for Marketing is attached." in text, text
-    assert pdf_language(delivered_pdf) == "en"
-    assert hashlib.sha256(delivered_pdf.get_content()).hexdigest() == approval.pdf_sha256
+    expected = {
+        "zh": (
+            "待您审批的部门汇总：Marketing，2026-10",
+            "Marketing：2026年10月部门汇总",
+            "附件是 Marketing 2026年10月的部门汇总。",
+        ),
+        "en": (
+            "Roll-up for your approval: Marketing, 2026-10",
+            "Marketing: monthly roll-up, October 2026",
+            "The roll-up of October 2026 for Marketing is attached.",
+        ),
+    }
+    frame = {
+        "zh": ("完整汇总见附件：rollup-2026-10.pdf", "由 reportgen 发送"),
+        "en": ("The full roll-up is attached: rollup-2026-10.pdf", "Sent with reportgen."),
+    }
+    for received, lang, subject in ((draft, approver, 0), (delivered, department, 1)):
+        assert str(received.message["Subject"]) == expected[lang][subject]
+        text, html, (pdf,) = parts(received.message)
+        assert expected[lang][2] in text and all(words in text for words in frame[lang]), text
+        other = "en" if lang == "zh" else "zh"  # not a word of the other language's frame
+        assert not [words for words in (*frame[other], expected[other][2]) if words in text + html], text
+        assert pdf_language(pdf) == {"zh": "zh-CN", "en": "en"}[lang]
+        if received is delivered:
+            assert hashlib.sha256(pdf.get_content()).hexdigest() == approval.pdf_sha256
