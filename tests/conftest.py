@@ -11,9 +11,11 @@ is free."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -37,7 +39,7 @@ settings.register_profile(
 settings.register_profile("deep", parent=settings.get_profile("ci"), max_examples=5000)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
-from reportgen.base.speed import cores_taken, every_core_taken  # noqa: E402
+from reportgen.base.speed import RENDER_MEMO_VARIABLE, cores_taken, every_core_taken  # noqa: E402
 from tests.chatservers import ChatServers, running_chat_servers  # noqa: E402
 from tests.servers import (  # noqa: E402  (after the path line, on purpose)
     PostgresCluster,
@@ -85,6 +87,35 @@ def _stop_signals_as_a_terminal_gives_them() -> None:
 
 
 _stop_signals_as_a_terminal_gives_them()  # in the controller before it starts the workers, and in each
+
+
+_MEMO_MADE: list[str] = []  # the render memo's folder, when this process made it (the controller)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The render memo for the whole run (base/speed.py, `render_memo_folder`): a page laid out once is
+    recalled by every later test, process and worker that renders the very same inputs. Made here, in the
+    controller before pytest-xdist starts its workers, so they and every command a test starts inherit it; a
+    test about the rendering itself asks for `no_render_memo`. A folder already named is left as it is."""
+    if hasattr(config, "workerinput") or os.environ.get(RENDER_MEMO_VARIABLE):
+        return
+    folder = tempfile.mkdtemp(prefix="reportgen-render-memo-")
+    os.environ[RENDER_MEMO_VARIABLE] = folder
+    _MEMO_MADE.append(folder)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """The run leaves no file: the memo's folder goes with it."""
+    while _MEMO_MADE:
+        shutil.rmtree(_MEMO_MADE.pop(), ignore_errors=True)
+        os.environ.pop(RENDER_MEMO_VARIABLE, None)
+
+
+@pytest.fixture
+def no_render_memo(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every page of this test, and of the commands it starts, is laid out anew: for tests of the rendering
+    and of what a command leaves when it is stopped mid-way (a recalled page would end the build early)."""
+    monkeypatch.delenv(RENDER_MEMO_VARIABLE, raising=False)
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:

@@ -16,11 +16,13 @@ from __future__ import annotations
 import os
 from enum import Enum
 from functools import cache
+from pathlib import Path
 
 from reportgen.base.errors import InputError
 
 SPEED_OFF_VARIABLE = "REPORTGEN_SPEED_OFF"
 ALL = "all"
+RENDER_MEMO_VARIABLE = "REPORTGEN_RENDER_MEMO"
 
 
 class Switch(Enum):
@@ -125,6 +127,17 @@ def on(switch: Switch) -> bool:
     """Whether the trick is used: yes unless REPORTGEN_SPEED_OFF names it (read on every call, so a test or a
     benchmark may set it at any time). InputError when the variable names something that is not a switch."""
     return switch not in switched_off(os.environ.get(SPEED_OFF_VARIABLE, ""))
+
+
+def render_memo_folder() -> Path | None:
+    """The folder `REPORTGEN_RENDER_MEMO` names, or None (the default): the one trick that is off unless asked
+    for. With it, a page whose every input was rendered before is recalled instead of laid out again
+    (rendering/memo.py). It is for the test suite, which lays out the same pages hundreds of times (tests/
+    conftest.py sets it for the session and removes the folder after): a build's own pages differ from month
+    to month, so a user gains nothing by it. Read on every call, so a test may unset it for one command.
+    Figure: `make test` in {memo_time} with it, {no_memo_time} without (docs/speed.md)."""
+    value = os.environ.get(RENDER_MEMO_VARIABLE, "")
+    return Path(value) if value else None
 
 
 _spare_core = True  # one build per process: a worker is told once, before its build (pipeline/jobs.py)

@@ -25,6 +25,7 @@ from urllib.request import url2pathname
 
 from reportgen.base.config import PdfSettings
 from reportgen.base.files import data_uri
+from reportgen.rendering import memo
 
 logger = logging.getLogger(__name__)
 
@@ -302,7 +303,50 @@ def render_pdf(
     the same bytes. The attachments are asked for after the layout, so they can be made meanwhile.
     `settings` chooses PDF/A-3b (the attachments become associated files with their relationship) and/or
     PDF/UA-1 (tagged). UnloadableFiles, before anything is written, when a templates folder's templates name
-    a file that cannot be loaded."""
+    a file that cannot be loaded. With the render memo on (the test suite's), a page rendered before from the
+    very same inputs is recalled instead (rendering/memo.py)."""
+    folder = memo.memo_folder()
+    if folder is None or assets.folder is not None:  # a templates folder's files are not in the key
+        return _rendered(html, assets, created, attachments, settings)
+    started = time.perf_counter()
+    made = tuple(attachments())
+    key = memo_key(html, assets, created, made, settings)
+    recalled = memo.recall(folder, key)
+    if recalled is None:
+        data, warnings = _rendered(html, assets, created, lambda: made, settings)
+        memo.remember(folder, key, data, warnings)
+        return data, warnings
+    data, warnings = recalled
+    for message in warnings:  # said as the rendering would have said them
+        logger.warning("WeasyPrint: %s", message)
+    seconds = time.perf_counter() - started
+    logger.info("pdf: %.2f s (recalled from the render memo, %.2f MB)", seconds, len(data) / 1e6)
+    return data, warnings
+
+
+def memo_key(
+    html: str, assets: Assets, created: dt.date, attachments: Sequence[Attachment], settings: PdfSettings
+) -> str:
+    """Every input of one rendering, hashed (rendering/memo.py): WeasyPrint's version, the page, every asset
+    by URL (asking for the charts waits for their drawing), the date, the standards and the attachments."""
+    import weasyprint
+
+    parts: list[str | bytes] = [weasyprint.__version__, html, created.isoformat(), repr(settings)]
+    for url, asset in sorted(assets.items(), key=lambda item: item[0]):
+        parts += [url, asset.mime, asset.data]
+    for attachment in attachments:
+        parts += [attachment.name, attachment.data, attachment.description, attachment.relationship]
+    return memo.digest(parts)
+
+
+def _rendered(
+    html: str,
+    assets: Assets,
+    created: dt.date,
+    attachments: Callable[[], Sequence[Attachment]],
+    settings: PdfSettings,
+) -> tuple[bytes, list[str]]:
+    """render_pdf's work: the layout, then the attachments asked for, then the PDF written."""
     import weasyprint
     from weasyprint.text.fonts import FontConfiguration
 

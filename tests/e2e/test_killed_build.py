@@ -16,6 +16,9 @@ import pytest
 
 from tests.processes import alive, children, descendants
 
+# pages laid out anew: a page recalled from the render memo would end a build before the stop it waits for
+pytestmark = pytest.mark.usefixtures("no_render_memo")
+
 ROOT = Path(__file__).resolve().parents[2]
 GONE_WITHIN = 5.0
 

@@ -27,6 +27,9 @@ from tests.e2e.webserver import SAMPLES, free_port
 from tests.processes import MARK, children, kill_marked, left_after, new_mark, open_in, wait_for_marked
 from tests.servers import RedisServer
 
+# pages laid out anew: a page recalled from the render memo would end a build before the stop it waits for
+pytestmark = pytest.mark.usefixtures("no_render_memo")
+
 READY_SECONDS = 120.0  # a loaded two-core machine starts a pool of spawned processes slowly
 GONE_SECONDS = 5.0  # what may still be ending once the command has (less than a build takes)
 STOPS = ["SIGTERM", "SIGINT", "SIGHUP", "SIGKILL", "Ctrl-C"]

@@ -5,8 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from reportgen.base.speed import SPEED_OFF_VARIABLE
 from tests.commands import run
+
+# the switches' bytes compared as rendered, not as recalled from the render memo
+pytestmark = pytest.mark.usefixtures("no_render_memo")
 
 ROOT = Path(__file__).resolve().parents[2]
 
