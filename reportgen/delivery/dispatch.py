@@ -7,9 +7,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from reportgen.base.config import EmailSettings
 from reportgen.base.errors import DeliveryError
 from reportgen.base.model import Finding
 from reportgen.figures.review import error_cells, shown_cells
+
+
+def sender_insists(email: EmailSettings, force: bool = False) -> bool:
+    """Whether a review whose month has errors goes out as it is: `--force` on the command (build --email,
+    send), or `send_with_errors = true` in [email] for every front end (batch, watch, serve, the queue)."""
+    return force or email.send_with_errors
 
 
 def errors_refusal(

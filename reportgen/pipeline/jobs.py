@@ -37,6 +37,7 @@ from reportgen.base.logs import LogLevels, log_levels
 from reportgen.base.model import Finding
 from reportgen.base.scratch import hold_own_folder
 from reportgen.base.speed import Switch, cores_taken, every_core_taken, on
+from reportgen.delivery.dispatch import sender_insists
 from reportgen.figures.review import errors_of, team_name
 from reportgen.pipeline.archiving import OpenedArchive, open_for_build
 from reportgen.pipeline.build import build_to_files
@@ -225,7 +226,7 @@ def _mailed(
             outcome.pdf,
             config,
             findings=findings,
-            allow_errors=config.email.send_with_errors,
+            allow_errors=sender_insists(config.email),
             lang=job.lang or outcome.lang,
         )
         return dataclasses.replace(outcome, status=SENT)

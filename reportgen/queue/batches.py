@@ -19,7 +19,7 @@ from reportgen.base.catalogue import LANGUAGES, catalogue, language
 from reportgen.base.config import Config, find_config, load_config
 from reportgen.base.errors import InputError, QueueError, ReportgenError
 from reportgen.base.files import write_atomic
-from reportgen.delivery.dispatch import errors_refusal
+from reportgen.delivery.dispatch import errors_refusal, sender_insists
 from reportgen.delivery.summary import finding_where
 from reportgen.pipeline.jobs import (
     ALREADY_SENT,
@@ -274,7 +274,7 @@ def _built(
         return outcome, None
     assert waiting.found is not None
     email = waiting.found.config.email
-    refused = errors_refusal(pdf, result.error_cells, force=email.send_with_errors, count=result.errors,
+    refused = errors_refusal(pdf, result.error_cells, force=sender_insists(email), count=result.errors,
                              lang=job.lang or result.lang)  # fmt: skip
     if refused is not None:
         return _with(outcome, NOT_SENT, refused.message(job.lang)), None

@@ -16,7 +16,7 @@ from reportgen.base.config import Config, load_config, local_day, local_minute
 from reportgen.base.errors import InputError, UsageError
 from reportgen.base.files import write_atomic
 from reportgen.delivery.chat import ChatTarget, chat_secret
-from reportgen.delivery.dispatch import errors_refusal
+from reportgen.delivery.dispatch import errors_refusal, sender_insists
 from reportgen.delivery.links import link_maker
 from reportgen.delivery.message import compose_message
 from reportgen.delivery.summary import read_pdf, summarize
@@ -57,7 +57,7 @@ def deliver_built(
         targets,
         resend=resend,
         findings=review.findings,
-        allow_errors=force or config.email.send_with_errors,  # as for send, batch, watch and serve
+        allow_errors=sender_insists(config.email, force),
         lang=review.lang,
     )
     say_delivered(results, config.email.language or review.lang)
@@ -113,7 +113,7 @@ def send(
     checked_targets(config, to, cc, only)
     # the month's errors hold the review back here as in `build --email`, batch, watch and serve
     refusal = errors_refusal(
-        report, review.error_cells, force=force or config.email.send_with_errors, lang=lang
+        report, review.error_cells, force=sender_insists(config.email, force), lang=lang
     )
     if refusal is not None:
         raise refusal

@@ -18,6 +18,7 @@ from reportgen.apps.serve.uploads import Upload
 from reportgen.base.catalogue import catalogue
 from reportgen.base.errors import ArchiveError, DeliveryError, ReportgenError, UsageError
 from reportgen.cycle.runs import approve
+from reportgen.delivery.dispatch import sender_insists
 from reportgen.delivery.message import resolve_recipients
 from reportgen.delivery.smtp import DeliveryReceipt
 from reportgen.pipeline.mailing import SendResult, TargetResult, deliver_review
@@ -61,7 +62,7 @@ async def send_built(
             to=to,
             cc=[],
             findings=findings,
-            allow_errors=settings.send_with_errors,
+            allow_errors=sender_insists(settings),
             resend=resend,
             lang=lang,
         )

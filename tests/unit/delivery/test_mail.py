@@ -13,7 +13,7 @@ import pytest
 from reportgen.base.config import EmailSettings
 from reportgen.base.errors import DeliveryError, ExitCode, UsageError
 from reportgen.base.model import CellRef, Finding, Severity
-from reportgen.delivery.dispatch import refuse_on_errors
+from reportgen.delivery.dispatch import refuse_on_errors, sender_insists
 from reportgen.delivery.message import REVIEW_HEADER, compose_message, resolve_recipients
 from reportgen.delivery.smtp import send_review
 from tests.mailserver import (
@@ -393,6 +393,15 @@ def test_refuse_on_errors_names_the_cells_unless_forced(tmp_path: Path) -> None:
     assert caught.value.exit_code == ExitCode.DELIVERY_FAILED
     refuse_on_errors(pdf, findings, force=True)
     refuse_on_errors(pdf, findings[1:2], force=False)
+
+
+@pytest.mark.parametrize("configured", [False, True])
+@pytest.mark.parametrize("forced", [False, True])
+def test_a_review_with_errors_goes_only_when_the_sender_insists(forced: bool, configured: bool) -> None:
+    """--force on the command, or send_with_errors in [email]: either lets it go, neither holds it back."""
+    email = settings(1, send_with_errors=configured)
+    assert sender_insists(email, forced) is (forced or configured)
+    assert sender_insists(email) is configured  # a front end without --force: the setting alone
 
 
 def test_compose_without_sender_or_recipients_is_a_usage_error(tmp_path: Path) -> None:
