@@ -209,26 +209,25 @@ def record_rollup(
     every reader (`language_copies`). The same inputs are the same version. The record of `pdf`, and its
     SHA-256."""
     recorded: dict[str, tuple[RecordedBuild, str]] = {}
-    with rollup_in_each_language(result, config, lang, pdf, also) as pdfs:
-        for language_of, path in pdfs.items():
-            data = path.read_bytes()
-            digest = hashlib.sha256(data).hexdigest()
-            build = archive.record_build(
-                BuildRecord(
-                    team=DEPARTMENT_TEAM,
-                    month=result.month,
-                    lang=language_of,
-                    as_of=result.as_of or today,
-                    workbook_name=DEPARTMENT_TEAM,
-                    workbook_sha256=inputs,
-                    pdf_sha256=digest,
-                    pdf_path=path,
-                    kpis={},
-                    figures=dumps(rollup_document(result, language_of)),
-                    pdf=data,
-                )
+    for language_of, path in rollup_in_each_language(result, config, lang, pdf, also).items():
+        data = path.read_bytes()
+        digest = hashlib.sha256(data).hexdigest()
+        build = archive.record_build(
+            BuildRecord(
+                team=DEPARTMENT_TEAM,
+                month=result.month,
+                lang=language_of,
+                as_of=result.as_of or today,
+                workbook_name=DEPARTMENT_TEAM,
+                workbook_sha256=inputs,
+                pdf_sha256=digest,
+                pdf_path=path,
+                kpis={},
+                figures=dumps(rollup_document(result, language_of)),
+                pdf=data,
             )
-            recorded[language_of] = (build, digest)
+        )
+        recorded[language_of] = (build, digest)
     return recorded[lang]
 
 

@@ -8,10 +8,8 @@ end hands it in as `stage_of(team, month)`, which answers its `month_status`."""
 from __future__ import annotations
 
 import logging
-import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -168,21 +166,18 @@ def write_rollup(
     return RollupFiles(pdf_path, json_path, result)
 
 
-@contextmanager
 def rollup_in_each_language(
     result: Rollup, config: Config, lang: str, pdf: Path, also: Sequence[str] = ()
-) -> Iterator[dict[str, Path]]:
-    """The roll-up written to `pdf` in `lang` and, each in a temporary folder under the same file name, in
-    every other language a reader takes (`languages_needed`) and those `also` names (its approver's):
-    language → PDF, `lang` first."""
+) -> dict[str, Path]:
+    """The roll-up written to `pdf` in `lang` and, beside it as `<name>.<language>.pdf` (as a team's build
+    writes its readers' copies), in every other language a reader takes (`languages_needed`) and those
+    `also` names (its approver's): language → PDF, `lang` first."""
     pdfs: dict[str, Path] = {lang: pdf}
-    with tempfile.TemporaryDirectory(prefix="reportgen-rollup-") as folder:
-        for other in [*rollup_languages(config), *also]:
-            if other not in pdfs:
-                copy = Path(folder) / other / pdf.name
-                copy.parent.mkdir()
-                pdfs[other] = write_rollup(result, config, other, copy, None).pdf or copy
-        yield pdfs
+    for other in [*rollup_languages(config), *also]:
+        if other not in pdfs:
+            copy = pdf.with_name(f"{pdf.stem}.{other}.pdf")
+            pdfs[other] = write_rollup(result, config, other, copy, None).pdf or copy
+    return pdfs
 
 
 def _audience(config: Config) -> list[Target]:

@@ -112,9 +112,7 @@ def send(
     # a bad address, an unknown target or no link secret is a usage error before the archive is opened
     checked_targets(config, to, cc, only)
     # the month's errors hold the review back here as in `build --email`, batch, watch and serve
-    refusal = errors_refusal(
-        report, review.error_cells, force=sender_insists(config.email, force), lang=lang
-    )
+    refusal = errors_refusal(report, review.error_cells, force=sender_insists(config.email, force), lang=lang)
     if refusal is not None:
         raise refusal
     with opened_archive(config) as archive:

@@ -121,8 +121,9 @@ def _replaced(archive: Archive, month: str, inputs: str | None, pdf: Path | None
 def _deliver_unrecorded(
     archive: Archive, config: Config, result: Rollup, pdf: Path, lang: str, resend: bool
 ) -> list[TargetResult]:
-    """A roll-up of some teams to every reader, each in their language (copies made here, not recorded)."""
+    """A roll-up of some teams to every reader, each in their language (copies written beside it, not
+    recorded)."""
     from reportgen.pipeline.rollup import deliver_rollup, rollup_in_each_language
 
-    with rollup_in_each_language(result, config, lang, pdf) as pdfs:
-        return deliver_rollup(archive, config, pdfs, lang, resend=resend)
+    pdfs = rollup_in_each_language(result, config, lang, pdf)
+    return deliver_rollup(archive, config, pdfs, lang, resend=resend)

@@ -463,6 +463,33 @@ def pdf_language(part: EmailMessage) -> str:
     return str(pdf_dict(PdfReader(io.BytesIO(part.get_content())).trailer["/Root"])["/Lang"])
 
 
+def test_a_readers_copy_of_the_rollup_is_a_file_beside_it_as_a_teams_is(
+    folder: Path, archive: Archive, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The roll-up in a reader's other language was written to a temporary folder, recorded at that path and
+    removed, so `history show department MONTH` named a file that never existed for the user. It is now
+    written beside the roll-up as `<name>.<lang>.pdf`, as a team's build writes its readers' copies, and
+    every build history lists is that file, holding the bytes the archive recorded."""
+    from reportgen.apps.history import print_versions
+
+    handler = Handler()
+    with smtp_server(handler) as port:
+        base = config_for(folder, port)
+        email = dataclasses.replace(base.email, language="en", languages=((HEAD, "zh"),))
+        config = dataclasses.replace(base, email=email)
+        assert tick_rollup(archive, config, DAY, STARTED) is not None
+    (version,) = archive.versions(DEPARTMENT_TEAM, "2026-10")
+    builds = {build.lang: build for build in version.builds}
+    assert set(builds) == {"en", "zh"}, builds
+    english, chinese = Path(builds["en"].pdf_path), Path(builds["zh"].pdf_path)
+    assert chinese == english.with_name(f"{english.stem}.zh.pdf"), (english, chinese)
+    for build in builds.values():
+        assert hashlib.sha256(Path(build.pdf_path).read_bytes()).hexdigest() == build.pdf_sha256
+    print_versions(archive, DEPARTMENT_TEAM, "2026-10", "en", config.zone)
+    shown = capsys.readouterr().out
+    assert str(chinese) in shown and str(english) in shown, shown
+
+
 @pytest.mark.parametrize(("department", "approver"), [("en", "zh"), ("zh", "en")])
 def test_the_rollups_approver_reads_the_draft_in_their_language_and_the_department_gets_its_own(
     folder: Path, archive: Archive, department: str, approver: str
@@ -493,11 +520,13 @@ def test_the_rollups_approver_reads_the_draft_in_their_language_and_the_departme
             "The roll-up of October 2026 for Marketing is attached.",
         ),
     }
-    frame = {
-        "zh": ("完整汇总见附件：rollup-2026-10.pdf", "由 reportgen 发送"),
-        "en": ("The full roll-up is attached: rollup-2026-10.pdf", "Sent with reportgen."),
-    }
     for received, lang, subject in ((draft, approver, 0), (delivered, department, 1)):
+        # a reader's copy in another language is the file beside the roll-up, as a team's is
+        name = "rollup-2026-10.pdf" if lang == department else f"rollup-2026-10.{lang}.pdf"
+        frame = {
+            "zh": (f"完整汇总见附件：{name}", "由 reportgen 发送"),
+            "en": (f"The full roll-up is attached: {name}", "Sent with reportgen."),
+        }
         assert str(received.message["Subject"]) == expected[lang][subject]
         text, html, (pdf,) = parts(received.message)
         assert expected[lang][2] in text and all(words in text for words in frame[lang]), text
