@@ -135,7 +135,8 @@ def render_memo_folder() -> Path | None:
     (rendering/memo.py). It is for the test suite, which lays out the same pages hundreds of times (tests/
     conftest.py sets it for the session and removes the folder after): a build's own pages differ from month
     to month, so a user gains nothing by it. Read on every call, so a test may unset it for one command.
-    Figure: `make test` in {memo_time} with it, {no_memo_time} without (docs/speed.md)."""
+    Figure: in a whole run of the suite, 92 of 163 layouts (392 of 663 s) were the very same inputs again;
+    `make test` took 22 min 26 s with it, 24 to 25 min before (docs/speed.md, "The render memo")."""
     value = os.environ.get(RENDER_MEMO_VARIABLE, "")
     return Path(value) if value else None
 
