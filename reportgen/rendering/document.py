@@ -3,7 +3,9 @@ what travels inside the PDF (the figures `send` reads back, the complete table w
 
 from __future__ import annotations
 
+import importlib.metadata
 import logging
+import pickle
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -15,7 +17,7 @@ from reportgen.base.config import Config
 from reportgen.figures.changes import Revision
 from reportgen.figures.document import FIGURES_ATTACHMENT, dumps
 from reportgen.figures.review import Review
-from reportgen.rendering import pdf, render, spreadsheet, webfonts
+from reportgen.rendering import memo, pdf, render, spreadsheet, webfonts
 from reportgen.rendering.background import Background, LazyCharts
 from reportgen.rendering.context import ReviewContext, build_context, table_name
 from reportgen.rendering.pdf import Attachment
@@ -53,7 +55,7 @@ def render_review(
     # The charts need only the review and the layout asks for them first: their process is forked before
     # anything else, so they are drawn (matplotlib imported, fonts loaded) on the other core while this one
     # imports WeasyPrint, reads the fonts' character map and writes the page.
-    drawing = Background({"charts": lambda: render.review_charts(review)})
+    drawing = Background({"charts": charts_step(review)})
     drawable = pdf.drawable_codepoints()
     context = build_context(review, config.team, render.glyph_findings(review, drawable), stem, revision)
     # What is attached to the PDF, needed only when it is written, made in a second forked process: the
@@ -106,6 +108,26 @@ def render_review(
     background.close()
     drawing.close()
     return RenderedReview(pdf_bytes, web_page, warnings, attached_table, figures)
+
+
+def charts_step(review: Review) -> Callable[[], dict[str, pdf.Asset]]:
+    """The step that draws the review's charts; with the render memo on (the test suite's), the charts drawn
+    for the very same review before, recalled, or drawn and kept (rendering/memo.py)."""
+    folder = memo.memo_folder()
+    if folder is None:
+        return lambda: render.review_charts(review)
+    key = memo.digest(["charts", importlib.metadata.version("matplotlib"), pickle.dumps(review)])
+    recalled = memo.recall_drawn(folder, key)
+    if recalled is not None:
+        charts = {name: pdf.Asset(data, mime) for name, (mime, data) in recalled.items()}
+        return lambda: charts
+
+    def drawn() -> dict[str, pdf.Asset]:
+        charts = render.review_charts(review)
+        memo.remember_drawn(folder, key, {name: (asset.mime, asset.data) for name, asset in charts.items()})
+        return charts
+
+    return drawn
 
 
 STYLESHEET_MARK = "/* reportgen: the stylesheet and its fonts go here */"

@@ -7,20 +7,25 @@ charts as drawn), the date stamped into the PDF, the standards asked for and eac
 description and relationship. The same inputs give the same bytes anyway (the samples are built byte-identical
 from run to run), so a recalled PDF is the PDF the rendering would have made. A page that loads files from a
 `--templates` folder is never recalled: those files are not in the key. Entries are written whole (temp file
-and rename), so processes sharing the folder never read half of one."""
+and rename), so processes sharing the folder never read half of one.
+
+A review's charts are kept there too (`recall_drawn`), under the SHA-256 of matplotlib's version and the
+review itself (pickled: the charts are drawn from it alone), so a page recalled need not wait for matplotlib
+to draw them again."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from reportgen.base.files import write_atomic
 from reportgen.base.speed import render_memo_folder
 
 SUFFIX = ".rendered"
+DRAWN_SUFFIX = ".drawn"
 
 
 def memo_folder() -> Path | None:
@@ -54,3 +59,28 @@ def remember(folder: Path, key: str, data: bytes, warnings: Sequence[str]) -> No
     os.makedirs(folder, exist_ok=True)
     header = json.dumps(list(warnings), ensure_ascii=True).encode("ascii")
     write_atomic(folder / f"{key}{SUFFIX}", header + b"\n" + data)
+
+
+def recall_drawn(folder: Path, key: str) -> dict[str, tuple[str, bytes]] | None:
+    """The drawings (a review's charts) remembered under `key`, by name: (type, bytes); None when none."""
+    try:
+        stored = (folder / f"{key}{DRAWN_SUFFIX}").read_bytes()
+    except FileNotFoundError:
+        return None
+    header, _, data = stored.partition(b"\n")
+    drawn: dict[str, tuple[str, bytes]] = {}
+    start = 0
+    for name, mime, length in json.loads(header):
+        drawn[name] = (mime, data[start : start + length])
+        start += length
+    return drawn
+
+
+def remember_drawn(folder: Path, key: str, drawn: Mapping[str, tuple[str, bytes]]) -> None:
+    """Keep the drawings under `key`: a line of JSON (each one's name, type and length), then their bytes."""
+    os.makedirs(folder, exist_ok=True)
+    index = [[name, mime, len(data)] for name, (mime, data) in drawn.items()]
+    header = json.dumps(index, ensure_ascii=True).encode("ascii")
+    write_atomic(
+        folder / f"{key}{DRAWN_SUFFIX}", header + b"\n" + b"".join(data for _, data in drawn.values())
+    )

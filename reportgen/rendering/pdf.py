@@ -9,6 +9,7 @@ instead of leaving a hole in the review. WeasyPrint's own warnings are logged un
 from __future__ import annotations
 
 import datetime as dt
+import importlib.metadata
 import logging
 import mimetypes
 import shutil
@@ -329,9 +330,8 @@ def memo_key(
 ) -> str:
     """Every input of one rendering, hashed (rendering/memo.py): WeasyPrint's version, the page, every asset
     by URL (asking for the charts waits for their drawing), the date, the standards and the attachments."""
-    import weasyprint
-
-    parts: list[str | bytes] = [weasyprint.__version__, html, created.isoformat(), repr(settings)]
+    version = importlib.metadata.version("weasyprint")  # not its import: a page recalled needs no WeasyPrint
+    parts: list[str | bytes] = [version, html, created.isoformat(), repr(settings)]
     for url, asset in sorted(assets.items(), key=lambda item: item[0]):
         parts += [url, asset.mime, asset.data]
     for attachment in attachments:

@@ -1,6 +1,7 @@
 """The render memo (rendering/memo.py, the suite's REPORTGEN_RENDER_MEMO): a page is recalled only for the
 very same inputs, with the warnings its layout gave; any other input is laid out anew; a page that may load a
-templates folder's files never is; and with the memo off nothing is kept."""
+templates folder's files never is; a review's charts are recalled only for the same review; and with the memo
+off nothing is kept."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from reportgen.rendering import memo, pdf
 from reportgen.rendering.pdf import Asset, Attachment, bundled_assets, render_pdf
 
 AS_OF = dt.date(2026, 11, 3)
+SAMPLE = Path(__file__).resolve().parents[3] / "samples" / "northwind-en.xlsx"
 PAGE = (
     '<html lang="en"><head><link rel="stylesheet" href="reportgen:review.css"></head>'
     "<body><p>{text}</p>{image}</body></html>"
@@ -115,3 +117,31 @@ def test_with_the_memo_off_every_page_is_laid_out_and_nothing_kept(
     monkeypatch.delenv(RENDER_MEMO_VARIABLE)
     assert render(page()) == render(page()) and len(layouts) == 2
     assert not (tmp_path / "memo").exists()
+
+
+def test_a_reviews_charts_are_recalled_only_for_the_very_same_review(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The charts drawn for a review are kept and recalled for the same review, as drawn; another review
+    (another month of the same workbook) is drawn anew."""
+    from reportgen.base.config import Config
+    from reportgen.pipeline.build import build_review, check_workbook
+    from reportgen.rendering import document, render
+
+    monkeypatch.setenv(RENDER_MEMO_VARIABLE, str(tmp_path / "memo"))
+    drawings: list[str] = []
+    real = render.review_charts
+
+    def noted(review: Any) -> dict[str, Asset]:
+        drawings.append(review.month)
+        return real(review)
+
+    monkeypatch.setattr(render, "review_charts", noted)
+    checked = check_workbook(SAMPLE, Config(), AS_OF)
+    october, september = (
+        build_review(checked, month, AS_OF, None, Config()) for month in ("2026-10", "2026-09")
+    )
+    drawn = document.charts_step(october)()
+    assert drawn and drawings == ["2026-10"]
+    assert document.charts_step(october)() == drawn and drawings == ["2026-10"]  # recalled, the same bytes
+    assert document.charts_step(september)() != drawn and drawings == ["2026-10", "2026-09"]
