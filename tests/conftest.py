@@ -96,8 +96,10 @@ def pytest_configure(config: pytest.Config) -> None:
     """The render memo for the whole run (base/speed.py, `render_memo_folder`): a page laid out once is
     recalled by every later test, process and worker that renders the very same inputs. Made here, in the
     controller before pytest-xdist starts its workers, so they and every command a test starts inherit it; a
-    test about the rendering itself asks for `no_render_memo`. A folder already named is left as it is."""
-    if hasattr(config, "workerinput") or os.environ.get(RENDER_MEMO_VARIABLE):
+    test about the rendering itself asks for `no_render_memo`. Always a new folder, even when one is named
+    already: its keys hold a page's inputs, not reportgen's code, so a folder kept across an edit would recall
+    pages of the code before it."""
+    if hasattr(config, "workerinput"):
         return
     folder = tempfile.mkdtemp(prefix="reportgen-render-memo-")
     os.environ[RENDER_MEMO_VARIABLE] = folder

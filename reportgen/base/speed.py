@@ -134,7 +134,8 @@ def render_memo_folder() -> Path | None:
     for. With it, a page whose every input was rendered before is recalled instead of laid out again
     (rendering/memo.py). It is for the test suite, which lays out the same pages hundreds of times (tests/
     conftest.py sets it for the session and removes the folder after): a build's own pages differ from month
-    to month, so a user gains nothing by it. Read on every call, so a test may unset it for one command.
+    to month, so a user gains nothing by it. Its keys hold a page's inputs, not reportgen's code: a folder
+    serves one run, never kept across a code change. Read on every call, so a test may unset it.
     Figure: in a whole run of the suite, 92 of 163 layouts (392 of 663 s) were the very same inputs again;
     `make test` took 22 min 26 s with it, 24 to 25 min before (docs/speed.md, "The render memo")."""
     value = os.environ.get(RENDER_MEMO_VARIABLE, "")

@@ -18,7 +18,7 @@ import getpass
 import hashlib
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -202,14 +202,15 @@ def record_rollup(
     inputs: str,
     today: dt.date,
     also: Sequence[str] = (),
+    announce: Callable[[Path], None] = lambda _: None,
 ) -> tuple[RecordedBuild, str]:
     """The roll-up written to `pdf` recorded as a version of `DEPARTMENT_TEAM`'s month (`inputs`: what it was
     made from, `inputs_digest`), before anyone is told; with it, the roll-up in each other language a reader
     takes, as builds of the same version, so a delivery or an approval later sends exactly this version to
     every reader (`language_copies`). The same inputs are the same version. The record of `pdf`, and its
-    SHA-256."""
+    SHA-256. `announce` is told each copy written beside `pdf`."""
     recorded: dict[str, tuple[RecordedBuild, str]] = {}
-    for language_of, path in rollup_in_each_language(result, config, lang, pdf, also).items():
+    for language_of, path in rollup_in_each_language(result, config, lang, pdf, also, announce).items():
         data = path.read_bytes()
         digest = hashlib.sha256(data).hexdigest()
         build = archive.record_build(

@@ -167,16 +167,22 @@ def write_rollup(
 
 
 def rollup_in_each_language(
-    result: Rollup, config: Config, lang: str, pdf: Path, also: Sequence[str] = ()
+    result: Rollup,
+    config: Config,
+    lang: str,
+    pdf: Path,
+    also: Sequence[str] = (),
+    announce: Callable[[Path], None] = lambda _: None,
 ) -> dict[str, Path]:
     """The roll-up written to `pdf` in `lang` and, beside it as `<name>.<language>.pdf` (as a team's build
     writes its readers' copies), in every other language a reader takes (`languages_needed`) and those
-    `also` names (its approver's): language → PDF, `lang` first."""
+    `also` names (its approver's): language → PDF, `lang` first. `announce` is told each copy written."""
     pdfs: dict[str, Path] = {lang: pdf}
     for other in [*rollup_languages(config), *also]:
         if other not in pdfs:
             copy = pdf.with_name(f"{pdf.stem}.{other}.pdf")
             pdfs[other] = write_rollup(result, config, other, copy, None).pdf or copy
+            announce(pdfs[other])
     return pdfs
 
 

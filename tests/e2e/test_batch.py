@@ -101,6 +101,7 @@ def test_every_good_workbook_is_built_and_listed_and_the_bad_one_fails_with_exit
     )
 
 
+@pytest.mark.usefixtures("no_render_memo")  # laid out in each, not recalled
 def test_one_job_and_two_jobs_give_byte_identical_pdfs(
     inputs: dict[str, Path], two_jobs: tuple[Path, subprocess.CompletedProcess[str]], tmp_path: Path
 ) -> None:

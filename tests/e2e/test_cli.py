@@ -131,6 +131,7 @@ STAGE_LINES = {  # stage → its INFO line on stderr with -v, with the time it t
 }
 
 
+@pytest.mark.usefixtures("no_render_memo")  # each stage done, not recalled
 def test_verbose_logs_each_stage_with_its_time_on_stderr_and_leaves_stdout_alone(
     workbook: Path, tmp_path: Path
 ) -> None:

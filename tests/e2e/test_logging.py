@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from reportgen.base.errors import ExitCode
 from tests.builders import OCTOBER_ROWS, make_workbook
@@ -18,6 +19,9 @@ from tests.commands import run
 from tests.e2e.test_web_concurrency import token, upload
 from tests.e2e.webserver import SAMPLES, free_port
 from tests.mailserver import HOST, Authenticator, Handler, make_pdf, smtp_server
+
+# each stage logged as done, not recalled from the render memo
+pytestmark = pytest.mark.usefixtures("no_render_memo")
 
 AS_OF = "2026-11-03"
 PASSWORD = "n0t-in-any-l0g"

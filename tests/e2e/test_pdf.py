@@ -131,6 +131,7 @@ def test_chinese_is_text_and_the_fonts_are_embedded_subsets(built) -> None:
     assert pdf.stat().st_size < 2_000_000
 
 
+@pytest.mark.usefixtures("no_render_memo")  # a second layout, not a recalled one
 def test_same_inputs_give_the_same_bytes(sample_dir: Path, built) -> None:
     pdf, _ = built[("en", "en")]
     again = sample_dir / "again.pdf"
@@ -192,6 +193,7 @@ def test_fetcher_refuses_everything_but_bundled_assets() -> None:
             fetcher.fetch(url)
 
 
+@pytest.mark.usefixtures("no_render_memo")  # the layout itself is under test: never a recalled one
 def test_writing_a_pdf_leaves_no_copy_of_the_fonts(monkeypatch: pytest.MonkeyPatch) -> None:
     """WeasyPrint copies each @font-face font into a temp folder only its finalizer removes; with the
     collector paused (as a build has it) and no finalizer run (a batch's build process ends with os._exit),

@@ -20,6 +20,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import pytest
 import redis as redis_lib
 from aiosmtpd.controller import Controller
 
@@ -79,6 +80,7 @@ def queue_config(path: Path, redis: RedisServer, smtp_port: int) -> Path:
     return write_config(path, smtp_port, extra=extra)
 
 
+@pytest.mark.usefixtures("no_render_memo")  # builds laid out, killed mid-way
 def test_two_workers_one_killed_mid_build_every_review_once(tmp_path: Path, redis: RedisServer) -> None:
     redis.flush()
     books = team_workbooks(tmp_path / "in", BOOKS)

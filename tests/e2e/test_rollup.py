@@ -472,7 +472,8 @@ def test_an_unknown_team_and_a_bad_month_are_named(built: Built) -> None:
 
 def test_a_department_reader_of_chinese_gets_the_rollup_in_chinese(built: Built) -> None:
     """`[department] to` names the readers; one of them reads Chinese (`[email.languages]`), so the roll-up is
-    recorded in Chinese too and that reader gets the Chinese one."""
+    recorded in Chinese too and that reader gets the Chinese one, written beside the roll-up and named on
+    stdout as a team's build names its readers' copies."""
     handler = Handler()
     with smtp_server(handler) as port:
         config = _config(
@@ -493,6 +494,10 @@ def test_a_department_reader_of_chinese_gets_the_rollup_in_chinese(built: Built)
     pdf = next(iter(to_wang[0].message.iter_attachments())).get_content()
     document = json.loads(PdfReader(io.BytesIO(pdf)).attachments["reportgen-figures.json"][0])
     assert document["kind"] == "rollup" and document["lang"] == "zh"
+    # the Chinese copy is a file beside the roll-up, as a team's is, and the command names it
+    chinese = pdf_path.with_name("bilingual.zh.pdf")
+    assert sent.stdout.splitlines()[:2] == [str(pdf_path), str(chinese)], sent.stdout
+    assert chinese.read_bytes() == pdf
     subject = f"{DEPARTMENT}：{MONTH_ZH}部门汇总"  # revised when an earlier test of the module changed a team
     assert str(to_wang[0].message["Subject"]) == (f"修订版：{subject}" if document["revised"] else subject)
 

@@ -14,10 +14,14 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from reportgen.base.errors import ExitCode
 from tests.e2e.webserver import SAMPLES, running_server
 from tests.processes import children
+
+# a slow build is a laid-out one, not a recalled one
+pytestmark = pytest.mark.usefixtures("no_render_memo")
 
 
 def token(client: httpx.Client) -> str:

@@ -95,7 +95,16 @@ def rollup(
             from reportgen.apps.cli.delivering import say_delivered
 
             if inputs is not None:
-                record_rollup(archive, config, result, lang_chosen, written.pdf, inputs, dt.date.today())
+                record_rollup(
+                    archive,
+                    config,
+                    result,
+                    lang_chosen,
+                    written.pdf,
+                    inputs,
+                    dt.date.today(),
+                    announce=lambda path: click.echo(path),
+                )  # fmt: skip (each reader's copy)
                 delivered = deliver(archive, config, written.pdf, lang_chosen, resend=resend)
             else:
                 delivered = _deliver_unrecorded(archive, config, result, written.pdf, lang_chosen, resend)
@@ -125,5 +134,5 @@ def _deliver_unrecorded(
     recorded)."""
     from reportgen.pipeline.rollup import deliver_rollup, rollup_in_each_language
 
-    pdfs = rollup_in_each_language(result, config, lang, pdf)
+    pdfs = rollup_in_each_language(result, config, lang, pdf, announce=lambda path: click.echo(path))
     return deliver_rollup(archive, config, pdfs, lang, resend=resend)
