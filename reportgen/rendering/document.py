@@ -14,6 +14,7 @@ from typing import Any
 
 from reportgen.base.catalogue import catalogue
 from reportgen.base.config import Config
+from reportgen.base.speed import render_memo_folder
 from reportgen.figures.changes import Revision
 from reportgen.figures.document import FIGURES_ATTACHMENT, dumps
 from reportgen.figures.review import Review
@@ -113,7 +114,7 @@ def render_review(
 def charts_step(review: Review) -> Callable[[], dict[str, pdf.Asset]]:
     """The step that draws the review's charts; with the render memo on (the test suite's), the charts drawn
     for the very same review before, recalled, or drawn and kept (rendering/memo.py)."""
-    folder = memo.memo_folder()
+    folder = render_memo_folder()
     if folder is None:
         return lambda: render.review_charts(review)
     key = memo.digest(["charts", importlib.metadata.version("matplotlib"), pickle.dumps(review)])

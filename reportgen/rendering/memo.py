@@ -22,15 +22,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from reportgen.base.files import write_atomic
-from reportgen.base.speed import render_memo_folder
 
 SUFFIX = ".rendered"
 DRAWN_SUFFIX = ".drawn"
-
-
-def memo_folder() -> Path | None:
-    """The memo's folder, or None when it is off."""
-    return render_memo_folder()
 
 
 def digest(parts: Iterable[str | bytes]) -> str:

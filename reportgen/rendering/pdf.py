@@ -26,6 +26,7 @@ from urllib.request import url2pathname
 
 from reportgen.base.config import PdfSettings
 from reportgen.base.files import data_uri
+from reportgen.base.speed import render_memo_folder
 from reportgen.rendering import memo
 
 logger = logging.getLogger(__name__)
@@ -306,7 +307,7 @@ def render_pdf(
     PDF/UA-1 (tagged). UnloadableFiles, before anything is written, when a templates folder's templates name
     a file that cannot be loaded. With the render memo on (the test suite's), a page rendered before from the
     very same inputs is recalled instead (rendering/memo.py)."""
-    folder = memo.memo_folder()
+    folder = render_memo_folder()
     if folder is None or assets.folder is not None:  # a templates folder's files are not in the key
         return _rendered(html, assets, created, attachments, settings)
     started = time.perf_counter()

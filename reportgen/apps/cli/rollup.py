@@ -95,16 +95,10 @@ def rollup(
             from reportgen.apps.cli.delivering import say_delivered
 
             if inputs is not None:
+                today = dt.date.today()  # each reader's copy written beside the PDF is named, as build does
                 record_rollup(
-                    archive,
-                    config,
-                    result,
-                    lang_chosen,
-                    written.pdf,
-                    inputs,
-                    dt.date.today(),
-                    announce=lambda path: click.echo(path),
-                )  # fmt: skip (each reader's copy)
+                    archive, config, result, lang_chosen, written.pdf, inputs, today, announce=click.echo
+                )
                 delivered = deliver(archive, config, written.pdf, lang_chosen, resend=resend)
             else:
                 delivered = _deliver_unrecorded(archive, config, result, written.pdf, lang_chosen, resend)
@@ -134,5 +128,5 @@ def _deliver_unrecorded(
     recorded)."""
     from reportgen.pipeline.rollup import deliver_rollup, rollup_in_each_language
 
-    pdfs = rollup_in_each_language(result, config, lang, pdf, announce=lambda path: click.echo(path))
+    pdfs = rollup_in_each_language(result, config, lang, pdf, announce=click.echo)
     return deliver_rollup(archive, config, pdfs, lang, resend=resend)
