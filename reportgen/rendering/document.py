@@ -118,14 +118,14 @@ def charts_step(review: Review) -> Callable[[], dict[str, pdf.Asset]]:
     if folder is None:
         return lambda: render.review_charts(review)
     key = memo.digest(["charts", importlib.metadata.version("matplotlib"), pickle.dumps(review)])
-    recalled = memo.recall_drawn(folder, key)
+    recalled = memo.recall(folder, key)
     if recalled is not None:
         charts = {name: pdf.Asset(data, mime) for name, (mime, data) in recalled.items()}
         return lambda: charts
 
     def drawn() -> dict[str, pdf.Asset]:
         charts = render.review_charts(review)
-        memo.remember_drawn(folder, key, {name: (asset.mime, asset.data) for name, asset in charts.items()})
+        memo.remember(folder, key, {name: (asset.mime, asset.data) for name, asset in charts.items()})
         return charts
 
     return drawn

@@ -9,7 +9,7 @@ from run to run), so a recalled PDF is the PDF the rendering would have made. A 
 `--templates` folder is never recalled: those files are not in the key. Entries are written whole (temp file
 and rename), so processes sharing the folder never read half of one.
 
-A review's charts are kept there too (`recall_drawn`), under the SHA-256 of matplotlib's version and the
+A review's charts are kept there too, under the SHA-256 of matplotlib's version and the
 review itself (pickled: the charts are drawn from it alone), so a page recalled need not wait for matplotlib
 to draw them again."""
 
@@ -18,13 +18,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from reportgen.base.files import write_atomic
 
-SUFFIX = ".rendered"
-DRAWN_SUFFIX = ".drawn"
+SUFFIX = ".memo"
 
 
 def digest(parts: Iterable[str | bytes]) -> str:
@@ -37,44 +36,25 @@ def digest(parts: Iterable[str | bytes]) -> str:
     return hashed.hexdigest()
 
 
-def recall(folder: Path, key: str) -> tuple[bytes, list[str]] | None:
-    """The PDF and WeasyPrint's warnings remembered under `key`, or None when there is none."""
+def recall(folder: Path, key: str) -> dict[str, tuple[str, bytes]] | None:
+    """What was remembered under `key`, by name: (type, bytes); None when nothing was."""
     try:
         stored = (folder / f"{key}{SUFFIX}").read_bytes()
     except FileNotFoundError:
         return None
     header, _, data = stored.partition(b"\n")
-    warnings: list[str] = json.loads(header)
-    return data, warnings
-
-
-def remember(folder: Path, key: str, data: bytes, warnings: Sequence[str]) -> None:
-    """Keep the PDF and its warnings under `key`: one line of JSON, then the PDF's bytes."""
-    os.makedirs(folder, exist_ok=True)
-    header = json.dumps(list(warnings), ensure_ascii=True).encode("ascii")
-    write_atomic(folder / f"{key}{SUFFIX}", header + b"\n" + data)
-
-
-def recall_drawn(folder: Path, key: str) -> dict[str, tuple[str, bytes]] | None:
-    """The drawings (a review's charts) remembered under `key`, by name: (type, bytes); None when none."""
-    try:
-        stored = (folder / f"{key}{DRAWN_SUFFIX}").read_bytes()
-    except FileNotFoundError:
-        return None
-    header, _, data = stored.partition(b"\n")
-    drawn: dict[str, tuple[str, bytes]] = {}
+    entries: dict[str, tuple[str, bytes]] = {}
     start = 0
     for name, mime, length in json.loads(header):
-        drawn[name] = (mime, data[start : start + length])
+        entries[name] = (mime, data[start : start + length])
         start += length
-    return drawn
+    return entries
 
 
-def remember_drawn(folder: Path, key: str, drawn: Mapping[str, tuple[str, bytes]]) -> None:
-    """Keep the drawings under `key`: a line of JSON (each one's name, type and length), then their bytes."""
+def remember(folder: Path, key: str, entries: Mapping[str, tuple[str, bytes]]) -> None:
+    """Keep `entries` (by name: type, bytes) under `key`: a line of JSON (each one's name, type and length),
+    then their bytes, written whole."""
     os.makedirs(folder, exist_ok=True)
-    index = [[name, mime, len(data)] for name, (mime, data) in drawn.items()]
+    index = [[name, mime, len(data)] for name, (mime, data) in entries.items()]
     header = json.dumps(index, ensure_ascii=True).encode("ascii")
-    write_atomic(
-        folder / f"{key}{DRAWN_SUFFIX}", header + b"\n" + b"".join(data for _, data in drawn.values())
-    )
+    write_atomic(folder / f"{key}{SUFFIX}", header + b"\n" + b"".join(data for _, data in entries.values()))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.metadata
+import json
 import logging
 import mimetypes
 import shutil
@@ -316,9 +317,10 @@ def render_pdf(
     recalled = memo.recall(folder, key)
     if recalled is None:
         data, warnings = _rendered(html, assets, created, lambda: made, settings)
-        memo.remember(folder, key, data, warnings)
+        said = json.dumps(warnings).encode("utf-8")
+        memo.remember(folder, key, {"pdf": ("application/pdf", data), "warnings": ("application/json", said)})
         return data, warnings
-    data, warnings = recalled
+    data, warnings = recalled["pdf"][1], json.loads(recalled["warnings"][1])
     for message in warnings:  # said as the rendering would have said them
         logger.warning("WeasyPrint: %s", message)
     seconds = time.perf_counter() - started
