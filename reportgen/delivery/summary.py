@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -60,16 +61,29 @@ def heading(summary: ReviewSummary) -> str:
 
 def read_summary(pdf: bytes) -> dict[str, Any] | None:
     """The figures document `build` embedded in the PDF, or None for a PDF reportgen did not make."""
-    from pypdf import PdfReader
-
+    attached = _attached_figures(pdf)
+    if attached is None:
+        return None
     try:
-        attached = PdfReader(io.BytesIO(pdf)).attachments.get(FIGURES_ATTACHMENT)
-        document = json.loads(attached[0]) if attached else None
-    except Exception:  # any PDF at all may be sent: one pypdf cannot read is simply not reportgen's
+        document = json.loads(attached)
+    except ValueError:
         return None
     if not isinstance(document, dict) or not isinstance(document.get("mail"), dict):
         return None
     return document
+
+
+@lru_cache(maxsize=8)
+def _attached_figures(pdf: bytes) -> bytes | None:
+    """The figures attachment's bytes. Kept for the last few PDFs: a send reads one PDF for its refusal, its
+    language and every target's message (70 ms of parsing each time for a sample review)."""
+    from pypdf import PdfReader
+
+    try:
+        attached = PdfReader(io.BytesIO(pdf)).attachments.get(FIGURES_ATTACHMENT)
+    except Exception:  # any PDF at all may be sent: one pypdf cannot read is simply not reportgen's
+        return None
+    return bytes(attached[0]) if attached else None
 
 
 def read_pdf(pdf_path: Path) -> bytes:

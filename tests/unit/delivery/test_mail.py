@@ -16,6 +16,7 @@ from reportgen.base.model import CellRef, Finding, Severity
 from reportgen.delivery.dispatch import refuse_on_errors, sender_insists
 from reportgen.delivery.message import REVIEW_HEADER, compose_message, resolve_recipients
 from reportgen.delivery.smtp import send_review
+from reportgen.delivery.summary import read_summary, summarize
 from tests.mailserver import (
     HOST,
     Authenticator,
@@ -154,6 +155,21 @@ def test_a_pdf_reportgen_did_not_make_goes_with_a_plain_body(tmp_path: Path) -> 
     assert "minutes.pdf" in text and "minutes.pdf" in html and "附件" in text
     assert message["Subject"] == "复盘报告：minutes"
     assert attachments[0].get_content() == pdf.read_bytes()
+
+
+def test_one_pdf_read_again_gives_its_own_document_each_time(tmp_path: Path) -> None:
+    # the figures attachment is kept for the last few PDFs (a send reads one PDF several times): what a
+    # caller does with the document it got never reaches the next one, and other bytes are read anew
+    pdf = make_pdf(tmp_path / "a.pdf", SUMMARY).read_bytes()
+    first = read_summary(pdf)
+    assert first is not None and first["mail"]["team"] == "Northwind"
+    first["mail"]["team"] = "changed"
+    again = read_summary(pdf)
+    assert again is not None and again["mail"]["team"] == "Northwind"
+    other = make_pdf(tmp_path / "b.pdf", {**SUMMARY, "mail": {**SUMMARY["mail"], "team": "Xinghe"}})
+    assert summarize(other.read_bytes(), "b.pdf").team == "Xinghe"
+    assert read_summary(make_pdf(tmp_path / "plain.pdf").read_bytes()) is None
+    assert read_summary(pdf[: len(pdf) // 2]) is None  # a damaged PDF is simply not reportgen's
 
 
 def test_header_injection_through_subject_team_or_cell_text_adds_nothing(tmp_path: Path) -> None:

@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import os
 import typing
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
+
+import pytest
 
 from reportgen.base.config import Config
 from reportgen.base.model import Principle
 from reportgen.figures.review import Review
 from reportgen.pipeline.build import build_review, check_workbook
+from reportgen.rendering import templates
 from reportgen.rendering.context import ReviewContext, build_context
 from reportgen.rendering.context.appendix import APPENDIX_LIMIT
 from reportgen.rendering.context.common import OVERLOOKED_LIMIT
@@ -30,6 +34,29 @@ def review_of(
 ) -> Review:
     book = make_workbook(tmp_path, rows, headers, name=name)
     return build_review(check_workbook(book, Config(), AS_OF), "2026-10", AS_OF, "en", Config())
+
+
+def test_the_bundled_templates_are_compiled_once_and_an_edited_one_is_read_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # one environment for the bundled templates per process (a batch, a worker, serve), yet a template
+    # file edited while it runs is seen at the next page; a --templates folder gets its own each time
+    # (test_the_templates_folder_is_taken_first_for_the_page_and_each_partial adds a file to one)
+    folder = tmp_path / "bundled"
+    folder.mkdir()
+    page = folder / "note.html"
+    page.write_text("first {{ v }}", "utf-8")
+    monkeypatch.setattr(templates, "templates_folder", lambda: folder)
+    templates._bundled.cache_clear()
+    try:
+        assert environment() is environment() is not environment(tmp_path)
+        assert environment().get_template("note.html").render(v=1) == "first 1"
+        page.write_text("second {{ v }}", "utf-8")
+        stat = page.stat()
+        os.utime(page, ns=(stat.st_atime_ns, stat.st_mtime_ns + 2_000_000_000))
+        assert environment().get_template("note.html").render(v=2) == "second 2"
+    finally:
+        templates._bundled.cache_clear()
 
 
 def test_cell_text_is_escaped_by_the_environment() -> None:
