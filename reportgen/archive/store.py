@@ -1068,15 +1068,21 @@ class Archive:
                     sa.func.min(approvals.c.created_at).label("first"),
                 ).group_by(approvals.c.team, approvals.c.schedule_team)
             ).all()
-            run_rows = connection.execute(sa.select(runs.c.team, runs.c.detail, runs.c.started_at)).all()
+            built = runs.c.detail["review_team"].as_string()  # one row a pairing, not one a run
+            run_rows = connection.execute(
+                sa.select(
+                    runs.c.team,
+                    built.label("built"),
+                    sa.func.max(runs.c.started_at).label("at"),
+                    sa.func.min(runs.c.started_at).label("first"),
+                ).group_by(runs.c.team, built)
+            ).all()
         found = [
             TeamAlias(r.team, Path(r.workbook_name).stem or None, _aware(r.at), _aware(r.first))
             for r in review_rows
         ]
         found += [TeamAlias(r.team, r.schedule_team, _aware(r.at), _aware(r.first)) for r in approval_rows]
-        for r in run_rows:
-            built = r.detail.get("review_team") if isinstance(r.detail, dict) else None
-            found.append(TeamAlias(built if isinstance(built, str) else None, r.team, _aware(r.started_at)))
+        found += [TeamAlias(r.built or None, r.team, _aware(r.at), _aware(r.first)) for r in run_rows]
         return sorted(found, key=lambda alias: alias.at, reverse=True)
 
     def _event(

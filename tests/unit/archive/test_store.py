@@ -16,12 +16,13 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from reportgen.archive.records import BuildRecord
+from reportgen.archive.records import BuildRecord, TeamAlias
 from reportgen.archive.schema import SCHEMA_REVISION
 from reportgen.archive.store import Archive, address_key, open_archive
 from reportgen.base.config import ArchiveSettings
 from reportgen.base.errors import ArchiveError, ExitCode
 from reportgen.base.states import ApprovalState, Audience
+from reportgen.cycle.names import first_owners, fold
 from reportgen.figures.document import dumps
 from tests.servers import free_port
 
@@ -206,6 +207,27 @@ def test_month_kpis_come_from_the_newest_version_of_each_month(archive: Archive)
     archive.record_build(record("c" * 64, "3" * 64, month="2026-09", leads=9))  # September revised
     kpis = archive.month_kpis("Northwind", ["2026-07", "2026-08", "2026-09"])
     assert kpis == {"2026-08": {"month": "2026-08", "leads": 5}, "2026-09": {"month": "2026-09", "leads": 9}}
+
+
+def test_each_name_a_run_paired_is_one_alias_with_its_first_and_last_moment(url: str) -> None:
+    # a team's runs over years are one alias a pairing (not one a run, which made each command that
+    # resolves a name read every run); the first pairing still owns the schedule's key
+    moments = iter(NOW + dt.timedelta(hours=hour) for hour in range(20))
+    archive = open_archive(ArchiveSettings(url=url), clock=lambda: next(moments))
+    try:
+        for index, built in enumerate(["Team North", None, "Team North", "Renamed North"]):
+            run = archive.claim_run("north", "2026-10", NOW + dt.timedelta(days=index), "host")  # hour 2i
+            assert run is not None
+            archive.finish_run(run, "sent", **({"review_team": built} if built else {}))  # hour 2i + 1
+        hour = [NOW + dt.timedelta(hours=each) for each in range(8)]
+        assert archive.team_names() == [
+            TeamAlias("Renamed North", "north", hour[6], hour[6]),
+            TeamAlias("Team North", "north", hour[4], hour[0]),
+            TeamAlias(None, "north", hour[2], hour[2]),
+        ]
+        assert first_owners(archive.team_names())[fold("north")] == "Team North"
+    finally:
+        archive.close()
 
 
 def test_addresses_compare_case_folded() -> None:
