@@ -20,7 +20,7 @@ def environment(override: Path | None = None) -> jinja2.Environment:
     """Autoescaping, strict environment; an override folder (--templates) is searched first. That one is
     made anew for each page: a file added to the folder while serve runs must shadow the bundled one, which a
     kept environment would go on serving."""
-    return _environment((str(override), str(templates_folder()))) if override else _bundled()
+    return _environment(str(override), str(templates_folder())) if override else _bundled()
 
 
 @lru_cache(maxsize=1)
@@ -28,10 +28,10 @@ def _bundled() -> jinja2.Environment:
     """The bundled templates' environment, one per process: a template is compiled once, not for every
     build and mail of a batch, a worker, serve or the schedule (44 ms each for the mail's). Jinja still
     reloads a template whose file changed."""
-    return _environment((str(templates_folder()),))
+    return _environment(str(templates_folder()))
 
 
-def _environment(folders: tuple[str, ...]) -> jinja2.Environment:
+def _environment(*folders: str) -> jinja2.Environment:
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(list(folders)),
         autoescape=True,
